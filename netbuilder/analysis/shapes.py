@@ -1,0 +1,271 @@
+"""Shape inference and validation, kept up to date after each edit.
+
+`Analysis(graph)` subscribes to the document's events. After an edit only the edited node and
+what lies downstream of it is recomputed, and propagation stops where an output is unchanged.
+"""
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import logging
+
+from ..graph import events as ev
+from ..graph.model import Edge, Graph
+from ..graph.problems import Fix, Problem
+from ..layers import CATALOG
+from ..layers.spec import LayerSpec, ShapeError, TensorType
+
+log = logging.getLogger(__name__)
+
+
+class Analysis:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self._out: dict[str, dict[str, TensorType]] = {}
+        self._ins: dict[str, dict[str, TensorType]] = {}
+        self._problems: dict[str, list[Problem]] = {}
+        self._order: dict[str, int] = {}
+        self._cyclic = False
+        self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
+        graph.events.connect(self._on_event)
+        self.refresh()
+
+    def close(self) -> None:
+        self.graph.events.disconnect(self._on_event)
+
+    # ---- results ---------------------------------------------------------------------------
+    def output(self, node: str, port: str = "out") -> TensorType | None:
+        return self._out.get(node, {}).get(port)
+
+    def inputs(self, node: str) -> dict[str, TensorType]:
+        return dict(self._ins.get(node, {}))
+
+    def edge_type(self, edge: Edge) -> TensorType | None:
+        return self.output(edge.src, edge.src_port)
+
+    def node_problems(self, node: str) -> list[Problem]:
+        return list(self._problems.get(node, []))
+
+    def problems(self) -> list[Problem]:
+        """Every problem: per node (in network order), then those of whole networks."""
+        found = [p for n in self._ordered_nodes() for p in self._problems.get(n, [])]
+        return found + self._network_problems()
+
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems())
+
+    # ---- updating --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute everything (after loading, or when the graph has a cycle)."""
+        self._out.clear(), self._ins.clear(), self._problems.clear()
+        self._reorder()
+        for node in self._ordered_nodes():
+            self._compute(node)
+        if self._cyclic:
+            self._mark_cycles()
+        self.listeners.emit(set(self.graph.node_ids()))
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
+            return
+        if isinstance(event, ev.NodeRemoved):
+            for table in (self._out, self._ins, self._problems, self._order):
+                table.pop(event.node, None)
+            if self._cyclic:
+                self.refresh()
+            return
+        if isinstance(event, ev.NodeAdded):
+            self._order[event.node] = self._next_index
+            self._next_index += 1
+            self._update({event.node})
+        elif isinstance(event, ev.EdgeAdded):
+            e = event.edge
+            if self._cyclic or self._order.get(e.src, 0) > self._order.get(e.dst, 0):
+                self.refresh()
+                return
+            self._update({e.dst})
+        elif isinstance(event, ev.EdgeRemoved):
+            if self._cyclic:
+                self.refresh()
+                return
+            self._update({event.edge.dst})
+        elif isinstance(event, ev.ParamChanged):
+            self._update({event.node})
+
+    def _update(self, starts: set[str]) -> None:
+        if self._cyclic:
+            self.refresh()
+            return
+        heap = [(self._order[n], n) for n in starts]
+        heapq.heapify(heap)
+        done, changed = set(), set()
+        while heap:
+            _, node = heapq.heappop(heap)
+            if node in done:
+                continue
+            done.add(node)
+            if self._compute(node):
+                changed.add(node)
+                for succ in self.graph.successors(node):
+                    heapq.heappush(heap, (self._order[succ], succ))
+            elif node in starts:
+                changed.add(node)  # its problems may have changed even if its output did not
+        self.listeners.emit(changed)
+
+    def _reorder(self) -> None:
+        try:
+            order = self.graph.topological_order()
+            self._cyclic = False
+        except Exception:  # networkx.NetworkXUnfeasible: the graph has a cycle
+            order = self.graph.node_ids()
+            self._cyclic = True
+        self._order = {n: i for i, n in enumerate(order)}
+        self._next_index = len(order)
+
+    def _ordered_nodes(self) -> list[str]:
+        return sorted(self._order, key=self._order.__getitem__)
+
+    # ---- one node --------------------------------------------------------------------------
+    def _compute(self, node_id: str) -> bool:
+        """Recompute one node's input and output types and problems; True if outputs changed."""
+        node = self.graph.node(node_id)
+        spec = CATALOG.get(node.type)
+        old = self._out.get(node_id)
+        problems: list[Problem] = []
+        outputs: dict[str, TensorType] = {}
+        if spec is None:
+            problems.append(Problem(node_id, f"unknown layer type '{node.type}'"))
+        else:
+            problems += self._param_problems(node_id, node.params, spec)
+            ins, ready, input_problems = self._gather_inputs(node_id, spec)
+            problems += input_problems
+            self._ins[node_id] = ins
+            if ready and not problems:
+                outputs, rule_problem = self._run_rule(node_id, spec, node.params, ins)
+                if rule_problem:
+                    problems.append(rule_problem)
+        self._problems[node_id] = problems
+        self._out[node_id] = outputs
+        return outputs != old
+
+    def _param_problems(self, node_id: str, params: dict, spec: LayerSpec) -> list[Problem]:
+        found = []
+        for name in params:
+            if spec.param(name) is None:
+                found.append(Problem(node_id, f"{spec.type} has no parameter '{name}'"))
+        for param in spec.all_params:
+            if param.name not in params:
+                found.append(Problem(node_id, f"parameter '{param.name}' is missing",
+                                     fix=Fix(f"set {param.name} to {param.default}", "set_param",
+                                             node_id, param=param.name, value=param.default)))
+                continue
+            value = params[param.name]
+            error = param.type_error(value) or param.range_error(value)
+            if error:
+                fix = None
+                if param.type_error(value) is None and param.kind in ("int", "float"):
+                    bound = param.min if param.min is not None and value < param.min else param.max
+                    bound = int(bound) if param.kind == "int" else bound
+                    fix = Fix(f"set {param.name} to {bound}", "set_param", node_id,
+                              param=param.name, value=bound)
+                found.append(Problem(node_id, error, fix=fix))
+        return found
+
+    def _gather_inputs(self, node_id: str, spec: LayerSpec):
+        """Types arriving at each input port; ready is False when some are unknown."""
+        ins: dict[str, TensorType] = {}
+        problems: list[Problem] = []
+        ready = True
+        edges = sorted(self.graph.in_edges(node_id), key=lambda e: _port_key(e.dst_port))
+        for edge in edges:
+            if not spec.is_input_port(edge.dst_port):
+                problems.append(Problem(node_id, f"{spec.type} has no input '{edge.dst_port}'",
+                                        port=edge.dst_port, fix=Fix("remove the wire", "disconnect",
+                                                                    node_id, port=edge.dst_port)))
+                continue
+            value = self.output(edge.src, edge.src_port)
+            if value is None:
+                ready = False
+            else:
+                ins[edge.dst_port] = value
+        connected = [e.dst_port for e in edges]
+        required = [p for p in spec.inputs if p not in connected] if not spec.variadic else []
+        for port in required:
+            problems.append(Problem(node_id, f"input '{port}' is not connected", port=port,
+                                    fix=self._input_fix(node_id, port)))
+        if spec.variadic and len(connected) < 2:
+            problems.append(Problem(node_id, f"{spec.type} needs at least two inputs"
+                                    f" (it has {len(connected)})"))
+        for value in ins.values():
+            if value.dtype == "int" and not spec.accepts_int:
+                problems.append(Problem(node_id, f"{spec.type} expects float values but receives"
+                                        f" integer indices {value}: put an Embedding first"))
+                break
+        return ins, ready, problems
+
+    def _input_fix(self, node_id: str, port: str) -> Fix | None:
+        """Offer an Input when this node's network has none."""
+        for part in self.graph.networks():
+            if node_id in part:
+                if not any(self.graph.node(n).type == "Input" for n in part):
+                    return Fix("add an Input before it", "add_before", node_id, port=port,
+                               layer="Input")
+        return None
+
+    def _run_rule(self, node_id: str, spec: LayerSpec, params: dict, ins: dict[str, TensorType]):
+        args = list(ins.values())
+        try:
+            result = spec.shape(params, args) if spec.shape else None
+        except ShapeError as e:
+            fix = e.fix
+            if fix is not None and not fix.node:
+                fix = dataclasses.replace(fix, node=node_id)
+            return {}, Problem(node_id, e.message, port=e.port or (fix.port if fix else None), fix=fix)
+        except Exception as e:  # a bug in a shape rule must not take the editor down
+            log.exception("shape rule of %s failed", spec.type)
+            return {}, Problem(node_id, f"internal error while working out the shape: {e}")
+        if result is None:
+            return {}, None
+        results = result if isinstance(result, list) else [result]
+        outputs = dict(zip(spec.outputs, results))
+        if spec.type == "Output":
+            outputs = {}
+        return outputs, None
+
+    # ---- whole networks --------------------------------------------------------------------
+    def _mark_cycles(self) -> None:
+        for cycle in self.graph.cycles():
+            names = " -> ".join(self.graph.node(n).name for n in cycle + cycle[:1])
+            members = set(cycle)
+            back = next(e for e in self.graph.in_edges(cycle[0]) if e.src in members)
+            for n in cycle:
+                fix = Fix(f"remove the wire from {self.graph.node(back.src).name}", "disconnect",
+                          back.dst, port=back.dst_port) if n == cycle[0] else None
+                self._problems.setdefault(n, []).append(
+                    Problem(n, f"is part of a cycle ({names}): data cannot flow in a loop", fix=fix))
+                self._out[n] = {}
+
+    def _network_problems(self) -> list[Problem]:
+        if len(self.graph) == 0:
+            return [Problem(None, "the document is empty: add an Input, some layers and an Output")]
+        found = []
+        for part in self.graph.networks():
+            types = {self.graph.node(n).type for n in part}
+            if "Output" not in types:
+                for n in part:
+                    spec = CATALOG.get(self.graph.node(n).type)
+                    if spec and spec.outputs and not self.graph.out_edges(n):
+                        found.append(Problem(n, "this network has no Output: its result goes"
+                                             " nowhere", fix=Fix("add an Output after it",
+                                                                 "add_after", n, layer="Output")))
+                continue
+            for n in part:
+                spec = CATALOG.get(self.graph.node(n).type)
+                if spec and spec.outputs and not self.graph.out_edges(n):
+                    found.append(Problem(n, "its output is not used by any layer or Output",
+                                         severity="warning"))
+        return found
+
+
+def _port_key(port: str):
+    return (0, int(port[2:])) if port.startswith("in") and port[2:].isdigit() else (1, port)

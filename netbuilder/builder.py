@@ -1,0 +1,55 @@
+"""A small builder for scripts and tests: add layers by type and params, wire them in one call.
+
+    b = GraphBuilder()
+    x = b.add("Input", shape=[64])
+    h = b.add("Linear", x, out_features=32)
+    b.add("Output", b.add("ReLU", h))
+    graph = b.graph
+"""
+from __future__ import annotations
+
+from .graph.edits import AddNode, Connect, Group
+from .graph.model import Edge, Graph
+from .layers import get, new_node
+
+Source = str | tuple[str, str]  # a node id (its first output) or (node id, output port)
+
+
+class GraphBuilder:
+    def __init__(self, graph: Graph | None = None):
+        self.graph = graph or Graph()
+        self._depth: dict[str, int] = {}
+        self._rows: dict[int, int] = {}
+
+    def add(self, layer_type: str, *inputs: Source, name: str | None = None,
+            pos: tuple[float, float] | None = None, **params) -> str:
+        """Add a node fed by `inputs` (to its input ports in order); returns its id."""
+        spec = get(layer_type)
+        depth = 1 + max((self._depth.get(_id(s), 0) for s in inputs), default=-1)
+        if pos is None:
+            row = self._rows.get(depth, 0)
+            self._rows[depth] = row + 1
+            pos = (depth * 200.0, row * 120.0)
+        node = new_node(self.graph, layer_type, pos, name, **params)
+        ports = spec.input_ports()
+        if spec.variadic:
+            ports = [f"in{i}" for i in range(len(inputs))]
+        if len(inputs) > len(ports):
+            raise ValueError(f"{layer_type} takes {len(ports)} input(s), not {len(inputs)}")
+        edits = [AddNode(node)] + [Connect(self._edge(s, node.id, p)) for s, p in zip(inputs, ports)]
+        self.graph.apply(Group(edits, f"Add {layer_type}"))
+        self._depth[node.id] = depth
+        return node.id
+
+    def connect(self, source: Source, target: str, port: str | None = None) -> None:
+        port = port or get(self.graph.node(target).type).input_ports()[0]
+        self.graph.apply(Connect(self._edge(source, target, port)))
+
+    def _edge(self, source: Source, target: str, port: str) -> Edge:
+        src, src_port = (source, None) if isinstance(source, str) else source
+        src_port = src_port or get(self.graph.node(src).type).outputs[0]
+        return Edge(src, src_port, target, port)
+
+
+def _id(source: Source) -> str:
+    return source if isinstance(source, str) else source[0]

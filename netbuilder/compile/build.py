@@ -1,0 +1,115 @@
+"""Graph -> torch.fx GraphModule: generated forward code, one submodule per layer node."""
+from __future__ import annotations
+
+import operator
+
+import torch
+from torch import fx, nn
+
+from ..analysis import Analysis
+from ..graph.model import Graph
+from ..layers import CATALOG
+from ..layers.spec import Ctor, TensorType
+from .plan import Step, make_plan, network_nodes
+
+OPS = {"+": operator.add, "*": operator.mul}
+
+
+def init_weights(module: nn.Module, how: str) -> None:
+    """Re-initialise a module's weight matrices (biases to zero) unless `how` is "default"."""
+    if how == "default":
+        return
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if p.dim() < 2:
+                if name.split(".")[-1].startswith("bias"):
+                    p.zero_()
+                continue
+            if how == "xavier":
+                nn.init.xavier_uniform_(p)
+            elif how == "kaiming":
+                nn.init.kaiming_normal_(p, nonlinearity="relu")
+            elif how == "normal":
+                nn.init.normal_(p, 0.0, 0.02)
+            elif how == "zeros":
+                nn.init.zeros_(p)
+
+
+def make_module(step: Step) -> nn.Module:
+    module = step.ctor.cls(**step.ctor.kwargs)
+    init_weights(module, step.params.get("init", "default"))
+    if not step.params.get("trainable", True):
+        module.requires_grad_(False)
+    return module
+
+
+def build_model(graph: Graph, network: str | None = None, analysis: Analysis | None = None) -> fx.GraphModule:
+    """Compile the document (or the network named after one of its nodes) to a GraphModule.
+
+    forward takes the Input nodes in document order and returns the Output (a tuple of the
+    Outputs in document order when there are several). Raises GraphError on any problem."""
+    steps = make_plan(graph, network, analysis)
+    root = nn.Module()
+    g = fx.Graph()
+    values: dict[str, fx.Node] = {}
+    outputs = []
+    for step in steps:
+        args = [values[a] for a in step.args]
+        if step.kind == "input":
+            values[step.name] = g.placeholder(step.name)
+        elif step.kind == "module":
+            root.add_module(step.name, make_module(step))
+            values[step.name] = g.call_module(step.name, tuple(args))
+        elif step.kind == "combine":
+            values[step.name] = _combine(g, step, args)
+        else:
+            outputs.append(args[0])
+    g.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
+    return fx.GraphModule(root, g, class_name=_class_name(graph, network))
+
+
+def _combine(g: fx.Graph, step: Step, args: list[fx.Node]) -> fx.Node:
+    c = step.combine
+    if c.op is not None:
+        acc = args[0]
+        for arg in args[1:]:
+            acc = g.call_function(OPS[c.op], (acc, arg))
+        return acc
+    fn = getattr(torch, c.function.split(".", 1)[1])
+    return g.call_function(fn, (list(args),), dict(c.kwargs))
+
+
+def _class_name(graph: Graph, network: str | None) -> str:
+    name = graph.meta.get("name") or network or "Net"
+    words = "".join(ch if ch.isalnum() else " " for ch in str(name)).split()
+    cls = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
+    return cls if cls[0].isalpha() else "Net" + cls
+
+
+def example_inputs(graph: Graph, batch_size: int = 2, network: str | None = None,
+                   generator: torch.Generator | None = None) -> list[torch.Tensor]:
+    """Random tensors shaped for the graph's Inputs, in the order forward takes them."""
+    members = set(network_nodes(graph, network))
+    tensors = []
+    for node in graph.nodes():
+        if node.type != "Input" or node.id not in members:
+            continue
+        p = CATALOG["Input"].defaults() | node.params
+        shape = (batch_size, *p["shape"])
+        if p["dtype"] == "int":
+            tensors.append(torch.randint(0, p["vocab_size"], shape, generator=generator))
+        else:
+            tensors.append(torch.randn(shape, generator=generator))
+    return tensors
+
+
+def param_count(layer_type: str, params: dict, inputs: list[TensorType]) -> tuple[int, int]:
+    """(all, trainable) parameters of one node, built on the meta device (no memory used)."""
+    spec = CATALOG[layer_type]
+    if spec.module is None:
+        return 0, 0
+    ctor: Ctor = spec.module(params, inputs)
+    with torch.device("meta"):
+        module = ctor.cls(**ctor.kwargs)
+    total = sum(p.numel() for p in module.parameters())
+    return total, (total if params.get("trainable", True) else 0)

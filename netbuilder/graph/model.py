@@ -1,0 +1,255 @@
+"""The document: nodes and edges of one or more networks, held in a networkx multigraph.
+
+Plain data only: str ids, dicts of params, tuples of floats. Every change goes through
+`Graph.apply(edit)` (see edits.py); the low-level `_add_node` etc. are for edits alone.
+"""
+from __future__ import annotations
+
+import copy
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import networkx as nx
+
+from . import events as ev
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied to the document as it is (its message says why)."""
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    pos: tuple[float, float] = (0.0, 0.0)
+
+    def copy(self) -> "Node":
+        return Node(self.id, self.type, self.name, copy.deepcopy(self.params), tuple(self.pos))
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """A wire from an output port of one node to an input port of another."""
+
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a node (it becomes a Python attribute), or None if it can."""
+    if not _IDENT.match(name or ""):
+        return f"'{name}' is not a valid name: use letters, digits and _, not starting with a digit"
+    if keyword.iskeyword(name) or name in {"forward", "training", "self"}:
+        return f"'{name}' is reserved in Python or PyTorch: choose another name"
+    return None
+
+
+class Graph:
+    """A document: a DAG (cycles are reported, not refused) of layer nodes and port edges."""
+
+    def __init__(self) -> None:
+        self._g = nx.MultiDiGraph()
+        self.meta: dict[str, Any] = {}
+        self.events = ev.Listeners()
+        self._next_id = 1
+
+    # ---- reading -------------------------------------------------------------------------
+    def __contains__(self, node_id: str) -> bool:
+        return node_id in self._g
+
+    def __len__(self) -> int:
+        return self._g.number_of_nodes()
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._g.nodes[node_id]["node"]
+        except KeyError:
+            raise EditError(f"no node with id '{node_id}'") from None
+
+    def nodes(self) -> list[Node]:
+        return [data["node"] for _, data in self._g.nodes(data=True)]
+
+    def node_ids(self) -> list[str]:
+        return list(self._g.nodes)
+
+    def edges(self) -> list[Edge]:
+        return [key for _, _, key in self._g.edges(keys=True)]
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        return [key for _, _, key in self._g.in_edges(node_id, keys=True)]
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [key for _, _, key in self._g.out_edges(node_id, keys=True)]
+
+    def edge_into(self, node_id: str, port: str) -> Edge | None:
+        for edge in self.in_edges(node_id):
+            if edge.dst_port == port:
+                return edge
+        return None
+
+    def successors(self, node_id: str) -> list[str]:
+        return list(dict.fromkeys(self._g.successors(node_id)))
+
+    def by_name(self, name: str) -> Node | None:
+        for node in self.nodes():
+            if node.name == name:
+                return node
+        return None
+
+    def would_create_cycle(self, src: str, dst: str) -> bool:
+        return src == dst or nx.has_path(self._g, dst, src)
+
+    def cycles(self) -> list[list[str]]:
+        """Node ids of each strongly connected part with more than one node (or a self-loop)."""
+        found = []
+        for part in nx.strongly_connected_components(self._g):
+            if len(part) > 1 or any(self._g.has_edge(n, n) for n in part):
+                found.append(sorted(part, key=self.node_ids().index))
+        return found
+
+    def topological_order(self) -> list[str]:
+        """Node ids, inputs first; ties keep document order. Raises nx.NetworkXUnfeasible on a cycle."""
+        index = {n: i for i, n in enumerate(self._g.nodes)}
+        return list(nx.lexicographical_topological_sort(self._g, key=index.__getitem__))
+
+    def networks(self) -> list[list[str]]:
+        """The separate networks of the document: weakly connected parts, in document order."""
+        order = {n: i for i, n in enumerate(self._g.nodes)}
+        parts = [sorted(p, key=order.__getitem__) for p in nx.weakly_connected_components(self._g)]
+        return sorted(parts, key=lambda p: order[p[0]])
+
+    def new_id(self) -> str:
+        while f"n{self._next_id}" in self._g:
+            self._next_id += 1
+        return f"n{self._next_id}"
+
+    def unique_name(self, stem: str) -> str:
+        taken = {n.name for n in self.nodes()}
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", stem).lower() or "node"
+        if stem[0].isdigit():
+            stem = "_" + stem
+        i = 1
+        while f"{stem}{i}" in taken:
+            i += 1
+        return f"{stem}{i}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Graph):
+            return NotImplemented
+        return (
+            self.nodes() == other.nodes()
+            and sorted(self.edges()) == sorted(other.edges())
+            and self.meta == other.meta
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ---- writing: only through edits -------------------------------------------------------
+    def apply(self, edit) -> None:
+        """Apply an edit (see edits.py); the document announces what changed."""
+        edit.apply(self)
+
+    def _add_node(self, node: Node) -> None:
+        if node.id in self._g:
+            raise EditError(f"a node with id '{node.id}' already exists")
+        problem = name_problem(node.name)
+        if problem:
+            raise EditError(problem)
+        if self.by_name(node.name) is not None:
+            raise EditError(f"the name '{node.name}' is already used by another node")
+        self._g.add_node(node.id, node=node.copy())
+        self.events.emit(ev.NodeAdded(node.id))
+
+    def _remove_node(self, node_id: str) -> Node:
+        node = self.node(node_id)
+        if self._g.degree(node_id):
+            raise EditError(f"node '{node.name}' still has wires: disconnect them first")
+        self._g.remove_node(node_id)
+        self.events.emit(ev.NodeRemoved(node_id))
+        return node
+
+    def _connect(self, edge: Edge) -> None:
+        for end in (edge.src, edge.dst):
+            self.node(end)
+        if self.edge_into(edge.dst, edge.dst_port) is not None:
+            raise EditError(
+                f"input '{edge.dst_port}' of '{self.node(edge.dst).name}' is already connected"
+            )
+        self._g.add_edge(edge.src, edge.dst, key=edge)
+        self.events.emit(ev.EdgeAdded(edge))
+
+    def _disconnect(self, edge: Edge) -> None:
+        if not self._g.has_edge(edge.src, edge.dst, key=edge):
+            raise EditError("that wire does not exist")
+        self._g.remove_edge(edge.src, edge.dst, key=edge)
+        self.events.emit(ev.EdgeRemoved(edge))
+
+    def _set_param(self, node_id: str, name: str, value: Any) -> None:
+        node = self.node(node_id)
+        if name in node.params and node.params[name] == value:
+            return
+        if value is _MISSING:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = copy.deepcopy(value)
+        self.events.emit(ev.ParamChanged(node_id, name, value))
+
+    def _move(self, node_id: str, pos: tuple[float, float]) -> None:
+        node = self.node(node_id)
+        pos = (float(pos[0]), float(pos[1]))
+        if node.pos != pos:
+            node.pos = pos
+            self.events.emit(ev.NodeMoved(node_id, pos))
+
+    def _rename(self, node_id: str, name: str) -> None:
+        node = self.node(node_id)
+        if node.name == name:
+            return
+        problem = name_problem(name)
+        if problem:
+            raise EditError(problem)
+        if self.by_name(name) is not None:
+            raise EditError(f"the name '{name}' is already used by another node")
+        node.name = name
+        self.events.emit(ev.NodeRenamed(node_id, name))
+
+    def _set_meta(self, key: str, value: Any) -> None:
+        if self.meta.get(key, _MISSING) == value:
+            return
+        if value is _MISSING:
+            self.meta.pop(key, None)
+        else:
+            self.meta[key] = copy.deepcopy(value)
+        self.events.emit(ev.MetaChanged(key, value))
+
+    def iter_edges_between(self, src: str, dst: str) -> Iterator[Edge]:
+        for key in self._g.get_edge_data(src, dst, default={}):
+            yield key
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def _save(self: Graph, path) -> None:
+    """Save as JSON, atomically (see io.save)."""
+    from .io import save
+
+    save(self, path)
+
+
+Graph.save = _save  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""The layer catalog: one declaration per layer type, read by every other part."""
+from __future__ import annotations
+
+from ..graph.io import FileFormatError
+from . import activation, conv, core, merge, norm, sequence
+from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
+
+CATALOG: dict[str, LayerSpec] = {
+    spec.type: spec
+    for module in (core, conv, norm, activation, sequence, merge)
+    for spec in module.SPECS
+}
+
+CATEGORIES = ("Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
+              "Activation", "Reshape", "Recurrent", "Attention", "Merge")
+
+
+def get(layer_type: str) -> LayerSpec:
+    try:
+        return CATALOG[layer_type]
+    except KeyError:
+        raise KeyError(f"unknown layer type '{layer_type}'") from None
+
+
+def check_node(layer_type: str, params: dict, where: str = "") -> dict:
+    """Params of a node read from a file, checked for type and completed with defaults."""
+    spec = CATALOG.get(layer_type)
+    if spec is None:
+        raise FileFormatError(f"unknown layer type '{layer_type}'")
+    out = spec.defaults()
+    for name, value in params.items():
+        param = spec.param(name)
+        if param is None:
+            raise FileFormatError(f"{layer_type} has no parameter '{name}'")
+        error = param.type_error(value)
+        if error:
+            raise FileFormatError(error)
+        out[name] = value
+    return out
+
+
+__all__ = ["CATALOG", "CATEGORIES", "get", "check_node", "new_node", "Combine", "Ctor", "LayerSpec", "Param",
+           "ShapeError", "TensorType"]
+
+
+def new_node(graph, layer_type: str, pos=(0.0, 0.0), name: str | None = None, **params):
+    """A Node of `layer_type` with the catalog's defaults, a fresh id and a unique name.
+
+    It is not in the graph yet: apply `AddNode(node)` to add it (so it can be undone)."""
+    from ..graph.model import Node
+
+    spec = get(layer_type)
+    values = spec.defaults()
+    values.update(params)
+    return Node(graph.new_id(), layer_type, name or graph.unique_name(layer_type), values,
+                (float(pos[0]), float(pos[1])))

@@ -1,0 +1,102 @@
+"""The few torch modules that torch.nn lacks in the form a node needs.
+
+Exported code copies these classes' source, so keep them short, standalone and readable.
+"""
+import math
+
+import torch
+from torch import nn
+
+
+class Reshape(nn.Module):
+    """Reshape each sample; the batch dimension is kept."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+
+
+class Permute(nn.Module):
+    """Reorder the dimensions after the batch (numbered from 1)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        return x.permute(0, *self.dims)
+
+
+class GlobalAvgPool(nn.Module):
+    """Average over every dimension after the channels: [N, C, ...] -> [N, C]."""
+
+    def forward(self, x):
+        return x.flatten(2).mean(dim=2)
+
+
+class Recurrent(nn.Module):
+    """An RNN, LSTM or GRU over [N, length, features] (batch first).
+
+    returns="sequence" gives every step's output; "last" gives the final hidden state
+    of the top layer (both directions joined when bidirectional).
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers=1, bidirectional=False,
+                 dropout=0.0, returns="sequence", nonlinearity="tanh"):
+        super().__init__()
+        kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=True,
+                      dropout=dropout if num_layers > 1 else 0.0)
+        if cell == "RNN":
+            kwargs["nonlinearity"] = nonlinearity
+        self.rnn = getattr(nn, cell)(input_size, hidden_size, **kwargs)
+        self.returns = returns
+        self.directions = 2 if bidirectional else 1
+
+    def forward(self, x):
+        out, hidden = self.rnn(x)
+        if self.returns == "sequence":
+            return out
+        if isinstance(hidden, tuple):  # LSTM: (h, c)
+            hidden = hidden[0]
+        last = hidden[-self.directions:]  # [directions, N, hidden]
+        return last.transpose(0, 1).reshape(x.shape[0], -1)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention over [N, length, embed] (query = key = value = x)."""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, causal=False):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, bias=bias,
+                                          batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = None
+        if self.causal:
+            n = x.shape[1]
+            mask = torch.ones(n, n, dtype=torch.bool, device=x.device).triu(1)
+        out, _ = self.attn(x, x, x, attn_mask=mask, need_weights=False)
+        return out
+
+
+class PositionalEncoding(nn.Module):
+    """Adds position information to [N, length, dim]: fixed sinusoids or learned vectors."""
+
+    def __init__(self, length, dim, learned=False):
+        super().__init__()
+        if learned:
+            self.pe = nn.Parameter(torch.zeros(1, length, dim).normal_(std=0.02))
+        else:
+            position = torch.arange(length).unsqueeze(1)
+            freq = torch.exp(torch.arange(0, dim, 2) * (-math.log(10000.0) / dim))
+            pe = torch.zeros(1, length, dim)
+            pe[0, :, 0::2] = torch.sin(position * freq)
+            pe[0, :, 1::2] = torch.cos(position * freq[: dim // 2])
+            self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        return x + self.pe

@@ -1,0 +1,56 @@
+"""Normalization layers."""
+from __future__ import annotations
+
+from .rules import fix_insert, need_rank, nn
+from .spec import Ctor, LayerSpec, Param, ShapeError
+
+_EPS = Param("eps", "float", 1e-5, "Added to the variance to avoid dividing by zero", min=1e-12, max=1.0)
+_MOMENTUM = Param("momentum", "float", 0.1, "How fast the running statistics follow the data",
+                  min=0.0, max=1.0)
+_AFFINE = Param("affine", "bool", True, "Learn a scale and shift after normalizing")
+
+
+def _bn1d(p, xs):
+    x = xs[0]
+    if x.rank == 3:
+        raise ShapeError(f"BatchNorm1d expects [N, features] or [N, channels, length] but receives {x}:"
+                         " use BatchNorm2d for images")
+    return need_rank(x, "BatchNorm1d", (1, 2), "[N, features] or [N, channels, length]")
+
+
+def _bn2d(p, xs):
+    x = xs[0]
+    if x.rank in (1, 2):
+        raise ShapeError(f"BatchNorm2d expects [N, channels, height, width] but receives {x}:"
+                         " use BatchNorm1d here")
+    return need_rank(x, "BatchNorm2d", (3,), "[N, channels, height, width]")
+
+
+def _bn_module(layer):
+    return lambda p, xs: Ctor(nn(layer), dict(num_features=xs[0].shape[0], eps=p["eps"],
+                                             momentum=p["momentum"], affine=p["affine"]))
+
+
+def _layernorm(p, xs):
+    x = xs[0]
+    return need_rank(x, "LayerNorm", (1, 2, 3), "a float tensor",
+                     fix=fix_insert("Flatten") if x.rank > 3 else None)
+
+
+SPECS = [
+    LayerSpec("BatchNorm1d", "Normalization",
+              "Normalizes each feature over the batch: steadier, faster training",
+              params=(_EPS, _MOMENTUM, _AFFINE), shape=_bn1d, module=_bn_module("BatchNorm1d"),
+              weights="norm"),
+    LayerSpec("BatchNorm2d", "Normalization",
+              "Normalizes each image channel over the batch: steadier, faster training",
+              params=(_EPS, _MOMENTUM, _AFFINE), shape=_bn2d, module=_bn_module("BatchNorm2d"),
+              weights="norm"),
+    LayerSpec("LayerNorm", "Normalization",
+              "Normalizes each sample over its last dimension (used in Transformers)",
+              params=(_EPS, Param("elementwise_affine", "bool", True, "Learn a scale and shift")),
+              shape=_layernorm, weights="norm",
+              module=lambda p, xs: Ctor(nn("LayerNorm"), dict(
+                  normalized_shape=xs[0].shape[-1], eps=p["eps"],
+                  elementwise_affine=p["elementwise_affine"]))),
+]

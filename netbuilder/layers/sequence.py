@@ -1,0 +1,109 @@
+"""Recurrent and attention layers over sequences [N, length, features]."""
+from __future__ import annotations
+
+from .rules import custom, fix_insert, fix_param, need_rank, nn
+from .spec import Ctor, LayerSpec, Param, ShapeError
+
+SEQ = "[N, length, features]"
+
+
+def _seq(x, layer):
+    fix = None
+    if x.rank == 3 and x.dtype == "float":
+        fix = fix_insert("Reshape", f"insert Reshape to [N, {x.shape[0] * x.shape[1]}, {x.shape[2]}]"
+                         " (read the image row by row)", shape=[x.shape[0] * x.shape[1], x.shape[2]])
+    return need_rank(x, layer, (2,), SEQ, fix=fix)
+
+
+def _recurrent(cell, what):
+    def shape(p, xs):
+        x = _seq(xs[0], cell)
+        out = p["hidden_size"] * (2 if p["bidirectional"] else 1)
+        return x.with_shape(x.shape[0], out) if p["returns"] == "sequence" else x.with_shape(out)
+
+    def module(p, xs):
+        kwargs = {k: p[k] for k in ("hidden_size", "num_layers", "bidirectional", "dropout", "returns")}
+        if cell == "RNN":
+            kwargs["nonlinearity"] = p["nonlinearity"]
+        return Ctor(custom("Recurrent"), dict(cell=cell, input_size=xs[0].shape[-1], **kwargs))
+
+    params = (
+        Param("hidden_size", "int", 64, "Size of the hidden state", min=1),
+        Param("num_layers", "int", 1, "Stacked recurrent layers", min=1, max=16),
+        Param("bidirectional", "bool", False, "Also read the sequence backwards"),
+        Param("dropout", "float", 0.0, "Dropout between stacked layers", min=0.0, max=0.99),
+        Param("returns", "choice", "sequence", "sequence: every step's output; last: the final state",
+              choices=("sequence", "last")),
+    )
+    if cell == "RNN":
+        params += (Param("nonlinearity", "choice", "tanh", "Activation inside the cell",
+                         choices=("tanh", "relu")),)
+    return LayerSpec(cell, "Recurrent", what, params=params, shape=shape, module=module,
+                     weights="matrix", key_params=("hidden_size", "returns"))
+
+
+def _divisor_near(n, k):
+    return min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d - k), d))
+
+
+def _heads(x, heads, name):
+    if x.shape[-1] % heads:
+        raise ShapeError(f"{name} ({heads}) must divide the embedding size ({x.shape[-1]}) of {x}",
+                         fix=fix_param(name, _divisor_near(x.shape[-1], heads)))
+
+
+def _attention_shape(p, xs):
+    x = _seq(xs[0], "MultiheadSelfAttention")
+    _heads(x, p["num_heads"], "num_heads")
+    return x
+
+
+def _encoder_shape(p, xs):
+    x = _seq(xs[0], "TransformerEncoderLayer")
+    _heads(x, p["nhead"], "nhead")
+    return x
+
+
+def _posenc_shape(p, xs):
+    x = _seq(xs[0], "PositionalEncoding")
+    if p["kind"] == "sinusoidal" and x.shape[1] % 2:
+        raise ShapeError(f"sinusoidal PositionalEncoding needs an even feature size, not {x}")
+    return x
+
+
+_DROPOUT = Param("dropout", "float", 0.0, "Dropout on attention weights", min=0.0, max=0.99)
+
+SPECS = [
+    _recurrent("RNN", "Simple recurrent layer: a hidden state updated at each step"),
+    _recurrent("LSTM", "Long short-term memory: gates keep information over long sequences"),
+    _recurrent("GRU", "Gated recurrent unit: a lighter LSTM"),
+    LayerSpec("MultiheadSelfAttention", "Attention",
+              "Each position looks at every other position and mixes in what is relevant",
+              params=(Param("num_heads", "int", 4, "Attention heads; must divide the embedding size",
+                            min=1), _DROPOUT,
+                      Param("bias", "bool", True, "Learned biases in the projections"),
+                      Param("causal", "bool", False, "Look only at earlier positions")),
+              shape=_attention_shape, weights="matrix", key_params=("num_heads",),
+              module=lambda p, xs: Ctor(custom("SelfAttention"), dict(
+                  embed_dim=xs[0].shape[-1], num_heads=p["num_heads"], dropout=p["dropout"],
+                  bias=p["bias"], causal=p["causal"]))),
+    LayerSpec("TransformerEncoderLayer", "Attention",
+              "Self-attention and a feed-forward block, each with a residual connection and norm",
+              params=(Param("nhead", "int", 4, "Attention heads; must divide the embedding size", min=1),
+                      Param("dim_feedforward", "int", 256, "Width of the feed-forward block", min=1),
+                      Param("dropout", "float", 0.1, "Dropout inside the block", min=0.0, max=0.99),
+                      Param("activation", "choice", "relu", "Feed-forward activation",
+                            choices=("relu", "gelu")),
+                      Param("norm_first", "bool", False, "Normalize before each sub-block (pre-LN)")),
+              shape=_encoder_shape, weights="matrix", key_params=("nhead",),
+              module=lambda p, xs: Ctor(nn("TransformerEncoderLayer"), dict(
+                  d_model=xs[0].shape[-1], batch_first=True, **{k: p[k] for k in (
+                      "nhead", "dim_feedforward", "dropout", "activation", "norm_first")}))),
+    LayerSpec("PositionalEncoding", "Attention",
+              "Adds each position's code to the sequence, so attention knows the order",
+              params=(Param("kind", "choice", "sinusoidal", "Fixed sine waves or learned vectors",
+                            choices=("sinusoidal", "learned")),),
+              shape=_posenc_shape, weights="norm", key_params=("kind",),
+              module=lambda p, xs: Ctor(custom("PositionalEncoding"), dict(
+                  length=xs[0].shape[0], dim=xs[0].shape[1], learned=p["kind"] == "learned"))),
+]

@@ -1,0 +1,162 @@
+"""What a layer declaration is made of: ports, a parameter schema, shape and build rules."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from ..graph.problems import Fix
+
+
+@dataclass(frozen=True)
+class TensorType:
+    """A tensor's shape without the batch dimension, and whether it holds floats or indices."""
+
+    shape: tuple[int, ...]
+    dtype: str = "float"  # or "int" (indices, values in [0, high))
+    high: int | None = None
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    def with_shape(self, *shape: int) -> "TensorType":
+        return TensorType(tuple(int(s) for s in shape), self.dtype, self.high)
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(["N", *map(str, self.shape)]) + "]"
+
+
+def float_tensor(*shape: int) -> TensorType:
+    return TensorType(tuple(int(s) for s in shape))
+
+
+class ShapeError(Exception):
+    """Raised by a shape rule; the analysis turns it into a Problem on the node."""
+
+    def __init__(self, message: str, fix: Fix | None = None, port: str | None = None):
+        super().__init__(message)
+        self.message, self.fix, self.port = message, fix, port
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # int, float, bool, choice, ints (a list), pair (an int or two ints)
+    default: Any
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    min_len: int = 1
+    max_len: int = 8
+
+    def type_error(self, value: Any) -> str | None:
+        """Why `value` has the wrong type for this parameter, or None."""
+        def is_int(v):
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        ok = {
+            "int": lambda v: is_int(v),
+            "float": lambda v: is_int(v) or isinstance(v, float),
+            "bool": lambda v: isinstance(v, bool),
+            "choice": lambda v: isinstance(v, str) and v in self.choices,
+            "ints": lambda v: isinstance(v, list) and all(is_int(x) for x in v),
+            "pair": lambda v: is_int(v) or (isinstance(v, list) and len(v) == 2 and all(map(is_int, v))),
+        }[self.kind](value)
+        if ok:
+            return None
+        wanted = {
+            "int": "a whole number", "float": "a number", "bool": "true or false",
+            "choice": "one of " + ", ".join(repr(c) for c in self.choices),
+            "ints": "a list of whole numbers", "pair": "a whole number or a list of two",
+        }[self.kind]
+        return f"'{self.name}' must be {wanted}, not {value!r}"
+
+    def range_error(self, value: Any) -> str | None:
+        """Why a well-typed `value` is out of range, or None."""
+        values = value if isinstance(value, list) else [value]
+        if self.kind == "ints" and not self.min_len <= len(values) <= self.max_len:
+            if self.min_len == self.max_len:
+                return f"{self.name} needs exactly {self.min_len} values, not {len(values)}"
+            return f"{self.name} needs {self.min_len} to {self.max_len} values, not {len(values)}"
+        for v in values if self.kind in ("int", "float", "ints", "pair") else []:
+            if self.min is not None and v < self.min:
+                return f"{self.name} must be at least {_num(self.min)} (it is {v})"
+            if self.max is not None and v > self.max:
+                return f"{self.name} must be at most {_num(self.max)} (it is {v})"
+        return None
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+@dataclass(frozen=True)
+class Ctor:
+    """How to build a node's torch module: `cls(**kwargs)`; export writes the same call."""
+
+    cls: type
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Combine:
+    """How a merge node joins its inputs without a module: a chain of `op` ("+" / "*") or
+    a call of `function` (a torch function name, e.g. "torch.cat") on the list of inputs."""
+
+    op: str | None = None
+    function: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+INITS = ("default", "xavier", "kaiming", "normal", "zeros")
+INIT = Param("init", "choice", "default", "How the weights start: PyTorch's default, Xavier/Glorot,"
+             " He/Kaiming, normal(0, 0.02) or zeros", choices=INITS)
+TRAINABLE = Param("trainable", "bool", True, "Off freezes the layer: its weights do not change")
+
+ShapeRule = Callable[[dict, Sequence[TensorType]], "TensorType | list[TensorType]"]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    type: str
+    category: str
+    help: str
+    params: tuple[Param, ...] = ()
+    shape: ShapeRule | None = None
+    module: Callable[[dict, Sequence[TensorType]], Ctor] | None = None
+    combine: Callable[[dict, Sequence[TensorType]], Combine] | None = None
+    inputs: tuple[str, ...] = ("in",)
+    outputs: tuple[str, ...] = ("out",)
+    variadic: bool = False  # inputs are in0, in1, ... (at least two)
+    weights: str = "none"  # "none", "matrix" (init + trainable) or "norm" (trainable)
+    accepts_int: bool = False
+    key_params: tuple[str, ...] = ()
+
+    @property
+    def all_params(self) -> tuple[Param, ...]:
+        extra = {"none": (), "matrix": (INIT, TRAINABLE), "norm": (TRAINABLE,)}[self.weights]
+        return self.params + extra
+
+    def param(self, name: str) -> Param | None:
+        for p in self.all_params:
+            if p.name == name:
+                return p
+        return None
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: (list(p.default) if isinstance(p.default, list) else p.default)
+                for p in self.all_params}
+
+    def input_ports(self, connected: Sequence[str] = ()) -> list[str]:
+        """The input ports to show: fixed ones, or for a merge every connected in<k> plus one free."""
+        if not self.variadic:
+            return list(self.inputs)
+        used = sorted((int(p[2:]) for p in connected if p.startswith("in") and p[2:].isdigit()))
+        count = max([1] + [u + 1 for u in used]) + 1
+        return [f"in{i}" for i in range(max(count, 2))]
+
+    def is_input_port(self, port: str) -> bool:
+        if self.variadic:
+            return port.startswith("in") and port[2:].isdigit()
+        return port in self.inputs
