@@ -48,7 +48,7 @@ class Analysis:
 
     def problems(self) -> list[Problem]:
         """Every problem: per node (in network order), then those of whole networks."""
-        found = [p for n in self._ordered_nodes() for p in self._problems.get(n, [])]
+        found = [p for n in self.ordered_nodes() for p in self._problems.get(n, [])]
         return found + self._network_problems()
 
     def ok(self) -> bool:
@@ -59,7 +59,7 @@ class Analysis:
         """Recompute everything (after loading, or when the graph has a cycle)."""
         self._out.clear(), self._ins.clear(), self._problems.clear()
         self._reorder()
-        for node in self._ordered_nodes():
+        for node in self.ordered_nodes():
             self._compute(node)
         if self._cyclic:
             self._mark_cycles()
@@ -122,7 +122,7 @@ class Analysis:
         self._order = {n: i for i, n in enumerate(order)}
         self._next_index = len(order)
 
-    def _ordered_nodes(self) -> list[str]:
+    def ordered_nodes(self) -> list[str]:
         return sorted(self._order, key=self._order.__getitem__)
 
     # ---- one node --------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Analysis:
             fix = e.fix
             if fix is not None and not fix.node:
                 fix = dataclasses.replace(fix, node=node_id)
-            return {}, Problem(node_id, e.message, port=e.port or (fix.port if fix else None), fix=fix)
+            return {}, Problem(node_id, e.message, port=e.port, fix=fix)
         except Exception as e:  # a bug in a shape rule must not take the editor down
             log.exception("shape rule of %s failed", spec.type)
             return {}, Problem(node_id, f"internal error while working out the shape: {e}")

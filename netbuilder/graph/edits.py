@@ -37,13 +37,14 @@ class RemoveNode(Edit):
 
     def __init__(self, graph: Graph, node_id: str):
         self.node = graph.node(node_id).copy()
+        self.index = graph.node_ids().index(node_id)
         self.text = f"Delete {self.node.name}"
 
     def apply(self, graph: Graph) -> None:
         graph._remove_node(self.node.id)
 
     def revert(self, graph: Graph) -> None:
-        graph._add_node(self.node)
+        graph._add_node(self.node, self.index)
 
 
 class Connect(Edit):

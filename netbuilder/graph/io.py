@@ -36,7 +36,15 @@ def to_dict(graph: Graph) -> dict[str, Any]:
 
 
 def dumps(graph: Graph) -> str:
-    return json.dumps(to_dict(graph), indent=1, sort_keys=False) + "\n"
+    """JSON with one node or edge per line, so files read well and diff well."""
+    data = to_dict(graph)
+
+    def rows(items):
+        return "[\n" + ",\n".join("  " + json.dumps(i) for i in items) + "\n ]" if items else "[]"
+
+    return (f'{{\n "format": {json.dumps(data["format"])},\n "version": {data["version"]},\n'
+            f' "nodes": {rows(data["nodes"])},\n "edges": {rows(data["edges"])},\n'
+            f' "meta": {json.dumps(data["meta"], indent=2).replace(chr(10), chr(10) + " ")}\n}}\n')
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:

@@ -159,7 +159,7 @@ class Graph:
         """Apply an edit (see edits.py); the document announces what changed."""
         edit.apply(self)
 
-    def _add_node(self, node: Node) -> None:
+    def _add_node(self, node: Node, index: int | None = None) -> None:
         if node.id in self._g:
             raise EditError(f"a node with id '{node.id}' already exists")
         problem = name_problem(node.name)
@@ -168,6 +168,12 @@ class Graph:
         if self.by_name(node.name) is not None:
             raise EditError(f"the name '{node.name}' is already used by another node")
         self._g.add_node(node.id, node=node.copy())
+        if index is not None and index < len(self._g) - 1:
+            # Put it back where it was in document order (undoing a delete).
+            items = list(self._g._node.items())
+            items.insert(index, items.pop())
+            self._g._node.clear()
+            self._g._node.update(items)
         self.events.emit(ev.NodeAdded(node.id))
 
     def _remove_node(self, node_id: str) -> Node:

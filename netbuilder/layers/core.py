@@ -15,7 +15,7 @@ def _input_shape(p, xs):
 
 def _linear_shape(p, xs):
     x = xs[0]
-    need_rank(x, "Linear", (1, 2), "[N, features] (or [N, length, features])",
+    need_rank(x, "Linear", (1, 2), "[N, features]",
               fix=fix_insert("Flatten") if x.rank >= 3 else None)
     return x.with_shape(*x.shape[:-1], p["out_features"])
 

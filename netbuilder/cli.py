@@ -1,0 +1,104 @@
+"""netbuilder           open the editor
+netbuilder check FILE                      shapes, parameter counts and problems
+netbuilder export FILE --format py -o OUT  readable PyTorch source
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="netbuilder", description="Build neural networks visually.")
+    sub = parser.add_subparsers(dest="command")
+    p_check = sub.add_parser("check", help="print each node's output shape and parameters, or the problems")
+    p_check.add_argument("file")
+    p_export = sub.add_parser("export", help="write the network as PyTorch source")
+    p_export.add_argument("file")
+    p_export.add_argument("--format", choices=["py"], default="py")
+    p_export.add_argument("-o", "--output", required=True, help="where to write the .py file")
+    p_export.add_argument("--network", help="export only the network with this Output name")
+    p_gui = sub.add_parser("gui", help="open the editor (the default)")
+    p_gui.add_argument("file", nargs="?")
+    args, rest = parser.parse_known_args(argv)
+    if args.command in (None, "gui"):
+        from .ui.app import run
+
+        return run(([args.file] if getattr(args, "file", None) else []) + rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return {"check": check, "export": export}[args.command](args)
+
+
+def _load(path: str):
+    from . import FileFormatError, load_graph
+
+    try:
+        return load_graph(path)
+    except FileFormatError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
+def check(args) -> int:
+    from .analysis import Analysis
+    from .compile import param_count
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    analysis = Analysis(graph)
+    names = {n.id: n.name for n in graph.nodes()}
+    problems = analysis.problems()
+    rows, total, trainable = [], 0, 0
+    for node_id in analysis.ordered_nodes():
+        node = graph.node(node_id)
+        out = analysis.output(node_id)
+        if node.type == "Output":
+            ins = analysis.inputs(node_id)
+            out = next(iter(ins.values()), None)
+        count = 0
+        if out is not None:
+            count, train = param_count(node.type, node.params, list(analysis.inputs(node_id).values()))
+            total, trainable = total + count, trainable + train
+        rows.append((node.name, node.type, str(out) if out else "?", f"{count:,}"))
+    widths = [max(len(r[i]) for r in rows + [("name", "type", "output", "params")]) for i in range(4)]
+    for row in [("name", "type", "output", "params")] + rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}")
+    print(f"total parameters: {total:,} ({trainable:,} trainable)")
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        print(f"{p.severity}: {p.describe(names)}", file=sys.stderr if p.severity == "error" else sys.stdout)
+    if errors:
+        print(f"{len(errors)} problem(s): {args.file} does not compile", file=sys.stderr)
+        return 1
+    return 0
+
+
+def export(args) -> int:
+    from . import export_source
+    from .graph import GraphError
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    try:
+        source = export_source(graph, args.network)
+    except GraphError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 1
+    try:
+        Path(args.output).write_text(source, encoding="utf-8")
+    except OSError as e:
+        print(f"error: cannot write {args.output}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Edits apply, revert exactly, and the document announces each real change once."""
+import pytest
+
+from netbuilder import GraphBuilder
+from netbuilder.graph import (AddNode, Connect, Disconnect, Edge, EditError, Graph, Group, Node,
+                              Rename, SetMeta, SetParam, io, move_nodes, remove_nodes)
+from netbuilder.graph import events as ev
+
+
+def small():
+    b = GraphBuilder()
+    x = b.add("Input", shape=[4])
+    h = b.add("Linear", x, out_features=3)
+    b.add("Output", h)
+    return b.graph
+
+
+def snapshot(g):
+    return io.dumps(g)
+
+
+def record(g):
+    seen = []
+    g.events.connect(seen.append)
+    return seen
+
+
+@pytest.mark.parametrize("make", [
+    lambda g: AddNode(Node("z", "ReLU", "relu9", {}, (1.0, 2.0))),
+    lambda g: SetParam(g, "n2", "out_features", 7),
+    lambda g: Rename(g, "n2", "hidden"),
+    lambda g: SetMeta(g, "description", "hello"),
+    lambda g: move_nodes(g, {"n1": (5, 5), "n2": (6, 6)}),
+    lambda g: remove_nodes(g, ["n2"]),
+    lambda g: Disconnect(g.in_edges("n3")[0]),
+])
+def test_apply_then_revert_restores_the_document(make):
+    g = small()
+    before = snapshot(g)
+    edit = make(g)
+    g.apply(edit)
+    assert snapshot(g) != before
+    edit.revert(g)
+    assert snapshot(g) == before
+    edit.apply(g)  # redo works from the recorded values alone
+    assert snapshot(g) != before
+
+
+def test_events_name_what_changed():
+    g = small()
+    seen = record(g)
+    g.apply(SetParam(g, "n2", "out_features", 5))
+    assert seen == [ev.ParamChanged("n2", "out_features", 5)]
+    seen.clear()
+    g.apply(remove_nodes(g, ["n2"]))
+    kinds = [type(e) for e in seen]
+    assert kinds == [ev.EdgeRemoved, ev.EdgeRemoved, ev.NodeRemoved]
+
+
+def test_equal_values_emit_nothing():
+    g = small()
+    seen = record(g)
+    g.apply(SetParam(g, "n2", "out_features", 3))
+    g.apply(Rename(g, "n2", g.node("n2").name))
+    g.apply(move_nodes(g, {"n1": g.node("n1").pos}))
+    assert seen == []
+
+
+def test_bad_edits_are_refused_and_change_nothing():
+    g = small()
+    before = snapshot(g)
+    with pytest.raises(EditError, match="already connected"):
+        g.apply(Connect(Edge("n1", "out", "n3", "in")))
+    with pytest.raises(EditError, match="already used"):
+        g.apply(Rename(g, "n2", g.node("n1").name))
+    with pytest.raises(EditError, match="not a valid name"):
+        g.apply(Rename(g, "n2", "2fast"))
+    with pytest.raises(EditError, match="still has wires"):
+        g.apply(Group([SetParam(g, "n2", "out_features", 9),
+                       AddNode(Node("z", "ReLU", "relu9")),
+                       *remove_nodes(g, ["n2"]).edits[2:]]))
+    assert snapshot(g) == before  # the group rolled back its first two edits
+
+
+def test_cycle_detection_and_networks():
+    b = GraphBuilder()
+    x = b.add("Input", shape=[4])
+    a = b.add("ReLU", x)
+    c = b.add("ReLU", a)
+    assert b.graph.would_create_cycle(c, a)
+    assert not b.graph.would_create_cycle(x, c)
+    y = b.add("Input", shape=[2])
+    b.add("Output", y)
+    assert [len(p) for p in b.graph.networks()] == [3, 2]
+
+
+def test_empty_graph_basics():
+    g = Graph()
+    assert len(g) == 0 and g.edges() == [] and g.networks() == []
+    with pytest.raises(EditError, match="no node"):
+        g.node("missing")
