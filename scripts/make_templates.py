@@ -31,9 +31,16 @@ def cnn_digits():
     return b.graph
 
 
+def rows(graph, per_row=4, dx=260.0, dy=130.0):
+    """Lay a chain out like text: left to right, row after row, so it fits on screen."""
+    for i, node in enumerate(graph.nodes()):
+        node.pos = ((i % per_row) * dx, (i // per_row) * dy)
+    return graph
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     for make in (mlp_digits, cnn_digits):
         path = OUT / f"{make.__name__}.json"
-        make().save(path)
+        rows(make()).save(path)
         print("wrote", path)

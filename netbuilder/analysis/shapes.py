@@ -49,7 +49,7 @@ class Analysis:
     def problems(self) -> list[Problem]:
         """Every problem: per node (in network order), then those of whole networks."""
         found = [p for n in self.ordered_nodes() for p in self._problems.get(n, [])]
-        return found + self._network_problems()
+        return found + self.network_problems()
 
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems())
@@ -245,7 +245,7 @@ class Analysis:
                     Problem(n, f"is part of a cycle ({names}): data cannot flow in a loop", fix=fix))
                 self._out[n] = {}
 
-    def _network_problems(self) -> list[Problem]:
+    def network_problems(self) -> list[Problem]:
         if len(self.graph) == 0:
             return [Problem(None, "the document is empty: add an Input, some layers and an Output")]
         found = []

@@ -1,21 +1,70 @@
-"""Start the editor: QApplication, the main window on a ready template."""
+"""Start the editor: QApplication, the never-crash hook, crash recovery, the first window."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from .gallery import TEMPLATES
+
 DEFAULT_TEMPLATE = TEMPLATES / "cnn_digits.json"
+
+
+def first_window(argv: list[str]):
+    """The window to show: the file named on the command line, else the default template."""
+    from .document import Document
+    from .main_window import MainWindow
+
+    files = [a for a in argv if not a.startswith("-")]
+    window = MainWindow(Document.from_template(DEFAULT_TEMPLATE) if DEFAULT_TEMPLATE.exists() else None)
+    if files:
+        window.open_file(files[0])
+    return window
+
+
+def offer_recovery(window) -> None:
+    """After a crash: offer to restore each document that had unsaved changes."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ..graph.io import FileFormatError, load
+    from ..layers import check_node
+    from . import recovery
+    from .document import Document
+    from .main_window import MainWindow
+
+    found = recovery.orphans()
+    if not found:
+        return
+    titles = "\n".join(f"• {info.get('title', path.stem)}" for path, info in found)
+    answer = QMessageBox.question(
+        window, "Restore unsaved work?",
+        f"netbuilder did not close properly last time. Restore these unsaved documents?\n\n{titles}",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    for path, info in found:
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                document = Document(load(path, check_node), info.get("path"))
+            except FileFormatError:
+                continue
+            target = MainWindow(document)
+            document.undo_stack.resetClean()  # restored work is unsaved until saved
+            target._update_title()
+            target.show()
+        recovery.remove(path)
 
 
 def run(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
+    from . import errors
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("netbuilder")
     app.setOrganizationName("netbuilder")
-    window = MainWindow()
+    errors.install()
+    window = first_window(argv)
     window.show()
+    offer_recovery(window)
     return app.exec()
+
+
+__all__ = ["run", "first_window", "DEFAULT_TEMPLATE", "Path"]

@@ -1,12 +1,418 @@
-"""The main window."""
+"""The main window: palette | canvas | inspector, problems below; menus, files, shortcuts."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QUndoView)
+
+from ..graph.clipboard import MIME, copy_nodes, paste_edit
+from ..graph.io import FileFormatError
+from ..graph.layout import layered_positions
+from ..graph.edits import move_nodes
+from ..layers import check_node
+from . import settings
+from .canvas.scene import GraphScene
+from .canvas.view import GraphView
+from .document import Document
+from .inspector import Inspector
+from .palette import Palette
+from .problems_panel import ProblemsPanel
+from .recovery import Autosave
+
+FILTER = "netbuilder documents (*.json);;All files (*)"
+WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self):
+    def __init__(self, document: Document | None = None):
         super().__init__()
-        self.setWindowTitle("netbuilder")
-        self.setCentralWidget(QLabel("netbuilder: the editor is on its way"))
-        self.resize(1200, 800)
+        WINDOWS.append(self)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setAcceptDrops(True)
+        self.document: Document | None = None
+        self.scene: GraphScene | None = None
+        self.message_box: QMessageBox | None = None
+        self.view = GraphView(None, self)
+        self.setCentralWidget(self.view)
+        self.palette = Palette()
+        self.inspector = Inspector()
+        self.problems = ProblemsPanel()
+        self.history = QUndoView()
+        self.history.setObjectName("history")
+        self.docks = {}
+        self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Problems"], self.docks["History"])
+        self.docks["Problems"].raise_()
+        self.zoom_label = QLabel()
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self._problem_timer = QTimer(self, singleShot=True, interval=0)
+        self._problem_timer.timeout.connect(self._refresh_problems)
+        self._make_actions()
+        self.palette.layerActivated.connect(self.add_layer_at_centre)
+        self.problems.nodeRequested.connect(self.show_node)
+        self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
+        self.autosave = Autosave(self)
+        self.set_document(document or Document())
+        self.resize(1280, 800)
+        self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [190, 270],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Problems"]], [130], Qt.Orientation.Vertical)
+        self._restore_layout()
+
+    def _dock(self, title: str, widget, area) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+
+    # ---- actions ---------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        bar = self.menuBar()
+        self.actions_by_name: dict[str, QAction] = {}
+
+        def add(menu, name, text, slot, keys=None, checkable=False):
+            action = QAction(text, self)
+            if keys is not None:
+                action.setShortcuts(keys if isinstance(keys, list) else [keys])
+            action.setCheckable(checkable)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            self.actions_by_name[name] = action
+            return action
+
+        m = bar.addMenu("&File")
+        add(m, "new", "&New", self.new_document, K.New)
+        add(m, "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
+        add(m, "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
+        add(m, "open", "&Open…", self.choose_and_open, K.Open)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        add(m, "save", "&Save", self.save, K.Save)
+        add(m, "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
+        add(m, "export", "&Export PyTorch Code…", self.choose_and_export, QKeySequence("Ctrl+E"))
+        m.addSeparator()
+        add(m, "close", "&Close Window", self.close, K.Close)
+        add(m, "quit", "&Quit", QApplication.closeAllWindows, K.Quit)
+
+        m = bar.addMenu("&Edit")
+        self.undo_action = add(m, "undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo)
+        self.redo_action = add(m, "redo", "&Redo", lambda: self.document.undo_stack.redo(),
+                               [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        m.addSeparator()
+        add(m, "cut", "Cu&t", self.cut, K.Cut)
+        add(m, "copy", "&Copy", self.copy, K.Copy)
+        add(m, "paste", "&Paste", self.paste, K.Paste)
+        add(m, "duplicate", "&Duplicate", self.duplicate, QKeySequence("Ctrl+D"))
+        add(m, "delete", "De&lete", lambda: self.scene.delete_selection(),
+            [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)])
+        add(m, "select_all", "Select &All", self.select_all, K.SelectAll)
+        m.addSeparator()
+        m.addAction(self.docks["History"].toggleViewAction())
+
+        m = bar.addMenu("&View")
+        add(m, "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
+        add(m, "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
+        add(m, "fit", "&Fit to View", self.fit, QKeySequence("F"))
+        self.snap_action = add(m, "snap", "&Snap to Grid", self._toggle_snap, QKeySequence("Ctrl+G"),
+                               checkable=True)
+        self.snap_action.setChecked(True)
+        add(m, "layout", "&Auto Layout", self.auto_layout, QKeySequence("Ctrl+L"))
+        m.addSeparator()
+        for dock in self.docks.values():
+            m.addAction(dock.toggleViewAction())
+
+        m = bar.addMenu("&Help")
+        add(m, "about", "&About netbuilder", self._about)
+        for action in self.actions_by_name.values():  # shortcuts work wherever the focus is
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+    # ---- the document ----------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        old, old_scene = self.document, self.scene
+        self.document = document
+        document.setParent(self)
+        self.scene = GraphScene(document, self)
+        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.scene.selectionChanged.connect(self._on_selection)
+        self.scene.duplicate_requested.connect(self.duplicate)
+        self.scene.snap = self.snap_action.isChecked()
+        self.view.set_scene(self.scene)
+        document.graph.events.connect(self._on_graph_event)
+        document.problemsChanged.connect(self._problem_timer.start)
+        stack = document.undo_stack
+        self.history.setStack(stack)
+        stack.cleanChanged.connect(self._update_title)
+        stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
+        stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
+        self.undo_action.setEnabled(stack.canUndo())
+        self.redo_action.setEnabled(stack.canRedo())
+        if old is not None:
+            old.graph.events.disconnect(self._on_graph_event)
+            old_scene.detach()
+            old.close()
+            old.deleteLater()
+            old_scene.deleteLater()
+            self.autosave.discard()
+        self.inspector.show_node(None, None)
+        self._refresh_problems()
+        self._update_title()
+        QTimer.singleShot(0, self.fit)
+
+    def _on_graph_event(self, event) -> None:
+        if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
+            self.inspector.refresh()
+        self._problem_timer.start()
+
+    def _refresh_problems(self) -> None:
+        doc = self.document
+        self.problems.show_problems(doc.analysis.problems(), {n.id: n.name for n in doc.graph.nodes()})
+        if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
+            self.inspector.refresh_info()
+        count = len(doc.graph)
+        self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
+        self.setWindowModified(self.document.modified)
+
+    def _on_selection(self) -> None:
+        ids = self.scene.selected_node_ids()
+        self.inspector.show_node(self.document, ids[0] if len(ids) == 1 else None)
+
+    # ---- files -----------------------------------------------------------------------------
+    def ask_save_changes(self) -> str:
+        """'save', 'discard' or 'cancel' (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def maybe_keep_changes(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or unmodified)."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def show_message(self, title: str, text: str, icon=QMessageBox.Icon.Critical) -> None:
+        """A window-modal message that does not block the event loop."""
+        self.message_box = QMessageBox(icon, title, text, parent=self)
+        self.message_box.open()
+
+    def new_document(self) -> None:
+        if self.maybe_keep_changes():
+            self.set_document(Document())
+
+    def new_from_template(self) -> None:
+        from .gallery import Gallery
+
+        path = Gallery.choose(self)
+        if path and self.maybe_keep_changes():
+            self.set_document(Document.from_template(path))
+
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", self._folder(), FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> bool:
+        """Open a document; a broken file shows the reason and leaves the current one as it is."""
+        try:
+            document = Document.open(path)
+        except FileFormatError as e:
+            self.show_message("Cannot open the file", str(e))
+            return False
+        if not self.maybe_keep_changes():
+            document.close()
+            return False
+        self.set_document(document)
+        settings.add_recent(path)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", self._folder(self.document.title), FILTER)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".json"
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as e:
+            self.show_message("Cannot save", f"{path}: {e.strerror or e}")
+            return False
+        settings.add_recent(path)
+        self.autosave.discard()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def choose_and_export(self) -> None:
+        stem = Path(self.document.title).stem
+        path, _ = QFileDialog.getSaveFileName(self, "Export PyTorch Code", self._folder(stem + ".py"),
+                                              "Python files (*.py)")
+        if path:
+            self.export_code(path)
+
+    def export_code(self, path: str) -> bool:
+        from ..compile import export_source
+        from ..graph.problems import GraphError
+
+        try:
+            source = export_source(self.document.graph)
+            Path(path).write_text(source, encoding="utf-8")
+        except GraphError as e:
+            self.show_message("Cannot export", "Fix these problems first:\n\n" + "\n".join(
+                p.describe({n.id: n.name for n in self.document.graph.nodes()}) for p in e.problems))
+            return False
+        except OSError as e:
+            self.show_message("Cannot export", f"{path}: {e.strerror or e}")
+            return False
+        self.statusBar().showMessage(f"Exported {path}", 4000)
+        return True
+
+    def _folder(self, name: str = "") -> str:
+        base = Path(self.document.path).parent if self.document.path else Path.cwd()
+        return str(base / name)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = settings.recent_files()
+        for path in files:
+            self.recent_menu.addAction(path).triggered.connect(lambda c=False, p=path: self.open_file(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_file(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_keep_changes():
+            event.ignore()
+            return
+        self._save_layout()
+        self.autosave.timer.stop()
+        self.autosave.discard()
+        self.scene.detach()
+        self.document.graph.events.disconnect(self._on_graph_event)
+        if self in WINDOWS:
+            WINDOWS.remove(self)
+        event.accept()
+
+    def _save_layout(self) -> None:
+        s = settings.settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+
+    def _restore_layout(self) -> None:
+        s = settings.settings()
+        if s.value("geometry") is not None:
+            self.restoreGeometry(s.value("geometry"))
+        if s.value("state") is not None:
+            self.restoreState(s.value("state"))
+
+    # ---- editing ---------------------------------------------------------------------------
+    def add_layer_at_centre(self, layer_type: str) -> None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.scene.add_layer(layer_type, centre)
+
+    def copy(self) -> bool:
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            return False
+        text = json.dumps(copy_nodes(self.document.graph, ids))
+        mime = QMimeData()
+        mime.setData(MIME, text.encode())
+        mime.setText(text)
+        QGuiApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.scene.delete_selection()
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not mime.hasFormat(MIME):
+            self.statusBar().showMessage("Nothing to paste: copy some layers first", 4000)
+            return
+        self._paste_data(bytes(mime.data(MIME)).decode())
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            self._paste_data(json.dumps(copy_nodes(self.document.graph, ids)))
+
+    def _paste_data(self, text: str) -> None:
+        try:
+            edit, new_ids = paste_edit(self.document.graph, json.loads(text), check_node=check_node)
+        except (FileFormatError, ValueError) as e:
+            self.statusBar().showMessage(f"Cannot paste: {e}", 6000)
+            return
+        edit.text = f"Paste {len(new_ids)} layer(s)"
+        if self.scene.push(edit):
+            self.scene.select_nodes(new_ids)
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(self.document.graph.node_ids())
+
+    def show_node(self, node_id: str) -> None:
+        item = self.scene.node_items.get(node_id)
+        if item is not None:
+            self.scene.select_nodes([node_id])
+            self.view.centerOn(item)
+
+    def auto_layout(self) -> None:
+        ids = self.scene.selected_node_ids()
+        positions = layered_positions(self.document.graph, ids if len(ids) > 1 else None)
+        if positions:
+            edit = move_nodes(self.document.graph, positions)
+            edit.text = "Auto Layout"
+            self.scene.push(edit)
+            QTimer.singleShot(0, self.fit)
+
+    def fit(self) -> None:
+        self.view.fit()
+        self._refresh_problems()
+
+    def _zoom(self, factor: float) -> None:
+        self.view.zoom_by(factor)
+        self._refresh_problems()
+
+    def _toggle_snap(self, on: bool) -> None:
+        self.scene.snap = on
+
+    def _about(self) -> None:
+        self.show_message("About netbuilder", "netbuilder: build neural networks visually, train "
+                          "them and watch them learn.", QMessageBox.Icon.Information)

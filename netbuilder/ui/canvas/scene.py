@@ -1,0 +1,267 @@
+"""The canvas scene: one item per node and per wire, kept in step with the document's events."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsScene, QMenu, QToolTip
+
+from ...analysis import fix_edit
+from ...graph import events as ev
+from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
+from ...graph.model import Edge, EditError
+from ...layers import new_node
+from .. import theme
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+from .port_item import PortItem
+from .wire_drag import WireDrag
+
+GRID = 20.0
+
+
+class GraphScene(QGraphicsScene):
+    message = Signal(str)  # something to tell the user (status bar)
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.graph, self.analysis = document.graph, document.analysis
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[Edge, EdgeItem] = {}
+        self.snap = True
+        self.wire: WireDrag | None = None
+        self.last_refusal: str | None = None
+        self._network_problems: dict[str, list] | None = None
+        self._marks_pending = False
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setBackgroundBrush(theme.canvas_background())
+        self.graph.events.connect(self._on_graph_event)
+        self.analysis.listeners.connect(self._on_analysis)
+        for node_id in self.graph.node_ids():
+            self._add_node_item(node_id)
+        for edge in self.graph.edges():
+            self._add_edge_item(edge)
+
+    def detach(self) -> None:
+        self.graph.events.disconnect(self._on_graph_event)
+        self.analysis.listeners.disconnect(self._on_analysis)
+
+    # ---- document -> items -----------------------------------------------------------------
+    def _add_node_item(self, node_id: str) -> None:
+        item = NodeItem(self, node_id)
+        item.setPos(QPointF(*self.graph.node(node_id).pos))
+        self.node_items[node_id] = item
+        self.addItem(item)
+
+    def _add_edge_item(self, edge: Edge) -> None:
+        item = EdgeItem(self, edge)
+        self.edge_items[edge] = item
+        self.addItem(item)
+
+    def _on_graph_event(self, event) -> None:
+        self._network_problems = None
+        if isinstance(event, ev.NodeAdded):
+            self._add_node_item(event.node)
+        elif isinstance(event, ev.NodeRemoved):
+            item = self.node_items.pop(event.node)
+            self.removeItem(item)
+        elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
+            edge = event.edge
+            if isinstance(event, ev.EdgeAdded):
+                self._add_edge_item(edge)
+            else:
+                self.removeItem(self.edge_items.pop(edge))
+            for end in (edge.src, edge.dst):
+                if end in self.node_items:
+                    self.node_items[end].refresh()
+            self._reroute(edge.dst)
+        elif isinstance(event, ev.NodeMoved):
+            item = self.node_items[event.node]
+            if (item.pos().x(), item.pos().y()) != event.pos:
+                item.setPos(QPointF(*event.pos))
+        elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
+            self.node_items[event.node].refresh()
+        self._refresh_problem_marks()
+
+    def _on_analysis(self, changed: set[str]) -> None:
+        for node_id in changed:
+            item = self.node_items.get(node_id)
+            if item is None:
+                continue
+            item.refresh()
+            for edge in self.graph.out_edges(node_id):
+                if edge in self.edge_items:
+                    self.edge_items[edge].refresh()
+
+    def network_problems(self, node_id: str) -> list:
+        if self._network_problems is None:
+            table: dict[str, list] = {}
+            for p in self.analysis.network_problems():
+                if p.node is not None:
+                    table.setdefault(p.node, []).append(p)
+            self._network_problems = table
+        return self._network_problems.get(node_id, [])
+
+    def _refresh_problem_marks(self) -> None:
+        """Soon (once per burst of events): redraw nodes whose problems changed elsewhere, such
+        as a network gaining its Output."""
+        if not self._marks_pending:
+            self._marks_pending = True
+            QTimer.singleShot(0, self._refresh_marks_now)
+
+    def _refresh_marks_now(self) -> None:
+        self._marks_pending = False
+        for item in self.node_items.values():
+            current = self.analysis.node_problems(item.node_id) + self.network_problems(item.node_id)
+            if current != item.problems:
+                item.refresh()
+
+    def _reroute(self, node_id: str) -> None:
+        for edge in self.graph.in_edges(node_id) + self.graph.out_edges(node_id):
+            if edge in self.edge_items:
+                self.edge_items[edge].update_path()
+
+    def node_item_moved(self, item: NodeItem) -> None:
+        self._reroute(item.node_id)
+
+    # ---- gestures -> edits -----------------------------------------------------------------
+    def push(self, edit) -> bool:
+        reason = self.document.push(edit)
+        if reason:
+            self.message.emit(reason)
+        return reason is None
+
+    def add_layer(self, layer_type: str, pos: QPointF) -> str:
+        x, y = self._snap(pos.x() - 85, pos.y() - 30)
+        node = new_node(self.graph, layer_type, (x, y))
+        self.push(AddNode(node))
+        self.clearSelection()
+        self.node_items[node.id].setSelected(True)
+        return node.id
+
+    def _snap(self, x: float, y: float) -> tuple[float, float]:
+        if not self.snap:
+            return (x, y)
+        return (round(x / GRID) * GRID, round(y / GRID) * GRID)
+
+    def commit_moves(self) -> None:
+        """After a drag: one undo step moving every node whose item left its model position."""
+        moved = {}
+        for node_id, item in self.node_items.items():
+            pos = (item.pos().x(), item.pos().y())
+            if pos != self.graph.node(node_id).pos:
+                moved[node_id] = self._snap(*pos)
+        if moved:
+            self.push(move_nodes(self.graph, moved))
+            for node_id, pos in moved.items():  # snapping may differ from where the item was let go
+                self.node_items[node_id].setPos(QPointF(*pos))
+
+    def selected_node_ids(self) -> list[str]:
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [n for n in self.graph.node_ids() if n in chosen]
+
+    def select_nodes(self, node_ids) -> None:
+        self.clearSelection()
+        for n in node_ids:
+            if n in self.node_items:
+                self.node_items[n].setSelected(True)
+
+    def delete_selection(self) -> None:
+        nodes = self.selected_node_ids()
+        wires = [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)
+                 and i.edge.src not in nodes and i.edge.dst not in nodes]
+        edits = []
+        if wires:
+            edits += [Disconnect(e) for e in wires]
+        if nodes:
+            edits += remove_nodes(self.graph, nodes).edits
+        if edits:
+            what = f"{len(nodes)} node(s)" if nodes else f"{len(wires)} wire(s)"
+            self.push(Group(edits, f"Delete {what}"))
+
+    # ---- new wires -------------------------------------------------------------------------
+    def start_wire(self, port: PortItem, pos: QPointF) -> None:
+        self.wire = WireDrag(self, port, pos)
+
+    def drag_wire(self, pos: QPointF) -> None:
+        if self.wire is not None:
+            self.wire.move(pos)
+
+    def finish_wire(self, pos: QPointF, screen_pos=None) -> None:
+        if self.wire is None:
+            return
+        wire, self.wire = self.wire, None
+        reason = wire.finish(pos)
+        self.last_refusal = reason
+        if reason:
+            self.message.emit(reason)
+            if screen_pos is not None:
+                QToolTip.showText(screen_pos.toPoint(), reason)
+
+    def connect_ports(self, a: PortItem, b: PortItem) -> str | None:
+        """Connect two ports (either order); returns why the wire is refused, or None."""
+        if a.is_input == b.is_input:
+            kind = "inputs" if a.is_input else "outputs"
+            return f"cannot connect two {kind}: drag from an output (right side) to an input (left side)"
+        out, inp = (b, a) if a.is_input else (a, b)
+        if out.node_id == inp.node_id:
+            return "a layer cannot feed itself"
+        if self.graph.would_create_cycle(out.node_id, inp.node_id):
+            return "this wire would make a cycle: data cannot flow in a loop"
+        edge = Edge(out.node_id, out.name, inp.node_id, inp.name)
+        old = self.graph.edge_into(inp.node_id, inp.name)
+        if old == edge:
+            return None
+        edits = ([Disconnect(old)] if old else []) + [Connect(edge)]
+        self.push(Group(edits, "Reconnect" if old else "Connect"))
+        return None
+
+    # ---- context menu ----------------------------------------------------------------------
+    def node_menu(self, item: NodeItem, screen_pos) -> None:
+        menu = self.build_node_menu(item)
+        menu.exec(screen_pos)
+
+    def build_node_menu(self, item: NodeItem) -> QMenu:
+        menu = QMenu()
+        for problem in item.problems:
+            if problem.fix is not None:
+                action = menu.addAction(f"Fix: {problem.fix.label}")
+                action.triggered.connect(lambda checked=False, f=problem.fix: self.apply_fix(f))
+        if not menu.isEmpty():
+            menu.addSeparator()
+        for text, slot in (("Duplicate", self.duplicate_requested.emit),
+                           ("Delete", self.delete_selection)):
+            menu.addAction(text).triggered.connect(slot)
+        return menu
+
+    duplicate_requested = Signal()
+
+    def apply_fix(self, fix) -> None:
+        try:
+            edit = fix_edit(self.graph, fix)
+        except EditError as e:
+            self.message.emit(str(e))
+            return
+        self.push(edit)
+
+    # ---- drawing ---------------------------------------------------------------------------
+    def drawBackground(self, painter, rect: QRectF) -> None:
+        painter.fillRect(rect, theme.canvas_background())
+        scale = painter.transform().m11()
+        if scale < 0.4:
+            return
+        painter.setPen(QPen(theme.grid_color(), 0))
+        step = GRID * (1 if scale > 0.8 else 5)
+        left = int(rect.left() // step) * step
+        top = int(rect.top() // step) * step
+        x = left
+        lines = []
+        while x < rect.right():
+            lines.append((QPointF(x, rect.top()), QPointF(x, rect.bottom())))
+            x += step
+        y = top
+        while y < rect.bottom():
+            lines.append((QPointF(rect.left(), y), QPointF(rect.right(), y)))
+            y += step
+        for a, b in lines:
+            painter.drawLine(a, b)

@@ -1,0 +1,65 @@
+"""An open document: the graph, its analysis, its undo stack and where it is saved."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from ..analysis import Analysis
+from ..graph import io
+from ..graph.edits import Edit
+from ..graph.model import EditError, Graph
+from ..layers import check_node
+from .undo import EditCommand
+
+
+class Document(QObject):
+    """Edits go through `push`; the graph announces changes, views redraw from its events."""
+
+    problemsChanged = Signal()
+
+    def __init__(self, graph: Graph | None = None, path: str | None = None, parent=None):
+        super().__init__(parent)
+        self.graph = graph if graph is not None else Graph()
+        self.path = path
+        self.analysis = Analysis(self.graph)
+        self.undo_stack = QUndoStack(self)
+        self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
+
+    @classmethod
+    def open(cls, path: str, parent=None) -> "Document":
+        """Raises io.FileFormatError with a clear message; nothing else is touched."""
+        return cls(io.load(path, check_node), str(path), parent)
+
+    @classmethod
+    def from_template(cls, path: str | Path, parent=None) -> "Document":
+        """A new untitled document with a template's contents."""
+        return cls(io.load(path, check_node), None, parent)
+
+    def push(self, edit: Edit) -> str | None:
+        """Apply an edit as one undo step. Returns why it was refused, or None."""
+        try:
+            self.graph.apply(edit)
+        except EditError as e:
+            return str(e)
+        self.undo_stack.push(EditCommand(self.graph, edit))
+        return None
+
+    def save(self, path: str | None = None) -> None:
+        """Raises OSError when the file cannot be written; the document stays modified then."""
+        target = path or self.path
+        io.save(self.graph, target)
+        self.path = str(target)
+        self.undo_stack.setClean()
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def title(self) -> str:
+        return Path(self.path).name if self.path else self.graph.meta.get("name", "Untitled")
+
+    def close(self) -> None:
+        self.analysis.close()

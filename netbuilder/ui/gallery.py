@@ -1,0 +1,98 @@
+"""New from template: the templates/ folder as cards with a picture of the network and its story."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem,
+                               QVBoxLayout)
+
+from ..graph import io
+from ..layers import check_node
+from .settings import config_dir
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+THUMB = QSize(240, 150)
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def templates() -> list[tuple[Path, dict]]:
+    """(path, meta) of each readable template, in name order."""
+    found = []
+    for path in sorted(TEMPLATES.glob("*.json")):
+        try:
+            graph = io.load(path, check_node)
+        except io.FileFormatError:
+            continue
+        found.append((path, graph.meta))
+    return found
+
+
+def thumbnail(path: Path) -> QPixmap:
+    """A picture of the template's network, drawn by the canvas itself (cached on disk)."""
+    cache = config_dir() / "thumbnails" / f"{path.stem}-{int(path.stat().st_mtime)}.png"
+    if cache.exists():
+        pixmap = QPixmap(str(cache))
+        if not pixmap.isNull():
+            return pixmap
+    from .canvas.scene import GraphScene
+    from .document import Document
+
+    document = Document.from_template(path)
+    scene = GraphScene(document)
+    pixmap = QPixmap(THUMB)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    scene.render(painter, QRectF(0, 0, THUMB.width(), THUMB.height()),
+                 scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
+    painter.end()
+    scene.detach()
+    document.close()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    pixmap.save(str(cache))
+    return pixmap
+
+
+class Gallery(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("gallery")
+        self.setWindowTitle("New from template")
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(THUMB)
+        self.list.setGridSize(QSize(THUMB.width() + 30, THUMB.height() + 60))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setWordWrap(True)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(self.description)
+        layout.addWidget(buttons)
+        for path, meta in templates():
+            item = QListWidgetItem(QIcon(thumbnail(path)), meta.get("name", path.stem))
+            item.setData(PATH_ROLE, str(path))
+            item.setToolTip(meta.get("description", ""))
+            self.list.addItem(item)
+        self.list.currentItemChanged.connect(
+            lambda item, _: self.description.setText(item.toolTip() if item else ""))
+        self.list.itemActivated.connect(lambda _: self.accept())
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self.resize(860, 560)
+
+    def chosen(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(PATH_ROLE) if item else None
+
+    @classmethod
+    def choose(cls, parent=None) -> str | None:
+        dialog = cls(parent)
+        return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None

@@ -1,0 +1,196 @@
+"""The inspector: a form made from the selected node's parameter schema; every edit undoable."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from ..graph.edits import Rename, SetParam
+from ..layers import CATALOG
+from ..layers.spec import Param
+
+BIG = 1_000_000_000
+
+
+def parse_ints(text: str) -> list[int]:
+    """'1, 28, 28' or '1x28x28' -> [1, 28, 28]; raises ValueError with a message."""
+    parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"'{text}' is not a list of whole numbers, e.g. 1, 28, 28") from None
+
+
+def format_value(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+class Inspector(QScrollArea):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.setWidgetResizable(True)
+        self.document = None
+        self.node_id: str | None = None
+        self.editors: dict[str, QWidget] = {}
+        self.error = QLabel()
+        self.setWidget(QWidget())
+        self.show_node(None, None)
+
+    # ---- building the form -----------------------------------------------------------------
+    def show_node(self, document, node_id: str | None) -> None:
+        self.document, self.node_id = document, node_id
+        self.editors = {}
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        if document is None or node_id is None or node_id not in document.graph:
+            hint = QLabel("Select a layer to see and edit its parameters.\n\n"
+                          "Drag layers from the palette onto the canvas, then drag from an "
+                          "output port (right) to an input port (left) to connect them.")
+            hint.setWordWrap(True)
+            outer.addWidget(hint)
+            outer.addStretch()
+            self.setWidget(body)
+            return
+        node = document.graph.node(node_id)
+        spec = CATALOG.get(node.type)
+        title = QLabel(f"<b>{node.type}</b>")
+        outer.addWidget(title)
+        if spec:
+            help_label = QLabel(spec.help)
+            help_label.setWordWrap(True)
+            outer.addWidget(help_label)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        name = QLineEdit(node.name)
+        name.setObjectName("name")
+        name.editingFinished.connect(lambda: self._rename(name))
+        self.editors["name"] = name
+        form.addRow("name", name)
+        for param in spec.all_params if spec else ():
+            editor = self._editor(param, node.params.get(param.name, param.default))
+            editor.setObjectName(f"param_{param.name}")
+            editor.setToolTip(param.help)
+            self.editors[param.name] = editor
+            label = QLabel(param.name)
+            label.setToolTip(param.help)
+            form.addRow(label, editor)
+        outer.addLayout(form)
+        self.shape_label = QLabel()
+        self.shape_label.setObjectName("shape")
+        self.shape_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.shape_label)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d0342c")
+        outer.addWidget(self.error)
+        outer.addStretch()
+        self.setWidget(body)
+        self.refresh_info()
+
+    def _editor(self, param: Param, value) -> QWidget:
+        if param.kind == "int" and isinstance(value, int):
+            box = QSpinBox()
+            box.setRange(int(param.min) if param.min is not None else -BIG,
+                         int(param.max) if param.max is not None else BIG)
+            box.setValue(value)
+            box.setKeyboardTracking(False)
+            box.valueChanged.connect(lambda v, p=param.name: self._set(p, int(v)))
+            return box
+        if param.kind == "float" and isinstance(value, (int, float)):
+            box = QDoubleSpinBox()
+            box.setDecimals(6 if (param.max or 1) <= 1 else 4)
+            box.setRange(param.min if param.min is not None else -1e9,
+                         param.max if param.max is not None else 1e9)
+            box.setSingleStep(0.05 if (param.max or 10) <= 1 else 0.1)
+            box.setValue(float(value))
+            box.setKeyboardTracking(False)
+            box.valueChanged.connect(lambda v, p=param.name: self._set(p, float(v)))
+            return box
+        if param.kind == "bool":
+            check = QCheckBox()
+            check.setChecked(bool(value))
+            check.toggled.connect(lambda v, p=param.name: self._set(p, bool(v)))
+            return check
+        if param.kind == "choice":
+            combo = QComboBox()
+            combo.addItems(list(param.choices))
+            combo.setCurrentText(str(value))
+            combo.currentTextChanged.connect(lambda v, p=param.name: self._set(p, v))
+            return combo
+        line = QLineEdit(format_value(value))
+        line.editingFinished.connect(lambda p=param, w=line: self._set_text(p, w))
+        return line
+
+    # ---- edits -----------------------------------------------------------------------------
+    def _set(self, name: str, value) -> None:
+        graph = self.document.graph
+        if graph.node(self.node_id).params.get(name) == value:
+            return
+        self._report(self.document.push(SetParam(graph, self.node_id, name, value)))
+
+    def _set_text(self, param: Param, line: QLineEdit) -> None:
+        try:
+            values = parse_ints(line.text())
+        except ValueError as e:
+            self._report(str(e))
+            return
+        value = values[0] if param.kind == "pair" and len(values) == 1 else values
+        error = param.type_error(value)
+        if error:
+            self._report(error)
+            return
+        self._set(param.name, value)
+
+    def _rename(self, line: QLineEdit) -> None:
+        graph = self.document.graph
+        if line.text() == graph.node(self.node_id).name:
+            return
+        self._report(self.document.push(Rename(graph, self.node_id, line.text().strip())))
+
+    def _report(self, reason: str | None) -> None:
+        self.error.setText(reason or "")
+
+    # ---- document -> form ------------------------------------------------------------------
+    def refresh(self) -> None:
+        """The node changed (undo, another view): show its current values."""
+        if self.document is None or self.node_id is None:
+            return
+        if self.node_id not in self.document.graph:
+            self.show_node(None, None)
+            return
+        node = self.document.graph.node(self.node_id)
+        for name, editor in self.editors.items():
+            value = node.name if name == "name" else node.params.get(name)
+            editor.blockSignals(True)
+            if isinstance(editor, QSpinBox) and isinstance(value, int):
+                editor.setValue(value)
+            elif isinstance(editor, QDoubleSpinBox) and isinstance(value, (int, float)):
+                editor.setValue(float(value))
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QComboBox):
+                editor.setCurrentText(str(value))
+            elif isinstance(editor, QLineEdit) and not editor.hasFocus():
+                editor.setText(format_value(value))
+            editor.blockSignals(False)
+        self.refresh_info()
+
+    def refresh_info(self) -> None:
+        from ..compile import param_count
+
+        analysis = self.document.analysis
+        node = self.document.graph.node(self.node_id)
+        out = analysis.output(self.node_id)
+        if node.type == "Output":
+            out = next(iter(analysis.inputs(self.node_id).values()), None)
+        lines = [f"output: {out if out is not None else '?'}"]
+        if out is not None and node.type in CATALOG:
+            total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()))
+            frozen = "" if total == trainable else " (frozen)"
+            lines.append(f"parameters: {total:,}{frozen}")
+        problems = analysis.node_problems(self.node_id) + [
+            p for p in analysis.network_problems() if p.node == self.node_id]
+        lines += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in problems]
+        self.shape_label.setText("\n".join(lines))

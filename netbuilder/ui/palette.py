@@ -1,0 +1,101 @@
+"""The palette: layers from the catalog by category, with a search box; drag or double-click."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
+from PySide6.QtGui import QBrush, QDrag
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ..layers import CATALOG, CATEGORIES
+from . import theme
+from .canvas.view import LAYER_MIME
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class LayerTree(QTreeWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setDragEnabled(True)
+        self.setRootIsDecorated(True)
+
+    def mimeTypes(self) -> list[str]:
+        return [LAYER_MIME]
+
+    def startDrag(self, actions) -> None:
+        item = self.currentItem()
+        layer = item.data(0, TYPE_ROLE) if item else None
+        if not layer:
+            return
+        mime = QMimeData()
+        mime.setData(LAYER_MIME, QByteArray(layer.encode()))
+        mime.setText(layer)
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+
+
+class Palette(QWidget):
+    layerActivated = Signal(str)  # double-click or Enter: add at the view's centre
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("palette")
+        self.search = QLineEdit(placeholderText="Search layers…")
+        self.search.setClearButtonEnabled(True)
+        self.tree = LayerTree()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        for category in CATEGORIES:
+            group = QTreeWidgetItem(self.tree, [category])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setForeground(0, QBrush(theme.muted_text()))
+            for spec in (s for s in CATALOG.values() if s.category == category):
+                item = QTreeWidgetItem(group, [spec.type])
+                item.setData(0, TYPE_ROLE, spec.type)
+                item.setToolTip(0, spec.help)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+        self.tree.expandAll()
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._activate_first)
+        self.tree.itemActivated.connect(self._on_activated)
+
+    def item_for(self, layer_type: str) -> QTreeWidgetItem | None:
+        for item in self._layer_items():
+            if item.data(0, TYPE_ROLE) == layer_type:
+                return item
+        return None
+
+    def _layer_items(self):
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for i in range(group.childCount()):
+                yield group.child(i)
+
+    def _filter(self, text: str) -> None:
+        text = text.strip().lower()
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            shown = 0
+            for i in range(group.childCount()):
+                item = group.child(i)
+                spec = CATALOG[item.data(0, TYPE_ROLE)]
+                match = not text or text in spec.type.lower() or text in spec.help.lower() \
+                    or text in group.text(0).lower()
+                item.setHidden(not match)
+                shown += match
+            group.setHidden(shown == 0)
+
+    def _activate_first(self) -> None:
+        for item in self._layer_items():
+            if not item.isHidden() and not item.parent().isHidden():
+                self.layerActivated.emit(item.data(0, TYPE_ROLE))
+                return
+
+    def _on_activated(self, item: QTreeWidgetItem) -> None:
+        layer = item.data(0, TYPE_ROLE)
+        if layer:
+            self.layerActivated.emit(layer)

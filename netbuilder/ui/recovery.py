@@ -1,0 +1,89 @@
+"""Autosave to a recovery file every 30 s; after a crash the next start offers to restore it."""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+
+from ..graph import io
+from .settings import config_dir
+
+INTERVAL_MS = 30_000
+_counter = itertools.count(1)
+
+
+def recovery_dir() -> Path:
+    folder = config_dir() / "recovery"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Autosave(QObject):
+    """Writes the window's document to its own recovery file while it has unsaved changes."""
+
+    def __init__(self, window, interval_ms: int = INTERVAL_MS):
+        super().__init__(window)
+        self.window = window
+        self.stem = f"{os.getpid()}-{next(_counter)}"
+        self._saved_index = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.save_now)
+        self.timer.start(interval_ms)
+
+    @property
+    def path(self) -> Path:
+        return recovery_dir() / f"{self.stem}.json"
+
+    def save_now(self) -> None:
+        doc = self.window.document
+        if doc is None or not doc.modified:
+            self.discard()
+            return
+        index = (id(doc), doc.undo_stack.index())
+        if index == self._saved_index and self.path.exists():
+            return
+        try:
+            io.save(doc.graph, self.path)
+            info = {"path": doc.path, "title": doc.title, "pid": os.getpid()}
+            (recovery_dir() / f"{self.stem}.info").write_text(json.dumps(info), encoding="utf-8")
+            self._saved_index = index
+        except OSError as e:
+            self.window.statusBar().showMessage(f"Autosave failed: {e.strerror}", 5000)
+
+    def discard(self) -> None:
+        self._saved_index = None
+        for suffix in (".json", ".info"):
+            (recovery_dir() / f"{self.stem}{suffix}").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def orphans() -> list[tuple[Path, dict]]:
+    """Recovery files left by netbuilder processes that are gone (crashed or killed)."""
+    found = []
+    for path in sorted(recovery_dir().glob("*.json")):
+        try:
+            info = json.loads(path.with_suffix(".info").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {"title": path.stem, "path": None, "pid": -1}
+        if not _alive(int(info.get("pid", -1))):
+            found.append((path, info))
+    return found
+
+
+def remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_suffix(".info").unlink(missing_ok=True)
