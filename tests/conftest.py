@@ -1,3 +1,13 @@
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """Each test gets its own settings, recent files and recovery folder."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("NETBUILDER_CONFIG_DIR", str(folder))
+    return folder

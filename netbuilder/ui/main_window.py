@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self.document = document
         document.setParent(self)
         self.scene = GraphScene(document, self)
-        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.scene.message.connect(self._show_status)
         self.scene.selectionChanged.connect(self._on_selection)
         self.scene.duplicate_requested.connect(self.duplicate)
         self.scene.snap = self.snap_action.isChecked()
@@ -154,8 +154,8 @@ class MainWindow(QMainWindow):
         stack.cleanChanged.connect(self._update_title)
         stack.canUndoChanged.connect(self.undo_action.setEnabled)
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
-        stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
+        stack.undoTextChanged.connect(self._on_undo_text)
+        stack.redoTextChanged.connect(self._on_redo_text)
         self.undo_action.setEnabled(stack.canUndo())
         self.redo_action.setEnabled(stack.canRedo())
         if old is not None:
@@ -169,6 +169,15 @@ class MainWindow(QMainWindow):
         self._refresh_problems()
         self._update_title()
         QTimer.singleShot(0, self.fit)
+
+    def _on_undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}".strip())
+
+    def _on_redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}".strip())
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
 
     def _on_graph_event(self, event) -> None:
         if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:

@@ -12,6 +12,14 @@ from .canvas.view import LAYER_MIME
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 
+def layer_mime(layer: str) -> QMimeData:
+    """What a palette drag carries: the layer type."""
+    mime = QMimeData()
+    mime.setData(LAYER_MIME, QByteArray(layer.encode()))
+    mime.setText(layer)
+    return mime
+
+
 class LayerTree(QTreeWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -27,11 +35,8 @@ class LayerTree(QTreeWidget):
         layer = item.data(0, TYPE_ROLE) if item else None
         if not layer:
             return
-        mime = QMimeData()
-        mime.setData(LAYER_MIME, QByteArray(layer.encode()))
-        mime.setText(layer)
         drag = QDrag(self)
-        drag.setMimeData(mime)
+        drag.setMimeData(layer_mime(layer))
         drag.exec(Qt.DropAction.CopyAction)
 
 

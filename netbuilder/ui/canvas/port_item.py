@@ -54,4 +54,4 @@ class PortItem(QGraphicsItem):
         self.scene().drag_wire(event.scenePos())
 
     def mouseReleaseEvent(self, event) -> None:
-        self.scene().finish_wire(event.scenePos(), event.screenPos())
+        self.scene().finish_wire(event.scenePos())

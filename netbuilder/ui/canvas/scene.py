@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsScene, QMenu, QToolTip
+from PySide6.QtWidgets import QGraphicsScene, QMenu
 
 from ...analysis import fix_edit
 from ...graph import events as ev
@@ -12,6 +12,7 @@ from ...graph.model import Edge, EditError
 from ...layers import new_node
 from .. import theme
 from .edge_item import EdgeItem
+from .note import Note
 from .node_item import NodeItem
 from .port_item import PortItem
 from .wire_drag import WireDrag
@@ -33,6 +34,7 @@ class GraphScene(QGraphicsScene):
         self.last_refusal: str | None = None
         self._network_problems: dict[str, list] | None = None
         self._marks_pending = False
+        self.note = Note(self)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(theme.canvas_background())
         self.graph.events.connect(self._on_graph_event)
@@ -187,7 +189,7 @@ class GraphScene(QGraphicsScene):
         if self.wire is not None:
             self.wire.move(pos)
 
-    def finish_wire(self, pos: QPointF, screen_pos=None) -> None:
+    def finish_wire(self, pos: QPointF) -> None:
         if self.wire is None:
             return
         wire, self.wire = self.wire, None
@@ -195,8 +197,7 @@ class GraphScene(QGraphicsScene):
         self.last_refusal = reason
         if reason:
             self.message.emit(reason)
-            if screen_pos is not None:
-                QToolTip.showText(screen_pos.toPoint(), reason)
+            self.note.show_at(reason, pos)
 
     def connect_ports(self, a: PortItem, b: PortItem) -> str | None:
         """Connect two ports (either order); returns why the wire is refused, or None."""
