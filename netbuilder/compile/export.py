@@ -55,7 +55,7 @@ def export_source(graph: Graph, network: str | None = None) -> str:
     imports = "import torch\nfrom torch import nn"
     if any("math." in s for s in sources):
         imports = "import math\n\n" + imports
-    parts = [f'"""{cls_name}: exported by netbuilder. Inputs: {", ".join(inputs)}."""\n' + imports]
+    parts = [f'"""{cls_name}: exported by netbuilder. Inputs: {", ".join(inputs)}."""\n\n' + imports]
     parts += sources
     if needs_init:
         parts.append(

@@ -65,10 +65,7 @@ def _encoder_shape(p, xs):
 
 
 def _posenc_shape(p, xs):
-    x = _seq(xs[0], "PositionalEncoding")
-    if p["kind"] == "sinusoidal" and x.shape[1] % 2:
-        raise ShapeError(f"sinusoidal PositionalEncoding needs an even feature size, not {x}")
-    return x
+    return _seq(xs[0], "PositionalEncoding")  # any feature size: odd ones drop the last cosine
 
 
 _DROPOUT = Param("dropout", "float", 0.0, "Dropout on attention weights", min=0.0, max=0.99)

@@ -7,10 +7,12 @@ from netbuilder.ui.document import Document
 from netbuilder.ui.main_window import MainWindow
 
 
-def make_window(qtbot, document=None):
+def make_window(qtbot, document=None, closed_by_test=False):
+    """A main window on the default template; qtbot closes it unless the test does."""
     window = MainWindow(document or Document.from_template(DEFAULT_TEMPLATE))
     window.ask_save_changes = lambda: "discard"
-    qtbot.addWidget(window)
+    if not closed_by_test:
+        qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
     qtbot.waitExposed(window)
