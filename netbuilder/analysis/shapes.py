@@ -26,6 +26,8 @@ class Analysis:
         self._problems: dict[str, list[Problem]] = {}
         self._order: dict[str, int] = {}
         self._cyclic = False
+        self._sorted: list[str] | None = None
+        self._networks: list[Problem] | None = None
         self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
         graph.events.connect(self._on_event)
         self.refresh()
@@ -48,7 +50,7 @@ class Analysis:
 
     def problems(self) -> list[Problem]:
         """Every problem: per node (in network order), then those of whole networks."""
-        found = [p for n in self.ordered_nodes() for p in self._problems.get(n, [])]
+        found = [p for n in self.ordered_nodes() for p in self._problems.get(n, ())]
         return found + self.network_problems()
 
     def ok(self) -> bool:
@@ -68,6 +70,10 @@ class Analysis:
     def _on_event(self, event) -> None:
         if isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
             return
+        if not isinstance(event, ev.ParamChanged):  # the wiring changed
+            self._networks = None
+        if isinstance(event, (ev.NodeAdded, ev.NodeRemoved)):
+            self._sorted = None
         if isinstance(event, ev.NodeRemoved):
             for table in (self._out, self._ins, self._problems, self._order):
                 table.pop(event.node, None)
@@ -121,9 +127,14 @@ class Analysis:
             self._cyclic = True
         self._order = {n: i for i, n in enumerate(order)}
         self._next_index = len(order)
+        self._sorted = None
+        self._networks = None
 
     def ordered_nodes(self) -> list[str]:
-        return sorted(self._order, key=self._order.__getitem__)
+        """Node ids in network order: inputs first (kept until nodes are added or removed)."""
+        if self._sorted is None:
+            self._sorted = sorted(self._order, key=self._order.__getitem__)
+        return list(self._sorted)
 
     # ---- one node --------------------------------------------------------------------------
     def _compute(self, node_id: str) -> bool:
@@ -205,12 +216,9 @@ class Analysis:
 
     def _input_fix(self, node_id: str, port: str) -> Fix | None:
         """Offer an Input when this node's network has none."""
-        for part in self.graph.networks():
-            if node_id in part:
-                if not any(self.graph.node(n).type == "Input" for n in part):
-                    return Fix("add an Input before it", "add_before", node_id, port=port,
-                               layer="Input")
-        return None
+        if any(self.graph.node(n).type == "Input" for n in self.graph.network_of(node_id)):
+            return None
+        return Fix("add an Input before it", "add_before", node_id, port=port, layer="Input")
 
     def _run_rule(self, node_id: str, spec: LayerSpec, params: dict, ins: dict[str, TensorType]):
         args = list(ins.values())
@@ -246,24 +254,30 @@ class Analysis:
                 self._out[n] = {}
 
     def network_problems(self) -> list[Problem]:
+        """Problems of whole networks (no Output, unused results); kept until the wiring changes."""
+        if self._networks is None:
+            self._networks = self._find_network_problems()
+        return list(self._networks)
+
+    def _find_network_problems(self) -> list[Problem]:
         if len(self.graph) == 0:
             return [Problem(None, "the document is empty: add an Input, some layers and an Output")]
         found = []
+        used = {n for n in self.graph.node_ids() if self.graph.out_degree(n)}
         for part in self.graph.networks():
-            types = {self.graph.node(n).type for n in part}
-            if "Output" not in types:
-                for n in part:
-                    spec = CATALOG.get(self.graph.node(n).type)
-                    if spec and spec.outputs and not self.graph.out_edges(n):
-                        found.append(Problem(n, "this network has no Output: its result goes"
-                                             " nowhere", fix=Fix("add an Output after it",
-                                                                 "add_after", n, layer="Output")))
-                continue
-            for n in part:
-                spec = CATALOG.get(self.graph.node(n).type)
-                if spec and spec.outputs and not self.graph.out_edges(n):
+            types = [self.graph.node(n).type for n in part]
+            has_output = "Output" in types
+            for n, layer in zip(part, types):
+                spec = CATALOG.get(layer)
+                if not spec or not spec.outputs or n in used:
+                    continue
+                if has_output:
                     found.append(Problem(n, "its output is not used by any layer or Output",
                                          severity="warning"))
+                else:
+                    found.append(Problem(n, "this network has no Output: its result goes nowhere",
+                                         fix=Fix("add an Output after it", "add_after", n,
+                                                 layer="Output")))
         return found
 
 

@@ -97,6 +97,13 @@ class Graph:
                 return edge
         return None
 
+    def out_degree(self, node_id: str) -> int:
+        return self._g.out_degree(node_id)
+
+    def network_of(self, node_id: str) -> set[str]:
+        """The ids of the network (weakly connected part) that holds this node."""
+        return nx.node_connected_component(self._g.to_undirected(as_view=True), node_id)
+
     def successors(self, node_id: str) -> list[str]:
         return list(dict.fromkeys(self._g.successors(node_id)))
 

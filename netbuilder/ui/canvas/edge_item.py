@@ -20,6 +20,7 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.graph_scene, self.edge = scene, edge
         self.label = ""
+        self._label_rect = QRectF()
         self.setZValue(-1)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setPen(QPen(theme.wire_color(), 2.0))
@@ -43,13 +44,16 @@ class EdgeItem(QGraphicsPathItem):
         b_port = dst.inputs.get(self.edge.dst_port)
         a = a_port.scenePos() if a_port else src.scenePos()
         b = b_port.scenePos() if b_port else dst.scenePos()
-        self.setPath(wire_path(a, b))
-
-    def label_rect(self) -> QRectF:
+        self.prepareGeometryChange()
+        path = wire_path(a, b)
         metrics = QFontMetricsF(self.font)
         w, h = metrics.horizontalAdvance(self.label) + 8, metrics.height() + 2
-        mid = self.path().pointAtPercent(0.5)
-        return QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)  # just above the wire
+        mid = path.pointAtPercent(0.5)
+        self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)  # just above the wire
+        self.setPath(path)
+
+    def label_rect(self) -> QRectF:
+        return self._label_rect
 
     def boundingRect(self) -> QRectF:
         return super().boundingRect().united(self.label_rect()).adjusted(-2, -2, 2, 2)
@@ -66,6 +70,8 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(color, 2.5 if self.isSelected() else 1.8))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
+            return  # labels would be unreadable
         rect = self.label_rect()
         painter.setPen(QPen(color, 1))
         painter.setBrush(theme.canvas_background())

@@ -146,6 +146,8 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(outline, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 6, 6)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
+            return  # too small to read: the coloured box is enough
 
         font = QFont(painter.font())
         font.setPointSizeF(9.0)

@@ -32,10 +32,9 @@ class GraphScene(QGraphicsScene):
         self.snap = True
         self.wire: WireDrag | None = None
         self.last_refusal: str | None = None
-        self._network_problems: dict[str, list] | None = None
         self._marks_pending = False
+        self._marks_shown: dict[str, list] = self._network_table()
         self.note = Note(self)
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(theme.canvas_background())
         self.graph.events.connect(self._on_graph_event)
         self.analysis.listeners.connect(self._on_analysis)
@@ -61,7 +60,8 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _on_graph_event(self, event) -> None:
-        self._network_problems = None
+        if isinstance(event, (ev.NodeAdded, ev.NodeRemoved, ev.EdgeAdded, ev.EdgeRemoved)):
+            self._refresh_problem_marks()
         if isinstance(event, ev.NodeAdded):
             self._add_node_item(event.node)
         elif isinstance(event, ev.NodeRemoved):
@@ -83,7 +83,6 @@ class GraphScene(QGraphicsScene):
                 item.setPos(QPointF(*event.pos))
         elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
             self.node_items[event.node].refresh()
-        self._refresh_problem_marks()
 
     def _on_analysis(self, changed: set[str]) -> None:
         for node_id in changed:
@@ -96,13 +95,8 @@ class GraphScene(QGraphicsScene):
                     self.edge_items[edge].refresh()
 
     def network_problems(self, node_id: str) -> list:
-        if self._network_problems is None:
-            table: dict[str, list] = {}
-            for p in self.analysis.network_problems():
-                if p.node is not None:
-                    table.setdefault(p.node, []).append(p)
-            self._network_problems = table
-        return self._network_problems.get(node_id, [])
+        """Problems of the node's network (no Output...), as last drawn; updated once per burst."""
+        return self._marks_shown.get(node_id, [])
 
     def _refresh_problem_marks(self) -> None:
         """Soon (once per burst of events): redraw nodes whose problems changed elsewhere, such
@@ -113,10 +107,18 @@ class GraphScene(QGraphicsScene):
 
     def _refresh_marks_now(self) -> None:
         self._marks_pending = False
-        for item in self.node_items.values():
-            current = self.analysis.node_problems(item.node_id) + self.network_problems(item.node_id)
-            if current != item.problems:
-                item.refresh()
+        old, new = self._marks_shown, self._network_table()
+        self._marks_shown = new
+        for node_id in set(old) | set(new):
+            if old.get(node_id) != new.get(node_id) and node_id in self.node_items:
+                self.node_items[node_id].refresh()
+
+    def _network_table(self) -> dict[str, list]:
+        table: dict[str, list] = {}
+        for p in self.analysis.network_problems():
+            if p.node is not None:
+                table.setdefault(p.node, []).append(p)
+        return table
 
     def _reroute(self, node_id: str) -> None:
         for edge in self.graph.in_edges(node_id) + self.graph.out_edges(node_id):
