@@ -110,12 +110,12 @@ class Analysis:
             if node in done:
                 continue
             done.add(node)
-            if self._compute(node):
+            outputs_changed, shown_changed = self._compute(node)
+            if shown_changed or node in starts:
                 changed.add(node)
+            if outputs_changed:
                 for succ in self.graph.successors(node):
                     heapq.heappush(heap, (self._order[succ], succ))
-            elif node in starts:
-                changed.add(node)  # its problems may have changed even if its output did not
         self.listeners.emit(changed)
 
     def _reorder(self) -> None:
@@ -137,11 +137,13 @@ class Analysis:
         return list(self._sorted)
 
     # ---- one node --------------------------------------------------------------------------
-    def _compute(self, node_id: str) -> bool:
-        """Recompute one node's input and output types and problems; True if outputs changed."""
+    def _compute(self, node_id: str) -> tuple[bool, bool]:
+        """Recompute one node's input and output types and problems.
+
+        Returns (its outputs changed, anything shown about it changed)."""
         node = self.graph.node(node_id)
         spec = CATALOG.get(node.type)
-        old = self._out.get(node_id)
+        old = (self._out.get(node_id), self._ins.get(node_id), self._problems.get(node_id))
         problems: list[Problem] = []
         outputs: dict[str, TensorType] = {}
         if spec is None:
@@ -157,7 +159,7 @@ class Analysis:
                     problems.append(rule_problem)
         self._problems[node_id] = problems
         self._out[node_id] = outputs
-        return outputs != old
+        return outputs != old[0], (outputs, self._ins.get(node_id), problems) != old
 
     def _param_problems(self, node_id: str, params: dict, spec: LayerSpec) -> list[Problem]:
         found = []
@@ -176,6 +178,7 @@ class Analysis:
                 fix = None
                 if param.type_error(value) is None and param.kind in ("int", "float"):
                     bound = param.min if param.min is not None and value < param.min else param.max
+                    bound = param.default if bound is None else bound  # NaN or Infinity
                     bound = int(bound) if param.kind == "int" else bound
                     fix = Fix(f"set {param.name} to {bound}", "set_param", node_id,
                               param=param.name, value=bound)

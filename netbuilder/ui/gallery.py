@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem,
                                QVBoxLayout)
 
 from ..graph import io
 from ..layers import check_node
+from . import theme
 from .settings import config_dir
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -42,11 +43,14 @@ def thumbnail(path: Path) -> QPixmap:
     document = Document.from_template(path)
     scene = GraphScene(document)
     pixmap = QPixmap(THUMB)
-    pixmap.fill(QColor(0, 0, 0, 0))
+    pixmap.fill(theme.canvas_background())
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    scene.render(painter, QRectF(0, 0, THUMB.width(), THUMB.height()),
-                 scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
+    source = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+    scale = min(THUMB.width() / source.width(), THUMB.height() / source.height())
+    w, h = source.width() * scale, source.height() * scale
+    target = QRectF((THUMB.width() - w) / 2, (THUMB.height() - h) / 2, w, h)
+    scene.render(painter, target, source)
     painter.end()
     scene.detach()
     document.close()
@@ -63,7 +67,8 @@ class Gallery(QDialog):
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(THUMB)
-        self.list.setGridSize(QSize(THUMB.width() + 30, THUMB.height() + 60))
+        self.list.setGridSize(QSize(THUMB.width() + 30, THUMB.height() + 40))
+        self.list.setSpacing(8)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from ..graph.edits import Rename, SetParam
 from ..layers import CATALOG
@@ -79,7 +79,10 @@ class Inspector(QScrollArea):
         self.shape_label = QLabel()
         self.shape_label.setObjectName("shape")
         self.shape_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shape_label.setWordWrap(True)
         outer.addWidget(self.shape_label)
+        self.fixes = QVBoxLayout()
+        outer.addLayout(self.fixes)
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -194,3 +197,22 @@ class Inspector(QScrollArea):
             p for p in analysis.network_problems() if p.node == self.node_id]
         lines += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in problems]
         self.shape_label.setText("\n".join(lines))
+        while self.fixes.count():
+            self.fixes.takeAt(0).widget().deleteLater()
+        for problem in problems:
+            if problem.fix is not None:
+                button = QPushButton(f"Fix: {problem.fix.label}")
+                button.setObjectName("fix")
+                button.clicked.connect(lambda checked=False, f=problem.fix: self._apply_fix(f))
+                self.fixes.addWidget(button)
+
+    def _apply_fix(self, fix) -> None:
+        from ..analysis import fix_edit
+        from ..graph.model import EditError
+
+        try:
+            edit = fix_edit(self.document.graph, fix)
+        except EditError as e:
+            self._report(str(e))
+            return
+        self._report(self.document.push(edit))

@@ -116,7 +116,7 @@ class NodeItem(QGraphicsItem):
 
     # ---- drawing ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-4, -4, WIDTH + 8, self.height + 8)
+        return QRectF(-6, -6, WIDTH + 12, self.height + 12)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -128,9 +128,11 @@ class NodeItem(QGraphicsItem):
         spec = CATALOG.get(node.type)
         rect = QRectF(0, 0, WIDTH, self.height)
         errors = [p for p in self.problems if p.severity == "error"]
-        if self.isSelected():
-            outline, width = theme.SELECTED, 2.5
-        elif errors:
+        if self.isSelected():  # a halo, so a problem's outline stays visible
+            painter.setPen(QPen(theme.SELECTED, 3.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 8, 8)
+        if errors:
             outline, width = theme.ERROR, 2.5
         elif self.problems:
             outline, width = theme.WARNING, 2.0

@@ -1,0 +1,59 @@
+"""Render the editor offscreen into assets/screenshots/ (run: .venv/bin/python scripts/screenshots.py)."""
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # default layout, no recent files
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from netbuilder.graph import Connect, Edge, Group, remove_nodes  # noqa: E402
+from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
+from netbuilder.ui.document import Document  # noqa: E402
+from netbuilder.ui.gallery import Gallery  # noqa: E402
+from netbuilder.ui.main_window import MainWindow  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
+
+
+def settle(app) -> None:
+    for _ in range(5):
+        app.processEvents()
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    window = MainWindow(Document.from_template(DEFAULT_TEMPLATE))
+    window.resize(1280, 800)
+    window.show()
+    settle(app)
+    window.fit()
+    graph = window.document.graph
+    window.scene.select_nodes([graph.by_name("conv2").id])
+    settle(app)
+    window.grab().save(str(OUT / "editor.png"))
+
+    # A mistake and its fix: wire pool2 straight into fc1, skipping Flatten.
+    flatten, pool2, fc1 = (graph.by_name(n).id for n in ("flatten1", "pool2", "fc1"))
+    edit = remove_nodes(graph, [flatten])
+    window.document.push(Group(edit.edits + [Connect(Edge(pool2, "out", fc1, "in"))], "Skip Flatten"))
+    window.scene.select_nodes([fc1])
+    settle(app)
+    window.grab().save(str(OUT / "problem.png"))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+
+    gallery = Gallery()
+    gallery.show()
+    settle(app)
+    gallery.grab().save(str(OUT / "gallery.png"))
+    gallery.close()
+    for png in sorted(OUT.glob("*.png")):
+        print("wrote", png)
+
+
+if __name__ == "__main__":
+    main()
