@@ -14,8 +14,15 @@ log = logging.getLogger("netbuilder")
 
 
 def install() -> None:
-    logging.basicConfig(filename=str(config_dir() / "netbuilder.log"), level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log to netbuilder.log in the config folder and route uncaught exceptions to _hook."""
+    for old in [h for h in log.handlers if getattr(h, "netbuilder", False)]:
+        log.removeHandler(old)
+        old.close()
+    handler = logging.FileHandler(config_dir() / "netbuilder.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.netbuilder = True
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     sys.excepthook = _hook
     threading.excepthook = lambda args: _hook(args.exc_type, args.exc_value, args.exc_traceback)
 

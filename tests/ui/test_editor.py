@@ -231,3 +231,35 @@ def test_auto_layout_and_fit(window, qtbot):
     window.view.zoom_by(3.0)
     QTest.keyClick(window.view, Qt.Key.Key_F)
     assert window.view.zoom <= 1.0
+
+
+def test_rubber_band_selects_the_nodes_it_covers(window, qtbot):
+    window.fit()
+    scene = window.scene
+    first_row = [node_named(window, n).id for n in ("image", "conv1", "relu1", "pool1")]
+    top_left = scene.node_items[first_row[0]].sceneBoundingRect().topLeft() - QPointF(20, 20)
+    bottom_right = scene.node_items[first_row[-1]].sceneBoundingRect().bottomRight() + QPointF(10, 10)
+    drag(window, view_point(window, top_left), view_point(window, bottom_right))
+    assert set(scene.selected_node_ids()) == set(first_row)
+    assert window.inspector.node_id is None  # several selected: no single form
+
+
+def test_uncaught_exceptions_are_shown_and_logged(window, qtbot, config_dir):
+    from netbuilder.ui import errors
+
+    errors.install()
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as e:
+        errors._hook(type(e), e, e.__traceback__)
+    box = errors._open_boxes[-1]
+    assert box.isVisible() and "RuntimeError: boom" in box.text()
+    assert "boom" in (config_dir / "netbuilder.log").read_text()
+    box.close()
+    import logging
+    import sys
+    import threading
+    sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
+    for handler in list(logging.getLogger("netbuilder").handlers):
+        logging.getLogger("netbuilder").removeHandler(handler)
+        handler.close()
