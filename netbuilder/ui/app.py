@@ -1,6 +1,7 @@
 """Start the editor: QApplication, the never-crash hook, crash recovery, the first window."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -52,7 +53,18 @@ def offer_recovery(window) -> None:
         recovery.remove(path)
 
 
+def no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort: say so plainly instead."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: list[str]) -> int:
+    if no_display():
+        print("netbuilder: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+              "Run it from a desktop session, or under a virtual one: xvfb-run netbuilder.",
+              file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication
 
     from . import errors
