@@ -28,6 +28,9 @@ class Analysis:
         self._cyclic = False
         self._sorted: list[str] | None = None
         self._networks: list[Problem] | None = None
+        self._batch = 0  # inside a Group: changes wait for its end
+        self._pending: set[str] = set()
+        self._stale = False  # a full refresh is due (a cycle appeared or went away)
         self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
         graph.events.connect(self._on_event)
         self.refresh()
@@ -68,8 +71,20 @@ class Analysis:
         self.listeners.emit(set(self.graph.node_ids()))
 
     def _on_event(self, event) -> None:
-        if isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
+        if isinstance(event, ev.BatchStarted):
+            self._batch += 1
             return
+        if isinstance(event, ev.BatchEnded):
+            self._batch -= 1
+        elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
+            return
+        else:
+            self._note(event)
+        if self._batch == 0:
+            self._flush()
+
+    def _note(self, event) -> None:
+        """Record what an event makes stale; the work waits for the end of a Group."""
         if not isinstance(event, ev.ParamChanged):  # the wiring changed
             self._networks = None
         if isinstance(event, (ev.NodeAdded, ev.NodeRemoved)):
@@ -77,31 +92,57 @@ class Analysis:
         if isinstance(event, ev.NodeRemoved):
             for table in (self._out, self._ins, self._problems, self._order):
                 table.pop(event.node, None)
-            if self._cyclic:
-                self.refresh()
-            return
-        if isinstance(event, ev.NodeAdded):
+            self._stale = self._stale or self._cyclic
+        elif isinstance(event, ev.NodeAdded):
             self._order[event.node] = self._next_index
             self._next_index += 1
-            self._update({event.node})
+            self._pending.add(event.node)
         elif isinstance(event, ev.EdgeAdded):
             e = event.edge
-            if self._cyclic or self._order.get(e.src, 0) > self._order.get(e.dst, 0):
-                self.refresh()
-                return
-            self._update({e.dst})
+            self._stale = self._stale or self._cyclic or not self._place(e.src, e.dst)
+            self._pending.add(e.dst)
         elif isinstance(event, ev.EdgeRemoved):
-            if self._cyclic:
-                self.refresh()
-                return
-            self._update({event.edge.dst})
+            self._stale = self._stale or self._cyclic
+            self._pending.add(event.edge.dst)
         elif isinstance(event, ev.ParamChanged):
-            self._update({event.node})
+            self._pending.add(event.node)
+
+    def _flush(self) -> None:
+        starts = {n for n in self._pending if n in self._order}
+        self._pending = set()
+        if self._stale or self._cyclic:
+            self._stale = False
+            self.refresh()
+        elif starts:
+            self._update(starts)
+
+    def _place(self, src: str, dst: str) -> bool:
+        """Keep the order topological after a new wire src -> dst (Pearce-Kelly): renumber only
+        the nodes between the two. False when the wire closes a cycle."""
+        lo, hi = self._order[dst], self._order[src]
+        if lo > hi:
+            return True
+        forward, stack = set(), [dst]
+        while stack:
+            n = stack.pop()
+            if n == src:
+                return False
+            if n not in forward:
+                forward.add(n)
+                stack += [s for s in self.graph.successors(n) if self._order[s] <= hi]
+        backward, stack = set(), [src]
+        while stack:
+            n = stack.pop()
+            if n not in backward:
+                backward.add(n)
+                stack += [p for p in self.graph.predecessors(n) if self._order[p] >= lo]
+        moved = sorted(backward, key=self._order.__getitem__) + sorted(forward, key=self._order.__getitem__)
+        for n, index in zip(moved, sorted(self._order[n] for n in moved)):
+            self._order[n] = index
+        self._sorted = None
+        return True
 
     def _update(self, starts: set[str]) -> None:
-        if self._cyclic:
-            self.refresh()
-            return
         heap = [(self._order[n], n) for n in starts]
         heapq.heapify(heap)
         done, changed = set(), set()

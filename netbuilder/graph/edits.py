@@ -135,18 +135,20 @@ class Group(Edit):
 
     def apply(self, graph: Graph) -> None:
         done: list[Edit] = []
-        try:
-            for edit in self.edits:
-                edit.apply(graph)
-                done.append(edit)
-        except Exception:
-            for edit in reversed(done):
-                edit.revert(graph)
-            raise
+        with graph.batch():
+            try:
+                for edit in self.edits:
+                    edit.apply(graph)
+                    done.append(edit)
+            except Exception:
+                for edit in reversed(done):
+                    edit.revert(graph)
+                raise
 
     def revert(self, graph: Graph) -> None:
-        for edit in reversed(self.edits):
-            edit.revert(graph)
+        with graph.batch():
+            for edit in reversed(self.edits):
+                edit.revert(graph)
 
 
 def remove_nodes(graph: Graph, node_ids: Iterable[str]) -> Group:

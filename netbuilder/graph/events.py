@@ -53,6 +53,16 @@ class MetaChanged:
     value: Any
 
 
+@dataclass(frozen=True)
+class BatchStarted:
+    """The events up to the matching BatchEnded are one edit (a Group): views may wait."""
+
+
+@dataclass(frozen=True)
+class BatchEnded:
+    pass
+
+
 class Listeners:
     """Callbacks called with each event, in the order they subscribed."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import keyword
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -97,6 +98,9 @@ class Graph:
                 return edge
         return None
 
+    def predecessors(self, node_id: str) -> list[str]:
+        return list(dict.fromkeys(self._g.predecessors(node_id)))
+
     def out_degree(self, node_id: str) -> int:
         return self._g.out_degree(node_id)
 
@@ -165,6 +169,15 @@ class Graph:
     def apply(self, edit) -> None:
         """Apply an edit (see edits.py); the document announces what changed."""
         edit.apply(self)
+
+    @contextmanager
+    def batch(self):
+        """Announce the changes made inside as one step (BatchStarted ... BatchEnded)."""
+        self.events.emit(ev.BatchStarted())
+        try:
+            yield
+        finally:
+            self.events.emit(ev.BatchEnded())
 
     def _add_node(self, node: Node, index: int | None = None) -> None:
         if node.id in self._g:
