@@ -17,7 +17,7 @@ Source = str | tuple[str, str]  # a node id (its first output) or (node id, outp
 
 class GraphBuilder:
     def __init__(self, graph: Graph | None = None):
-        self.graph = graph or Graph()
+        self.graph = graph if graph is not None else Graph()
         self._depth: dict[str, int] = {}
         self._rows: dict[int, int] = {}
 

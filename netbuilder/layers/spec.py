@@ -81,7 +81,7 @@ class Param:
                 return f"{self.name} needs exactly {self.min_len} values, not {len(values)}"
             return f"{self.name} needs {self.min_len} to {self.max_len} values, not {len(values)}"
         for v in values if self.kind in ("int", "float", "ints", "pair") else []:
-            if not math.isfinite(v):  # JSON files may hold NaN and Infinity
+            if isinstance(v, float) and not math.isfinite(v):  # JSON may hold NaN and Infinity
                 return f"{self.name} must be a finite number (it is {v})"
             if self.min is not None and v < self.min:
                 return f"{self.name} must be at least {_num(self.min)} (it is {v})"
