@@ -31,6 +31,8 @@ class Analysis:
         self._batch = 0  # inside a Group: changes wait for its end
         self._pending: set[str] = set()
         self._stale = False  # a full refresh is due (a cycle appeared or went away)
+        self._rewired = False
+        self._open_inputs: set[str] = set()  # nodes with an unconnected input
         self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
         graph.events.connect(self._on_event)
         self.refresh()
@@ -62,7 +64,7 @@ class Analysis:
     # ---- updating --------------------------------------------------------------------------
     def refresh(self) -> None:
         """Recompute everything (after loading, or when the graph has a cycle)."""
-        self._out.clear(), self._ins.clear(), self._problems.clear()
+        self._out.clear(), self._ins.clear(), self._problems.clear(), self._open_inputs.clear()
         self._reorder()
         for node in self.ordered_nodes():
             self._compute(node)
@@ -76,6 +78,8 @@ class Analysis:
             return
         if isinstance(event, ev.BatchEnded):
             self._batch -= 1
+        elif isinstance(event, ev.NodeRenamed) and self._cyclic:
+            self._stale = True  # cycle messages name the nodes
         elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
             return
         else:
@@ -87,11 +91,13 @@ class Analysis:
         """Record what an event makes stale; the work waits for the end of a Group."""
         if not isinstance(event, ev.ParamChanged):  # the wiring changed
             self._networks = None
+            self._rewired = True
         if isinstance(event, (ev.NodeAdded, ev.NodeRemoved)):
             self._sorted = None
         if isinstance(event, ev.NodeRemoved):
             for table in (self._out, self._ins, self._problems, self._order):
                 table.pop(event.node, None)
+            self._open_inputs.discard(event.node)
             self._stale = self._stale or self._cyclic
         elif isinstance(event, ev.NodeAdded):
             self._order[event.node] = self._next_index
@@ -109,7 +115,9 @@ class Analysis:
 
     def _flush(self) -> None:
         starts = {n for n in self._pending if n in self._order}
-        self._pending = set()
+        if self._rewired:  # whether "add an Input" is offered depends on the whole network
+            starts |= {n for n in self._open_inputs if n in self._order}
+        self._pending, self._rewired = set(), False
         if self._stale or self._cyclic:
             self._stale = False
             self.refresh()
@@ -248,6 +256,10 @@ class Analysis:
         for port in required:
             problems.append(Problem(node_id, f"input '{port}' is not connected", port=port,
                                     fix=self._input_fix(node_id, port)))
+        if required:
+            self._open_inputs.add(node_id)
+        else:
+            self._open_inputs.discard(node_id)
         if spec.variadic and len(connected) < 2:
             problems.append(Problem(node_id, f"{spec.type} needs at least two inputs"
                                     f" (it has {len(connected)})"))

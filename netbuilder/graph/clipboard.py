@@ -1,13 +1,13 @@
 """Copy a selection of nodes (with the wires between them) as plain data, and paste it back."""
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 from . import io
 from .edits import AddNode, Connect, Group
 from .model import Edge, Graph, Node
 
-MIME = "application/x-netbuilder-nodes"
 
 
 def copy_nodes(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
@@ -23,6 +23,15 @@ def copy_nodes(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
     data = io.to_dict(part)
     del data["meta"]
     return data
+
+
+def is_copied_nodes(text: str) -> bool:
+    """Whether clipboard text looks like copied layers (JSON in the file format)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("format") == io.FORMAT and "nodes" in data
 
 
 def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] = (30.0, 30.0),

@@ -41,6 +41,8 @@ class RemoveNode(Edit):
         self.text = f"Delete {self.node.name}"
 
     def apply(self, graph: Graph) -> None:
+        # Where it stood just before it went: a group's reverse re-adds restore the order exactly.
+        self.index = graph.node_ids().index(self.node.id)
         graph._remove_node(self.node.id)
 
     def revert(self, graph: Graph) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QUndoView)
 
-from ..graph.clipboard import MIME, copy_nodes, paste_edit
+from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
 from ..graph.edits import move_nodes
@@ -360,11 +360,9 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_node_ids()
         if not ids:
             return False
-        text = json.dumps(copy_nodes(self.document.graph, ids))
-        mime = QMimeData()
-        mime.setData(MIME, text.encode())
-        mime.setText(text)
-        QGuiApplication.clipboard().setMimeData(mime)
+        # As text (JSON in the file format): other windows and other netbuilder processes can
+        # paste it. (A QMimeData handed to the clipboard crashes PySide at exit.)
+        QGuiApplication.clipboard().setText(json.dumps(copy_nodes(self.document.graph, ids)))
         return True
 
     def cut(self) -> None:
@@ -372,11 +370,11 @@ class MainWindow(QMainWindow):
             self.scene.delete_selection()
 
     def paste(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(MIME):
+        text = QGuiApplication.clipboard().text()
+        if not is_copied_nodes(text):
             self.statusBar().showMessage("Nothing to paste: copy some layers first", 4000)
             return
-        self._paste_data(bytes(mime.data(MIME)).decode())
+        self._paste_data(text)
 
     def duplicate(self) -> None:
         ids = self.scene.selected_node_ids()

@@ -1,12 +1,15 @@
 """The undo stack is a thin adapter over the core's invertible edits."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtGui import QUndoCommand
 
 from ..graph.edits import Edit, SetParam
 from ..graph.model import Graph
 
 MERGE_PARAM = 1
+MERGE_SECONDS = 1.5  # spin-box clicks closer than this are one step
 
 
 class EditCommand(QUndoCommand):
@@ -19,6 +22,7 @@ class EditCommand(QUndoCommand):
         super().__init__(edit.text)
         self.graph, self.edit = graph, edit
         self._applied = True
+        self.made = time.monotonic()
 
     def redo(self) -> None:
         if self._applied:
@@ -33,11 +37,13 @@ class EditCommand(QUndoCommand):
         return MERGE_PARAM if isinstance(self.edit, SetParam) else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        """Consecutive changes of one parameter (spin box arrows) are one step."""
+        """A quick run of changes to one parameter (spin-box arrow clicks) is one step."""
         a, b = self.edit, getattr(other, "edit", None)
         if not (isinstance(a, SetParam) and isinstance(b, SetParam)):
             return False
-        if (a.node_id, a.name) != (b.node_id, b.name):
+        if (a.node_id, a.name) != (b.node_id, b.name) or other.made - self.made > MERGE_SECONDS:
             return False
         a.value = b.value
+        self.made = other.made
+        self.setObsolete(a.value == a.old)  # back where it started: no step at all
         return True

@@ -138,3 +138,44 @@ def test_incremental_analysis_matches_a_fresh_one():
     wire.revert(g)
     assert not any("cycle" in p.message for p in live.problems())
     assert snapshot(live) == snapshot(Analysis(g))
+
+
+def test_undo_of_a_multi_delete_restores_document_order():
+    b = GraphBuilder()
+    ids = [b.add("Input", shape=[2]) for _ in range(4)]
+    g = b.graph
+    before = g.node_ids()
+    edit = remove_nodes(g, ids[1:3])
+    g.apply(edit)
+    edit.revert(g)
+    assert g.node_ids() == before
+
+
+def test_input_fix_follows_the_whole_network():
+    """Wiring an Input anywhere into a network withdraws 'add an Input' from its other nodes."""
+    from netbuilder.analysis import Analysis
+
+    b = GraphBuilder()
+    g = b.graph
+    a = b.add("Linear", out_features=4)
+    c = b.add("Linear", out_features=4)
+    b.add("Output", b.add("Add", a, c))
+    live = Analysis(g)
+    assert live.node_problems(a)[0].fix.kind == "add_before"
+    x = b.add("Input", shape=[8])
+    b.connect(x, c)
+    assert live.node_problems(a)[0].fix is None
+    assert [p.fix for p in live.node_problems(a)] == [p.fix for p in Analysis(g).node_problems(a)]
+
+
+def test_cycle_message_follows_a_rename():
+    from netbuilder.analysis import Analysis
+
+    b = GraphBuilder()
+    x = b.add("Input", shape=[4])
+    add = b.add("Add", x)
+    relu = b.add("ReLU", add)
+    live = Analysis(b.graph)
+    b.connect(relu, add, "in1")
+    b.graph.apply(Rename(b.graph, relu, "zzz"))
+    assert any("zzz" in p.message for p in live.problems())

@@ -263,3 +263,35 @@ def test_uncaught_exceptions_are_shown_and_logged(window, qtbot, config_dir):
     for handler in list(logging.getLogger("netbuilder").handlers):
         logging.getLogger("netbuilder").removeHandler(handler)
         handler.close()
+
+
+def test_quick_param_clicks_merge_but_separate_edits_do_not(window, qtbot, monkeypatch):
+    from netbuilder.graph import SetParam
+    from netbuilder.ui import undo
+
+    doc, graph = window.document, window.document.graph
+    fc1 = node_named(window, "fc1").id
+    clock = [100.0]
+    monkeypatch.setattr(undo.time, "monotonic", lambda: clock[0])
+    for value in (65, 66, 67):
+        doc.push(SetParam(graph, fc1, "out_features", value))
+    assert doc.undo_stack.count() == 1
+    clock[0] += 10
+    doc.push(SetParam(graph, fc1, "out_features", 80))
+    assert doc.undo_stack.count() == 2
+    doc.undo_stack.undo()
+    assert graph.node(fc1).params["out_features"] == 67
+    doc.undo_stack.undo()
+    assert graph.node(fc1).params["out_features"] == 64
+
+
+def test_a_wire_drag_whose_layer_is_removed_is_cancelled(window, qtbot):
+    from netbuilder.graph import remove_nodes
+
+    graph, scene = window.document.graph, window.scene
+    fc2, logits = node_named(window, "fc2").id, node_named(window, "logits").id
+    port = scene.node_items[fc2].outputs["out"]
+    scene.start_wire(port, port.scenePos())
+    window.document.push(remove_nodes(graph, [fc2]))
+    assert scene.wire is None
+    assert scene.connect_ports(port, scene.node_items[logits].inputs["in"]) == "that layer is gone"

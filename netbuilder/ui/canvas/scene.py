@@ -66,6 +66,8 @@ class GraphScene(QGraphicsScene):
             self._add_node_item(event.node)
         elif isinstance(event, ev.NodeRemoved):
             item = self.node_items.pop(event.node)
+            if self.wire is not None and self.wire.port.node_item is item:
+                self.cancel_wire()  # its layer went away mid-drag (an undo shortcut, say)
             self.removeItem(item)
         elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
             edge = event.edge
@@ -187,6 +189,11 @@ class GraphScene(QGraphicsScene):
     def start_wire(self, port: PortItem, pos: QPointF) -> None:
         self.wire = WireDrag(self, port, pos)
 
+    def cancel_wire(self) -> None:
+        if self.wire is not None:
+            self.removeItem(self.wire.item)
+            self.wire = None
+
     def drag_wire(self, pos: QPointF) -> None:
         if self.wire is not None:
             self.wire.move(pos)
@@ -207,6 +214,8 @@ class GraphScene(QGraphicsScene):
             kind = "inputs" if a.is_input else "outputs"
             return f"cannot connect two {kind}: drag from an output (right side) to an input (left side)"
         out, inp = (b, a) if a.is_input else (a, b)
+        if out.node_id not in self.graph or inp.node_id not in self.graph:
+            return "that layer is gone"
         if out.node_id == inp.node_id:
             return "a layer cannot feed itself"
         if self.graph.would_create_cycle(out.node_id, inp.node_id):
