@@ -10,7 +10,7 @@ import keyword
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -257,10 +257,6 @@ class Graph:
         else:
             self.meta[key] = copy.deepcopy(value)
         self.events.emit(ev.MetaChanged(key, value))
-
-    def iter_edges_between(self, src: str, dst: str) -> Iterator[Edge]:
-        for key in self._g.get_edge_data(src, dst, default={}):
-            yield key
 
 
 class _Missing:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from .gallery import TEMPLATES
 
@@ -79,4 +78,4 @@ def run(argv: list[str]) -> int:
     return app.exec()
 
 
-__all__ = ["run", "first_window", "DEFAULT_TEMPLATE", "Path"]
+__all__ = ["run", "first_window", "offer_recovery", "DEFAULT_TEMPLATE"]

@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._on_selection)
         self.scene.duplicate_requested.connect(self.duplicate)
         self.scene.snap = self.snap_action.isChecked()
-        self.view.set_scene(self.scene)
+        self.view.setScene(self.scene)
         document.graph.events.connect(self._on_graph_event)
         document.problemsChanged.connect(self._problem_timer.start)
         stack = document.undo_stack

@@ -1,7 +1,7 @@
 """The editor driven as a user drives it: real mouse and key events, then model and items agree."""
 import warnings
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QSpinBox
@@ -201,7 +201,6 @@ def test_paste_into_another_window(window, qtbot):
 
 
 def test_quick_fix_from_the_context_menu(window, qtbot):
-    graph = window.document.graph
     window.scene.select_nodes([node_named(window, "flatten1").id])
     window.scene.delete_selection()
     fc1 = node_named(window, "fc1").id

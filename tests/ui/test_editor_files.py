@@ -1,8 +1,7 @@
 """Files from the editor: save and reopen, broken files, modified marks, export, autosave, gallery."""
 import json
-import os
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 

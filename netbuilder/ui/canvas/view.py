@@ -21,9 +21,6 @@ class GraphView(QGraphicsView):
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self._pan_from = None
 
-    def set_scene(self, scene) -> None:
-        self.setScene(scene)
-
     # ---- zoom and pan ----------------------------------------------------------------------
     @property
     def zoom(self) -> float:
