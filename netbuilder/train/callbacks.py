@@ -1,0 +1,19 @@
+"""Extension points: a callback overrides the hooks it needs; the rest do nothing."""
+from __future__ import annotations
+
+
+class Callback:
+    def on_train_start(self, trainer) -> None:
+        pass
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        pass
+
+    def on_step_end(self, trainer, step) -> None:
+        pass
+
+    def on_epoch_end(self, trainer, epoch) -> None:
+        pass
+
+    def on_train_end(self, trainer, result) -> None:
+        pass

@@ -1,0 +1,58 @@
+"""The training configuration: part of the document (graph.meta["training"]), saved with it."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+LOSSES = ("cross_entropy", "bce_with_logits", "mse", "l1", "nll")
+SCHEDULES = ("none", "step", "exponential", "cosine")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9  # SGD and RMSprop
+    nesterov: bool = False  # SGD
+    weight_decay: float = 0.0
+    l1: float = 0.0  # L1 penalty on weights, added to the loss
+    clip_norm: float = 0.0  # 0: no clipping
+    loss: str = "cross_entropy"
+    batch_size: int = 64
+    epochs: int = 10
+    schedule: str = "none"
+    step_size: int = 5  # epochs between steps of the "step" schedule
+    gamma: float = 0.5  # factor of "step" and "exponential"
+    warmup_epochs: int = 0  # linear warmup before any schedule
+    early_stopping: int = 0  # patience in epochs on validation loss; 0: off
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: bool = True  # on CUDA only
+
+    def problems(self) -> list[str]:
+        """What is wrong with the values, in words; empty when they are usable."""
+        found = []
+        for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
+                              ("device", DEVICES)):
+            if getattr(self, name) not in allowed:
+                found.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        for name in ("batch_size", "epochs", "step_size"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                found.append(f"{name} must be a whole number of at least 1")
+        for name in ("lr", "weight_decay", "l1", "clip_norm", "gamma", "momentum"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0 or value != value:
+                found.append(f"{name} must be a number of at least 0")
+        if isinstance(self.lr, (int, float)) and self.lr <= 0:
+            found.append("lr must be above 0")
+        return found
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "TrainConfig":
+        """Known keys are taken, unknown ones ignored (a newer file), missing ones defaulted."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})

@@ -1,0 +1,318 @@
+"""The trainer: builds the model from the graph and trains it. Knows nothing of Qt.
+
+Monitoring and the UI are callbacks (see callbacks.py). `stop()`, `pause()` and `resume()` may be
+called from another thread; a stop takes effect within one batch.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..compile import build_model
+from ..graph.model import Graph
+from .callbacks import Callback
+from .config import TrainConfig
+from .gradients import GradientMonitor
+
+CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
+
+
+@dataclass
+class Step:
+    epoch: int
+    step: int  # within the epoch
+    global_step: int
+    steps_per_epoch: int
+    loss: float
+    lr: float
+    samples: int
+    grad_norms: list[float] = field(default_factory=list)
+    update_ratios: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Epoch:
+    epoch: int
+    train_loss: float
+    train_acc: float | None
+    val_loss: float | None
+    val_acc: float | None
+    lr: float
+    seconds: float
+
+
+@dataclass
+class Result:
+    status: str  # "finished", "stopped", "early_stopped" or "failed"
+    message: str = ""
+    epochs: list[Epoch] = field(default_factory=list)
+    bad_layer: str | None = None  # the first layer whose output or gradient was not finite
+
+
+class TrainingError(Exception):
+    pass
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainingError("device 'cuda' was chosen but no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise TrainingError("device 'mps' was chosen but Apple's MPS is not available")
+    return torch.device(name)
+
+
+def make_loss(name: str) -> nn.Module:
+    return {"cross_entropy": nn.CrossEntropyLoss, "bce_with_logits": nn.BCEWithLogitsLoss,
+            "mse": nn.MSELoss, "l1": nn.L1Loss, "nll": nn.NLLLoss}[name]()
+
+
+def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    c = config
+    if c.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov and c.momentum > 0,
+                               weight_decay=c.weight_decay)
+    if c.optimizer == "adam":
+        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+    if c.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
+    return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+
+
+def lr_factor(config: TrainConfig, epoch: int) -> float:
+    """The learning-rate multiplier for an epoch: linear warmup, then the schedule."""
+    c = config
+    if epoch < c.warmup_epochs:
+        return (epoch + 1) / c.warmup_epochs
+    e = epoch - c.warmup_epochs
+    if c.schedule == "step":
+        return c.gamma ** (e // c.step_size)
+    if c.schedule == "exponential":
+        return c.gamma ** e
+    if c.schedule == "cosine":
+        span = max(1, c.epochs - c.warmup_epochs)
+        return 0.5 * (1 + math.cos(math.pi * min(e, span) / span))
+    return 1.0
+
+
+class Trainer:
+    def __init__(self, graph: Graph, config: TrainConfig, train: tuple[torch.Tensor, torch.Tensor],
+                 val: tuple[torch.Tensor, torch.Tensor] | None = None, callbacks: list[Callback] = (),
+                 network: str | None = None, checkpoint_dir: str | Path | None = None):
+        problems = config.problems()
+        if problems:
+            raise TrainingError("the training settings are not usable: " + "; ".join(problems))
+        self.graph, self.config, self.callbacks = graph, config, list(callbacks)
+        torch.manual_seed(config.seed)
+        self.device = pick_device(config.device)
+        self.model = build_model(graph, network).to(self.device)
+        self.train_data = tuple(t.to(self.device) for t in train)
+        self.val_data = tuple(t.to(self.device) for t in val) if val is not None else None
+        self.loss_fn = make_loss(config.loss)
+        self.optimizer = make_optimizer(config, self.model)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: lr_factor(config, e))
+        self.amp = config.mixed_precision and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.monitor = GradientMonitor(self.model)
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.start_epoch = 0
+        self.best_val = math.inf
+        self._last_norms: list[float] = []
+        self._last_ratios: list[float] = []
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # ---- control (any thread) ----------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def run(self) -> Result:
+        result = Result("finished")
+        self._emit("on_train_start", self)
+        try:
+            self._loop(result)
+        except TrainingError as e:
+            result.status, result.message = "failed", str(e)
+            result.bad_layer = getattr(e, "layer", None)
+        except (RuntimeError, ValueError) as e:
+            result.status, result.message = "failed", f"training failed: {e}"
+        self._emit("on_train_end", self, result)
+        return result
+
+    def _loop(self, result: Result) -> None:
+        x, y = self.train_data
+        n = len(x)
+        bs = self.config.batch_size
+        steps = max(1, math.ceil(n / bs))
+        gen = torch.Generator().manual_seed(self.config.seed)
+        global_step = self.start_epoch * steps
+        patience = 0
+        for epoch in range(self.start_epoch, self.config.epochs):
+            started = time.perf_counter()
+            self._emit("on_epoch_start", self, epoch)
+            self.model.train()
+            order = torch.randperm(n, generator=gen).to(self.device)
+            total_loss, correct, seen = 0.0, 0, 0
+            for step in range(steps):
+                self._running.wait()
+                if self._stop.is_set():
+                    result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
+                    return
+                idx = order[step * bs:(step + 1) * bs]
+                xb, yb = x[idx], y[idx]
+                loss, out = self._train_step(xb, yb, global_step)
+                total_loss += loss * len(idx)
+                seen += len(idx)
+                correct += self._correct(out, yb)
+                info = Step(epoch, step, global_step, steps, loss, self.optimizer.param_groups[0]["lr"],
+                            len(idx), self._last_norms, self._last_ratios)
+                self._emit("on_step_end", self, info)
+                global_step += 1
+            self.scheduler.step()
+            val_loss, val_acc = self.evaluate(self.val_data) if self.val_data else (None, None)
+            record = Epoch(epoch, total_loss / seen, correct / seen if self._classifies else None,
+                           val_loss, val_acc, self.optimizer.param_groups[0]["lr"],
+                           time.perf_counter() - started)
+            result.epochs.append(record)
+            self._emit("on_epoch_end", self, record)
+            improved = val_loss is not None and val_loss < self.best_val
+            if improved:
+                self.best_val = val_loss
+                patience = 0
+            else:
+                patience += 1
+            self._save_checkpoints(epoch, improved)
+            if self.config.early_stopping and val_loss is not None and patience >= self.config.early_stopping:
+                result.status = "early_stopped"
+                result.message = (f"validation loss did not improve for {patience} epochs:"
+                                  f" stopped after epoch {epoch + 1}")
+                return
+
+    @property
+    def _classifies(self) -> bool:
+        return self.config.loss in CLASSIFICATION
+
+    def _train_step(self, xb, yb, global_step: int):
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, enabled=self.amp):
+            out = self.model(xb)
+            loss = self.loss_fn(out, self._target(yb, out))
+            if self.config.l1:
+                loss = loss + self.config.l1 * sum(p.abs().sum() for p in self.model.parameters()
+                                                   if p.requires_grad and p.dim() > 1)
+        if not torch.isfinite(loss):
+            self._fail_not_finite(xb, yb, global_step, "loss")
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        norms = self.monitor.grad_norms()
+        if not torch.isfinite(norms).all():
+            self._fail_not_finite(xb, yb, global_step, "gradient", norms)
+        if self.config.clip_norm:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+        self.monitor.remember_weights()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self._last_norms = norms.tolist()
+        self._last_ratios = self.monitor.update_ratios().tolist()
+        return loss.item(), out.detach()
+
+    def _target(self, yb, out):
+        if self.config.loss in ("bce_with_logits", "mse", "l1"):
+            return yb.to(out.dtype).reshape(out.shape) if yb.numel() == out.numel() else yb.to(out.dtype)
+        return yb.long()
+
+    def _correct(self, out, yb) -> int:
+        if self.config.loss in ("cross_entropy", "nll"):
+            return int((out.argmax(dim=1) == yb).sum())
+        if self.config.loss == "bce_with_logits":
+            return int(((out > 0).to(yb.dtype).reshape(yb.shape) == yb).sum())
+        return 0
+
+    @torch.no_grad()
+    def evaluate(self, data) -> tuple[float, float | None]:
+        self.model.eval()
+        x, y = data
+        total, correct = 0.0, 0
+        for start in range(0, len(x), 1024):
+            xb, yb = x[start:start + 1024], y[start:start + 1024]
+            out = self.model(xb)
+            total += self.loss_fn(out, self._target(yb, out)).item() * len(xb)
+            correct += self._correct(out, yb)
+        return total / len(x), (correct / len(x) if self._classifies else None)
+
+    def _fail_not_finite(self, xb, yb, step: int, what: str, norms=None) -> None:
+        """Name the first layer (in network order) whose output, then gradient, is not finite."""
+        bad = None
+        found: list[str] = []
+        hooks = [m.register_forward_hook(
+            lambda mod, inp, out, name=name: found.append(name)
+            if isinstance(out, torch.Tensor) and not torch.isfinite(out).all() else None)
+            for name, m in self.model.named_children()]
+        try:
+            with torch.no_grad():
+                self.model(xb)
+        finally:
+            for h in hooks:
+                h.remove()
+        if found:
+            bad, where = found[0], "output"
+        elif norms is not None:
+            bad = next((n for n, v in zip(self.monitor.layers, norms.tolist()) if not math.isfinite(v)), None)
+            where = "gradient"
+        detail = f": the first layer with a non-finite {where} is '{bad}'" if bad else ""
+        raise _NotFinite(f"the {what} became NaN or infinite at step {step + 1}{detail}. "
+                         "Try a lower learning rate, gradient clipping, or BatchNorm.", bad)
+
+    def _save_checkpoints(self, epoch: int, best: bool) -> None:
+        if self.checkpoint_dir is None:
+            return
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "scheduler": self.scheduler.state_dict(), "epoch": epoch, "best_val": self.best_val}
+        torch.save(state, self.checkpoint_dir / "last.pt")
+        if best:
+            torch.save(state, self.checkpoint_dir / "best.pt")
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Resume: weights, optimizer and schedule state; training goes on after its epoch."""
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.start_epoch = int(state["epoch"]) + 1
+        self.best_val = float(state["best_val"])
+
+    def _emit(self, hook: str, *args) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+
+class _NotFinite(TrainingError):
+    def __init__(self, message: str, layer: str | None):
+        super().__init__(message)
+        self.layer = layer
