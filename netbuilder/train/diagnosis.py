@@ -1,0 +1,116 @@
+"""Gradient and activation diagnosis: warnings on the nodes, each with its remedy in plain words.
+
+A callback: it watches per-layer gradient norms over a rolling window of steps, and samples
+the outputs of ReLU, sigmoid and tanh layers every few steps."""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from dataclasses import dataclass
+
+import torch
+
+from ..graph.model import Graph
+from ..graph.problems import Problem
+from .callbacks import Callback
+
+VANISHING_REMEDY = ("Use ReLU (or GELU) instead of sigmoid/tanh, add BatchNorm or residual connections,"
+                    " and start the weights with He (kaiming) initialisation.")
+EXPLODING_REMEDY = "Lower the learning rate, clip gradients (clip_norm), or add BatchNorm."
+DEAD_REMEDY = "Lower the learning rate, use LeakyReLU, or start the weights with He (kaiming) initialisation."
+SATURATED_REMEDY = "Put BatchNorm before it, use ReLU instead, or start with smaller weights (Xavier)."
+
+
+@dataclass
+class Thresholds:
+    vanishing: float = 1e-7  # a layer's gradient norm staying below this
+    ratio: float = 1e-4  # input-side norms this far below the output side's
+    exploding: float = 1e3
+    dead: float = 0.95  # fraction of a ReLU's outputs that are zero
+    saturated: float = 0.95  # fraction of sigmoid/tanh outputs within 1% of their bounds
+    window: int = 50  # steps
+    sample_every: int = 10  # steps between activation samples
+
+
+class Diagnosis(Callback):
+    def __init__(self, graph: Graph, thresholds: Thresholds | None = None):
+        self.graph = graph
+        self.t = thresholds or Thresholds()
+        self.layers: list[str] = []
+        self.norms: deque[list[float]] = deque(maxlen=self.t.window)
+        self.activity: dict[str, deque[float]] = {}
+        self._hooks = []
+        self._sample = True
+
+    # ---- collecting --------------------------------------------------------------------------
+    def on_train_start(self, trainer) -> None:
+        self.layers = list(trainer.monitor.layers)
+        kinds = {n.name: n.type for n in self.graph.nodes()}
+        for name, module in trainer.model.named_children():
+            kind = kinds.get(name)
+            if kind in ("ReLU", "Sigmoid", "Tanh"):
+                self.activity[name] = deque(maxlen=max(3, self.t.window // self.t.sample_every))
+                self._hooks.append(module.register_forward_hook(self._hook(name, kind)))
+
+    def _hook(self, name: str, kind: str):
+        def record(module, inputs, out):
+            if not self._sample or not module.training or not isinstance(out, torch.Tensor):
+                return
+            with torch.no_grad():
+                if kind == "ReLU":
+                    share = (out == 0).float().mean().item()
+                elif kind == "Sigmoid":
+                    share = ((out < 0.01) | (out > 0.99)).float().mean().item()
+                else:
+                    share = (out.abs() > 0.99).float().mean().item()
+            self.activity[name].append(share)
+        return record
+
+    def on_step_end(self, trainer, step) -> None:
+        self.norms.append(step.grad_norms)
+        self._sample = (step.global_step + 1) % self.t.sample_every == 0
+
+    def on_train_end(self, trainer, result) -> None:
+        for hook in self._hooks:
+            hook.remove()
+        self._hooks = []
+
+    # ---- judging -----------------------------------------------------------------------------
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        ids = {n.name: n.id for n in self.graph.nodes()}
+        if self.norms and self.layers:
+            columns = list(zip(*self.norms))
+            medians = [statistics.median(c) for c in columns]
+            full = len(self.norms) == self.t.window
+            out_side = medians[-1]
+            for name, column, median in zip(self.layers, columns, medians):
+                latest = column[-1]
+                if not math.isfinite(latest) or latest > self.t.exploding:
+                    found.append(self._warn(ids, name, f"exploding gradients: the gradient norm is"
+                                            f" {latest:.3g}, above {self.t.exploding:g}", EXPLODING_REMEDY))
+                elif full and max(column) < self.t.vanishing:
+                    found.append(self._warn(ids, name, f"vanishing gradients: the gradient norm stayed"
+                                            f" below {self.t.vanishing:g} for {len(column)} steps",
+                                            VANISHING_REMEDY))
+                elif full and name != self.layers[-1] and out_side > 0 and median / out_side < self.t.ratio:
+                    found.append(self._warn(ids, name, f"vanishing gradients: the gradient here is"
+                                            f" {median / out_side:.1e} times the output side's",
+                                            VANISHING_REMEDY))
+        for name, shares in self.activity.items():
+            if len(shares) < 3:
+                continue
+            share = statistics.fmean(shares)
+            kind = self.graph.by_name(name).type if self.graph.by_name(name) else ""
+            if kind == "ReLU" and share > self.t.dead:
+                found.append(self._warn(ids, name, f"dead ReLU: {share:.0%} of its outputs are zero",
+                                        DEAD_REMEDY))
+            elif kind in ("Sigmoid", "Tanh") and share > self.t.saturated:
+                found.append(self._warn(ids, name, f"saturated {kind.lower()}: {share:.0%} of its outputs"
+                                        " sit at its limits, where the gradient is almost zero",
+                                        SATURATED_REMEDY))
+        return found
+
+    def _warn(self, ids: dict[str, str], layer: str, what: str, remedy: str) -> Problem:
+        return Problem(ids.get(layer), f"{what}. {remedy}", severity="warning")

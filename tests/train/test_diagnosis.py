@@ -1,0 +1,61 @@
+"""Diagnosis: a deep sigmoid MLP vanishes, a huge learning rate explodes, a healthy net is quiet."""
+import pytest
+
+from netbuilder import GraphBuilder
+from netbuilder.data import digits
+from netbuilder.train import Callback, TrainConfig, Trainer
+from netbuilder.train.diagnosis import Diagnosis
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits(seed=0)
+
+
+def deep(activation, depth=10, batchnorm=False, residual=False, init="default"):
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=32, init=init)
+    for _ in range(depth):
+        x = b.add("Linear", h, out_features=32, init=init)
+        if batchnorm:
+            x = b.add("BatchNorm1d", x)
+        x = b.add(activation, x)
+        h = b.add("Add", h, x) if residual else x
+    b.add("Output", b.add("Linear", h, name="classes", out_features=10))
+    return b.graph
+
+
+def diagnose(graph, data, **config):
+    diagnosis = Diagnosis(graph)
+    settings = dict(epochs=100, batch_size=64, optimizer="sgd", lr=0.01)
+    settings.update(config)
+    Trainer(graph, TrainConfig(**settings), *data, callbacks=[diagnosis, StopAfter(150)]).run()
+    return diagnosis.problems()
+
+
+class StopAfter(Callback):
+    """A run of a few hundred steps at most, as the diagnosis is meant for."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def on_step_end(self, trainer, step):
+        if step.global_step + 1 >= self.steps:
+            trainer.stop()
+
+
+def test_deep_sigmoid_mlp_vanishes(data):
+    problems = diagnose(deep("Sigmoid"), data)
+    assert any("vanishing gradients" in p.message for p in problems)
+    assert all(p.severity == "warning" and p.node for p in problems)
+    assert any("ReLU" in p.message for p in problems)  # the remedy in plain words
+
+
+def test_huge_learning_rate_explodes(data):
+    problems = diagnose(deep("LeakyReLU", depth=3), data, lr=2.0, optimizer="sgd")
+    assert any("exploding gradients" in p.message for p in problems)
+
+
+def test_healthy_relu_batchnorm_residual_is_quiet(data):
+    problems = diagnose(deep("ReLU", depth=10, batchnorm=True, residual=True, init="kaiming"), data)
+    assert not [p for p in problems if "vanishing" in p.message or "exploding" in p.message], problems
