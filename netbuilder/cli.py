@@ -1,6 +1,7 @@
 """netbuilder           open the editor
 netbuilder check FILE                      shapes, parameter counts and problems
 netbuilder export FILE --format py -o OUT  readable PyTorch source
+netbuilder train FILE --dataset digits --epochs N --out DIR   train in the terminal
 """
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--format", choices=["py"], default="py")
     p_export.add_argument("-o", "--output", required=True, help="where to write the .py file")
     p_export.add_argument("--network", help="export only the network with this Output name")
+    p_train = sub.add_parser("train", help="train in the terminal: progress, metrics CSV, checkpoints")
+    p_train.add_argument("file")
+    p_train.add_argument("--dataset", default="digits", help="a built-in dataset: digits")
+    p_train.add_argument("--epochs", type=int)
+    p_train.add_argument("--lr", type=float)
+    p_train.add_argument("--batch-size", type=int)
+    p_train.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"])
+    p_train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    p_train.add_argument("--seed", type=int)
+    p_train.add_argument("--out", required=True, help="folder for metrics.csv, best.pt and last.pt")
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -28,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(([args.file] if getattr(args, "file", None) else []) + rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return {"check": check, "export": export}[args.command](args)
+    return {"check": check, "export": export, "train": train}[args.command](args)
 
 
 def _load(path: str):
@@ -98,6 +109,21 @@ def export(args) -> int:
         return 1
     print(f"wrote {args.output}")
     return 0
+
+
+def train(args) -> int:
+    from .train.headless import train_file
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed}
+    try:
+        return train_file(graph, args.dataset, Path(args.out), overrides)
+    except OSError as e:
+        print(f"error: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

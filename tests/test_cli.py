@@ -48,3 +48,33 @@ def test_entry_point_runs(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "total parameters" in result.stdout
+
+
+def test_train_writes_metrics_and_checkpoints(tmp_path, capsys):
+    import csv
+
+    b = GraphBuilder()
+    x = b.add("Flatten", b.add("Input", shape=[1, 8, 8]))
+    b.add("Output", b.add("Linear", b.add("ReLU", b.add("Linear", x, out_features=32)), out_features=10))
+    path = tmp_path / "mlp.json"
+    b.graph.save(path)
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--dataset", "digits", "--epochs", "3", "--lr", "0.01",
+                 "--out", str(out)]) == 0
+    with open(out / "metrics.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert float(rows[-1]["val_acc"]) > 0.8
+    assert (out / "best.pt").exists() and (out / "last.pt").exists()
+    assert "epoch 3/3" in capsys.readouterr().out
+
+
+def test_train_explains_bad_settings_and_shapes(tmp_path, capsys):
+    path = saved(tmp_path)  # its Input is [1, 8, 8]: fine; now a wrong learning rate
+    assert main(["train", str(path), "--lr", "-1", "--out", str(tmp_path / "o")]) == 1
+    assert "lr must be a number above 0" in capsys.readouterr().err
+    b = GraphBuilder()
+    b.add("Output", b.add("Linear", b.add("Input", shape=[30]), out_features=10))
+    b.graph.save(tmp_path / "wide.json")
+    assert main(["train", str(tmp_path / "wide.json"), "--out", str(tmp_path / "o")]) == 1
+    assert "takes [N, 30] but digits samples are [N, 1, 8, 8]" in capsys.readouterr().err

@@ -42,10 +42,9 @@ class TrainConfig:
                 found.append(f"{name} must be a whole number of at least 1")
         for name in ("lr", "weight_decay", "l1", "clip_norm", "gamma", "momentum"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0 or value != value:
-                found.append(f"{name} must be a number of at least 0")
-        if isinstance(self.lr, (int, float)) and self.lr <= 0:
-            found.append("lr must be above 0")
+            if not isinstance(value, (int, float)) or value != value or value < 0 or (name == "lr" and value == 0):
+                found.append(f"{name} must be a number above 0" if name == "lr"
+                             else f"{name} must be a number of at least 0")
         return found
 
     def to_dict(self) -> dict:

@@ -1,0 +1,98 @@
+"""`netbuilder train`: the same training, metrics and diagnosis as the editor, in a terminal."""
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+
+from ..graph.model import Graph
+from .callbacks import Callback
+from .config import TrainConfig
+from .diagnosis import Diagnosis
+from .trainer import Trainer, TrainingError
+
+DATASETS = ("digits",)
+
+
+def load_dataset(name: str, graph: Graph, seed: int):
+    """(train, val) tensors shaped for the graph's Input; raises TrainingError with the reason."""
+    if name != "digits":
+        raise TrainingError(f"unknown dataset '{name}': choose one of {', '.join(DATASETS)}")
+    from ..data import digits
+
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) != 1:
+        raise TrainingError(f"the network needs exactly one Input to train on {name}, not {len(inputs)}")
+    shape = tuple(inputs[0].params["shape"])
+    (xt, yt), (xv, yv) = digits(seed=seed)
+    if math.prod(shape) != math.prod(xt.shape[1:]):
+        raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but"
+                            f" {name} samples are [N, 1, 8, 8] (64 values): set its shape to 1, 8, 8")
+    return (xt.reshape(-1, *shape), yt), (xv.reshape(-1, *shape), yv)
+
+
+class Terminal(Callback):
+    """A progress bar with loss, samples per second and ETA; CSV rows per epoch."""
+
+    def __init__(self, out: Path, stream=sys.stdout):
+        self.out, self.stream = out, stream
+        self.started = time.perf_counter()
+        self.samples = 0
+        self.shown = 0.0
+        self.rows: list[dict] = []
+
+    def on_step_end(self, trainer, step) -> None:
+        self.samples += step.samples
+        now = time.perf_counter()
+        if now - self.shown < 0.1 and step.step + 1 < step.steps_per_epoch:
+            return  # ten redraws a second are enough
+        self.shown = now
+        total = trainer.config.epochs * step.steps_per_epoch
+        done = step.global_step + 1 - trainer.start_epoch * step.steps_per_epoch
+        elapsed = time.perf_counter() - self.started
+        rate = self.samples / elapsed if elapsed else 0.0
+        left = (total - step.global_step - 1) * (elapsed / max(1, done))
+        filled = int(30 * (step.global_step + 1) / total)
+        self.stream.write(f"\repoch {step.epoch + 1}/{trainer.config.epochs} [{'#' * filled}{'.' * (30 - filled)}]"
+                          f" loss {step.loss:.4f}  {rate:,.0f} samples/s  ETA {left:4.0f} s ")
+        self.stream.flush()
+
+    def on_epoch_end(self, trainer, epoch) -> None:
+        row = {"epoch": epoch.epoch + 1, "train_loss": epoch.train_loss, "train_acc": epoch.train_acc,
+               "val_loss": epoch.val_loss, "val_acc": epoch.val_acc, "lr": epoch.lr,
+               "seconds": round(epoch.seconds, 3)}
+        self.rows.append(row)
+        acc = f"  val acc {epoch.val_acc:.3f}" if epoch.val_acc is not None else ""
+        val = f"  val loss {epoch.val_loss:.4f}" if epoch.val_loss is not None else ""
+        self.stream.write(f"\repoch {epoch.epoch + 1}: train loss {epoch.train_loss:.4f}{val}{acc}"
+                          + " " * 30 + "\n")
+        with open(self.out / "metrics.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerows(self.rows)
+
+
+def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=sys.stdout) -> int:
+    config = TrainConfig.from_dict({**graph.meta.get("training", {}),
+                                    **{k: v for k, v in overrides.items() if v is not None}})
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        train, val = load_dataset(dataset, graph, config.seed)
+        diagnosis = Diagnosis(graph)
+        trainer = Trainer(graph, config, train, val, callbacks=[Terminal(out, stream), diagnosis],
+                          checkpoint_dir=out)
+    except TrainingError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    result = trainer.run()
+    names = {n.id: n.name for n in graph.nodes()}
+    for problem in diagnosis.problems():
+        stream.write(f"warning: {problem.describe(names)}\n")
+    if result.status == "failed":
+        print(f"error: {result.message}", file=sys.stderr)
+        return 1
+    stream.write(f"{result.message or 'finished'}; metrics in {out / 'metrics.csv'},"
+                 f" weights in {out / 'best.pt'} and {out / 'last.pt'}\n")
+    return 0
