@@ -1,6 +1,8 @@
 """Per-layer gradient statistics: one fused norm call per step, before clipping."""
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -24,15 +26,15 @@ class GradientMonitor:
         self._owner_t = torch.tensor(self._owner, dtype=torch.long)
         self._before: list[torch.Tensor] | None = None
 
-    def grad_norms(self) -> torch.Tensor:
-        """Per-layer gradient L2 norms (a tensor, on the parameters' device)."""
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self._params]
-        if not grads:
-            return torch.zeros(0)
-        squares = torch.stack(torch._foreach_norm(grads)) ** 2
-        owner = self._owner_t.to(squares.device)
-        per_layer = torch.zeros(len(self.layers), device=squares.device, dtype=squares.dtype)
-        return per_layer.index_add_(0, owner, squares).sqrt()
+    def grad_norms(self) -> list[float]:
+        """Per-layer gradient L2 norms: one fused norm over every tensor, one copy to the host."""
+        grads = [p.grad for p in self._params if p.grad is not None]
+        owners = [o for p, o in zip(self._params, self._owner) if p.grad is not None]
+        squares = [0.0] * len(self.layers)
+        if grads:
+            for owner, norm in zip(owners, torch.stack(torch._foreach_norm(grads)).tolist()):
+                squares[owner] += norm * norm
+        return [math.sqrt(v) for v in squares]
 
     def remember_weights(self) -> None:
         self._before = [p.detach().clone() for p in self._params]

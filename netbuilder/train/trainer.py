@@ -21,6 +21,7 @@ from .config import TrainConfig
 from .gradients import GradientMonitor
 
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
+RATIO_EVERY = 10  # steps between update-to-weight ratios (they copy every weight)
 
 
 @dataclass
@@ -177,7 +178,7 @@ class Trainer:
             self._emit("on_epoch_start", self, epoch)
             self.model.train()
             order = torch.randperm(n, generator=gen).to(self.device)
-            total_loss, correct, seen = 0.0, 0, 0
+            total_loss, correct, seen = 0.0, torch.zeros((), device=self.device), 0
             for step in range(steps):
                 self._running.wait()
                 if self._stop.is_set():
@@ -195,7 +196,7 @@ class Trainer:
                 global_step += 1
             self.scheduler.step()
             val_loss, val_acc = self.evaluate(self.val_data) if self.val_data else (None, None)
-            record = Epoch(epoch, total_loss / seen, correct / seen if self._classifies else None,
+            record = Epoch(epoch, total_loss / seen, correct.item() / seen if self._classifies else None,
                            val_loss, val_acc, self.optimizer.param_groups[0]["lr"],
                            time.perf_counter() - started)
             result.epochs.append(record)
@@ -219,39 +220,57 @@ class Trainer:
 
     def _train_step(self, xb, yb, global_step: int):
         self.optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(self.device.type, enabled=self.amp):
-            out = self.model(xb)
-            loss = self.loss_fn(out, self._target(yb, out))
-            if self.config.l1:
-                loss = loss + self.config.l1 * sum(p.abs().sum() for p in self.model.parameters()
-                                                   if p.requires_grad and p.dim() > 1)
-        if not torch.isfinite(loss):
+        if self.amp:
+            with torch.autocast(self.device.type):
+                out, loss = self._forward(xb, yb)
+        else:
+            out, loss = self._forward(xb, yb)
+        value = loss.item()
+        if not math.isfinite(value):
             self._fail_not_finite(xb, yb, global_step, "loss")
-        self.scaler.scale(loss).backward()
-        self.scaler.unscale_(self.optimizer)
-        norms = self.monitor.grad_norms()
-        if not torch.isfinite(norms).all():
+        if self.amp:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        norms = self.monitor.grad_norms()  # before clipping
+        if not all(map(math.isfinite, norms)):
             self._fail_not_finite(xb, yb, global_step, "gradient", norms)
         if self.config.clip_norm:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
-        self.monitor.remember_weights()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        self._last_norms = norms.tolist()
-        self._last_ratios = self.monitor.update_ratios().tolist()
-        return loss.item(), out.detach()
+        sample_ratio = global_step % RATIO_EVERY == 0
+        if sample_ratio:
+            self.monitor.remember_weights()
+        if self.amp:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self._last_norms = norms
+        if sample_ratio:
+            self._last_ratios = self.monitor.update_ratios().tolist()
+        return value, out.detach()
+
+    def _forward(self, xb, yb):
+        out = self.model(xb)
+        loss = self.loss_fn(out, self._target(yb, out))
+        if self.config.l1:
+            loss = loss + self.config.l1 * sum(p.abs().sum() for p in self.model.parameters()
+                                               if p.requires_grad and p.dim() > 1)
+        return out, loss
 
     def _target(self, yb, out):
         if self.config.loss in ("bce_with_logits", "mse", "l1"):
             return yb.to(out.dtype).reshape(out.shape) if yb.numel() == out.numel() else yb.to(out.dtype)
         return yb.long()
 
-    def _correct(self, out, yb) -> int:
+    def _correct(self, out, yb) -> torch.Tensor:
+        """How many predictions are right, as a tensor (no wait for the device)."""
         if self.config.loss in ("cross_entropy", "nll"):
-            return int((out.argmax(dim=1) == yb).sum())
+            return (out.argmax(dim=1) == yb).sum()
         if self.config.loss == "bce_with_logits":
-            return int(((out > 0).to(yb.dtype).reshape(yb.shape) == yb).sum())
-        return 0
+            return ((out > 0).to(yb.dtype).reshape(yb.shape) == yb).sum()
+        return torch.zeros((), device=out.device)
 
     @torch.no_grad()
     def evaluate(self, data) -> tuple[float, float | None]:
@@ -262,7 +281,7 @@ class Trainer:
             xb, yb = x[start:start + 1024], y[start:start + 1024]
             out = self.model(xb)
             total += self.loss_fn(out, self._target(yb, out)).item() * len(xb)
-            correct += self._correct(out, yb)
+            correct += int(self._correct(out, yb))
         return total / len(x), (correct / len(x) if self._classifies else None)
 
     def _fail_not_finite(self, xb, yb, step: int, what: str, norms=None) -> None:
@@ -282,7 +301,7 @@ class Trainer:
         if found:
             bad, where = found[0], "output"
         elif norms is not None:
-            bad = next((n for n, v in zip(self.monitor.layers, norms.tolist()) if not math.isfinite(v)), None)
+            bad = next((n for n, v in zip(self.monitor.layers, norms) if not math.isfinite(v)), None)
             where = "gradient"
         detail = f": the first layer with a non-finite {where} is '{bad}'" if bad else ""
         raise _NotFinite(f"the {what} became NaN or infinite at step {step + 1}{detail}. "
