@@ -9,7 +9,9 @@ os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # default layout, no r
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from netbuilder.graph import Connect, Edge, Group, remove_nodes  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from netbuilder.graph import Connect, Edge, Group, SetMeta, remove_nodes  # noqa: E402
 from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.gallery import Gallery  # noqa: E402
@@ -43,6 +45,22 @@ def main() -> None:
     window.scene.select_nodes([fc1])
     settle(app)
     window.grab().save(str(OUT / "problem.png"))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+
+    # Training the template: live loss and accuracy.
+    window = MainWindow(Document.from_template(DEFAULT_TEMPLATE))
+    window.resize(1280, 900)
+    window.show()
+    window.resizeDocks([window.docks["Training"]], [330], Qt.Orientation.Vertical)
+    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 6, "lr": 0.003, "batch_size": 32}))
+    settle(app)
+    window.fit()
+    window.start_training()
+    while window.training.result is None:
+        app.processEvents()
+    settle(app)
+    window.grab().save(str(OUT / "training.png"))
     window.ask_save_changes = lambda: "discard"
     window.close()
 

@@ -36,8 +36,8 @@ def load_dataset(name: str, graph: Graph, seed: int):
 class Terminal(Callback):
     """A progress bar with loss, samples per second and ETA; CSV rows per epoch."""
 
-    def __init__(self, out: Path, stream=sys.stdout):
-        self.out, self.stream = out, stream
+    def __init__(self, out: Path, stream=None):
+        self.out, self.stream = out, stream or sys.stdout
         self.started = time.perf_counter()
         self.samples = 0
         self.shown = 0.0
@@ -74,7 +74,8 @@ class Terminal(Callback):
             writer.writerows(self.rows)
 
 
-def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=sys.stdout) -> int:
+def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=None) -> int:
+    stream = stream or sys.stdout
     config = TrainConfig.from_dict({**graph.meta.get("training", {}),
                                     **{k: v for k, v in overrides.items() if v is not None}})
     out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from .inspector import Inspector
 from .palette import Palette
 from .problems_panel import ProblemsPanel
 from .recovery import Autosave
+from .training.panel import TrainingPanel
 
 FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
@@ -43,12 +44,15 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.history = QUndoView()
         self.history.setObjectName("history")
+        self.training = TrainingPanel(self)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Problems"], self.docks["History"])
+        self.tabifyDockWidget(self.docks["Problems"], self.docks["Training"])
         self.docks["Problems"].raise_()
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
@@ -131,13 +135,24 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             m.addAction(dock.toggleViewAction())
 
+        m = bar.addMenu("&Train")
+        add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
+        add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
+        add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
+
         m = bar.addMenu("&Help")
         add(m, "about", "&About netbuilder", self._about)
         for action in self.actions_by_name.values():  # shortcuts work wherever the focus is
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
     # ---- the document ----------------------------------------------------------------------
+    def start_training(self) -> None:
+        self.docks["Training"].show()
+        self.docks["Training"].raise_()
+        self.training.start()
+
     def set_document(self, document: Document) -> None:
+        self.training.shutdown()  # a run belongs to the document it started on
         old, old_scene = self.document, self.scene
         self.document = document
         document.setParent(self)
@@ -330,6 +345,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_keep_changes():
             event.ignore()
             return
+        self.training.shutdown()
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()

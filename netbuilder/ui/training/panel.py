@@ -1,0 +1,198 @@
+"""The training panel: Train / Pause / Stop, progress, and live loss and accuracy curves."""
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from ...train import TrainConfig, Trainer, TrainingError
+from ...train.diagnosis import Diagnosis
+from ...train.headless import load_dataset
+from .. import theme
+from .worker import TrainWorker
+
+SMOOTHING = 0.9
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.setObjectName("training")
+        self.window = window
+        self.thread: QThread | None = None
+        self.worker: TrainWorker | None = None
+        self.diagnosis: Diagnosis | None = None
+        self.result = None
+        self.train_button = QPushButton("Train")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.progress = QProgressBar()
+        self.status = QLabel("Press Train to train this network on the built-in digits.")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for b in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.progress, 1)
+        self.loss_plot = pg.PlotWidget(title="loss")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.setLabel("bottom", "step")
+        self.raw = self.loss_plot.plot(pen=pg.mkPen((150, 150, 150)), name="train (per step)")
+        self.smooth = self.loss_plot.plot(pen=pg.mkPen((38, 139, 210), width=2), name="train (smoothed)")
+        self.val_loss = self.loss_plot.plot(pen=None, symbol="o", symbolBrush=(220, 50, 47), name="validation")
+        self.acc_plot = pg.PlotWidget(title="accuracy")
+        self.acc_plot.addLegend(offset=(-10, 10))
+        self.acc_plot.setLabel("bottom", "epoch")
+        self.acc_plot.setYRange(0, 1)
+        self.train_acc = self.acc_plot.plot(pen=pg.mkPen((38, 139, 210), width=2), symbol="o",
+                                            symbolBrush=(38, 139, 210), name="train")
+        self.val_acc = self.acc_plot.plot(pen=pg.mkPen((220, 50, 47), width=2), symbol="o",
+                                          symbolBrush=(220, 50, 47), name="validation")
+        for plot in (self.loss_plot, self.acc_plot):  # follow the system's light or dark palette
+            plot.setBackground(theme.canvas_background())
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setTextPen(theme.text_color())
+                plot.getAxis(axis).setPen(theme.wire_color())
+            plot.setTitle(plot.plotItem.titleLabel.text, color=theme.text_color())
+            plot.plotItem.legend.setLabelTextColor(theme.text_color())
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.acc_plot)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addLayout(plots, 1)
+        self.train_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self._set_running(False)
+
+    # ---- control -----------------------------------------------------------------------------
+    def start(self) -> bool:
+        if self.thread is not None:
+            return False
+        graph = self.window.document.graph
+        config = TrainConfig.from_dict(graph.meta.get("training"))
+        try:
+            train, val = load_dataset("digits", graph, config.seed)
+            self.diagnosis = Diagnosis(graph)
+            trainer = Trainer(graph, config, train, val, callbacks=[self.diagnosis])
+        except (TrainingError, Exception) as e:  # GraphError lists the problems
+            self.status.setText(f"Cannot train: {e}")
+            return False
+        self._reset_curves()
+        self.started = time.perf_counter()
+        self.samples = 0
+        self.worker = TrainWorker(trainer)
+        self.thread = QThread()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.steps.connect(self._on_steps)
+        self.worker.epoch.connect(self._on_epoch)
+        self.worker.finished.connect(self._on_finished)
+        self._set_running(True)
+        self.status.setText("Training…")
+        self.thread.start()
+        return True
+
+    def toggle_pause(self) -> None:
+        trainer = self.worker.trainer if self.worker else None
+        if trainer is None:
+            return
+        if trainer.paused:
+            trainer.resume()
+            self.pause_button.setText("Pause")
+        else:
+            trainer.pause()
+            self.pause_button.setText("Resume")
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.trainer.stop()
+
+    def shutdown(self) -> None:
+        """Stop training and wait for the thread (closing the window or the document)."""
+        if self.thread is not None:
+            self.worker.trainer.stop()
+            self.thread.quit()
+            self.thread.wait()
+            self._cleanup()
+
+    # ---- from the worker ---------------------------------------------------------------------
+    def _on_steps(self, steps: list) -> None:
+        if self.worker is None:  # queued before a shutdown
+            return
+        last = steps[-1]
+        for s in steps:
+            self._losses.append(s.loss)
+            prev = self._smoothed[-1] if self._smoothed else s.loss
+            self._smoothed.append(SMOOTHING * prev + (1 - SMOOTHING) * s.loss)
+            self.samples += s.samples
+        xs = list(range(len(self._losses)))
+        self.raw.setData(xs, self._losses)
+        self.smooth.setData(xs, self._smoothed)
+        trainer = self.worker.trainer
+        total = trainer.config.epochs * last.steps_per_epoch
+        self.progress.setMaximum(total)
+        self.progress.setValue(last.global_step + 1)
+        elapsed = time.perf_counter() - self.started
+        rate = self.samples / elapsed if elapsed else 0
+        eta = (total - last.global_step - 1) * elapsed / max(1, len(self._losses))
+        self.status.setText(f"epoch {last.epoch + 1}/{trainer.config.epochs}, step {last.step + 1}/"
+                            f"{last.steps_per_epoch}: loss {last.loss:.4f}, {rate:,.0f} samples/s,"
+                            f" about {eta:.0f} s left")
+
+    def _on_epoch(self, epoch) -> None:
+        if self.worker is None:
+            return
+        steps = len(self._losses)
+        if epoch.val_loss is not None:
+            self._val_points.append((steps - 1, epoch.val_loss))
+            self.val_loss.setData(*zip(*self._val_points))
+        if epoch.train_acc is not None:
+            self._accs.append((epoch.epoch + 1, epoch.train_acc, epoch.val_acc))
+            xs = [a[0] for a in self._accs]
+            self.train_acc.setData(xs, [a[1] for a in self._accs])
+            if epoch.val_acc is not None:
+                self.val_acc.setData(xs, [a[2] for a in self._accs])
+
+    def _on_finished(self, result) -> None:
+        self.result = result
+        if self.thread is None:  # already shut down (the window closed): nothing to show
+            return
+        self.thread.quit()
+        self.thread.wait()
+        self._cleanup()
+        last = result.epochs[-1] if result.epochs else None
+        summary = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
+                   "failed": "Failed"}[result.status]
+        acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
+        text = f"{summary}{acc}. {result.message}".strip()
+        warnings = self.diagnosis.problems() if self.diagnosis else []
+        if warnings:
+            names = {n.id: n.name for n in self.window.document.graph.nodes()}
+            text += "\n" + "\n".join("⚠ " + p.describe(names) for p in warnings)
+        self.status.setText(text)
+
+    def _cleanup(self) -> None:
+        self.worker.deleteLater()
+        self.thread.deleteLater()
+        self.worker = self.thread = None
+        self._set_running(False)
+
+    def _reset_curves(self) -> None:
+        self._losses, self._smoothed, self._val_points, self._accs = [], [], [], []
+        for curve in (self.raw, self.smooth, self.val_loss, self.train_acc, self.val_acc):
+            curve.setData([], [])
+
+    def _set_running(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
