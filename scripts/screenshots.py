@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from PySide6.QtCore import Qt  # noqa: E402
 
+from netbuilder import GraphBuilder  # noqa: E402
 from netbuilder.graph import Connect, Edge, Group, SetMeta, remove_nodes  # noqa: E402
 from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
@@ -61,6 +62,30 @@ def main() -> None:
         app.processEvents()
     settle(app)
     window.grab().save(str(OUT / "training.png"))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+
+    # A deep sigmoid MLP: the gradient views show the gradient vanishing toward the input.
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=32)
+    for _ in range(6):
+        h = b.add("Sigmoid", b.add("Linear", h, out_features=32))
+    b.add("Output", b.add("Linear", h, name="classes", out_features=10))
+    for i, node in enumerate(b.graph.nodes()):
+        node.pos = ((i % 5) * 250.0, (i // 5) * 130.0)
+    b.graph.meta["training"] = {"epochs": 8, "optimizer": "sgd", "lr": 0.01}
+    window = MainWindow(Document(b.graph))
+    window.resize(1280, 900)
+    window.show()
+    window.resizeDocks([window.docks["Training"]], [360], Qt.Orientation.Vertical)
+    settle(app)
+    window.fit()
+    window.start_training()
+    window.training.tabs.setCurrentIndex(1)
+    while window.training.result is None:
+        app.processEvents()
+    settle(app)
+    window.grab().save(str(OUT / "gradients.png"))
     window.ask_save_changes = lambda: "discard"
     window.close()
 

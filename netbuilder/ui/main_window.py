@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.document: Document | None = None
         self.scene: GraphScene | None = None
         self.message_box: QMessageBox | None = None
+        self.training_warnings: list = []
         self.view = GraphView(None, self)
         self.setCentralWidget(self.view)
         self.palette = Palette()
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
 
     def set_document(self, document: Document) -> None:
         self.training.shutdown()  # a run belongs to the document it started on
+        self.training_warnings = []
         old, old_scene = self.document, self.scene
         self.document = document
         document.setParent(self)
@@ -199,9 +201,14 @@ class MainWindow(QMainWindow):
             self.inspector.refresh()
         self._problem_timer.start()
 
+    def show_training_warnings(self, warnings) -> None:
+        self.training_warnings = list(warnings)
+        self._refresh_problems()
+
     def _refresh_problems(self) -> None:
         doc = self.document
-        self.problems.show_problems(doc.analysis.problems(), {n.id: n.name for n in doc.graph.nodes()})
+        problems = doc.analysis.problems() + [w for w in self.training_warnings if w.node in doc.graph]
+        self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
             self.inspector.refresh_info()
         count = len(doc.graph)

@@ -47,3 +47,24 @@ def test_a_graph_with_problems_does_not_start(window, qtbot):
     assert not window.training.start()
     assert "Cannot train" in window.training.status.text()
     assert "flatten" in window.training.status.text().lower() or "not connected" in window.training.status.text()
+
+
+def test_gradient_views_tint_nodes_and_warnings_reach_the_nodes(qtbot):
+    from netbuilder import GraphBuilder
+    from netbuilder.ui.document import Document
+
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=32)
+    for _ in range(10):
+        h = b.add("Sigmoid", b.add("Linear", h, out_features=32))
+    b.add("Output", b.add("Linear", h, name="classes", out_features=10))
+    b.graph.meta["training"] = {"epochs": 6, "optimizer": "sgd", "lr": 0.01}
+    window = make_window(qtbot, Document(b.graph))
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert len(panel.gradients.history) > 100 and len(panel.gradients.layers) == 12
+    first = window.scene.node_items[b.graph.by_name("linear1").id]
+    assert first.tint is not None  # nodes carry their gradient colour
+    assert any("vanishing" in p.message for p in first.problems)
+    assert any("vanishing" in window.problems.item(i).text() for i in range(window.problems.count()))

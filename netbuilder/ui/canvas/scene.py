@@ -33,6 +33,7 @@ class GraphScene(QGraphicsScene):
         self.wire: WireDrag | None = None
         self.last_refusal: str | None = None
         self._marks_pending = False
+        self.training_warnings: dict[str, list] = {}
         self._marks_shown: dict[str, list] = self._network_table()
         self.note = Note(self)
         self.setBackgroundBrush(theme.canvas_background())
@@ -97,8 +98,26 @@ class GraphScene(QGraphicsScene):
                     self.edge_items[edge].refresh()
 
     def network_problems(self, node_id: str) -> list:
-        """Problems of the node's network (no Output...), as last drawn; updated once per burst."""
-        return self._marks_shown.get(node_id, [])
+        """Problems of the node's network (no Output...), as last drawn, and training warnings."""
+        return self._marks_shown.get(node_id, []) + self.training_warnings.get(node_id, [])
+
+    def set_training_warnings(self, problems) -> None:
+        """Warnings from the last training run (vanishing gradients...), shown on their nodes."""
+        old = self.training_warnings
+        self.training_warnings = {}
+        for p in problems:
+            self.training_warnings.setdefault(p.node, []).append(p)
+        for node_id in set(old) | set(self.training_warnings):
+            if node_id in self.node_items:
+                self.node_items[node_id].refresh()
+
+    def set_tints(self, tints: dict) -> None:
+        """Colour nodes by a value (gradient magnitude while training); {} clears."""
+        for node_id, item in self.node_items.items():
+            color = tints.get(node_id)
+            if color != item.tint:
+                item.tint = color
+                item.update()
 
     def _refresh_problem_marks(self) -> None:
         """Soon (once per burst of events): redraw nodes whose problems changed elsewhere, such

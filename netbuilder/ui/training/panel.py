@@ -5,13 +5,14 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ...train import TrainConfig, Trainer, TrainingError
 from ...train.diagnosis import Diagnosis
 from ...train.headless import load_dataset
 from .. import theme
+from .gradient_view import GradientView, tint
 from .worker import TrainWorker
 
 SMOOTHING = 0.9
@@ -57,13 +58,19 @@ class TrainingPanel(QWidget):
                 plot.getAxis(axis).setPen(theme.wire_color())
             plot.setTitle(plot.plotItem.titleLabel.text, color=theme.text_color())
             plot.plotItem.legend.setLabelTextColor(theme.text_color())
-        plots = QHBoxLayout()
+        curves = QWidget()
+        plots = QHBoxLayout(curves)
+        plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.loss_plot)
         plots.addWidget(self.acc_plot)
+        self.gradients = GradientView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(curves, "Loss and accuracy")
+        self.tabs.addTab(self.gradients, "Gradients")
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
-        layout.addLayout(plots, 1)
+        layout.addWidget(self.tabs, 1)
         self.train_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -83,6 +90,8 @@ class TrainingPanel(QWidget):
             self.status.setText(f"Cannot train: {e}")
             return False
         self._reset_curves()
+        self.gradients.reset(trainer.monitor.layers)
+        self.window.scene.set_training_warnings({})
         self.started = time.perf_counter()
         self.samples = 0
         self.worker = TrainWorker(trainer)
@@ -133,6 +142,14 @@ class TrainingPanel(QWidget):
         xs = list(range(len(self._losses)))
         self.raw.setData(xs, self._losses)
         self.smooth.setData(xs, self._smoothed)
+        low, high = self.gradients.add([s.grad_norms for s in steps])
+        graph = self.window.document.graph
+        tints = {}
+        for name, value in zip(self.gradients.layers, last.grad_norms):
+            node = graph.by_name(name)
+            if node is not None:
+                tints[node.id] = tint(value, low, high)
+        self.window.scene.set_tints(tints)
         trainer = self.worker.trainer
         total = trainer.config.epochs * last.steps_per_epoch
         self.progress.setMaximum(total)
@@ -171,9 +188,11 @@ class TrainingPanel(QWidget):
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
         text = f"{summary}{acc}. {result.message}".strip()
         warnings = self.diagnosis.problems() if self.diagnosis else []
+        self.window.scene.set_training_warnings(warnings)
+        self.window.show_training_warnings(warnings)
         if warnings:
-            names = {n.id: n.name for n in self.window.document.graph.nodes()}
-            text += "\n" + "\n".join("⚠ " + p.describe(names) for p in warnings)
+            text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"
+                     " layers and in the Problems panel, with their remedies.")
         self.status.setText(text)
 
     def _cleanup(self) -> None:
