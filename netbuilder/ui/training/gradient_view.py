@@ -72,7 +72,9 @@ class GradientView(QWidget):
                 self.history.append(norms)
         if not self.history or not self.layers:
             return (0.0, 0.0)
-        data = np.array([[log_norm(v) for v in row] for row in self.history])  # steps x layers
+        norms = np.array(self.history, dtype=float)  # steps x layers
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data = np.where(np.isfinite(norms) & (norms > 0), np.log10(norms), -12.0)
         low, high = float(data.min()), float(data.max())
         self.image.setImage(data, levels=(low, high if high > low else low + 1))
         self.image.setColorMap(COLORMAP)

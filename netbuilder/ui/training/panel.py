@@ -1,8 +1,10 @@
 """The training panel: Train / Pause / Stop, progress, and live loss and accuracy curves."""
 from __future__ import annotations
 
+import sys
 import time
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget,
@@ -27,6 +29,7 @@ class TrainingPanel(QWidget):
         self.worker: TrainWorker | None = None
         self.diagnosis: Diagnosis | None = None
         self.result = None
+        self._switch_interval = sys.getswitchinterval()
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
@@ -103,6 +106,9 @@ class TrainingPanel(QWidget):
         self.worker.finished.connect(self._on_finished)
         self._set_running(True)
         self.status.setText("Training…")
+        # The training thread holds the GIL between torch calls; hand it back to the window often.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
         self.thread.start()
         return True
 
@@ -139,9 +145,8 @@ class TrainingPanel(QWidget):
             prev = self._smoothed[-1] if self._smoothed else s.loss
             self._smoothed.append(SMOOTHING * prev + (1 - SMOOTHING) * s.loss)
             self.samples += s.samples
-        xs = list(range(len(self._losses)))
-        self.raw.setData(xs, self._losses)
-        self.smooth.setData(xs, self._smoothed)
+        self.raw.setData(np.asarray(self._losses))
+        self.smooth.setData(np.asarray(self._smoothed))
         low, high = self.gradients.add([s.grad_norms for s in steps])
         graph = self.window.document.graph
         tints = {}
@@ -196,6 +201,7 @@ class TrainingPanel(QWidget):
         self.status.setText(text)
 
     def _cleanup(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
         self.worker.deleteLater()
         self.thread.deleteLater()
         self.worker = self.thread = None
