@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QUndoView)
 
+from ..graph.events import MetaChanged
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
             old_scene.deleteLater()
             self.autosave.discard()
         self.inspector.show_node(None, None)
+        self.training.settings.refresh()
         self._refresh_problems()
         self._update_title()
         QTimer.singleShot(0, self.fit)
@@ -197,6 +199,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 6000)
 
     def _on_graph_event(self, event) -> None:
+        if isinstance(event, MetaChanged) and event.key == "training":
+            self.training.settings.refresh()
         if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
             self.inspector.refresh()
         self._problem_timer.start()

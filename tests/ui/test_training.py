@@ -68,3 +68,19 @@ def test_gradient_views_tint_nodes_and_warnings_reach_the_nodes(qtbot):
     assert first.tint is not None  # nodes carry their gradient colour
     assert any("vanishing" in p.message for p in first.problems)
     assert any("vanishing" in window.problems.item(i).text() for i in range(window.problems.count()))
+
+
+def test_training_settings_form_edits_the_document_undoably(window, qtbot):
+    from PySide6.QtWidgets import QComboBox, QSpinBox
+
+    form = window.training.settings
+    epochs = form.findChild(QSpinBox, "train_epochs")
+    epochs.setValue(4)
+    form.findChild(QComboBox, "train_optimizer").setCurrentText("sgd")
+    assert window.document.graph.meta["training"] == {"epochs": 4, "optimizer": "sgd"}
+    assert window.isWindowModified()
+    window.document.undo_stack.undo()
+    assert window.document.graph.meta["training"] == {"epochs": 4}
+    assert form.findChild(QComboBox, "train_optimizer").currentText() == "adam"
+    window.document.undo_stack.undo()
+    assert epochs.value() == 10 and "training" not in window.document.graph.meta

@@ -15,6 +15,7 @@ from ...train.diagnosis import Diagnosis
 from ...train.headless import load_dataset
 from .. import theme
 from .gradient_view import GradientView, tint
+from .settings_form import SettingsForm
 from .worker import TrainWorker
 
 SMOOTHING = 0.9
@@ -67,9 +68,11 @@ class TrainingPanel(QWidget):
         plots.addWidget(self.loss_plot)
         plots.addWidget(self.acc_plot)
         self.gradients = GradientView()
+        self.settings = SettingsForm(window)
         self.tabs = QTabWidget()
         self.tabs.addTab(curves, "Loss and accuracy")
         self.tabs.addTab(self.gradients, "Gradients")
+        self.tabs.addTab(self.settings, "Settings")
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
