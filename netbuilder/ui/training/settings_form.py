@@ -19,6 +19,7 @@ class SettingsForm(QWidget):
         self.setObjectName("training_settings")
         self.window = window
         self.editors: dict[str, QWidget] = {}
+        self.setMaximumWidth(460)
         form = QFormLayout(self)
         kinds = {f.name: f.type for f in fields(TrainConfig)}
         for name in SHOWN:
