@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from netbuilder import GraphBuilder  # noqa: E402
-from netbuilder.graph import Connect, Edge, Group, SetMeta, remove_nodes  # noqa: E402
+from netbuilder.graph import Connect, Edge, Group, remove_nodes  # noqa: E402
 from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.gallery import Gallery  # noqa: E402
@@ -24,6 +24,24 @@ OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
 def settle(app) -> None:
     for _ in range(5):
         app.processEvents()
+
+
+def train_and_grab(app, document, tab: int, name: str) -> None:
+    """Train the document in a window and save a picture of it with the given Training tab."""
+    window = MainWindow(document)
+    window.resize(1280, 900)
+    window.show()
+    window.resizeDocks([window.docks["Training"]], [360], Qt.Orientation.Vertical)
+    settle(app)
+    window.fit()
+    window.start_training()
+    window.training.tabs.setCurrentIndex(tab)
+    while window.training.result is None:
+        app.processEvents()
+    settle(app)
+    window.grab().save(str(OUT / name))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
 
 
 def main() -> None:
@@ -50,20 +68,9 @@ def main() -> None:
     window.close()
 
     # Training the template: live loss and accuracy.
-    window = MainWindow(Document.from_template(DEFAULT_TEMPLATE))
-    window.resize(1280, 900)
-    window.show()
-    window.resizeDocks([window.docks["Training"]], [330], Qt.Orientation.Vertical)
-    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 6, "lr": 0.003, "batch_size": 32}))
-    settle(app)
-    window.fit()
-    window.start_training()
-    while window.training.result is None:
-        app.processEvents()
-    settle(app)
-    window.grab().save(str(OUT / "training.png"))
-    window.ask_save_changes = lambda: "discard"
-    window.close()
+    template = Document.from_template(DEFAULT_TEMPLATE)
+    template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
+    train_and_grab(app, template, tab=0, name="training.png")
 
     # A deep sigmoid MLP: the gradient views show the gradient vanishing toward the input.
     b = GraphBuilder()
@@ -74,20 +81,7 @@ def main() -> None:
     for i, node in enumerate(b.graph.nodes()):
         node.pos = ((i % 5) * 250.0, (i // 5) * 130.0)
     b.graph.meta["training"] = {"epochs": 8, "optimizer": "sgd", "lr": 0.01}
-    window = MainWindow(Document(b.graph))
-    window.resize(1280, 900)
-    window.show()
-    window.resizeDocks([window.docks["Training"]], [360], Qt.Orientation.Vertical)
-    settle(app)
-    window.fit()
-    window.start_training()
-    window.training.tabs.setCurrentIndex(1)
-    while window.training.result is None:
-        app.processEvents()
-    settle(app)
-    window.grab().save(str(OUT / "gradients.png"))
-    window.ask_save_changes = lambda: "discard"
-    window.close()
+    train_and_grab(app, Document(b.graph), tab=1, name="gradients.png")
 
     gallery = Gallery()
     gallery.show()
