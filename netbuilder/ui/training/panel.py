@@ -48,7 +48,7 @@ class TrainingPanel(QWidget):
         self.smooth = self.loss_plot.plot(pen=pg.mkPen((38, 139, 210), width=2), name="train (smoothed)")
         self.val_loss = self.loss_plot.plot(pen=None, symbol="o", symbolBrush=(220, 50, 47), name="validation")
         self.acc_plot = pg.PlotWidget(title="accuracy")
-        self.acc_plot.addLegend(offset=(-10, 10))
+        self.acc_plot.addLegend(offset=(-10, -30))  # bottom right: accuracy climbs to the top
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setYRange(0, 1)
         self.train_acc = self.acc_plot.plot(pen=pg.mkPen((38, 139, 210), width=2), symbol="o",
