@@ -84,3 +84,18 @@ def test_training_settings_form_edits_the_document_undoably(window, qtbot):
     assert form.findChild(QComboBox, "train_optimizer").currentText() == "adam"
     window.document.undo_stack.undo()
     assert epochs.value() == 10 and "training" not in window.document.graph.meta
+
+
+def test_second_run_overlays_the_first_and_plots_the_learning_rate(window, qtbot):
+    window.document.push(SetMeta(window.document.graph, "training",
+                                 {"epochs": 2, "schedule": "step", "step_size": 1, "gamma": 0.5}))
+    panel = window.training
+    for _ in range(2):
+        panel.result = None
+        assert panel.start()
+        qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert len(panel.previous) == 1  # the first run, faded behind the second
+    lrs = panel.lr_curve.getData()[1]
+    assert lrs[0] == 0.001 and lrs[-1] == 0.0005  # the step schedule halves it after epoch 1
+    panel.log_scale.setChecked(True)
+    assert panel.loss_plot.plotItem.ctrl.logYCheck.isChecked()

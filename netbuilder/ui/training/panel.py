@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from ...train import TrainConfig, Trainer, TrainingError
 from ...train.diagnosis import Diagnosis
@@ -55,18 +55,29 @@ class TrainingPanel(QWidget):
                                             symbolBrush=(38, 139, 210), name="train")
         self.val_acc = self.acc_plot.plot(pen=pg.mkPen((220, 50, 47), width=2), symbol="o",
                                           symbolBrush=(220, 50, 47), name="validation")
-        for plot in (self.loss_plot, self.acc_plot):  # follow the system's light or dark palette
+        self.lr_plot = pg.PlotWidget(title="learning rate")
+        self.lr_plot.setLabel("bottom", "step")
+        self.lr_curve = self.lr_plot.plot(pen=pg.mkPen((133, 153, 0), width=2))
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):  # follow the light or dark palette
             plot.setBackground(theme.canvas_background())
             for axis in ("left", "bottom"):
                 plot.getAxis(axis).setTextPen(theme.text_color())
                 plot.getAxis(axis).setPen(theme.wire_color())
             plot.setTitle(plot.plotItem.titleLabel.text, color=theme.text_color())
-            plot.plotItem.legend.setLabelTextColor(theme.text_color())
+            if plot.plotItem.legend is not None:
+                plot.plotItem.legend.setLabelTextColor(theme.text_color())
+        self.log_scale = QCheckBox("log scale")
+        self.log_scale.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.previous: list = []  # earlier runs of this document, drawn faded
         curves = QWidget()
         plots = QHBoxLayout(curves)
         plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.acc_plot)
+        left = QVBoxLayout()
+        left.addWidget(self.loss_plot, 1)
+        left.addWidget(self.log_scale)
+        plots.addLayout(left, 3)
+        plots.addWidget(self.acc_plot, 2)
+        plots.addWidget(self.lr_plot, 2)
         self.gradients = GradientView()
         self.settings = SettingsForm(window)
         self.tabs = QTabWidget()
@@ -150,6 +161,9 @@ class TrainingPanel(QWidget):
             self.samples += s.samples
         self.raw.setData(np.asarray(self._losses))
         self.smooth.setData(np.asarray(self._smoothed))
+        self._lrs += [s.lr for s in steps]
+        self.lr_curve.setData(np.asarray(self._lrs))
+        self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
         low, high = self.gradients.add([s.grad_norms for s in steps])
         graph = self.window.document.graph
         tints = {}
@@ -211,8 +225,13 @@ class TrainingPanel(QWidget):
         self._set_running(False)
 
     def _reset_curves(self) -> None:
-        self._losses, self._smoothed, self._val_points, self._accs = [], [], [], []
-        for curve in (self.raw, self.smooth, self.val_loss, self.train_acc, self.val_acc):
+        if getattr(self, "_smoothed", None):  # keep the last run, faded, for comparison
+            faded = self.loss_plot.plot(np.asarray(self._smoothed), pen=pg.mkPen((38, 139, 210, 70), width=2))
+            self.previous.append(faded)
+            while len(self.previous) > 3:
+                self.loss_plot.removeItem(self.previous.pop(0))
+        self._losses, self._smoothed, self._val_points, self._accs, self._lrs = [], [], [], [], []
+        for curve in (self.raw, self.smooth, self.val_loss, self.train_acc, self.val_acc, self.lr_curve):
             curve.setData([], [])
 
     def _set_running(self, running: bool) -> None:
