@@ -65,10 +65,7 @@ def check(args) -> int:
     rows, total, trainable = [], 0, 0
     for node_id in analysis.ordered_nodes():
         node = graph.node(node_id)
-        out = analysis.output(node_id)
-        if node.type == "Output":
-            ins = analysis.inputs(node_id)
-            out = next(iter(ins.values()), None)
+        out = analysis.shown_type(node_id)
         count = 0
         if out is not None:
             count, train = param_count(node.type, node.params, list(analysis.inputs(node_id).values()))

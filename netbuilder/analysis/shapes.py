@@ -47,6 +47,12 @@ class Analysis:
     def inputs(self, node: str) -> dict[str, TensorType]:
         return dict(self._ins.get(node, {}))
 
+    def shown_type(self, node: str) -> TensorType | None:
+        """What a node shows as its result: its output, or for an Output node what it receives."""
+        if self.graph.node(node).type == "Output":
+            return next(iter(self._ins.get(node, {}).values()), None)
+        return self.output(node)
+
     def edge_type(self, edge: Edge) -> TensorType | None:
         return self.output(edge.src, edge.src_port)
 

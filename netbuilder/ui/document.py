@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..analysis import Analysis
+from ..analysis import Analysis, fix_edit
 from ..graph import io
 from ..graph.edits import Edit
 from ..graph.model import EditError, Graph
@@ -45,6 +45,14 @@ class Document(QObject):
             return str(e)
         self.undo_stack.push(EditCommand(self.graph, edit))
         return None
+
+    def apply_fix(self, fix) -> str | None:
+        """Apply a problem's fix as one undo step. Returns why it could not be, or None."""
+        try:
+            edit = fix_edit(self.graph, fix)
+        except EditError as e:
+            return str(e)
+        return self.push(edit)
 
     def save(self, path: str | None = None) -> None:
         """Raises OSError when the file cannot be written; the document stays modified then."""

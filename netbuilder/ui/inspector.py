@@ -185,9 +185,7 @@ class Inspector(QScrollArea):
 
         analysis = self.document.analysis
         node = self.document.graph.node(self.node_id)
-        out = analysis.output(self.node_id)
-        if node.type == "Output":
-            out = next(iter(analysis.inputs(self.node_id).values()), None)
+        out = analysis.shown_type(self.node_id)
         lines = [f"output: {out if out is not None else '?'}"]
         if out is not None and node.type in CATALOG:
             total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()))
@@ -207,12 +205,4 @@ class Inspector(QScrollArea):
                 self.fixes.addWidget(button)
 
     def _apply_fix(self, fix) -> None:
-        from ..analysis import fix_edit
-        from ..graph.model import EditError
-
-        try:
-            edit = fix_edit(self.document.graph, fix)
-        except EditError as e:
-            self._report(str(e))
-            return
-        self._report(self.document.push(edit))
+        self._report(self.document.apply_fix(fix))

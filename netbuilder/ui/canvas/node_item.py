@@ -98,12 +98,7 @@ class NodeItem(QGraphicsItem):
         return any(e.src_port == port.name for e in graph.out_edges(self.node_id))
 
     def output_text(self) -> str:
-        node = self.node
-        analysis = self.graph_scene.analysis
-        if node.type == "Output":
-            value = next(iter(analysis.inputs(self.node_id).values()), None)
-        else:
-            value = analysis.output(self.node_id)
+        value = self.graph_scene.analysis.shown_type(self.node_id)
         return str(value) if value is not None else "?"
 
     def key_text(self) -> str:

@@ -5,10 +5,9 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsScene, QMenu
 
-from ...analysis import fix_edit
 from ...graph import events as ev
 from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
-from ...graph.model import Edge, EditError
+from ...graph.model import Edge
 from ...layers import new_node
 from .. import theme
 from .edge_item import EdgeItem
@@ -268,12 +267,9 @@ class GraphScene(QGraphicsScene):
     duplicate_requested = Signal()
 
     def apply_fix(self, fix) -> None:
-        try:
-            edit = fix_edit(self.graph, fix)
-        except EditError as e:
-            self.message.emit(str(e))
-            return
-        self.push(edit)
+        reason = self.document.apply_fix(fix)
+        if reason:
+            self.message.emit(reason)
 
     # ---- drawing ---------------------------------------------------------------------------
     def drawBackground(self, painter, rect: QRectF) -> None:
