@@ -165,12 +165,9 @@ class TrainingPanel(QWidget):
         self.lr_curve.setData(np.asarray(self._lrs))
         self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
         low, high = self.gradients.add([s.grad_norms for s in steps])
-        graph = self.window.document.graph
-        tints = {}
-        for name, value in zip(self.gradients.layers, last.grad_norms):
-            node = graph.by_name(name)
-            if node is not None:
-                tints[node.id] = tint(value, low, high)
+        ids = {n.name: n.id for n in self.window.document.graph.nodes()}  # once a batch: renames count
+        tints = {ids[name]: tint(value, low, high)
+                 for name, value in zip(self.gradients.layers, last.grad_norms) if name in ids}
         self.window.scene.set_tints(tints)
         trainer = self.worker.trainer
         total = trainer.config.epochs * last.steps_per_epoch
