@@ -28,8 +28,11 @@ class GradientMonitor:
 
     def grad_norms(self) -> list[float]:
         """Per-layer gradient L2 norms: one fused norm over every tensor, one copy to the host."""
-        grads = [p.grad for p in self._params if p.grad is not None]
-        owners = [o for p, o in zip(self._params, self._owner) if p.grad is not None]
+        grads = [p.grad for p in self._params]
+        owners = self._owner
+        if any(g is None for g in grads):  # a layer the loss does not reach
+            owners = [o for g, o in zip(grads, owners) if g is not None]
+            grads = [g for g in grads if g is not None]
         squares = [0.0] * len(self.layers)
         if grads:
             for owner, norm in zip(owners, torch.stack(torch._foreach_norm(grads)).tolist()):

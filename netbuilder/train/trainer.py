@@ -21,7 +21,7 @@ from .config import TrainConfig
 from .gradients import GradientMonitor
 
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
-RATIO_EVERY = 10  # steps between update-to-weight ratios (they copy every weight)
+RATIO_EVERY = 25  # steps between update-to-weight ratios (they copy every weight)
 
 
 @dataclass
@@ -178,7 +178,7 @@ class Trainer:
             self._emit("on_epoch_start", self, epoch)
             self.model.train()
             order = torch.randperm(n, generator=gen).to(self.device)
-            total_loss, correct, seen = 0.0, torch.zeros((), device=self.device), 0
+            total_loss, predicted, seen = 0.0, [], 0  # predictions per step, compared once an epoch
             for step in range(steps):
                 self._running.wait()
                 if self._stop.is_set():
@@ -189,14 +189,16 @@ class Trainer:
                 loss, out = self._train_step(xb, yb, global_step)
                 total_loss += loss * len(idx)
                 seen += len(idx)
-                correct += self._correct(out, yb)
+                if self._classifies:
+                    predicted.append(self._predict(out))
                 info = Step(epoch, step, global_step, steps, loss, self.optimizer.param_groups[0]["lr"],
                             len(idx), self._last_norms, self._last_ratios)
                 self._emit("on_step_end", self, info)
                 global_step += 1
             self.scheduler.step()
             val_loss, val_acc = self.evaluate(self.val_data) if self.val_data else (None, None)
-            record = Epoch(epoch, total_loss / seen, correct.item() / seen if self._classifies else None,
+            train_acc = self._right(torch.cat(predicted), y[order]) / seen if self._classifies else None
+            record = Epoch(epoch, total_loss / seen, train_acc,
                            val_loss, val_acc, self.optimizer.param_groups[0]["lr"],
                            time.perf_counter() - started)
             result.epochs.append(record)
@@ -264,13 +266,13 @@ class Trainer:
             return yb.to(out.dtype).reshape(out.shape) if yb.numel() == out.numel() else yb.to(out.dtype)
         return yb.long()
 
-    def _correct(self, out, yb) -> torch.Tensor:
-        """How many predictions are right, as a tensor (no wait for the device)."""
-        if self.config.loss in ("cross_entropy", "nll"):
-            return (out.argmax(dim=1) == yb).sum()
-        if self.config.loss == "bce_with_logits":
-            return ((out > 0).to(yb.dtype).reshape(yb.shape) == yb).sum()
-        return torch.zeros((), device=out.device)
+    def _predict(self, out) -> torch.Tensor:
+        """The predicted class per sample (classification losses only; no wait for the device)."""
+        return out.argmax(dim=1) if self.config.loss in ("cross_entropy", "nll") else (out > 0).flatten()
+
+    @staticmethod
+    def _right(predicted, labels) -> int:
+        return int((predicted.to(labels.dtype) == labels.reshape(predicted.shape)).sum())
 
     @torch.no_grad()
     def evaluate(self, data) -> tuple[float, float | None]:
@@ -281,7 +283,8 @@ class Trainer:
             xb, yb = x[start:start + 1024], y[start:start + 1024]
             out = self.model(xb)
             total += self.loss_fn(out, self._target(yb, out)).item() * len(xb)
-            correct += int(self._correct(out, yb))
+            if self._classifies:
+                correct += self._right(self._predict(out), yb)
         return total / len(x), (correct / len(x) if self._classifies else None)
 
     def _fail_not_finite(self, xb, yb, step: int, what: str, norms=None) -> None:
