@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 
@@ -32,11 +32,30 @@ class Thresholds:
     window: int = 50  # steps
     sample_every: int = 10  # steps between activation samples
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Thresholds":
+        """From the document's meta["diagnosis"]: known keys with usable values; the rest defaulted."""
+        values = {}
+        for f in fields(cls):
+            value = (data or {}).get(f.name)
+            kind = int if f.type in ("int", int) else float
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
+                    and math.isfinite(value):
+                values[f.name] = kind(value)
+        return cls(**values)
+
 
 class Diagnosis(Callback):
+    """Judges the run every `window` steps and at its end; `latest` holds the last verdict
+    (a list replaced whole, so another thread may read it)."""
+
     def __init__(self, graph: Graph, thresholds: Thresholds | None = None):
         self.graph = graph
-        self.t = thresholds or Thresholds()
+        self.t = thresholds or Thresholds.from_dict(graph.meta.get("diagnosis"))
+        self.latest: list[Problem] = []
         self.layers: list[str] = []
         self.norms: deque[list[float]] = deque(maxlen=self.t.window)
         self.activity: dict[str, deque[float]] = {}
@@ -70,11 +89,14 @@ class Diagnosis(Callback):
     def on_step_end(self, trainer, step) -> None:
         self.norms.append(step.grad_norms)
         self._sample = (step.global_step + 1) % self.t.sample_every == 0
+        if (step.global_step + 1) % self.t.window == 0:
+            self.latest = self.problems()
 
     def on_train_end(self, trainer, result) -> None:
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
+        self.latest = self.problems()
 
     # ---- judging -----------------------------------------------------------------------------
     def problems(self) -> list[Problem]:

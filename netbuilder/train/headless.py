@@ -89,7 +89,7 @@ def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=No
         return 1
     result = trainer.run()
     names = {n.id: n.name for n in graph.nodes()}
-    for problem in diagnosis.problems():
+    for problem in diagnosis.latest:
         stream.write(f"warning: {problem.describe(names)}\n")
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)

@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 6000)
 
     def _on_graph_event(self, event) -> None:
-        if isinstance(event, MetaChanged) and event.key == "training":
+        if isinstance(event, MetaChanged) and event.key in ("training", "diagnosis"):
             self.training.settings.refresh()
         if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
             self.inspector.refresh()

@@ -4,7 +4,7 @@ import pytest
 from netbuilder import GraphBuilder
 from netbuilder.data import digits
 from netbuilder.train import Callback, TrainConfig, Trainer
-from netbuilder.train.diagnosis import Diagnosis
+from netbuilder.train.diagnosis import Diagnosis, Thresholds
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,38 @@ def test_huge_learning_rate_explodes(data):
 def test_healthy_relu_batchnorm_residual_is_quiet(data):
     problems = diagnose(deep("ReLU", depth=10, batchnorm=True, residual=True, init="kaiming"), data)
     assert not [p for p in problems if "vanishing" in p.message or "exploding" in p.message], problems
+
+
+class Watch(Callback):
+    """Records what the diagnosis said at each step, as the UI reads it while training."""
+
+    def __init__(self, diagnosis):
+        self.diagnosis, self.seen = diagnosis, []
+
+    def on_step_end(self, trainer, step):
+        self.seen.append((step.global_step, len(self.diagnosis.latest)))
+
+
+def test_the_diagnosis_speaks_during_the_run_not_only_at_its_end(data):
+    graph = deep("Sigmoid")
+    diagnosis = Diagnosis(graph)
+    watch = Watch(diagnosis)
+    config = TrainConfig(epochs=100, batch_size=64, optimizer="sgd", lr=0.01)
+    Trainer(graph, config, *data, callbacks=[diagnosis, watch, StopAfter(120)]).run()
+    first = next(step for step, count in watch.seen if count)
+    assert first == diagnosis.t.window - 1  # judged after the first full window of steps
+    assert any("vanishing" in p.message for p in diagnosis.latest)
+
+
+def test_thresholds_come_from_the_document_and_bad_values_fall_back(data):
+    graph = deep("Sigmoid")
+    graph.meta["diagnosis"] = {"vanishing": 1e-30, "ratio": 1e-30, "window": 40, "dead": "lots",
+                               "exploding": float("nan"), "saturated": -1}
+    diagnosis = Diagnosis(graph)
+    t = diagnosis.t
+    assert (t.vanishing, t.ratio, t.window) == (1e-30, 1e-30, 40)
+    assert (t.dead, t.exploding, t.saturated) == (Thresholds().dead, Thresholds().exploding,
+                                                  Thresholds().saturated)
+    config = TrainConfig(epochs=100, batch_size=64, optimizer="sgd", lr=0.01)
+    Trainer(graph, config, *data, callbacks=[diagnosis, StopAfter(150)]).run()
+    assert not [p for p in diagnosis.latest if "vanishing" in p.message]  # the user raised the bar

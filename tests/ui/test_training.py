@@ -99,3 +99,45 @@ def test_second_run_overlays_the_first_and_plots_the_learning_rate(window, qtbot
     assert lrs[0] == 0.001 and lrs[-1] == 0.0005  # the step schedule halves it after epoch 1
     panel.log_scale.setChecked(True)
     assert panel.loss_plot.plotItem.ctrl.logYCheck.isChecked()
+
+
+def test_warnings_reach_the_nodes_while_the_run_goes_on(qtbot):
+    from netbuilder import GraphBuilder
+    from netbuilder.ui.document import Document
+
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=32)
+    for _ in range(10):
+        h = b.add("Sigmoid", b.add("Linear", h, out_features=32))
+    b.add("Output", b.add("Linear", h, out_features=10))
+    b.graph.meta["training"] = {"epochs": 500, "optimizer": "sgd", "lr": 0.01}
+    window = make_window(qtbot, Document(b.graph))
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: bool(window.training_warnings), timeout=60000)
+    assert panel.running  # seen before the run ended
+    first = window.scene.node_items[b.graph.by_name("linear1").id]
+    assert any("vanishing" in p.message for p in first.problems)
+    qtbot.waitUntil(lambda: "gradient warning" in panel.status.text(), timeout=10000)
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
+
+
+def test_diagnosis_thresholds_are_typed_in_the_settings_and_undoable(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    field = window.training.settings.findChild(QLineEdit, "diagnosis_vanishing")
+    assert field.text() == "1e-07"
+    field.selectAll()
+    qtbot.keyClicks(field, "1e-9")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert window.document.graph.meta["diagnosis"] == {"vanishing": 1e-9}
+    field.selectAll()
+    qtbot.keyClicks(field, "0")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert window.document.graph.meta["diagnosis"] == {"vanishing": 1e-9}  # refused, said in the status bar
+    assert "above 0" in window.statusBar().currentMessage()
+    window.document.undo_stack.undo()
+    assert "diagnosis" not in window.document.graph.meta or not window.document.graph.meta["diagnosis"]
+    assert field.text() == "1e-07"

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QScrollArea, QTabWidget, QVBoxLayout, QWidget)
 
 from ...train import TrainConfig, Trainer, TrainingError
 from ...train.diagnosis import Diagnosis
@@ -83,7 +83,10 @@ class TrainingPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(curves, "Loss and accuracy")
         self.tabs.addTab(self.gradients, "Gradients")
-        self.tabs.addTab(self.settings, "Settings")
+        settings = QScrollArea()
+        settings.setWidget(self.settings)
+        settings.setWidgetResizable(True)
+        self.tabs.addTab(settings, "Settings")
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -109,6 +112,8 @@ class TrainingPanel(QWidget):
         self._reset_curves()
         self.gradients.reset(trainer.monitor.layers)
         self.window.scene.set_training_warnings({})
+        self.window.show_training_warnings([])
+        self._shown_warnings, self._warned_at = [], 0.0
         self.started = time.perf_counter()
         self.samples = 0
         self.worker = TrainWorker(trainer)
@@ -169,6 +174,7 @@ class TrainingPanel(QWidget):
         tints = {ids[name]: tint(value, low, high)
                  for name, value in zip(self.gradients.layers, last.grad_norms) if name in ids}
         self.window.scene.set_tints(tints)
+        self._show_warnings(running=True)
         trainer = self.worker.trainer
         total = trainer.config.epochs * last.steps_per_epoch
         self.progress.setMaximum(total)
@@ -176,9 +182,11 @@ class TrainingPanel(QWidget):
         elapsed = time.perf_counter() - self.started
         rate = self.samples / elapsed if elapsed else 0
         eta = (total - last.global_step - 1) * elapsed / max(1, len(self._losses))
+        warned = len(self._shown_warnings)
         self.status.setText(f"epoch {last.epoch + 1}/{trainer.config.epochs}, step {last.step + 1}/"
                             f"{last.steps_per_epoch}: loss {last.loss:.4f}, {rate:,.0f} samples/s,"
-                            f" about {eta:.0f} s left")
+                            f" about {eta:.0f} s left"
+                            + (f"  ⚠ {warned} gradient warning{'s' * (warned > 1)} on the layers" if warned else ""))
 
     def _on_epoch(self, epoch) -> None:
         if self.worker is None:
@@ -206,13 +214,23 @@ class TrainingPanel(QWidget):
                    "failed": "Failed"}[result.status]
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
         text = f"{summary}{acc}. {result.message}".strip()
-        warnings = self.diagnosis.problems() if self.diagnosis else []
-        self.window.scene.set_training_warnings(warnings)
-        self.window.show_training_warnings(warnings)
+        warnings = self._show_warnings(running=False)
         if warnings:
             text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"
                      " layers and in the Problems panel, with their remedies.")
         self.status.setText(text)
+
+    def _show_warnings(self, running: bool) -> list:
+        """Put the diagnosis on the nodes and in the Problems panel: while running, when it has
+        judged again and at most once a second; at the end, always."""
+        warnings = self.diagnosis.latest if self.diagnosis else []
+        now = time.perf_counter()
+        if running and (warnings is self._shown_warnings or now - self._warned_at < 1.0):
+            return warnings
+        self._shown_warnings, self._warned_at = warnings, now
+        self.window.scene.set_training_warnings(warnings)
+        self.window.show_training_warnings(warnings)
+        return warnings
 
     def _cleanup(self) -> None:
         sys.setswitchinterval(self._switch_interval)

@@ -1,16 +1,31 @@
-"""The training settings as a form; each change is one undoable edit of the document's meta."""
+"""The training settings and the diagnosis thresholds as a form; each change is one undoable
+edit of the document's meta ("training" and "diagnosis")."""
 from __future__ import annotations
 
 from dataclasses import fields
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
+                               QSpinBox, QWidget)
 
 from ...graph.edits import SetMeta
 from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ...train.diagnosis import Thresholds
 
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES}
 SHOWN = ("optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
          "schedule", "warmup_epochs", "early_stopping", "seed", "device")
+SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
+SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
+THRESHOLD_HELP = {
+    "vanishing": "vanishing when a layer's gradient norm stays below this",
+    "ratio": "vanishing when the input side's norms fall this far below the output side's",
+    "exploding": "exploding when a gradient norm rises above this",
+    "dead": "a ReLU is dead when this share of its outputs is zero",
+    "saturated": "a sigmoid or tanh is saturated when this share of its outputs sits at its limits",
+    "window": "steps the diagnosis looks back over",
+    "sample_every": "steps between samples of the activations",
+}
 
 
 class SettingsForm(QWidget):
@@ -18,35 +33,50 @@ class SettingsForm(QWidget):
         super().__init__()
         self.setObjectName("training_settings")
         self.window = window
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[tuple[str, str], QWidget] = {}
         self.setMaximumWidth(460)
         form = QFormLayout(self)
-        kinds = {f.name: f.type for f in fields(TrainConfig)}
-        for name in SHOWN:
-            kind = kinds[name]
-            if name in CHOICES:
-                editor = QComboBox()
-                editor.addItems(list(CHOICES[name]))
-                editor.currentTextChanged.connect(lambda v, n=name: self._set(n, v))
-            elif kind in ("bool", bool):
-                editor = QCheckBox()
-                editor.toggled.connect(lambda v, n=name: self._set(n, bool(v)))
-            elif kind in ("int", int):
-                editor = QSpinBox()
-                editor.setRange(0 if name in ("warmup_epochs", "early_stopping", "seed") else 1, 1_000_000)
-                editor.setKeyboardTracking(False)
-                editor.valueChanged.connect(lambda v, n=name: self._set(n, int(v)))
-            else:
-                editor = QDoubleSpinBox()
-                editor.setDecimals(6)
-                editor.setRange(0.0, 1e6)
-                editor.setSingleStep(0.001 if name == "lr" else 0.1)
-                editor.setKeyboardTracking(False)
-                editor.valueChanged.connect(lambda v, n=name: self._set(n, float(v)))
-            editor.setObjectName(f"train_{name}")
-            self.editors[name] = editor
-            form.addRow(name.replace("_", " "), editor)
+        for key, kind, names in SECTIONS:
+            if key == "diagnosis":
+                heading = QLabel("<b>Gradient diagnosis thresholds</b>")
+                form.addRow(heading)
+            types = {f.name: f.type for f in fields(kind)}
+            for name in names:
+                editor = self._editor(key, name, types[name])
+                editor.setObjectName(f"{'train' if key == 'training' else 'diagnosis'}_{name}")
+                editor.setToolTip(THRESHOLD_HELP.get(name, "") if key == "diagnosis" else "")
+                self.editors[(key, name)] = editor
+                form.addRow(name.replace("_", " "), editor)
         self.refresh()
+
+    def _editor(self, key: str, name: str, kind) -> QWidget:
+        if name in CHOICES:
+            editor = QComboBox()
+            editor.addItems(list(CHOICES[name]))
+            editor.currentTextChanged.connect(lambda v: self._set(key, name, v))
+        elif kind in ("bool", bool):
+            editor = QCheckBox()
+            editor.toggled.connect(lambda v: self._set(key, name, bool(v)))
+        elif name in SCIENTIFIC:
+            editor = QLineEdit()
+            validator = QDoubleValidator(0.0, 1e30, 12, editor)
+            validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
+            editor.setValidator(validator)
+            editor.editingFinished.connect(lambda: self._typed(key, name, editor))
+        elif kind in ("int", int):
+            editor = QSpinBox()
+            low = 0 if name in ("warmup_epochs", "early_stopping", "seed") else 1
+            editor.setRange(low, 1_000_000)
+            editor.setKeyboardTracking(False)
+            editor.valueChanged.connect(lambda v: self._set(key, name, int(v)))
+        else:
+            editor = QDoubleSpinBox()
+            editor.setDecimals(6)
+            editor.setRange(0.0, 1.0 if key == "diagnosis" else 1e6)
+            editor.setSingleStep(0.001 if name == "lr" else 0.01 if key == "diagnosis" else 0.1)
+            editor.setKeyboardTracking(False)
+            editor.valueChanged.connect(lambda v: self._set(key, name, float(v)))
+        return editor
 
     def config(self) -> TrainConfig:
         return TrainConfig.from_dict(self.window.document.graph.meta.get("training"))
@@ -55,24 +85,41 @@ class SettingsForm(QWidget):
         """Show the document's settings (after an undo, or a new document)."""
         if getattr(self.window, "document", None) is None:
             return
-        values = self.config().to_dict()
-        for name, editor in self.editors.items():
+        meta = self.window.document.graph.meta
+        values = {"training": self.config().to_dict(),
+                  "diagnosis": Thresholds.from_dict(meta.get("diagnosis")).to_dict()}
+        for (key, name), editor in self.editors.items():
             editor.blockSignals(True)
-            value = values[name]
+            value = values[key][name]
             if isinstance(editor, QComboBox):
                 editor.setCurrentText(str(value))
             elif isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
+            elif isinstance(editor, QLineEdit):
+                editor.setText(f"{value:g}")
             else:
                 editor.setValue(value)
             editor.blockSignals(False)
 
-    def _set(self, name: str, value) -> None:
+    def _typed(self, key: str, name: str, editor: QLineEdit) -> None:
+        try:
+            value = float(editor.text())
+        except ValueError:
+            value = 0.0
+        if not value > 0:  # the validator lets "0" and "" through: say so and show the value in use
+            self.window.statusBar().showMessage(f"The {name} threshold must be a number above 0, like 1e-7.",
+                                                5000)
+            self.refresh()
+            return
+        self._set(key, name, value)
+
+    def _set(self, key: str, name: str, value) -> None:
         graph = self.window.document.graph
-        current = dict(graph.meta.get("training") or {})
-        if current.get(name, getattr(TrainConfig(), name)) == value:
+        defaults = TrainConfig() if key == "training" else Thresholds()
+        current = dict(graph.meta.get(key) or {})
+        if current.get(name, getattr(defaults, name)) == value:
             return
         current[name] = value
-        edit = SetMeta(graph, "training", current)
-        edit.text = f"Set training {name.replace('_', ' ')}"
+        edit = SetMeta(graph, key, current)
+        edit.text = f"Set {'training' if key == 'training' else 'diagnosis'} {name.replace('_', ' ')}"
         self.window.document.push(edit)
