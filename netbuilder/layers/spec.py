@@ -116,6 +116,8 @@ INITS = ("default", "xavier", "kaiming", "normal", "zeros")
 INIT = Param("init", "choice", "default", "How the weights start: PyTorch's default, Xavier/Glorot,"
              " He/Kaiming, normal(0, 0.02) or zeros", choices=INITS)
 TRAINABLE = Param("trainable", "bool", True, "Off freezes the layer: its weights do not change")
+LR_SCALE = Param("lr_scale", "float", 1.0, "Multiplies the learning rate for this layer (below 1 for"
+                 " pretrained layers that should change slowly)", min=0.0, max=1000.0)
 
 ShapeRule = Callable[[dict, Sequence[TensorType]], "TensorType | list[TensorType]"]
 
@@ -132,13 +134,13 @@ class LayerSpec:
     inputs: tuple[str, ...] = ("in",)
     outputs: tuple[str, ...] = ("out",)
     variadic: bool = False  # inputs are in0, in1, ... (at least two)
-    weights: str = "none"  # "none", "matrix" (init + trainable) or "norm" (trainable)
+    weights: str = "none"  # "none", "matrix" (init, trainable, lr_scale) or "norm" (trainable, lr_scale)
     accepts_int: bool = False
     key_params: tuple[str, ...] = ()
 
     @property
     def all_params(self) -> tuple[Param, ...]:
-        extra = {"none": (), "matrix": (INIT, TRAINABLE), "norm": (TRAINABLE,)}[self.weights]
+        extra = {"none": (), "matrix": (INIT, TRAINABLE, LR_SCALE), "norm": (TRAINABLE, LR_SCALE)}[self.weights]
         return self.params + extra
 
     def param(self, name: str) -> Param | None:

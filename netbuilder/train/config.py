@@ -29,6 +29,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     mixed_precision: bool = True  # on CUDA only
+    init_from: str = ""  # a checkpoint whose weights start the layers of the same name (transfer learning)
 
     def problems(self) -> list[str]:
         """What is wrong with the values, in words; empty when they are usable."""
@@ -45,6 +46,8 @@ class TrainConfig:
             if not isinstance(value, (int, float)) or value != value or value < 0 or (name == "lr" and value == 0):
                 found.append(f"{name} must be a number above 0" if name == "lr"
                              else f"{name} must be a number of at least 0")
+        if not isinstance(self.init_from, str):
+            found.append("init_from must be the path of a checkpoint file")
         return found
 
     def to_dict(self) -> dict:

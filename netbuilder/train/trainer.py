@@ -19,6 +19,7 @@ from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
 from .gradients import GradientMonitor
+from .transfer import TransferError, load_matching
 
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
 RATIO_EVERY = 25  # steps between update-to-weight ratios (they copy every weight)
@@ -79,17 +80,25 @@ def make_loss(name: str) -> nn.Module:
             "mse": nn.MSELoss, "l1": nn.L1Loss, "nll": nn.NLLLoss}[name]()
 
 
-def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
+def make_optimizer(config: TrainConfig, model: nn.Module, graph: Graph) -> torch.optim.Optimizer:
+    """One parameter group per learning-rate scale (a node's lr_scale); frozen layers left out."""
+    scales: dict[float, list] = {}
+    for name, module in model.named_children():
+        node = graph.by_name(name)
+        scale = float(node.params.get("lr_scale", 1.0)) if node else 1.0
+        scales.setdefault(scale, []).extend(p for p in module.parameters() if p.requires_grad)
+    groups = [{"params": params, "lr": config.lr * scale} for scale, params in scales.items() if params]
+    if not groups:
+        raise TrainingError("every layer is frozen (trainable is off): there is nothing to train")
     c = config
     if c.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov and c.momentum > 0,
+        return torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov and c.momentum > 0,
                                weight_decay=c.weight_decay)
     if c.optimizer == "adam":
-        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+        return torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
     if c.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
-    return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+        return torch.optim.AdamW(groups, lr=c.lr, weight_decay=c.weight_decay)
+    return torch.optim.RMSprop(groups, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
 
 
 def lr_factor(config: TrainConfig, epoch: int) -> float:
@@ -118,11 +127,19 @@ class Trainer:
         self.graph, self.config, self.callbacks = graph, config, list(callbacks)
         torch.manual_seed(config.seed)
         self.device = pick_device(config.device)
-        self.model = build_model(graph, network).to(self.device)
+        self.model = build_model(graph, network)
+        self.transferred: list[str] = []  # layers started from config.init_from
+        self.transfer_skipped: list[str] = []
+        if config.init_from:
+            try:
+                self.transferred, self.transfer_skipped = load_matching(self.model, config.init_from)
+            except TransferError as e:
+                raise TrainingError(str(e)) from None
+        self.model = self.model.to(self.device)
         self.train_data = tuple(t.to(self.device) for t in train)
         self.val_data = tuple(t.to(self.device) for t in val) if val is not None else None
         self.loss_fn = make_loss(config.loss)
-        self.optimizer = make_optimizer(config, self.model)
+        self.optimizer = make_optimizer(config, self.model, graph)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: lr_factor(config, e))
         self.amp = config.mixed_precision and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
@@ -191,7 +208,7 @@ class Trainer:
                 seen += len(idx)
                 if self._classifies:
                     predicted.append(self._predict(out))
-                info = Step(epoch, step, global_step, steps, loss, self.optimizer.param_groups[0]["lr"],
+                info = Step(epoch, step, global_step, steps, loss, self.lr,
                             len(idx), self._last_norms, self._last_ratios)
                 self._emit("on_step_end", self, info)
                 global_step += 1
@@ -199,7 +216,7 @@ class Trainer:
             val_loss, val_acc = self.evaluate(self.val_data) if self.val_data else (None, None)
             train_acc = self._right(torch.cat(predicted), y[order]) / seen if self._classifies else None
             record = Epoch(epoch, total_loss / seen, train_acc,
-                           val_loss, val_acc, self.optimizer.param_groups[0]["lr"],
+                           val_loss, val_acc, self.lr,
                            time.perf_counter() - started)
             result.epochs.append(record)
             self._emit("on_epoch_end", self, record)
@@ -215,6 +232,11 @@ class Trainer:
                 result.message = (f"validation loss did not improve for {patience} epochs:"
                                   f" stopped after epoch {epoch + 1}")
                 return
+
+    @property
+    def lr(self) -> float:
+        """The learning rate now (of a layer with lr_scale 1)."""
+        return self.config.lr * self.scheduler.lr_lambdas[0](self.scheduler.last_epoch)
 
     @property
     def _classifies(self) -> bool:
@@ -322,12 +344,22 @@ class Trainer:
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Resume: weights, optimizer and schedule state; training goes on after its epoch."""
-        state = torch.load(path, map_location=self.device, weights_only=True)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.start_epoch = int(state["epoch"]) + 1
-        self.best_val = float(state["best_val"])
+        path = Path(path)
+        if not path.is_file():
+            raise TrainingError(f"there is no checkpoint to resume from at '{path}'")
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=True)
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            epoch, best = int(state["epoch"]), float(state["best_val"])
+        except Exception as e:  # another network's checkpoint, or a damaged file
+            raise TrainingError(f"cannot resume from '{path.name}': it does not fit this network ({e})".split(
+                "\n")[0]) from None
+        if epoch + 1 >= self.config.epochs:
+            raise TrainingError(f"the checkpoint already has all {self.config.epochs} epochs:"
+                                " raise epochs to train on")
+        self.start_epoch, self.best_val = epoch + 1, best
 
     def _emit(self, hook: str, *args) -> None:
         for callback in self.callbacks:

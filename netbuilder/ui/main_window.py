@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
 
         m = bar.addMenu("&Train")
         add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
+        add(m, "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
         add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
         add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
 
@@ -148,10 +149,10 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
     # ---- the document ----------------------------------------------------------------------
-    def start_training(self) -> None:
+    def start_training(self, resume: bool = False) -> None:
         self.docks["Training"].show()
         self.docks["Training"].raise_()
-        self.training.start()
+        self.training.start(resume)
 
     def set_document(self, document: Document) -> None:
         self.training.shutdown()  # a run belongs to the document it started on

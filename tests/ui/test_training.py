@@ -141,3 +141,35 @@ def test_diagnosis_thresholds_are_typed_in_the_settings_and_undoable(window, qtb
     window.document.undo_stack.undo()
     assert "diagnosis" not in window.document.graph.meta or not window.document.graph.meta["diagnosis"]
     assert field.text() == "1e-07"
+
+
+def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    panel = window.training
+    window.start_training(resume=True)
+    assert "Cannot resume: there is no checkpoint" in panel.status.text()
+    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 2}))
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    last = panel.runs_dir() / "last.pt"
+    assert last.is_file() and str(panel.runs_dir()) in panel.status.text()
+
+    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 3}))
+    panel.result = None
+    window.actions_by_name["resume"].trigger()
+    assert "Resuming after epoch 2" in panel.status.text()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert [e.epoch for e in panel.result.epochs] == [2]
+
+    field = panel.settings.findChild(QLineEdit, "train_init_from")
+    field.setFocus()
+    qtbot.keyClicks(field, str(last))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert window.document.graph.meta["training"]["init_from"] == str(last)
+    panel.result = None
+    assert panel.start()
+    assert "started from last.pt" in panel.status.text()
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)

@@ -139,8 +139,10 @@ class EvaluationView(QWidget):
         self.image.setColorMap(COLORMAP)
         self.image.setRect(QRectF(-0.5, -0.5, classes, classes))  # cells centred on their ticks
         short = all(len(name) <= 3 for name in names)  # long names would overlap under the columns
-        self.plot.getAxis("bottom").setTicks([list(enumerate(names if short else map(str, range(classes))))])
-        self.plot.getAxis("left").setTicks([list(enumerate(names if short else map(" ".join, enumerate(names))))])
+        bottom = names if short else [str(i) for i in range(classes)]
+        left = names if short else [f"{name} {i}" for i, name in enumerate(names)]
+        self.plot.getAxis("bottom").setTicks([list(enumerate(bottom))])
+        self.plot.getAxis("left").setTicks([list(enumerate(left))])
         if classes <= MAX_COUNTS:
             for true in range(classes):
                 for said in range(classes):
@@ -183,9 +185,8 @@ class EvaluationView(QWidget):
             picture = QLabel()
             picture.setPixmap(to_pixmap(images[index]))
             picture.setToolTip(f"sample {index}")
-            caption = QLabel(f"true {names[true]} → {names[said]}")
-            caption.setWordWrap(True)  # long class names take two lines, not the table's width
-            caption.setMaximumWidth(2 * THUMB)
+            gap = " " if len(names[true] + names[said]) <= 8 else "\n"  # long names: two lines, not wide
+            caption = QLabel(f"true {names[true]}{gap}→ {names[said]}")
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.grid.addWidget(picture, 2 * (n // COLUMNS), n % COLUMNS, Qt.AlignmentFlag.AlignHCenter)
             self.grid.addWidget(caption, 2 * (n // COLUMNS) + 1, n % COLUMNS, Qt.AlignmentFlag.AlignHCenter)

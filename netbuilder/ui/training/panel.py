@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,6 +15,7 @@ from ...train import TrainConfig, Trainer, TrainingError
 from ...train.diagnosis import Diagnosis
 from ...train.headless import load_dataset
 from .. import theme
+from ..settings import config_dir
 from .gradient_view import GradientView, tint
 from .settings_form import SettingsForm
 from .worker import TrainWorker
@@ -97,7 +99,13 @@ class TrainingPanel(QWidget):
         self._set_running(False)
 
     # ---- control -----------------------------------------------------------------------------
-    def start(self) -> bool:
+    def runs_dir(self) -> Path:
+        """Where this document's checkpoints go: the app's folder, by document name."""
+        path = self.window.document.path
+        return config_dir() / "runs" / (Path(path).stem if path else "untitled")
+
+    def start(self, resume: bool = False) -> bool:
+        """Train the document (from its last checkpoint when `resume`); False with the reason shown."""
         if self.thread is not None:
             return False
         graph = self.window.document.graph
@@ -105,9 +113,12 @@ class TrainingPanel(QWidget):
         try:
             train, val = load_dataset("digits", graph, config.seed)
             self.diagnosis = Diagnosis(graph)
-            trainer = Trainer(graph, config, train, val, callbacks=[self.diagnosis])
+            trainer = Trainer(graph, config, train, val, callbacks=[self.diagnosis],
+                              checkpoint_dir=self.runs_dir())
+            if resume:
+                trainer.load_checkpoint(self.runs_dir() / "last.pt")
         except (TrainingError, Exception) as e:  # GraphError lists the problems
-            self.status.setText(f"Cannot train: {e}")
+            self.status.setText(f"Cannot {'resume' if resume else 'train'}: {e}")
             return False
         self._reset_curves()
         self.gradients.reset(trainer.monitor.layers)
@@ -124,7 +135,12 @@ class TrainingPanel(QWidget):
         self.worker.epoch.connect(self._on_epoch)
         self.worker.finished.connect(self._on_finished)
         self._set_running(True)
-        self.status.setText("Training…")
+        started = f"Resuming after epoch {trainer.start_epoch}…" if resume else "Training…"
+        if trainer.transferred:
+            started += f" {', '.join(trainer.transferred)} started from {Path(config.init_from).name}."
+        if trainer.transfer_skipped:
+            started += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
+        self.status.setText(started)
         # The training thread holds the GIL between torch calls; hand it back to the window often.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
@@ -214,6 +230,8 @@ class TrainingPanel(QWidget):
                    "failed": "Failed"}[result.status]
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
         text = f"{summary}{acc}. {result.message}".strip()
+        if result.epochs:
+            text += f"  Checkpoints (best.pt, last.pt) in {self.runs_dir()}."
         warnings = self._show_warnings(running=False)
         if warnings:
             text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from ...graph.edits import SetMeta
 from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
@@ -14,7 +14,7 @@ from ...train.diagnosis import Thresholds
 
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES}
 SHOWN = ("optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
-         "schedule", "warmup_epochs", "early_stopping", "seed", "device")
+         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
 THRESHOLD_HELP = {
@@ -46,7 +46,8 @@ class SettingsForm(QWidget):
                 editor.setObjectName(f"{'train' if key == 'training' else 'diagnosis'}_{name}")
                 editor.setToolTip(THRESHOLD_HELP.get(name, "") if key == "diagnosis" else "")
                 self.editors[(key, name)] = editor
-                form.addRow(name.replace("_", " "), editor)
+                label = "start from" if name == "init_from" else name.replace("_", " ")
+                form.addRow(label, self._with_browse(editor) if name == "init_from" else editor)
         self.refresh()
 
     def _editor(self, key: str, name: str, kind) -> QWidget:
@@ -57,6 +58,13 @@ class SettingsForm(QWidget):
         elif kind in ("bool", bool):
             editor = QCheckBox()
             editor.toggled.connect(lambda v: self._set(key, name, bool(v)))
+        elif name == "init_from":
+            editor = QLineEdit()
+            editor.setPlaceholderText("none: a checkpoint (.pt) to start same-named layers from")
+            editor.setToolTip("Transfer learning: layers whose name and shape match the checkpoint's start"
+                              " from its weights. Freeze them with 'trainable' or slow them with 'lr_scale'"
+                              " in the inspector.")
+            editor.editingFinished.connect(lambda: self._set(key, name, editor.text().strip()))
         elif name in SCIENTIFIC:
             editor = QLineEdit()
             validator = QDoubleValidator(0.0, 1e30, 12, editor)
@@ -78,6 +86,25 @@ class SettingsForm(QWidget):
             editor.valueChanged.connect(lambda v: self._set(key, name, float(v)))
         return editor
 
+    def _with_browse(self, editor: QLineEdit) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(editor, 1)
+        browse = QPushButton("Browse…")
+        browse.setObjectName("train_init_from_browse")
+        browse.clicked.connect(lambda: self._browse(editor))
+        layout.addWidget(browse)
+        return row
+
+    def _browse(self, editor: QLineEdit) -> None:
+        start = editor.text() or str(self.window.training.runs_dir())
+        path, _ = QFileDialog.getOpenFileName(self, "Start layers from a checkpoint", start,
+                                              "Checkpoints (*.pt *.pth);;All files (*)")
+        if path:
+            editor.setText(path)
+            self._set("training", "init_from", path)
+
     def config(self) -> TrainConfig:
         return TrainConfig.from_dict(self.window.document.graph.meta.get("training"))
 
@@ -96,7 +123,7 @@ class SettingsForm(QWidget):
             elif isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
             elif isinstance(editor, QLineEdit):
-                editor.setText(f"{value:g}")
+                editor.setText(value if isinstance(value, str) else f"{value:g}")
             else:
                 editor.setValue(value)
             editor.blockSignals(False)
