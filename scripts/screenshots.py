@@ -71,6 +71,9 @@ def main() -> None:
     template = Document.from_template(DEFAULT_TEMPLATE)
     template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
     train_and_grab(app, template, tab=0, name="training.png")
+    template = Document.from_template(DEFAULT_TEMPLATE)
+    template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
+    train_and_grab(app, template, tab=2, name="evaluation.png")
 
     # A deep sigmoid MLP: the gradient views show the gradient vanishing toward the input.
     b = GraphBuilder()

@@ -52,6 +52,7 @@ def test_entry_point_runs(tmp_path):
 
 def test_train_writes_metrics_and_checkpoints(tmp_path, capsys):
     import csv
+    import re
 
     b = GraphBuilder()
     x = b.add("Flatten", b.add("Input", shape=[1, 8, 8]))
@@ -66,7 +67,17 @@ def test_train_writes_metrics_and_checkpoints(tmp_path, capsys):
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
     assert float(rows[-1]["val_acc"]) > 0.8
     assert (out / "best.pt").exists() and (out / "last.pt").exists()
-    assert "epoch 3/3" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "epoch 3/3" in printed
+    held_out = int(re.search(r"test set \((\d+) samples\): loss", printed).group(1))
+    assert 260 < held_out < 280  # about 15% of the 1,797 digits, never trained on
+    with open(out / "test_classes.csv", encoding="utf-8") as f:
+        classes = list(csv.DictReader(f))
+    assert [int(r["class"]) for r in classes] == list(range(10))
+    assert sum(int(r["support"]) for r in classes) == held_out
+    with open(out / "confusion.csv", encoding="utf-8") as f:
+        confusion = [list(map(int, row[1:])) for row in list(csv.reader(f))[1:]]
+    assert sum(map(sum, confusion)) == held_out and sum(confusion[i][i] for i in range(10)) > 0.8 * held_out
 
 
 def test_train_explains_bad_settings_and_shapes(tmp_path, capsys):

@@ -1,4 +1,4 @@
 """Datasets as tensors (no Qt)."""
-from .builtin import digits
+from .builtin import Splits, digits, digits_splits, stratified_split
 
-__all__ = ["digits"]
+__all__ = ["Splits", "digits", "digits_splits", "stratified_split"]

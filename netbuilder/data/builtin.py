@@ -1,24 +1,48 @@
 """Datasets that need no download."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
+Pair = tuple[torch.Tensor, torch.Tensor]
 
-def digits(seed: int = 0, val_fraction: float = 0.2):
+
+class Splits(NamedTuple):
+    train: Pair
+    val: Pair
+    test: Pair
+
+
+def stratified_split(y: torch.Tensor, fractions: tuple[float, ...], seed: int) -> list[torch.Tensor]:
+    """Indices of each part: one per fraction, then the rest; every class is split alike."""
+    gen = torch.Generator().manual_seed(seed)
+    parts: list[list[torch.Tensor]] = [[] for _ in range(len(fractions) + 1)]
+    for label in y.unique():
+        members = (y == label).nonzero().flatten()
+        members = members[torch.randperm(len(members), generator=gen)]
+        start = 0
+        for i, fraction in enumerate(fractions):
+            size = int(round(len(members) * fraction))
+            parts[i].append(members[start:start + size])
+            start += size
+        parts[-1].append(members[start:])
+    return [torch.cat(p) for p in parts]
+
+
+def digits_splits(seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Splits:
     """scikit-learn's 1,797 handwritten 8x8 digits as ([N, 1, 8, 8] floats in 0..1, labels),
-    split into train and validation parts, stratified by class and repeatable by seed."""
+    split into train, validation and test parts, stratified by class and repeatable by seed."""
     from sklearn.datasets import load_digits
 
     data = load_digits()
     x = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
     y = torch.tensor(data.target, dtype=torch.long)
-    gen = torch.Generator().manual_seed(seed)
-    train_idx, val_idx = [], []
-    for label in y.unique():
-        members = (y == label).nonzero().flatten()
-        members = members[torch.randperm(len(members), generator=gen)]
-        cut = int(round(len(members) * val_fraction))
-        val_idx.append(members[:cut])
-        train_idx.append(members[cut:])
-    tr, va = torch.cat(train_idx), torch.cat(val_idx)
-    return (x[tr], y[tr]), (x[va], y[va])
+    val, test, train = stratified_split(y, (val_fraction, test_fraction), seed)
+    return Splits((x[train], y[train]), (x[val], y[val]), (x[test], y[test]))
+
+
+def digits(seed: int = 0, val_fraction: float = 0.2) -> tuple[Pair, Pair]:
+    """The digits as (train, validation), with no test part."""
+    train, val, _ = digits_splits(seed, val_fraction, 0.0)
+    return train, val

@@ -11,26 +11,28 @@ from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
 from .diagnosis import Diagnosis
+from .evaluate import Evaluation, per_class_table
 from .trainer import Trainer, TrainingError
 
 DATASETS = ("digits",)
 
 
 def load_dataset(name: str, graph: Graph, seed: int):
-    """(train, val) tensors shaped for the graph's Input; raises TrainingError with the reason."""
+    """(train, val, test) tensors shaped for the graph's Input; raises TrainingError with the reason."""
     if name != "digits":
         raise TrainingError(f"unknown dataset '{name}': choose one of {', '.join(DATASETS)}")
-    from ..data import digits
+    from ..data import digits_splits
 
     inputs = [n for n in graph.nodes() if n.type == "Input"]
     if len(inputs) != 1:
         raise TrainingError(f"the network needs exactly one Input to train on {name}, not {len(inputs)}")
     shape = tuple(inputs[0].params["shape"])
-    (xt, yt), (xv, yv) = digits(seed=seed)
+    splits = digits_splits(seed=seed)
+    xt = splits.train[0]
     if math.prod(shape) != math.prod(xt.shape[1:]):
         raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but"
                             f" {name} samples are [N, 1, 8, 8] (64 values): set its shape to 1, 8, 8")
-    return (xt.reshape(-1, *shape), yt), (xv.reshape(-1, *shape), yv)
+    return tuple((x.reshape(-1, *shape), y) for x, y in splits)
 
 
 class Terminal(Callback):
@@ -74,16 +76,36 @@ class Terminal(Callback):
             writer.writerows(self.rows)
 
 
+def write_evaluation(e: Evaluation, out: Path, stream) -> None:
+    """The test-set results in the terminal, and as test_classes.csv and confusion.csv."""
+    acc = f", accuracy {e.accuracy:.1%}" if e.accuracy is not None else ""
+    stream.write(f"test set ({e.samples} samples): loss {e.loss:.4f}{acc}\n")
+    rows = per_class_table(e)
+    if not rows:
+        return
+    worst = min(rows, key=lambda r: r["recall"])
+    stream.write(f"lowest recall: class {worst['class']} ({worst['recall']:.1%});"
+                 f" per class in {out / 'test_classes.csv'}, confusion matrix in {out / 'confusion.csv'}\n")
+    with open(out / "test_classes.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(out / "confusion.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["true \\ predicted"] + list(range(len(e.confusion))))
+        writer.writerows([i] + row.tolist() for i, row in enumerate(e.confusion))
+
+
 def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=None) -> int:
     stream = stream or sys.stdout
     config = TrainConfig.from_dict({**graph.meta.get("training", {}),
                                     **{k: v for k, v in overrides.items() if v is not None}})
     out.mkdir(parents=True, exist_ok=True)
     try:
-        train, val = load_dataset(dataset, graph, config.seed)
+        train, val, test = load_dataset(dataset, graph, config.seed)
         diagnosis = Diagnosis(graph)
         trainer = Trainer(graph, config, train, val, callbacks=[Terminal(out, stream), diagnosis],
-                          checkpoint_dir=out)
+                          checkpoint_dir=out, test=test)
     except TrainingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -94,6 +116,8 @@ def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=No
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)
         return 1
+    if result.evaluation is not None:
+        write_evaluation(result.evaluation, out, stream)
     stream.write(f"{result.message or 'finished'}; metrics in {out / 'metrics.csv'},"
                  f" weights in {out / 'best.pt'} and {out / 'last.pt'}\n")
     return 0

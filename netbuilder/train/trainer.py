@@ -18,6 +18,7 @@ from ..compile import build_model
 from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
+from .evaluate import Evaluation, evaluate
 from .gradients import GradientMonitor
 from .transfer import TransferError, load_matching
 
@@ -55,6 +56,7 @@ class Result:
     message: str = ""
     epochs: list[Epoch] = field(default_factory=list)
     bad_layer: str | None = None  # the first layer whose output or gradient was not finite
+    evaluation: Evaluation | None = None  # on the test set, after training
 
 
 class TrainingError(Exception):
@@ -120,7 +122,8 @@ def lr_factor(config: TrainConfig, epoch: int) -> float:
 class Trainer:
     def __init__(self, graph: Graph, config: TrainConfig, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor] | None = None, callbacks: list[Callback] = (),
-                 network: str | None = None, checkpoint_dir: str | Path | None = None):
+                 network: str | None = None, checkpoint_dir: str | Path | None = None,
+                 test: tuple[torch.Tensor, torch.Tensor] | None = None):
         problems = config.problems()
         if problems:
             raise TrainingError("the training settings are not usable: " + "; ".join(problems))
@@ -138,6 +141,7 @@ class Trainer:
         self.model = self.model.to(self.device)
         self.train_data = tuple(t.to(self.device) for t in train)
         self.val_data = tuple(t.to(self.device) for t in val) if val is not None else None
+        self.test_data = tuple(t.to(self.device) for t in test) if test is not None and len(test[0]) else None
         self.loss_fn = make_loss(config.loss)
         self.optimizer = make_optimizer(config, self.model, graph)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: lr_factor(config, e))
@@ -174,6 +178,8 @@ class Trainer:
         self._emit("on_train_start", self)
         try:
             self._loop(result)
+            if self.test_data is not None and result.epochs:
+                result.evaluation = self.evaluate(self.test_data, limit=64)
         except TrainingError as e:
             result.status, result.message = "failed", str(e)
             result.bad_layer = getattr(e, "layer", None)
@@ -213,7 +219,8 @@ class Trainer:
                 self._emit("on_step_end", self, info)
                 global_step += 1
             self.scheduler.step()
-            val_loss, val_acc = self.evaluate(self.val_data) if self.val_data else (None, None)
+            val = self.evaluate(self.val_data) if self.val_data else None
+            val_loss, val_acc = (val.loss, val.accuracy) if val else (None, None)
             train_acc = self._right(torch.cat(predicted), y[order]) / seen if self._classifies else None
             record = Epoch(epoch, total_loss / seen, train_acc,
                            val_loss, val_acc, self.lr,
@@ -296,18 +303,11 @@ class Trainer:
     def _right(predicted, labels) -> int:
         return int((predicted.to(labels.dtype) == labels.reshape(predicted.shape)).sum())
 
-    @torch.no_grad()
-    def evaluate(self, data) -> tuple[float, float | None]:
-        self.model.eval()
-        x, y = data
-        total, correct = 0.0, 0
-        for start in range(0, len(x), 1024):
-            xb, yb = x[start:start + 1024], y[start:start + 1024]
-            out = self.model(xb)
-            total += self.loss_fn(out, self._target(yb, out)).item() * len(xb)
-            if self._classifies:
-                correct += self._right(self._predict(out), yb)
-        return total / len(x), (correct / len(x) if self._classifies else None)
+    def evaluate(self, data, limit: int = 0) -> Evaluation:
+        """The network as it is now on (x, y): loss, accuracy, confusion, up to `limit` it got wrong."""
+        classify = {"cross_entropy": "multiclass", "nll": "multiclass", "bce_with_logits": "binary"}
+        return evaluate(self.model, *data, self.loss_fn, self._target, classify.get(self.config.loss),
+                        limit=limit)
 
     def _fail_not_finite(self, xb, yb, step: int, what: str, norms=None) -> None:
         """Name the first layer (in network order) whose output, then gradient, is not finite."""

@@ -1,4 +1,9 @@
 """Training from the window: live curves, pause and resume, stop, and closing while training."""
+import math
+
+from PySide6.QtWidgets import QLabel, QTableWidget
+
+from netbuilder.data import digits_splits
 from netbuilder.graph import SetMeta
 
 from uihelpers import make_window
@@ -13,10 +18,18 @@ def test_train_in_the_window_shows_live_curves(window, qtbot):
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert panel.result.status == "finished"
     xs, ys = panel.raw.getData()
-    assert len(xs) == 3 * 45  # every step reached the plot, batched
+    train = digits_splits(seed=0).train[0]
+    assert len(xs) == 3 * math.ceil(len(train) / 32)  # every step reached the plot, batched
     assert panel.val_acc.getData()[1][-1] > 0.5
     assert "Finished" in panel.status.text() and panel.progress.value() == panel.progress.maximum()
     assert panel.train_button.isEnabled() and not panel.running
+    tested = panel.result.evaluation  # the held-out test set, in its own tab
+    assert tested.samples == len(digits_splits(seed=0).test[0]) and tested.accuracy > 0.5
+    assert "test accuracy" in panel.status.text()
+    summary = panel.evaluation.findChild(QLabel, "evaluation_summary").text()
+    assert f"{tested.samples} samples" in summary
+    table = panel.evaluation.findChild(QTableWidget, "evaluation_table")
+    assert table.rowCount() == 10
 
 
 def test_pause_resume_and_stop(window, qtbot):

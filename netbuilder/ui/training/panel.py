@@ -16,6 +16,7 @@ from ...train.diagnosis import Diagnosis
 from ...train.headless import load_dataset
 from .. import theme
 from ..settings import config_dir
+from .evaluation_view import EvaluationView
 from .gradient_view import GradientView, tint
 from .settings_form import SettingsForm
 from .worker import TrainWorker
@@ -81,10 +82,12 @@ class TrainingPanel(QWidget):
         plots.addWidget(self.acc_plot, 2)
         plots.addWidget(self.lr_plot, 2)
         self.gradients = GradientView()
+        self.evaluation = EvaluationView()
         self.settings = SettingsForm(window)
         self.tabs = QTabWidget()
         self.tabs.addTab(curves, "Loss and accuracy")
         self.tabs.addTab(self.gradients, "Gradients")
+        self.tabs.addTab(self.evaluation, "Test set")
         settings = QScrollArea()
         settings.setWidget(self.settings)
         settings.setWidgetResizable(True)
@@ -111,16 +114,18 @@ class TrainingPanel(QWidget):
         graph = self.window.document.graph
         config = TrainConfig.from_dict(graph.meta.get("training"))
         try:
-            train, val = load_dataset("digits", graph, config.seed)
+            train, val, test = load_dataset("digits", graph, config.seed)
             self.diagnosis = Diagnosis(graph)
             trainer = Trainer(graph, config, train, val, callbacks=[self.diagnosis],
-                              checkpoint_dir=self.runs_dir())
+                              checkpoint_dir=self.runs_dir(), test=test)
             if resume:
                 trainer.load_checkpoint(self.runs_dir() / "last.pt")
         except (TrainingError, Exception) as e:  # GraphError lists the problems
             self.status.setText(f"Cannot {'resume' if resume else 'train'}: {e}")
             return False
         self._reset_curves()
+        self.evaluation.clear()
+        self._test_images = test[0]
         self.gradients.reset(trainer.monitor.layers)
         self.window.scene.set_training_warnings({})
         self.window.show_training_warnings([])
@@ -229,6 +234,11 @@ class TrainingPanel(QWidget):
         summary = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
                    "failed": "Failed"}[result.status]
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
+        tested = result.evaluation
+        if tested is not None:
+            self.evaluation.show_result(tested, self._test_images)
+            acc += (f", test accuracy {tested.accuracy:.1%}" if tested.accuracy is not None
+                    else f", test loss {tested.loss:.4f}") + " (Test set tab)"
         text = f"{summary}{acc}. {result.message}".strip()
         if result.epochs:
             text += f"  Checkpoints (best.pt, last.pt) in {self.runs_dir()}."
