@@ -17,7 +17,7 @@ from ...train.headless import load_dataset
 from .. import theme
 from ..settings import config_dir
 from .evaluation_view import EvaluationView
-from .gradient_view import GradientView, tint
+from .gradient_view import GradientView, network_names, tint
 from .settings_form import SettingsForm
 from .worker import TrainWorker
 
@@ -126,7 +126,7 @@ class TrainingPanel(QWidget):
         self._reset_curves()
         self.evaluation.clear()
         self._test_images = test[0]
-        self.gradients.reset(trainer.monitor.layers)
+        self.gradients.reset(trainer.monitor.layers, network_names(graph))
         self.window.scene.set_training_warnings({})
         self.window.show_training_warnings([])
         self._shown_warnings, self._warned_at = [], 0.0
@@ -190,10 +190,10 @@ class TrainingPanel(QWidget):
         self._lrs += [s.lr for s in steps]
         self.lr_curve.setData(np.asarray(self._lrs))
         self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
-        low, high = self.gradients.add([s.grad_norms for s in steps])
+        ranges = self.gradients.add([s.grad_norms for s in steps])
         ids = {n.name: n.id for n in self.window.document.graph.nodes()}  # once a batch: renames count
-        tints = {ids[name]: tint(value, low, high)
-                 for name, value in zip(self.gradients.layers, last.grad_norms) if name in ids}
+        tints = {ids[name]: tint(value, *ranges[name])
+                 for name, value in zip(self.gradients.layers, last.grad_norms) if name in ids and name in ranges}
         self.window.scene.set_tints(tints)
         self._show_warnings(running=True)
         trainer = self.worker.trainer
