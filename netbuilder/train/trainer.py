@@ -6,6 +6,7 @@ called from another thread; a stop takes effect within one batch.
 from __future__ import annotations
 
 import math
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .gradients import GradientMonitor
 from .transfer import TransferError, load_matching
 
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
+CHECKPOINT_SECONDS = 5.0  # the newest checkpoint on disk is at most this old while training
 RATIO_EVERY = 25  # steps between update-to-weight ratios (they copy every weight)
 
 
@@ -149,6 +151,8 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.monitor = GradientMonitor(self.model)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self._unsaved: dict[str, dict] = {}  # file name -> state not yet written
+        self._saved_at = -math.inf
         self.start_epoch = 0
         self.best_val = math.inf
         self._last_norms: list[float] = []
@@ -185,6 +189,10 @@ class Trainer:
             result.bad_layer = getattr(e, "layer", None)
         except (RuntimeError, ValueError) as e:
             result.status, result.message = "failed", f"training failed: {e}"
+        try:
+            self.write_checkpoints()
+        except OSError as e:
+            result.message += f" The checkpoints could not be written: {e}"
         self._emit("on_train_end", self, result)
         return result
 
@@ -333,14 +341,35 @@ class Trainer:
                          "Try a lower learning rate, gradient clipping, or BatchNorm.", bad)
 
     def _save_checkpoints(self, epoch: int, best: bool) -> None:
+        """Keep the newest and best states; write them at most every CHECKPOINT_SECONDS and at the end
+        (serialising holds the interpreter lock, which the window needs to stay smooth)."""
         if self.checkpoint_dir is None:
             return
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        state = {"model": _copy(self.model.state_dict()), "optimizer": _copy(self.optimizer.state_dict()),
                  "scheduler": self.scheduler.state_dict(), "epoch": epoch, "best_val": self.best_val}
-        torch.save(state, self.checkpoint_dir / "last.pt")
+        self._unsaved["last.pt"] = state
         if best:
-            torch.save(state, self.checkpoint_dir / "best.pt")
+            self._unsaved["best.pt"] = state
+        if time.perf_counter() - self._saved_at >= CHECKPOINT_SECONDS:
+            try:
+                self.write_checkpoints()
+            except OSError as e:
+                raise TrainingError(f"the checkpoints could not be written to {self.checkpoint_dir}: {e}") from None
+
+    def write_checkpoints(self) -> None:
+        if not self._unsaved:
+            return
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for name, state in self._unsaved.items():
+            target = self.checkpoint_dir / name
+            if id(state) in written:  # the best is also the last: copy the file, not serialise again
+                shutil.copyfile(written[id(state)], target)
+            else:
+                torch.save(state, target)
+                written[id(state)] = target
+        self._unsaved.clear()
+        self._saved_at = time.perf_counter()
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Resume: weights, optimizer and schedule state; training goes on after its epoch."""
@@ -364,6 +393,17 @@ class Trainer:
     def _emit(self, hook: str, *args) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
+
+
+def _copy(state):
+    """A snapshot of a state dict: tensors cloned, containers rebuilt."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        return {k: _copy(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_copy(v) for v in state)
+    return state
 
 
 class _NotFinite(TrainingError):

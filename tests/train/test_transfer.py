@@ -79,3 +79,10 @@ def test_everything_frozen_says_so(data):
     b.add("Output", h)
     with pytest.raises(TrainingError, match="nothing to train"):
         Trainer(b.graph, TrainConfig(), *data)
+
+
+def test_an_unwritable_checkpoint_folder_ends_the_run_with_the_reason(data, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    result = Trainer(mlp(), TrainConfig(epochs=1), *data, checkpoint_dir=blocker / "run").run()
+    assert result.status == "failed" and "checkpoints could not be written" in result.message

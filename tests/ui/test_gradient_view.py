@@ -14,6 +14,7 @@ def test_each_network_gets_its_own_view_and_range(qtbot):
 
     view = GradientView()
     qtbot.addWidget(view)
+    view.show()  # a hidden view keeps the history but does not draw
     view.reset(["g1", "g2", "d1", "d2"], networks)
     assert [v.layers for v in view.views] == [["g1", "g2"], ["d1", "d2"]]
     ranges = view.add([[1e-3, 1e-2, 100.0, 1000.0]] * 5)

@@ -26,6 +26,8 @@ def test_train_in_the_window_shows_live_curves(window, qtbot):
     tested = panel.result.evaluation  # the held-out test set, in its own tab
     assert tested.samples == len(digits_splits(seed=0).test[0]) and tested.accuracy > 0.5
     assert "test accuracy" in panel.status.text()
+    assert panel.evaluation.findChild(QLabel, "evaluation_summary").text() == ""  # drawn when opened
+    panel.tabs.setCurrentWidget(panel.evaluation)
     summary = panel.evaluation.findChild(QLabel, "evaluation_summary").text()
     assert f"{tested.samples} samples" in summary
     table = panel.evaluation.findChild(QTableWidget, "evaluation_table")
@@ -39,6 +41,7 @@ def test_pause_resume_and_stop(window, qtbot):
     qtbot.waitUntil(lambda: len(panel._losses) > 0, timeout=30000)
     panel.toggle_pause()
     assert panel.worker.trainer.paused and panel.pause_button.text() == "Resume"
+    assert panel.worker.paused
     panel.toggle_pause()
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
@@ -162,7 +165,8 @@ def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
 
     panel = window.training
     window.start_training(resume=True)
-    assert "Cannot resume: there is no checkpoint" in panel.status.text()
+    qtbot.waitUntil(lambda: "Cannot resume: there is no checkpoint" in panel.status.text(), timeout=30000)
+    assert not panel.running and panel.train_button.isEnabled()
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 2}))
     assert panel.start()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
@@ -172,17 +176,32 @@ def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 3}))
     panel.result = None
     window.actions_by_name["resume"].trigger()
-    assert "Resuming after epoch 2" in panel.status.text()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
-    assert [e.epoch for e in panel.result.epochs] == [2]
+    assert [e.epoch for e in panel.result.epochs] == [2]  # only the epoch the checkpoint lacked
 
     field = panel.settings.findChild(QLineEdit, "train_init_from")
     field.setFocus()
     qtbot.keyClicks(field, str(last))
     qtbot.keyClick(field, Qt.Key.Key_Return)
     assert window.document.graph.meta["training"]["init_from"] == str(last)
-    panel.result = None
+    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 100, "init_from": str(last)}))
     assert panel.start()
-    assert "started from last.pt" in panel.status.text()
+    qtbot.waitUntil(lambda: "started from last.pt" in panel.status.text(), timeout=30000)
+    assert "conv1" in panel.status.text()
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+
+
+def test_set_up_runs_on_the_training_thread_and_its_failures_are_said(window, qtbot, tmp_path):
+    panel = window.training
+    window.document.push(SetMeta(window.document.graph, "training", {"init_from": str(tmp_path / "gone.pt")}))
+    assert panel.start()  # returns at once; the data and the model are made on the thread
+    qtbot.waitUntil(lambda: not panel.running, timeout=30000)
+    assert "Cannot train: the checkpoint" in panel.status.text() and "gone.pt" in panel.status.text()
+    assert panel.train_button.isEnabled() and panel.progress.maximum() == 1
+
+    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 50}))
+    assert panel.start()
+    panel.stop()  # before the trainer even exists: remembered, and the run ends at once
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.running, timeout=30000)
+    assert panel.result.status == "stopped" and not panel.result.epochs

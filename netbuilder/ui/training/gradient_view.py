@@ -16,6 +16,7 @@ from .. import theme
 
 WINDOW = 200  # steps shown: axes follow this rolling window, not all-time extremes
 COLORMAP = pg.colormap.get("viridis")
+TINT_LEVELS = 12
 
 
 def log_norm(value: float) -> float:
@@ -25,6 +26,7 @@ def log_norm(value: float) -> float:
 def tint(value: float, low: float, high: float) -> QColor:
     """A light colour for a node: blue for the smallest gradients in the window, red for the largest."""
     t = 0.5 if high <= low else min(1.0, max(0.0, (log_norm(value) - low) / (high - low)))
+    t = round(t * TINT_LEVELS) / TINT_LEVELS  # a node repaints only when its colour visibly changes
     return QColor.fromHsvF(0.66 * (1 - t), 0.45, 1.0 if not theme.is_dark() else 0.45)
 
 
@@ -58,10 +60,8 @@ class NetworkGradients(QWidget):
         row.addWidget(self.heat, 3)
         row.addWidget(self.bar_plot, 2)
 
-    def draw(self, norms: np.ndarray) -> tuple[float, float]:
-        """norms: steps x these layers. Returns the (low, high) log10 range of the window."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            data = np.where(np.isfinite(norms) & (norms > 0), np.log10(norms), -12.0)
+    def draw(self, data: np.ndarray) -> tuple[float, float]:
+        """data: log10 norms, steps x these layers. Returns the (low, high) range of the window."""
         low, high = float(data.min()), float(data.max())
         levels = (low, high if high > low else low + 1)
         self.image.setImage(data, levels=levels)
@@ -108,16 +108,22 @@ class GradientView(QWidget):
             self.rows.addWidget(view, 1)
 
     def add(self, norms_per_step: list[list[float]]) -> dict[str, tuple[float, float]]:
-        """Append steps; redraw; return each layer's network (low, high) log range, for tints."""
+        """Append steps; redraw if shown; return each layer's network (low, high) log range, for tints."""
         for norms in norms_per_step:
             if len(norms) == len(self.layers):
                 self.history.append(norms)
+        return self.redraw(draw=self.isVisible())
+
+    def redraw(self, draw: bool = True) -> dict[str, tuple[float, float]]:
         if not self.history:
             return {}
         norms = np.array(self.history, dtype=float)  # steps x layers
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.where(np.isfinite(norms) & (norms > 0), np.log10(norms), -12.0)
         ranges = {}
         for view, (_, idx) in zip(self.views, self.groups):
-            span = view.draw(norms[:, idx])
+            part = logs[:, idx]
+            span = view.draw(part) if draw else (float(part.min()), float(part.max()))
             ranges.update({self.layers[i]: span for i in idx})
         return ranges
 

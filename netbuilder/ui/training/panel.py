@@ -11,7 +11,11 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QTabWidget, QVBoxLayout, QWidget)
 
-from ...train import TrainConfig, Trainer, TrainingError
+from ...compile.plan import make_plan
+from ...graph.io import dumps, loads
+from ...graph.problems import GraphError
+from ...layers import check_node
+from ...train import TrainConfig, Trainer
 from ...train.diagnosis import Diagnosis
 from ...train.headless import load_dataset
 from .. import theme
@@ -22,6 +26,7 @@ from .settings_form import SettingsForm
 from .worker import TrainWorker
 
 SMOOTHING = 0.9
+TINT_SECONDS = 0.2  # node tints follow the gradients five times a second
 
 
 class TrainingPanel(QWidget):
@@ -33,6 +38,9 @@ class TrainingPanel(QWidget):
         self.worker: TrainWorker | None = None
         self.diagnosis: Diagnosis | None = None
         self.result = None
+        self.resuming = False
+        self._test_images = None
+        self._run_note = ""
         self._switch_interval = sys.getswitchinterval()
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
@@ -96,6 +104,8 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
+        self._pending_test = None  # a test-set result drawn when its tab is first shown
+        self.tabs.currentChanged.connect(self._on_tab)
         self.train_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -108,44 +118,50 @@ class TrainingPanel(QWidget):
         return config_dir() / "runs" / (Path(path).stem if path else "untitled")
 
     def start(self, resume: bool = False) -> bool:
-        """Train the document (from its last checkpoint when `resume`); False with the reason shown."""
+        """Train the document (from its last checkpoint when `resume`); False with the reason shown.
+
+        The network's problems are checked here; the data, model and checkpoint are made on the
+        training thread, from a copy of the document (edits meanwhile do not reach this run)."""
         if self.thread is not None:
             return False
-        graph = self.window.document.graph
-        config = TrainConfig.from_dict(graph.meta.get("training"))
+        doc = self.window.document
         try:
-            train, val, test = load_dataset("digits", graph, config.seed)
-            self.diagnosis = Diagnosis(graph)
-            trainer = Trainer(graph, config, train, val, callbacks=[self.diagnosis],
-                              checkpoint_dir=self.runs_dir(), test=test)
-            if resume:
-                trainer.load_checkpoint(self.runs_dir() / "last.pt")
-        except (TrainingError, Exception) as e:  # GraphError lists the problems
-            self.status.setText(f"Cannot {'resume' if resume else 'train'}: {e}")
+            make_plan(doc.graph, None, doc.analysis)
+        except GraphError as e:
+            self.status.setText(f"Cannot train: {e}")
             return False
+        graph = loads(dumps(doc.graph), check_node)
+        runs = self.runs_dir()
+
+        def build() -> Trainer:
+            config = TrainConfig.from_dict(graph.meta.get("training"))
+            train, val, test = load_dataset("digits", graph, config.seed)
+            trainer = Trainer(graph, config, train, val, callbacks=[Diagnosis(graph)], checkpoint_dir=runs,
+                              test=test)
+            if resume:
+                trainer.load_checkpoint(runs / "last.pt")
+            return trainer
+
+        self.resuming = resume
+        self.diagnosis = self.result = None
         self._reset_curves()
         self.evaluation.clear()
-        self._test_images = test[0]
-        self.gradients.reset(trainer.monitor.layers, network_names(graph))
+        self._pending_test = None
         self.window.scene.set_training_warnings({})
         self.window.show_training_warnings([])
-        self._shown_warnings, self._warned_at = [], 0.0
-        self.started = time.perf_counter()
-        self.samples = 0
-        self.worker = TrainWorker(trainer)
+        self._shown_warnings, self._warned_at, self._tinted_at = [], 0.0, 0.0
+        self.worker = TrainWorker(build)
         self.thread = QThread()
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
+        self.worker.ready.connect(self._on_ready)
+        self.worker.failed.connect(self._on_failed)
         self.worker.steps.connect(self._on_steps)
         self.worker.epoch.connect(self._on_epoch)
         self.worker.finished.connect(self._on_finished)
         self._set_running(True)
-        started = f"Resuming after epoch {trainer.start_epoch}…" if resume else "Training…"
-        if trainer.transferred:
-            started += f" {', '.join(trainer.transferred)} started from {Path(config.init_from).name}."
-        if trainer.transfer_skipped:
-            started += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
-        self.status.setText(started)
+        self.status.setText("Preparing the data and the network…")
+        self.progress.setRange(0, 0)  # busy until the first step
         # The training thread holds the GIL between torch calls; hand it back to the window often.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
@@ -153,29 +169,51 @@ class TrainingPanel(QWidget):
         return True
 
     def toggle_pause(self) -> None:
-        trainer = self.worker.trainer if self.worker else None
-        if trainer is None:
+        if self.worker is None:
             return
-        if trainer.paused:
-            trainer.resume()
-            self.pause_button.setText("Pause")
-        else:
-            trainer.pause()
-            self.pause_button.setText("Resume")
+        paused = not self.worker.paused
+        self.worker.set_paused(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
 
     def stop(self) -> None:
         if self.worker is not None:
-            self.worker.trainer.stop()
+            self.worker.stop()
 
     def shutdown(self) -> None:
         """Stop training and wait for the thread (closing the window or the document)."""
         if self.thread is not None:
-            self.worker.trainer.stop()
+            self.worker.stop()
             self.thread.quit()
             self.thread.wait()
             self._cleanup()
 
     # ---- from the worker ---------------------------------------------------------------------
+    def _on_ready(self, trainer) -> None:
+        if self.worker is None:
+            return
+        self.diagnosis = next(c for c in trainer.callbacks if isinstance(c, Diagnosis))
+        self._test_images = trainer.test_data[0].cpu() if trainer.test_data is not None else None
+        self.gradients.reset(trainer.monitor.layers, network_names(trainer.graph))
+        self.started = time.perf_counter()
+        self.samples = 0
+        note = f"Resumed after epoch {trainer.start_epoch}." if self.resuming else ""
+        if trainer.transferred:
+            note += f" {', '.join(trainer.transferred)} started from {Path(trainer.config.init_from).name}."
+        if trainer.transfer_skipped:
+            note += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
+        self._run_note = note.strip()  # stays on the status line for the whole run
+        self.status.setText(f"Training… {self._run_note}")
+
+    def _on_failed(self, message: str) -> None:
+        if self.thread is None:
+            return
+        self.thread.quit()
+        self.thread.wait()
+        self._cleanup()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status.setText(f"Cannot {'resume' if self.resuming else 'train'}: {message}")
+
     def _on_steps(self, steps: list) -> None:
         if self.worker is None:  # queued before a shutdown
             return
@@ -187,18 +225,22 @@ class TrainingPanel(QWidget):
             self.samples += s.samples
         self.raw.setData(np.asarray(self._losses))
         self.smooth.setData(np.asarray(self._smoothed))
+        changed = not self._lrs or steps[-1].lr != self._lrs[-1]
         self._lrs += [s.lr for s in steps]
-        self.lr_curve.setData(np.asarray(self._lrs))
-        self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
+        if changed:  # the rate moves once an epoch: redraw then, not on every update
+            self._draw_lr()
         ranges = self.gradients.add([s.grad_norms for s in steps])
-        ids = {n.name: n.id for n in self.window.document.graph.nodes()}  # once a batch: renames count
-        tints = {ids[name]: tint(value, *ranges[name])
-                 for name, value in zip(self.gradients.layers, last.grad_norms) if name in ids and name in ranges}
-        self.window.scene.set_tints(tints)
+        now = time.perf_counter()
+        if now - self._tinted_at >= TINT_SECONDS:  # repainting the canvas is the costly part of an update
+            self._tinted_at = now
+            ids = {n.name: n.id for n in self.window.document.graph.nodes()}  # renames count
+            self.window.scene.set_tints({ids[name]: tint(value, *ranges[name]) for name, value
+                                         in zip(self.gradients.layers, last.grad_norms)
+                                         if name in ids and name in ranges})
         self._show_warnings(running=True)
         trainer = self.worker.trainer
         total = trainer.config.epochs * last.steps_per_epoch
-        self.progress.setMaximum(total)
+        self.progress.setRange(0, total)
         self.progress.setValue(last.global_step + 1)
         elapsed = time.perf_counter() - self.started
         rate = self.samples / elapsed if elapsed else 0
@@ -207,11 +249,18 @@ class TrainingPanel(QWidget):
         self.status.setText(f"epoch {last.epoch + 1}/{trainer.config.epochs}, step {last.step + 1}/"
                             f"{last.steps_per_epoch}: loss {last.loss:.4f}, {rate:,.0f} samples/s,"
                             f" about {eta:.0f} s left"
-                            + (f"  ⚠ {warned} gradient warning{'s' * (warned > 1)} on the layers" if warned else ""))
+                            + (f"  ⚠ {warned} gradient warning{'s' * (warned > 1)} on the layers" if warned else "")
+                            + (f"  {self._run_note}" if self._run_note else ""))
+
+    def _draw_lr(self) -> None:
+        self.lr_curve.setData(np.asarray(self._lrs))
+        self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
 
     def _on_epoch(self, epoch) -> None:
         if self.worker is None:
             return
+        if self._lrs:
+            self._draw_lr()
         steps = len(self._losses)
         if epoch.val_loss is not None:
             self._val_points.append((steps - 1, epoch.val_loss))
@@ -236,7 +285,8 @@ class TrainingPanel(QWidget):
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
         tested = result.evaluation
         if tested is not None:
-            self.evaluation.show_result(tested, self._test_images)
+            self._pending_test = (tested, self._test_images)
+            self._on_tab()
             acc += (f", test accuracy {tested.accuracy:.1%}" if tested.accuracy is not None
                     else f", test loss {tested.loss:.4f}") + " (Test set tab)"
         text = f"{summary}{acc}. {result.message}".strip()
@@ -247,6 +297,15 @@ class TrainingPanel(QWidget):
             text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"
                      " layers and in the Problems panel, with their remedies.")
         self.status.setText(text)
+
+    def _on_tab(self) -> None:
+        """Views draw when shown: a hidden tab costs the window nothing while training."""
+        current = self.tabs.currentWidget()
+        if current is self.gradients:
+            self.gradients.redraw()
+        elif current is self.evaluation and self._pending_test is not None:
+            self.evaluation.show_result(*self._pending_test)
+            self._pending_test = None
 
     def _show_warnings(self, running: bool) -> list:
         """Put the diagnosis on the nodes and in the Problems panel: while running, when it has
