@@ -75,11 +75,6 @@ def run(argv: list[str]) -> int:
     window = first_window(argv)
     window.show()
     offer_recovery(window)
-    from PySide6.QtCore import QTimer
-
-    from .training.worker import warm_up
-
-    QTimer.singleShot(1000, warm_up)
     return app.exec()
 
 

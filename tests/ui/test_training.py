@@ -41,7 +41,6 @@ def test_pause_resume_and_stop(window, qtbot):
     qtbot.waitUntil(lambda: len(panel._losses) > 0, timeout=30000)
     panel.toggle_pause()
     assert panel.worker.trainer.paused and panel.pause_button.text() == "Resume"
-    assert panel.worker.paused
     panel.toggle_pause()
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
@@ -165,7 +164,7 @@ def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
 
     panel = window.training
     window.start_training(resume=True)
-    qtbot.waitUntil(lambda: "Cannot resume: there is no checkpoint" in panel.status.text(), timeout=30000)
+    assert "Cannot resume: there is no checkpoint" in panel.status.text()
     assert not panel.running and panel.train_button.isEnabled()
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 2}))
     assert panel.start()
@@ -192,16 +191,9 @@ def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
 
 
-def test_set_up_runs_on_the_training_thread_and_its_failures_are_said(window, qtbot, tmp_path):
+def test_a_missing_checkpoint_to_start_from_is_said(window, qtbot, tmp_path):
     panel = window.training
     window.document.push(SetMeta(window.document.graph, "training", {"init_from": str(tmp_path / "gone.pt")}))
-    assert panel.start()  # returns at once; the data and the model are made on the thread
-    qtbot.waitUntil(lambda: not panel.running, timeout=30000)
+    assert not panel.start()
     assert "Cannot train: the checkpoint" in panel.status.text() and "gone.pt" in panel.status.text()
-    assert panel.train_button.isEnabled() and panel.progress.maximum() == 1
-
-    window.document.push(SetMeta(window.document.graph, "training", {"epochs": 50}))
-    assert panel.start()
-    panel.stop()  # before the trainer even exists: remembered, and the run ends at once
-    qtbot.waitUntil(lambda: panel.result is not None and not panel.running, timeout=30000)
-    assert panel.result.status == "stopped" and not panel.result.epochs
+    assert panel.train_button.isEnabled() and not panel.running

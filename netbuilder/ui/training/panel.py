@@ -7,13 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QThread
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+from PySide6.QtCore import QThread, Qt
+from PySide6.QtWidgets import (QApplication, QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QTabWidget, QVBoxLayout, QWidget)
 
-from ...compile.plan import make_plan
 from ...graph.io import dumps, loads
-from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig, Trainer
 from ...train.diagnosis import Diagnosis
@@ -23,7 +21,7 @@ from ..settings import config_dir
 from .evaluation_view import EvaluationView
 from .gradient_view import GradientView, network_names, tint
 from .settings_form import SettingsForm
-from .worker import TrainWorker
+from .worker import TrainWorker, warm_up
 
 SMOOTHING = 0.9
 TINT_SECONDS = 0.2  # node tints follow the gradients five times a second
@@ -38,7 +36,6 @@ class TrainingPanel(QWidget):
         self.worker: TrainWorker | None = None
         self.diagnosis: Diagnosis | None = None
         self.result = None
-        self.resuming = False
         self._test_images = None
         self._run_note = ""
         self._switch_interval = sys.getswitchinterval()
@@ -120,48 +117,51 @@ class TrainingPanel(QWidget):
     def start(self, resume: bool = False) -> bool:
         """Train the document (from its last checkpoint when `resume`); False with the reason shown.
 
-        The network's problems are checked here; the data, model and checkpoint are made on the
-        training thread, from a copy of the document (edits meanwhile do not reach this run)."""
+        The run trains a copy of the document: edits made meanwhile do not reach it."""
         if self.thread is not None:
             return False
-        doc = self.window.document
-        try:
-            make_plan(doc.graph, None, doc.analysis)
-        except GraphError as e:
-            self.status.setText(f"Cannot train: {e}")
-            return False
-        graph = loads(dumps(doc.graph), check_node)
+        graph = loads(dumps(self.window.document.graph), check_node)
         runs = self.runs_dir()
-
-        def build() -> Trainer:
-            config = TrainConfig.from_dict(graph.meta.get("training"))
+        config = TrainConfig.from_dict(graph.meta.get("training"))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first run imports for a second
+        try:
+            warm_up()  # imports stay on this thread
             train, val, test = load_dataset("digits", graph, config.seed)
-            trainer = Trainer(graph, config, train, val, callbacks=[Diagnosis(graph)], checkpoint_dir=runs,
-                              test=test)
+            diagnosis = Diagnosis(graph)
+            trainer = Trainer(graph, config, train, val, callbacks=[diagnosis], checkpoint_dir=runs, test=test)
             if resume:
                 trainer.load_checkpoint(runs / "last.pt")
-            return trainer
-
-        self.resuming = resume
-        self.diagnosis = self.result = None
+        except Exception as e:  # noqa: BLE001 - TrainingError, GraphError (its problems), a bad checkpoint
+            self.status.setText(f"Cannot {'resume' if resume else 'train'}: {e}")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.diagnosis, self.result = diagnosis, None
         self._reset_curves()
         self.evaluation.clear()
         self._pending_test = None
+        self._test_images = test[0]
+        self.gradients.reset(trainer.monitor.layers, network_names(graph))
         self.window.scene.set_training_warnings({})
         self.window.show_training_warnings([])
         self._shown_warnings, self._warned_at, self._tinted_at = [], 0.0, 0.0
-        self.worker = TrainWorker(build)
+        self.started = time.perf_counter()
+        self.samples = 0
+        self.worker = TrainWorker(trainer)
         self.thread = QThread()
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
-        self.worker.ready.connect(self._on_ready)
-        self.worker.failed.connect(self._on_failed)
         self.worker.steps.connect(self._on_steps)
         self.worker.epoch.connect(self._on_epoch)
         self.worker.finished.connect(self._on_finished)
         self._set_running(True)
-        self.status.setText("Preparing the data and the network…")
-        self.progress.setRange(0, 0)  # busy until the first step
+        note = f"Resumed after epoch {trainer.start_epoch}." if resume else ""
+        if trainer.transferred:
+            note += f" {', '.join(trainer.transferred)} started from {Path(config.init_from).name}."
+        if trainer.transfer_skipped:
+            note += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
+        self._run_note = note.strip()  # stays on the status line for the whole run
+        self.status.setText(f"Training… {self._run_note}")
         # The training thread holds the GIL between torch calls; hand it back to the window often.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
@@ -171,49 +171,23 @@ class TrainingPanel(QWidget):
     def toggle_pause(self) -> None:
         if self.worker is None:
             return
-        paused = not self.worker.paused
-        self.worker.set_paused(paused)
-        self.pause_button.setText("Resume" if paused else "Pause")
+        trainer = self.worker.trainer
+        trainer.resume() if trainer.paused else trainer.pause()
+        self.pause_button.setText("Resume" if trainer.paused else "Pause")
 
     def stop(self) -> None:
         if self.worker is not None:
-            self.worker.stop()
+            self.worker.trainer.stop()
 
     def shutdown(self) -> None:
         """Stop training and wait for the thread (closing the window or the document)."""
         if self.thread is not None:
-            self.worker.stop()
+            self.worker.trainer.stop()
             self.thread.quit()
             self.thread.wait()
             self._cleanup()
 
     # ---- from the worker ---------------------------------------------------------------------
-    def _on_ready(self, trainer) -> None:
-        if self.worker is None:
-            return
-        self.diagnosis = next(c for c in trainer.callbacks if isinstance(c, Diagnosis))
-        self._test_images = trainer.test_data[0].cpu() if trainer.test_data is not None else None
-        self.gradients.reset(trainer.monitor.layers, network_names(trainer.graph))
-        self.started = time.perf_counter()
-        self.samples = 0
-        note = f"Resumed after epoch {trainer.start_epoch}." if self.resuming else ""
-        if trainer.transferred:
-            note += f" {', '.join(trainer.transferred)} started from {Path(trainer.config.init_from).name}."
-        if trainer.transfer_skipped:
-            note += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
-        self._run_note = note.strip()  # stays on the status line for the whole run
-        self.status.setText(f"Training… {self._run_note}")
-
-    def _on_failed(self, message: str) -> None:
-        if self.thread is None:
-            return
-        self.thread.quit()
-        self.thread.wait()
-        self._cleanup()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.status.setText(f"Cannot {'resume' if self.resuming else 'train'}: {message}")
-
     def _on_steps(self, steps: list) -> None:
         if self.worker is None:  # queued before a shutdown
             return
