@@ -1,7 +1,7 @@
 """netbuilder           open the editor
 netbuilder check FILE                      shapes, parameter counts and problems
 netbuilder export FILE --format py -o OUT  readable PyTorch source
-netbuilder train FILE --dataset digits --epochs N --out DIR   train in the terminal
+netbuilder train FILE [--dataset NAME|PATH] --epochs N --out DIR   train in the terminal
 """
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--network", help="export only the network with this Output name")
     p_train = sub.add_parser("train", help="train in the terminal: progress, metrics CSV, checkpoints")
     p_train.add_argument("file")
-    p_train.add_argument("--dataset", default="digits", help="a built-in dataset: digits")
+    p_train.add_argument("--dataset", help="a built-in dataset (digits, moons, spirals, circles, blobs,"
+                         " regression_1d, sine_forecast, adding_problem, digits_rows, mnist, fashion_mnist,"
+                         " cifar10) or a CSV, .npy/.npz or image folder; default: the document's own")
+    p_train.add_argument("--download", action="store_true",
+                         help="download a standard dataset (mnist, fashion_mnist, cifar10) if it is missing")
     p_train.add_argument("--epochs", type=int)
     p_train.add_argument("--lr", type=float)
     p_train.add_argument("--batch-size", type=int)
@@ -117,7 +121,7 @@ def train(args) -> int:
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed}
     try:
-        return train_file(graph, args.dataset, Path(args.out), overrides)
+        return train_file(graph, args.dataset, Path(args.out), overrides, download=args.download)
     except OSError as e:
         print(f"error: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
         return 1

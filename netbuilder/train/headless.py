@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import math
 import sys
 import time
 from pathlib import Path
@@ -11,29 +10,10 @@ from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
 from .diagnosis import Diagnosis
+from ..data.dataset import DataSpec
 from .evaluate import Evaluation, per_class_table
+from .inputs import training_data
 from .trainer import Trainer, TrainingError
-
-DATASETS = ("digits",)
-
-
-def load_dataset(name: str, graph: Graph, seed: int):
-    """(train, val, test) tensors shaped for the graph's Input; raises TrainingError with the reason."""
-    if name != "digits":
-        raise TrainingError(f"unknown dataset '{name}': choose one of {', '.join(DATASETS)}")
-    from ..data import digits_splits
-
-    inputs = [n for n in graph.nodes() if n.type == "Input"]
-    if len(inputs) != 1:
-        raise TrainingError(f"the network needs exactly one Input to train on {name}, not {len(inputs)}")
-    shape = tuple(inputs[0].params["shape"])
-    splits = digits_splits(seed=seed)
-    xt = splits.train[0]
-    if math.prod(shape) != math.prod(xt.shape[1:]):
-        raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but"
-                            f" {name} samples are [N, 1, 8, 8] (64 values): set its shape to 1, 8, 8")
-    return tuple((x.reshape(-1, *shape), y) for x, y in splits)
-
 
 class Terminal(Callback):
     """A progress bar with loss, samples per second and ETA; CSV rows per epoch."""
@@ -96,16 +76,23 @@ def write_evaluation(e: Evaluation, out: Path, stream) -> None:
         writer.writerows([i] + row.tolist() for i, row in enumerate(e.confusion))
 
 
-def train_file(graph: Graph, dataset: str, out: Path, overrides: dict, stream=None) -> int:
+def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, stream=None,
+               download: bool = False) -> int:
+    """Train on `dataset` (a built-in name or a path; None: the document's own dataset)."""
     stream = stream or sys.stdout
     config = TrainConfig.from_dict({**graph.meta.get("training", {}),
                                     **{k: v for k, v in overrides.items() if v is not None}})
     out.mkdir(parents=True, exist_ok=True)
     try:
-        train, val, test = load_dataset(dataset, graph, config.seed)
+        spec = DataSpec.from_dict(graph.meta.get("data"))
+        if dataset is not None and dataset != spec.source:
+            spec = DataSpec(source=dataset, seed=spec.seed)
+        data = training_data(graph, config, spec, download=download)
+        for note in data.prepared.raw.notes:
+            stream.write(f"note: {note}\n")
         diagnosis = Diagnosis(graph)
-        trainer = Trainer(graph, config, train, val, callbacks=[Terminal(out, stream), diagnosis],
-                          checkpoint_dir=out, test=test)
+        trainer = Trainer(graph, config, data.train, data.val, callbacks=[Terminal(out, stream), diagnosis],
+                          checkpoint_dir=out, test=data.test, augment=data.augment)
     except TrainingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

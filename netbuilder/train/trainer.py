@@ -125,7 +125,7 @@ class Trainer:
     def __init__(self, graph: Graph, config: TrainConfig, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor] | None = None, callbacks: list[Callback] = (),
                  network: str | None = None, checkpoint_dir: str | Path | None = None,
-                 test: tuple[torch.Tensor, torch.Tensor] | None = None):
+                 test: tuple[torch.Tensor, torch.Tensor] | None = None, augment=None):
         problems = config.problems()
         if problems:
             raise TrainingError("the training settings are not usable: " + "; ".join(problems))
@@ -144,6 +144,7 @@ class Trainer:
         self.train_data = tuple(t.to(self.device) for t in train)
         self.val_data = tuple(t.to(self.device) for t in val) if val is not None else None
         self.test_data = tuple(t.to(self.device) for t in test) if test is not None and len(test[0]) else None
+        self.augment = augment  # callable(batch, generator): training batches only
         self.loss_fn = make_loss(config.loss)
         self.optimizer = make_optimizer(config, self.model, graph)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: lr_factor(config, e))
@@ -217,6 +218,8 @@ class Trainer:
                     return
                 idx = order[step * bs:(step + 1) * bs]
                 xb, yb = x[idx], y[idx]
+                if self.augment is not None:
+                    xb = self.augment(xb, gen)
                 loss, out = self._train_step(xb, yb, global_step)
                 total_loss += loss * len(idx)
                 seen += len(idx)

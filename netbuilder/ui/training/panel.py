@@ -15,7 +15,7 @@ from ...graph.io import dumps, loads
 from ...layers import check_node
 from ...train import TrainConfig, Trainer
 from ...train.diagnosis import Diagnosis
-from ...train.headless import load_dataset
+from ...train.inputs import training_data
 from .. import theme
 from ..settings import config_dir
 from .evaluation_view import EvaluationView
@@ -36,7 +36,7 @@ class TrainingPanel(QWidget):
         self.worker: TrainWorker | None = None
         self.diagnosis: Diagnosis | None = None
         self.result = None
-        self._test_images = None
+        self._test_images = self._class_names = None
         self._run_note = ""
         self._switch_interval = sys.getswitchinterval()
         self.train_button = QPushButton("Train")
@@ -126,9 +126,10 @@ class TrainingPanel(QWidget):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first run imports for a second
         try:
             warm_up()  # imports stay on this thread
-            train, val, test = load_dataset("digits", graph, config.seed)
+            data = training_data(graph, config)
             diagnosis = Diagnosis(graph)
-            trainer = Trainer(graph, config, train, val, callbacks=[diagnosis], checkpoint_dir=runs, test=test)
+            trainer = Trainer(graph, config, data.train, data.val, callbacks=[diagnosis], checkpoint_dir=runs,
+                              test=data.test, augment=data.augment)
             if resume:
                 trainer.load_checkpoint(runs / "last.pt")
         except Exception as e:  # noqa: BLE001 - TrainingError, GraphError (its problems), a bad checkpoint
@@ -140,7 +141,9 @@ class TrainingPanel(QWidget):
         self._reset_curves()
         self.evaluation.clear()
         self._pending_test = None
-        self._test_images = test[0]
+        prepared = data.prepared
+        self._test_images = prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None
+        self._class_names = prepared.raw.class_names
         self.gradients.reset(trainer.monitor.layers, network_names(graph))
         self.window.scene.set_training_warnings({})
         self.window.show_training_warnings([])
@@ -259,7 +262,7 @@ class TrainingPanel(QWidget):
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
         tested = result.evaluation
         if tested is not None:
-            self._pending_test = (tested, self._test_images)
+            self._pending_test = (tested, self._test_images, self._class_names)
             self._on_tab()
             acc += (f", test accuracy {tested.accuracy:.1%}" if tested.accuracy is not None
                     else f", test loss {tested.loss:.4f}") + " (Test set tab)"

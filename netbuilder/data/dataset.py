@@ -1,0 +1,176 @@
+"""The document's dataset (graph.meta["data"]): where the samples come from and how they are
+prepared (split, normalised with training statistics only, augmented). `prepare` turns it into
+train, validation and test tensors."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+
+from .augment import Augment
+from .builtin import _digits_arrays, stratified_split
+from .raw import DataError, RawData
+
+STANDARD = ("mnist", "fashion_mnist", "cifar10")
+NORMALIZE = ("none", "standardize", "minmax")
+
+
+def builtin_names() -> list[str]:
+    """Every source named by a word: digits, the synthetic sets and the standard ones."""
+    from .synthetic import GENERATORS
+
+    return ["digits", *GENERATORS, *STANDARD]
+
+
+@dataclass
+class DataSpec:
+    source: str = "digits"  # a built-in name (see builtin_names) or the path of a file or folder
+    options: dict = field(default_factory=dict)  # the generator's or loader's own options
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15  # ignored when the source has its own test set (MNIST, CIFAR-10)
+    normalize: str = "none"
+    augment: dict = field(default_factory=dict)  # Augment's fields; images only
+    seed: int = 0
+
+    def problems(self) -> list[str]:
+        found = []
+        if not isinstance(self.source, str) or not self.source.strip():
+            found.append("the dataset source must be a name or a path")
+        if not isinstance(self.options, dict):
+            found.append("the dataset options must be a mapping of names to values")
+        for name in ("val_fraction", "test_fraction"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+                found.append(f"{name.replace('_', ' ')} must be a number from 0 up to (not including) 1")
+        if not found and self.val_fraction + self.test_fraction >= 0.9:
+            found.append("validation and test together must leave at least 10% of the samples to train on")
+        if self.normalize not in NORMALIZE:
+            found.append(f"normalize must be one of {', '.join(NORMALIZE)}, not {self.normalize!r}")
+        if not isinstance(self.seed, int):
+            found.append("the dataset seed must be a whole number")
+        found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
+        return found
+
+    @property
+    def is_path(self) -> bool:
+        return self.source not in builtin_names()
+
+    @property
+    def label(self) -> str:
+        return Path(self.source).name if self.is_path else self.source
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "DataSpec":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+
+@dataclass
+class Prepared:
+    raw: RawData  # kind, task, class names, notes
+    train: tuple[torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+    augment: Augment | None  # for training batches only
+    stats: tuple[torch.Tensor, torch.Tensor] | None = None  # (shift, scale): x' = (x - shift) / scale
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.train[0].shape[1:])
+
+    @property
+    def outputs(self) -> int:
+        """What the last layer should give: the number of classes, or the target's size."""
+        if self.raw.task == "classification":
+            return self.raw.classes
+        return int(math.prod(self.raw.y.shape[1:])) or 1
+
+    def shown(self, x: torch.Tensor) -> torch.Tensor:
+        """Samples as they looked before normalisation (for pictures)."""
+        return x * self.stats[1] + self.stats[0] if self.stats else x
+
+    def counts(self) -> dict[str, int]:
+        return {"train": len(self.train[0]), "validation": len(self.val[0]), "test": len(self.test[0])}
+
+
+def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawData:
+    """All samples of the source, as the loaders give them. Raises DataError with the reason."""
+    options = dict(spec.options or {})
+    if spec.source == "digits":
+        images, labels = _digits_arrays()
+        x = torch.tensor(images, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16.0
+        return RawData(x, torch.tensor(labels, dtype=torch.long), "image", "classification",
+                       [str(i) for i in range(10)])
+    if spec.source in STANDARD:
+        from .standard import load_standard
+
+        return load_standard(spec.source, options.get("folder"), download_missing=download, progress=progress)
+    from .synthetic import GENERATORS, make
+
+    if spec.source in GENERATORS:
+        return make(spec.source, **{"seed": spec.seed, **options})
+    path = Path(spec.source).expanduser()
+    if not path.exists():
+        raise DataError(f"'{spec.source}' is neither a built-in dataset ({', '.join(builtin_names())})"
+                        " nor a file or folder that exists")
+    from .files import load_path
+
+    if path.is_dir():
+        options.setdefault("progress", progress)
+    return load_path(path, **options)
+
+
+def split(raw: RawData, spec: DataSpec):
+    """(train, val, test) index tensors: stratified by class for classification, seeded."""
+    groups = raw.y if raw.task == "classification" else torch.zeros(len(raw.y), dtype=torch.long)
+    fractions = (spec.val_fraction,) if raw.test is not None else (spec.val_fraction, spec.test_fraction)
+    parts = stratified_split(groups, fractions, spec.seed)
+    val, *rest = parts
+    if raw.test is not None:
+        return rest[0], val, None
+    test, train = rest
+    return train, val, test
+
+
+def fit_normalization(x: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(shift, scale) from training samples: per feature for tables and sequences, per channel
+    for images. A constant feature keeps scale 1 (no division by zero)."""
+    if how == "none":
+        return None
+    dims = [0, *range(2, x.dim())] if x.dim() == 4 else list(range(x.dim() - 1))
+    if how == "standardize":
+        shift, scale = x.mean(dim=dims, keepdim=True), x.std(dim=dims, keepdim=True)
+    else:
+        shift = x.amin(dim=dims, keepdim=True)
+        scale = x.amax(dim=dims, keepdim=True) - shift
+    scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+    return shift[0], scale[0]
+
+
+def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData | None = None) -> Prepared:
+    problems = spec.problems()
+    if problems:
+        raise DataError("the dataset settings are not usable: " + "; ".join(problems))
+    raw = raw or load_source(spec, progress, download)
+    if len(raw.x) < 3:
+        raise DataError(f"{spec.label} has {len(raw.x)} samples: at least 3 are needed to train, validate and test")
+    train_idx, val_idx, test_idx = split(raw, spec)
+    if len(train_idx) == 0:
+        raise DataError(f"{spec.label}: no samples are left to train on after the validation and test parts")
+    stats = fit_normalization(raw.x[train_idx], spec.normalize)
+
+    def part(x, y):
+        return ((x - stats[0]) / stats[1] if stats else x), y
+
+    test = part(*raw.test) if raw.test is not None else part(raw.x[test_idx], raw.y[test_idx])
+    augment = Augment.from_dict(spec.augment)
+    if augment.active and raw.kind != "image":
+        raise DataError("augmentation (flips, rotations, crops...) is for images; this dataset is a "
+                        f"{raw.kind}: turn augmentation off")
+    return Prepared(raw, part(raw.x[train_idx], raw.y[train_idx]), part(raw.x[val_idx], raw.y[val_idx]), test,
+                    augment if augment.active else None, stats)

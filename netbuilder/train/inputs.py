@@ -1,0 +1,58 @@
+"""The document's dataset, shaped for its network: what the trainer is fed."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from ..data.dataset import DataSpec, Prepared, prepare
+from ..data.raw import DataError
+from ..graph.model import Graph
+from .config import TrainConfig
+from .trainer import CLASSIFICATION, TrainingError
+
+
+@dataclass
+class TrainingData:
+    prepared: Prepared  # as the dataset gives it (images stay images, for previews and the test grid)
+    train: tuple[torch.Tensor, torch.Tensor]  # reshaped to the Input's shape
+    val: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+    augment: object | None  # callable(batch, generator) for training batches, or None
+
+
+def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = None, progress=None,
+                  download: bool = False, prepared: Prepared | None = None) -> TrainingData:
+    """Raises TrainingError saying what does not fit: the data, the Input's shape, the loss."""
+    spec = spec or DataSpec.from_dict(graph.meta.get("data"))
+    try:
+        prepared = prepared or prepare(spec, progress, download)
+    except DataError as e:
+        raise TrainingError(str(e)) from None
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) != 1:
+        raise TrainingError(f"the network needs exactly one Input to train on {spec.label}, not {len(inputs)}")
+    shape = tuple(inputs[0].params["shape"])
+    sample = prepared.sample_shape
+    if math.prod(shape) != math.prod(sample):
+        dims = ", ".join(map(str, sample))
+        raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but {spec.label}"
+                            f" samples are [N, {dims}] ({math.prod(sample)} values): set its shape to {dims},"
+                            " or choose the dataset in the Data panel, which sets it")
+    classifies = config.loss in CLASSIFICATION
+    if prepared.raw.task == "regression" and classifies:
+        raise TrainingError(f"{spec.label} is a regression task (numbers to predict, not classes): choose the"
+                            " mse or l1 loss")
+    if prepared.raw.task == "classification" and not classifies:
+        raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
+    aug = prepared.augment
+    augment = None
+    if aug is not None:
+        def augment(xb, generator=None):  # augment as images, then back to the Input's shape
+            return aug(xb.reshape(-1, *sample), generator).reshape(xb.shape)
+
+    def fit(part):
+        return part[0].reshape(-1, *shape), part[1]
+
+    return TrainingData(prepared, fit(prepared.train), fit(prepared.val), fit(prepared.test), augment)
