@@ -8,6 +8,7 @@ import torch
 
 from ..data.dataset import DataSpec, Prepared, prepare
 from ..data.raw import DataError
+from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.model import Graph
 from .config import TrainConfig
 from .trainer import CLASSIFICATION, TrainingError
@@ -56,3 +57,49 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
         return part[0].reshape(-1, *shape), part[1]
 
     return TrainingData(prepared, fit(prepared.train), fit(prepared.val), fit(prepared.test), augment)
+
+
+PASS_THROUGH = ("Dropout", "Dropout2d", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
+                "LogSoftmax", "Identity")
+
+
+def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group, list[str]]:
+    """One undoable edit that makes the network fit the dataset: the document's dataset, the
+    Input's shape, the last Linear's outputs (classes, or the target's size) and a loss that suits
+    the task. Returns the edit and what it could not do, in words."""
+    edits: list = [SetMeta(graph, "data", spec.to_dict())]
+    left: list[str] = []
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) == 1:
+        edits.append(SetParam(graph, inputs[0].id, "shape", list(prepared.sample_shape)))
+    else:
+        left.append(f"the network has {len(inputs)} Inputs: set the one for this data to "
+                    f"{list(prepared.sample_shape)} by hand")
+    outputs = [n for n in graph.nodes() if n.type == "Output"]
+    last = _last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
+    if last is not None:
+        edits.append(SetParam(graph, last.id, "out_features", prepared.outputs))
+    else:
+        left.append(f"no Linear layer feeds the Output: make the last layer give {prepared.outputs} values")
+    config = TrainConfig.from_dict(graph.meta.get("training"))
+    classifies = prepared.raw.task == "classification"
+    if classifies != (config.loss in CLASSIFICATION):
+        settings = dict(graph.meta.get("training") or {})
+        settings["loss"] = "cross_entropy" if classifies else "mse"
+        edits.append(SetMeta(graph, "training", settings))
+    return Group(edits, f"Use dataset {spec.label}"), left
+
+
+def _last_linear(graph: Graph, output_id: str):
+    """The Linear that gives the Output its values, looking back through dropout and activations."""
+    node_id = output_id
+    while True:
+        before = graph.predecessors(node_id)
+        if len(before) != 1:
+            return None
+        node = graph.node(before[0])
+        if node.type == "Linear":
+            return node
+        if node.type not in PASS_THROUGH:
+            return None
+        node_id = node.id

@@ -23,6 +23,8 @@ from .inspector import Inspector
 from .palette import Palette
 from .problems_panel import ProblemsPanel
 from .recovery import Autosave
+from ..data.dataset import DataSpec
+from .data_panel import DataPanel
 from .training.panel import TrainingPanel
 
 FILTER = "netbuilder documents (*.json);;All files (*)"
@@ -47,14 +49,17 @@ class MainWindow(QMainWindow):
         self.history = QUndoView()
         self.history.setObjectName("history")
         self.training = TrainingPanel(self)
+        self.data = DataPanel(self)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Data", self.data, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Problems"], self.docks["History"])
         self.tabifyDockWidget(self.docks["Problems"], self.docks["Training"])
+        self.tabifyDockWidget(self.docks["Problems"], self.docks["Data"])
         self.docks["Problems"].raise_()
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
 
         m = bar.addMenu("&Train")
         add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
+        add(m, "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
         add(m, "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
         add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
         add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
@@ -149,6 +155,10 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
     # ---- the document ----------------------------------------------------------------------
+    def show_data(self) -> None:
+        self.docks["Data"].show()
+        self.docks["Data"].raise_()
+
     def start_training(self, resume: bool = False) -> None:
         self.docks["Training"].show()
         self.docks["Training"].raise_()
@@ -186,6 +196,7 @@ class MainWindow(QMainWindow):
             self.autosave.discard()
         self.inspector.show_node(None, None)
         self.training.settings.refresh()
+        self.data.refresh()
         self._refresh_problems()
         self._update_title()
         QTimer.singleShot(0, self.fit)
@@ -202,6 +213,9 @@ class MainWindow(QMainWindow):
     def _on_graph_event(self, event) -> None:
         if isinstance(event, MetaChanged) and event.key in ("training", "diagnosis"):
             self.training.settings.refresh()
+        if isinstance(event, MetaChanged) and event.key == "data" and self.data.spec() != DataSpec.from_dict(
+                self.document.graph.meta.get("data")):
+            self.data.refresh()  # an undo, or a file: the panel's draft follows the document
         if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
             self.inspector.refresh()
         self._problem_timer.start()

@@ -112,3 +112,35 @@ def test_what_does_not_fit_the_network_is_said():
     with pytest.raises(TrainingError, match="regression task .* mse or l1"):
         training_data(b.graph, TrainConfig(), DataSpec(source="regression_1d"))
     assert training_data(b.graph, TrainConfig(loss="mse"), DataSpec(source="regression_1d")).train[0].shape[1:] == (1,)
+
+
+def test_using_a_dataset_fits_the_network_in_one_undoable_edit():
+    from netbuilder.analysis import Analysis
+    from netbuilder.train.inputs import use_dataset
+
+    b = GraphBuilder()
+    h = b.add("ReLU", b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=16))
+    b.add("Output", b.add("Dropout", b.add("Linear", h, name="head", out_features=10)))
+    graph = b.graph
+    spec = DataSpec(source="regression_1d", options={"n": 100})
+    edit, left = use_dataset(graph, spec, prepare(spec))
+    before = io_dumps(graph)
+    edit.apply(graph)
+    assert left == []
+    assert graph.by_name("input1").params["shape"] == [1]
+    assert graph.by_name("head").params["out_features"] == 1
+    assert graph.meta["training"]["loss"] == "mse" and graph.meta["data"]["source"] == "regression_1d"
+    assert not [p for p in Analysis(graph).problems() if p.severity == "error"]
+    edit.revert(graph)
+    assert io_dumps(graph) == before
+
+    spec = DataSpec(source="spirals", options={"classes": 3})
+    edit, _ = use_dataset(graph, spec, prepare(spec))
+    edit.apply(graph)
+    assert graph.by_name("head").params["out_features"] == 3 and "training" not in graph.meta
+
+
+def io_dumps(graph):
+    from netbuilder.graph.io import dumps
+
+    return dumps(graph)

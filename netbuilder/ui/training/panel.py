@@ -43,7 +43,7 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.progress = QProgressBar()
-        self.status = QLabel("Press Train to train this network on the built-in digits.")
+        self.status = QLabel("Press Train to train this network on its dataset (Train > Choose Data to change it).")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         for b in (self.train_button, self.pause_button, self.stop_button):

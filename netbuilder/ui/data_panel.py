@@ -1,0 +1,317 @@
+"""The Data panel: pick a built-in set or open a file or folder, set how it is prepared, see it,
+and use it for the network (one undoable edit that also fits the Input and the last layer)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressDialog, QPushButton,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from ..data.dataset import NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
+from ..data.raw import DataError
+from ..data.synthetic import GENERATORS, describe
+from ..train.inputs import use_dataset
+from .data_preview import DataPreview
+
+STANDARD_HELP = {"mnist": "MNIST handwritten digits, 28x28 (a download of 11 MB, or a folder of its files)",
+                 "fashion_mnist": "Fashion-MNIST clothing, 28x28 (a download of 30 MB, or a folder of its files)",
+                 "cifar10": "CIFAR-10 photos in 10 classes, 32x32 colour (a download of 163 MB, or its folder)"}
+AUGMENT = (("flip", "flip left-right"), ("rotate", "rotate up to (degrees)"), ("crop", "shift up to (pixels)"),
+           ("brightness", "brightness up to"), ("noise", "noise (std)"))
+
+
+class Cancelled(Exception):
+    pass
+
+
+class DataPanel(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.setObjectName("data")
+        self.window = window
+        self.prepared = None
+        self.source = QComboBox()
+        self.source.setObjectName("data_source")
+        for name in builtin_names():
+            self.source.addItem(name)
+            self.source.setItemData(self.source.count() - 1, self._help(name), Qt.ItemDataRole.ToolTipRole)
+        open_file, open_folder = QPushButton("Open File…"), QPushButton("Open Folder…")
+        open_file.clicked.connect(self.open_file)
+        open_folder.clicked.connect(self.open_folder)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Dataset"))
+        top.addWidget(self.source, 1)
+        top.addWidget(open_file)
+        top.addWidget(open_folder)
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+
+        self.n, self.noise = QSpinBox(), QDoubleSpinBox()
+        self.n.setRange(10, 1_000_000)
+        self.noise.setRange(0, 100)
+        self.noise.setSingleStep(0.05)
+        self.target, self.missing = QLineEdit(), QComboBox()
+        self.target.setPlaceholderText("the last column")
+        self.missing.addItems(["error", "drop", "mean"])
+        self.size, self.color = QSpinBox(), QComboBox()
+        self.size.setRange(4, 512)
+        self.color.addItems(["rgb", "gray"])
+        self.options = QFormLayout()
+        self.option_rows = {"n": self.n, "noise": self.noise, "target": self.target, "missing": self.missing,
+                            "size": self.size, "color": self.color}
+        for name, editor in self.option_rows.items():
+            editor.setObjectName(f"data_{name}")
+            self.options.addRow(name, editor)
+
+        self.normalize = QComboBox()
+        self.normalize.addItems(list(NORMALIZE))
+        self.val, self.test = QSpinBox(), QSpinBox()
+        for box in (self.val, self.test):
+            box.setRange(0, 60)
+            box.setSuffix(" %")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 1_000_000)
+        prep = QFormLayout()
+        prep.addRow("normalize", self.normalize)
+        prep.addRow("validation", self.val)
+        prep.addRow("test", self.test)
+        prep.addRow("seed", self.seed)
+        self.augment: dict[str, QWidget] = {}
+        for name, label in AUGMENT:
+            editor = QCheckBox() if name == "flip" else QDoubleSpinBox()
+            if isinstance(editor, QDoubleSpinBox):
+                editor.setRange(0, 180 if name == "rotate" else 64 if name == "crop" else 1)
+                editor.setSingleStep(1 if name in ("rotate", "crop") else 0.05)
+            editor.setObjectName(f"augment_{name}")
+            self.augment[name] = editor
+            prep.addRow(label, editor)
+
+        self.preview = DataPreview()
+        self.counts = QLabel()
+        self.counts.setObjectName("data_counts")
+        self.notes = QLabel()
+        self.notes.setObjectName("data_notes")
+        self.notes.setWordWrap(True)
+        self.use_button = QPushButton("Use for This Network")
+        self.use_button.setObjectName("data_use")
+        self.use_button.clicked.connect(self.use)
+        self.download_button = QPushButton("Download")
+        self.download_button.clicked.connect(lambda: self.show_preview(download=True))
+        self.options_box, prep_box = QGroupBox("Options"), QGroupBox("Preparation")
+        self.options_box.setLayout(self.options)
+        prep_box.setLayout(prep)
+        column = QWidget()
+        settings = QVBoxLayout(column)
+        settings.setContentsMargins(0, 0, 0, 0)
+        settings.addWidget(self.options_box)
+        settings.addWidget(prep_box)
+        settings.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFixedWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right = QVBoxLayout()
+        right.addWidget(self.about)
+        right.addWidget(self.preview, 1)
+        right.addWidget(self.notes)
+        right.addWidget(self.counts)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.use_button)
+        right.addLayout(buttons)
+        middle = QHBoxLayout()
+        middle.addWidget(scroll)
+        middle.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(middle, 1)
+        self._path = None  # the file or folder opened, when the source is one
+        self._quiet = False
+        self.source.currentTextChanged.connect(self._on_source)
+        for editor in [*self.option_rows.values(), self.normalize, self.val, self.test, self.seed,
+                       *self.augment.values()]:
+            signal = getattr(editor, "valueChanged", None) or getattr(editor, "currentTextChanged", None) or \
+                getattr(editor, "toggled", None) or editor.editingFinished
+            signal.connect(self._changed)
+        self.refresh()
+
+    # ---- the draft: what the panel shows, until used ------------------------------------------
+    def refresh(self) -> None:
+        """Show the document's dataset (a new document, or after an undo)."""
+        document = getattr(self.window, "document", None)
+        if document is None:
+            return
+        self.show_spec(DataSpec.from_dict(document.graph.meta.get("data")))
+
+    def show_spec(self, spec: DataSpec) -> None:
+        self._quiet = True
+        self._path = spec.source if spec.is_path else None
+        if self._path and self.source.findText(spec.label) < 0:
+            self.source.addItem(spec.label)
+        self.source.setCurrentText(spec.label)
+        o = spec.options
+        defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb"}
+        for name, editor in self.option_rows.items():
+            value = o.get(name, defaults[name])
+            if isinstance(editor, QComboBox):
+                editor.setCurrentText(str(value))
+            elif isinstance(editor, QLineEdit):
+                editor.setText("" if value is None else str(value))
+            elif name == "size":
+                editor.setValue(int(value[0] if isinstance(value, (list, tuple)) else value))
+            else:
+                editor.setValue(value)
+        self.normalize.setCurrentText(spec.normalize)
+        self.val.setValue(round(spec.val_fraction * 100))
+        self.test.setValue(round(spec.test_fraction * 100))
+        self.seed.setValue(spec.seed)
+        for name, editor in self.augment.items():
+            value = spec.augment.get(name, 0)
+            editor.setChecked(bool(value)) if isinstance(editor, QCheckBox) else editor.setValue(float(value))
+        self._quiet = False
+        self._show_rows()
+        self.show_preview()
+
+    def spec(self) -> DataSpec:
+        name = self.source.currentText()
+        source = self._path if self._path and name == DataSpec(source=self._path).label else name
+        kind = "synthetic" if source in GENERATORS else "table" if str(source).lower().endswith(
+            (".csv", ".tsv", ".txt")) else "folder" if self._path and not str(source).lower().endswith(
+            (".npy", ".npz")) else "other"
+        options = {}
+        if kind == "synthetic":
+            options = {"n": self.n.value(), "noise": round(self.noise.value(), 4)}
+            if source == "digits_rows":
+                options.pop("n")
+        elif kind == "table":
+            target = self.target.text().strip()
+            options = {"missing": self.missing.currentText()}
+            if target:
+                options["target"] = int(target) - 1 if target.isdigit() else target
+        elif kind == "folder":
+            options = {"size": [self.size.value(), self.size.value()], "color": self.color.currentText()}
+        augment = {}
+        for name, editor in self.augment.items():
+            value = editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
+            if value:
+                augment[name] = value
+        return DataSpec(source=source, options=options, val_fraction=self.val.value() / 100,
+                        test_fraction=self.test.value() / 100, normalize=self.normalize.currentText(),
+                        augment=augment, seed=self.seed.value())
+
+    def _help(self, name: str) -> str:
+        if name == "digits":
+            return "scikit-learn's 1,797 handwritten digits, 8x8"
+        return STANDARD_HELP.get(name) or describe(name)
+
+    def _show_rows(self) -> None:
+        spec = self.spec()
+        shown = {"synthetic": ("n", "noise"), "table": ("target", "missing"), "folder": ("size", "color")}
+        kind = "synthetic" if spec.source in GENERATORS else "table" if "missing" in spec.options else \
+            "folder" if "size" in spec.options else ""
+        for name, editor in self.option_rows.items():
+            visible = name in shown.get(kind, ())
+            if spec.source == "digits_rows" and name == "n":
+                visible = False
+            self.options.setRowVisible(editor, visible)
+        self.about.setText(spec.source if spec.is_path else self._help(spec.source))
+        self.options_box.setVisible(bool(kind))
+        images = self.prepared is None or self.prepared.raw.kind == "image"
+        for name, editor in self.augment.items():  # augmentation is for images
+            editor.setEnabled(images)
+
+    # ---- changes -------------------------------------------------------------------------------
+    def _on_source(self, name: str) -> None:
+        if self._quiet:
+            return
+        if self._path and name != DataSpec(source=self._path).label:
+            self._path = None
+        self._show_rows()
+        self.show_preview()
+
+    def _changed(self, *args) -> None:
+        if not self._quiet:
+            self.show_preview()
+
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", "Data (*.csv *.tsv *.txt *.npy *.npz);;"
+                                              "All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images, one subfolder per class")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> None:
+        self.show_spec(DataSpec(source=str(path), options=self._default_options(str(path))))
+
+    @staticmethod
+    def _default_options(path: str) -> dict:
+        if path.lower().endswith((".csv", ".tsv", ".txt")):
+            return {"missing": "error"}
+        if path.lower().endswith((".npy", ".npz")):
+            return {}
+        return {"size": [32, 32], "color": "rgb"}
+
+    # ---- preview and use ------------------------------------------------------------------------
+    def show_preview(self, download: bool = False) -> bool:
+        """Load and prepare the draft; show it, or say what is wrong. True when it loaded."""
+        spec = self.spec()
+        self.download_button.setVisible(False)
+        dialog = None
+        if spec.is_path or spec.source in STANDARD:
+            dialog = QProgressDialog(f"Loading {spec.label}…", "Cancel", 0, 0, self)
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(400)
+
+        def progress(done, total):
+            if dialog is not None:
+                dialog.setMaximum(int(total or 0))
+                dialog.setValue(int(done))
+                QApplication.processEvents()
+                if dialog.wasCanceled():
+                    raise Cancelled()
+
+        try:
+            self.prepared = prepare(spec, progress, download)
+        except DataError as e:
+            self.prepared = None
+            self._say(str(e), error=True)
+            self.download_button.setVisible(spec.source in STANDARD and "download" in str(e))
+            return False
+        except Cancelled:
+            self.prepared = None
+            self._say("Loading was cancelled.", error=True)
+            return False
+        finally:
+            if dialog is not None:
+                dialog.close()
+        self.preview.show_data(self.prepared)
+        self._show_rows()
+        counts = self.prepared.counts()
+        raw = self.prepared.raw
+        what = f"{raw.classes} classes" if raw.task == "classification" else "regression"
+        shape = " x ".join(map(str, self.prepared.sample_shape))
+        self.counts.setText(f"{raw.kind}, {shape} per sample, {what}: train {counts['train']:,}, "
+                            f"validation {counts['validation']:,}, test {counts['test']:,}")
+        self._say(" ".join(raw.notes))
+        return True
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.notes.setText(text)
+        self.notes.setStyleSheet("color: #d33;" if error else "")
+        self.use_button.setEnabled(not error)
+
+    def use(self) -> None:
+        if self.prepared is None and not self.show_preview():
+            return
+        edit, left = use_dataset(self.window.document.graph, self.spec(), self.prepared)
+        self.window.document.push(edit)
+        message = f"The network now trains on {self.spec().label}."
+        if left:
+            message += " Still to do: " + "; ".join(left) + "."
+        self.window.statusBar().showMessage(message, 8000)
