@@ -1,4 +1,5 @@
 """The command line: check and export on saved graphs, clear errors on bad ones."""
+import re
 import subprocess
 import sys
 
@@ -89,3 +90,25 @@ def test_train_explains_bad_settings_and_shapes(tmp_path, capsys):
     b.graph.save(tmp_path / "wide.json")
     assert main(["train", str(tmp_path / "wide.json"), "--out", str(tmp_path / "o")]) == 1
     assert "takes [N, 30] but digits samples are [N, 1, 8, 8]" in capsys.readouterr().err
+
+
+def test_train_on_a_csv_and_on_a_synthetic_set_by_name(tmp_path, capsys):
+    import random
+
+    rng = random.Random(1)
+    rows = ["a,b,label"] + [f"{rng.gauss(3 * (i % 2), 1):.3f},{rng.gauss(0, 1):.3f},{'yes' if i % 2 else 'no'}"
+                            for i in range(200)]
+    (tmp_path / "points.csv").write_text("\n".join(rows) + "\n")
+    b = GraphBuilder()
+    b.add("Output", b.add("Linear", b.add("ReLU", b.add("Linear", b.add("Input", shape=[2]), out_features=8)),
+                          out_features=2))
+    b.graph.save(tmp_path / "mlp.json")
+    assert main(["train", str(tmp_path / "mlp.json"), "--dataset", str(tmp_path / "points.csv"), "--epochs", "15",
+                 "--lr", "0.01", "--out", str(tmp_path / "run")]) == 0
+    printed = capsys.readouterr().out
+    accuracy = float(re.search(r"test set \(\d+ samples\): loss [\d.]+, accuracy ([\d.]+)%", printed).group(1))
+    assert accuracy > 80
+    assert main(["train", str(tmp_path / "mlp.json"), "--dataset", "moons", "--epochs", "2",
+                 "--out", str(tmp_path / "run2")]) == 0
+    assert main(["train", str(tmp_path / "mlp.json"), "--dataset", "nothing.csv", "--out", str(tmp_path / "r3")]) == 1
+    assert "'nothing.csv' is neither a built-in dataset" in capsys.readouterr().err
