@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBo
 
 from ..data.dataset import NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
 from ..data.raw import DataError
+from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
 from ..train.inputs import use_dataset
 from .data_preview import DataPreview
@@ -53,12 +54,14 @@ class DataPanel(QWidget):
         self.target, self.missing = QLineEdit(), QComboBox()
         self.target.setPlaceholderText("the last column")
         self.missing.addItems(["error", "drop", "mean"])
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("the cache folder (type a folder that holds its files)")
         self.size, self.color = QSpinBox(), QComboBox()
         self.size.setRange(4, 512)
         self.color.addItems(["rgb", "gray"])
         self.options = QFormLayout()
         self.option_rows = {"n": self.n, "noise": self.noise, "target": self.target, "missing": self.missing,
-                            "size": self.size, "color": self.color}
+                            "size": self.size, "color": self.color, "folder": self.folder}
         for name, editor in self.option_rows.items():
             editor.setObjectName(f"data_{name}")
             self.options.addRow(name, editor)
@@ -152,7 +155,8 @@ class DataPanel(QWidget):
             self.source.addItem(spec.label)
         self.source.setCurrentText(spec.label)
         o = spec.options
-        defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb"}
+        defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb",
+                    "folder": ""}
         for name, editor in self.option_rows.items():
             value = o.get(name, defaults[name])
             if isinstance(editor, QComboBox):
@@ -192,6 +196,8 @@ class DataPanel(QWidget):
                 options["target"] = int(target) - 1 if target.isdigit() else target
         elif kind == "folder":
             options = {"size": [self.size.value(), self.size.value()], "color": self.color.currentText()}
+        elif source in STANDARD and self.folder.text().strip():
+            options = {"folder": self.folder.text().strip()}
         augment = {}
         for name, editor in self.augment.items():
             value = editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
@@ -208,9 +214,10 @@ class DataPanel(QWidget):
 
     def _show_rows(self) -> None:
         spec = self.spec()
-        shown = {"synthetic": ("n", "noise"), "table": ("target", "missing"), "folder": ("size", "color")}
+        shown = {"synthetic": ("n", "noise"), "table": ("target", "missing"), "folder": ("size", "color"),
+                 "standard": ("folder",)}
         kind = "synthetic" if spec.source in GENERATORS else "table" if "missing" in spec.options else \
-            "folder" if "size" in spec.options else ""
+            "folder" if "size" in spec.options else "standard" if spec.source in STANDARD else ""
         for name, editor in self.option_rows.items():
             visible = name in shown.get(kind, ())
             if spec.source == "digits_rows" and name == "n":
@@ -278,10 +285,15 @@ class DataPanel(QWidget):
 
         try:
             self.prepared = prepare(spec, progress, download)
+        except DatasetMissing as e:  # a standard set not on this computer yet: offer to fetch it
+            self.prepared = None
+            self._say(f"{e}. Press Download to fetch it into {e.folder}, or type the folder that holds its"
+                      " files under Options.", error=True)
+            self.download_button.setVisible(True)
+            return False
         except DataError as e:
             self.prepared = None
             self._say(str(e), error=True)
-            self.download_button.setVisible(spec.source in STANDARD and "download" in str(e))
             return False
         except Cancelled:
             self.prepared = None

@@ -144,3 +144,35 @@ def test_a_csv_with_text_in_a_number_column_is_said_where(qtbot, tmp_path):
     text = window.data.notes.text()
     assert "people.csv row 6, column 'height': 'abc' is not a number" in text
     assert not window.data.use_button.isEnabled()
+
+
+def test_a_standard_set_not_here_offers_the_download_and_reads_a_folder(qtbot, tmp_path, data_dir):
+    import gzip
+    import struct
+
+    import numpy as np
+
+    window = make_window(qtbot)
+    panel = window.data
+    panel.source.setCurrentText("mnist")
+    assert "can be downloaded" in panel.notes.text() and str(data_dir / "mnist") in panel.notes.text()
+    assert panel.download_button.isVisibleTo(panel) and not panel.use_button.isEnabled()
+
+    def idx(path, array):
+        header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+        with gzip.open(path, "wb") as f:
+            f.write(header + array.astype(np.uint8).tobytes())
+
+    folder = tmp_path / "my mnist"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for stem, n in (("train", 60), ("t10k", 20)):
+        idx(folder / f"{stem}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
+        idx(folder / f"{stem}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    panel.folder.setText(str(folder))
+    panel.folder.editingFinished.emit()
+    assert panel.prepared is not None and panel.prepared.counts()["test"] == 20
+    assert not panel.download_button.isVisibleTo(panel)
+    panel.use()
+    assert window.document.graph.by_name("image").params["shape"] == [1, 28, 28]
+    assert window.document.graph.meta["data"]["options"] == {"folder": str(folder)}
