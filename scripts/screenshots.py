@@ -86,6 +86,20 @@ def main() -> None:
     b.graph.meta["training"] = {"epochs": 8, "optimizer": "sgd", "lr": 0.01}
     train_and_grab(app, Document(b.graph), tab=1, name="gradients.png")
 
+    # The Data panel on the two moons: a scatter of the samples and the class balance.
+    window = MainWindow(Document.from_template(DEFAULT_TEMPLATE))
+    window.resize(1280, 900)
+    window.show()
+    window.resizeDocks([window.docks["Data"]], [430], Qt.Orientation.Vertical)
+    window.show_data()
+    settle(app)
+    window.fit()
+    window.data.source.setCurrentText("moons")
+    settle(app)
+    window.grab().save(str(OUT / "data.png"))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+
     gallery = Gallery()
     gallery.show()
     settle(app)
