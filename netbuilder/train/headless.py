@@ -56,6 +56,17 @@ class Terminal(Callback):
             writer.writerows(self.rows)
 
 
+def _loading(stream):
+    """Progress of a download or of reading an image folder, on one terminal line."""
+    def show(done, total):
+        if total and total > 10_000:  # bytes of a download
+            stream.write(f"\rdownloading: {done / 1e6:6.1f} of {total / 1e6:.1f} MB ")
+        elif total:
+            stream.write(f"\rreading images: {done:,} of {total:,} ")
+        stream.flush()
+    return show
+
+
 def write_evaluation(e: Evaluation, out: Path, stream) -> None:
     """The test-set results in the terminal, and as test_classes.csv and confusion.csv."""
     acc = f", accuracy {e.accuracy:.1%}" if e.accuracy is not None else ""
@@ -87,7 +98,8 @@ def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, st
         spec = DataSpec.from_dict(graph.meta.get("data"))
         if dataset is not None and dataset != spec.source:
             spec = DataSpec(source=dataset, seed=spec.seed)
-        data = training_data(graph, config, spec, download=download)
+        data = training_data(graph, config, spec, progress=_loading(stream), download=download)
+        stream.write("\n" if download else "")
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
         diagnosis = Diagnosis(graph)
