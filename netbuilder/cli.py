@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--lr", type=float)
     p_train.add_argument("--batch-size", type=int)
     p_train.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"])
+    p_train.add_argument("--loss", choices=["cross_entropy", "bce_with_logits", "mse", "l1", "nll"])
     p_train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
     p_train.add_argument("--seed", type=int)
     p_train.add_argument("--out", required=True, help="folder for metrics.csv, best.pt and last.pt")
@@ -119,7 +120,7 @@ def train(args) -> int:
     if graph is None:
         return 2
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
-                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed}
+                 "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
     try:
         return train_file(graph, args.dataset, Path(args.out), overrides, download=args.download)
     except OSError as e:

@@ -10,7 +10,7 @@ from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
 from .diagnosis import Diagnosis
-from ..data.dataset import DataSpec
+from ..data.dataset import STANDARD, DataSpec
 from .evaluate import Evaluation, per_class_table
 from .inputs import training_data
 from .trainer import Trainer, TrainingError
@@ -56,15 +56,25 @@ class Terminal(Callback):
             writer.writerows(self.rows)
 
 
-def _loading(stream):
-    """Progress of a download or of reading an image folder, on one terminal line."""
-    def show(done, total):
-        if total and total > 10_000:  # bytes of a download
-            stream.write(f"\rdownloading: {done / 1e6:6.1f} of {total / 1e6:.1f} MB ")
-        elif total:
-            stream.write(f"\rreading images: {done:,} of {total:,} ")
-        stream.flush()
-    return show
+class _Loading:
+    """Progress of a download (bytes) or of reading an image folder (images), on one terminal line."""
+
+    def __init__(self, stream, what: str):
+        self.stream, self.what, self.shown = stream, what, False
+
+    def __call__(self, done, total) -> None:
+        if not total:
+            return
+        self.shown = True
+        if self.what == "downloading":
+            self.stream.write(f"\rdownloading: {done / 1e6:6.1f} of {total / 1e6:.1f} MB ")
+        else:
+            self.stream.write(f"\rreading images: {done:,} of {total:,} ")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
 
 
 def write_evaluation(e: Evaluation, out: Path, stream) -> None:
@@ -98,15 +108,17 @@ def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, st
         spec = DataSpec.from_dict(graph.meta.get("data"))
         if dataset is not None and dataset != spec.source:
             spec = DataSpec(source=dataset, seed=spec.seed)
-        data = training_data(graph, config, spec, progress=_loading(stream), download=download)
-        stream.write("\n" if download else "")
+        shown = _Loading(stream, "downloading" if spec.source in STANDARD else "reading images")
+        data = training_data(graph, config, spec, progress=shown, download=download)
+        shown.end()
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
         diagnosis = Diagnosis(graph)
         trainer = Trainer(graph, config, data.train, data.val, callbacks=[Terminal(out, stream), diagnosis],
                           checkpoint_dir=out, test=data.test, augment=data.augment)
     except TrainingError as e:
-        print(f"error: {e}", file=sys.stderr)
+        hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
+        print(f"error: {e}{hint}", file=sys.stderr)
         return 1
     result = trainer.run()
     names = {n.id: n.name for n in graph.nodes()}

@@ -70,18 +70,20 @@ def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group
     edits: list = [SetMeta(graph, "data", spec.to_dict())]
     left: list[str] = []
     inputs = [n for n in graph.nodes() if n.type == "Input"]
-    if len(inputs) == 1:
+    if len(inputs) == 1 and math.prod(inputs[0].params["shape"]) != math.prod(prepared.sample_shape):
+        # (an Input of the same size keeps its shape: the samples are reshaped to it, as a flat MLP wants)
         edits.append(SetParam(graph, inputs[0].id, "shape", list(prepared.sample_shape)))
-    else:
+    elif len(inputs) != 1:
         left.append(f"the network has {len(inputs)} Inputs: set the one for this data to "
                     f"{list(prepared.sample_shape)} by hand")
     outputs = [n for n in graph.nodes() if n.type == "Output"]
     last = _last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
-    if last is not None:
-        edits.append(SetParam(graph, last.id, "out_features", prepared.outputs))
-    else:
-        left.append(f"no Linear layer feeds the Output: make the last layer give {prepared.outputs} values")
     config = TrainConfig.from_dict(graph.meta.get("training"))
+    units = 1 if config.loss == "bce_with_logits" and prepared.raw.classes == 2 else prepared.outputs
+    if last is not None:
+        edits.append(SetParam(graph, last.id, "out_features", units))
+    else:
+        left.append(f"no Linear layer feeds the Output: make the last layer give {units} values")
     classifies = prepared.raw.task == "classification"
     if classifies != (config.loss in CLASSIFICATION):
         settings = dict(graph.meta.get("training") or {})

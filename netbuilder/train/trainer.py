@@ -6,6 +6,7 @@ called from another thread; a stop takes effect within one batch.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import threading
 import time
@@ -142,7 +143,7 @@ class Trainer:
                 raise TrainingError(str(e)) from None
         self.model = self.model.to(self.device)
         self.train_data = tuple(t.to(self.device) for t in train)
-        self.val_data = tuple(t.to(self.device) for t in val) if val is not None else None
+        self.val_data = tuple(t.to(self.device) for t in val) if val is not None and len(val[0]) else None
         self.test_data = tuple(t.to(self.device) for t in test) if test is not None and len(test[0]) else None
         self.augment = augment  # callable(batch, generator): training batches only
         self.loss_fn = make_loss(config.loss)
@@ -152,6 +153,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.monitor = GradientMonitor(self.model)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self._gen = torch.Generator().manual_seed(config.seed)  # shuffling and augmentation; checkpointed
         self._unsaved: dict[str, dict] = {}  # file name -> state not yet written
         self._saved_at = -math.inf
         self.start_epoch = 0
@@ -192,8 +194,9 @@ class Trainer:
             result.status, result.message = "failed", f"training failed: {e}"
         try:
             self.write_checkpoints()
-        except OSError as e:
-            result.message += f" The checkpoints could not be written: {e}"
+        except Exception as e:  # noqa: BLE001 - a full disk is a RuntimeError from torch.save
+            self._unsaved.clear()
+            result.message += f" The checkpoints could not be written: {str(e).splitlines()[0]}"
         self._emit("on_train_end", self, result)
         return result
 
@@ -202,7 +205,7 @@ class Trainer:
         n = len(x)
         bs = self.config.batch_size
         steps = max(1, math.ceil(n / bs))
-        gen = torch.Generator().manual_seed(self.config.seed)
+        gen = self._gen
         global_step = self.start_epoch * steps
         patience = 0
         for epoch in range(self.start_epoch, self.config.epochs):
@@ -229,13 +232,13 @@ class Trainer:
                             len(idx), self._last_norms, self._last_ratios)
                 self._emit("on_step_end", self, info)
                 global_step += 1
+            lr = self.lr  # the rate this epoch trained with
             self.scheduler.step()
             val = self.evaluate(self.val_data) if self.val_data else None
             val_loss, val_acc = (val.loss, val.accuracy) if val else (None, None)
             train_acc = self._right(torch.cat(predicted), y[order]) / seen if self._classifies else None
             record = Epoch(epoch, total_loss / seen, train_acc,
-                           val_loss, val_acc, self.lr,
-                           time.perf_counter() - started)
+                           val_loss, val_acc, lr, time.perf_counter() - started)
             result.epochs.append(record)
             self._emit("on_epoch_end", self, record)
             improved = val_loss is not None and val_loss < self.best_val
@@ -349,15 +352,18 @@ class Trainer:
         if self.checkpoint_dir is None:
             return
         state = {"model": _copy(self.model.state_dict()), "optimizer": _copy(self.optimizer.state_dict()),
-                 "scheduler": self.scheduler.state_dict(), "epoch": epoch, "best_val": self.best_val}
+                 "scheduler": self.scheduler.state_dict(), "epoch": epoch, "best_val": self.best_val,
+                 "shuffle": self._gen.get_state()}
         self._unsaved["last.pt"] = state
         if best:
             self._unsaved["best.pt"] = state
         if time.perf_counter() - self._saved_at >= CHECKPOINT_SECONDS:
             try:
                 self.write_checkpoints()
-            except OSError as e:
-                raise TrainingError(f"the checkpoints could not be written to {self.checkpoint_dir}: {e}") from None
+            except Exception as e:  # noqa: BLE001 - a full disk is a RuntimeError from torch.save
+                self._unsaved.clear()
+                raise TrainingError(f"the checkpoints could not be written to {self.checkpoint_dir}:"
+                                    f" {str(e).splitlines()[0]}") from None
 
     def write_checkpoints(self) -> None:
         if not self._unsaved:
@@ -366,11 +372,13 @@ class Trainer:
         written = {}
         for name, state in self._unsaved.items():
             target = self.checkpoint_dir / name
+            part = target.with_name(target.name + ".part")  # a crash mid-write leaves the old file whole
             if id(state) in written:  # the best is also the last: copy the file, not serialise again
-                shutil.copyfile(written[id(state)], target)
+                shutil.copyfile(written[id(state)], part)
             else:
-                torch.save(state, target)
-                written[id(state)] = target
+                torch.save(state, part)
+            os.replace(part, target)
+            written[id(state)] = target
         self._unsaved.clear()
         self._saved_at = time.perf_counter()
 
@@ -379,15 +387,28 @@ class Trainer:
         path = Path(path)
         if not path.is_file():
             raise TrainingError(f"there is no checkpoint to resume from at '{path}'")
+        bases = list(self.scheduler.base_lrs)  # the learning rates set now, not those of that run
         try:
             state = torch.load(path, map_location=self.device, weights_only=True)
             self.model.load_state_dict(state["model"])
+        except Exception as e:  # another network's checkpoint, or a damaged file
+            lines = [line.strip() for line in str(e).splitlines()[1:] if line.strip()]
+            detail = "; ".join(lines[:2]) or str(e).splitlines()[0]
+            raise TrainingError(f"cannot resume from '{path.name}': the network has changed since that run"
+                                f" ({detail})") from None
+        try:
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
             epoch, best = int(state["epoch"]), float(state["best_val"])
-        except Exception as e:  # another network's checkpoint, or a damaged file
-            raise TrainingError(f"cannot resume from '{path.name}': it does not fit this network ({e})".split(
-                "\n")[0]) from None
+        except (ValueError, KeyError, TypeError):
+            raise TrainingError(f"cannot resume from '{path.name}': layers were frozen, unfrozen or given another"
+                                " lr_scale since that run; start a new run instead") from None
+        if "shuffle" in state:
+            self._gen.set_state(state["shuffle"])
+        factor = self.scheduler.lr_lambdas[0](self.scheduler.last_epoch)
+        self.scheduler.base_lrs = bases
+        for group, base in zip(self.optimizer.param_groups, bases):
+            group["initial_lr"], group["lr"] = base, base * factor
         if epoch + 1 >= self.config.epochs:
             raise TrainingError(f"the checkpoint already has all {self.config.epochs} epochs:"
                                 " raise epochs to train on")

@@ -64,6 +64,8 @@ class DataPanel(QWidget):
                             "size": self.size, "color": self.color, "folder": self.folder}
         for name, editor in self.option_rows.items():
             editor.setObjectName(f"data_{name}")
+            if hasattr(editor, "setKeyboardTracking"):  # one reload when the typing is done, not per key
+                editor.setKeyboardTracking(False)
             self.options.addRow(name, editor)
 
         self.normalize = QComboBox()
@@ -74,6 +76,8 @@ class DataPanel(QWidget):
             box.setSuffix(" %")
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
+        for box in (self.val, self.test, self.seed):
+            box.setKeyboardTracking(False)
         prep = QFormLayout()
         prep.addRow("normalize", self.normalize)
         prep.addRow("validation", self.val)
@@ -83,6 +87,7 @@ class DataPanel(QWidget):
         for name, label in AUGMENT:
             editor = QCheckBox() if name == "flip" else QDoubleSpinBox()
             if isinstance(editor, QDoubleSpinBox):
+                editor.setKeyboardTracking(False)
                 editor.setRange(0, 180 if name == "rotate" else 64 if name == "crop" else 1)
                 editor.setSingleStep(1 if name in ("rotate", "crop") else 0.05)
             editor.setObjectName(f"augment_{name}")
@@ -130,8 +135,8 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(middle, 1)
-        self._path = None  # the file or folder opened, when the source is one
-        self._quiet = False
+        self._quiet = self._loading = self._again = False
+        self.prepared_spec = None  # the spec `prepared` was made from
         self.source.currentTextChanged.connect(self._on_source)
         for editor in [*self.option_rows.values(), self.normalize, self.val, self.test, self.seed,
                        *self.augment.values()]:
@@ -150,10 +155,12 @@ class DataPanel(QWidget):
 
     def show_spec(self, spec: DataSpec) -> None:
         self._quiet = True
-        self._path = spec.source if spec.is_path else None
-        if self._path and self.source.findText(spec.label) < 0:
-            self.source.addItem(spec.label)
-        self.source.setCurrentText(spec.label)
+        if spec.is_path:  # the full path rides with its entry in the list
+            if self.source.findData(spec.source) < 0:
+                self.source.addItem(spec.label, spec.source)
+            self.source.setCurrentIndex(self.source.findData(spec.source))
+        else:
+            self.source.setCurrentText(spec.label)
         o = spec.options
         defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb",
                     "folder": ""}
@@ -180,9 +187,9 @@ class DataPanel(QWidget):
 
     def spec(self) -> DataSpec:
         name = self.source.currentText()
-        source = self._path if self._path and name == DataSpec(source=self._path).label else name
+        source = self.source.currentData() or name
         kind = "synthetic" if source in GENERATORS else "table" if str(source).lower().endswith(
-            (".csv", ".tsv", ".txt")) else "folder" if self._path and not str(source).lower().endswith(
+            (".csv", ".tsv", ".txt")) else "folder" if self.source.currentData() and not str(source).lower().endswith(
             (".npy", ".npz")) else "other"
         options = {}
         if kind == "synthetic":
@@ -193,7 +200,7 @@ class DataPanel(QWidget):
             target = self.target.text().strip()
             options = {"missing": self.missing.currentText()}
             if target:
-                options["target"] = int(target) - 1 if target.isdigit() else target
+                options["target"] = int(target) - 1 if target.isdigit() and int(target) >= 1 else target
         elif kind == "folder":
             options = {"size": [self.size.value(), self.size.value()], "color": self.color.currentText()}
         elif source in STANDARD and self.folder.text().strip():
@@ -233,8 +240,6 @@ class DataPanel(QWidget):
     def _on_source(self, name: str) -> None:
         if self._quiet:
             return
-        if self._path and name != DataSpec(source=self._path).label:
-            self._path = None
         self._show_rows()
         self.show_preview()
 
@@ -267,8 +272,12 @@ class DataPanel(QWidget):
     # ---- preview and use ------------------------------------------------------------------------
     def show_preview(self, download: bool = False) -> bool:
         """Load and prepare the draft; show it, or say what is wrong. True when it loaded."""
+        if self._loading:  # a change made while loading (the dialog lets events through): load again after
+            self._again = True
+            return False
         spec = self.spec()
         self.download_button.setVisible(False)
+        self._loading, self._again = True, False
         dialog = None
         if spec.is_path or spec.source in STANDARD:
             dialog = QProgressDialog(f"Loading {spec.label}…", "Cancel", 0, 0, self)
@@ -300,9 +309,17 @@ class DataPanel(QWidget):
             self._say("Loading was cancelled.", error=True)
             return False
         finally:
+            self._loading = False
             if dialog is not None:
                 dialog.close()
-        self.preview.show_data(self.prepared)
+        if self._again:
+            return self.show_preview(download)
+        self.prepared_spec = spec
+        try:
+            self.preview.show_data(self.prepared)
+        except Exception as e:  # noqa: BLE001 - a preview must never take the panel down
+            self.preview.clear()
+            self._say(f"{spec.label} loaded, but it cannot be previewed: {e}")
         self._show_rows()
         counts = self.prepared.counts()
         raw = self.prepared.raw
@@ -319,7 +336,7 @@ class DataPanel(QWidget):
         self.use_button.setEnabled(not error)
 
     def use(self) -> None:
-        if self.prepared is None and not self.show_preview():
+        if (self.prepared is None or self.prepared_spec != self.spec()) and not self.show_preview():
             return
         edit, left = use_dataset(self.window.document.graph, self.spec(), self.prepared)
         self.window.document.push(edit)

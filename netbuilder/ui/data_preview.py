@@ -59,7 +59,7 @@ class DataPreview(QWidget):
         mixed = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:2000]  # not one class only
         x, y_all, y = x[mixed], y, y[mixed]
         if raw.kind == "image":
-            self._images(x, y, raw.class_names)
+            self._images(x, y, raw.class_names if raw.task == "classification" else None, raw.task)
         elif raw.kind == "sequence":
             self._sequences(x)
         elif x.shape[1] == 2 and raw.task == "classification":
@@ -80,7 +80,7 @@ class DataPreview(QWidget):
             self.balance.getAxis("bottom").setTicks(None)
             self.balance.setTitle("target values (train)", color=theme.text_color())
 
-    def _images(self, x: torch.Tensor, y: torch.Tensor, names) -> None:
+    def _images(self, x: torch.Tensor, y: torch.Tensor, names, task: str) -> None:
         count = min(len(x), GRID * 4)
         c, h, w = x.shape[1:]
         tiles = x[:count].clamp(0, 1).numpy()
@@ -96,7 +96,10 @@ class DataPreview(QWidget):
         self.labels = []
         for i in range(count):
             r, col = divmod(i, GRID)
-            name = names[int(y[i])] if names else str(int(y[i]))
+            if task == "classification":
+                name = names[int(y[i])] if names else str(int(y[i]))
+            else:
+                name = ", ".join(f"{v:.3g}" for v in y[i].reshape(-1).tolist()[:3])
             label = pg.TextItem(name, color=theme.text_color(), anchor=(0, 0))
             label.setPos(col * (w + pad), r * (h + pad) + h - 1)
             self.images.addItem(label)
@@ -117,6 +120,16 @@ class DataPreview(QWidget):
                 ", ".join(f"{v:.4g}" for v in y[r].reshape(-1).tolist())
             self.table.setItem(r, len(names), QTableWidgetItem(target))
         self.samples.setCurrentWidget(self.table)
+
+    def clear(self) -> None:
+        self.mosaic.clear()
+        for label in self.labels:
+            self.images.removeItem(label)
+        self.labels = []
+        self.table.clear()
+        self.sequences.clear()
+        self.points.clear()
+        self.bars.setOpts(x=[], height=[])
 
     def _points(self, x: torch.Tensor, y: torch.Tensor) -> None:
         classes = int(y.max()) + 1 if len(y) else 1

@@ -86,3 +86,32 @@ def test_an_unwritable_checkpoint_folder_ends_the_run_with_the_reason(data, tmp_
     blocker.write_text("a file where the folder should be")
     result = Trainer(mlp(), TrainConfig(epochs=1), *data, checkpoint_dir=blocker / "run").run()
     assert result.status == "failed" and "checkpoints could not be written" in result.message
+
+
+def test_a_failing_checkpoint_write_ends_the_run_with_the_reason(data, tmp_path, monkeypatch):
+    def full_disk(state, path):
+        raise RuntimeError("[enforce fail at inline_container.cc] . PytorchStreamWriter failed writing file\nmore")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    result = Trainer(mlp(), TrainConfig(epochs=1), *data, checkpoint_dir=tmp_path).run()
+    assert result.status == "failed" and "could not be written to" in result.message
+    assert "[enforce fail" in result.message and "more" not in result.message
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
+def test_no_validation_part_trains_and_resume_uses_the_rates_set_now(data, tmp_path):
+    train, val = data
+    empty = (val[0][:0], val[1][:0])
+    first = Trainer(mlp(), TrainConfig(epochs=1, lr=0.1, optimizer="sgd"), train, empty, checkpoint_dir=tmp_path)
+    result = first.run()
+    assert result.status == "finished" and result.epochs[0].val_loss is None
+    resumed = Trainer(mlp(lr_scale=0.5), TrainConfig(epochs=2, lr=0.001, optimizer="sgd"), train, empty)
+    with pytest.raises(TrainingError, match="lr_scale since that run"):
+        resumed.load_checkpoint(tmp_path / "last.pt")
+    resumed = Trainer(mlp(), TrainConfig(epochs=2, lr=0.001, optimizer="sgd"), train, empty)
+    resumed.load_checkpoint(tmp_path / "last.pt")
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(0.001) and resumed.lr == pytest.approx(0.001)
+    assert resumed.run().epochs[0].lr == pytest.approx(0.001)
+    changed = Trainer(mlp(head=3), TrainConfig(epochs=2), train, empty)
+    with pytest.raises(TrainingError, match=r"the network has changed since that run \(size mismatch for head"):
+        changed.load_checkpoint(tmp_path / "last.pt")

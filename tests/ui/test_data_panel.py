@@ -176,3 +176,27 @@ def test_a_standard_set_not_here_offers_the_download_and_reads_a_folder(qtbot, t
     panel.use()
     assert window.document.graph.by_name("image").params["shape"] == [1, 28, 28]
     assert window.document.graph.meta["data"]["options"] == {"folder": str(folder)}
+
+
+def test_an_opened_file_can_be_picked_again_from_the_list(qtbot, tmp_path):
+    window = make_window(qtbot)
+    panel = window.data
+    path = write_csv(tmp_path / "people.csv")
+    panel.open_path(str(path))
+    panel.source.setCurrentText("moons")
+    panel.source.setCurrentText("people.csv")
+    assert panel.spec().source == str(path) and panel.prepared.raw.feature_names[0] == "height"
+    assert panel.use_button.isEnabled()
+
+
+def test_a_flat_input_of_the_same_size_keeps_its_shape(qtbot):
+    from netbuilder import GraphBuilder
+    from netbuilder.ui.document import Document
+
+    b = GraphBuilder()
+    b.add("Output", b.add("Linear", b.add("ReLU", b.add("Linear", b.add("Input", shape=[64]), out_features=16)),
+                          name="head", out_features=3))
+    window = make_window(qtbot, Document(b.graph))
+    window.data.use()  # the digits: 64 values per sample, as the Input already takes
+    assert b.graph.by_name("input1").params["shape"] == [64] and b.graph.by_name("head").params["out_features"] == 10
+    assert not [p for p in window.document.analysis.problems() if p.severity == "error"]

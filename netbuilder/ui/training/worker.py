@@ -10,7 +10,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from ...train import Callback
-from ...train.trainer import Trainer
+from ...train.trainer import Result, Trainer
 
 EMIT_SECONDS = 0.04  # at most 25 updates a second
 TRAIN_THREADS = max(1, (os.cpu_count() or 2) - 1)
@@ -69,7 +69,10 @@ class TrainWorker(QObject):
         import torch
 
         torch.set_num_threads(TRAIN_THREADS)  # leave a core to the window
-        result = self.trainer.run()
+        try:
+            result = self.trainer.run()
+        except Exception as e:  # noqa: BLE001 - the panel must always hear that the run ended
+            result = Result("failed", f"training failed: {e}")
         self.trainer.callbacks.remove(self.channel)  # no cycle back to this QObject
         # Back to the window's thread before this one ends, so deleting it later is an ordinary
         # deletion there, not one on a thread that no longer runs.
