@@ -1,6 +1,7 @@
 """The training panel: Train / Pause / Stop, progress, and live loss and accuracy curves."""
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -112,7 +113,10 @@ class TrainingPanel(QWidget):
     def runs_dir(self) -> Path:
         """Where this document's checkpoints go: the app's folder, by document name."""
         path = self.window.document.path
-        return config_dir() / "runs" / (Path(path).stem if path else "untitled")
+        if not path:
+            return config_dir() / "runs" / "untitled"
+        where = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:8]  # two net.json files apart
+        return config_dir() / "runs" / f"{Path(path).stem}-{where}"
 
     def start(self, resume: bool = False) -> bool:
         """Train the document (from its last checkpoint when `resume`); False with the reason shown.
