@@ -7,6 +7,10 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 LOSSES = ("cross_entropy", "bce_with_logits", "mse", "l1", "nll")
 SCHEDULES = ("none", "step", "exponential", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# supervised: classification or regression from (x, y); reconstruction: the target is the input
+# (autoencoder); variational: reconstruction plus kl_weight x the KL term of Reparameterize layers (VAE);
+# adversarial: a generator and a discriminator network, alternating updates (GAN, train/adversarial.py)
+RECIPES = ("supervised", "reconstruction", "variational", "adversarial")
 
 
 @dataclass
@@ -30,18 +34,20 @@ class TrainConfig:
     device: str = "auto"
     mixed_precision: bool = True  # on CUDA only
     init_from: str = ""  # a checkpoint whose weights start the layers of the same name (transfer learning)
+    recipe: str = "supervised"
+    kl_weight: float = 1.0  # variational: weight of the KL term
 
     def problems(self) -> list[str]:
         """What is wrong with the values, in words; empty when they are usable."""
         found = []
         for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
-                              ("device", DEVICES)):
+                              ("device", DEVICES), ("recipe", RECIPES)):
             if getattr(self, name) not in allowed:
                 found.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         for name in ("batch_size", "epochs", "step_size"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 found.append(f"{name} must be a whole number of at least 1")
-        for name in ("lr", "weight_decay", "l1", "clip_norm", "gamma", "momentum"):
+        for name in ("lr", "weight_decay", "l1", "clip_norm", "gamma", "momentum", "kl_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value != value or value < 0 or (name == "lr" and value == 0):
                 found.append(f"{name} must be a number above 0" if name == "lr"
