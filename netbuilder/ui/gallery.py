@@ -30,13 +30,35 @@ def templates() -> list[tuple[Path, dict]]:
     return found
 
 
+def story(meta: dict) -> str:
+    """What the gallery says of a template: its description, its data and the bar it reaches."""
+    text = meta.get("description", "")
+    data = (meta.get("data") or {}).get("source")
+    quality = meta.get("quality") or {}
+    if data:
+        text += f"\n\nTrains on: {data}."
+    if quality.get("note"):
+        text += f" {quality['note'][:1].upper()}{quality['note'][1:]}."
+    return text.strip()
+
+
 def thumbnail(path: Path) -> QPixmap:
-    """A picture of the template's network, drawn by the canvas itself (cached on disk)."""
+    """A picture of the template's network: the one scripts/thumbnails.py drew next to the
+    templates, or else drawn now by the canvas itself (and cached in the config folder)."""
+    made = path.parent / "thumbnails" / f"{path.stem}.png"
     cache = config_dir() / "thumbnails" / f"{path.stem}-{int(path.stat().st_mtime)}.png"
-    if cache.exists():
-        pixmap = QPixmap(str(cache))
-        if not pixmap.isNull():
-            return pixmap
+    for picture in (made, cache):
+        if picture.exists() and picture.stat().st_mtime >= path.stat().st_mtime:
+            pixmap = QPixmap(str(picture))
+            if not pixmap.isNull():
+                return pixmap
+    pixmap = draw_thumbnail(path)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    pixmap.save(str(cache))
+    return pixmap
+
+
+def draw_thumbnail(path: Path) -> QPixmap:
     from .canvas.scene import GraphScene
     from .document import Document
 
@@ -54,8 +76,6 @@ def thumbnail(path: Path) -> QPixmap:
     painter.end()
     scene.detach()
     document.close()
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    pixmap.save(str(cache))
     return pixmap
 
 
@@ -73,7 +93,9 @@ class Gallery(QDialog):
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
         self.description = QLabel()
+        self.description.setObjectName("gallery_story")
         self.description.setWordWrap(True)
+        self.description.setMinimumHeight(90)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -84,7 +106,7 @@ class Gallery(QDialog):
         for path, meta in templates():
             item = QListWidgetItem(QIcon(thumbnail(path)), meta.get("name", path.stem))
             item.setData(PATH_ROLE, str(path))
-            item.setToolTip(meta.get("description", ""))
+            item.setToolTip(story(meta))
             self.list.addItem(item)
         self.list.currentItemChanged.connect(
             lambda item, _: self.description.setText(item.toolTip() if item else ""))

@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from ...graph.edits import SetMeta
-from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ...train.config import DEVICES, LOSSES, OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
 from ...train.diagnosis import Thresholds
 
-CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES}
-SHOWN = ("optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
-         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "init_from")
+CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": RECIPES}
+SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
+         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
 THRESHOLD_HELP = {
