@@ -106,8 +106,10 @@ class Diagnosis(Callback):
             columns = list(zip(*self.norms))
             medians = [statistics.median(c) for c in columns]
             full = len(self.norms) == self.t.window
-            out_side = medians[-1]
+            last = self._last_of_network()  # each network's output side: a GAN's, or a lesson's two
+            out_sides = {name: medians[self.layers.index(last[name])] for name in self.layers}
             for name, column, median in zip(self.layers, columns, medians):
+                out_side = out_sides[name]
                 latest = column[-1]
                 if not math.isfinite(latest) or latest > self.t.exploding:
                     found.append(self._warn(ids, name, f"exploding gradients: the gradient norm is"
@@ -116,7 +118,7 @@ class Diagnosis(Callback):
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient norm stayed"
                                             f" below {self.t.vanishing:g} for {len(column)} steps",
                                             VANISHING_REMEDY))
-                elif full and name != self.layers[-1] and out_side > 0 and median / out_side < self.t.ratio:
+                elif full and name != last[name] and out_side > 0 and median / out_side < self.t.ratio:
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient here is"
                                             f" {median / out_side:.1e} times the output side's",
                                             VANISHING_REMEDY))
@@ -133,6 +135,17 @@ class Diagnosis(Callback):
                                         " sit at its limits, where the gradient is almost zero",
                                         SATURATED_REMEDY))
         return found
+
+    def _last_of_network(self) -> dict[str, str]:
+        """For each watched layer, the last watched layer (nearest the output) of its network."""
+        ids = {n.name: n.id for n in self.graph.nodes()}
+        part_of = {}
+        for index, part in enumerate(self.graph.networks()):
+            part_of.update({node_id: index for node_id in part})
+        last: dict[int, str] = {}
+        for name in self.layers:  # in network order, so the later one wins
+            last[part_of.get(ids.get(name), -1)] = name
+        return {name: last[part_of.get(ids.get(name), -1)] for name in self.layers}
 
     def _warn(self, ids: dict[str, str], layer: str, what: str, remedy: str) -> Problem:
         return Problem(ids.get(layer), f"{what}. {remedy}", severity="warning")
