@@ -23,6 +23,21 @@ def _styled(plot: pg.PlotWidget) -> pg.PlotWidget:
     return plot
 
 
+def mosaic(x: torch.Tensor, columns: int, pad: int = 2) -> np.ndarray:
+    """Images [N, C, H, W] (values 0..1, C 1 or 3) as one RGB picture, `columns` wide, for an
+    ImageItem (x first)."""
+    count = len(x)
+    c, h, w = x.shape[1:]
+    rows = max(1, -(-count // columns))
+    tiles = x.detach().float().clamp(0, 1).cpu().numpy()
+    picture = np.ones((rows * (h + pad), columns * (w + pad), 3), dtype=np.float32)
+    for i in range(count):
+        r, col = divmod(i, columns)
+        tile = np.repeat(tiles[i], 3, 0) if c == 1 else tiles[i][:3]
+        picture[r * (h + pad):r * (h + pad) + h, col * (w + pad):col * (w + pad) + w] = tile.transpose(1, 2, 0)
+    return picture.transpose(1, 0, 2)
+
+
 class DataPreview(QWidget):
     def __init__(self):
         super().__init__()
@@ -82,15 +97,9 @@ class DataPreview(QWidget):
 
     def _images(self, x: torch.Tensor, y: torch.Tensor, names, task: str) -> None:
         count = min(len(x), GRID * 4)
-        c, h, w = x.shape[1:]
-        tiles = x[:count].clamp(0, 1).numpy()
+        h, w = x.shape[2:]
         pad = 2
-        mosaic = np.ones((4 * (h + pad), GRID * (w + pad), 3), dtype=np.float32)
-        for i in range(count):
-            r, col = divmod(i, GRID)
-            tile = np.repeat(tiles[i], 3, 0) if c == 1 else tiles[i][:3]
-            mosaic[r * (h + pad):r * (h + pad) + h, col * (w + pad):col * (w + pad) + w] = tile.transpose(1, 2, 0)
-        self.mosaic.setImage(mosaic.transpose(1, 0, 2), levels=(0, 1))  # pyqtgraph: x first
+        self.mosaic.setImage(mosaic(x[:count], GRID, pad), levels=(0, 1))
         for label in self.labels:
             self.images.removeItem(label)
         self.labels = []

@@ -1,0 +1,62 @@
+"""What a generative network makes, live: a grid of generated images (GAN), originals above their
+reconstructions (autoencoder, VAE), or generated 2-D points over the real ones."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+import torch
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from .. import theme
+from ..data_preview import mosaic
+
+
+class SamplesView(QWidget):
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("samples")
+        self.caption = QLabel("Generative recipes show here what the network makes, after every epoch.")
+        self.caption.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.images = pg.PlotWidget()
+        self.images.setAspectLocked(True)
+        self.images.invertY(True)
+        self.images.hideAxis("left")
+        self.images.hideAxis("bottom")
+        self.picture = pg.ImageItem()
+        self.images.addItem(self.picture)
+        self.points = pg.PlotWidget()
+        self.points.setAspectLocked(True)
+        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(150, 150, 150, 90))
+        self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(220, 50, 47, 200))
+        self.points.addItem(self.real)
+        self.points.addItem(self.fake)
+        for plot in (self.images, self.points):
+            plot.setBackground(theme.canvas_background())
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setTextPen(theme.text_color())
+        self.stack.addWidget(self.images)
+        self.stack.addWidget(self.points)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.stack, 1)
+        self.real_points = None
+
+    def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None) -> None:
+        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
+        self.caption.setText(caption)
+        if samples.dim() == 2 and samples.shape[1] == 2:
+            if real is not None:
+                self.real.setData(real[:1000, 0].numpy(), real[:1000, 1].numpy())
+            self.fake.setData(samples[:, 0].numpy(), samples[:, 1].numpy())
+            self.stack.setCurrentWidget(self.points)
+            return
+        images = samples if samples.dim() == 4 else samples.reshape(len(samples), 1, *samples.shape[1:])
+        self.picture.setImage(mosaic(images, 8), levels=(0, 1))
+        self.stack.setCurrentWidget(self.images)
+
+    def clear(self) -> None:
+        self.picture.clear()
+        self.fake.clear()
+        self.real.clear()
+        self.caption.setText("Generative recipes show here what the network makes, after every epoch.")
