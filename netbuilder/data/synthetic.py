@@ -176,3 +176,20 @@ def digits_rows(*, n: int = 1797, noise: float = 0.0, seed: int = 0) -> RawData:
     x = images[chosen].reshape(-1, 8, 8) / 16.0 + rng.normal(0, noise, (n, 8, 8))
     return RawData(torch.from_numpy(x.astype(np.float32)), torch.from_numpy(labels[chosen].astype(np.int64)),
                    "sequence", "classification", [str(d) for d in range(10)])
+
+
+def ring_centres(classes: int = 8, radius: float = 2.0) -> torch.Tensor:
+    """The centres of the ring's modes [classes, 2]: mode c at angle 2 pi c / classes."""
+    angle = 2 * math.pi * np.arange(classes) / classes
+    return torch.from_numpy((radius * _on_circle(angle)).astype(np.float32))
+
+
+@_generator("A ring of Gaussian modes, one class per mode (2 features): what a GAN must cover")
+def ring(*, n: int = 1000, noise: float = 0.05, seed: int = 0, classes: int = 8, radius: float = 2.0) -> RawData:
+    if not (isinstance(radius, numbers.Real) and not isinstance(radius, bool) and math.isfinite(radius)
+            and radius > 0):
+        raise DataError(f"ring: radius must be a number above 0, not {radius!r}")
+    rng = np.random.default_rng(seed)
+    labels = _labels(n, classes, rng)
+    centres = ring_centres(classes, radius).double().numpy()
+    return _table(centres[labels] + rng.normal(0, noise, (n, 2)), labels, classes)
