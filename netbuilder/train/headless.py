@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 
 from ..graph.model import Graph
+from ..graph.problems import GraphError
 from .callbacks import Callback
 from .config import TrainConfig
 from .diagnosis import Diagnosis
 from ..data.dataset import STANDARD, DataSpec
 from .evaluate import Evaluation, per_class_table
-from .inputs import training_data
-from .trainer import Trainer, TrainingError
+from .recipes import make_trainer
+from .trainer import TrainingError
 
 class Terminal(Callback):
     """A progress bar with loss, samples per second and ETA; CSV rows per epoch."""
@@ -109,14 +110,12 @@ def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, st
         if dataset is not None and dataset != spec.source:
             spec = DataSpec(source=dataset, seed=spec.seed)
         shown = _Loading(stream, "downloading" if spec.source in STANDARD else "reading images")
-        data = training_data(graph, config, spec, progress=shown, download=download)
+        diagnosis = Diagnosis(graph)
+        trainer, data = make_trainer(graph, config, [Terminal(out, stream), diagnosis], out, spec, shown, download)
         shown.end()
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
-        diagnosis = Diagnosis(graph)
-        trainer = Trainer(graph, config, data.train, data.val, callbacks=[Terminal(out, stream), diagnosis],
-                          checkpoint_dir=out, test=data.test, augment=data.augment)
-    except TrainingError as e:
+    except (TrainingError, GraphError) as e:
         hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
         print(f"error: {e}{hint}", file=sys.stderr)
         return 1
@@ -129,6 +128,6 @@ def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, st
         return 1
     if result.evaluation is not None:
         write_evaluation(result.evaluation, out, stream)
-    stream.write(f"{result.message or 'finished'}; metrics in {out / 'metrics.csv'},"
-                 f" weights in {out / 'best.pt'} and {out / 'last.pt'}\n")
+    saved = " and ".join(str(out / name) for name in ("best.pt", "last.pt") if (out / name).exists())
+    stream.write(f"{result.message or 'finished'}; metrics in {out / 'metrics.csv'}, weights in {saved}\n")
     return 0

@@ -197,3 +197,21 @@ def test_a_missing_checkpoint_to_start_from_is_said(window, qtbot, tmp_path):
     assert not panel.start()
     assert "Cannot train: the checkpoint" in panel.status.text() and "gone.pt" in panel.status.text()
     assert panel.train_button.isEnabled() and not panel.running
+
+
+def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot):
+    from netbuilder.ui.app import TEMPLATES
+    from netbuilder.ui.document import Document
+
+    document = Document.from_template(TEMPLATES / "gan_ring.json")
+    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 3}
+    window = make_window(qtbot, document)
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert panel.result.status == "finished"
+    assert set(panel._part_curves) == {"generator", "discriminator"}
+    assert len(panel._part_curves["generator"].getData()[1]) == len(panel._losses)
+    assert len(panel.gradients.views) == 2  # one gradient view per network
+    assert panel.samples_view.stack.currentWidget() is panel.samples_view.points
+    assert len(panel.samples_view.fake.data) == 64 and "Epoch 3" in panel.samples_view.caption.text()

@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QHBoxLayout, QLabel, QPr
 
 from ...graph.io import dumps, loads
 from ...layers import check_node
-from ...train import TrainConfig, Trainer
+from ...train import TrainConfig
 from ...train.diagnosis import Diagnosis
-from ...train.inputs import training_data
+from ...train.recipes import make_trainer
 from .. import theme
 from ..settings import config_dir
 from .evaluation_view import EvaluationView
 from .gradient_view import GradientView, network_names, tint
+from .samples_view import SamplesView
 from .settings_form import SettingsForm
 from .worker import TrainWorker, warm_up
 
@@ -89,11 +90,13 @@ class TrainingPanel(QWidget):
         plots.addWidget(self.lr_plot, 2)
         self.gradients = GradientView()
         self.evaluation = EvaluationView()
+        self.samples_view = SamplesView()
         self.settings = SettingsForm(window)
         self.tabs = QTabWidget()
         self.tabs.addTab(curves, "Loss and accuracy")
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Test set")
+        self.tabs.addTab(self.samples_view, "Samples")
         settings = QScrollArea()
         settings.setWidget(self.settings)
         settings.setWidgetResizable(True)
@@ -130,10 +133,8 @@ class TrainingPanel(QWidget):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first run imports for a second
         try:
             warm_up()  # imports stay on this thread
-            data = training_data(graph, config)
             diagnosis = Diagnosis(graph)
-            trainer = Trainer(graph, config, data.train, data.val, callbacks=[diagnosis], checkpoint_dir=runs,
-                              test=data.test, augment=data.augment)
+            trainer, data = make_trainer(graph, config, [diagnosis], runs)
             if resume:
                 trainer.load_checkpoint(runs / "last.pt")
         except Exception as e:  # noqa: BLE001 - TrainingError, GraphError (its problems), a bad checkpoint
@@ -200,12 +201,21 @@ class TrainingPanel(QWidget):
             return
         last = steps[-1]
         for s in steps:
+            for name, value in (getattr(s, "losses", None) or {}).items():  # a GAN: each network's loss
+                self._parts.setdefault(name, []).append(value)
             self._losses.append(s.loss)
             prev = self._smoothed[-1] if self._smoothed else s.loss
             self._smoothed.append(SMOOTHING * prev + (1 - SMOOTHING) * s.loss)
             self.samples += s.samples
-        self.raw.setData(np.asarray(self._losses))
-        self.smooth.setData(np.asarray(self._smoothed))
+        if self._parts:
+            for i, (name, values) in enumerate(self._parts.items()):
+                if name not in self._part_curves:
+                    color = ((38, 139, 210), (220, 50, 47), (133, 153, 0))[i % 3]
+                    self._part_curves[name] = self.loss_plot.plot(pen=pg.mkPen(color, width=2), name=name)
+                self._part_curves[name].setData(np.asarray(values))
+        else:
+            self.raw.setData(np.asarray(self._losses))
+            self.smooth.setData(np.asarray(self._smoothed))
         changed = not self._lrs or steps[-1].lr != self._lrs[-1]
         self._lrs += [s.lr for s in steps]
         if changed:  # the rate moves once an epoch: redraw then, not on every update
@@ -233,6 +243,18 @@ class TrainingPanel(QWidget):
                             + (f"  ⚠ {warned} gradient warning{'s' * (warned > 1)} on the layers" if warned else "")
                             + (f"  {self._run_note}" if self._run_note else ""))
 
+    def _show_samples(self, epoch) -> None:
+        """A generative run: what the network makes now (GAN samples come from fixed noise)."""
+        trainer = self.worker.trainer
+        if not hasattr(trainer, "samples"):
+            return
+        samples = trainer.samples(64)
+        data = trainer.train_data
+        real = (data[0] if isinstance(data, tuple) else data).cpu() if samples.dim() == 2 else None
+        self.samples_view.show_samples(samples, f"Epoch {epoch.epoch + 1}: generated from the same noise each"
+                                       " epoch" + (", over the real points in grey" if real is not None else ""),
+                                       real)
+
     def _draw_lr(self) -> None:
         self.lr_curve.setData(np.asarray(self._lrs))
         self.lr_plot.setYRange(0, max(self._lrs) * 1.1, padding=0)  # from zero, so a constant rate reads right
@@ -243,7 +265,8 @@ class TrainingPanel(QWidget):
         if self._lrs:
             self._draw_lr()
         steps = len(self._losses)
-        if epoch.val_loss is not None:
+        self._show_samples(epoch)
+        if epoch.val_loss is not None and not self._parts:  # a GAN's val_loss is its discriminator's
             self._val_points.append((steps - 1, epoch.val_loss))
             self.val_loss.setData(*zip(*self._val_points))
         if epoch.train_acc is not None:
@@ -314,6 +337,10 @@ class TrainingPanel(QWidget):
             while len(self.previous) > 3:
                 self.loss_plot.removeItem(self.previous.pop(0))
         self._losses, self._smoothed, self._val_points, self._accs, self._lrs = [], [], [], [], []
+        for curve in getattr(self, "_part_curves", {}).values():
+            self.loss_plot.removeItem(curve)
+        self._parts, self._part_curves = {}, {}
+        self.samples_view.clear()
         for curve in (self.raw, self.smooth, self.val_loss, self.train_acc, self.val_acc, self.lr_curve):
             curve.setData([], [])
 
