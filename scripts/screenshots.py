@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from netbuilder import GraphBuilder  # noqa: E402
 from netbuilder.graph import Connect, Edge, Group, remove_nodes  # noqa: E402
-from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
+from netbuilder.ui.app import DEFAULT_TEMPLATE, TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.gallery import Gallery  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402
@@ -85,6 +85,9 @@ def main() -> None:
         node.pos = ((i % 5) * 250.0, (i // 5) * 130.0)
     b.graph.meta["training"] = {"epochs": 8, "optimizer": "sgd", "lr": 0.01}
     train_and_grab(app, Document(b.graph), tab=1, name="gradients.png")
+
+    # A GAN on the ring of Gaussians: generated points over the real ones.
+    train_and_grab(app, Document.from_template(TEMPLATES / "gan_ring.json"), tab=3, name="gan.png")
 
     # The Data panel on the two moons: a scatter of the samples and the class balance.
     window = MainWindow(Document.from_template(DEFAULT_TEMPLATE))

@@ -294,8 +294,9 @@ class TrainingPanel(QWidget):
             acc += (f", test accuracy {tested.accuracy:.1%}" if tested.accuracy is not None
                     else f", test loss {tested.loss:.4f}") + " (Test set tab)"
         text = f"{summary}{acc}. {result.message}".strip()
-        if result.epochs:
-            text += f"  Checkpoints (best.pt, last.pt) in {self.runs_dir()}."
+        saved = [name for name in ("best.pt", "last.pt") if (self.runs_dir() / name).exists()]
+        if result.epochs and saved:
+            text += f"  Checkpoints ({', '.join(saved)}) in {self.runs_dir()}."
         warnings = self._show_warnings(running=False)
         if warnings:
             text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"

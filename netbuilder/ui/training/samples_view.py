@@ -46,8 +46,9 @@ class SamplesView(QWidget):
         """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
         self.caption.setText(caption)
         if samples.dim() == 2 and samples.shape[1] == 2:
-            if real is not None:
-                self.real.setData(real[:1000, 0].numpy(), real[:1000, 1].numpy())
+            if real is not None:  # a mixed thousand: the data may be sorted by class
+                some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
+                self.real.setData(some[:, 0].numpy(), some[:, 1].numpy())
             self.fake.setData(samples[:, 0].numpy(), samples[:, 1].numpy())
             self.stack.setCurrentWidget(self.points)
             return
