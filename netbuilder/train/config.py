@@ -9,8 +9,9 @@ SCHEDULES = ("none", "step", "exponential", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # supervised: classification or regression from (x, y); reconstruction: the target is the input
 # (autoencoder); variational: reconstruction plus kl_weight x the KL term of Reparameterize layers (VAE);
-# adversarial: a generator and a discriminator network, alternating updates (GAN, train/adversarial.py)
-RECIPES = ("supervised", "reconstruction", "variational", "adversarial")
+# adversarial: a generator and a discriminator network, alternating updates (GAN, train/adversarial.py);
+# compare: every network of the document trains on the same batches, side by side (train/compare.py)
+RECIPES = ("supervised", "reconstruction", "variational", "adversarial", "compare")
 
 
 @dataclass

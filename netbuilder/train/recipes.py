@@ -17,6 +17,11 @@ def make_trainer(graph: Graph, config: TrainConfig, callbacks=(), checkpoint_dir
         data = adversarial_data(graph, spec, progress, download)
         return GanTrainer(graph, config, data.train, data.val, callbacks=list(callbacks),
                           checkpoint_dir=checkpoint_dir), data
+    if config.recipe == "compare":
+        from .compare import CompareTrainer, compare_data
+
+        data = compare_data(graph, spec, progress, download)
+        return CompareTrainer(graph, config, data.train, data.val, callbacks=list(callbacks)), data
     data = training_data(graph, config, spec, progress, download)
     return Trainer(graph, config, data.train, data.val, callbacks=list(callbacks), checkpoint_dir=checkpoint_dir,
                    test=data.test, augment=data.augment), data

@@ -89,16 +89,17 @@ def test_training_settings_form_edits_the_document_undoably(window, qtbot):
     from PySide6.QtWidgets import QComboBox, QSpinBox
 
     form = window.training.settings
+    template = dict(window.document.graph.meta.get("training", {}))  # the settings the template came with
     epochs = form.findChild(QSpinBox, "train_epochs")
     epochs.setValue(4)
     form.findChild(QComboBox, "train_optimizer").setCurrentText("sgd")
-    assert window.document.graph.meta["training"] == {"epochs": 4, "optimizer": "sgd"}
+    assert window.document.graph.meta["training"] == {**template, "epochs": 4, "optimizer": "sgd"}
     assert window.isWindowModified()
     window.document.undo_stack.undo()
-    assert window.document.graph.meta["training"] == {"epochs": 4}
+    assert window.document.graph.meta["training"] == {**template, "epochs": 4}
     assert form.findChild(QComboBox, "train_optimizer").currentText() == "adam"
     window.document.undo_stack.undo()
-    assert epochs.value() == 10 and "training" not in window.document.graph.meta
+    assert epochs.value() == 10 and window.document.graph.meta.get("training", {}) == template
 
 
 def test_second_run_overlays_the_first_and_plots_the_learning_rate(window, qtbot):
@@ -215,3 +216,20 @@ def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot)
     assert len(panel.gradients.views) == 2  # one gradient view per network
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.points
     assert len(panel.samples_view.fake.data) == 64 and "Epoch 3" in panel.samples_view.caption.text()
+
+
+def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
+    from netbuilder.ui.app import TEMPLATES
+    from netbuilder.ui.document import Document
+
+    document = Document.from_template(TEMPLATES / "vanishing_lesson.json")
+    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 2}
+    window = make_window(qtbot, document)
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert set(panel._part_curves) == set(panel._part_acc_curves) == {"sigmoid_net", "residual_net"}
+    assert [v.layers[0] for v in panel.gradients.views] == ["s_in", "r_in"]  # a gradient view each
+    assert "sigmoid_net" in panel.status.text() and "residual_net" in panel.status.text()
+    first = window.scene.node_items[document.graph.by_name("s_in").id]
+    assert any("vanishing" in p.message for p in first.problems)

@@ -269,6 +269,13 @@ class TrainingPanel(QWidget):
         if epoch.val_loss is not None and not self._parts:  # a GAN's val_loss is its discriminator's
             self._val_points.append((steps - 1, epoch.val_loss))
             self.val_loss.setData(*zip(*self._val_points))
+        for i, (name, value) in enumerate((getattr(epoch, "accuracies", None) or {}).items()):  # side by side
+            self._part_accs.setdefault(name, []).append((epoch.epoch + 1, value))
+            if name not in self._part_acc_curves:
+                color = ((38, 139, 210), (220, 50, 47), (133, 153, 0))[i % 3]
+                self._part_acc_curves[name] = self.acc_plot.plot(pen=pg.mkPen(color, width=2), symbol="o",
+                                                                 symbolBrush=color, name=name)
+            self._part_acc_curves[name].setData(*zip(*self._part_accs[name]))
         if epoch.train_acc is not None:
             self._accs.append((epoch.epoch + 1, epoch.train_acc, epoch.val_acc))
             xs = [a[0] for a in self._accs]
@@ -287,6 +294,8 @@ class TrainingPanel(QWidget):
         summary = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
                    "failed": "Failed"}[result.status]
         acc = f", validation accuracy {last.val_acc:.1%}" if last and last.val_acc is not None else ""
+        if last is not None and getattr(last, "accuracies", None):
+            acc = ", validation accuracy " + ", ".join(f"{k} {v:.1%}" for k, v in last.accuracies.items() if v is not None)
         tested = result.evaluation
         if tested is not None:
             self._pending_test = (tested, self._test_images, self._class_names)
@@ -340,7 +349,9 @@ class TrainingPanel(QWidget):
         self._losses, self._smoothed, self._val_points, self._accs, self._lrs = [], [], [], [], []
         for curve in getattr(self, "_part_curves", {}).values():
             self.loss_plot.removeItem(curve)
-        self._parts, self._part_curves = {}, {}
+        for curve in getattr(self, "_part_acc_curves", {}).values():
+            self.acc_plot.removeItem(curve)
+        self._parts, self._part_curves, self._part_accs, self._part_acc_curves = {}, {}, {}, {}
         self.samples_view.clear()
         for curve in (self.raw, self.smooth, self.val_loss, self.train_acc, self.val_acc, self.lr_curve):
             curve.setData([], [])
