@@ -1,6 +1,8 @@
 """Recurrent and attention layers over sequences [N, length, features]."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .rules import custom, fix_insert, fix_param, need_rank, nn
 from .spec import Ctor, LayerSpec, Param, ShapeError
 
@@ -15,17 +17,24 @@ def _seq(x, layer):
     return need_rank(x, layer, (2,), SEQ, fix=fix)
 
 
-def _recurrent(cell, what):
+CELLS = ("RNN", "LSTM", "GRU")
+_NONLINEARITY = Param("nonlinearity", "choice", "tanh", "Activation inside the cell", choices=("tanh", "relu"))
+
+
+def _recurrent(layer, what, cell=None):
+    """A recurrent layer: `cell` fixed ("RNN", "LSTM" or "GRU") or None, for a `cell` parameter
+    that switches it (the "Recurrent" type; the three fixed ones keep older documents loading)."""
     def shape(p, xs):
-        x = _seq(xs[0], cell)
+        x = _seq(xs[0], layer)
         out = p["hidden_size"] * (2 if p["bidirectional"] else 1)
         return x.with_shape(x.shape[0], out) if p["returns"] == "sequence" else x.with_shape(out)
 
     def module(p, xs):
+        kind = cell or p["cell"]
         kwargs = {k: p[k] for k in ("hidden_size", "num_layers", "bidirectional", "dropout", "returns")}
-        if cell == "RNN":
+        if kind == "RNN":
             kwargs["nonlinearity"] = p["nonlinearity"]
-        return Ctor(custom("Recurrent"), dict(cell=cell, input_size=xs[0].shape[-1], **kwargs))
+        return Ctor(custom("Recurrent"), dict(cell=kind, input_size=xs[0].shape[-1], **kwargs))
 
     params = (
         Param("hidden_size", "int", 64, "Size of the hidden state", min=1),
@@ -35,11 +44,17 @@ def _recurrent(cell, what):
         Param("returns", "choice", "sequence", "sequence: every step's output; last: the final state",
               choices=("sequence", "last")),
     )
-    if cell == "RNN":
-        params += (Param("nonlinearity", "choice", "tanh", "Activation inside the cell",
-                         choices=("tanh", "relu")),)
-    return LayerSpec(cell, "Recurrent", what, params=params, shape=shape, module=module,
-                     weights="matrix", key_params=("hidden_size", "returns"))
+    if cell is None:
+        params = (Param("cell", "choice", "LSTM", "The recurrent cell: RNN (simplest), LSTM (gated, with a"
+                        " memory cell) or GRU (gated, lighter)", choices=CELLS),
+                  *params,
+                  replace(_NONLINEARITY, help=_NONLINEARITY.help + " (the RNN cell only; LSTM and GRU use"
+                          " their gates)"))
+    elif cell == "RNN":
+        params += (_NONLINEARITY,)
+    keys = ("hidden_size", "returns") if cell else ("cell", "hidden_size", "returns")
+    return LayerSpec(layer, "Recurrent", what, params=params, shape=shape, module=module,
+                     weights="matrix", key_params=keys)
 
 
 def _divisor_near(n, k):
@@ -71,9 +86,11 @@ def _posenc_shape(p, xs):
 _DROPOUT = Param("dropout", "float", 0.0, "Dropout on attention weights", min=0.0, max=0.99)
 
 SPECS = [
-    _recurrent("RNN", "Simple recurrent layer: a hidden state updated at each step"),
-    _recurrent("LSTM", "Long short-term memory: gates keep information over long sequences"),
-    _recurrent("GRU", "Gated recurrent unit: a lighter LSTM"),
+    _recurrent("RNN", "Simple recurrent layer: a hidden state updated at each step", "RNN"),
+    _recurrent("LSTM", "Long short-term memory: gates keep information over long sequences", "LSTM"),
+    _recurrent("GRU", "Gated recurrent unit: a lighter LSTM", "GRU"),
+    _recurrent("Recurrent", "A recurrent layer whose cell (RNN, LSTM or GRU) is a parameter: switch it"
+               " in the inspector and keep the rest"),
     LayerSpec("MultiheadSelfAttention", "Attention",
               "Each position looks at every other position and mixes in what is relevant",
               params=(Param("num_heads", "int", 4, "Attention heads; must divide the embedding size",

@@ -11,7 +11,7 @@ from ..data.raw import DataError
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.model import Graph
 from .config import TrainConfig
-from .trainer import CLASSIFICATION, TrainingError
+from .trainer import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES, TrainingError
 
 
 @dataclass
@@ -42,11 +42,16 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
                             f" samples are [N, {dims}] ({math.prod(sample)} values): set its shape to {dims},"
                             " or choose the dataset in the Data panel, which sets it")
     classifies = config.loss in CLASSIFICATION
-    if prepared.raw.task == "regression" and classifies:
-        raise TrainingError(f"{spec.label} is a regression task (numbers to predict, not classes): choose the"
-                            " mse or l1 loss")
-    if prepared.raw.task == "classification" and not classifies:
-        raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
+    if config.recipe in GENERATIVE:  # the samples are their own targets: labels and the task do not matter
+        if config.loss not in RECONSTRUCTION_LOSSES:
+            raise TrainingError(f"the {config.recipe} recipe compares the network's output with its input:"
+                                f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
+    elif config.recipe == "supervised":
+        if prepared.raw.task == "regression" and classifies:
+            raise TrainingError(f"{spec.label} is a regression task (numbers to predict, not classes): choose"
+                                " the mse or l1 loss")
+        if prepared.raw.task == "classification" and not classifies:
+            raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
     aug = prepared.augment
     augment = None
     if aug is not None:
@@ -77,8 +82,11 @@ def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group
         left.append(f"the network has {len(inputs)} Inputs: set the one for this data to "
                     f"{list(prepared.sample_shape)} by hand")
     outputs = [n for n in graph.nodes() if n.type == "Output"]
-    last = _last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
     config = TrainConfig.from_dict(graph.meta.get("training"))
+    if config.recipe in GENERATIVE:
+        _fit_reconstruction(graph, outputs, prepared, config, edits, left)
+        return Group(edits, f"Use dataset {spec.label}"), left
+    last = _last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
     units = 1 if config.loss == "bce_with_logits" and prepared.raw.classes == 2 else prepared.outputs
     if last is not None:
         edits.append(SetParam(graph, last.id, "out_features", units))
@@ -92,7 +100,30 @@ def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group
     return Group(edits, f"Use dataset {spec.label}"), left
 
 
-def _last_linear(graph: Graph, output_id: str):
+def _fit_reconstruction(graph: Graph, outputs: list, prepared: Prepared, config: TrainConfig, edits: list,
+                        left: list[str]) -> None:
+    """An autoencoder gives back a sample: the last Linear gets the sample's size, a Reshape after it
+    the sample's shape, and the loss stays one that compares values (mse unless l1 or bce is set)."""
+    sample = list(prepared.sample_shape)
+    size = math.prod(sample)
+    last = _last_linear(graph, outputs[0].id, PASS_THROUGH + ("Reshape", "Flatten")) if len(outputs) == 1 else None
+    if last is None:
+        left.append(f"no Linear layer feeds the Output: make the last layer give {size} values"
+                    f" (the sample's size), reshaped to {sample}")
+    else:
+        if last.params.get("out_features") != size:
+            edits.append(SetParam(graph, last.id, "out_features", size))
+        node_id = outputs[0].id
+        while node_id != last.id:  # Reshapes between it and the Output give the sample's shape
+            node = graph.node(node_id)
+            if node.type == "Reshape" and list(node.params.get("shape", [])) != sample:
+                edits.append(SetParam(graph, node.id, "shape", sample))
+            node_id = graph.predecessors(node_id)[0]
+    if config.loss not in RECONSTRUCTION_LOSSES:
+        edits.append(SetMeta(graph, "training", {**(graph.meta.get("training") or {}), "loss": "mse"}))
+
+
+def _last_linear(graph: Graph, output_id: str, through: tuple[str, ...] = PASS_THROUGH):
     """The Linear that gives the Output its values, looking back through dropout and activations."""
     node_id = output_id
     while True:
@@ -102,6 +133,6 @@ def _last_linear(graph: Graph, output_id: str):
         node = graph.node(before[0])
         if node.type == "Linear":
             return node
-        if node.type not in PASS_THROUGH:
+        if node.type not in through:
             return None
         node_id = node.id

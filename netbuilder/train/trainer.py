@@ -16,8 +16,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..analysis import Analysis
 from ..compile import build_model
+from ..compile.plan import network_nodes
 from ..graph.model import Graph
+from ..layers.modules import Reparameterize
 from .callbacks import Callback
 from .config import TrainConfig
 from .evaluate import Evaluation, evaluate
@@ -25,6 +28,8 @@ from .gradients import GradientMonitor
 from .transfer import TransferError, load_matching
 
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
+GENERATIVE = ("reconstruction", "variational")  # recipes whose target is the input itself
+RECONSTRUCTION_LOSSES = ("mse", "l1", "bce_with_logits")
 CHECKPOINT_SECONDS = 5.0  # the newest checkpoint on disk is at most this old while training
 RATIO_EVERY = 25  # steps between update-to-weight ratios (they copy every weight)
 
@@ -40,6 +45,7 @@ class Step:
     samples: int
     grad_norms: list[float] = field(default_factory=list)
     update_ratios: list[float] = field(default_factory=list)
+    kl: float | None = None  # variational: the batch's KL term (unweighted; loss holds kl_weight x kl)
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Epoch:
     val_acc: float | None
     lr: float
     seconds: float
+    kl: float | None = None  # variational: the mean KL term of the epoch's batches (unweighted)
 
 
 @dataclass
@@ -133,7 +140,25 @@ class Trainer:
         self.graph, self.config, self.callbacks = graph, config, list(callbacks)
         torch.manual_seed(config.seed)
         self.device = pick_device(config.device)
-        self.model = build_model(graph, network)
+        self.reconstructs = config.recipe in GENERATIVE  # the target is the input (labels unused)
+        if self.reconstructs and config.loss not in RECONSTRUCTION_LOSSES:
+            raise TrainingError(f"the {config.recipe} recipe compares the network's output with its input:"
+                                f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
+        analysis = Analysis(graph) if self.reconstructs else None
+        try:
+            self.model = build_model(graph, network, analysis)
+            if analysis is not None:
+                _check_reconstruction(graph, network, analysis, config.recipe)
+        finally:
+            if analysis is not None:
+                analysis.close()
+        # variational: the Reparameterize layers whose KL terms join the loss (empty otherwise)
+        self._kl_modules = [m for m in self.model.modules() if isinstance(m, Reparameterize)] \
+            if config.recipe == "variational" else []
+        if config.recipe == "variational" and not self._kl_modules:
+            raise TrainingError("the variational recipe needs a Reparameterize layer between the encoder and"
+                                " the decoder: add one, or choose the reconstruction recipe")
+        self._step_kl: float | None = None
         self.transferred: list[str] = []  # layers started from config.init_from
         self.transfer_skipped: list[str] = []
         if config.init_from:
@@ -145,6 +170,10 @@ class Trainer:
         self.train_data = tuple(t.to(self.device) for t in train)
         self.val_data = tuple(t.to(self.device) for t in val) if val is not None and len(val[0]) else None
         self.test_data = tuple(t.to(self.device) for t in test) if test is not None and len(test[0]) else None
+        if self.reconstructs:  # the input is its own target: (x, x), one tensor, no copy
+            self.train_data = (self.train_data[0], self.train_data[0])
+            self.val_data = (self.val_data[0], self.val_data[0]) if self.val_data else None
+            self.test_data = (self.test_data[0], self.test_data[0]) if self.test_data else None
         self.augment = augment  # callable(batch, generator): training batches only
         self.loss_fn = make_loss(config.loss)
         self.optimizer = make_optimizer(config, self.model, graph)
@@ -202,6 +231,7 @@ class Trainer:
 
     def _loop(self, result: Result) -> None:
         x, y = self.train_data
+        same = y is x  # reconstruction: the batch is its own target (taken before augmentation)
         n = len(x)
         bs = self.config.batch_size
         steps = max(1, math.ceil(n / bs))
@@ -213,14 +243,15 @@ class Trainer:
             self._emit("on_epoch_start", self, epoch)
             self.model.train()
             order = torch.randperm(n, generator=gen).to(self.device)
-            total_loss, predicted, seen = 0.0, [], 0  # predictions per step, compared once an epoch
+            total_loss, total_kl, predicted, seen = 0.0, 0.0, [], 0  # predictions compared once an epoch
             for step in range(steps):
                 self._running.wait()
                 if self._stop.is_set():
                     result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
                     return
                 idx = order[step * bs:(step + 1) * bs]
-                xb, yb = x[idx], y[idx]
+                xb = x[idx]
+                yb = xb if same else y[idx]
                 if self.augment is not None:
                     xb = self.augment(xb, gen)
                 loss, out = self._train_step(xb, yb, global_step)
@@ -228,8 +259,10 @@ class Trainer:
                 seen += len(idx)
                 if self._classifies:
                     predicted.append(self._predict(out))
+                if self._step_kl is not None:
+                    total_kl += self._step_kl * len(idx)
                 info = Step(epoch, step, global_step, steps, loss, self.lr,
-                            len(idx), self._last_norms, self._last_ratios)
+                            len(idx), self._last_norms, self._last_ratios, self._step_kl)
                 self._emit("on_step_end", self, info)
                 global_step += 1
             lr = self.lr  # the rate this epoch trained with
@@ -237,8 +270,8 @@ class Trainer:
             val = self.evaluate(self.val_data) if self.val_data else None
             val_loss, val_acc = (val.loss, val.accuracy) if val else (None, None)
             train_acc = self._right(torch.cat(predicted), y[order]) / seen if self._classifies else None
-            record = Epoch(epoch, total_loss / seen, train_acc,
-                           val_loss, val_acc, lr, time.perf_counter() - started)
+            record = Epoch(epoch, total_loss / seen, train_acc, val_loss, val_acc, lr,
+                           time.perf_counter() - started, total_kl / seen if self._kl_modules else None)
             result.epochs.append(record)
             self._emit("on_epoch_end", self, record)
             improved = val_loss is not None and val_loss < self.best_val
@@ -261,7 +294,7 @@ class Trainer:
 
     @property
     def _classifies(self) -> bool:
-        return self.config.loss in CLASSIFICATION
+        return self.config.loss in CLASSIFICATION and not self.reconstructs
 
     def _train_step(self, xb, yb, global_step: int):
         self.optimizer.zero_grad(set_to_none=True)
@@ -271,6 +304,8 @@ class Trainer:
         else:
             out, loss = self._forward(xb, yb)
         value = loss.item()
+        if self._kl_modules:
+            self._step_kl = float(self._kl_now)
         if not math.isfinite(value):
             self._fail_not_finite(xb, yb, global_step, "loss")
         if self.amp:
@@ -299,10 +334,18 @@ class Trainer:
     def _forward(self, xb, yb):
         out = self.model(xb)
         loss = self.loss_fn(out, self._target(yb, out))
+        if self._kl_modules:  # variational: plus the KL terms this forward pass left on the modules
+            kl = self.kl_term()
+            self._kl_now = kl.detach()
+            loss = loss + self.config.kl_weight * kl
         if self.config.l1:
             loss = loss + self.config.l1 * sum(p.abs().sum() for p in self.model.parameters()
                                                if p.requires_grad and p.dim() > 1)
         return out, loss
+
+    def kl_term(self) -> torch.Tensor:
+        """The sum of the KL terms of the model's Reparameterize layers from the last forward pass."""
+        return sum(m.kl for m in self._kl_modules)
 
     def _target(self, yb, out):
         if self.config.loss in ("bce_with_logits", "mse", "l1"):
@@ -318,7 +361,16 @@ class Trainer:
         return int((predicted.to(labels.dtype) == labels.reshape(predicted.shape)).sum())
 
     def evaluate(self, data, limit: int = 0) -> Evaluation:
-        """The network as it is now on (x, y): loss, accuracy, confusion, up to `limit` it got wrong."""
+        """The network as it is now on (x, y): loss, accuracy, confusion, up to `limit` it got wrong.
+
+        Reconstruction and variational recipes: the loss of reconstructing x (labels are not used);
+        variational adds kl_weight x the KL term, with z at its mean (eval mode)."""
+        if self.reconstructs:
+            loss_fn = self.loss_fn
+            if self._kl_modules:
+                def loss_fn(out, target):
+                    return self.loss_fn(out, target) + self.config.kl_weight * self.kl_term()
+            return evaluate(self.model, data[0], data[0], loss_fn, self._target, None, limit=limit)
         classify = {"cross_entropy": "multiclass", "nll": "multiclass", "bce_with_logits": "binary"}
         return evaluate(self.model, *data, self.loss_fn, self._target, classify.get(self.config.loss),
                         limit=limit)
@@ -417,6 +469,24 @@ class Trainer:
     def _emit(self, hook: str, *args) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
+
+
+def _check_reconstruction(graph: Graph, network: str | None, analysis: Analysis, recipe: str) -> None:
+    """The output must hold as many values per sample as the input: it is compared with it."""
+    members = network_nodes(graph, network)
+    inputs = [n for n in members if graph.node(n).type == "Input"]
+    outputs = [n for n in members if graph.node(n).type == "Output"]
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise TrainingError(f"the {recipe} recipe needs a network with one Input and one Output"
+                            f" (this one has {len(inputs)} and {len(outputs)})")
+    given, taken = analysis.inputs(outputs[0])["in"], analysis.output(inputs[0])
+    if math.prod(given.shape) != math.prod(taken.shape):
+        size = math.prod(taken.shape)
+        raise TrainingError(f"the {recipe} recipe compares the Output with the Input, but the Output"
+                            f" '{graph.node(outputs[0]).name}' gives {given} ({math.prod(given.shape)} values)"
+                            f" and the Input '{graph.node(inputs[0]).name}' takes {taken} ({size} values):"
+                            f" make the last layer give {size} values (a Linear with {size} outputs, then a"
+                            f" Reshape to {list(taken.shape)})")
 
 
 def _copy(state):

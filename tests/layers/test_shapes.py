@@ -107,6 +107,12 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
     "GRU": [([I(6, 4)], dict(hidden_size=3)),
             ([I(6, 4)], dict(hidden_size=3, bidirectional=True, num_layers=2, returns="last")),
             ([I(5, 2)], dict(hidden_size=2, bidirectional=True))],
+    "Recurrent": [([I(6, 4)], dict(hidden_size=3)),
+                  ([I(7, 5)], dict(cell="RNN", hidden_size=3, bidirectional=True, returns="last", num_layers=2,
+                                   dropout=0.1, nonlinearity="relu")),
+                  ([I(6, 4)], dict(cell="GRU", hidden_size=3, bidirectional=True, num_layers=2, returns="last")),
+                  ([I(5, 2)], dict(cell="LSTM", hidden_size=2, num_layers=2, returns="last", trainable=False)),
+                  ([I(5, 2)], dict(cell="GRU", hidden_size=2, nonlinearity="relu", init="xavier"))],
     "MultiheadSelfAttention": [([I(6, 8)], dict(num_heads=2)),
                                ([I(5, 6)], dict(num_heads=3, causal=True, bias=False)),
                                ([I(1, 4)], dict(num_heads=1, causal=True, dropout=0.1))],
@@ -124,6 +130,8 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
                     ([I(3, 4, 4), I(3, 4, 2)], dict(dim=3)),
                     ([I(2, 3, 4), I(4, 3, 4)], dict(dim=-3)),
                     ([I(2, 3, 4), I(2, 1, 4), I(2, 2, 4)], dict(dim=2))],
+    "Reparameterize": [([I(10)], dict(latent=2)), ([I(5)], dict(latent=7, init="xavier")),
+                       ([I(1)], dict(latent=1, trainable=False))],
 }
 
 
@@ -553,6 +561,8 @@ BAD = [
     ("RNN", [I(5)], {}, "RNN expects [N, length, features] but receives [N, 5]", False),
     ("GRU", [I(1, 2, 3, 4)], {}, "GRU expects [N, length, features]", False),
     ("LSTM", [I(1, 4, 6)], {}, "LSTM expects [N, length, features]", True),
+    ("Recurrent", [I(5)], dict(cell="GRU"), "Recurrent expects [N, length, features]", False),
+    ("Recurrent", [I(1, 8, 8)], dict(cell="RNN"), "Recurrent expects [N, length, features]", True),
     ("MultiheadSelfAttention", [I(2, 4, 6)], dict(num_heads=2), "MultiheadSelfAttention expects", True),
     ("PositionalEncoding", [I(6)], {}, "PositionalEncoding expects", False),
     ("Add", [I(4), I(3, 4)], {}, "Add needs inputs of equal shape", False),
@@ -562,6 +572,8 @@ BAD = [
     ("Concatenate", [I(2, 3), I(2, 3)], dict(dim=3), "Concatenate dim must be one of 1..2", False),
     ("Concatenate", [I(2, 3), I(2, 3)], dict(dim=0), "Concatenate dim must be", False),
     ("Add", [I(4)], {}, "Add needs at least two inputs (it has 1)", False),
+    ("Reparameterize", [I(1, 8, 8)], {}, "Reparameterize expects [N, features] but receives [N, 1, 8, 8]", True),
+    ("Reparameterize", [INT(6)], {}, "Reparameterize expects float values", False),
 ]
 
 
@@ -610,3 +622,25 @@ def test_editing_a_param_updates_downstream_shapes():
     assert analysis.output(flat) is None
     assert [p.node for p in errors(analysis)] == [conv]
     assert set(analysis.problems()) == set(Analysis(graph).problems())
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+def test_recurrent_cell_param_builds_what_the_fixed_type_builds(cell):
+    """Recurrent with cell=X is layer type X: the same module, parameter count and output."""
+    from netbuilder.graph import SetParam
+
+    fixed, node, _ = one_layer(cell, [I(6, 4)], dict(hidden_size=5, returns="last"))
+    graph, rec, _ = one_layer("Recurrent", [I(6, 4)], dict(hidden_size=5, returns="last"))
+    graph.apply(SetParam(graph, rec, "cell", cell))
+    assert Analysis(graph).problems() == []
+    torch.manual_seed(0)
+    a = netbuilder.build_model(fixed)
+    torch.manual_seed(0)
+    b = netbuilder.build_model(graph)
+    module_a, module_b = getattr(a, fixed.node(node).name).rnn, getattr(b, graph.node(rec).name).rnn
+    assert type(module_a) is type(module_b) is getattr(torch.nn, cell)
+    assert real_params(module_a) == real_params(module_b) == param_count(
+        "Recurrent", graph.node(rec).params, [Analysis(graph).inputs(rec)["in"]])
+    x = netbuilder.example_inputs(graph, batch_size=2)
+    with torch.no_grad():
+        assert torch.equal(a(*x), b(*x))

@@ -11,6 +11,7 @@ def test_choosing_moons_previews_it_and_using_it_fits_the_network(qtbot):
     panel = window.data
     window.show_data()
     graph = window.document.graph
+    data = graph.meta.get("data")  # the template's own dataset (the digits), if it names one
     assert panel.preview.samples.currentWidget() is panel.preview.images  # the digits, as images
     panel.source.setCurrentText("moons")
     assert panel.preview.samples.currentWidget() is panel.preview.scatter
@@ -21,7 +22,7 @@ def test_choosing_moons_previews_it_and_using_it_fits_the_network(qtbot):
     assert graph.meta["data"]["source"] == "moons"
     assert "moons" in window.statusBar().currentMessage()
     window.document.undo_stack.undo()  # one step back: the CNN on digits again
-    assert graph.by_name("image").params["shape"] == [1, 8, 8] and "data" not in graph.meta
+    assert graph.by_name("image").params["shape"] == [1, 8, 8] and graph.meta.get("data") == data
     assert panel.source.currentText() == "digits"  # the panel follows the document
 
 
