@@ -44,13 +44,18 @@ class Edge:
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# attributes of torch's nn.Module and fx.GraphModule: a layer of that name would hide them
+_RESERVED = {"forward", "training", "self", "code", "graph", "train", "eval", "to", "cpu", "cuda", "type",
+             "float", "double", "half", "apply", "modules", "children", "parameters", "buffers", "state_dict",
+             "load_state_dict", "zero_grad", "requires_grad_", "named_modules", "named_children",
+             "named_parameters", "register_buffer", "add_module", "get_submodule", "recompile", "meta"}
 
 
 def name_problem(name: str) -> str | None:
     """Why `name` cannot name a node (it becomes a Python attribute), or None if it can."""
     if not _IDENT.match(name or ""):
         return f"'{name}' is not a valid name: use letters, digits and _, not starting with a digit"
-    if keyword.iskeyword(name) or name in {"forward", "training", "self"}:
+    if keyword.iskeyword(name) or name in _RESERVED:
         return f"'{name}' is reserved in Python or PyTorch: choose another name"
     return None
 

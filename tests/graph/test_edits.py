@@ -179,3 +179,11 @@ def test_cycle_message_follows_a_rename():
     b.connect(relu, add, "in1")
     b.graph.apply(Rename(b.graph, relu, "zzz"))
     assert any("zzz" in p.message for p in live.problems())
+
+
+def test_names_that_would_hide_a_pytorch_attribute_are_refused():
+    from netbuilder.graph.model import name_problem
+
+    for name in ("code", "graph", "forward", "state_dict", "class"):
+        assert "reserved" in name_problem(name)
+    assert name_problem("bottleneck") is None and name_problem("encoder_code") is None
