@@ -233,3 +233,19 @@ def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
     assert "sigmoid_net" in panel.status.text() and "residual_net" in panel.status.text()
     first = window.scene.node_items[document.graph.by_name("s_in").id]
     assert any("vanishing" in p.message for p in first.problems)
+
+
+def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
+    from netbuilder.ui.app import TEMPLATES
+    from netbuilder.ui.document import Document
+
+    document = Document.from_template(TEMPLATES / "vae_digits.json")
+    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 2}
+    window = make_window(qtbot, document)
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
+    assert panel.result.status == "finished"
+    assert "reconstructions" in panel.samples_view.caption.text() and "latent" in panel.samples_view.caption.text()
+    assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
+    assert panel.samples_view.picture.image.shape[:2] == (8 * 10, 12 * 10)  # 8 across, 96 pictures of 8x8

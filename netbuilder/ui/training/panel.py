@@ -16,6 +16,7 @@ from ...graph.io import dumps, loads
 from ...layers import check_node
 from ...train import TrainConfig
 from ...train.diagnosis import Diagnosis
+from ...train.pictures import Pictures
 from ...train.recipes import make_trainer
 from .. import theme
 from ..settings import config_dir
@@ -133,8 +134,8 @@ class TrainingPanel(QWidget):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first run imports for a second
         try:
             warm_up()  # imports stay on this thread
-            diagnosis = Diagnosis(graph)
-            trainer, data = make_trainer(graph, config, [diagnosis], runs)
+            diagnosis, self.pictures = Diagnosis(graph), Pictures()
+            trainer, data = make_trainer(graph, config, [diagnosis, self.pictures], runs)
             if resume:
                 trainer.load_checkpoint(runs / "last.pt")
         except Exception as e:  # noqa: BLE001 - TrainingError, GraphError (its problems), a bad checkpoint
@@ -244,16 +245,10 @@ class TrainingPanel(QWidget):
                             + (f"  {self._run_note}" if self._run_note else ""))
 
     def _show_samples(self, epoch) -> None:
-        """A generative run: what the network makes now (GAN samples come from fixed noise)."""
-        trainer = self.worker.trainer
-        if not hasattr(trainer, "samples"):
-            return
-        samples = trainer.samples(64)
-        data = trainer.train_data
-        real = (data[0] if isinstance(data, tuple) else data).cpu() if samples.dim() == 2 else None
-        self.samples_view.show_samples(samples, f"Epoch {epoch.epoch + 1}: generated from the same noise each"
-                                       " epoch" + (", over the real points in grey" if real is not None else ""),
-                                       real)
+        """A generative run: what the network makes now (taken on the training thread)."""
+        if self.pictures.latest is not None:
+            caption, samples, real = self.pictures.latest
+            self.samples_view.show_samples(samples, caption, real)
 
     def _draw_lr(self) -> None:
         self.lr_curve.setData(np.asarray(self._lrs))
