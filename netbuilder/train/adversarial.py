@@ -46,7 +46,7 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .gradients import GradientMonitor
 from .inputs import TrainingData
-from .trainer import (CHECKPOINT_SECONDS, RATIO_EVERY, Epoch, Result, Step, TrainingError, lr_factor,
+from .trainer import (CHECKPOINT_SECONDS, RATIO_EVERY, Controls, Epoch, Result, Step, TrainingError, lr_factor,
                       make_optimizer, pick_device)
 from .transfer import TransferError, load_matching
 
@@ -181,7 +181,7 @@ class _NotFinite(TrainingError):
         self.layer = layer
 
 
-class GanTrainer:
+class GanTrainer(Controls):
     """Trains a document's generator and discriminator in turns (see the module's docstring).
 
     train and val are (x, y) as the dataset gives them, or x alone; y is ignored. test and augment
@@ -238,9 +238,7 @@ class GanTrainer:
         self.start_epoch = 0
         self._last_ratios: list[float] = []
         self._lock = threading.RLock()  # one training step, or samples() from another thread
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
+        Controls.__init__(self)
 
     def _optimizer(self, model: nn.Module, role: str) -> torch.optim.Optimizer:
         try:
@@ -252,21 +250,6 @@ class GanTrainer:
             for group in optimizer.param_groups:
                 group["betas"] = BETAS
         return optimizer
-
-    # ---- control (any thread) ----------------------------------------------------------------
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
 
     @property
     def lr(self) -> float:
@@ -497,9 +480,6 @@ class GanTrainer:
                                 " raise epochs to train on")
         self.start_epoch = epoch + 1
 
-    def _emit(self, hook: str, *args) -> None:
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
 
 
 def _samples_of(data) -> torch.Tensor | None:

@@ -3,7 +3,6 @@ optimizer, so their curves and gradients can be compared (the vanishing-gradient
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -18,8 +17,8 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .gradients import GradientMonitor
 from .inputs import TrainingData
-from .trainer import CLASSIFICATION, Epoch, Result, Step, TrainingError, lr_factor, make_loss, make_optimizer, \
-    pick_device
+from .trainer import CLASSIFICATION, Controls, Epoch, Result, Step, TrainingError, lr_factor, make_loss, \
+    make_optimizer, pick_device
 
 
 @dataclass
@@ -64,7 +63,7 @@ def compare_data(graph: Graph, spec: DataSpec | None = None, progress=None, down
     return TrainingData(prepared, prepared.train, prepared.val, prepared.test, None)
 
 
-class CompareTrainer:
+class CompareTrainer(Controls):
     """Trainer's surface (run, stop, pause, resume, monitor, model, callbacks...) over several networks."""
 
     def __init__(self, graph: Graph, config: TrainConfig, train, val=None, callbacks: list[Callback] = (),
@@ -94,8 +93,7 @@ class CompareTrainer:
         self.monitor = CompareMonitor(self.models)
         self.start_epoch, self.transferred, self.transfer_skipped = 0, [], []
         self._gen = torch.Generator().manual_seed(config.seed)
-        self._stop, self._running = threading.Event(), threading.Event()
-        self._running.set()
+        Controls.__init__(self)
 
     def _input_shape(self, name: str) -> tuple[int, ...]:
         part = next(p for p in self.graph.networks() if any(self.graph.node(n).name == name for n in p))
@@ -103,20 +101,6 @@ class CompareTrainer:
         if len(inputs) != 1:
             raise TrainingError(f"the network of '{name}' needs exactly one Input")
         return tuple(inputs[0].params["shape"])
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
 
     @property
     def lr(self) -> float:
@@ -198,6 +182,3 @@ class CompareTrainer:
         model.train()
         return right / len(x)
 
-    def _emit(self, hook: str, *args) -> None:
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)

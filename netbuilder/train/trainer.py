@@ -129,7 +129,37 @@ def lr_factor(config: TrainConfig, epoch: int) -> float:
     return 1.0
 
 
-class Trainer:
+class Controls:
+    """Stop, pause and resume from any thread (a stop takes effect within one batch), and the
+    callbacks' hooks: what every trainer (supervised, adversarial, side by side) shares."""
+
+    callbacks: list[Callback]
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def _emit(self, hook: str, *args) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+
+class Trainer(Controls):
     def __init__(self, graph: Graph, config: TrainConfig, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor] | None = None, callbacks: list[Callback] = (),
                  network: str | None = None, checkpoint_dir: str | Path | None = None,
@@ -189,24 +219,7 @@ class Trainer:
         self.best_val = math.inf
         self._last_norms: list[float] = []
         self._last_ratios: list[float] = []
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    # ---- control (any thread) ----------------------------------------------------------------
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
+        Controls.__init__(self)
 
     # ---- the loop ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -466,9 +479,6 @@ class Trainer:
                                 " raise epochs to train on")
         self.start_epoch, self.best_val = epoch + 1, best
 
-    def _emit(self, hook: str, *args) -> None:
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
 
 
 def _check_reconstruction(graph: Graph, network: str | None, analysis: Analysis, recipe: str) -> None:
