@@ -23,6 +23,9 @@ def test_train_in_the_window_shows_live_curves(window, qtbot):
     assert panel.val_acc.getData()[1][-1] > 0.5
     assert "Finished" in panel.status.text() and panel.progress.value() == panel.progress.maximum()
     assert panel.train_button.isEnabled() and not panel.running
+    import gc
+
+    assert gc.isenabled()  # held only while training (see worker.hold_garbage_collection)
     tested = panel.result.evaluation  # the held-out test set, in its own tab
     assert tested.samples == len(digits_splits(seed=0).test[0]) and tested.accuracy > 0.5
     assert "test accuracy" in panel.status.text()

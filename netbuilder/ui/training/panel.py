@@ -24,7 +24,7 @@ from .evaluation_view import EvaluationView
 from .gradient_view import GradientView, network_names, tint
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
-from .worker import TrainWorker, warm_up
+from .worker import TrainWorker, hold_garbage_collection, release_garbage_collection, warm_up
 
 SMOOTHING = 0.9
 TINT_SECONDS = 0.2  # node tints follow the gradients five times a second
@@ -174,6 +174,7 @@ class TrainingPanel(QWidget):
         # The training thread holds the GIL between torch calls; hand it back to the window often.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
+        hold_garbage_collection()
         self.thread.start()
         return True
 
@@ -330,6 +331,7 @@ class TrainingPanel(QWidget):
 
     def _cleanup(self) -> None:
         sys.setswitchinterval(self._switch_interval)
+        release_garbage_collection()
         self.worker.deleteLater()
         self.thread.deleteLater()
         self.worker = self.thread = None

@@ -4,6 +4,7 @@ The trainer is built on the window's thread: building it on this one ran pure-Py
 alongside the window's garbage collector of Qt objects, and crashed now and then."""
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -23,6 +24,30 @@ def warm_up() -> None:
     import torch
 
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
+_runs = 0  # training runs going on in this process
+
+
+def hold_garbage_collection() -> None:
+    """While anything trains, collect cyclic garbage only on the window's thread (here, now).
+
+    A collection on the training thread may free a Qt object from an old window there; PySide then
+    deletes it on the window's thread while the training thread waits for the interpreter lock
+    inside Qt, and the two threads deadlock. Freeing by reference count goes on as ever."""
+    global _runs
+    if _runs == 0:
+        gc.collect()
+        gc.disable()
+    _runs += 1
+
+
+def release_garbage_collection() -> None:
+    global _runs
+    _runs = max(0, _runs - 1)
+    if _runs == 0:
+        gc.enable()
+        gc.collect()
 
 
 class Channel(Callback):
