@@ -204,15 +204,8 @@ def test_a_missing_checkpoint_to_start_from_is_said(window, qtbot, tmp_path):
 
 
 def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot):
-    from netbuilder.ui.app import TEMPLATES
-    from netbuilder.ui.document import Document
-
-    document = Document.from_template(TEMPLATES / "gan_ring.json")
-    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 3}
-    window = make_window(qtbot, document)
+    window, document = train_template(qtbot, "gan_ring", epochs=3)
     panel = window.training
-    assert panel.start()
-    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert panel.result.status == "finished"
     assert set(panel._part_curves) == {"generator", "discriminator"}
     assert len(panel._part_curves["generator"].getData()[1]) == len(panel._losses)
@@ -222,15 +215,8 @@ def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot)
 
 
 def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
-    from netbuilder.ui.app import TEMPLATES
-    from netbuilder.ui.document import Document
-
-    document = Document.from_template(TEMPLATES / "vanishing_lesson.json")
-    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 2}
-    window = make_window(qtbot, document)
+    window, document = train_template(qtbot, "vanishing_lesson", epochs=2)
     panel = window.training
-    assert panel.start()
-    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert set(panel._part_curves) == set(panel._part_acc_curves) == {"sigmoid_net", "residual_net"}
     assert [v.layers[0] for v in panel.gradients.views] == ["s_in", "r_in"]  # a gradient view each
     assert "sigmoid_net" in panel.status.text() and "residual_net" in panel.status.text()
@@ -239,16 +225,22 @@ def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
 
 
 def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
-    from netbuilder.ui.app import TEMPLATES
-    from netbuilder.ui.document import Document
-
-    document = Document.from_template(TEMPLATES / "vae_digits.json")
-    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": 2}
-    window = make_window(qtbot, document)
+    window, document = train_template(qtbot, "vae_digits", epochs=2)
     panel = window.training
-    assert panel.start()
-    qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert panel.result.status == "finished"
     assert "reconstructions" in panel.samples_view.caption.text() and "latent" in panel.samples_view.caption.text()
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
     assert panel.samples_view.picture.image.shape[:2] == (8 * 10, 12 * 10)  # 8 across, 96 pictures of 8x8
+
+
+def train_template(qtbot, name: str, epochs: int):
+    """Open a template in a window and train it for a few epochs, to the end."""
+    from netbuilder.ui.app import TEMPLATES
+    from netbuilder.ui.document import Document
+
+    document = Document.from_template(TEMPLATES / f"{name}.json")
+    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": epochs}
+    window = make_window(qtbot, document)
+    assert window.training.start()
+    qtbot.waitUntil(lambda: window.training.result is not None, timeout=60000)
+    return window, document
