@@ -26,7 +26,6 @@ network). `samples`, `mode_coverage`, `discriminator_accuracy` and `mean_image_d
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,8 +45,8 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .gradients import GradientMonitor
 from .inputs import TrainingData
-from .trainer import (CHECKPOINT_SECONDS, RATIO_EVERY, Controls, Epoch, Result, Step, TrainingError, lr_factor,
-                      make_optimizer, pick_device)
+from .trainer import (CHECKPOINT_SECONDS, RATIO_EVERY, Controls, Epoch, Result, Step, TrainingError, copy_state,
+                      lr_factor, make_optimizer, pick_device, write_states)
 from .transfer import TransferError, load_matching
 
 BETAS = (0.5, 0.999)  # Adam's betas for both networks (DCGAN)
@@ -289,9 +288,7 @@ class GanTrainer(Controls):
             order = torch.randperm(n, generator=self._gen).to(self.device)
             sums, seen = {GENERATOR: 0.0, DISCRIMINATOR: 0.0}, 0
             for step in range(steps):
-                self._running.wait()
-                if self._stop.is_set():
-                    result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
+                if self._stopped(result, epoch):
                     return
                 idx = order[step * bs:(step + 1) * bs]
                 with self._lock:
@@ -418,8 +415,8 @@ class GanTrainer(Controls):
         if self.checkpoint_dir is None:
             return
         self._unsaved["last.pt"] = {
-            "recipe": "adversarial", "model": _copy(self.model.state_dict()),
-            "optimizers": {k: _copy(o.state_dict()) for k, o in self.optimizers.items()},
+            "recipe": "adversarial", "model": copy_state(self.model.state_dict()),
+            "optimizers": {k: copy_state(o.state_dict()) for k, o in self.optimizers.items()},
             "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
             "epoch": epoch, "shuffle": self._gen.get_state()}
         if time.perf_counter() - self._saved_at >= CHECKPOINT_SECONDS:
@@ -431,15 +428,7 @@ class GanTrainer(Controls):
                                     f" {str(e).splitlines()[0]}") from None
 
     def write_checkpoints(self) -> None:
-        if not self._unsaved:
-            return
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        for name, state in self._unsaved.items():
-            target = self.checkpoint_dir / name
-            part = target.with_name(target.name + ".part")  # a crash mid-write leaves the old file whole
-            torch.save(state, part)
-            os.replace(part, target)
-        self._unsaved.clear()
+        write_states(self.checkpoint_dir, self._unsaved)
         self._saved_at = time.perf_counter()
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -488,15 +477,6 @@ def _samples_of(data) -> torch.Tensor | None:
         return None
     return data[0] if isinstance(data, (tuple, list)) else data
 
-
-def _copy(state):
-    if isinstance(state, torch.Tensor):
-        return state.detach().clone()
-    if isinstance(state, dict):
-        return {k: _copy(v) for k, v in state.items()}
-    if isinstance(state, (list, tuple)):
-        return type(state)(_copy(v) for v in state)
-    return state
 
 
 # ---- measures (the templates' quality bars) -----------------------------------------------------

@@ -133,9 +133,7 @@ class CompareTrainer(Controls):
             order = torch.randperm(n, generator=self._gen).to(self.device)
             totals = dict.fromkeys(self.names, 0.0)
             for step in range(steps):
-                self._running.wait()
-                if self._stop.is_set():
-                    result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
+                if self._stopped(result, epoch):
                     return
                 idx = order[step * bs:(step + 1) * bs]
                 xb, yb = x[idx], y[idx]

@@ -154,6 +154,14 @@ class Controls:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def _stopped(self, result: Result, epoch: int) -> bool:
+        """Wait while paused; True (and the result says so) when a stop was asked for."""
+        self._running.wait()
+        if self._stop.is_set():
+            result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
+            return True
+        return False
+
     def _emit(self, hook: str, *args) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
@@ -258,9 +266,7 @@ class Trainer(Controls):
             order = torch.randperm(n, generator=gen).to(self.device)
             total_loss, total_kl, predicted, seen = 0.0, 0.0, [], 0  # predictions compared once an epoch
             for step in range(steps):
-                self._running.wait()
-                if self._stop.is_set():
-                    result.status, result.message = "stopped", f"stopped during epoch {epoch + 1}"
+                if self._stopped(result, epoch):
                     return
                 idx = order[step * bs:(step + 1) * bs]
                 xb = x[idx]
@@ -416,7 +422,7 @@ class Trainer(Controls):
         (serialising holds the interpreter lock, which the window needs to stay smooth)."""
         if self.checkpoint_dir is None:
             return
-        state = {"model": _copy(self.model.state_dict()), "optimizer": _copy(self.optimizer.state_dict()),
+        state = {"model": copy_state(self.model.state_dict()), "optimizer": copy_state(self.optimizer.state_dict()),
                  "scheduler": self.scheduler.state_dict(), "epoch": epoch, "best_val": self.best_val,
                  "shuffle": self._gen.get_state()}
         self._unsaved["last.pt"] = state
@@ -431,20 +437,7 @@ class Trainer(Controls):
                                     f" {str(e).splitlines()[0]}") from None
 
     def write_checkpoints(self) -> None:
-        if not self._unsaved:
-            return
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        written = {}
-        for name, state in self._unsaved.items():
-            target = self.checkpoint_dir / name
-            part = target.with_name(target.name + ".part")  # a crash mid-write leaves the old file whole
-            if id(state) in written:  # the best is also the last: copy the file, not serialise again
-                shutil.copyfile(written[id(state)], part)
-            else:
-                torch.save(state, part)
-            os.replace(part, target)
-            written[id(state)] = target
-        self._unsaved.clear()
+        write_states(self.checkpoint_dir, self._unsaved)
         self._saved_at = time.perf_counter()
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -499,14 +492,33 @@ def _check_reconstruction(graph: Graph, network: str | None, analysis: Analysis,
                             f" Reshape to {list(taken.shape)})")
 
 
-def _copy(state):
+def write_states(folder: Path, unsaved: dict[str, dict]) -> None:
+    """Write each state to folder/name through a .part file (a crash mid-write leaves the old file
+    whole); a state listed twice (the best is also the last) is serialised once, then copied."""
+    if not unsaved:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, state in unsaved.items():
+        target = folder / name
+        part = target.with_name(target.name + ".part")
+        if id(state) in written:
+            shutil.copyfile(written[id(state)], part)
+        else:
+            torch.save(state, part)
+        os.replace(part, target)
+        written[id(state)] = target
+    unsaved.clear()
+
+
+def copy_state(state):
     """A snapshot of a state dict: tensors cloned, containers rebuilt."""
     if isinstance(state, torch.Tensor):
         return state.detach().clone()
     if isinstance(state, dict):
-        return {k: _copy(v) for k, v in state.items()}
+        return {k: copy_state(v) for k, v in state.items()}
     if isinstance(state, (list, tuple)):
-        return type(state)(_copy(v) for v in state)
+        return type(state)(copy_state(v) for v in state)
     return state
 
 
