@@ -1,10 +1,10 @@
-"""The window stays responsive while the CNN template trains (issue 4).
+"""The window stays responsive while the CNN template trains, from the press of Train to after its end.
 
-A 5 ms QTimer probes the event loop during training in the main window (offscreen); the gaps
-between its ticks beyond 5 ms are stalls. Baseline in the same run: the same probe with the window
-idle. Targets: longest stall under 50 ms, 99th percentile under 16 ms. The first press of Train in
-a session imports torch's optimizer stack (about a second, behind a wait cursor); the bench does
-that before probing, as it is a one-off and not a stall while training.
+A 5 ms QTimer probes the event loop during training in the main window (offscreen); the gaps between its
+ticks are the stalls. Baseline in the same run: the same probe with the window idle. The press of Train
+is timed by itself (the trainer is built on the training thread, so the press only starts it); the
+probe goes on for half a second after the run ends, so the end of the run counts too.
+Targets (issue 10): longest gap under 50 ms, 99th percentile under 16 ms, the press under 50 ms.
 Run: .venv/bin/python bench/bench_responsive.py
 """
 import os
@@ -23,7 +23,6 @@ from netbuilder.graph import SetMeta  # noqa: E402
 from netbuilder.ui.app import DEFAULT_TEMPLATE  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402
-from netbuilder.ui.training.worker import warm_up  # noqa: E402
 
 
 def probe(app, seconds: float | None, until=None) -> list[float]:
@@ -61,18 +60,23 @@ def main() -> int:
     window.resize(1280, 900)
     window.show()
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 15, "batch_size": 32}))
-    warm_up()  # the first press of Train imports torch's optimizer stack (once, behind a wait cursor)
     idle = probe(app, 2.0)
+    pressed = time.perf_counter()
     window.start_training()
-    busy = probe(app, None, until=lambda: window.training.result is not None)
+    press = (time.perf_counter() - pressed) * 1000
+    ended = []
+    busy = probe(app, None, until=lambda: window.training.result is not None and (
+        ended or ended.append(time.perf_counter())) and time.perf_counter() - ended[0] > 0.5)
     (imax, ip99, imed), (bmax, bp99, bmed) = summary(idle), summary(busy)
     print(f"{'':22}{'idle':>10}{'training':>10}{'ratio':>8}")
     print(f"{'longest gap (ms)':22}{imax:10.1f}{bmax:10.1f}{bmax / imax:8.2f}")
     print(f"{'99th percentile (ms)':22}{ip99:10.1f}{bp99:10.1f}{bp99 / ip99:8.2f}")
     print(f"{'median (ms)':22}{imed:10.1f}{bmed:10.1f}{bmed / imed:8.2f}")
     print(f"ticks while training: {len(busy)}; run: {window.training.result.status}")
-    ok = bmax < 50 and bp99 < 16
-    print(f"{'PASS' if ok else 'FAIL'}: longest {bmax:.1f} ms (target < 50), p99 {bp99:.1f} ms (target < 16)")
+    print(f"press of Train: {press:.1f} ms (first press of the session)")
+    ok = bmax < 50 and bp99 < 16 and press < 50
+    print(f"{'PASS' if ok else 'FAIL'}: longest {bmax:.1f} ms (target < 50), p99 {bp99:.1f} ms (target < 16),"
+          f" press {press:.1f} ms (target < 50)")
     window.document.undo_stack.setClean()
     window.close()
     return 0 if ok else 1

@@ -1,7 +1,8 @@
 """netbuilder           open the editor
 netbuilder check FILE                      shapes, parameter counts and problems
 netbuilder export FILE --format py -o OUT  readable PyTorch source
-netbuilder train FILE [--dataset NAME|PATH] --epochs N --out DIR   train in the terminal
+netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in the terminal, as a new run
+netbuilder runs FILE                       the document's runs: status, settings that differ, results
 """
 from __future__ import annotations
 
@@ -34,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--loss", choices=["cross_entropy", "bce_with_logits", "mse", "l1", "nll"])
     p_train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
     p_train.add_argument("--seed", type=int)
-    p_train.add_argument("--out", required=True, help="folder for metrics.csv, best.pt and last.pt")
+    p_train.add_argument("--out", help="the run's folder (metrics.csv, best.pt, last.pt); default: a new run"
+                         " in the document's runs folder, where the editor shows it")
+    p_runs = sub.add_parser("runs", help="list the document's runs with their status, settings and results")
+    p_runs.add_argument("file")
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(([args.file] if getattr(args, "file", None) else []) + rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return {"check": check, "export": export, "train": train}[args.command](args)
+    return {"check": check, "export": export, "train": train, "runs": runs}[args.command](args)
 
 
 def _load(path: str):
@@ -114,7 +118,7 @@ def export(args) -> int:
 
 
 def train(args) -> int:
-    from .train.headless import train_file
+    from .train.terminal import train_file
 
     graph = _load(args.file)
     if graph is None:
@@ -122,10 +126,32 @@ def train(args) -> int:
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
     try:
-        return train_file(graph, args.dataset, Path(args.out), overrides, download=args.download)
+        return train_file(graph, args.dataset, Path(args.out) if args.out else None, overrides,
+                          download=args.download, document=args.file)
     except OSError as e:
-        print(f"error: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
+        print(f"error: cannot write to {e.filename or args.out}: {e.strerror or e}", file=sys.stderr)
         return 1
+
+
+def runs(args) -> int:
+    from .train.runs import differing_settings, document_folder, list_runs
+
+    if _load(args.file) is None:
+        return 2
+    folder = document_folder(args.file, "")
+    found = list_runs(folder)
+    if not found:
+        print(f"{args.file} has no runs yet (they would be in {folder})")
+        return 0
+    differ = differing_settings(found)
+    header = ["run", "status", "started", "epochs", "result", *differ]
+    rows = [[r.name, r.status.replace("_", " "), r.when, str(r.epochs_done), r.summary(),
+             *(str(r.settings.get(k, "")) for k in differ)] for r in found]
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print(f"{len(found)} run(s) in {folder}")
+    return 0
 
 
 if __name__ == "__main__":

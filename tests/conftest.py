@@ -19,3 +19,16 @@ def data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "datasets"
     monkeypatch.setenv("NETBUILDER_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A test fails when it leaves a training thread running (after its windows were closed)."""
+    yield
+    import sys
+
+    worker = sys.modules.get("netbuilder.ui.training.worker")
+    if worker is not None and worker.RUNNING:
+        left = len(worker.RUNNING)
+        worker.RUNNING.clear()
+        pytest.fail(f"{item.nodeid} left {left} training thread(s) running", pytrace=False)

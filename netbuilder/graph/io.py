@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from ..atomic import write_atomic
 from .model import Edge, Graph, Node, name_problem
 
 FORMAT = "netbuilder"
@@ -48,20 +48,8 @@ def dumps(graph: Graph) -> str:
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
-    """Write atomically: a temp file beside the target, fsync, then replace."""
-    path = Path(path)
-    text = dumps(graph)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write atomically (see atomic.py): a temp file beside the target, fsync, then replace."""
+    write_atomic(path, dumps(graph))
 
 
 def load(path: str | os.PathLike, check_node: NodeChecker | None = None) -> Graph:

@@ -1,6 +1,7 @@
-"""Training (no Qt): configuration, trainer, callbacks, gradient statistics."""
+"""Training (no Qt): configuration, the one loop, recipes, callbacks, runs."""
 from .callbacks import Callback
 from .config import TrainConfig
-from .trainer import Epoch, Result, Step, Trainer, TrainingError
+from .loop import Epoch, Result, Step, Trainer, make_trainer
+from .optim import TrainingError
 
-__all__ = ["Callback", "TrainConfig", "Trainer", "TrainingError", "Epoch", "Result", "Step"]
+__all__ = ["Callback", "TrainConfig", "Trainer", "TrainingError", "Epoch", "Result", "Step", "make_trainer"]

@@ -7,11 +7,17 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 LOSSES = ("cross_entropy", "bce_with_logits", "mse", "l1", "nll")
 SCHEDULES = ("none", "step", "exponential", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-# supervised: classification or regression from (x, y); reconstruction: the target is the input
-# (autoencoder); variational: reconstruction plus kl_weight x the KL term of Reparameterize layers (VAE);
-# adversarial: a generator and a discriminator network, alternating updates (GAN, train/adversarial.py);
-# compare: every network of the document trains on the same batches, side by side (train/compare.py)
-RECIPES = ("supervised", "reconstruction", "variational", "adversarial", "compare")
+CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
+GENERATIVE = ("reconstruction", "variational")  # recipes whose target is the input itself
+RECONSTRUCTION_LOSSES = ("mse", "l1", "bce_with_logits")
+
+
+def recipe_names() -> tuple[str, ...]:
+    """The recipes there are (train/recipes/, one file each): supervised, reconstruction, variational,
+    adversarial, compare, ..."""
+    from .recipes import recipes
+
+    return tuple(recipes())
 
 
 @dataclass
@@ -42,7 +48,7 @@ class TrainConfig:
         """What is wrong with the values, in words; empty when they are usable."""
         found = []
         for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
-                              ("device", DEVICES), ("recipe", RECIPES)):
+                              ("device", DEVICES), ("recipe", recipe_names())):
             if getattr(self, name) not in allowed:
                 found.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         for name in ("batch_size", "epochs", "step_size"):

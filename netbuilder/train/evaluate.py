@@ -23,9 +23,10 @@ class Evaluation:
     samples: int = 0
 
 
-def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, target_fn=None,
+def evaluate(model: torch.nn.Module, x: torch.Tensor | tuple, y: torch.Tensor, loss_fn, target_fn=None,
              classify: str | None = "multiclass", batch_size: int = 1024, limit: int = 64) -> Evaluation:
-    """Run `model` over (x, y) in eval mode and without gradients, batch by batch.
+    """Run `model` over (x, y) in eval mode and without gradients, batch by batch. x is a tensor, or a
+    tuple of tensors for a network with several Inputs.
 
     classify: "multiclass" (predicted class = argmax over dim 1, for cross-entropy or NLL),
     "binary" (predicted 1 where the logit > 0; output [N] or [N, 1]) or None (regression: loss only).
@@ -34,21 +35,22 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, 
     Each module's training flag is restored afterwards, whatever it was."""
     if classify not in CLASSIFY:
         raise ValueError(f"classify must be one of {CLASSIFY}, not {classify!r}")
-    if len(x) == 0:
+    xs = x if isinstance(x, tuple) else (x,)
+    n = len(xs[0])
+    if n == 0:
         raise ValueError("cannot evaluate on an empty data set: x has no samples")
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} samples but y has {len(y)} labels")
+    if n != len(y):
+        raise ValueError(f"x has {n} samples but y has {len(y)} labels")
     target_fn = target_fn or (lambda yb, out: yb)
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     total, preds, outputs_width = 0.0, [], 1
     try:
         with torch.no_grad():
-            for start in range(0, len(x), batch_size):
-                xb = x[start:start + batch_size]
-                out = model(xb)
+            for start in range(0, n, batch_size):
+                out = model(*(t[start:start + batch_size] for t in xs))
                 yb = y[start:start + batch_size].to(out.device)
-                total += float(loss_fn(out, target_fn(yb, out))) * len(xb)
+                total += float(loss_fn(out, target_fn(yb, out))) * len(yb)
                 if classify == "multiclass":
                     outputs_width = out.shape[1]
                     preds.append(out.argmax(dim=1).cpu())
@@ -57,9 +59,9 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, 
     finally:
         for module, training in modes:
             module.training = training
-    loss = total / len(x)
+    loss = total / n
     if classify is None:
-        return Evaluation(loss, None, None, samples=len(x))
+        return Evaluation(loss, None, None, samples=n)
     predicted = torch.cat(preds).numpy().astype(np.int64)
     truth = y.detach().reshape(-1).cpu()
     truth = (truth > 0.5 if classify == "binary" else truth).numpy().astype(np.int64)
@@ -75,7 +77,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, 
     recall = np.divide(hits, support, out=np.zeros(classes), where=support > 0)
     wrong = np.flatnonzero(truth != predicted)[:limit]
     return Evaluation(loss, float(hits.sum() / len(truth)), confusion, precision.tolist(), recall.tolist(),
-                      wrong.tolist(), predicted[wrong].tolist(), truth[wrong].tolist(), len(x))
+                      wrong.tolist(), predicted[wrong].tolist(), truth[wrong].tolist(), n)
 
 
 def per_class_table(e: Evaluation) -> list[dict]:

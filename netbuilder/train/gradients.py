@@ -1,56 +1,66 @@
-"""Per-layer gradient statistics: one fused norm call per step, before clipping."""
+"""Per-layer gradient statistics, taken on the device: one fused norm call per network and step,
+before clipping; update-to-weight ratios every few steps."""
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
 
 
-class GradientMonitor:
-    """The L2 norm of each layer's gradient and its update-to-weight ratio, every step.
-
-    Layers are the model's direct children that have trainable parameters (one per node),
-    in network order."""
+class _Network:
+    """The layers of one network (its direct children with trainable parameters, in network order)."""
 
     def __init__(self, model: nn.Module):
         self.layers: list[str] = []
-        self._params: list[torch.Tensor] = []
-        self._owner: list[int] = []
+        self.params: list[torch.Tensor] = []
+        owner: list[int] = []
         for name, module in model.named_children():
             params = [p for p in module.parameters() if p.requires_grad]
             if params:
                 self.layers.append(name)
-                self._params += params
-                self._owner += [len(self.layers) - 1] * len(params)
-        self._owner_t = torch.tensor(self._owner, dtype=torch.long)
+                self.params += params
+                owner += [len(self.layers) - 1] * len(params)
+        self.owner = torch.tensor(owner, dtype=torch.long)
         self._before: list[torch.Tensor] | None = None
 
-    def grad_norms(self) -> list[float]:
-        """Per-layer gradient L2 norms: one fused norm over every tensor, one copy to the host."""
-        grads = [p.grad for p in self._params]
-        owners = self._owner
+    def _per_layer(self, values: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
+        """sqrt of the sum of squares per layer, from one value per parameter tensor."""
+        zeros = torch.zeros(len(self.layers), device=values.device, dtype=values.dtype)
+        return zeros.index_add_(0, owner.to(values.device), values.square()).sqrt()
+
+    def norms(self) -> torch.Tensor:
+        grads = [p.grad for p in self.params]
+        owner = self.owner
         if any(g is None for g in grads):  # a layer the loss does not reach
-            owners = [o for g, o in zip(grads, owners) if g is not None]
-            grads = [g for g in grads if g is not None]
-        squares = [0.0] * len(self.layers)
-        if grads:
-            for owner, norm in zip(owners, torch.stack(torch._foreach_norm(grads)).tolist()):
-                squares[owner] += norm * norm
-        return [math.sqrt(v) for v in squares]
+            kept = [i for i, g in enumerate(grads) if g is not None]
+            if not kept:
+                return torch.zeros(len(self.layers))
+            grads, owner = [grads[i] for i in kept], owner[kept]
+        return self._per_layer(torch.stack(torch._foreach_norm(grads)).float(), owner)
 
     def remember_weights(self) -> None:
-        self._before = [p.detach().clone() for p in self._params]
+        self._before = [p.detach().clone() for p in self.params]
 
     def update_ratios(self) -> torch.Tensor:
         """||W_after - W_before|| / ||W_before|| per layer, after the optimizer step."""
-        if self._before is None or not self._params:
+        if self._before is None or not self.params:
             return torch.zeros(len(self.layers))
-        after = [p.detach() for p in self._params]
-        delta = torch.stack(torch._foreach_norm(torch._foreach_sub(after, self._before))) ** 2
-        base = torch.stack(torch._foreach_norm(self._before)) ** 2
-        owner = self._owner_t.to(delta.device)
-        zeros = torch.zeros(len(self.layers), device=delta.device, dtype=delta.dtype)
-        d = zeros.clone().index_add_(0, owner, delta).sqrt()
-        b = zeros.index_add_(0, owner, base).sqrt()
-        return d / b.clamp_min(1e-12)
+        after = [p.detach() for p in self.params]
+        delta = self._per_layer(torch.stack(torch._foreach_norm(torch._foreach_sub(after, self._before))).float(),
+                                self.owner)
+        base = self._per_layer(torch.stack(torch._foreach_norm(self._before)).float(), self.owner)
+        self._before = None
+        return delta / base.clamp_min(1e-12)
+
+
+class GradientMonitor:
+    """Gradient norms of every network of a run. `layers` lists each network's layers in turn;
+    `networks` maps a network's name to its layers. Values stay on the device as tensors."""
+
+    def __init__(self, networks: dict[str, nn.Module]):
+        self.parts = {name: _Network(model) for name, model in networks.items()}
+        self.layers = [layer for part in self.parts.values() for layer in part.layers]
+        self.networks = {name: list(part.layers) for name, part in self.parts.items()}
+        self.offsets, start = {}, 0
+        for name, part in self.parts.items():
+            self.offsets[name] = (start, start + len(part.layers))
+            start += len(part.layers)

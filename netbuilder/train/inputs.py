@@ -11,7 +11,8 @@ from ..data.raw import DataError
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.model import Graph
 from .config import TrainConfig
-from .trainer import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES, TrainingError
+from .config import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES
+from .optim import TrainingError
 
 
 @dataclass

@@ -11,6 +11,7 @@ from ..graph import io
 from ..graph.edits import Edit
 from ..graph.model import EditError, Graph
 from ..layers import check_node
+from .training.runs_model import DocumentRuns
 from .undo import EditCommand
 
 
@@ -25,6 +26,7 @@ class Document(QObject):
         self.path = path
         self.analysis = Analysis(self.graph)
         self.undo_stack = QUndoStack(self)
+        self.runs = DocumentRuns(self.path, self)  # its training runs, on disk in a folder of its own
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
 
     @classmethod
@@ -60,6 +62,10 @@ class Document(QObject):
         io.save(self.graph, target)
         self.path = str(target)
         self.undo_stack.setClean()
+        try:
+            self.runs.moved_to(self.path)
+        except OSError:
+            pass  # the document is saved; its runs stay where they were, and are listed from there
 
     @property
     def modified(self) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -25,7 +26,12 @@ from .problems_panel import ProblemsPanel
 from .recovery import Autosave
 from ..data.dataset import DataSpec
 from .data_panel import DataPanel
+from .training.controller import RunController
+from .training.gradient_view import tints
 from .training.panel import TrainingPanel
+
+TINT_SECONDS = 0.2  # node tints follow the gradients five times a second
+WARN_SECONDS = 1.0  # the diagnosis reaches the nodes at most once a second while training
 
 FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
@@ -48,7 +54,14 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.history = QUndoView()
         self.history.setObjectName("history")
-        self.training = TrainingPanel(self)
+        self.controller = RunController(self)
+        self.training = TrainingPanel(self.controller)
+        self.training.message.connect(self._show_status)
+        self.controller.started.connect(self._on_training_started)
+        self.controller.stepped.connect(self._on_training_progress)
+        self.controller.ended.connect(self._on_training_ended)
+        self._tinted_at = self._warned_at = 0.0
+        self._shown_warnings = None
         self.data = DataPanel(self)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -165,7 +178,7 @@ class MainWindow(QMainWindow):
         self.training.start(resume)
 
     def set_document(self, document: Document) -> None:
-        self.training.shutdown()  # a run belongs to the document it started on
+        self.controller.shutdown()  # a run belongs to the document it started on
         self.training_warnings = []
         old, old_scene = self.document, self.scene
         self.document = document
@@ -195,7 +208,7 @@ class MainWindow(QMainWindow):
             old_scene.deleteLater()
             self.autosave.discard()
         self.inspector.show_node(None, None)
-        self.training.settings.refresh()
+        self.training.set_document(document)
         self.data.refresh()
         self._refresh_problems()
         self._update_title()
@@ -211,8 +224,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 6000)
 
     def _on_graph_event(self, event) -> None:
-        if isinstance(event, MetaChanged) and event.key in ("training", "diagnosis"):
-            self.training.settings.refresh()
         if isinstance(event, MetaChanged) and event.key == "data" and self.data.spec() != DataSpec.from_dict(
                 self.document.graph.meta.get("data")):
             self.data.refresh()  # an undo, or a file: the panel's draft follows the document
@@ -222,7 +233,27 @@ class MainWindow(QMainWindow):
 
     def show_training_warnings(self, warnings) -> None:
         self.training_warnings = list(warnings)
+        self.scene.set_training_warnings(self.training_warnings)
         self._refresh_problems()
+
+    # ---- what training shows on the canvas ---------------------------------------------------
+    def _on_training_started(self, state) -> None:
+        self.scene.set_tints({})
+        self.show_training_warnings([])
+        self._tinted_at = self._warned_at = 0.0
+
+    def _on_training_progress(self, state) -> None:
+        now = time.perf_counter()
+        if now - self._tinted_at >= TINT_SECONDS:  # repainting the canvas is the costly part of an update
+            self._tinted_at = now
+            ids = {n.name: n.id for n in self.document.graph.nodes()}  # renames count
+            self.scene.set_tints({ids[name]: color for name, color in tints(state).items() if name in ids})
+        if state.warnings is not self._shown_warnings and now - self._warned_at >= WARN_SECONDS:
+            self._warned_at, self._shown_warnings = now, state.warnings
+            self.show_training_warnings(state.warnings)
+
+    def _on_training_ended(self, state) -> None:
+        self.show_training_warnings(state.warnings)
 
     def _refresh_problems(self) -> None:
         doc = self.document
@@ -371,7 +402,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_keep_changes():
             event.ignore()
             return
-        self.training.shutdown()
+        self.controller.shutdown()
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()

@@ -1,21 +1,13 @@
 """Where netbuilder keeps its settings, recent files, log and recovery files."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
+
+from ..paths import config_dir
 
 MAX_RECENT = 8
-
-
-def config_dir() -> Path:
-    """$NETBUILDER_CONFIG_DIR (tests set it), else the system's per-user config folder."""
-    path = os.environ.get("NETBUILDER_CONFIG_DIR") or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppConfigLocation) or str(Path.home() / ".netbuilder")
-    folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def settings() -> QSettings:

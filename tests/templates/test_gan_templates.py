@@ -1,7 +1,7 @@
 """The GAN templates: they load and validate, match the script that writes them, read well (generator
 above discriminator, a short story), and train to the quality bars in their meta, for two seeds.
 
-Their data comes from adversarial_data (training_data wants a document with one Input)."""
+Their data comes from the adversarial recipe (training_data wants a document with one Input)."""
 import importlib.util
 import re
 from pathlib import Path
@@ -14,9 +14,9 @@ from netbuilder.data.dataset import DataSpec
 from netbuilder.data.synthetic import ring_centres
 from netbuilder.graph import io
 from netbuilder.layers import check_node
-from netbuilder.train import TrainConfig
-from netbuilder.train.adversarial import (GanTrainer, adversarial_data, discriminator_accuracy, find_networks,
-                                          mean_image_distance, mode_coverage, spread_ratio)
+from netbuilder.train import TrainConfig, Trainer
+from netbuilder.train.recipes.adversarial import (Adversarial, discriminator_accuracy, find_networks,
+                                                  mean_image_distance, mode_coverage, spread_ratio)
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["gan_ring", "gan_digits"]
@@ -69,7 +69,7 @@ def test_the_meta_tells_a_learner_what_it_is_and_how_to_train_it(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_generator_sits_above_the_discriminator_each_on_its_row(name):
     graph = load(name)
-    data = adversarial_data(graph)
+    data = Adversarial.data(graph, TrainConfig.from_dict(graph.meta["training"]))
     found = find_networks(graph, data.prepared.sample_shape)
     rows = {}
     for part in graph.networks():
@@ -84,9 +84,9 @@ def test_the_generator_sits_above_the_discriminator_each_on_its_row(name):
 
 def trained(name, seed):
     graph = load(name)
-    data = adversarial_data(graph)
+    data = Adversarial.data(graph, TrainConfig.from_dict(graph.meta["training"]))
     config = TrainConfig.from_dict({**graph.meta["training"], "seed": seed, "device": "cpu"})
-    trainer = GanTrainer(graph, config, data.train, data.val)
+    trainer = Trainer(graph, config, data.train, data.val)
     return graph, data, trainer
 
 
@@ -97,10 +97,10 @@ def test_gan_ring_covers_the_modes(seed):
     options = graph.meta["data"]["options"]
     assert options["noise"] == q["std"]
     centres = ring_centres(options.get("classes", 8), options.get("radius", 2.0))
-    start = mode_coverage(trainer.samples(q["samples"], seed=123), centres, q["std"], q["min_share"])
+    start = mode_coverage(trainer.recipe.samples(q["samples"], seed=123), centres, q["std"], q["min_share"])
     result = trainer.run()
     assert result.status == "finished" and len(result.epochs) == q["epochs"]
-    reached = mode_coverage(trainer.samples(q["samples"], seed=123), centres, q["std"], q["min_share"])
+    reached = mode_coverage(trainer.recipe.samples(q["samples"], seed=123), centres, q["std"], q["min_share"])
     assert start < q["mode_coverage_at_least"] <= reached
 
 
@@ -109,11 +109,11 @@ def test_gan_digits_draws_digits_the_discriminator_cannot_always_tell(seed):
     graph, data, trainer = trained("gan_digits", seed)
     q = graph.meta["quality"]
     real = data.val[0]
-    before = mean_image_distance(trainer.samples(q["samples"], seed=7), real)
-    assert spread_ratio(trainer.samples(q["samples"], seed=7), real) < q["spread_ratio_at_least"]
+    before = mean_image_distance(trainer.recipe.samples(q["samples"], seed=7), real)
+    assert spread_ratio(trainer.recipe.samples(q["samples"], seed=7), real) < q["spread_ratio_at_least"]
     result = trainer.run()
     assert result.status == "finished" and len(result.epochs) == q["epochs"]
-    drawn = trainer.samples(q["samples"], seed=7)
+    drawn = trainer.recipe.samples(q["samples"], seed=7)
     assert drawn.shape[1:] == (1, 8, 8) and 0 <= drawn.min() and drawn.max() <= 1
     assert discriminator_accuracy(trainer, real) < q["discriminator_accuracy_below"]
     assert mean_image_distance(drawn, real) <= q["image_distance_ratio_at_most"] * before

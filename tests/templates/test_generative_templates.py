@@ -73,7 +73,7 @@ def trained(request):
     config = TrainConfig.from_dict({**graph.meta["training"], "epochs": quality["epochs"]})
     data = training_data(graph, config)
     trainer = Trainer(graph, config, data.train, data.val, test=data.test, augment=data.augment)
-    untrained = trainer.evaluate(data.val).loss
+    untrained = trainer.recipe.evaluate(data.val).loss
     result = trainer.run()
     return graph, trainer, data, result, untrained
 

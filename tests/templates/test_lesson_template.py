@@ -5,9 +5,9 @@ from pathlib import Path
 from netbuilder.analysis import Analysis
 from netbuilder.graph import io
 from netbuilder.layers import check_node
-from netbuilder.train import TrainConfig
-from netbuilder.train.diagnosis import Diagnosis
-from netbuilder.train.recipes import make_trainer
+from netbuilder.train import TrainConfig, make_trainer
+from netbuilder.train.callbacks.diagnosis import Diagnosis
+from netbuilder.train.loop import parts
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -25,5 +25,5 @@ def test_the_lesson_warns_on_the_sigmoid_network_only():
     vanishing = {names[p.node] for p in diagnosis.latest if "vanishing" in p.message}
     assert {"s_in", "s_fc1"} <= vanishing
     assert not [name for name in vanishing if name.startswith("r_")]
-    accuracy = result.epochs[-1].accuracies
+    accuracy = parts(result.epochs[-1].metrics, "val_accuracy")
     assert accuracy["residual_net"] > 0.9 and accuracy["sigmoid_net"] < accuracy["residual_net"] - 0.3

@@ -18,7 +18,8 @@ from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train.config import TrainConfig
 from netbuilder.train.inputs import training_data
-from netbuilder.train.trainer import CLASSIFICATION, Trainer
+from netbuilder.train import Trainer
+from netbuilder.train.config import CLASSIFICATION
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

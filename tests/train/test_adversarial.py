@@ -11,10 +11,13 @@ from netbuilder import GraphBuilder
 from netbuilder.data.synthetic import ring, ring_centres
 from netbuilder.graph.problems import GraphError
 from netbuilder.train import Callback, TrainConfig, Trainer, TrainingError
-from netbuilder.train.adversarial import (GanEpoch, GanStep, GanTrainer, discriminator_accuracy, find_networks,
-                                          mean_image_distance, mode_coverage, near_mode_share,
-                                          nearest_mode_distance, spread_ratio)
-from netbuilder.train.diagnosis import Diagnosis
+from netbuilder.train.loop import parts
+from netbuilder.train.recipes.adversarial import (discriminator_accuracy, find_networks, mean_image_distance,
+                                                  mode_coverage, near_mode_share, nearest_mode_distance,
+                                                  spread_ratio)
+
+GanTrainer = Trainer  # config() chooses the adversarial recipe
+from netbuilder.train.callbacks.diagnosis import Diagnosis
 
 
 @pytest.fixture(autouse=True)
@@ -160,38 +163,37 @@ def test_each_step_reports_both_losses_and_both_networks_gradients(ring_data):
     assert trainer.monitor.layers == ["g1", "g2", "d1", "d2"]  # generator, then discriminator, network order
     assert len(rec.steps) == 2 * (1024 // 128)  # full batches only
     for step in rec.steps:
-        assert isinstance(step, GanStep)
-        assert set(step.losses) == {"generator", "discriminator"}
-        assert step.loss == step.losses["generator"]
-        assert all(math.isfinite(v) and v > 0 for v in step.losses.values())
+        losses = parts(step.metrics, "loss")
+        assert set(losses) == {"generator", "discriminator"}
+        assert step.loss == losses["generator"]
+        assert all(math.isfinite(v) and v > 0 for v in losses.values())
         assert len(step.grad_norms) == 4 and all(v > 0 for v in step.grad_norms)
-        assert 0 < step.real_score < 1 and 0 < step.fake_score < 1
+        assert 0 < step.metrics["real_score"] < 1 and 0 < step.metrics["fake_score"] < 1
     assert len(rec.steps[0].update_ratios) == 4 and all(v > 0 for v in rec.steps[0].update_ratios)
     assert [s.global_step for s in rec.steps] == list(range(16))
     assert rec.epochs == result.epochs and len(result.epochs) == 2
     for epoch in result.epochs:
-        assert isinstance(epoch, GanEpoch)
-        assert epoch.train_loss == pytest.approx(epoch.losses["generator"])
+        assert epoch.train_loss == pytest.approx(epoch.metrics["loss/generator"])
         assert epoch.train_acc is None and epoch.val_acc is None
-        assert epoch.val_loss > 0 and 0 <= epoch.d_accuracy <= 1
+        assert epoch.val_loss > 0 and 0 <= epoch.metrics["d_accuracy"] <= 1
     # the two losses are different numbers: the discriminator's is the sum of its two halves
-    assert rec.steps[0].losses["discriminator"] == pytest.approx(2 * math.log(2), abs=0.3)
-    assert trainer.transferred == [] and trainer.transfer_skipped == [] and trainer.test_data is None
+    assert rec.steps[0].metrics["loss/discriminator"] == pytest.approx(2 * math.log(2), abs=0.3)
+    assert trainer.transferred == [] and trainer.transfer_skipped == [] and trainer.recipe.test_tensors is None
 
 
 def test_the_same_seed_gives_the_same_run(ring_data):
-    runs = [GanTrainer(gan(), config(epochs=1, seed=5), ring_data).run().epochs[-1].losses for _ in range(2)]
-    other = GanTrainer(gan(), config(epochs=1, seed=6), ring_data).run().epochs[-1].losses
+    runs = [GanTrainer(gan(), config(epochs=1, seed=5), ring_data).run().epochs[-1].metrics for _ in range(2)]
+    other = GanTrainer(gan(), config(epochs=1, seed=6), ring_data).run().epochs[-1].metrics
     assert runs[0] == runs[1] and other != runs[0]
 
 
 def test_each_update_moves_only_its_own_network(ring_data):
     for frozen, moved in (("generator", "discriminator"), ("discriminator", "generator")):
         trainer = GanTrainer(gan(), config(), ring_data)
-        nets = {"generator": trainer.generator, "discriminator": trainer.discriminator}
+        nets = trainer.recipe.networks
         before = {k: [p.detach().clone() for p in m.parameters()] for k, m in nets.items()}
         trainer.optimizers[frozen].step = lambda *a, **k: None  # that network's update is skipped
-        trainer._train_step(trainer.train_data[:128], 0)
+        trainer.recipe.training_step((trainer.recipe.train_tensors[0][:128],))
         assert all(torch.equal(a, b) for a, b in zip(before[frozen], nets[frozen].parameters()))
         assert not any(torch.equal(a, b) for a, b in zip(before[moved], nets[moved].parameters()))
 
@@ -233,28 +235,36 @@ def test_a_nan_loss_ends_the_run_and_names_where(ring_data):
     x[:] = float("nan")
     result = GanTrainer(gan(), config(), (x, y)).run()
     assert result.status == "failed"
-    assert result.message.startswith("the discriminator's loss became NaN or infinite at step 1")
-    assert "lower learning rate" in result.message and result.bad_layer == "d1"
+    assert result.message.startswith("the discriminator's loss became NaN or infinite at step 1: the training"
+                                     " data itself holds NaN or infinite values")
+    assert result.bad_layer is None
+
+
+def test_a_diverging_gan_names_the_layer(ring_data):
+    result = GanTrainer(gan(), config(lr=1e30, optimizer="sgd", momentum=0.0), ring_data).run()
+    assert result.status == "failed" and "NaN or infinite" in result.message
+    assert result.bad_layer in ("g1", "g2", "d1", "d2") and f"'{result.bad_layer}'" in result.message
 
 
 def test_samples_are_fixed_by_their_seed_and_shaped_like_the_data(ring_data):
     trainer = GanTrainer(gan(latent=16, data=64, d_shape=(64,)), config(), (torch.rand(256, 1, 8, 8),))
-    a, b, c = trainer.samples(10, seed=1), trainer.samples(10, seed=1), trainer.samples(10, seed=2)
+    recipe = trainer.recipe
+    a, b, c = recipe.samples(10, seed=1), recipe.samples(10, seed=1), recipe.samples(10, seed=2)
     assert a.shape == (10, 1, 8, 8) and torch.equal(a, b) and not torch.equal(a, c)
-    assert trainer.generator.training  # eval mode only while sampling
-    assert len(trainer.samples()) == 64
+    assert recipe.generator.training  # eval mode only while sampling
+    assert len(recipe.samples()) == 64
 
 
 def test_samples_move_toward_the_ring_over_training(ring_data):
     centres = ring_centres()
     trainer = GanTrainer(gan(latent=8, width=64), config(epochs=30), ring_data)
-    before = nearest_mode_distance(trainer.samples(500, seed=3), centres).mean().item()
+    before = nearest_mode_distance(trainer.recipe.samples(500, seed=3), centres).mean().item()
     distances = []
 
     class Watch(Callback):
         def on_epoch_end(self, t, epoch):
             if (epoch.epoch + 1) % 10 == 0:
-                distances.append(nearest_mode_distance(t.samples(500, seed=3), centres).mean().item())
+                distances.append(nearest_mode_distance(t.recipe.samples(500, seed=3), centres).mean().item())
 
     trainer.callbacks.append(Watch())
     assert trainer.run().status == "finished"
@@ -296,10 +306,11 @@ def test_resume_refuses_other_checkpoints(ring_data, tmp_path):
     b = GraphBuilder()
     b.add("Output", b.add("Linear", b.add("Input", shape=[2]), out_features=8))
     Trainer(b.graph, TrainConfig(epochs=1, device="cpu"), ring_data, checkpoint_dir=tmp_path / "plain").run()
-    with pytest.raises(TrainingError, match="it is not a checkpoint of a GAN run"):
+    with pytest.raises(TrainingError, match="it is a checkpoint of a supervised run, and this run is adversarial"):
         trainer.load_checkpoint(tmp_path / "plain" / "last.pt")
     GanTrainer(gan(width=16), config(epochs=1), ring_data, checkpoint_dir=tmp_path / "narrow").run()
-    with pytest.raises(TrainingError, match="the networks have changed since that run"):
+    with pytest.raises(TrainingError, match=r"the network has changed since that run \(g1 \(weight is \[16, 4\] there"
+                                            r" and \[32, 4\] here\); g2 .*; d1 .*; d2 "):
         trainer.load_checkpoint(tmp_path / "narrow" / "last.pt")
 
 

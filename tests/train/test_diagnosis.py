@@ -4,7 +4,7 @@ import pytest
 from netbuilder import GraphBuilder
 from netbuilder.data import digits
 from netbuilder.train import Callback, TrainConfig, Trainer
-from netbuilder.train.diagnosis import Diagnosis, Thresholds
+from netbuilder.train.callbacks.diagnosis import Diagnosis, Thresholds
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import torch
 from netbuilder import GraphBuilder
 from netbuilder.data import digits
 from netbuilder.train import Callback, TrainConfig, Trainer, TrainingError
-from netbuilder.train.trainer import lr_factor
+from netbuilder.train.optim import lr_factor
 
 
 def mlp(activation="ReLU", depth=1, width=64):

@@ -23,4 +23,4 @@ def test_the_template_opens_from_the_gallery_and_trains(qtbot, path):
     assert window.training.start()
     qtbot.waitUntil(lambda: window.training.result is not None, timeout=120000)
     assert window.training.result.status == "finished", window.training.result.message
-    assert len(window.training._losses) > 0
+    assert window.training.runs.current.history.steps > 0

@@ -17,10 +17,13 @@ def test_train_in_the_window_shows_live_curves(window, qtbot):
     assert panel.running and not panel.train_button.isEnabled()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert panel.result.status == "finished"
-    xs, ys = panel.raw.getData()
+    history = panel.runs.current.history
     train = digits_splits(seed=0).train[0]
-    assert len(xs) == 3 * math.ceil(len(train) / 32)  # every step reached the plot, batched
-    assert panel.val_acc.getData()[1][-1] > 0.5
+    assert len(history.series["loss"]) == 3 * math.ceil(len(train) / 32)  # every step reached the run, batched
+    assert history.epochs[-1]["val_accuracy"] > 0.5
+    panel.loss_plot.redraw()
+    xs, _ = panel.loss_plot.items[(panel.runs.current.id, "raw", "train (per step)")].getData()
+    assert len(xs) == len(history.series["loss"])  # drawn as they came: short runs are not summarised
     assert "Finished" in panel.status.text() and panel.progress.value() == panel.progress.maximum()
     assert panel.train_button.isEnabled() and not panel.running
     import gc
@@ -41,9 +44,10 @@ def test_pause_resume_and_stop(window, qtbot):
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 50}))
     panel = window.training
     assert panel.start()
-    qtbot.waitUntil(lambda: len(panel._losses) > 0, timeout=30000)
+    qtbot.waitUntil(lambda: panel.runs.current.history.steps > 0, timeout=30000)
     panel.toggle_pause()
-    assert panel.worker.trainer.paused and panel.pause_button.text() == "Resume"
+    assert panel.controller.worker.trainer.paused and panel.pause_button.text() == "Resume"
+    assert "paused" in panel.status.text() and "left" not in panel.status.text()  # no ETA counting down
     panel.toggle_pause()
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
@@ -54,9 +58,9 @@ def test_closing_while_training_stops_the_thread(qtbot):
     window = make_window(qtbot, closed_by_test=True)
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 200}))
     assert window.training.start()
-    qtbot.waitUntil(lambda: len(window.training._losses) > 0, timeout=30000)
+    qtbot.waitUntil(lambda: window.training.runs.current.history.steps > 0, timeout=30000)
     window.close()  # a thread still running here would make Qt warn, and the warning fails the test
-    assert window.training.thread is None
+    assert window.controller.thread is None
 
 
 def test_a_graph_with_problems_does_not_start(window, qtbot):
@@ -81,7 +85,8 @@ def test_gradient_views_tint_nodes_and_warnings_reach_the_nodes(qtbot):
     panel = window.training
     assert panel.start()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
-    assert len(panel.gradients.history) > 100 and len(panel.gradients.layers) == 12
+    state = panel.runs.current
+    assert len(state.gradients) > 100 and len(state.layers) == 12
     first = window.scene.node_items[b.graph.by_name("linear1").id]
     assert first.tint is not None  # nodes carry their gradient colour
     assert any("vanishing" in p.message for p in first.problems)
@@ -109,12 +114,18 @@ def test_second_run_overlays_the_first_and_plots_the_learning_rate(window, qtbot
     window.document.push(SetMeta(window.document.graph, "training",
                                  {"epochs": 2, "schedule": "step", "step_size": 1, "gamma": 0.5}))
     panel = window.training
+    window.docks["Training"].raise_()  # the curves draw while they are shown
     for _ in range(2):
-        panel.result = None
+        panel.controller.result = None
         assert panel.start()
         qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
-    assert len(panel.previous) == 1  # the first run, faded behind the second
-    lrs = panel.lr_curve.getData()[1]
+    first, second = panel.runs.states
+    assert panel.runs.shown == {first.id, second.id} and panel.runs.current is second
+    panel.loss_plot.redraw()
+    legend = [label.text for _, label in panel.loss_plot.plotItem.legend.items]
+    assert "run 1 (smoothed)" in legend and "run 2 (smoothed)" in legend  # overlaid, told apart
+    panel.lr_plot.redraw()
+    lrs = panel.lr_plot.items[(second.id, "lr", None)].getData()[1]
     assert lrs[0] == 0.001 and lrs[-1] == 0.0005  # the step schedule halves it after epoch 1
     panel.log_scale.setChecked(True)
     assert panel.loss_plot.plotItem.ctrl.logYCheck.isChecked()
@@ -173,14 +184,16 @@ def test_checkpoints_resume_and_start_from_a_checkpoint(window, qtbot):
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 2}))
     assert panel.start()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
-    last = panel.runs_dir() / "last.pt"
-    assert last.is_file() and str(panel.runs_dir()) in panel.status.text()
+    run = panel.runs.current.run
+    last = run.checkpoint
+    assert last.is_file() and str(run.folder) in panel.status.text()
 
     window.document.push(SetMeta(window.document.graph, "training", {"epochs": 3}))
-    panel.result = None
+    panel.controller.result = None
     window.actions_by_name["resume"].trigger()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60000)
     assert [e.epoch for e in panel.result.epochs] == [2]  # only the epoch the checkpoint lacked
+    assert len(panel.runs.states) == 1 and [row["epoch"] for row in run.read_epochs()] == [1, 2, 3]  # the same run
 
     field = panel.settings.findChild(QLineEdit, "train_init_from")
     field.setFocus()
@@ -207,9 +220,14 @@ def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot)
     window, document = train_template(qtbot, "gan_ring", epochs=3)
     panel = window.training
     assert panel.result.status == "finished"
-    assert set(panel._part_curves) == {"generator", "discriminator"}
-    assert len(panel._part_curves["generator"].getData()[1]) == len(panel._losses)
+    panel.loss_plot.redraw()
+    run_id = panel.runs.current.id
+    assert {key[1] for key in panel.loss_plot.items} == {"generator", "discriminator"}
+    steps = panel.runs.current.history.steps
+    assert len(panel.loss_plot.items[(run_id, "generator", "generator")].getData()[1]) == steps
+    panel.tabs.setCurrentWidget(panel.gradients)
     assert len(panel.gradients.views) == 2  # one gradient view per network
+    panel.tabs.setCurrentWidget(panel.samples_view)
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.points
     assert len(panel.samples_view.fake.data) == 64 and "Epoch 3" in panel.samples_view.caption.text()
 
@@ -217,7 +235,11 @@ def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot)
 def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
     window, document = train_template(qtbot, "vanishing_lesson", epochs=2)
     panel = window.training
-    assert set(panel._part_curves) == set(panel._part_acc_curves) == {"sigmoid_net", "residual_net"}
+    panel.loss_plot.redraw()
+    panel.acc_plot.redraw()
+    nets = {"sigmoid_net", "residual_net"}
+    assert {key[1] for key in panel.loss_plot.items} == {key[1] for key in panel.acc_plot.items} == nets
+    panel.tabs.setCurrentWidget(panel.gradients)
     assert [v.layers[0] for v in panel.gradients.views] == ["s_in", "r_in"]  # a gradient view each
     assert "sigmoid_net" in panel.status.text() and "residual_net" in panel.status.text()
     first = window.scene.node_items[document.graph.by_name("s_in").id]
@@ -228,6 +250,7 @@ def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
     window, document = train_template(qtbot, "vae_digits", epochs=2)
     panel = window.training
     assert panel.result.status == "finished"
+    panel.tabs.setCurrentWidget(panel.samples_view)
     assert "reconstructions" in panel.samples_view.caption.text() and "latent" in panel.samples_view.caption.text()
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
     assert panel.samples_view.picture.image.shape[:2] == (8 * 10, 12 * 10)  # 8 across, 96 pictures of 8x8
@@ -241,6 +264,7 @@ def train_template(qtbot, name: str, epochs: int):
     document = Document.from_template(TEMPLATES / f"{name}.json")
     document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": epochs}
     window = make_window(qtbot, document)
-    assert window.training.start()
+    window.start_training()
+    assert window.training.running
     qtbot.waitUntil(lambda: window.training.result is not None, timeout=60000)
     return window, document

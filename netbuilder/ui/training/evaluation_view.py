@@ -105,6 +105,7 @@ class EvaluationView(QWidget):
             self.plot.getAxis(axis).setTextPen(theme.text_color())
 
     def clear(self) -> None:
+        self.summary.setText("")
         self.summary.hide()
         self.message.setText(PLACEHOLDER)
         self.message.show()

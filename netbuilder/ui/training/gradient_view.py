@@ -4,17 +4,15 @@ live on different scales."""
 from __future__ import annotations
 
 import math
-from collections import deque
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .. import theme
 
-WINDOW = 200  # steps shown: axes follow this rolling window, not all-time extremes
+REDRAW_MS = 100  # at most ten redraws a second
 COLORMAP = pg.colormap.get("viridis")
 TINT_LEVELS = 12
 
@@ -74,12 +72,43 @@ class NetworkGradients(QWidget):
         return low, high
 
 
+def log_window(state) -> np.ndarray | None:
+    """The run's recent gradient norms as log10, steps x layers (non-finite and zero at -12)."""
+    if state is None or not state.gradients:
+        return None
+    norms = np.array(state.gradients, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(norms) & (norms > 0), np.log10(norms), -12.0)
+
+
+def groups(state) -> list[tuple[str, list[int]]]:
+    """(network, indices into state.layers) for each network of the run that has watched layers."""
+    where = {name: i for i, name in enumerate(state.layers)}
+    found = [(title, [where[n] for n in names if n in where]) for title, names in state.networks]
+    return [g for g in found if g[1]] or ([("network", list(range(len(state.layers))))] if state.layers else [])
+
+
+def tints(state) -> dict[str, QColor]:
+    """Each layer's colour for the canvas: its latest gradient within its network's recent range."""
+    logs = log_window(state)
+    if logs is None:
+        return {}
+    found = {}
+    for _, idx in groups(state):
+        part = logs[:, idx]
+        low, high = float(part.min()), float(part.max())
+        found.update({state.layers[i]: tint(state.gradients[-1][i], low, high) for i in idx})
+    return found
+
+
 class GradientView(QWidget):
+    """The current run's gradients, one heatmap and bar chart per network; it subscribes to the runs."""
+
     def __init__(self):
         super().__init__()
+        self.runs = None
         self.layers: list[str] = []
-        self.groups: list[tuple[str, list[int]]] = []  # (network, indices into layers)
-        self.history: deque[list[float]] = deque(maxlen=WINDOW)
+        self.shown_groups: list[tuple[str, list[int]]] = []
         self.views: list[NetworkGradients] = []
         self.rows = QVBoxLayout()
         self.legend = QLabel("Nodes are tinted by gradient magnitude: blue = smallest, red = largest"
@@ -89,50 +118,47 @@ class GradientView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.rows, 1)
         layout.addWidget(self.legend)
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
 
-    def reset(self, layers: list[str], networks: list[tuple[str, list[str]]] | None = None) -> None:
-        """Start over with these layers; `networks` splits them into (name, layers) views."""
-        self.layers = list(layers)
-        self.history.clear()
-        where = {name: i for i, name in enumerate(self.layers)}
-        networks = networks or [("network", self.layers)]
-        self.groups = [(title, [where[n] for n in names if n in where]) for title, names in networks]
-        self.groups = [g for g in self.groups if g[1]]
+    def set_runs(self, runs) -> None:
+        if self.runs is not None:
+            self.runs.currentChanged.disconnect(self._changed)
+            self.runs.runUpdated.disconnect(self._changed)
+        self.runs = runs
+        if runs is not None:
+            runs.currentChanged.connect(self._changed)
+            runs.runUpdated.connect(self._changed)
+        self.redraw()
+
+    def _changed(self, *_) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.redraw()
+
+    def _reset(self, state) -> None:
+        self.layers = list(state.layers) if state else []
+        self.shown_groups = groups(state) if state else []
         for view in self.views:
             self.rows.removeWidget(view)
             view.deleteLater()
-        several = len(self.groups) > 1  # name the networks only when there is more than one
+        several = len(self.shown_groups) > 1  # name the networks only when there is more than one
         self.views = [NetworkGradients(title if several else "", [self.layers[i] for i in idx])
-                      for title, idx in self.groups]
+                      for title, idx in self.shown_groups]
         for view in self.views:
             self.rows.addWidget(view, 1)
 
-    def add(self, norms_per_step: list[list[float]]) -> dict[str, tuple[float, float]]:
-        """Append steps; redraw if shown; return each layer's network (low, high) log range, for tints."""
-        for norms in norms_per_step:
-            if len(norms) == len(self.layers):
-                self.history.append(norms)
-        return self.redraw(draw=self.isVisible())
-
-    def redraw(self, draw: bool = True) -> dict[str, tuple[float, float]]:
-        if not self.history:
-            return {}
-        norms = np.array(self.history, dtype=float)  # steps x layers
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logs = np.where(np.isfinite(norms) & (norms > 0), np.log10(norms), -12.0)
-        ranges = {}
-        for view, (_, idx) in zip(self.views, self.groups):
-            part = logs[:, idx]
-            span = view.draw(part) if draw else (float(part.min()), float(part.max()))
-            ranges.update({self.layers[i]: span for i in idx})
-        return ranges
-
-
-def network_names(graph) -> list[tuple[str, list[str]]]:
-    """(name, layer names) per network of the document, named after its Output (or first node)."""
-    named = []
-    for part in graph.networks():
-        nodes = [graph.node(i) for i in part]
-        title = next((n.name for n in nodes if n.type == "Output"), nodes[0].name)
-        named.append((title, [n.name for n in nodes]))
-    return named
+    def redraw(self) -> None:
+        state = self.runs.current if self.runs is not None else None
+        if state is None or list(state.layers) != self.layers:
+            self._reset(state)
+        if not self.isVisible():
+            return  # drawn when shown: a hidden tab costs the window nothing
+        logs = log_window(state)
+        if logs is None:
+            return
+        for view, (_, idx) in zip(self.views, self.shown_groups):
+            view.draw(logs[:, idx])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from ...graph.edits import SetMeta
-from ...train.config import DEVICES, LOSSES, OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
-from ...train.diagnosis import Thresholds
+from ...graph.events import MetaChanged
+from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, recipe_names
+from ...train.callbacks.diagnosis import Thresholds
 
-CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": RECIPES}
+CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names()}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
          "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
@@ -29,10 +31,14 @@ THRESHOLD_HELP = {
 
 
 class SettingsForm(QWidget):
-    def __init__(self, window):
+    """The document's training settings; it follows the document's changes itself (undo, files)."""
+
+    message = Signal(str)
+
+    def __init__(self):
         super().__init__()
         self.setObjectName("training_settings")
-        self.window = window
+        self.document = None
         self.editors: dict[tuple[str, str], QWidget] = {}
         self.setMaximumWidth(460)
         form = QFormLayout(self)
@@ -49,6 +55,18 @@ class SettingsForm(QWidget):
                 label = "start from" if name == "init_from" else name.replace("_", " ")
                 form.addRow(label, self._with_browse(editor) if name == "init_from" else editor)
         self.refresh()
+
+    def set_document(self, document) -> None:
+        if self.document is not None:
+            self.document.graph.events.disconnect(self._on_event)
+        self.document = document
+        if document is not None:
+            document.graph.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, MetaChanged) and event.key in ("training", "diagnosis"):
+            self.refresh()
 
     def _editor(self, key: str, name: str, kind) -> QWidget:
         if name in CHOICES:
@@ -98,7 +116,7 @@ class SettingsForm(QWidget):
         return row
 
     def _browse(self, editor: QLineEdit) -> None:
-        start = editor.text() or str(self.window.training.runs_dir())
+        start = editor.text() or str(self.document.runs.folder)
         path, _ = QFileDialog.getOpenFileName(self, "Start layers from a checkpoint", start,
                                               "Checkpoints (*.pt *.pth);;All files (*)")
         if path:
@@ -106,13 +124,13 @@ class SettingsForm(QWidget):
             self._set("training", "init_from", path)
 
     def config(self) -> TrainConfig:
-        return TrainConfig.from_dict(self.window.document.graph.meta.get("training"))
+        return TrainConfig.from_dict(self.document.graph.meta.get("training"))
 
     def refresh(self) -> None:
         """Show the document's settings (after an undo, or a new document)."""
-        if getattr(self.window, "document", None) is None:
+        if self.document is None:
             return
-        meta = self.window.document.graph.meta
+        meta = self.document.graph.meta
         values = {"training": self.config().to_dict(),
                   "diagnosis": Thresholds.from_dict(meta.get("diagnosis")).to_dict()}
         for (key, name), editor in self.editors.items():
@@ -134,14 +152,13 @@ class SettingsForm(QWidget):
         except ValueError:
             value = 0.0
         if not value > 0:  # the validator lets "0" and "" through: say so and show the value in use
-            self.window.statusBar().showMessage(f"The {name} threshold must be a number above 0, like 1e-7.",
-                                                5000)
+            self.message.emit(f"The {name} threshold must be a number above 0, like 1e-7.")
             self.refresh()
             return
         self._set(key, name, value)
 
     def _set(self, key: str, name: str, value) -> None:
-        graph = self.window.document.graph
+        graph = self.document.graph
         defaults = TrainConfig() if key == "training" else Thresholds()
         current = dict(graph.meta.get(key) or {})
         if current.get(name, getattr(defaults, name)) == value:
@@ -149,4 +166,4 @@ class SettingsForm(QWidget):
         current[name] = value
         edit = SetMeta(graph, key, current)
         edit.text = f"Set {'training' if key == 'training' else 'diagnosis'} {name.replace('_', ' ')}"
-        self.window.document.push(edit)
+        self.document.push(edit)

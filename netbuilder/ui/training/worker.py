@@ -1,26 +1,38 @@
-"""Training on a QThread. Metrics cross to the UI batched, a few dozen times a second.
+"""Training on a QThread: the trainer is built there (data, network, optimizer: nothing of it stalls the
+window), then runs. Metrics cross to the window batched, a few dozen times a second.
 
-The trainer is built on the window's thread: building it on this one ran pure-Python graph code
-alongside the window's garbage collector of Qt objects, and crashed now and then."""
+Cyclic garbage collection is off while anything trains and runs on the window's thread instead (see
+hold_garbage_collection): a collection on the training thread may free a Qt object of the window there,
+and the two threads deadlock."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import time
+
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from ...train import Callback
-from ...train.trainer import Result, Trainer
+from ...graph.model import Graph
+from ...graph.problems import GraphError
+from ...train import Callback, TrainConfig, make_trainer
+from ...train.callbacks.diagnosis import Diagnosis
+from ...train.callbacks.pictures import Pictures
+from ...train.callbacks.record import RunRecorder
+from ...train.loop import Result
+from ...train.optim import TrainingError
+from ...train.runs import Run
 
+log = logging.getLogger("netbuilder")
 EMIT_SECONDS = 0.04  # at most 25 updates a second
 TRAIN_THREADS = max(1, (os.cpu_count() or 2) - 1)
+RUNNING: set = set()  # workers whose thread has not ended (tests check that none is left)
 
 
 def warm_up() -> None:
-    """Make a throwaway optimizer on the window's thread. The first one imports torch's compiler
-    stack (a second or more); importing it on the training thread instead can deadlock against the
-    window's thread. Instant after the first time."""
+    """Make a throwaway optimizer: the first one imports torch's compiler stack (a second or more).
+    The app does it on the window's thread once it has shown, so the first Train does not wait."""
     import torch
 
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -30,15 +42,12 @@ _runs = 0  # training runs going on in this process
 
 
 def hold_garbage_collection() -> None:
-    """While anything trains, collect cyclic garbage only on the window's thread (here, now).
-
-    A collection on the training thread may free a Qt object from an old window there; PySide then
-    deletes it on the window's thread while the training thread waits for the interpreter lock
-    inside Qt, and the two threads deadlock. Freeing by reference count goes on as ever."""
+    """While anything trains, cyclic garbage is collected only on the window's thread (collect_young).
+    What exists now is frozen out of later collections, so those stay short."""
     global _runs
     if _runs == 0:
-        gc.collect()
         gc.disable()
+        gc.freeze()
     _runs += 1
 
 
@@ -46,15 +55,22 @@ def release_garbage_collection() -> None:
     global _runs
     _runs = max(0, _runs - 1)
     if _runs == 0:
+        gc.unfreeze()
         gc.enable()
+
+
+def collect_young() -> None:
+    """A collection of what was made since training started (on the window's thread, while it trains)."""
+    if _runs:
         gc.collect()
 
 
 class Channel(Callback):
-    """Collects steps on the training thread; hands them over in batches."""
+    """Collects steps on the training thread; hands them over in batches, and each epoch with what the
+    run shows (pictures, the diagnosis's verdict)."""
 
-    def __init__(self, worker: "TrainWorker"):
-        self.worker = worker
+    def __init__(self, worker: "TrainWorker", pictures: Pictures, diagnosis: Diagnosis):
+        self.worker, self.pictures, self.diagnosis = worker, pictures, diagnosis
         self.pending: list = []
         self.lock = threading.Lock()
         self.last = 0.0
@@ -71,35 +87,95 @@ class Channel(Callback):
         with self.lock:
             batch, self.pending = self.pending, []
         if batch:
-            self.worker.steps.emit(batch)
+            self.worker.steps.emit((batch, self.diagnosis.latest))
 
     def on_epoch_end(self, trainer, epoch) -> None:
         self.flush()
-        self.worker.epoch.emit(epoch)
+        self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest))
+
+    def on_train_end(self, trainer, result) -> None:
+        self.flush()
 
 
 class TrainWorker(QObject):
-    steps = Signal(list)  # a batch of train.Step
-    epoch = Signal(object)  # train.Epoch
+    ready = Signal(object)  # dict: layers, networks, note, test images, class names, steps per epoch
+    steps = Signal(object)  # (list of train.Step, diagnosis warnings)
+    epoch = Signal(object)  # (train.Epoch, pictures or None, diagnosis warnings)
     finished = Signal(object)  # train.Result
 
-    def __init__(self, trainer: Trainer):
+    def __init__(self, graph: Graph, config: TrainConfig, run: Run, resume: bool):
         super().__init__()
-        self.trainer = trainer
-        self.channel = Channel(self)
-        trainer.callbacks.append(self.channel)
+        self.graph, self.config, self.run_, self.resume = graph, config, run, resume
+        self.trainer = None
+        self._lock = threading.Lock()
+        self._stop = self._paused = False
 
+    # ---- from the window's thread --------------------------------------------------------------
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            if self.trainer is not None:
+                self.trainer.stop()
+
+    def set_paused(self, paused: bool) -> None:
+        with self._lock:
+            self._paused = paused
+            if self.trainer is not None:
+                self.trainer.pause() if paused else self.trainer.resume()
+
+    # ---- on the training thread ----------------------------------------------------------------
     @Slot()
     def run(self) -> None:
         import torch
 
         torch.set_num_threads(TRAIN_THREADS)  # leave a core to the window
+        verb = "resume" if self.resume else "train"
         try:
-            result = self.trainer.run()
-        except Exception as e:  # noqa: BLE001 - the panel must always hear that the run ended
-            result = Result("failed", f"training failed: {e}")
-        self.trainer.callbacks.remove(self.channel)  # no cycle back to this QObject
-        # Back to the window's thread before this one ends, so deleting it later is an ordinary
-        # deletion there, not one on a thread that no longer runs.
+            result = self._train(verb)
+        except (TrainingError, GraphError) as e:
+            result = Result("failed", f"Cannot {verb}: {e}")
+            self._record_failure(result)
+        except Exception as e:  # noqa: BLE001 - the thread's boundary: the window must always hear the end
+            log.exception("training failed")
+            result = Result("failed", f"Cannot {verb}: an internal error ({type(e).__name__}: {e}); see the log")
+            self._record_failure(result)
+        # Back to the window's thread before this one ends, so deleting it later is an ordinary deletion
+        # there, not one on a thread that no longer runs.
         self.moveToThread(QCoreApplication.instance().thread())
         self.finished.emit(result)
+
+    def _train(self, verb: str) -> Result:
+        diagnosis, pictures = Diagnosis(self.graph), Pictures()
+        channel = Channel(self, pictures, diagnosis)
+        trainer, data = make_trainer(self.graph, self.config, [diagnosis, pictures, RunRecorder(self.run_), channel],
+                                     self.run_.folder)
+        if self.resume:
+            trainer.load_checkpoint(self.run_.checkpoint)
+        with self._lock:
+            self.trainer = trainer
+            if self._stop:
+                trainer.stop()
+            if self._paused:
+                trainer.pause()
+        prepared = data.prepared
+        note = f"Resumed after epoch {trainer.start_epoch}." if self.resume else ""
+        if trainer.transferred:
+            note += f" {', '.join(trainer.transferred)} started from {os.path.basename(self.config.init_from)}."
+        if trainer.transfer_skipped:
+            note += f" Not from the checkpoint: {'; '.join(trainer.transfer_skipped)}."
+        self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
+                         "note": note.strip(),
+                         "test_images": prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None,
+                         "class_names": prepared.raw.class_names, "start_epoch": trainer.start_epoch,
+                         "notes": list(prepared.raw.notes)})
+        try:
+            return trainer.run()
+        finally:
+            trainer.callbacks.remove(channel)  # no cycle back to this QObject
+
+    def _record_failure(self, result: Result) -> None:
+        try:
+            self.run_.status, self.run_.message, self.run_.ended = "failed", result.message, time.time()
+            self.run_.save()
+        except OSError:
+            log.exception("the run's folder could not be written")

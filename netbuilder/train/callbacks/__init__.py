@@ -1,4 +1,7 @@
-"""Extension points: a callback overrides the hooks it needs; the rest do nothing."""
+"""Extension points of the loop: a callback overrides the hooks it needs; the rest do nothing.
+
+Steps reach on_step_end in order, at the rate the loop fetches them from the device (every step on
+the CPU, a few dozen times a second on a GPU), so a callback never makes the device wait."""
 from __future__ import annotations
 
 

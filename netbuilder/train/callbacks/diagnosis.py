@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
-from ..graph.model import Graph
-from ..graph.problems import Problem
-from .callbacks import Callback
+from ...graph.model import Graph
+from ...graph.problems import Problem
+from . import Callback
 
 VANISHING_REMEDY = ("Use ReLU (or GELU) instead of sigmoid/tanh, add BatchNorm or residual connections,"
                     " and start the weights with He (kaiming) initialisation.")

@@ -1,30 +1,35 @@
-"""`netbuilder train`: the same training, metrics and diagnosis as the editor, in a terminal."""
+"""`netbuilder train`: the same training, runs, metrics and diagnosis as the editor, in a terminal."""
 from __future__ import annotations
 
 import csv
+import io
+import signal
 import sys
 import time
 from pathlib import Path
 
+from ..atomic import write_atomic
+from ..data.dataset import STANDARD, DataSpec
 from ..graph.model import Graph
 from ..graph.problems import GraphError
 from .callbacks import Callback
+from .callbacks.diagnosis import Diagnosis
+from .callbacks.record import RunRecorder
 from .config import TrainConfig
-from .diagnosis import Diagnosis
-from ..data.dataset import STANDARD, DataSpec
 from .evaluate import Evaluation, per_class_table
-from .recipes import make_trainer
-from .trainer import TrainingError
+from .loop import make_trainer
+from .optim import TrainingError
+from .runs import Run, document_folder
 
-class Terminal(Callback):
-    """A progress bar with loss, samples per second and ETA; CSV rows per epoch."""
 
-    def __init__(self, out: Path, stream=None):
-        self.out, self.stream = out, stream or sys.stdout
+class Progress(Callback):
+    """A progress bar with loss, samples per second and ETA; a line per epoch."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
         self.started = time.perf_counter()
         self.samples = 0
         self.shown = 0.0
-        self.rows: list[dict] = []
 
     def on_step_end(self, trainer, step) -> None:
         self.samples += step.samples
@@ -34,7 +39,7 @@ class Terminal(Callback):
         self.shown = now
         total = trainer.config.epochs * step.steps_per_epoch
         done = step.global_step + 1 - trainer.start_epoch * step.steps_per_epoch
-        elapsed = time.perf_counter() - self.started
+        elapsed = now - self.started
         rate = self.samples / elapsed if elapsed else 0.0
         left = (total - step.global_step - 1) * (elapsed / max(1, done))
         filled = int(30 * (step.global_step + 1) / total)
@@ -43,18 +48,10 @@ class Terminal(Callback):
         self.stream.flush()
 
     def on_epoch_end(self, trainer, epoch) -> None:
-        row = {"epoch": epoch.epoch + 1, "train_loss": epoch.train_loss, "train_acc": epoch.train_acc,
-               "val_loss": epoch.val_loss, "val_acc": epoch.val_acc, "lr": epoch.lr,
-               "seconds": round(epoch.seconds, 3)}
-        self.rows.append(row)
         acc = f"  val acc {epoch.val_acc:.3f}" if epoch.val_acc is not None else ""
         val = f"  val loss {epoch.val_loss:.4f}" if epoch.val_loss is not None else ""
-        self.stream.write(f"\repoch {epoch.epoch + 1}: train loss {epoch.train_loss:.4f}{val}{acc}"
-                          + " " * 30 + "\n")
-        with open(self.out / "metrics.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=list(row))
-            writer.writeheader()
-            writer.writerows(self.rows)
+        self.stream.write(f"\repoch {epoch.epoch + 1}: train loss {epoch.train_loss:.4f}{val}{acc}" + " " * 30 + "\n")
+        self.stream.flush()
 
 
 class _Loading:
@@ -88,38 +85,74 @@ def write_evaluation(e: Evaluation, out: Path, stream) -> None:
     worst = min(rows, key=lambda r: r["recall"])
     stream.write(f"lowest recall: class {worst['class']} ({worst['recall']:.1%});"
                  f" per class in {out / 'test_classes.csv'}, confusion matrix in {out / 'confusion.csv'}\n")
-    with open(out / "test_classes.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    with open(out / "confusion.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["true \\ predicted"] + list(range(len(e.confusion))))
-        writer.writerows([i] + row.tolist() for i, row in enumerate(e.confusion))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(out / "test_classes.csv", text.getvalue())
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["true \\ predicted"] + list(range(len(e.confusion))))
+    writer.writerows([i] + row.tolist() for i, row in enumerate(e.confusion))
+    write_atomic(out / "confusion.csv", text.getvalue())
 
 
-def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, stream=None,
-               download: bool = False) -> int:
-    """Train on `dataset` (a built-in name or a path; None: the document's own dataset)."""
+class _Interrupt:
+    """Ctrl+C stops the run after the current batch (its checkpoints are written); a second one quits."""
+
+    def __init__(self, trainer, stream):
+        self.trainer, self.stream, self.count = trainer, stream, 0
+
+    def __call__(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+        self.stream.write("\nstopping after this batch (Ctrl+C again to quit at once)\n")
+        self.stream.flush()
+        self.trainer.stop()
+
+
+def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: dict, stream=None,
+               download: bool = False, document: str | None = None) -> int:
+    """Train on `dataset` (a built-in name or a path; None: the document's own dataset) as a new run: in
+    `out` when given, else in the runs folder of the document at path `document`."""
     stream = stream or sys.stdout
-    config = TrainConfig.from_dict({**graph.meta.get("training", {}),
+    settings = graph.meta.get("training")
+    config = TrainConfig.from_dict({**(settings if isinstance(settings, dict) else {}),
                                     **{k: v for k, v in overrides.items() if v is not None}})
-    out.mkdir(parents=True, exist_ok=True)
     try:
         spec = DataSpec.from_dict(graph.meta.get("data"))
         if dataset is not None and dataset != spec.source:
             spec = DataSpec(source=dataset, seed=spec.seed)
+        graph.meta["training"], graph.meta["data"] = config.to_dict(), spec.to_dict()  # as this run trains
+        run = Run.create(document_folder(document, "terminal") if out is None else out.parent, graph,
+                         folder=out)
         shown = _Loading(stream, "downloading" if spec.source in STANDARD else "reading images")
         diagnosis = Diagnosis(graph)
-        trainer, data = make_trainer(graph, config, [Terminal(out, stream), diagnosis], out, spec, shown, download)
+        trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run)], run.folder,
+                                     spec, shown, download)
         shown.end()
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
     except (TrainingError, GraphError) as e:
         hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
         print(f"error: {e}{hint}", file=sys.stderr)
+        if "run" in locals():
+            run.status, run.message = "failed", str(e)
+            run.save()
         return 1
-    result = trainer.run()
+    stream.write(f"{run.name} in {run.folder}\n")
+    interrupt = _Interrupt(trainer, stream)
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        result = trainer.run()
+    except KeyboardInterrupt:
+        run.status, run.message = "stopped", "interrupted with Ctrl+C twice: the last checkpoint may be older"
+        run.save()
+        print("\nerror: quit at once (Ctrl+C twice); the run's last checkpoint may be older", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     names = {n.id: n.name for n in graph.nodes()}
     for problem in diagnosis.latest:
         stream.write(f"warning: {problem.describe(names)}\n")
@@ -127,7 +160,10 @@ def train_file(graph: Graph, dataset: str | None, out: Path, overrides: dict, st
         print(f"error: {result.message}", file=sys.stderr)
         return 1
     if result.evaluation is not None:
-        write_evaluation(result.evaluation, out, stream)
-    saved = " and ".join(str(out / name) for name in ("best.pt", "last.pt") if (out / name).exists())
-    stream.write(f"{result.message or 'finished'}; metrics in {out / 'metrics.csv'}, weights in {saved}\n")
+        write_evaluation(result.evaluation, run.folder, stream)
+    saved = " and ".join(str(run.folder / name) for name in ("best.pt", "last.pt") if (run.folder / name).exists())
+    stream.write(f"{result.message or 'finished'}; metrics in {run.folder / 'metrics.csv'}, weights in {saved}\n")
+    if interrupt.count:
+        print("stopped with Ctrl+C", file=sys.stderr)
+        return 130
     return 0

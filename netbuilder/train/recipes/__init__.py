@@ -1,0 +1,37 @@
+"""The recipes, one file each; a new file here with a Recipe subclass is found by its `name`."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ..optim import TrainingError
+from .base import Recipe
+
+_found: dict[str, type[Recipe]] = {}
+
+
+def recipes() -> dict[str, type[Recipe]]:
+    """Every recipe by name, from the modules of this package."""
+    if not _found:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        pending = list(Recipe.__subclasses__())
+        while pending:
+            cls = pending.pop()
+            pending += cls.__subclasses__()
+            if cls.name:
+                _found[cls.name] = cls
+        ordered = sorted(_found.values(), key=lambda c: c.rank)
+        _found.clear()
+        _found.update((c.name, c) for c in ordered)
+    return _found
+
+
+def recipe_class(name: str) -> type[Recipe]:
+    known = recipes()
+    if name not in known:
+        raise TrainingError(f"recipe must be one of {', '.join(known)}, not {name!r}")
+    return known[name]
+
+
+__all__ = ["Recipe", "recipes", "recipe_class"]

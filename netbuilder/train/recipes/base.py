@@ -1,0 +1,111 @@
+"""What a recipe is: the networks it trains, its data, its optimizers, one training step, one validation
+pass and what it shows. The loop (loop.py) does everything else the same way for every recipe, as
+Lightning's Trainer does for a LightningModule.
+
+A step returns its metrics as a mapping of 0-d tensors, left on the device: "loss" always, and what the
+recipe adds ("kl", or per network "loss/<network>"). With `automatic` the loop optimizes "loss"; a
+recipe with several optimizers (a GAN) calls `self.loop.optimize(loss, network)` itself, as Lightning's
+manual optimisation does. Validation returns plain numbers: "val_loss", "val_accuracy", ...
+"""
+from __future__ import annotations
+
+from torch import nn
+
+from ...data.dataset import DataSpec, prepare
+from ...data.raw import DataError
+from ...graph.model import Graph
+from ..config import TrainConfig
+from ..inputs import TrainingData
+from ..optim import TrainingError, make_optimizer
+
+
+class Recipe:
+    name = ""  # what TrainConfig.recipe says to choose it
+    rank = 100  # where it is listed in Settings (lower first)
+    monitor: str | None = "val_loss"  # the metric best.pt and early stopping watch (lower is better)
+    automatic = True  # the loop optimizes the step's "loss"; False: the step calls loop.optimize itself
+    drop_last = False  # only full batches
+    mixed_precision = True  # autocast and gradient scaling on CUDA when the settings ask for them
+
+    def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
+        self.graph, self.config = graph, config
+        self.networks: dict[str, nn.Module] = self.build(network)
+        if len(self.networks) == 1:
+            self.model = next(iter(self.networks.values()))
+        else:  # every network's layers in one module (shared, not copied): checkpoints, transfer, diagnosis
+            self.model = nn.Module()
+            for net in self.networks.values():
+                for layer, module in net.named_children():
+                    if hasattr(self.model, layer):
+                        raise TrainingError(f"two networks have a layer named '{layer}': rename one")
+                    self.model.add_module(layer, module)
+        self.loop = None
+        self.train_tensors: tuple = ()
+        self.val_tensors: tuple | None = None
+        self.test_tensors: tuple | None = None
+        self.augment = None
+
+    # ---- set-up ----------------------------------------------------------------------------------
+    @classmethod
+    def data(cls, graph: Graph, config: TrainConfig, spec: DataSpec | None = None, progress=None,
+             download: bool = False, prepared=None) -> TrainingData:
+        """The document's dataset (or `spec`) as this recipe trains on it (default: as the dataset gives it)."""
+        spec = spec or DataSpec.from_dict(graph.meta.get("data"))
+        try:
+            prepared = prepared or prepare(spec, progress, download)
+        except DataError as e:
+            raise TrainingError(str(e)) from None
+        return TrainingData(prepared, prepared.train, prepared.val, prepared.test, None)
+
+    def build(self, network: str | None) -> dict[str, nn.Module]:
+        raise NotImplementedError
+
+    def attach(self, loop, train, val, test, augment) -> None:
+        """Take the data (tuples of tensors: inputs..., target) onto the loop's device."""
+        self.loop = loop
+
+        def onto(part):
+            if part is None or not len(part[0]):
+                return None
+            return tuple(t.to(loop.device) for t in part)
+
+        self.train_tensors = onto(train)
+        if self.train_tensors is None:
+            raise TrainingError("there are no training samples")
+        self.val_tensors, self.test_tensors, self.augment = onto(val), onto(test), augment
+
+    def configure_optimizers(self) -> dict:
+        return {name: make_optimizer(self.config, net, self.graph) for name, net in self.networks.items()}
+
+    # ---- training ----------------------------------------------------------------------------------
+    def train(self) -> None:
+        for net in self.networks.values():
+            net.train()
+
+    def training_step(self, batch: tuple) -> dict:
+        raise NotImplementedError
+
+    def training_epoch_end(self) -> dict:
+        """Training metrics that are cheaper to compute once an epoch (e.g. accuracy)."""
+        return {}
+
+    def validation(self) -> dict:
+        return {}
+
+    def test(self):
+        """An Evaluation on the test split after training, or None."""
+        return None
+
+    def probe(self, batch: tuple) -> None:
+        """Run the networks forward on a batch (no gradients), to find where a value stopped being finite."""
+        self.training_step(batch)
+
+    def pictures(self, epoch: int):
+        """What the network makes now, for the Samples view: (caption, samples, real points or None)."""
+        return None
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass

@@ -1,0 +1,254 @@
+"""The run controller: starts, pauses, resumes and stops training of a document on a worker thread, and
+feeds what arrives into the document's runs. A QObject without widgets: views subscribe to the runs."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from ...graph.io import dumps, loads
+from ...graph.problems import GraphError
+from ...layers import check_node
+from ...train import TrainConfig
+from ...train.runs import Run
+from .runs_model import DocumentRuns, RunState
+from .worker import RUNNING, TrainWorker, collect_young, hold_garbage_collection, release_garbage_collection
+
+COLLECT_SECONDS = 1.0  # cyclic garbage made while training is collected on the window's thread this often
+
+
+class RunController(QObject):
+    started = Signal(object)  # RunState
+    stepped = Signal(object)  # RunState: new steps arrived (gradients, warnings)
+    ended = Signal(object)  # RunState
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runs: DocumentRuns | None = None
+        self.state: RunState | None = None
+        self.thread: QThread | None = None
+        self.worker: TrainWorker | None = None
+        self.result = None
+        self.paused = False
+        self._samples = 0
+        self._started = 0.0
+        self._paused_for = 0.0
+        self._paused_at = 0.0
+        self._first_step: int | None = None  # of this session's part of the run (a resumed run starts later)
+        self._switch_interval = sys.getswitchinterval()
+        self._collector = QTimer(self, interval=int(COLLECT_SECONDS * 1000))
+        self._collector.timeout.connect(collect_young)
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def start(self, runs: DocumentRuns, graph, problems: list, resume: RunState | None = None) -> str | None:
+        """Train a copy of `graph` as a new run of `runs` (or go on with the run `resume`).
+        Returns why it cannot start, or None; what goes wrong later ends the run with its reason."""
+        verb = "resume" if resume else "train"
+        if self.running:
+            return "a run is going on: stop it first"
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            return f"Cannot {verb}: {GraphError(errors, {n.id: n.name for n in graph.nodes()})}"
+        graph = loads(dumps(graph), check_node)  # edits made meanwhile do not reach the run
+        config = TrainConfig.from_dict(graph.meta.get("training"))
+        problems = config.problems()
+        if problems:
+            return f"Cannot {verb}: the training settings are not usable: {'; '.join(problems)}"
+        if config.init_from and not Path(config.init_from).is_file():
+            return f"Cannot {verb}: the checkpoint '{config.init_from}' to start from does not exist"
+        if resume is not None:
+            reason = self._resumable(resume, graph)
+            if reason:
+                return f"Cannot resume: {reason}"
+        try:
+            run = resume.run if resume else Run.create(runs.folder, graph)
+        except OSError as e:
+            return f"Cannot {verb}: the run's folder cannot be written ({e.strerror or e})"
+        if resume is not None:
+            state = resume
+            run.status = "running"
+            runs.set_current(state)
+            runs.set_shown(state.id, True)
+        else:
+            state = runs.add(run)
+        self.runs, self.state, self.result, self.paused = runs, state, None, False
+        state.note, state.warnings, state.evaluation = "", [], None
+        state.status = f"{run.name}: starting…"
+        self._samples, self._started, self._paused_for, self._first_step = 0, time.perf_counter(), 0.0, None
+        self.worker = TrainWorker(graph, config, run, resume is not None)
+        self.thread = QThread()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.ready.connect(self._on_ready)
+        self.worker.steps.connect(self._on_steps)
+        self.worker.epoch.connect(self._on_epoch)
+        self.worker.finished.connect(self._on_finished)
+        # The training thread holds the GIL between torch calls; hand it back to the window often.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        hold_garbage_collection()
+        self._collector.start()
+        RUNNING.add(self.worker)
+        self.thread.start()
+        self.started.emit(state)
+        runs.updated(state)
+        return None
+
+    @staticmethod
+    def _resumable(state: RunState, graph) -> str | None:
+        from ...graph.diff import network_differences
+
+        if not state.run.checkpoint.is_file():
+            return f"{state.run.name} has no checkpoint to resume from (it wrote none)"
+        try:
+            before = state.run.graph()
+        except Exception as e:  # noqa: BLE001 - a damaged copy: say so
+            return f"{state.run.name}'s copy of the network cannot be read: {e}"
+        differ = network_differences(before, graph)
+        if differ:
+            return f"the network differs from {state.run.name}'s: {'; '.join(differ)}"
+        return None
+
+    def toggle_pause(self) -> None:
+        if self.worker is None:
+            return
+        self.paused = not self.paused
+        self.worker.set_paused(self.paused)
+        now = time.perf_counter()
+        if self.paused:
+            self._paused_at = now
+            done, total = self.state.progress
+            self.state.status = f"{self.state.run.name}: paused at step {done} of {total}. Press Resume to go on."
+        else:
+            self._paused_for += now - self._paused_at
+            self.state.status = f"{self.state.run.name}: resumed…"
+        self.runs.updated(self.state)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            if self.paused:
+                self.toggle_pause()
+
+    def shutdown(self) -> None:
+        """Stop training and wait for the thread (closing the window or the document)."""
+        if self.thread is not None:
+            self.worker.stop()
+            self.worker.set_paused(False)
+            self._cleanup()
+
+    # ---- from the worker -----------------------------------------------------------------------
+    def _on_ready(self, info: dict) -> None:
+        state = self.state
+        if state is None:
+            return
+        state.layers, state.networks, state.note = info["layers"], info["networks"], info["note"]
+        state.test_images, state.class_names = info["test_images"], info["class_names"]
+        state.gradients.clear()
+        state.progress = (0, 0)
+        state.status = f"{state.run.name}: training… {state.note}".strip()
+        self.runs.updated(state)
+
+    def _on_steps(self, payload) -> None:
+        steps, warnings = payload
+        state = self.state
+        if state is None or self.worker is None:  # queued before a shutdown
+            return
+        history = state.history
+        for s in steps:
+            history.add_step(s.global_step, s.lr, s.metrics)
+            if len(s.grad_norms) == len(state.layers):
+                state.gradients.append(s.grad_norms)
+            self._samples += s.samples
+        state.warnings = warnings
+        last = steps[-1]
+        if self._first_step is None:
+            self._first_step = steps[0].global_step
+        total = int(TrainConfig.from_dict(state.run.settings).epochs) * last.steps_per_epoch
+        state.progress = (last.global_step + 1, total)
+        if not self.paused:
+            elapsed = time.perf_counter() - self._started - self._paused_for
+            rate = self._samples / elapsed if elapsed > 0 else 0.0
+            done_here = max(1, last.global_step + 1 - self._first_step)
+            eta = (total - last.global_step - 1) * elapsed / done_here
+            warned = len(warnings)
+            state.status = (f"{state.run.name}: epoch {last.epoch + 1}/{total // last.steps_per_epoch}, step"
+                            f" {last.step + 1}/{last.steps_per_epoch}: loss {last.loss:.4f}, {rate:,.0f} samples/s,"
+                            f" about {eta:.0f} s left"
+                            + (f"  ⚠ {warned} gradient warning{'s' * (warned > 1)} on the layers" if warned else "")
+                            + (f"  {state.note}" if state.note else ""))
+        self.stepped.emit(state)
+        self.runs.updated(state)
+
+    def _on_epoch(self, payload) -> None:
+        epoch, pictures, warnings = payload
+        state = self.state
+        if state is None or self.worker is None:
+            return
+        state.history.add_epoch(epoch.epoch, epoch.lr, epoch.metrics)
+        if pictures is not None:
+            state.pictures = pictures
+        state.warnings = warnings
+        self.runs.updated(state)
+
+    def _on_finished(self, result) -> None:
+        self.result = result
+        state = self.state
+        if self.thread is None or state is None:  # already shut down (the window closed): nothing to show
+            return
+        self._cleanup()
+        state.evaluation = result.evaluation
+        state.warnings = list(state.warnings)
+        state.status = _finished_text(state, result)
+        if result.epochs:
+            done, total = state.progress
+            state.progress = (done, total) if result.status != "finished" else (total, total)
+        self.runs.updated(state)
+        self.ended.emit(state)
+
+    def _cleanup(self) -> None:
+        self.thread.quit()  # the worker has returned: its thread only waits in its event loop
+        self.thread.wait()
+        sys.setswitchinterval(self._switch_interval)
+        self._collector.stop()
+        release_garbage_collection()
+        RUNNING.discard(self.worker)
+        self.worker.deleteLater()
+        self.thread.deleteLater()
+        self.worker = self.thread = None
+        self.paused = False
+
+
+def _finished_text(state: RunState, result) -> str:
+    last = result.epochs[-1] if result.epochs else None
+    summary = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
+               "failed": "Failed"}[result.status]
+    if result.status == "failed" and result.message.startswith("Cannot"):
+        return f"{state.run.name}: {result.message}"
+    acc = ""
+    if last is not None:
+        from ...train.loop import parts
+
+        accuracies = parts(last.metrics, "val_accuracy")
+        if accuracies:
+            acc = ", validation accuracy " + ", ".join(f"{k} {v:.1%}" for k, v in accuracies.items() if v is not None)
+        elif last.val_acc is not None:
+            acc = f", validation accuracy {last.val_acc:.1%}"
+    tested = result.evaluation
+    if tested is not None:
+        acc += (f", test accuracy {tested.accuracy:.1%}" if tested.accuracy is not None
+                else f", test loss {tested.loss:.4f}") + " (Test set tab)"
+    text = f"{state.run.name}: {summary}{acc}. {result.message}".strip()
+    saved = [name for name in ("best.pt", "last.pt") if (state.run.folder / name).exists()]
+    if result.epochs and saved:
+        text += f"  Checkpoints ({', '.join(saved)}) in {state.run.folder}."
+    warnings = state.warnings
+    if warnings:
+        text += (f"  ⚠ {len(warnings)} gradient warning{'s' * (len(warnings) > 1)}: they are on the"
+                 " layers and in the Problems panel, with their remedies.")
+    return text

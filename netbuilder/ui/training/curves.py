@@ -1,0 +1,186 @@
+"""Loss, accuracy and learning-rate curves of a document's runs: the ticked runs overlaid, each in its own
+colour and named in the legend, the current one drawn strongest. They subscribe to the document's runs
+and redraw at most REDRAW_MS apart, and only while shown; a curve holds at most a few thousand points
+whatever the run's length (train/history.py), so a redraw costs the same at step 100 and 100,000."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+
+from .. import theme
+from .runs_model import PALETTE, DocumentRuns, RunState
+
+REDRAW_MS = 100  # curves redraw at most ten times a second
+
+
+def style(plot: pg.PlotWidget) -> None:
+    """Follow the light or dark palette."""
+    plot.setBackground(theme.canvas_background())
+    for axis in ("left", "bottom"):
+        plot.getAxis(axis).setTextPen(theme.text_color())
+        plot.getAxis(axis).setPen(theme.wire_color())
+    plot.setTitle(plot.plotItem.titleLabel.text, color=theme.text_color())
+    if plot.plotItem.legend is not None:
+        plot.plotItem.legend.setLabelTextColor(theme.text_color())
+
+
+def envelope(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each bucket's lowest and highest value in turn, so a line through them shows the spread."""
+    if np.array_equal(low, high):
+        return x, low
+    return np.repeat(x, 2), np.column_stack([low, high]).ravel()
+
+
+class RunPlot(pg.PlotWidget):
+    """A plot of a document's runs; subclasses say what to draw in draw()."""
+
+    def __init__(self, title: str, legend_offset=(-10, 10)):
+        super().__init__(title=title)
+        self.addLegend(offset=legend_offset)
+        style(self)
+        self.runs: DocumentRuns | None = None
+        self.items: dict[tuple, pg.PlotDataItem] = {}
+        self._used: set[tuple] = set()
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._stale = True
+
+    def set_runs(self, runs: DocumentRuns | None) -> None:
+        if self.runs is not None:
+            for signal in (self.runs.listChanged, self.runs.shownChanged, self.runs.currentChanged,
+                           self.runs.runUpdated):
+                signal.disconnect(self._changed)
+        self.runs = runs
+        if runs is not None:
+            for signal in (runs.listChanged, runs.shownChanged, runs.currentChanged, runs.runUpdated):
+                signal.connect(self._changed)
+        for item in self.items.values():  # another document: nothing of the last one's runs stays
+            self.removeItem(item)
+        self.items.clear()
+        self.redraw()
+
+    def _changed(self, *_) -> None:
+        self._stale = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.redraw()
+
+    def redraw(self) -> None:
+        if not self.isVisible() and self.items:
+            self._stale = True  # drawn when shown: a hidden plot costs the window nothing
+            return
+        self._stale = False
+        self._used = set()
+        if self.runs is not None:
+            self.draw(self.runs)
+        for key in [k for k in self.items if k not in self._used]:
+            self.removeItem(self.items.pop(key))
+
+    def curve(self, key: tuple, x, y, name: str | None = None, **options) -> pg.PlotDataItem:
+        """The curve `key`, made once and then given new data (made anew when its legend name changes)."""
+        key = (*key, name)
+        self._used.add(key)
+        item = self.items.get(key)
+        if item is None:
+            item = self.plot(name=name, **options)
+            item.setClipToView(True)
+            item.setDownsampling(auto=True, method="peak")
+            self.items[key] = item
+        item.setData(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return item
+
+    def draw(self, runs: DocumentRuns) -> None:
+        raise NotImplementedError
+
+    def shown(self, runs: DocumentRuns) -> list[tuple[RunState, bool]]:
+        """(state, is the current run) for each ticked run, the current one last (drawn on top)."""
+        states = [s for s in runs.shown_states() if s is not runs.current]
+        if runs.current is not None and runs.current.id in runs.shown:
+            states.append(runs.current)
+        return [(s, s is runs.current) for s in states]
+
+
+class LossView(RunPlot):
+    def __init__(self):
+        super().__init__("loss")
+        self.setLabel("bottom", "step")
+
+    def draw(self, runs: DocumentRuns) -> None:
+        several = len(runs.shown) > 1
+        for state, current in self.shown(runs):
+            history, color, name = state.history, runs.color(state), state.run.name
+            parts = {k.split("/", 1)[1]: s for k, s in history.series.items() if k.startswith("loss/")}
+            if parts and current:  # a GAN's or a comparison's networks, each its own curve
+                for i, (part, series) in enumerate(parts.items()):
+                    x, mean, _, _ = series.arrays()
+                    tone = PALETTE[i % len(PALETTE)]
+                    self.curve((state.id, part), x, mean, f"{name}: {part}" if several else part,
+                               pen=pg.mkPen(tone, width=2))
+                continue
+            if current and "loss" in history.series:
+                x, _, low, high = history.series["loss"].arrays()
+                self.curve((state.id, "raw"), *envelope(x, low, high), "train (per step)",
+                           pen=pg.mkPen((150, 150, 150)))
+            if "smoothed" in history.series:
+                x, mean, _, _ = history.series["smoothed"].arrays()
+                alpha = 255 if current else 110
+                label = f"{name} (smoothed)" if several or not current else "train (smoothed)"
+                self.curve((state.id, "smoothed"), x, mean, label, pen=pg.mkPen((*color, alpha), width=2))
+            points = history.column("val_loss") if not parts else []
+            if points:
+                xs, ys = zip(*points)
+                self.curve((state.id, "val"), xs, ys, f"{name} validation" if several else "validation",
+                           pen=None, symbol="o", symbolSize=6 if current else 4,
+                           symbolBrush=(*color, 255 if current else 110), symbolPen=None)
+
+
+class AccuracyView(RunPlot):
+    def __init__(self):
+        super().__init__("accuracy", legend_offset=(-10, -30))  # bottom right: accuracy climbs to the top
+        self.setLabel("bottom", "epoch")
+        self.setYRange(0, 1)
+
+    def draw(self, runs: DocumentRuns) -> None:
+        several = len(runs.shown) > 1
+        for state, current in self.shown(runs):
+            epochs, color, name = state.history.epochs, runs.color(state), state.run.name
+            parts = sorted({k.split("/", 1)[1] for row in epochs for k in row if k.startswith("val_accuracy/")})
+            if parts and current:
+                for i, part in enumerate(parts):
+                    rows = [(r["epoch"], r[f"val_accuracy/{part}"]) for r in epochs
+                            if r.get(f"val_accuracy/{part}") is not None]
+                    if rows:
+                        tone = PALETTE[i % len(PALETTE)]
+                        self.curve((state.id, part), *zip(*rows), part, pen=pg.mkPen(tone, width=2), symbol="o",
+                                   symbolBrush=tone)
+                continue
+            alpha = 255 if current else 110
+            for key, label, dash in (("accuracy", "train", True), ("val_accuracy", "validation", False)):
+                rows = [(r["epoch"], r[key]) for r in epochs if r.get(key) is not None]
+                if not rows:
+                    continue
+                pen = pg.mkPen((*color, alpha), width=2)
+                if dash:
+                    pen.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
+                self.curve((state.id, key), *zip(*rows), f"{name} {label}" if several else label, pen=pen,
+                           symbol="o", symbolSize=5, symbolBrush=(*color, alpha), symbolPen=None)
+
+
+class LearningRateView(RunPlot):
+    def __init__(self):
+        super().__init__("learning rate")
+        self.setLabel("bottom", "step")
+
+    def draw(self, runs: DocumentRuns) -> None:
+        state = runs.current
+        if state is None or "lr" not in state.history.series:
+            return
+        x, mean, low, high = state.history.series["lr"].arrays()
+        self.curve((state.id, "lr"), *envelope(x, low, high), pen=pg.mkPen((133, 153, 0), width=2))
+        top = float(high.max()) if len(high) else 0.0
+        self.setYRange(0, top * 1.1 or 1.0, padding=0)  # from zero, so a constant rate reads right

@@ -1,0 +1,177 @@
+"""A document's runs as the window shows them: which is current, which are overlaid, and what each run
+shows (curves, gradients, test results, samples, status) so that switching runs or documents redraws
+from the run, never from what a view kept."""
+from __future__ import annotations
+
+import shutil
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from ...train.history import History
+from ...train.runs import Run, document_folder, list_runs, new_key
+
+GRADIENT_STEPS = 200  # steps of gradient norms a run keeps for its heatmap
+
+
+class RunState:
+    """One run and what the window shows of it. The curves of a run read from disk load when first drawn."""
+
+    def __init__(self, run: Run, history: History | None = None):
+        self.run = run
+        self._history = history
+        self.gradients: deque[list[float]] = deque(maxlen=GRADIENT_STEPS)
+        self.layers: list[str] = []  # the layers of the gradient norms, network by network
+        self.networks: list[tuple[str, list[str]]] = []
+        self._evaluation = None
+        self._evaluation_read = False
+        self.test_images = None  # the test split's images, for the misclassified grid
+        self.class_names: list[str] | None = None
+        self.pictures = None  # (caption, samples, real points or None): what a generative run made last
+        self.warnings: list = []  # the diagnosis's latest verdict
+        self.status = _ended_text(run)
+        self.progress = (run.epochs_done, max(run.epochs_done, int(run.settings.get("epochs", 0) or 0)))
+        self.note = ""  # stays on the status line for the whole run (resumed from, transferred layers)
+
+    @property
+    def id(self) -> str:
+        return self.run.id
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            self._history = self.run.history()
+        return self._history
+
+    @property
+    def evaluation(self):
+        if not self._evaluation_read and self._evaluation is None:
+            self._evaluation_read = True
+            self._evaluation = self.run.read_evaluation()
+        return self._evaluation
+
+    @evaluation.setter
+    def evaluation(self, value) -> None:
+        self._evaluation = value
+
+    @property
+    def running(self) -> bool:
+        return self.run.status == "running"
+
+
+def _ended_text(run: Run) -> str:
+    words = {"running": "Running", "finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
+             "failed": "Failed", "interrupted": "Interrupted (the app closed while it trained)"}[run.status]
+    result = run.summary()
+    return f"{run.name}: {words} after {run.epochs_done} epoch{'s' * (run.epochs_done != 1)}" \
+           + (f", best {result}" if result else "") + (f". {run.message}" if run.message else ".")
+
+
+class DocumentRuns(QObject):
+    """The runs of one document. Views subscribe to it; the run controller feeds the running one."""
+
+    listChanged = Signal()  # runs added, removed or renamed
+    currentChanged = Signal(object)  # RunState or None
+    shownChanged = Signal()  # the ticked runs
+    runUpdated = Signal(object)  # RunState: new steps, an epoch, a status
+
+    def __init__(self, path: str | None = None, parent=None):
+        super().__init__(parent)
+        self.key = new_key()  # an unsaved document's own folder
+        self.path = path
+        self.states: list[RunState] = []
+        self.current: RunState | None = None
+        self.shown: set[str] = set()
+        self.reload()
+
+    @property
+    def folder(self) -> Path:
+        return document_folder(self.path, self.key)
+
+    def reload(self) -> None:
+        self.states = [RunState(run) for run in list_runs(self.folder)]
+        self.current = self.states[-1] if self.states else None
+        self.shown = {self.current.id} if self.current else set()
+        self.listChanged.emit()
+        self.shownChanged.emit()
+        self.currentChanged.emit(self.current)
+
+    def moved_to(self, path: str) -> None:
+        """The document was saved as `path`: its runs move to that path's folder."""
+        old = self.folder
+        self.path = path
+        new = self.folder
+        if old != new and old.is_dir():
+            new.mkdir(parents=True, exist_ok=True)
+            for child in old.iterdir():
+                if not (new / child.name).exists():
+                    shutil.move(str(child), str(new / child.name))
+            shutil.rmtree(old, ignore_errors=True)
+        if old != new:
+            self.reload()
+
+    def state(self, run_id: str) -> RunState | None:
+        return next((s for s in self.states if s.id == run_id), None)
+
+    def add(self, run: Run, history: History | None = None) -> RunState:
+        state = RunState(run, history or History())
+        self.states.append(state)
+        self.shown.add(state.id)
+        self.listChanged.emit()
+        self.set_current(state)
+        self.shownChanged.emit()
+        return state
+
+    def set_current(self, state: RunState | None) -> None:
+        if state is self.current:
+            return
+        self.current = state
+        self.currentChanged.emit(state)
+
+    def set_shown(self, run_id: str, shown: bool) -> None:
+        if (run_id in self.shown) == shown:
+            return
+        (self.shown.add if shown else self.shown.discard)(run_id)
+        self.shownChanged.emit()
+
+    def shown_states(self) -> list[RunState]:
+        return [s for s in self.states if s.id in self.shown]
+
+    def rename(self, run_id: str, name: str) -> None:
+        state = self.state(run_id)
+        name = name.strip()
+        if state is None or not name or name == state.run.name:
+            return
+        state.run.name = name
+        state.run.save()
+        self.listChanged.emit()
+        self.runUpdated.emit(state)
+
+    def delete(self, run_id: str) -> str | None:
+        """Remove a run and its folder; the reason when it cannot be."""
+        state = self.state(run_id)
+        if state is None:
+            return None
+        if state.running:
+            return "a run cannot be deleted while it trains: stop it first"
+        shutil.rmtree(state.run.folder, ignore_errors=True)
+        self.states.remove(state)
+        self.shown.discard(run_id)
+        self.listChanged.emit()
+        self.shownChanged.emit()
+        if self.current is state:
+            self.set_current(self.states[-1] if self.states else None)
+        return None
+
+    def updated(self, state: RunState) -> None:
+        self.runUpdated.emit(state)
+
+    def color(self, state: RunState) -> tuple[int, int, int]:
+        """The run's colour in every plot: by its place in the list, so it never changes while shown."""
+        index = self.states.index(state) if state in self.states else 0
+        return PALETTE[index % len(PALETTE)]
+
+
+PALETTE = ((38, 139, 210), (220, 50, 47), (133, 153, 0), (211, 54, 130), (42, 161, 152), (203, 75, 22),
+           (108, 113, 196), (181, 137, 0))
