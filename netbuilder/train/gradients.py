@@ -1,6 +1,9 @@
-"""Per-layer gradient statistics, taken on the device: one fused norm call per network and step,
-before clipping; update-to-weight ratios every few steps."""
+"""Per-layer gradient statistics. On the device, one fused norm call per network and step (before
+clipping) gives a norm per parameter tensor; they become per-layer norms on the host, when the loop
+fetches them. Update-to-weight ratios are taken every few steps the same way."""
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -12,55 +15,52 @@ class _Network:
     def __init__(self, model: nn.Module):
         self.layers: list[str] = []
         self.params: list[torch.Tensor] = []
-        owner: list[int] = []
+        self.owner: list[int] = []  # the layer of each parameter tensor
         for name, module in model.named_children():
             params = [p for p in module.parameters() if p.requires_grad]
             if params:
                 self.layers.append(name)
                 self.params += params
-                owner += [len(self.layers) - 1] * len(params)
-        self.owner = torch.tensor(owner, dtype=torch.long)
+                self.owner += [len(self.layers) - 1] * len(params)
         self._before: list[torch.Tensor] | None = None
 
-    def _per_layer(self, values: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
-        """sqrt of the sum of squares per layer, from one value per parameter tensor."""
-        zeros = torch.zeros(len(self.layers), device=values.device, dtype=values.dtype)
-        return zeros.index_add_(0, owner.to(values.device), values.square()).sqrt()
-
-    def norms(self) -> torch.Tensor:
+    def norms(self) -> list[torch.Tensor]:
+        """The gradient norm of each parameter tensor (0-d tensors on the device; 0 where there is none)."""
         grads = [p.grad for p in self.params]
-        owner = self.owner
-        if any(g is None for g in grads):  # a layer the loss does not reach
-            kept = [i for i, g in enumerate(grads) if g is not None]
-            if not kept:
-                return torch.zeros(len(self.layers))
-            grads, owner = [grads[i] for i in kept], owner[kept]
-        return self._per_layer(torch.stack(torch._foreach_norm(grads)).float(), owner)
+        try:
+            return torch._foreach_norm(grads)
+        except (TypeError, RuntimeError):  # a layer the loss does not reach has no gradient
+            return torch._foreach_norm([g if g is not None else torch.zeros(1, device=p.device)
+                                        for g, p in zip(grads, self.params)])
+
+    def per_layer(self, values) -> list[float]:
+        """Per-layer norms on the host from per-parameter ones: the root of the summed squares."""
+        squares = [0.0] * len(self.layers)
+        for owner, value in zip(self.owner, values):
+            squares[owner] += value * value
+        return [math.sqrt(v) for v in squares]
 
     def remember_weights(self) -> None:
-        self._before = [p.detach().clone() for p in self.params]
+        self._before = torch._foreach_mul([p.detach() for p in self.params], 1.0)
 
     def update_ratios(self) -> torch.Tensor:
-        """||W_after - W_before|| / ||W_before|| per layer, after the optimizer step."""
-        if self._before is None or not self.params:
-            return torch.zeros(len(self.layers))
+        """||W_after - W_before|| and ||W_before|| per parameter tensor [2, parameters], after the step."""
+        before, self._before = self._before, None
         after = [p.detach() for p in self.params]
-        delta = self._per_layer(torch.stack(torch._foreach_norm(torch._foreach_sub(after, self._before))).float(),
-                                self.owner)
-        base = self._per_layer(torch.stack(torch._foreach_norm(self._before)).float(), self.owner)
-        self._before = None
-        return delta / base.clamp_min(1e-12)
+        return torch.stack([torch.stack(torch._foreach_norm(torch._foreach_sub(after, before))),
+                            torch.stack(torch._foreach_norm(before))])
+
+    def ratios(self, values) -> list[float]:
+        """Per-layer update-to-weight ratios on the host from update_ratios()'s values."""
+        change, base = self.per_layer(values[0]), self.per_layer(values[1])
+        return [c / max(b, 1e-12) for c, b in zip(change, base)]
 
 
 class GradientMonitor:
     """Gradient norms of every network of a run. `layers` lists each network's layers in turn;
-    `networks` maps a network's name to its layers. Values stay on the device as tensors."""
+    `networks` maps a network's name to its layers."""
 
     def __init__(self, networks: dict[str, nn.Module]):
         self.parts = {name: _Network(model) for name, model in networks.items()}
         self.layers = [layer for part in self.parts.values() for layer in part.layers]
         self.networks = {name: list(part.layers) for name, part in self.parts.items()}
-        self.offsets, start = {}, 0
-        for name, part in self.parts.items():
-            self.offsets[name] = (start, start + len(part.layers))
-            start += len(part.layers)

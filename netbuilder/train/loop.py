@@ -123,10 +123,9 @@ class _Row:
     step: int
     global_step: int
     samples: int
-    keys: tuple[str, ...]
-    values: torch.Tensor
-    norms: torch.Tensor | None
-    ratios: torch.Tensor | None
+    metrics: dict[str, torch.Tensor]
+    norms: dict[str, list[torch.Tensor]]  # per parameter tensor, by network
+    ratios: dict[str, torch.Tensor]
 
 
 class Trainer(Controls):
@@ -182,12 +181,13 @@ class Trainer(Controls):
         self._early: str | None = None
         self._pending: list[_Row] = []
         self._fetched_at = -math.inf
-        self._norms: dict[str, torch.Tensor] = {}
+        self._norms: dict[str, list[torch.Tensor]] = {}
         self._ratios: dict[str, torch.Tensor] = {}
         self._last_ratios: list[float] = []
         self._batch: tuple = ()
         self._sums: dict[str, float] = {}
         self._seen = 0
+        self._lr_now = 0.0  # the rate of this epoch
 
     # ---- what recipes and callbacks use --------------------------------------------------------
     @property
@@ -209,9 +209,8 @@ class Trainer(Controls):
         the non-finite rule, clipping, the step, and now and then the update-to-weight ratios."""
         name = network or next(iter(self.optimizers))
         optimizer, part = self.optimizers[name], self.monitor.parts[name]
-        check = self.fetch_seconds == 0  # on the CPU, reading a value costs nothing: check every step
-        if check and not math.isfinite(loss.item()):
-            raise self._not_finite("loss", name)
+        if self.fetch_seconds == 0 and not math.isfinite(loss.item()):  # on the CPU, reading it costs nothing
+            raise self._not_finite("loss", name)  # (gradients are checked when they are fetched)
         optimizer.zero_grad(set_to_none=True)
         scaled = self.scaler.scale(loss) if self.amp else loss
         if len(self.optimizers) > 1:  # only this network's weights get gradients
@@ -220,11 +219,8 @@ class Trainer(Controls):
             scaled.backward()
         if self.amp:
             self.scaler.unscale_(optimizer)
-        norms = part.norms() if part.layers else None
-        if norms is not None:
-            self._norms[name] = norms
-            if check and not bool(torch.isfinite(norms).all()):
-                raise self._not_finite("gradient", name, norms)
+        if part.layers:
+            self._norms[name] = part.norms()
         if self.config.clip_norm:
             nn.utils.clip_grad_norm_(part.params, self.config.clip_norm)
         sample = self.global_step % RATIO_EVERY == 0 and part.layers
@@ -272,24 +268,30 @@ class Trainer(Controls):
             self.recipe.train()
             self.order = torch.randperm(n, generator=self.gen).to(self.device)
             self._sums, self._seen = {}, 0
+            self._lr_now = self.lr
+            automatic, amp, step_fn, every = self.recipe.automatic, self.amp, self.recipe.training_step, \
+                self.fetch_seconds
             for step, (a, b) in enumerate(bounds):
-                if self._wait_or_stop(result):
+                if (not self._running.is_set() or self._stop.is_set()) and self._wait_or_stop(result):
                     self._fetch()
                     return
                 idx = self.order[a:b]
-                self._batch = tuple(t[idx] for t in data)
+                batch = self._batch = tuple([t[idx] for t in data])
                 self._norms, self._ratios = {}, {}
-                if self.recipe.automatic:
+                if not automatic:
+                    metrics = step_fn(batch)
+                elif amp:
                     with self.autocast():
-                        metrics = self.recipe.training_step(self._batch)
+                        metrics = step_fn(batch)
                     self.optimize(metrics["loss"])
                 else:
-                    metrics = self.recipe.training_step(self._batch)
-                if self.amp:
+                    metrics = step_fn(batch)
+                    self.optimize(metrics["loss"])
+                if amp:
                     self.scaler.update()
-                self._record(step, b - a, metrics)
+                self._pending.append(_Row(epoch, step, self.global_step, b - a, metrics, self._norms, self._ratios))
                 self.global_step += 1
-                if time.perf_counter() - self._fetched_at >= self.fetch_seconds:
+                if not every or time.perf_counter() - self._fetched_at >= every:
                     self._fetch()
             self._fetch()
             lr = self.lr  # the rate this epoch trained with
@@ -318,52 +320,56 @@ class Trainer(Controls):
             return True
         return False
 
-    def _record(self, step: int, samples: int, metrics: dict[str, torch.Tensor]) -> None:
-        keys = tuple(metrics)
-        values = torch.stack([metrics[k].detach().float() for k in keys])
-        norms = list(self._norms.values())
-        ratios = [self._ratios[k] for k in self._norms if k in self._ratios]
-        self._pending.append(_Row(
-            self.epoch, step, self.global_step, samples, keys, values,
-            norms[0] if len(norms) == 1 else (torch.cat(norms) if norms else None),
-            (ratios[0] if len(ratios) == 1 else torch.cat(ratios)) if ratios and len(ratios) == len(norms) else None))
-
     def _fetch(self) -> None:
         """Copy the pending steps' values to the host in one go, check them, and hand them to the callbacks."""
         self._fetched_at = time.perf_counter()
         rows, self._pending = self._pending, []
         if not rows:
             return
-        values = _host([r.values for r in rows])
-        norms = _host([r.norms for r in rows]) if all(r.norms is not None for r in rows) else [[] for _ in rows]
-        lr = self.lr
+        parts = self.monitor.parts
+        if len(rows) == 1:  # on the CPU: nothing to gather
+            row = rows[0]
+            values = [[t.item() for t in row.metrics.values()]]
+            norms = [[v for name, ts in row.norms.items() for v in parts[name].per_layer([t.item() for t in ts])]]
+        else:
+            values = _host([torch.stack([t.detach().float() for t in r.metrics.values()]) for r in rows])
+            norms = [[] for _ in rows]
+            for name, part in parts.items():
+                if part.layers and all(name in r.norms for r in rows):
+                    for row_norms, per_param in zip(norms, _host([torch.stack(r.norms[name]) for r in rows])):
+                        row_norms += part.per_layer(per_param)
+        lr, sums, isfinite = self._lr_now, self._sums, math.isfinite
         for row, vals, grad in zip(rows, values, norms):
-            metrics = dict(zip(row.keys, vals))
-            if not all(map(math.isfinite, vals)) or not all(map(math.isfinite, grad)):
-                what = "loss" if not math.isfinite(metrics.get("loss", 0.0)) else "gradient"
+            metrics = dict(zip(row.metrics, vals))
+            if not all(map(isfinite, vals)) or not all(map(isfinite, grad)):
+                what = "loss" if not isfinite(metrics.get("loss", 0.0)) else "gradient"
                 raise self._not_finite(what, None, grad, row.global_step)
-            if row.ratios is not None:
-                self._last_ratios = row.ratios.tolist()
+            if row.ratios and len(row.ratios) == len(parts):
+                self._last_ratios = [r for name, part in parts.items() for r in part.ratios(row.ratios[name].tolist())]
             for k, v in metrics.items():
-                self._sums[k] = self._sums.get(k, 0.0) + v * row.samples
+                sums[k] = sums.get(k, 0.0) + v * row.samples
             self._seen += row.samples
-            self._emit("on_step_end", self, Step(row.epoch, row.step, row.global_step, self.steps_per_epoch,
-                                                 row.samples, lr, metrics, grad, self._last_ratios))
+            step = Step(row.epoch, row.step, row.global_step, self.steps_per_epoch, row.samples, lr, metrics, grad,
+                        self._last_ratios)
+            for callback in self.callbacks:
+                callback.on_step_end(self, step)
 
     def _not_finite(self, what: str, network: str | None, norms=None, step: int | None = None) -> TrainingError:
-        """Name the first layer (in the order the batch reaches them) whose output, then gradient, is not finite."""
+        """Name where a value stopped being finite: the data itself; else, for a loss, the first layer (in the
+        order the batch reaches them) whose output is not finite; for a gradient, the first layer whose
+        gradient is not (`norms`: per layer, of every network in turn)."""
         step = self.global_step if step is None else step
+        bad = where = None
+        if what == "gradient" and norms is not None:
+            bad, where = next((n for n, v in zip(self.monitor.layers, norms) if not math.isfinite(v)), None), "gradient"
+            network = network or next((k for k, layers in self.monitor.networks.items() if bad in layers), None)
         role = f"the {network}'s" if network and len(self.optimizers) > 1 else "the"
         if any(t.is_floating_point() and not bool(torch.isfinite(t).all()) for t in self._batch):
             return TrainingError(f"{role} {what} became NaN or infinite at step {step + 1}: the training data itself"
                                  " holds NaN or infinite values; fill or drop them (the Data panel reports missing"
                                  " values in a CSV)")
-        bad = self._first_bad_output()
-        where = "output"
-        if bad is None and norms is not None:
-            values = norms.tolist() if isinstance(norms, torch.Tensor) else list(norms)
-            layers = self.monitor.networks[network] if network else self.monitor.layers
-            bad, where = next((n for n, v in zip(layers, values) if not math.isfinite(v)), None), "gradient"
+        if bad is None:
+            bad, where = self._first_bad_output(), "output"
         detail = f": the first layer with a non-finite {where} is '{bad}'" if bad else ""
         return TrainingError(f"{role} {what} became NaN or infinite at step {step + 1}{detail}. {REMEDY}", bad)
 

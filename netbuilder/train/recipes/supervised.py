@@ -23,7 +23,7 @@ class Supervised(Recipe):
 
     def build(self, network):
         self.loss_fn = make_loss(self.config.loss)
-        self._predicted: list[torch.Tensor] = []
+        self._outputs: list[torch.Tensor] = []
         return {"model": build_model(self.graph, network)}
 
     @property
@@ -44,7 +44,7 @@ class Supervised(Recipe):
 
     def train(self) -> None:
         super().train()
-        self._predicted = []
+        self._outputs = []
 
     def training_step(self, batch):
         *xs, y = batch
@@ -52,14 +52,14 @@ class Supervised(Recipe):
             xs[0] = self.augment(xs[0], self.loop.gen)
         out = self.model(*xs)
         if self.classifies:  # compared with the labels once an epoch, not every step
-            self._predicted.append(out.detach().argmax(dim=1) if self.config.loss != "bce_with_logits"
-                                   else (out.detach() > 0).flatten())
+            self._outputs.append(out.detach())
         return {"loss": self.penalty(self.loss_fn(out, self.target(y, out)))}
 
     def training_epoch_end(self) -> dict:
-        if not self._predicted:
+        if not self._outputs:
             return {}
-        predicted = torch.cat(self._predicted)
+        out, self._outputs = torch.cat(self._outputs), []
+        predicted = out.argmax(dim=1) if self.config.loss != "bce_with_logits" else (out > 0).flatten()
         labels = self.train_tensors[-1][self.loop.order[:len(predicted)]]
         right = (predicted.to(labels.dtype) == labels.reshape(predicted.shape)).sum()
         return {"accuracy": int(right) / len(predicted)}
