@@ -74,6 +74,9 @@ def run(argv: list[str]) -> int:
     errors.install()
     window = first_window(argv)
     window.show()
+    from .training.worker import warm_up_in_background
+
+    warm_up_in_background()  # the first Train does not wait for torch's optimizer imports
     offer_recovery(window)
     return app.exec()
 

@@ -30,7 +30,7 @@ from .training.controller import RunController
 from .training.gradient_view import tints
 from .training.panel import TrainingPanel
 
-TINT_SECONDS = 0.2  # node tints follow the gradients five times a second
+TINT_SECONDS = 0.5  # node tints follow the gradients twice a second
 WARN_SECONDS = 1.0  # the diagnosis reaches the nodes at most once a second while training
 
 FILTER = "netbuilder documents (*.json);;All files (*)"
@@ -173,9 +173,12 @@ class MainWindow(QMainWindow):
         self.docks["Data"].raise_()
 
     def start_training(self, resume: bool = False) -> None:
+        self.training.start(resume)
+        QTimer.singleShot(0, self._show_training)  # the run starts first; its panel is laid out next
+
+    def _show_training(self) -> None:
         self.docks["Training"].show()
         self.docks["Training"].raise_()
-        self.training.start(resume)
 
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on

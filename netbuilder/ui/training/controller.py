@@ -90,7 +90,7 @@ class RunController(QObject):
         self.worker.finished.connect(self._on_finished)
         # The training thread holds the GIL between torch calls; hand it back to the window often.
         self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
+        sys.setswitchinterval(0.0005)
         hold_garbage_collection()
         self._collector.start()
         RUNNING.add(self.worker)

@@ -1,6 +1,6 @@
 """Loss, accuracy and learning-rate curves of a document's runs: the ticked runs overlaid, each in its own
 colour and named in the legend, the current one drawn strongest. They subscribe to the document's runs
-and redraw at most REDRAW_MS apart, and only while shown; a curve holds at most a few thousand points
+and redraw at most REDRAW_MS apart, only while shown, and only the curves that changed; a curve holds at most a few thousand points
 whatever the run's length (train/history.py), so a redraw costs the same at step 100 and 100,000."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from .. import theme
 from .runs_model import PALETTE, DocumentRuns, RunState
 
-REDRAW_MS = 100  # curves redraw at most ten times a second
+REDRAW_MS = 200  # curves redraw at most five times a second
 
 
 def style(plot: pg.PlotWidget) -> None:
@@ -39,12 +39,15 @@ class RunPlot(pg.PlotWidget):
         super().__init__(title=title)
         self.addLegend(offset=legend_offset)
         style(self)
+        self.getAxis("left").setWidth(48)  # tick labels of another length must not lay the plot out again
         self.runs: DocumentRuns | None = None
         self.items: dict[tuple, pg.PlotDataItem] = {}
         self._used: set[tuple] = set()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
         self._stale = True
+        self._drawn = None  # the signature of what is drawn
+        self._extent = None
 
     def set_runs(self, runs: DocumentRuns | None) -> None:
         if self.runs is not None:
@@ -58,6 +61,7 @@ class RunPlot(pg.PlotWidget):
         for item in self.items.values():  # another document: nothing of the last one's runs stays
             self.removeItem(item)
         self.items.clear()
+        self._drawn = self._extent = None
         self.redraw()
 
     def _changed(self, *_) -> None:
@@ -75,11 +79,28 @@ class RunPlot(pg.PlotWidget):
             self._stale = True  # drawn when shown: a hidden plot costs the window nothing
             return
         self._stale = False
+        signature = self.signature(self.runs) if self.runs is not None else None
+        if signature is not None and signature == self._drawn:
+            return  # nothing it shows has changed: no repaint
+        self._drawn = signature
         self._used = set()
         if self.runs is not None:
             self.draw(self.runs)
+            extent = self.extent(self.runs)
+            if extent and extent != self._extent:  # the axis is set once a run, not moved by every update
+                self._extent = extent
+                self.enableAutoRange(x=False)
+                self.setXRange(*extent, padding=0.02)
         for key in [k for k in self.items if k not in self._used]:
             self.removeItem(self.items.pop(key))
+
+    def signature(self, runs: DocumentRuns):
+        """What the plot shows depends on, compared between redraws (None: always redraw)."""
+        return None
+
+    def extent(self, runs: DocumentRuns) -> tuple[float, float] | None:
+        """The x range of the runs shown, to the planned end of a running one."""
+        return None
 
     def curve(self, key: tuple, x, y, name: str | None = None, **options) -> pg.PlotDataItem:
         """The curve `key`, made once and then given new data (made anew when its legend name changes)."""
@@ -91,7 +112,10 @@ class RunPlot(pg.PlotWidget):
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.items[key] = item
-        item.setData(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        old = item.getData()
+        if old[0] is None or len(old[0]) != len(x) or not (np.array_equal(old[0], x) and np.array_equal(old[1], y)):
+            item.setData(x, y)  # only what changed: setting the same points again repaints for nothing
         return item
 
     def draw(self, runs: DocumentRuns) -> None:
@@ -105,10 +129,28 @@ class RunPlot(pg.PlotWidget):
         return [(s, s is runs.current) for s in states]
 
 
+def planned_steps(state: RunState) -> int:
+    """A running run's steps to its last epoch; a finished one's steps."""
+    return max(state.progress[1], state.history.steps) if state.running else state.history.steps
+
+
+def planned_epochs(state: RunState) -> int:
+    epochs = len(state.history.epochs)
+    return max(epochs, int(state.run.settings.get("epochs", 0) or 0)) if state.running else epochs
+
+
 class LossView(RunPlot):
     def __init__(self):
         super().__init__("loss")
         self.setLabel("bottom", "step")
+
+    def signature(self, runs):
+        return (runs.current and runs.current.id, frozenset(runs.shown),
+                tuple((s.id, s.run.name, s.history.steps, len(s.history.epochs)) for s in runs.shown_states()))
+
+    def extent(self, runs):
+        steps = [planned_steps(s) for s in runs.shown_states()]
+        return (0, max(steps)) if steps and max(steps) > 0 else None
 
     def draw(self, runs: DocumentRuns) -> None:
         several = len(runs.shown) > 1
@@ -145,6 +187,14 @@ class AccuracyView(RunPlot):
         self.setLabel("bottom", "epoch")
         self.setYRange(0, 1)
 
+    def signature(self, runs):
+        return (runs.current and runs.current.id, frozenset(runs.shown),
+                tuple((s.id, s.run.name, len(s.history.epochs)) for s in runs.shown_states()))
+
+    def extent(self, runs):
+        epochs = [planned_epochs(s) for s in runs.shown_states()]
+        return (0.5, max(epochs) + 0.5) if epochs and max(epochs) > 0 else None
+
     def draw(self, runs: DocumentRuns) -> None:
         several = len(runs.shown) > 1
         for state, current in self.shown(runs):
@@ -172,9 +222,18 @@ class AccuracyView(RunPlot):
 
 
 class LearningRateView(RunPlot):
+    """The current run's rate: it changes once an epoch, so it is redrawn once an epoch."""
+
     def __init__(self):
         super().__init__("learning rate")
         self.setLabel("bottom", "step")
+
+    def signature(self, runs):
+        state = runs.current
+        return state and (state.id, len(state.history.epochs), state.history.steps > 0)
+
+    def extent(self, runs):
+        return (0, planned_steps(runs.current)) if runs.current and planned_steps(runs.current) else None
 
     def draw(self, runs: DocumentRuns) -> None:
         state = runs.current

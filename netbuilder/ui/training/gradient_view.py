@@ -152,11 +152,11 @@ class GradientView(QWidget):
             self.rows.addWidget(view, 1)
 
     def redraw(self) -> None:
-        state = self.runs.current if self.runs is not None else None
-        if state is None or list(state.layers) != self.layers:
-            self._reset(state)
         if not self.isVisible():
             return  # drawn when shown: a hidden tab costs the window nothing
+        state = self.runs.current if self.runs is not None else None
+        if state is None or list(state.layers) != self.layers or groups(state) != self.shown_groups:
+            self._reset(state)
         logs = log_window(state)
         if logs is None:
             return

@@ -3,7 +3,7 @@ document's runs (run list and curves, gradients, test set, samples) and settings
 each view takes the document's runs and subscribes to them; the run controller trains."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -15,6 +15,7 @@ from .run_list import RunList
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
 
+STATUS_MS = 200  # the status line and progress bar follow a run five times a second
 IDLE = "Press Train to train this network on its dataset (Train > Choose Data to change it)."
 
 
@@ -34,6 +35,11 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.status = QLabel(IDLE)
         self.status.setWordWrap(True)
+        # two lines, always: a status that wraps differently must not lay the whole panel out again
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
+        self._status_timer.timeout.connect(lambda: self._show_status(self.runs.current if self.runs else None))
         buttons = QHBoxLayout()
         for b in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(b)
@@ -128,7 +134,10 @@ class TrainingPanel(QWidget):
     # ---- showing the current run -----------------------------------------------------------------
     def _on_updated(self, state) -> None:
         if state is self.runs.current:
-            self._show_status(state)
+            if state.running and not self._status_timer.isActive():  # a few times a second is enough
+                self._status_timer.start()
+            elif not state.running:
+                self._show_status(state)
             self._show_views(state)
 
     def _show_current(self, *_) -> None:

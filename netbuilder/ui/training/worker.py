@@ -30,12 +30,37 @@ TRAIN_THREADS = max(1, (os.cpu_count() or 2) - 1)
 RUNNING: set = set()  # workers whose thread has not ended (tests check that none is left)
 
 
-def warm_up() -> None:
-    """Make a throwaway optimizer: the first one imports torch's compiler stack (a second or more).
-    The app does it on the window's thread once it has shown, so the first Train does not wait."""
-    import torch
+class _WarmUp(QObject):
+    done = Signal()
 
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+_warming: list = []
+
+
+def warm_up_in_background() -> None:
+    """Import what the first run needs (torch's optimizers pull in its compiler stack: a second or more,
+    part of it in C holding the interpreter lock) on a thread of its own while the app starts, so the
+    first press of Train neither waits for it nor stalls the window. Garbage collection is held meanwhile
+    (see hold_garbage_collection)."""
+    if _warming:
+        return
+    signals = _WarmUp()
+    signals.done.connect(release_garbage_collection)
+    _warming.append(signals)
+
+    def work():
+        try:
+            import torch
+
+            from ...train import recipes
+
+            recipes.recipes()
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1)
+        finally:
+            signals.done.emit()
+
+    hold_garbage_collection()
+    threading.Thread(target=work, name="netbuilder-warm-up", daemon=True).start()
 
 
 _runs = 0  # training runs going on in this process
@@ -60,9 +85,10 @@ def release_garbage_collection() -> None:
 
 
 def collect_young() -> None:
-    """A collection of what was made since training started (on the window's thread, while it trains)."""
+    """Collect the young generations (on the window's thread, while anything trains): a few milliseconds.
+    What lives long enough to reach the old generation waits for the first collection after the run."""
     if _runs:
-        gc.collect()
+        gc.collect(1)
 
 
 class Channel(Callback):
