@@ -118,6 +118,7 @@ class TrainingPanel(QWidget):
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()
         self.pause_button.setText("Resume" if self.controller.paused else "Pause")
+        self._show_status(self.runs.current)
 
     def stop(self) -> None:
         self.controller.stop()
