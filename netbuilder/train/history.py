@@ -1,13 +1,13 @@
-"""A run's curves in memory, at a fixed size however long the run: per-step values are kept in at most
-CAPACITY buckets (mean, lowest and highest of the steps in each); when the buckets are full, neighbours
-merge in pairs. The full history stays on disk (runs.py). Per-epoch rows are kept whole."""
+"""A run's curves in memory, at a fixed size however long the run: per-step and per-epoch values are kept
+in at most CAPACITY buckets (mean, lowest and highest of the steps in each); when the buckets are full,
+neighbours merge in pairs. The full history stays on disk (runs.py)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-CAPACITY = 4096  # buckets per curve: drawing costs the same at step 1,000 and at step 1,000,000
+CAPACITY = 1024  # buckets per curve (two points a pixel on a wide plot): drawing costs the same at any length
 SMOOTHING = 0.9  # of the smoothed loss (an exponential moving average)
 
 
@@ -96,8 +96,11 @@ class History:
     per epoch. Filled from the steps and epochs the loop hands out, or read back from a run's folder."""
 
     def __init__(self):
-        self.series: dict[str, Series] = {}
-        self.epochs: list[dict] = []  # {"epoch": 1, "step": last global step + 1, "lr": ..., metrics...}
+        self.series: dict[str, Series] = {}  # per step
+        self.epochs = 0  # epochs seen
+        self.by_epoch: dict[str, Series] = {}  # per-epoch metrics over the epoch number
+        self.by_step: dict[str, Series] = {}  # the same over the step at each epoch's end
+        self.latest: dict[str, float] = {}  # each per-epoch metric's last value
         self.steps = 0  # steps seen
         self._ema: float | None = None
 
@@ -117,17 +120,34 @@ class History:
         self._curve("lr").add(global_step, lr)
         self.steps = global_step + 1
 
-    def add_epoch(self, epoch: int, lr: float, metrics: dict) -> None:
-        self.epochs.append({"epoch": epoch + 1, "step": self.steps, "lr": lr, **metrics})
+    def add_epoch(self, epoch: int, lr: float, metrics: dict, step: int | None = None) -> None:
+        """An epoch's metrics (numbers only), each appended to its per-epoch curves."""
+        for name, value in {"lr": lr, **metrics}.items():
+            if isinstance(value, (int, float)) and value is not None and math.isfinite(value):
+                self.by_epoch.setdefault(name, Series()).add(epoch + 1, float(value))
+                self.by_step.setdefault(name, Series()).add(self.steps if step is None else step, float(value))
+                self.latest[name] = float(value)
+        self.epochs = max(self.epochs, epoch + 1)
 
-    def column(self, name: str) -> list[tuple[float, float]]:
-        """(step at the epoch's end, value) of an epoch metric, for the epochs that have it."""
-        return [(row["step"], row[name]) for row in self.epochs if row.get(name) is not None]
+    def column(self, name: str, by: str = "step") -> tuple[np.ndarray, np.ndarray]:
+        """(steps at the epochs' ends, or epoch numbers with by="epoch"; values) of a per-epoch metric: each
+        epoch while they are few, then means of neighbouring epochs (the curve stays a fixed size)."""
+        series = (self.by_step if by == "step" else self.by_epoch).get(name)
+        if series is None:
+            return np.zeros(0), np.zeros(0)
+        x, mean, _, _ = series.arrays()
+        return x, mean
+
+    def last(self, name: str) -> float | None:
+        return self.latest.get(name)
 
     @classmethod
     def from_columns(cls, columns: list[str], rows: np.ndarray, epochs: list[dict]) -> "History":
         history = cls()
-        history.epochs = epochs
+        for row in epochs:
+            history.add_epoch(int(row.get("epoch") or 0) - 1, row.get("lr") or 0.0,
+                              {k: v for k, v in row.items() if k not in ("epoch", "step", "lr", "seconds")},
+                              step=int(row.get("step") or 0))
         if rows.size:
             steps = rows[:, columns.index("step")]
             for i, name in enumerate(columns):

@@ -176,9 +176,7 @@ class Run:
 
     def history(self) -> History:
         """The run's curves, read back from its folder."""
-        epochs = [{**row, "epoch": int(row.get("epoch") or 0), "step": int(row.get("step") or 0)}
-                  for row in self.read_epochs()]
-        return History.from_columns(self.step_columns, self.read_steps().astype(float), epochs)
+        return History.from_columns(self.step_columns, self.read_steps().astype(float), self.read_epochs())
 
     # ---- results -----------------------------------------------------------------------------
     def write_evaluation(self, evaluation) -> None:

@@ -52,8 +52,9 @@ def test_a_run_folder_holds_everything_and_reads_back(tmp_path):
     losses = steps[:, again.step_columns.index("loss")]
     assert np.allclose(losses, [s.loss for s in seen], rtol=1e-6)
     history = again.history()
-    assert history.steps == len(seen) and [row["epoch"] for row in history.epochs] == [1, 2]
-    assert history.epochs[-1]["val_accuracy"] == pytest.approx(result.epochs[-1].val_acc)
+    assert history.steps == len(seen) and history.epochs == 2
+    epochs, accuracy = history.column("val_accuracy", by="epoch")
+    assert list(epochs) == [1, 2] and list(accuracy) == [pytest.approx(e.val_acc) for e in result.epochs]
     evaluation = again.read_evaluation()
     assert evaluation.accuracy == pytest.approx(result.evaluation.accuracy)
     assert evaluation.confusion.sum() == evaluation.samples

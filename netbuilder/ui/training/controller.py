@@ -190,7 +190,7 @@ class RunController(QObject):
         state = self.state
         if state is None or self.worker is None:
             return
-        state.history.add_epoch(epoch.epoch, epoch.lr, epoch.metrics)
+        state.history.add_epoch(epoch.epoch, epoch.lr, epoch.metrics, state.history.steps)
         if pictures is not None:
             state.pictures = pictures
         state.warnings = warnings

@@ -12,6 +12,7 @@ from .. import theme
 from .runs_model import PALETTE, DocumentRuns, RunState
 
 REDRAW_MS = 200  # curves redraw at most five times a second
+SYMBOLS = 100  # per-epoch points are drawn with a symbol each up to this many epochs, then as lines
 
 
 def style(plot: pg.PlotWidget) -> None:
@@ -40,6 +41,10 @@ class RunPlot(pg.PlotWidget):
         self.addLegend(offset=legend_offset)
         style(self)
         self.getAxis("left").setWidth(48)  # tick labels of another length must not lay the plot out again
+        # The ranges are set from the data drawn (redraw), not by pyqtgraph's auto-range, which recomputes
+        # the bounds of every curve after every change; the curves are summaries already (no downsampling).
+        self.plotItem.vb.disableAutoRange()
+        self.fixed_y: tuple[float, float] | None = None  # a y range that never changes (accuracy)
         self.runs: DocumentRuns | None = None
         self.items: dict[tuple, pg.PlotDataItem] = {}
         self._used: set[tuple] = set()
@@ -48,6 +53,8 @@ class RunPlot(pg.PlotWidget):
         self._stale = True
         self._drawn = None  # the signature of what is drawn
         self._extent = None
+        self._y = None  # the y range set
+        self._bounds: list[float] = []  # the lowest and highest value drawn in this redraw
 
     def set_runs(self, runs: DocumentRuns | None) -> None:
         if self.runs is not None:
@@ -61,7 +68,7 @@ class RunPlot(pg.PlotWidget):
         for item in self.items.values():  # another document: nothing of the last one's runs stays
             self.removeItem(item)
         self.items.clear()
-        self._drawn = self._extent = None
+        self._drawn = self._extent = self._y = None
         self.redraw()
 
     def _changed(self, *_) -> None:
@@ -83,16 +90,49 @@ class RunPlot(pg.PlotWidget):
         if signature is not None and signature == self._drawn:
             return  # nothing it shows has changed: no repaint
         self._drawn = signature
-        self._used = set()
+        self._used, self._bounds = set(), []
         if self.runs is not None:
             self.draw(self.runs)
             extent = self.extent(self.runs)
             if extent and extent != self._extent:  # the axis is set once a run, not moved by every update
                 self._extent = extent
-                self.enableAutoRange(x=False)
                 self.setXRange(*extent, padding=0.02)
+            self._fit_y()
         for key in [k for k in self.items if k not in self._used]:
             self.removeItem(self.items.pop(key))
+
+    def _fit_y(self) -> None:
+        """Fit y to the values drawn; moved only when they leave the range or fill under half of it."""
+        if self.fixed_y is not None:
+            if self._y != self.fixed_y:
+                self._y = self.fixed_y
+                self.setYRange(*self.fixed_y, padding=0)
+            return
+        values = [v for v in self._bounds if np.isfinite(v)]
+        log = self.plotItem.ctrl.logYCheck.isChecked()
+        if log:
+            values = [float(np.log10(v)) for v in values if v > 0]
+        if not values:
+            return
+        low, high = min(values), max(values)
+        if self.y_from_zero and not log:
+            low = min(0.0, low)
+        if self._y is not None and (log, ) == self._y[2:]:
+            old_low, old_high = self._y[:2]
+            inside = old_low <= low and high <= old_high
+            if inside and (high - low) >= 0.5 * (old_high - old_low):
+                return
+        span = (high - low) or abs(high) or 1.0
+        low, high = (low if self.y_from_zero and not log else low - 0.05 * span), high + 0.05 * span
+        self._y = (low, high, log)
+        self.setYRange(low, high, padding=0)
+
+    y_from_zero = False
+
+    def set_log_y(self, on: bool) -> None:
+        self.plotItem.setLogMode(y=on)
+        self._drawn = self._y = None
+        self.redraw()
 
     def signature(self, runs: DocumentRuns):
         """What the plot shows depends on, compared between redraws (None: always redraw)."""
@@ -109,10 +149,10 @@ class RunPlot(pg.PlotWidget):
         item = self.items.get(key)
         if item is None:
             item = self.plot(name=name, **options)
-            item.setClipToView(True)
-            item.setDownsampling(auto=True, method="peak")
             self.items[key] = item
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if len(y):
+            self._bounds += [float(np.nanmin(y)), float(np.nanmax(y))]
         old = item.getData()
         if old[0] is None or len(old[0]) != len(x) or not (np.array_equal(old[0], x) and np.array_equal(old[1], y)):
             item.setData(x, y)  # only what changed: setting the same points again repaints for nothing
@@ -135,7 +175,7 @@ def planned_steps(state: RunState) -> int:
 
 
 def planned_epochs(state: RunState) -> int:
-    epochs = len(state.history.epochs)
+    epochs = state.history.epochs
     return max(epochs, int(state.run.settings.get("epochs", 0) or 0)) if state.running else epochs
 
 
@@ -146,7 +186,7 @@ class LossView(RunPlot):
 
     def signature(self, runs):
         return (runs.current and runs.current.id, frozenset(runs.shown),
-                tuple((s.id, s.run.name, s.history.steps, len(s.history.epochs)) for s in runs.shown_states()))
+                tuple((s.id, s.run.name, s.history.steps, s.history.epochs) for s in runs.shown_states()))
 
     def extent(self, runs):
         steps = [planned_steps(s) for s in runs.shown_states()]
@@ -173,23 +213,26 @@ class LossView(RunPlot):
                 alpha = 255 if current else 110
                 label = f"{name} (smoothed)" if several or not current else "train (smoothed)"
                 self.curve((state.id, "smoothed"), x, mean, label, pen=pg.mkPen((*color, alpha), width=2))
-            points = history.column("val_loss") if not parts else []
-            if points:
-                xs, ys = zip(*points)
-                self.curve((state.id, "val"), xs, ys, f"{name} validation" if several else "validation",
-                           pen=None, symbol="o", symbolSize=6 if current else 4,
-                           symbolBrush=(*color, 255 if current else 110), symbolPen=None)
+            xs, ys = history.column("val_loss") if not parts else ([], [])
+            if len(xs):
+                label = f"{name} validation" if several else "validation"
+                if len(xs) <= SYMBOLS:
+                    self.curve((state.id, "val"), xs, ys, label, pen=None, symbol="o", symbolSize=6 if current else 4,
+                               symbolBrush=(*color, 255 if current else 110), symbolPen=None)
+                else:  # many epochs: a line (a symbol each would cost more to draw with every epoch)
+                    pen = pg.mkPen((*color, 255 if current else 110), width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+                    self.curve((state.id, "val"), xs, ys, label, pen=pen)
 
 
 class AccuracyView(RunPlot):
     def __init__(self):
         super().__init__("accuracy", legend_offset=(-10, -30))  # bottom right: accuracy climbs to the top
         self.setLabel("bottom", "epoch")
-        self.setYRange(0, 1)
+        self.fixed_y = (0.0, 1.0)
 
     def signature(self, runs):
         return (runs.current and runs.current.id, frozenset(runs.shown),
-                tuple((s.id, s.run.name, len(s.history.epochs)) for s in runs.shown_states()))
+                tuple((s.id, s.run.name, s.history.epochs) for s in runs.shown_states()))
 
     def extent(self, runs):
         epochs = [planned_epochs(s) for s in runs.shown_states()]
@@ -198,31 +241,32 @@ class AccuracyView(RunPlot):
     def draw(self, runs: DocumentRuns) -> None:
         several = len(runs.shown) > 1
         for state, current in self.shown(runs):
-            epochs, color, name = state.history.epochs, runs.color(state), state.run.name
-            parts = sorted({k.split("/", 1)[1] for row in epochs for k in row if k.startswith("val_accuracy/")})
+            history, color, name = state.history, runs.color(state), state.run.name
+            parts = sorted(k.split("/", 1)[1] for k in history.by_epoch if k.startswith("val_accuracy/"))
             if parts and current:
                 for i, part in enumerate(parts):
-                    rows = [(r["epoch"], r[f"val_accuracy/{part}"]) for r in epochs
-                            if r.get(f"val_accuracy/{part}") is not None]
-                    if rows:
-                        tone = PALETTE[i % len(PALETTE)]
-                        self.curve((state.id, part), *zip(*rows), part, pen=pg.mkPen(tone, width=2), symbol="o",
-                                   symbolBrush=tone)
+                    xs, ys = history.column(f"val_accuracy/{part}", by="epoch")
+                    tone = PALETTE[i % len(PALETTE)]
+                    self.curve((state.id, part), xs, ys, part, pen=pg.mkPen(tone, width=2),
+                               **({"symbol": "o", "symbolBrush": tone} if len(xs) <= SYMBOLS else {}))
                 continue
             alpha = 255 if current else 110
             for key, label, dash in (("accuracy", "train", True), ("val_accuracy", "validation", False)):
-                rows = [(r["epoch"], r[key]) for r in epochs if r.get(key) is not None]
-                if not rows:
+                xs, ys = history.column(key, by="epoch")
+                if not len(xs):
                     continue
                 pen = pg.mkPen((*color, alpha), width=2)
                 if dash:
                     pen.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
-                self.curve((state.id, key), *zip(*rows), f"{name} {label}" if several else label, pen=pen,
-                           symbol="o", symbolSize=5, symbolBrush=(*color, alpha), symbolPen=None)
+                symbols = {"symbol": "o", "symbolSize": 5, "symbolBrush": (*color, alpha), "symbolPen": None} \
+                    if len(xs) <= SYMBOLS else {}
+                self.curve((state.id, key), xs, ys, f"{name} {label}" if several else label, pen=pen, **symbols)
 
 
 class LearningRateView(RunPlot):
     """The current run's rate: it changes once an epoch, so it is redrawn once an epoch."""
+
+    y_from_zero = True  # so a constant rate reads right
 
     def __init__(self):
         super().__init__("learning rate")
@@ -230,7 +274,7 @@ class LearningRateView(RunPlot):
 
     def signature(self, runs):
         state = runs.current
-        return state and (state.id, len(state.history.epochs), state.history.steps > 0)
+        return state and (state.id, state.history.epochs, state.history.steps > 0)
 
     def extent(self, runs):
         return (0, planned_steps(runs.current)) if runs.current and planned_steps(runs.current) else None
@@ -241,5 +285,3 @@ class LearningRateView(RunPlot):
             return
         x, mean, low, high = state.history.series["lr"].arrays()
         self.curve((state.id, "lr"), *envelope(x, low, high), pen=pg.mkPen((133, 153, 0), width=2))
-        top = float(high.max()) if len(high) else 0.0
-        self.setYRange(0, top * 1.1 or 1.0, padding=0)  # from zero, so a constant rate reads right

@@ -47,7 +47,7 @@ class TrainingPanel(QWidget):
         self.run_list = RunList()
         self.loss_plot, self.acc_plot, self.lr_plot = LossView(), AccuracyView(), LearningRateView()
         self.log_scale = QCheckBox("log scale")
-        self.log_scale.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.log_scale.toggled.connect(self.loss_plot.set_log_y)
         curves = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         column = QVBoxLayout(left)
