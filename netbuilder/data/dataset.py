@@ -78,6 +78,8 @@ class Prepared:
     test: tuple[torch.Tensor, torch.Tensor]
     augment: Augment | None  # for training batches only
     stats: tuple[torch.Tensor, torch.Tensor] | None = None  # (shift, scale): x' = (x - shift) / scale
+    indices: tuple = ()  # (train, validation, test) sample indices into raw (test None: the source's own)
+    normalize: str = "none"
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -93,6 +95,15 @@ class Prepared:
     def shown(self, x: torch.Tensor) -> torch.Tensor:
         """Samples as they looked before normalisation (for pictures)."""
         return x * self.stats[1] + self.stats[0] if self.stats else x
+
+    def named(self, name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The array raw.inputs[name] split like x (train, validation, test) and normalised with its own
+        training statistics (split on demand: most networks have one Input and never ask)."""
+        values = self.raw.inputs[name]
+        train, val, test = self.indices
+        test = test if test is not None else val[:0]
+        own = fit_normalization(values[train], self.normalize)
+        return tuple(((values[i] - own[0]) / own[1]) if own else values[i] for i in (train, val, test))
 
     def counts(self) -> dict[str, int]:
         return {"train": len(self.train[0]), "validation": len(self.val[0]), "test": len(self.test[0])}
@@ -173,4 +184,4 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
         raise DataError("augmentation (flips, rotations, crops...) is for images; this dataset is a "
                         f"{raw.kind}: turn augmentation off")
     return Prepared(raw, part(raw.x[train_idx], raw.y[train_idx]), part(raw.x[val_idx], raw.y[val_idx]), test,
-                    augment if augment.active else None, stats)
+                    augment if augment.active else None, stats, (train_idx, val_idx, test_idx), spec.normalize)

@@ -14,6 +14,7 @@ from .tabular import few, load_csv
 __all__ = ["load_csv", "load_image_folder", "load_numpy", "load_path"]
 
 ARRAY_PAIRS = (("x", "y"), ("data", "labels"), ("images", "labels"))  # matched ignoring case
+TARGETS = ("y", "labels", "label", "target", "targets")  # beside arrays named after the Inputs
 NPY_MAGIC, ZIP_MAGIC = b"\x93NUMPY", b"PK"
 
 
@@ -38,8 +39,9 @@ def load_numpy(path, y_path=None) -> RawData:
     <stem>_y.npy). Whole-number y is a class label, float y a regression target."""
     path = Path(path)
     notes: list[str] = []
+    named: dict[str, np.ndarray] = {}
     if _magic(path) == ZIP_MAGIC:
-        x, y, names = _from_npz(path)
+        x, y, names, named = _from_npz(path)
     else:
         if y_path is None:
             y_path = _find_labels(path)
@@ -47,7 +49,21 @@ def load_numpy(path, y_path=None) -> RawData:
         y_path = Path(y_path)
         _magic(y_path)
         x, y, names = _array(path, path.name), _array(y_path, y_path.name), (path.name, y_path.name)
-    return _raw(x, y, names, notes)
+    raw = _raw(x, y, names, notes)
+    if named:  # arrays by name: one per Input of a network with several
+        raw.inputs = {k: _input(v, f"{k} in {path.name}", len(raw.y)) for k, v in named.items()}
+    return raw
+
+
+def _input(array: np.ndarray, name: str, n: int) -> torch.Tensor:
+    if array.dtype.kind not in "biuf" or array.ndim == 0:
+        raise DataError(f"{name} is not an array of numbers per sample (dtype {array.dtype}, shape {array.shape})")
+    if len(array) != n:
+        raise DataError(f"{name} has {len(array)} samples but the target has {n}")
+    values = array.astype(np.float32).reshape(n, -1) if array.ndim == 1 else array.astype(np.float32)
+    if not np.isfinite(values).all():
+        raise DataError(f"{name} has NaN or infinite values")
+    return torch.from_numpy(values)
 
 
 def _magic(path: Path) -> bytes:
@@ -78,21 +94,27 @@ def _array(path: Path, what: str) -> np.ndarray:
     return _loaded(lambda: np.load(path, allow_pickle=False), what)
 
 
-def _from_npz(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
+def _from_npz(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[str, str], dict[str, np.ndarray]]:
+    """x, y, their names, and every array but the target by name (for a network with several Inputs)."""
     def pair():
         with np.load(path, allow_pickle=False) as archive:
             keys = {k.lower(): k for k in archive.files}
-            for x_name, y_name in ARRAY_PAIRS:
-                if x_name in keys and y_name in keys:
-                    xk, yk = keys[x_name], keys[y_name]
-                    return _loaded(lambda: archive[xk], f"{xk} in {path.name}"), \
-                        _loaded(lambda: archive[yk], f"{yk} in {path.name}"), (xk, yk)
             found = ", ".join(f"'{k}'" for k in archive.files) or "none"
-            raise DataError(f"{path.name} has no x and y arrays (it has {found}): netbuilder looks for "
-                            "x and y (or X and Y, data and labels, images and labels)")
+            names = next(((keys[x], keys[y]) for x, y in ARRAY_PAIRS if x in keys and y in keys), None)
+            if names is None:  # arrays named after a network's Inputs, and a target
+                target = next((keys[t] for t in TARGETS if t in keys), None)
+                others = [k for k in archive.files if k != target]
+                if target is None or not others:
+                    raise DataError(f"{path.name} has no x and y arrays (it has {found}): netbuilder looks for "
+                                    "x and y (or X and Y, data and labels, images and labels), or arrays named "
+                                    "after the network's Inputs beside a target called y")
+                names = (others[0], target)
+            arrays = {k: _loaded(lambda k=k: archive[k], f"{k} in {path.name}") for k in archive.files}
+            return names, arrays
 
-    x, y, (xk, yk) = _loaded(pair, path.name)
-    return x, y, (f"{xk} in {path.name}", f"{yk} in {path.name}")
+    (xk, yk), arrays = _loaded(pair, path.name)
+    inputs = {k: v for k, v in arrays.items() if k != yk}
+    return arrays[xk], arrays[yk], (f"{xk} in {path.name}", f"{yk} in {path.name}"), inputs
 
 
 def _find_labels(x_path: Path) -> Path:

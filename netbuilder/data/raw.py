@@ -26,6 +26,8 @@ class RawData:
     feature_names: list[str] | None = None  # tables: one per column of x
     notes: list[str] = field(default_factory=list)  # e.g. "skipped 3 rows with missing values (rows 4, 9, 12)"
     test: tuple[torch.Tensor, torch.Tensor] | None = None  # the source's own test set (MNIST, CIFAR-10)
+    inputs: dict[str, torch.Tensor] = field(default_factory=dict)  # named arrays, one per Input of a network
+    # with several Inputs (float32 [N, ...]; an .npz's arrays other than the target, x among them)
 
     def __post_init__(self):
         if len(self.x) != len(self.y):

@@ -33,8 +33,11 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     except DataError as e:
         raise TrainingError(str(e)) from None
     inputs = [n for n in graph.nodes() if n.type == "Input"]
-    if len(inputs) != 1:
-        raise TrainingError(f"the network needs exactly one Input to train on {spec.label}, not {len(inputs)}")
+    if not inputs:
+        raise TrainingError(f"the network has no Input to feed {spec.label} to: add one")
+    _check_task(config, prepared, spec)
+    if len(inputs) > 1:
+        return _several_inputs(inputs, prepared, spec)
     shape = tuple(inputs[0].params["shape"])
     sample = prepared.sample_shape
     if math.prod(shape) != math.prod(sample):
@@ -42,6 +45,20 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
         raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but {spec.label}"
                             f" samples are [N, {dims}] ({math.prod(sample)} values): set its shape to {dims},"
                             " or choose the dataset in the Data panel, which sets it")
+    aug = prepared.augment
+    augment = None
+    if aug is not None:
+        def augment(xb, generator=None):  # augment as images, then back to the Input's shape
+            return aug(xb.reshape(-1, *sample), generator).reshape(xb.shape)
+
+    def fit(part):
+        return part[0].reshape(-1, *shape), part[1]
+
+    return TrainingData(prepared, fit(prepared.train), fit(prepared.val), fit(prepared.test), augment)
+
+
+def _check_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
+    """The loss must suit the task: classes or numbers (the samples themselves for reconstruction)."""
     classifies = config.loss in CLASSIFICATION
     if config.recipe in GENERATIVE:  # the samples are their own targets: labels and the task do not matter
         if config.loss not in RECONSTRUCTION_LOSSES:
@@ -53,16 +70,32 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
                                 " the mse or l1 loss")
         if prepared.raw.task == "classification" and not classifies:
             raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
-    aug = prepared.augment
-    augment = None
-    if aug is not None:
-        def augment(xb, generator=None):  # augment as images, then back to the Input's shape
-            return aug(xb.reshape(-1, *sample), generator).reshape(xb.shape)
 
-    def fit(part):
-        return part[0].reshape(-1, *shape), part[1]
 
-    return TrainingData(prepared, fit(prepared.train), fit(prepared.val), fit(prepared.test), augment)
+def _several_inputs(inputs: list, prepared: Prepared, spec: DataSpec) -> TrainingData:
+    """A network with several Inputs is fed one array each, found by the Input's name (case aside)."""
+    arrays = {k.lower(): k for k in prepared.raw.inputs}
+    listed = ", ".join(f"'{n.name}'" for n in inputs)
+    missing = [n.name for n in inputs if n.name.lower() not in arrays]
+    if missing:
+        have = ", ".join(f"'{k}'" for k in prepared.raw.inputs) or "one array of samples"
+        raise TrainingError(f"the network has {len(inputs)} Inputs ({listed}): its data needs an array for each,"
+                            f" named after it (an .npz file with arrays {listed} and a target y), but {spec.label}"
+                            f" has {have}; no array for {', '.join(repr(m) for m in missing)}")
+    parts = []
+    for node in inputs:
+        shape, values = tuple(node.params["shape"]), prepared.named(arrays[node.name.lower()])
+        size = math.prod(values[0].shape[1:])
+        if math.prod(shape) != size:
+            raise TrainingError(f"the Input '{node.name}' takes [N, {', '.join(map(str, shape))}] but the array"
+                                f" '{node.name}' of {spec.label} has {size} values per sample: set its shape")
+        parts.append(tuple(v.reshape(-1, *shape) for v in values))
+
+    def split(i: int, target: torch.Tensor):
+        return (*(p[i] for p in parts), target)
+
+    return TrainingData(prepared, split(0, prepared.train[1]), split(1, prepared.val[1]), split(2, prepared.test[1]),
+                        None)
 
 
 PASS_THROUGH = ("Dropout", "Dropout2d", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",

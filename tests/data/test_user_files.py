@@ -254,10 +254,16 @@ def test_npz_other_array_names(tmp_path, names):
 
 
 def test_npz_without_known_names_lists_what_it_has(tmp_path):
-    np.savez(tmp_path / "d.npz", features=np.zeros((3, 2)), target=np.zeros(3))
-    with pytest.raises(DataError, match=r"^d.npz has no x and y arrays \(it has 'features', 'target'\): "
+    np.savez(tmp_path / "d.npz", features=np.zeros((3, 2)), answer=np.zeros(3))
+    with pytest.raises(DataError, match=r"^d.npz has no x and y arrays \(it has 'features', 'answer'\): "
                                         r"netbuilder looks for x and y \(or X and Y, data and labels"):
         load_numpy(tmp_path / "d.npz")
+
+
+def test_npz_arrays_beside_a_target_are_named_inputs(tmp_path):
+    np.savez(tmp_path / "d.npz", features=np.zeros((3, 2)), extra=np.ones(3), target=np.array([0, 1, 0]))
+    raw = load_numpy(tmp_path / "d.npz")
+    assert raw.x.shape == (3, 2) and set(raw.inputs) == {"features", "extra"} and raw.inputs["extra"].shape == (3, 1)
 
 
 def test_numpy_object_arrays_are_refused(tmp_path):
