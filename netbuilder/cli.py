@@ -144,7 +144,7 @@ def runs(args) -> int:
         print(f"{args.file} has no runs yet (they would be in {folder})")
         return 0
     differ = differing_settings(found)
-    header = ["run", "status", "started", "epochs", "result", *differ]
+    header = ["run", "status", "started", "trained", "result", *differ]
     rows = [[r.name, r.status.replace("_", " "), r.when, str(r.epochs_done), r.summary(),
              *(str(r.settings.get(k, "")) for k in differ)] for r in found]
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]

@@ -112,3 +112,26 @@ def test_train_on_a_csv_and_on_a_synthetic_set_by_name(tmp_path, capsys):
                  "--out", str(tmp_path / "run2")]) == 0
     assert main(["train", str(tmp_path / "mlp.json"), "--dataset", "nothing.csv", "--out", str(tmp_path / "r3")]) == 1
     assert "'nothing.csv' is neither a built-in dataset" in capsys.readouterr().err
+
+
+def test_train_makes_a_run_of_the_document_and_runs_lists_them(tmp_path, capsys):
+    from netbuilder import GraphBuilder
+    from netbuilder.cli import main
+
+    b = GraphBuilder()
+    x = b.add("Flatten", b.add("Input", shape=[1, 8, 8]))
+    b.add("Output", b.add("Linear", x, out_features=10))
+    path = tmp_path / "net.json"
+    b.graph.save(path)
+    assert main(["runs", str(path)]) == 0
+    assert "has no runs yet" in capsys.readouterr().out
+    assert main(["train", str(path), "--epochs", "1"]) == 0
+    assert main(["train", str(path), "--epochs", "2", "--lr", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "run 1 in " in out and "run 2 in " in out
+    assert main(["runs", str(path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["run", "status", "started", "trained", "result", "epochs", "lr"]
+    assert table[1].startswith("run 1") and "finished" in table[1] and "val acc" in table[1]
+    assert table[2].startswith("run 2") and table[2].rstrip().endswith("0.01")
+    assert table[-1].startswith("2 run(s) in ")
