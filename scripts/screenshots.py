@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from netbuilder import GraphBuilder  # noqa: E402
-from netbuilder.graph import Connect, Edge, Group, remove_nodes  # noqa: E402
+from netbuilder.graph import Connect, Edge, Group, SetMeta, remove_nodes  # noqa: E402
 from netbuilder.ui.app import DEFAULT_TEMPLATE, TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.gallery import Gallery  # noqa: E402
@@ -26,18 +26,28 @@ def settle(app) -> None:
         app.processEvents()
 
 
-def train_and_grab(app, document, tab: int, name: str) -> None:
-    """Train the document in a window and save a picture of it with the given Training tab."""
+def train_and_grab(app, document, tab: int, name: str, runs: list[dict] | None = None) -> None:
+    """Train the document in a window (once, or once per settings in `runs`, each run named after its
+    learning rate) and save a picture of it with the given Training tab."""
     window = MainWindow(document)
     window.resize(1280, 900)
     window.show()
     window.resizeDocks([window.docks["Training"]], [360], Qt.Orientation.Vertical)
     settle(app)
     window.fit()
-    window.start_training()
+    for settings in runs or [None]:
+        if settings is not None:
+            window.document.push(SetMeta(window.document.graph, "training", settings))
+        window.controller.result = None
+        window.start_training()
+        while window.training.result is None:
+            app.processEvents()
+        if settings is not None:
+            window.document.runs.rename(window.document.runs.current.id, f"lr {settings['lr']:g}")
     window.training.tabs.setCurrentIndex(tab)
-    while window.training.result is None:
-        app.processEvents()
+    settle(app)
+    for view in (window.training.loss_plot, window.training.acc_plot, window.training.lr_plot):
+        view.redraw()
     settle(app)
     window.grab().save(str(OUT / name))
     window.ask_save_changes = lambda: "discard"
@@ -67,10 +77,10 @@ def main() -> None:
     window.ask_save_changes = lambda: "discard"
     window.close()
 
-    # Training the template: live loss and accuracy.
+    # Training the template twice: the run list, and both runs' loss and accuracy overlaid.
     template = Document.from_template(DEFAULT_TEMPLATE)
-    template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
-    train_and_grab(app, template, tab=0, name="training.png")
+    train_and_grab(app, template, tab=0, name="training.png",
+                   runs=[{"epochs": 8, "lr": lr, "batch_size": 32} for lr in (0.003, 0.0003)])
     template = Document.from_template(DEFAULT_TEMPLATE)
     template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
     train_and_grab(app, template, tab=2, name="evaluation.png")

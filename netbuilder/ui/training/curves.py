@@ -38,7 +38,9 @@ class RunPlot(pg.PlotWidget):
 
     def __init__(self, title: str, legend_offset=(-10, 10)):
         super().__init__(title=title)
-        self.addLegend(offset=legend_offset)
+        background = theme.canvas_background()
+        self.addLegend(offset=legend_offset, labelTextSize="8pt", verSpacing=-6,
+                       brush=pg.mkBrush(background.red(), background.green(), background.blue(), 200))
         style(self)
         self.getAxis("left").setWidth(48)  # tick labels of another length must not lay the plot out again
         # The ranges are set from the data drawn (redraw), not by pyqtgraph's auto-range, which recomputes

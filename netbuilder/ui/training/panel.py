@@ -57,6 +57,7 @@ class TrainingPanel(QWidget):
         for widget, stretch in ((self.run_list, 2), (left, 3), (self.acc_plot, 2), (self.lr_plot, 2)):
             curves.addWidget(widget)
             curves.setStretchFactor(curves.count() - 1, stretch)
+        curves.setSizes([260, 420, 300, 240])
         self.gradients = GradientView()
         self.evaluation = EvaluationView()
         self.samples_view = SamplesView()
