@@ -146,11 +146,7 @@ class Adversarial(Recipe):
         self.nets = find_networks(self.graph, self.sample_shape)
         self.generator = build_model(self.graph, self.nets.generator).to(loop.device)
         self.discriminator = build_model(self.graph, self.nets.discriminator).to(loop.device)
-        self.networks = {GENERATOR: self.generator, DISCRIMINATOR: self.discriminator}
-        for name, module in [*self.generator.named_children(), *self.discriminator.named_children()]:
-            if hasattr(self.model, name):
-                raise TrainingError(f"both networks have a layer named '{name}': rename one")
-            self.model.add_module(name, module)
+        self.set_networks({GENERATOR: self.generator, DISCRIMINATOR: self.discriminator})
         shape = self.nets.d_input
         super().attach(loop, (x.reshape(-1, *shape),),
                        (val[0].reshape(-1, *shape),) if val is not None and len(val[0]) else None, None, None)

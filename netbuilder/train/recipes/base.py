@@ -29,16 +29,7 @@ class Recipe:
 
     def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
         self.graph, self.config = graph, config
-        self.networks: dict[str, nn.Module] = self.build(network)
-        if len(self.networks) == 1:
-            self.model = next(iter(self.networks.values()))
-        else:  # every network's layers in one module (shared, not copied): checkpoints, transfer, diagnosis
-            self.model = nn.Module()
-            for net in self.networks.values():
-                for layer, module in net.named_children():
-                    if hasattr(self.model, layer):
-                        raise TrainingError(f"two networks have a layer named '{layer}': rename one")
-                    self.model.add_module(layer, module)
+        self.set_networks(self.build(network))
         self.loop = None
         self.train_tensors: tuple = ()
         self.val_tensors: tuple | None = None
@@ -59,6 +50,20 @@ class Recipe:
 
     def build(self, network: str | None) -> dict[str, nn.Module]:
         raise NotImplementedError
+
+    def set_networks(self, networks: dict[str, nn.Module]) -> None:
+        """The networks it trains; `model` holds them all (one network, or every network's layers in one
+        module, shared, not copied): what checkpoints, transfer learning and the diagnosis see."""
+        self.networks = networks
+        if len(networks) == 1:
+            self.model = next(iter(networks.values()))
+            return
+        self.model = nn.Module()
+        for net in networks.values():
+            for layer, module in net.named_children():
+                if hasattr(self.model, layer):
+                    raise TrainingError(f"two networks have a layer named '{layer}': rename one")
+                self.model.add_module(layer, module)
 
     def attach(self, loop, train, val, test, augment) -> None:
         """Take the data (tuples of tensors: inputs..., target) onto the loop's device."""
