@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .errors import boundary
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="netbuilder", description="Build neural networks visually.")
@@ -48,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         return run(([args.file] if getattr(args, "file", None) else []) + rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return {"check": check, "export": export, "train": train, "runs": runs}[args.command](args)
+    command = {"check": check, "export": export, "train": train, "runs": runs}[args.command]
+    try:
+        with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
+            return command(args)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
 
 
 def _load(path: str):
@@ -64,6 +71,7 @@ def _load(path: str):
 def check(args) -> int:
     from .analysis import Analysis
     from .compile import param_count
+    from .compile.build import TooLarge
 
     graph = _load(args.file)
     if graph is None:
@@ -71,22 +79,38 @@ def check(args) -> int:
     analysis = Analysis(graph)
     names = {n.id: n.name for n in graph.nodes()}
     problems = analysis.problems()
-    rows, total, trainable = [], 0, 0
+    rows, total, trainable, too_large = [], 0, 0, []
     for node_id in analysis.ordered_nodes():
         node = graph.node(node_id)
         out = analysis.shown_type(node_id)
-        count = 0
+        count = "0"
         if out is not None:
-            count, train = param_count(node.type, node.params, list(analysis.inputs(node_id).values()))
-            total, trainable = total + count, trainable + train
-        rows.append((node.name, node.type, str(out) if out else "?", f"{count:,}"))
+            try:
+                number, train = param_count(node.type, node.params, list(analysis.inputs(node_id).values()))
+                total, trainable, count = total + number, trainable + train, f"{number:,}"
+            except TooLarge as e:
+                count, too_large = "too many", too_large + [f"{node.name}: {e}"]
+        rows.append((node.name, node.type, str(out) if out else "?", count))
     widths = [max(len(r[i]) for r in rows + [("name", "type", "output", "params")]) for i in range(4)]
     for row in [("name", "type", "output", "params")] + rows:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}")
     print(f"total parameters: {total:,} ({trainable:,} trainable)")
-    errors = [p for p in problems if p.severity == "error"]
+    errors = [p for p in problems if p.severity == "error"] + too_large
+    for text in too_large:
+        print(f"error: {text}", file=sys.stderr)
     for p in problems:
         print(f"{p.severity}: {p.describe(names)}", file=sys.stderr if p.severity == "error" else sys.stdout)
+    from .train.config import settings_problems
+
+    warnings: list[str] = []
+    settings = settings_problems(graph.meta, warnings)
+    for text in warnings:
+        print(f"warning: {text}")
+    for text in settings:
+        print(f"error: {text}", file=sys.stderr)
+    if settings and not errors:
+        print(f"{len(settings)} problem(s) in the settings of {args.file}", file=sys.stderr)
+        return 1
     if errors:
         print(f"{len(errors)} problem(s): {args.file} does not compile", file=sys.stderr)
         return 1
@@ -95,24 +119,17 @@ def check(args) -> int:
 
 def export(args) -> int:
     from . import export_source
-    from .graph import GraphError
+    from .atomic import write_atomic
 
     graph = _load(args.file)
     if graph is None:
         return 2
     try:
         source = export_source(graph, args.network)
-    except GraphError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except KeyError as e:
+    except KeyError as e:  # no network of that name
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 1
-    try:
-        Path(args.output).write_text(source, encoding="utf-8")
-    except OSError as e:
-        print(f"error: cannot write {args.output}: {e.strerror}", file=sys.stderr)
-        return 1
+    write_atomic(args.output, source)  # a full disk leaves an existing file as it was
     print(f"wrote {args.output}")
     return 0
 
@@ -125,12 +142,8 @@ def train(args) -> int:
         return 2
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
-    try:
-        return train_file(graph, args.dataset, Path(args.out) if args.out else None, overrides,
-                          download=args.download, document=args.file)
-    except OSError as e:
-        print(f"error: cannot write to {e.filename or args.out}: {e.strerror or e}", file=sys.stderr)
-        return 1
+    return train_file(graph, args.dataset, Path(args.out) if args.out else None, overrides,
+                      download=args.download, document=args.file)
 
 
 def runs(args) -> int:

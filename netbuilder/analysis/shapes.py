@@ -10,6 +10,7 @@ import heapq
 import logging
 
 from ..graph import events as ev
+from ..graph.io import paused_collection
 from ..graph.model import Edge, Graph
 from ..graph.problems import Fix, Problem
 from ..layers import CATALOG
@@ -71,11 +72,12 @@ class Analysis:
     def refresh(self) -> None:
         """Recompute everything (after loading, or when the graph has a cycle)."""
         self._out.clear(), self._ins.clear(), self._problems.clear(), self._open_inputs.clear()
-        self._reorder()
-        for node in self.ordered_nodes():
-            self._compute(node)
-        if self._cyclic:
-            self._mark_cycles()
+        with paused_collection():  # many small objects at once: collecting midway costs more than the pass
+            self._reorder()
+            for node in self.ordered_nodes():
+                self._compute(node)
+            if self._cyclic:
+                self._mark_cycles()
         self.listeners.emit(set(self.graph.node_ids()))
 
     def _on_event(self, event) -> None:
@@ -237,6 +239,9 @@ class Analysis:
                     bound = int(bound) if param.kind == "int" else bound
                     fix = Fix(f"set {param.name} to {bound}", "set_param", node_id,
                               param=param.name, value=bound)
+                elif param.type_error(value) is None:  # a list of sizes: back to the default
+                    fix = Fix(f"set {param.name} to {param.default}", "set_param", node_id,
+                              param=param.name, value=param.default)
                 found.append(Problem(node_id, error, fix=fix))
         return found
 
@@ -251,6 +256,15 @@ class Analysis:
                 problems.append(Problem(node_id, f"{spec.type} has no input '{edge.dst_port}'",
                                         port=edge.dst_port, fix=Fix("remove the wire", "disconnect",
                                                                     node_id, port=edge.dst_port)))
+                continue
+            source = self.graph.node(edge.src)
+            source_spec = CATALOG.get(source.type)
+            if source_spec is not None and edge.src_port not in source_spec.outputs:
+                problems.append(Problem(node_id, f"the wire into '{edge.dst_port}' comes from an output"
+                                        f" '{edge.src_port}' that {source.type} '{source.name}' does not have"
+                                        f" (it has {', '.join(source_spec.outputs)})", port=edge.dst_port,
+                                        fix=Fix("remove the wire", "disconnect", node_id, port=edge.dst_port)))
+                ready = False
                 continue
             value = self.output(edge.src, edge.src_port)
             if value is None:

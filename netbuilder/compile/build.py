@@ -4,6 +4,8 @@ from __future__ import annotations
 import operator
 
 import torch
+
+from ..errors import UserError
 from torch import fx, nn
 
 from ..analysis import Analysis
@@ -103,13 +105,21 @@ def example_inputs(graph: Graph, batch_size: int = 2, network: str | None = None
     return tensors
 
 
+class TooLarge(UserError):
+    """A layer whose parameters could not even be counted: more bytes than a machine can address."""
+
+
 def param_count(layer_type: str, params: dict, inputs: list[TensorType]) -> tuple[int, int]:
-    """(all, trainable) parameters of one node, built on the meta device (no memory used)."""
+    """(all, trainable) parameters of one node, built on the meta device (no memory used). TooLarge when
+    its sizes overflow torch's size arithmetic."""
     spec = CATALOG[layer_type]
     if spec.module is None:
         return 0, 0
     ctor: Ctor = spec.module(params, inputs)
-    with torch.device("meta"):
-        module = ctor.cls(**ctor.kwargs)
+    try:
+        with torch.device("meta"):
+            module = ctor.cls(**ctor.kwargs)
+    except (RuntimeError, OverflowError, ValueError) as e:  # "Storage size calculation overflowed"
+        raise TooLarge(f"{layer_type} with these sizes is too large to build ({str(e).splitlines()[0]})") from None
     total = sum(p.numel() for p in module.parameters())
     return total, (total if params.get("trainable", True) else 0)

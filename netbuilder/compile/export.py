@@ -6,7 +6,7 @@ import inspect
 from ..graph.model import Graph
 from ..layers import modules as custom_modules
 from .build import _class_name
-from .plan import make_plan, var
+from .plan import make_plan
 
 INIT_CODE = {
     "xavier": "nn.init.xavier_uniform_(p)",
@@ -27,7 +27,7 @@ def export_source(graph: Graph, network: str | None = None) -> str:
     cls_name = _class_name(graph, network)
     custom = []
     init_lines, forward, outputs = [], [], []
-    inputs = [var(s.name) for s in steps if s.kind == "input"]
+    inputs = [s.name for s in steps if s.kind == "input"]
     for step in steps:
         args = ", ".join(step.args)
         if step.kind == "module":
@@ -39,7 +39,7 @@ def export_source(graph: Graph, network: str | None = None) -> str:
                 init_lines.append(f"        _init(self.{step.name}, lambda p: {INIT_CODE[how]})")
             if not step.params.get("trainable", True):
                 init_lines.append(f"        self.{step.name}.requires_grad_(False)  # frozen")
-            forward.append(f"        {var(step.name)} = self.{step.name}({args})")
+            forward.append(f"        {step.name} = self.{step.name}({args})")
         elif step.kind == "combine":
             c = step.combine
             if c.op is not None:
@@ -47,7 +47,7 @@ def export_source(graph: Graph, network: str | None = None) -> str:
             else:
                 extra = "".join(f", {k}={v!r}" for k, v in c.kwargs.items())
                 expr = f"{c.function}([{args}]{extra})"
-            forward.append(f"        {var(step.name)} = {expr}")
+            forward.append(f"        {step.name} = {expr}")
         elif step.kind == "output":
             outputs.append(step.args[0])
     needs_init = any("_init(" in line for line in init_lines)

@@ -9,7 +9,6 @@ from ..graph.problems import GraphError
 from ..layers import CATALOG
 from ..layers.spec import Combine, Ctor
 
-RESERVED = {"torch", "nn", "math", "self", "super"}
 
 
 @dataclass
@@ -21,10 +20,6 @@ class Step:
     ctor: Ctor | None = None
     combine: Combine | None = None
     params: dict = field(default_factory=dict)
-
-
-def var(name: str) -> str:
-    return name + "_" if name in RESERVED else name
 
 
 def network_nodes(graph: Graph, network: str | None) -> list[str]:
@@ -60,7 +55,7 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
             args = []
             for port in ports:
                 edge = graph.edge_into(node_id, port)
-                args.append(var(graph.node(edge.src).name))
+                args.append(graph.node(edge.src).name)
             step = Step(node_id, node.name, "module", args, params=dict(node.params))
             values = [ins[p] for p in ports]
             if node.type == "Input":

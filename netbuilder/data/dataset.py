@@ -3,6 +3,7 @@ prepared (split, normalised with training statistics only, augmented). `prepare`
 train, validation and test tensors."""
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -48,8 +49,8 @@ class DataSpec:
             found.append("validation and test together must leave at least 10% of the samples to train on")
         if self.normalize not in NORMALIZE:
             found.append(f"normalize must be one of {', '.join(NORMALIZE)}, not {self.normalize!r}")
-        if not isinstance(self.seed, int):
-            found.append("the dataset seed must be a whole number")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
+            found.append(f"the dataset seed must be a whole number from 0 to {2**63 - 1:,}")
         found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
         return found
 
@@ -65,9 +66,13 @@ class DataSpec:
         return asdict(self)
 
     @classmethod
+    def check(cls, data: dict) -> list[str]:
+        return cls.from_dict(data).problems()
+
+    @classmethod
     def from_dict(cls, data: dict | None) -> "DataSpec":
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+        return cls(**{k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in names})
 
 
 @dataclass
@@ -120,6 +125,7 @@ def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawDat
     if spec.source in STANDARD:
         from .standard import load_standard
 
+        _known_options(spec.label, options, ("folder",))
         return load_standard(spec.source, options.get("folder"), download_missing=download, progress=progress)
     from .synthetic import GENERATORS, make
 
@@ -129,11 +135,22 @@ def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawDat
     if not path.exists():
         raise DataError(f"'{spec.source}' is neither a built-in dataset ({', '.join(builtin_names())})"
                         " nor a file or folder that exists")
-    from .files import load_path
+    from .files import loader
 
+    load = loader(path)
+    _known_options(spec.label, options, [p for p in inspect.signature(load).parameters if p not in ("path", "folder",
+                                                                                                    "progress")])
     if path.is_dir():
-        options.setdefault("progress", progress)
-    return load_path(path, **options)
+        options["progress"] = progress
+    return load(path, **options)
+
+
+def _known_options(label: str, options: dict, known) -> None:
+    """Options the loader does not take are a mistake to report, not to ignore."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        takes = f"it takes {', '.join(known)}" if known else "it takes none"
+        raise DataError(f"{label}: unknown option{'s' * (len(unknown) > 1)} {', '.join(unknown)}; {takes}")
 
 
 def split(raw: RawData, spec: DataSpec):

@@ -21,15 +21,22 @@ NPY_MAGIC, ZIP_MAGIC = b"\x93NUMPY", b"PK"
 def load_path(path, **options) -> RawData:
     """A directory -> load_image_folder; .csv/.tsv/.txt -> load_csv; .npz/.npy -> load_numpy."""
     path = Path(path)
+    return loader(path)(path, **options)
+
+
+def loader(path: Path):
+    """The function that reads `path`; DataError when none can (or it is not a regular file or folder)."""
     if path.is_dir():
-        return load_image_folder(path, **options)
+        return load_image_folder
     if not path.exists():
         raise DataError(f"{path} does not exist")
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file (a device, a pipe or a socket): netbuilder reads files")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
-        return load_csv(path, **options)
+        return load_csv
     if suffix in (".npz", ".npy"):
-        return load_numpy(path, **options)
+        return load_numpy
     what = f"'{suffix}'" if suffix else "a file without an extension"
     raise DataError(f"{path.name}: netbuilder reads CSV, .npy/.npz and folders of images, not {what}")
 

@@ -71,7 +71,12 @@ def _size(size) -> tuple[int, int]:
 
 def _find(root: Path, suffixes: set[str], notes: list[str]) -> tuple[list[Path], np.ndarray, list[str]]:
     """Every image path, its class index and the class names; ignored files go into notes."""
+    base = root.resolve()
     entries = sorted(root.iterdir())
+    outside = [p.name for p in entries if p.is_dir() and not _inside(p, base)]
+    if outside:  # a link to somewhere else (or back to the folder itself) is no class of this dataset
+        notes.append(f"ignored folder{'s' * (len(outside) > 1)} linking outside {root.name}: {few(outside)}")
+    entries = [p for p in entries if p.name not in outside]
     folders = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
     loose = [p.name for p in entries if not p.is_dir()]
     hidden = [p.name for p in entries if p.is_dir() and p.name.startswith(".")]
@@ -86,7 +91,8 @@ def _find(root: Path, suffixes: set[str], notes: list[str]) -> tuple[list[Path],
         for path in sorted(folder.rglob("*")):
             if path.is_dir():
                 continue
-            if path.suffix.lower() in suffixes and not path.name.startswith("."):
+            if path.is_file() and _inside(path, base) and path.suffix.lower() in suffixes \
+                    and not path.name.startswith("."):  # regular files in the folder: no devices, no pipes
                 found.append(path)
             else:
                 others.append(path.relative_to(root).as_posix())
@@ -102,6 +108,12 @@ def _find(root: Path, suffixes: set[str], notes: list[str]) -> tuple[list[Path],
     if hidden:
         notes.append(f"ignored hidden folder{'s' * (len(hidden) > 1)} {few(hidden)}")
     return files, np.array(labels, np.int64), [f.name for f in folders]
+
+
+def _inside(path: Path, base: Path) -> bool:
+    """Whether `path` (followed through links) is inside `base` and is not `base` itself."""
+    resolved = path.resolve()
+    return resolved != base and base in resolved.parents
 
 
 def _read(path: Path, mode: str) -> Image.Image | None:

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..errors import UserError
+
 KINDS = ("image", "table", "sequence")
 TASKS = ("classification", "regression")
 
 
-class DataError(Exception):
+class DataError(UserError):
     """A dataset that cannot be used; the message says where and what, in words."""
 
 

@@ -18,21 +18,22 @@ from .raw import DataError, RawData
 
 GENERATORS: dict[str, Callable[..., RawData]] = {}
 _DESCRIPTIONS: dict[str, str] = {}
-# option -> (whole number?, lowest allowed value); any other option is checked by its generator
-_RULES = {"n": (True, 1), "classes": (True, 2), "steps": (True, 2), "features": (True, 1), "seed": (True, None),
-          "noise": (False, 0), "turns": (False, 0)}
+# option -> (whole number?, lowest, highest allowed value); any other option is checked by its generator
+_RULES = {"n": (True, 1, 2_000_000), "classes": (True, 2, 1000), "steps": (True, 2, 10_000),
+          "features": (True, 1, 10_000), "seed": (True, 0, 2**63 - 1), "noise": (False, 0, 1e6),
+          "turns": (False, 0, 1000)}
+MAX_VALUES = 50_000_000  # n x features x steps: 200 MB of float32, a generated set may not be larger
 
 
 def _check(name: str, key: str, value) -> None:
     if key not in _RULES:
         return
-    whole, low = _RULES[key]
+    whole, low, high = _RULES[key]
     kind = "whole number" if whole else "number"
     ok = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and (low is None or value >= low)
+    ok = ok and math.isfinite(value) and low <= value <= high
     if not ok:
-        limit = f" of at least {low}" if low is not None else ""
-        raise DataError(f"{name}: {key} must be a {kind}{limit}, not {value!r}")
+        raise DataError(f"{name}: {key} must be a {kind} from {low:,} to {high:,}, not {value!r}")
 
 
 def _generator(description: str):
@@ -48,9 +49,13 @@ def _generator(description: str):
                                 f"it accepts {', '.join(signature.parameters)}")
             for key, value in options.items():
                 _check(name, key, value)
-            data = func(**options)
             bound = signature.bind(**options)
             bound.apply_defaults()
+            size = math.prod(int(bound.arguments.get(k, 1)) for k in ("n", "features", "steps"))
+            if size > MAX_VALUES:
+                raise DataError(f"{name}: n x features x steps is {size:,} values, more than the {MAX_VALUES:,}"
+                                " a generated dataset may have: ask for fewer samples")
+            data = func(**options)
             data.notes.append(f"synthetic {name}: " + ", ".join(f"{k}={v}" for k, v in bound.arguments.items()))
             return data
 

@@ -12,10 +12,11 @@ from .model import Edge, Graph, Node
 
 def copy_nodes(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
     """The selected nodes and the wires among them, in the file format's shape."""
-    ids = [n for n in graph.node_ids() if n in set(node_ids)]
+    selected = set(node_ids)
+    ids = [n for n in graph.node_ids() if n in selected]
     part = Graph()
     for n in ids:
-        part._g.add_node(n, node=graph.node(n).copy())
+        part._insert(graph.node(n).copy())
     for n in ids:
         for e in graph.out_edges(n):
             if e.dst in part:

@@ -1,12 +1,15 @@
 """JSON files: versioned, saved atomically, loaded with clear messages (docs/file-format.md)."""
 from __future__ import annotations
 
+import gc
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
 from ..atomic import write_atomic
+from ..errors import UserError
 from .model import Edge, Graph, Node, name_problem
 
 FORMAT = "netbuilder"
@@ -16,7 +19,7 @@ VERSION = 1
 NodeChecker = Callable[[str, dict, str], dict]
 
 
-class FileFormatError(ValueError):
+class FileFormatError(UserError, ValueError):
     """A file that cannot be opened; the message says which file, where and what."""
 
 
@@ -52,26 +55,73 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
     write_atomic(path, dumps(graph))
 
 
+MAX_BYTES = 256 * 1024 * 1024  # a document larger than this is refused (100,000 layers take about 25 MB)
+MAX_DEPTH = 64  # how deeply values may nest (a layer's params, the meta section)
+
+
 def load(path: str | os.PathLike, check_node: NodeChecker | None = None) -> Graph:
     path = Path(path)
+    return loads(read_text(path, MAX_BYTES, "document"), check_node, source=str(path))
+
+
+def read_text(path: Path, limit: int, what: str) -> str:
+    """A regular file's text, at most `limit` bytes (devices, pipes and folders are refused: they may never
+    end); FileFormatError saying why not."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
+        if not path.is_file():
+            kind = "a folder" if path.is_dir() else "not a regular file (a device, a pipe or a socket)"
+            raise FileFormatError(f"{path}: no such file" if not path.exists() else f"{path}: {kind}")
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise FileFormatError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if len(data) > limit:
+        raise FileFormatError(f"{path}: larger than {limit // 2**20} MB, more than a {what} should be")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise FileFormatError(f"{path}: not a netbuilder file (it is not text)") from None
-    except OSError as e:
-        raise FileFormatError(f"{path}: cannot be read ({e.strerror})") from None
-    return loads(text, check_node, source=str(path))
 
 
 def loads(text: str, check_node: NodeChecker | None = None, source: str = "<text>") -> Graph:
+    with paused_collection():  # parsing makes many objects at once: collecting them midway costs 5x
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            what = "ends too early (truncated?)" if e.pos >= len(text.rstrip()) else e.msg
+            raise FileFormatError(f"{source}: line {e.lineno}, column {e.colno}: invalid JSON, {what}") from None
+        except RecursionError:
+            raise FileFormatError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+        where = too_deep(data, MAX_DEPTH)
+        if where is not None:
+            raise FileFormatError(f"{source}: {where}: nested more than {MAX_DEPTH} levels deep")
+        return from_dict(data, check_node, source)
+
+
+@contextmanager
+def paused_collection():
+    """No cyclic garbage collection inside (it is put back as it was)."""
+    was = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        what = "ends too early (truncated?)" if e.pos >= len(text.rstrip()) else e.msg
-        raise FileFormatError(f"{source}: line {e.lineno}, column {e.colno}: invalid JSON, {what}") from None
-    return from_dict(data, check_node, source)
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def too_deep(value: Any, limit: int) -> str | None:
+    """Where `value` nests deeper than `limit` (e.g. "meta.a.b"), or None; without recursion."""
+    stack = [(value, 0, "")]
+    while stack:
+        item, depth, where = stack.pop()
+        if depth > limit:
+            return where.lstrip(".") or "the top"
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1, f"{where}.{k}" if depth < 4 else where) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1, where) for v in item)
+    return None
 
 
 def _fail(source: str, where: str, what: str) -> FileFormatError:
@@ -103,7 +153,7 @@ def from_dict(data: Any, check_node: NodeChecker | None = None, source: str = "<
             raise _fail(source, f"node {i + 1}", f"the id '{node.id}' is used twice")
         if graph.by_name(node.name) is not None:
             raise _fail(source, f"node {i + 1}", f"the name '{node.name}' is used twice")
-        graph._g.add_node(node.id, node=node)
+        graph._insert(node)
     for i, raw in enumerate(edges):
         where = f"edge {i + 1}"
         try:

@@ -6,18 +6,19 @@ Plain data only: str ids, dicts of params, tuples of floats. Every change goes t
 from __future__ import annotations
 
 import copy
-import keyword
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from ..errors import UserError
 from . import events as ev
 
 
-class EditError(ValueError):
+class EditError(UserError, ValueError):
     """An edit that cannot be applied to the document as it is (its message says why)."""
 
 
@@ -44,19 +45,26 @@ class Edge:
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# attributes of torch's nn.Module and fx.GraphModule: a layer of that name would hide them
-_RESERVED = {"forward", "training", "self", "code", "graph", "train", "eval", "to", "cpu", "cuda", "type",
-             "float", "double", "half", "apply", "modules", "children", "parameters", "buffers", "state_dict",
-             "load_state_dict", "zero_grad", "requires_grad_", "named_modules", "named_children",
-             "named_parameters", "register_buffer", "add_module", "get_submodule", "recompile", "meta"}
+_RESERVED: set[str] = set()
+
+
+def reserved_names() -> set[str]:
+    """Names a layer may not have: attributes of torch's nn.Module and fx.GraphModule (a layer of that name
+    would hide one), names the exported code uses, and Python's keywords. Decided by the compiler
+    (compile/names.py) and written to reserved_names.txt, so that checking a name needs no torch."""
+    if not _RESERVED:
+        text = (Path(__file__).with_name("reserved_names.txt")).read_text(encoding="utf-8")
+        _RESERVED.update(line for line in text.splitlines() if line and not line.startswith("#"))
+    return _RESERVED
 
 
 def name_problem(name: str) -> str | None:
     """Why `name` cannot name a node (it becomes a Python attribute), or None if it can."""
-    if not _IDENT.match(name or ""):
+    if not isinstance(name, str) or not _IDENT.match(name):
         return f"'{name}' is not a valid name: use letters, digits and _, not starting with a digit"
-    if keyword.iskeyword(name) or name in _RESERVED:
-        return f"'{name}' is reserved in Python or PyTorch: choose another name"
+    if name in reserved_names() or (name.startswith("__") and name.endswith("__")):
+        return f"'{name}' is reserved in Python or PyTorch (the compiled module has an attribute of that name):" \
+               " choose another name"
     return None
 
 
@@ -65,6 +73,8 @@ class Graph:
 
     def __init__(self) -> None:
         self._g = nx.MultiDiGraph()
+        self._names: dict[str, str] = {}  # name -> node id: finding a node by name takes no scan
+        self._suffix: dict[str, int] = {}  # unique_name's next number to try for each stem
         self.meta: dict[str, Any] = {}
         self.events = ev.Listeners()
         self._next_id = 1
@@ -117,10 +127,13 @@ class Graph:
         return list(dict.fromkeys(self._g.successors(node_id)))
 
     def by_name(self, name: str) -> Node | None:
-        for node in self.nodes():
-            if node.name == name:
-                return node
-        return None
+        node_id = self._names.get(name)
+        return self._g.nodes[node_id]["node"] if node_id is not None else None
+
+    def _insert(self, node: Node) -> None:
+        """Put a node in the graph and the name index (the checks are the caller's)."""
+        self._g.add_node(node.id, node=node)
+        self._names[node.name] = node.id
 
     def would_create_cycle(self, src: str, dst: str) -> bool:
         return src == dst or nx.has_path(self._g, dst, src)
@@ -150,13 +163,14 @@ class Graph:
         return f"n{self._next_id}"
 
     def unique_name(self, stem: str) -> str:
-        taken = {n.name for n in self.nodes()}
+        taken = self._names
         stem = re.sub(r"[^A-Za-z0-9_]", "_", stem).lower() or "node"
         if stem[0].isdigit():
             stem = "_" + stem
-        i = 1
+        i = self._suffix.get(stem, 1)  # where the last search for this stem ended: no rescan from 1
         while f"{stem}{i}" in taken:
             i += 1
+        self._suffix[stem] = i
         return f"{stem}{i}"
 
     def __eq__(self, other: object) -> bool:
@@ -192,7 +206,7 @@ class Graph:
             raise EditError(problem)
         if self.by_name(node.name) is not None:
             raise EditError(f"the name '{node.name}' is already used by another node")
-        self._g.add_node(node.id, node=node.copy())
+        self._insert(node.copy())
         if index is not None and index < len(self._g) - 1:
             # Put it back where it was in document order (undoing a delete).
             items = list(self._g._node.items())
@@ -206,6 +220,7 @@ class Graph:
         if self._g.degree(node_id):
             raise EditError(f"node '{node.name}' still has wires: disconnect them first")
         self._g.remove_node(node_id)
+        self._names.pop(node.name, None)
         self.events.emit(ev.NodeRemoved(node_id))
         return node
 
@@ -251,7 +266,9 @@ class Graph:
             raise EditError(problem)
         if self.by_name(name) is not None:
             raise EditError(f"the name '{name}' is already used by another node")
+        del self._names[node.name]
         node.name = name
+        self._names[name] = node_id
         self.events.emit(ev.NodeRenamed(node_id, name))
 
     def _set_meta(self, key: str, value: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -51,7 +53,7 @@ class Problem:
         return text
 
 
-class GraphError(Exception):
+class GraphError(UserError):
     """Raised by the compiler for a graph with problems; `problems` lists them all."""
 
     def __init__(self, problems: list[Problem], names: dict[str, str] | None = None):

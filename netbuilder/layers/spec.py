@@ -39,6 +39,9 @@ class ShapeError(Exception):
         self.message, self.fix, self.port = message, fix, port
 
 
+MAX_WHOLE = 2**31 - 1  # no size of a layer is larger (torch's kernels index most sizes with 32 bits)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -84,14 +87,16 @@ class Param:
             if isinstance(v, float) and not math.isfinite(v):  # JSON may hold NaN and Infinity
                 return f"{self.name} must be a finite number (it is {v})"
             if self.min is not None and v < self.min:
-                return f"{self.name} must be at least {_num(self.min)} (it is {v})"
-            if self.max is not None and v > self.max:
-                return f"{self.name} must be at most {_num(self.max)} (it is {v})"
+                return f"{self.name} must be at least {_num(self.min)} (it is {_num(v)})"
+            high = self.max if self.max is not None else MAX_WHOLE if self.kind != "float" else None
+            if high is not None and v > high:
+                return f"{self.name} must be at most {_num(high)} (it is {_num(v)})"
         return None
 
 
 def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else str(v)
+    text = str(int(v)) if isinstance(v, int) or float(v).is_integer() else str(v)
+    return text if len(text) <= 24 else f"{text[:8]}…({len(text)} digits)"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The training configuration: part of the document (graph.meta["training"]), saved with it."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
@@ -44,21 +45,30 @@ class TrainConfig:
     recipe: str = "supervised"
     kl_weight: float = 1.0  # variational: weight of the KL term
 
+    memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
+
     def problems(self) -> list[str]:
         """What is wrong with the values, in words; empty when they are usable."""
         found = []
         for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
                               ("device", DEVICES), ("recipe", recipe_names())):
-            if getattr(self, name) not in allowed:
-                found.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-        for name in ("batch_size", "epochs", "step_size"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                found.append(f"{name} must be a whole number of at least 1")
-        for name in ("lr", "weight_decay", "l1", "clip_norm", "gamma", "momentum", "kl_weight"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value != value or value < 0 or (name == "lr" and value == 0):
-                found.append(f"{name} must be a number above 0" if name == "lr"
-                             else f"{name} must be a number of at least 0")
+            if not isinstance(value, str) or value not in allowed:
+                found.append(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        for name, (low, high) in WHOLE.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                found.append(f"{name} must be a whole number from {low:,} to {high:,}, not {value!r}")
+        for name, (low, high, above) in NUMBERS.items():
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not number or value < low or value > high or (above and value == low):
+                bounds = f"above {low:g}" if above else f"of at least {low:g}" if high == math.inf \
+                    else f"from {low:g} to {high:g}"
+                found.append(f"{name} must be a number {bounds}, not {value!r}")
+        for name in ("nesterov", "mixed_precision"):
+            if not isinstance(getattr(self, name), bool):
+                found.append(f"{name} must be true or false, not {getattr(self, name)!r}")
         if not isinstance(self.init_from, str):
             found.append("init_from must be the path of a checkpoint file")
         return found
@@ -67,7 +77,53 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
+    def check(cls, data: dict) -> list[str]:
+        """The problems of settings as a document holds them."""
+        return cls.from_dict(data).problems()
+
+    @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
-        """Known keys are taken, unknown ones ignored (a newer file), missing ones defaulted."""
+        """Known keys are taken, missing ones defaulted; what is not a mapping, and unknown keys, are left
+        out (settings_problems says so). The values are checked by problems()."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+        return cls(**{k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in names})
+
+
+WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (1, 10_000_000),
+         "warmup_epochs": (0, 10_000_000), "early_stopping": (0, 10_000_000), "seed": (0, 2**63 - 1)}
+NUMBERS = {"lr": (0.0, math.inf, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
+           "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, math.inf, False),
+           "kl_weight": (0.0, math.inf, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)
+
+
+def section_problems(meta: dict, key: str, kind) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of one section of a document's meta: not a mapping, or values its class refuses,
+    are errors; keys the section does not have are warnings (a newer netbuilder's, or a typo)."""
+    raw = meta.get(key) if isinstance(meta, dict) else None
+    if raw is None:
+        return [], []
+    label = {"training": "the training settings", "data": "the dataset settings",
+             "diagnosis": "the diagnosis thresholds"}.get(key, key)
+    if not isinstance(raw, dict):
+        return [f"{label} (meta.{key}) must be a mapping of names to values, not {type(raw).__name__}"], []
+    unknown = sorted(set(raw) - {f.name for f in fields(kind)})
+    warnings = [f"{label}: unknown setting{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}"
+                " (ignored: a newer netbuilder's, or a typo)"] if unknown else []
+    return [f"{label}: {p}" for p in kind.check(raw)], warnings
+
+
+def settings_problems(meta: dict, warnings: list[str] | None = None,
+                      sections: tuple[str, ...] = ("training", "data", "diagnosis")) -> list[str]:
+    """The errors in a document's training, dataset and diagnosis settings, in words; its warnings are
+    added to `warnings` when given."""
+    from ..data.dataset import DataSpec
+    from .callbacks.diagnosis import Thresholds
+
+    kinds = {"training": TrainConfig, "data": DataSpec, "diagnosis": Thresholds}
+    errors = []
+    for key in sections:
+        found, warned = section_problems(meta, key, kinds[key])
+        errors += found
+        if warnings is not None:
+            warnings += warned
+    return errors

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..analysis import Analysis
 from ..data.dataset import DataSpec, Prepared, prepare
 from ..data.raw import DataError
 from ..graph.edits import Group, SetMeta, SetParam
@@ -36,6 +37,8 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     if not inputs:
         raise TrainingError(f"the network has no Input to feed {spec.label} to: add one")
     _check_task(config, prepared, spec)
+    if config.recipe == "supervised":
+        _check_outputs(graph, config, prepared, spec)
     if len(inputs) > 1:
         return _several_inputs(inputs, prepared, spec)
     shape = tuple(inputs[0].params["shape"])
@@ -70,6 +73,42 @@ def _check_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None
                                 " the mse or l1 loss")
         if prepared.raw.task == "classification" and not classifies:
             raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
+
+
+def _check_outputs(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
+    """The network's Output must give what the loss compares with the targets: a score per class, one
+    logit for two classes with bce_with_logits, or as many values as a regression target has."""
+    outputs = [n for n in graph.nodes() if n.type == "Output"]
+    if len(outputs) != 1:
+        return  # said elsewhere (build_model), with the network's problems
+    analysis = Analysis(graph)
+    try:
+        given = analysis.inputs(outputs[0].id).get("in")
+    finally:
+        analysis.close()
+    if given is None:
+        return
+    width = math.prod(given.shape)
+    last = _last_linear(graph, outputs[0].id)
+    fix = f"set {last.name}'s out_features to {{}}" if last is not None else "make the last layer give {} values"
+    raw, name = prepared.raw, f"the Output '{outputs[0].name}'"
+    if raw.task == "classification" and config.loss in ("cross_entropy", "nll"):
+        classes = max(raw.classes, int(raw.y.max()) + 1 if len(raw.y) else 0)
+        if given.rank != 1 or width < classes:
+            raise TrainingError(f"{name} gives {given} but {spec.label} has {classes} classes (labels 0 to"
+                                f" {classes - 1}): it needs a score per class, [N, {classes}]: {fix.format(classes)}")
+    elif raw.task == "classification" and config.loss == "bce_with_logits":
+        if raw.classes > 2:
+            raise TrainingError(f"bce_with_logits is for two classes (labels 0 and 1), but {spec.label} has"
+                                f" {raw.classes}: choose the cross_entropy loss, with a score per class")
+        if width != 1:
+            raise TrainingError(f"{name} gives {given} but bce_with_logits on two classes takes one logit per sample:"
+                                f" {fix.format(1)}")
+    elif raw.task == "regression":
+        target = math.prod(raw.y.shape[1:]) or 1
+        if width != target:
+            raise TrainingError(f"{name} gives {given} ({width} values) but each target of {spec.label} has"
+                                f" {target}: {fix.format(target)}")
 
 
 def _several_inputs(inputs: list, prepared: Prepared, spec: DataSpec) -> TrainingData:

@@ -428,11 +428,12 @@ def make_trainer(graph: Graph, config: TrainConfig, callbacks=(), checkpoint_dir
     """(trainer, data) for the document, the one way in for the window and the terminal: the recipe
     says what data it takes. Raises TrainingError (or GraphError) saying what is wrong."""
     from ..data.dataset import DataSpec
+    from .config import settings_problems
     from .recipes import recipe_class
 
-    problems = config.problems()
+    problems = settings_problems(graph.meta, sections=("data", "diagnosis")) + config.problems()
     if problems:
-        raise TrainingError("the training settings are not usable: " + "; ".join(problems))
+        raise TrainingError("the settings are not usable: " + "; ".join(problems))
     spec = spec or DataSpec.from_dict(graph.meta.get("data"))
     data = recipe_class(config.recipe).data(graph, config, spec, progress, download)
     trainer = Trainer(graph, config, data.train, data.val, callbacks=list(callbacks), checkpoint_dir=checkpoint_dir,

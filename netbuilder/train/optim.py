@@ -6,6 +6,7 @@ import math
 import torch
 from torch import nn
 
+from ..errors import UserError
 from ..graph.model import Graph
 from .config import CLASSIFICATION, TrainConfig
 
@@ -13,7 +14,7 @@ __all__ = ["CLASSIFICATION", "TrainingError", "pick_device", "make_loss", "make_
            "batch_bounds"]
 
 
-class TrainingError(Exception):
+class TrainingError(UserError):
     """Training cannot start or go on; the message says why, in words. `layer` names the layer at fault."""
 
     def __init__(self, message: str, layer: str | None = None):

@@ -11,14 +11,13 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..data.dataset import STANDARD, DataSpec
 from ..graph.model import Graph
-from ..graph.problems import GraphError
+from ..errors import UserError
 from .callbacks import Callback
 from .callbacks.diagnosis import Diagnosis
 from .callbacks.record import RunRecorder
 from .config import TrainConfig
 from .evaluate import Evaluation, per_class_table
 from .loop import make_trainer
-from .optim import TrainingError
 from .runs import Run, document_folder
 
 
@@ -134,7 +133,7 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         shown.end()
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
-    except (TrainingError, GraphError) as e:
+    except UserError as e:
         hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
         print(f"error: {e}{hint}", file=sys.stderr)
         if "run" in locals():

@@ -6,8 +6,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..errors import UserError
 
-class TransferError(Exception):
+
+class TransferError(UserError):
     pass
 
 

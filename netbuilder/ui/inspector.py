@@ -182,15 +182,19 @@ class Inspector(QScrollArea):
 
     def refresh_info(self) -> None:
         from ..compile import param_count
+        from ..compile.build import TooLarge
 
         analysis = self.document.analysis
         node = self.document.graph.node(self.node_id)
         out = analysis.shown_type(self.node_id)
         lines = [f"output: {out if out is not None else '?'}"]
         if out is not None and node.type in CATALOG:
-            total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()))
-            frozen = "" if total == trainable else " (frozen)"
-            lines.append(f"parameters: {total:,}{frozen}")
+            try:
+                total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()))
+                frozen = "" if total == trainable else " (frozen)"
+                lines.append(f"parameters: {total:,}{frozen}")
+            except TooLarge as e:
+                lines.append(f"parameters: too many ({e})")
         problems = analysis.node_problems(self.node_id) + [
             p for p in analysis.network_problems() if p.node == self.node_id]
         lines += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in problems]

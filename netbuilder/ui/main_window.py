@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
                                QUndoView)
 
 from ..graph.events import MetaChanged
+from ..graph.problems import Problem
+from ..train.config import settings_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
@@ -260,12 +262,19 @@ class MainWindow(QMainWindow):
 
     def _refresh_problems(self) -> None:
         doc = self.document
-        problems = doc.analysis.problems() + [w for w in self.training_warnings if w.node in doc.graph]
+        problems = doc.analysis.problems() + [w for w in self.training_warnings if w.node in doc.graph] \
+            + self._settings_problems(doc.graph.meta)
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
             self.inspector.refresh_info()
         count = len(doc.graph)
         self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
+
+    @staticmethod
+    def _settings_problems(meta: dict) -> list[Problem]:
+        warnings: list[str] = []
+        errors = settings_problems(meta, warnings)
+        return [Problem(None, text) for text in errors] + [Problem(None, text, severity="warning") for text in warnings]
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")

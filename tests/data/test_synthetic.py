@@ -195,27 +195,27 @@ def test_unknown_names_and_options_say_what_is_known():
 
 
 @pytest.mark.parametrize("name, options, message", [
-    ("moons", {"noise": -1}, "moons: noise must be a number of at least 0, not -1"),
-    ("moons", {"noise": float("nan")}, "moons: noise must be a number of at least 0, not nan"),
-    ("circles", {"noise": float("inf")}, "circles: noise must be a number of at least 0, not inf"),
-    ("blobs", {"noise": "1"}, "blobs: noise must be a number of at least 0, not '1'"),
-    ("moons", {"n": 0}, "moons: n must be a whole number of at least 1, not 0"),
-    ("regression_1d", {"n": 2.5}, "regression_1d: n must be a whole number of at least 1, not 2.5"),
-    ("digits_rows", {"n": True}, "digits_rows: n must be a whole number of at least 1, not True"),
-    ("spirals", {"classes": 1}, "spirals: classes must be a whole number of at least 2, not 1"),
-    ("blobs", {"classes": 0}, "blobs: classes must be a whole number of at least 2, not 0"),
-    ("blobs", {"features": 0}, "blobs: features must be a whole number of at least 1, not 0"),
-    ("sine_forecast", {"steps": 1}, "sine_forecast: steps must be a whole number of at least 2, not 1"),
-    ("adding_problem", {"steps": 1}, "adding_problem: steps must be a whole number of at least 2, not 1"),
-    ("spirals", {"turns": -0.5}, "spirals: turns must be a number of at least 0, not -0.5"),
-    ("moons", {"seed": "a"}, "moons: seed must be a whole number, not 'a'"),
+    ("moons", {"noise": -1}, "moons: noise must be a number from 0 to 1,000,000.0, not -1"),
+    ("moons", {"noise": float("nan")}, "moons: noise must be a number from 0 to 1,000,000.0, not nan"),
+    ("circles", {"noise": float("inf")}, "circles: noise must be a number from 0 to 1,000,000.0, not inf"),
+    ("blobs", {"noise": "1"}, "blobs: noise must be a number from 0 to 1,000,000.0, not '1'"),
+    ("moons", {"n": 0}, "moons: n must be a whole number from 1 to 2,000,000, not 0"),
+    ("regression_1d", {"n": 2.5}, "regression_1d: n must be a whole number from 1 to 2,000,000, not 2.5"),
+    ("digits_rows", {"n": True}, "digits_rows: n must be a whole number from 1 to 2,000,000, not True"),
+    ("spirals", {"classes": 1}, "spirals: classes must be a whole number from 2 to 1,000, not 1"),
+    ("blobs", {"classes": 0}, "blobs: classes must be a whole number from 2 to 1,000, not 0"),
+    ("blobs", {"features": 0}, "blobs: features must be a whole number from 1 to 10,000, not 0"),
+    ("sine_forecast", {"steps": 1}, "sine_forecast: steps must be a whole number from 2 to 10,000, not 1"),
+    ("adding_problem", {"steps": 1}, "adding_problem: steps must be a whole number from 2 to 10,000, not 1"),
+    ("spirals", {"turns": -0.5}, "spirals: turns must be a number from 0 to 1,000, not -0.5"),
+    ("moons", {"seed": "a"}, "moons: seed must be a whole number from 0 to 9,223,372,036,854,775,807, not 'a'"),
     ("circles", {"factor": 1}, r"circles: factor must be a number between 0 and 1 \(both excluded\), not 1"),
     ("circles", {"factor": 0.0}, r"circles: factor must be a number between 0 and 1 \(both excluded\), not 0.0"),
     ("ring", {"radius": 0}, "ring: radius must be a number above 0, not 0"),
     ("ring", {"radius": float("inf")}, "ring: radius must be a number above 0, not inf"),
     ("ring", {"radius": "2"}, "ring: radius must be a number above 0, not '2'"),
-    ("ring", {"classes": 1}, "ring: classes must be a whole number of at least 2, not 1"),
-    ("ring", {"noise": -0.1}, "ring: noise must be a number of at least 0, not -0.1"),
+    ("ring", {"classes": 1}, "ring: classes must be a whole number from 2 to 1,000, not 1"),
+    ("ring", {"noise": -0.1}, "ring: noise must be a number from 0 to 1,000,000.0, not -0.1"),
 ])
 def test_bad_values_are_named_with_the_generator_and_the_value(name, options, message):
     with pytest.raises(DataError, match=f"^{message}$"):
@@ -231,3 +231,10 @@ def test_a_hundred_thousand_samples_take_no_per_sample_loop():
     for name in [name for name in NAMES if name != "digits_rows"]:  # digits_rows has only 1,797
         assert len(make(name, n=100_000).x) == 100_000
     assert time.perf_counter() - start < 10  # about half a second in all when vectorised
+
+
+def test_sizes_are_bounded_before_anything_is_made():
+    with pytest.raises(DataError, match=r"^moons: n must be a whole number from 1 to 2,000,000, not 1000000000$"):
+        make("moons", n=10**9)
+    with pytest.raises(DataError, match=r"blobs: n x features x steps is 100,000,000 values, more than"):
+        make("blobs", n=1_000_000, features=100)

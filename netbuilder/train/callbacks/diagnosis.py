@@ -40,12 +40,27 @@ class Thresholds:
         """From the document's meta["diagnosis"]: known keys with usable values; the rest defaulted."""
         values = {}
         for f in fields(cls):
-            value = (data or {}).get(f.name)
-            kind = int if f.type in ("int", int) else float
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
-                    and math.isfinite(value):
-                values[f.name] = kind(value)
+            value = data.get(f.name) if isinstance(data, dict) else None
+            if cls._usable(f, value):
+                values[f.name] = (int if f.type in ("int", int) else float)(value)
         return cls(**values)
+
+    @staticmethod
+    def _usable(f, value) -> bool:
+        whole = f.type in ("int", int)
+        return isinstance(value, int if whole else (int, float)) and not isinstance(value, bool) and value > 0 \
+            and math.isfinite(value) and (whole or f.name not in ("dead", "saturated") or value <= 1)
+
+    @classmethod
+    def check(cls, data: dict) -> list[str]:
+        """The problems of thresholds as a document holds them (from_dict would quietly use the defaults)."""
+        found = []
+        for f in fields(cls):
+            if f.name in data and not cls._usable(f, data[f.name]):
+                what = "a whole number above 0" if f.type in ("int", int) else \
+                    "a share from 0 to 1" if f.name in ("dead", "saturated") else "a number above 0"
+                found.append(f"{f.name} must be {what}, not {data[f.name]!r}")
+        return found
 
 
 class Diagnosis(Callback):

@@ -12,6 +12,7 @@ from ...graph.io import dumps, loads
 from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig
+from ...train.config import settings_problems
 from ...train.runs import Run
 from .runs_model import DocumentRuns, RunState
 from .worker import RUNNING, TrainWorker, collect_young, hold_garbage_collection, release_garbage_collection
@@ -56,9 +57,9 @@ class RunController(QObject):
             return f"Cannot {verb}: {GraphError(errors, {n.id: n.name for n in graph.nodes()})}"
         graph = loads(dumps(graph), check_node)  # edits made meanwhile do not reach the run
         config = TrainConfig.from_dict(graph.meta.get("training"))
-        problems = config.problems()
+        problems = settings_problems(graph.meta)
         if problems:
-            return f"Cannot {verb}: the training settings are not usable: {'; '.join(problems)}"
+            return f"Cannot {verb}: the settings are not usable: {'; '.join(problems)}"
         if config.init_from and not Path(config.init_from).is_file():
             return f"Cannot {verb}: the checkpoint '{config.init_from}' to start from does not exist"
         if resume is not None:

@@ -1,0 +1,66 @@
+"""One error boundary. Errors that come from what a user gave (a document, a setting, a data file, a
+checkpoint, a command) are UserError: their message says where and what, and it is all the user sees.
+Anything else is a bug: its traceback goes to the log, and the user is told "an internal error, see the log".
+Every entry point (each command, each window action, the training thread) uses `boundary` or `describe`."""
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+
+log = logging.getLogger("netbuilder")
+
+
+class UserError(Exception):
+    """What the user gave cannot be used; str(error) says where and what, in words."""
+
+
+def log_file():
+    from .paths import config_dir
+
+    return config_dir() / "netbuilder.log"
+
+
+def start_logging() -> None:
+    """Log to netbuilder.log in the config folder (once per process)."""
+    if any(getattr(h, "netbuilder", False) for h in log.handlers):
+        return
+    try:
+        handler = logging.FileHandler(log_file(), encoding="utf-8")
+    except OSError:
+        return  # no log file: the messages still reach the user
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.netbuilder = True
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def describe(error: BaseException) -> str:
+    """The message for the user: a UserError's own words, an OS error's file and reason, or, for a bug,
+    where its traceback was logged."""
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    if isinstance(error, MemoryError):
+        return "out of memory: the network or the data is too large for this machine"
+    start_logging()
+    log.error("internal error", exc_info=error)
+    return f"an internal error ({type(error).__name__}); the details are in {log_file()}"
+
+
+@contextmanager
+def boundary(stream=None):
+    """Around a command: user errors become 'error: ...' on stderr and exit status 1 (the caller's
+    SystemExit carries it); a bug becomes the internal-error message, its traceback in the log."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=stream or sys.stderr)
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - the boundary itself
+        print(f"error: {describe(e)}", file=stream or sys.stderr)
+        raise SystemExit(1) from None
