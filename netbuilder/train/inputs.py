@@ -37,10 +37,11 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     if not inputs:
         raise TrainingError(f"the network has no Input to feed {spec.label} to: add one")
     _check_task(config, prepared, spec)
-    if config.recipe == "supervised":
-        _check_outputs(graph, config, prepared, spec)
     if len(inputs) > 1:
-        return _several_inputs(inputs, prepared, spec)
+        data = _several_inputs(inputs, prepared, spec)
+        if config.recipe == "supervised":
+            _check_outputs(graph, config, prepared, spec)
+        return data
     shape = tuple(inputs[0].params["shape"])
     sample = prepared.sample_shape
     if math.prod(shape) != math.prod(sample):
@@ -48,6 +49,8 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
         raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but {spec.label}"
                             f" samples are [N, {dims}] ({math.prod(sample)} values): set its shape to {dims},"
                             " or choose the dataset in the Data panel, which sets it")
+    if config.recipe == "supervised":
+        _check_outputs(graph, config, prepared, spec)
     aug = prepared.augment
     augment = None
     if aug is not None:
