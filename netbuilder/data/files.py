@@ -2,6 +2,8 @@
 arrays (.npz with x and y, or a pair of .npy files). CSV lives in tabular.py, images in images.py."""
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +59,24 @@ def load_numpy(path, y_path=None) -> RawData:
         _magic(y_path)
         x, y, names = _array(path, path.name), _array(y_path, y_path.name), (path.name, y_path.name)
     raw = _raw(x, y, names, notes)
-    if named:  # arrays by name: one per Input of a network with several
-        raw.inputs = {k: _input(v, f"{k} in {path.name}", len(raw.y)) for k, v in named.items()}
+    if named:  # arrays by name: one per Input of a network with several (x's own is raw.x, not a copy)
+        x_key = names[0].split(" in ")[0]
+        raw.inputs = {k: raw.x if k == x_key else _input(v, f"{k} in {path.name}", len(raw.y))
+                      for k, v in named.items()}
     return raw
+
+
+CHUNK = 1 << 16  # samples checked at a time: a check of a big array must not double its memory
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    flat = values.reshape(len(values), -1)
+    for start in range(0, len(flat), CHUNK):
+        bad = ~np.isfinite(flat[start:start + CHUNK])
+        if bad.any():
+            total = sum(int((~np.isfinite(flat[i:i + CHUNK])).sum()) for i in range(start, len(flat), CHUNK))
+            raise DataError(f"{name} has {total} NaN or infinite values "
+                            f"(the first in sample {start + int(bad.any(axis=1).argmax())}, counting from 0)")
 
 
 def _input(array: np.ndarray, name: str, n: int) -> torch.Tensor:
@@ -68,8 +85,8 @@ def _input(array: np.ndarray, name: str, n: int) -> torch.Tensor:
     if len(array) != n:
         raise DataError(f"{name} has {len(array)} samples but the target has {n}")
     values = array.astype(np.float32).reshape(n, -1) if array.ndim == 1 else array.astype(np.float32)
-    if not np.isfinite(values).all():
-        raise DataError(f"{name} has NaN or infinite values")
+    if array.dtype.kind == "f":
+        _check_finite(values, name)
     return torch.from_numpy(values)
 
 
@@ -89,16 +106,45 @@ def _loaded(load, what: str):
     try:
         return load()
     except ValueError as exc:
-        if "allow_pickle" in str(exc):
+        if "allow_pickle" in str(exc) or "Python objects" in str(exc):
             raise DataError(f"{what} holds Python objects (an object array), which netbuilder does not load "
                             "because unpickling can run code: save plain numeric arrays") from None
         raise DataError(f"could not read {what}: {exc}") from None
-    except (OSError, EOFError, KeyError) as exc:  # a truncated or damaged file
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:  # a truncated or damaged file
         raise DataError(f"could not read {what}: {exc}") from None
 
 
+def _header_fits(stream, available: int, what: str) -> None:
+    """The .npy header's shape and dtype must fit in the bytes that follow it: a damaged or hostile header
+    must not make numpy ask for more memory than the file holds."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(stream)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"could not read {what}: its header is damaged ({exc})") from None
+    need = math.prod(shape) * dtype.itemsize
+    left = available - stream.tell()
+    if need > left:
+        raise DataError(f"{what} says it holds {list(shape)} {dtype} ({need:,} bytes) but only {left:,} bytes"
+                        " follow its header: the file is truncated or damaged")
+
+
 def _array(path: Path, what: str) -> np.ndarray:
-    return _loaded(lambda: np.load(path, allow_pickle=False), what)
+    """A .npy file, mapped rather than read (pages come in as they are converted)."""
+    def load():
+        with open(path, "rb") as stream:
+            _header_fits(stream, path.stat().st_size, what)
+        return np.load(path, allow_pickle=False, mmap_mode="r")
+    return _loaded(load, what)
+
+
+def _member(archive, key: str, what: str) -> np.ndarray:
+    """One array of an .npz, its header checked against the size the archive records for it."""
+    info = archive.zip.getinfo(f"{key}.npy")
+    with archive.zip.open(info) as stream:
+        _header_fits(stream, info.file_size, what)
+    return archive[key]
 
 
 def _from_npz(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[str, str], dict[str, np.ndarray]]:
@@ -116,7 +162,8 @@ def _from_npz(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[str, str], dict
                                     "x and y (or X and Y, data and labels, images and labels), or arrays named "
                                     "after the network's Inputs beside a target called y")
                 names = (others[0], target)
-            arrays = {k: _loaded(lambda k=k: archive[k], f"{k} in {path.name}") for k in archive.files}
+            arrays = {k: _loaded(lambda k=k: _member(archive, k, f"{k} in {path.name}"), f"{k} in {path.name}")
+                      for k in archive.files}
             return names, arrays
 
     (xk, yk), arrays = _loaded(pair, path.name)
@@ -149,11 +196,11 @@ def _raw(x: np.ndarray, y: np.ndarray, names: tuple[str, str], notes: list[str])
     if len(x) != len(y):
         raise DataError(f"{x_name} has {len(x)} samples but {y_name} has {len(y)}")
     x, kind = _shaped(x, x_name, notes)
-    values = x.astype(np.float32)
-    bad = ~np.isfinite(values.reshape(len(values), -1))
-    if bad.any():
-        raise DataError(f"{x_name} has {int(bad.sum())} NaN or infinite values "
-                        f"(the first in sample {int(bad.any(axis=1).argmax())}, counting from 0)")
+    values = x.astype(np.float32, copy=False)
+    if not values.flags.writeable:  # a mapped .npy of float32 as it is: copy it once, to own it
+        values = np.array(values)
+    if x.dtype.kind == "f":  # whole numbers are always finite
+        _check_finite(values, x_name)
     y, task, class_names = _labels(y, y_name, notes)
     return RawData(torch.from_numpy(values), torch.from_numpy(y), kind, task, class_names, None, notes)
 
@@ -174,7 +221,8 @@ def _shaped(x: np.ndarray, name: str, notes: list[str]) -> tuple[np.ndarray, str
         x = x.transpose(0, 3, 1, 2)
         notes.append(f"{name} is channels-last [N, H, W, C]: converted to [N, C, H, W]")
     if x.dtype == np.uint8:
-        x = x / 255.0
+        x = x.astype(np.float32)  # then divided in place: no float64 copy of every pixel
+        x /= 255.0
         notes.append(f"{name} holds bytes 0..255: divided by 255 to give 0..1")
     return x, "image"
 
