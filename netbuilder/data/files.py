@@ -150,7 +150,7 @@ def _member(archive, key: str, what: str) -> np.ndarray:
 def _from_npz(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[str, str], dict[str, np.ndarray]]:
     """x, y, their names, and every array but the target by name (for a network with several Inputs)."""
     def pair():
-        with np.load(path, allow_pickle=False) as archive:
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:  # closed even when damaged
             keys = {k.lower(): k for k in archive.files}
             found = ", ".join(f"'{k}'" for k in archive.files) or "none"
             names = next(((keys[x], keys[y]) for x, y in ARRAY_PAIRS if x in keys and y in keys), None)

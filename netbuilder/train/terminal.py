@@ -15,7 +15,7 @@ from ..errors import UserError
 from .callbacks import Callback
 from .callbacks.diagnosis import Diagnosis
 from .callbacks.record import RunRecorder
-from .config import TrainConfig
+from .config import TrainConfig, settings_problems
 from .evaluate import Evaluation, per_class_table
 from .loop import make_trainer
 from .runs import Run, document_folder
@@ -116,9 +116,14 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
     """Train on `dataset` (a built-in name or a path; None: the document's own dataset) as a new run: in
     `out` when given, else in the runs folder of the document at path `document`."""
     stream = stream or sys.stdout
-    settings = graph.meta.get("training")
-    config = TrainConfig.from_dict({**(settings if isinstance(settings, dict) else {}),
-                                    **{k: v for k, v in overrides.items() if v is not None}})
+    settings = graph.meta.get("training", {})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    merged = {**settings, **given} if isinstance(settings, dict) else settings
+    problems = settings_problems({**graph.meta, "training": merged})  # what the command line sets counts
+    if problems:
+        print(f"error: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    config = TrainConfig.from_dict(merged)
     try:
         spec = DataSpec.from_dict(graph.meta.get("data"))
         if dataset is not None and dataset != spec.source:
