@@ -209,3 +209,54 @@ def test_random_network_is_reported_or_runs_with_the_inferred_shapes(recipe):
     for out in outputs:
         source = graph.in_edges(out.id)[0].src
         assert analysis.inputs(out.id)["in"] == analysis.output(source)
+
+
+FUZZ_EXAMPLES = int(__import__("os").environ.get("NETBUILDER_FUZZ_EXAMPLES", "100"))
+
+
+@st.composite
+def hostile(draw):
+    """A random network, then damage: a wire from or into a port its layer does not have, a size far out
+    of range, a value of the wrong type."""
+    recipe = draw(recipes())
+    damage = draw(st.lists(st.sampled_from(["from_port", "into_port", "huge", "negative", "text"]),
+                           min_size=1, max_size=3))
+    return recipe, damage, draw(st.randoms(use_true_random=False))
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=hostile())
+def test_damaged_networks_are_reported_never_crash(case):
+    """Checking, compiling and exporting a damaged network either works or raises GraphError (a problem
+    with a node to show): never any other exception."""
+    from netbuilder.graph.model import Edge
+
+    recipe, damage, rng = case
+    graph, _, ids = build(recipe)
+    for kind in damage:
+        edges = graph.edges()
+        if kind in ("from_port", "into_port") and edges:
+            edge = rng.choice(edges)
+            graph._g.remove_edge(edge.src, edge.dst, key=edge)
+            moved = Edge(edge.src, "out9", edge.dst, edge.dst_port) if kind == "from_port" else \
+                Edge(edge.src, edge.src_port, edge.dst, "in9")
+            graph._g.add_edge(moved.src, moved.dst, key=moved)
+        else:
+            node = graph.node(rng.choice(ids))
+            numeric = [p for p in CATALOG[node.type].all_params if p.kind in ("int", "pair", "ints", "float")]
+            if numeric:
+                param = rng.choice(numeric)
+                node.params[param.name] = {"huge": 10**18, "negative": -(10**18), "text": "many"}[kind]
+    analysis = Analysis(graph)
+    errors = [p for p in analysis.problems() if p.severity == "error"]
+    assert all(not p.message.startswith("internal error") for p in errors), errors
+    if errors:
+        with pytest.raises(GraphError):
+            netbuilder.build_model(graph)
+        with pytest.raises(GraphError):
+            netbuilder.export_source(graph)
+        return
+    model = netbuilder.build_model(graph)
+    with torch.no_grad():
+        model(*netbuilder.example_inputs(graph, batch_size=2))
+    netbuilder.export_source(graph)

@@ -8,36 +8,42 @@ import traceback
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .settings import config_dir
+from ..errors import UserError, log_file, start_logging
 
 log = logging.getLogger("netbuilder")
 
 
 def install() -> None:
-    """Log to netbuilder.log in the config folder and route uncaught exceptions to _hook."""
+    """Log to netbuilder.log in the config folder and route uncaught exceptions to _hook: the window's
+    boundary. An error in what the user gave shows its message; a bug shows "an internal error" and the
+    place of its traceback (also in the dialog's details)."""
     for old in [h for h in log.handlers if getattr(h, "netbuilder", False)]:
         log.removeHandler(old)
         old.close()
-    handler = logging.FileHandler(config_dir() / "netbuilder.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.netbuilder = True
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    start_logging()
     sys.excepthook = _hook
     threading.excepthook = lambda args: _hook(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 def _hook(kind, value, tb) -> None:
     text = "".join(traceback.format_exception(kind, value, tb))
-    log.error("uncaught exception:\n%s", text)
-    sys.__stderr__.write(text)
+    user = isinstance(value, UserError)
+    if not user:
+        log.error("uncaught exception:\n%s", text)
+        sys.__stderr__.write(text)
     app = QApplication.instance()
     if app is None:
         return
+    if user:
+        box = QMessageBox(QMessageBox.Icon.Warning, "netbuilder", str(value), parent=app.activeWindow())
+        box.open()
+        _open_boxes.append(box)
+        box.finished.connect(lambda *_: _open_boxes.remove(box))
+        return
     box = QMessageBox(QMessageBox.Icon.Critical, "netbuilder: something went wrong",
-                      f"{kind.__name__}: {value}\n\nYour work is safe: it is still open, and an "
-                      "autosave copy is kept. Please report this with the details below.",
-                      parent=app.activeWindow())
+                      f"An internal error ({kind.__name__}: {value}). The details are in {log_file()}.\n\n"
+                      "Your work is safe: it is still open, and an autosave copy is kept. Please report this"
+                      " with the details below.", parent=app.activeWindow())
     box.setDetailedText(text)
     box.open()
     _open_boxes.append(box)

@@ -371,12 +371,13 @@ class MainWindow(QMainWindow):
             self.export_code(path)
 
     def export_code(self, path: str) -> bool:
+        from ..atomic import write_atomic
         from ..compile import export_source
         from ..graph.problems import GraphError
 
         try:
             source = export_source(self.document.graph)
-            Path(path).write_text(source, encoding="utf-8")
+            write_atomic(path, source)  # a full disk leaves an existing file as it was
         except GraphError as e:
             self.show_message("Cannot export", "Fix these problems first:\n\n" + "\n".join(
                 p.describe({n.id: n.name for n in self.document.graph.nodes()}) for p in e.problems))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
+from ..atomic import write_atomic
 from ..graph import io
 from .settings import config_dir
 
@@ -48,7 +49,7 @@ class Autosave(QObject):
         try:
             io.save(doc.graph, self.path)
             info = {"path": doc.path, "title": doc.title, "pid": os.getpid()}
-            (recovery_dir() / f"{self.stem}.info").write_text(json.dumps(info), encoding="utf-8")
+            write_atomic(recovery_dir() / f"{self.stem}.info", json.dumps(info))
             self._saved_index = index
         except OSError as e:
             self.window.statusBar().showMessage(f"Autosave failed: {e.strerror}", 5000)

@@ -110,3 +110,30 @@ def test_missing_params_take_defaults(tmp_path):
 def test_no_pickle_in_project_files():
     text = netbuilder.graph.io.dumps(example())
     assert json.loads(text)["format"] == "netbuilder"
+
+
+def test_loading_does_not_scan_the_graph_per_node(tmp_path, monkeypatch):
+    """Loading is linear: no per-node scan of every node (counted, not timed), 2,000 and 20,000 nodes."""
+    from netbuilder import GraphBuilder
+    from netbuilder.graph import io
+    from netbuilder.graph.model import Graph
+
+    scans = []
+    for method in ("nodes", "node_ids"):
+        original = getattr(Graph, method)
+
+        def counted(self, original=original):
+            scans.append(1)
+            return original(self)
+        monkeypatch.setattr(Graph, method, counted)
+    for n in (2_000, 20_000):
+        b = GraphBuilder()
+        h = b.add("Input", shape=[4], pos=(0.0, 0.0))
+        for i in range(n - 2):
+            h = b.add("ReLU", h, pos=(float(i), 0.0))
+        b.add("Output", h, pos=(float(n), 0.0))
+        path = tmp_path / f"chain{n}.json"
+        io.save(b.graph, path)
+        scans.clear()
+        graph = io.load(path)
+        assert len(graph) == n and len(scans) <= 2, f"{len(scans)} scans of the nodes while loading {n} nodes"

@@ -14,6 +14,7 @@ from torch import nn
 from ...data.dataset import DataSpec, prepare
 from ...data.raw import DataError
 from ...graph.model import Graph
+from .. import budget
 from ..config import TrainConfig
 from ..inputs import TrainingData
 from ..optim import TrainingError, make_optimizer
@@ -29,6 +30,7 @@ class Recipe:
 
     def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
         self.graph, self.config = graph, config
+        budget.check(graph, config)  # before anything is allocated
         self.set_networks(self.build(network))
         self.loop = None
         self.train_tensors: tuple = ()
