@@ -1,28 +1,31 @@
 """A CSV file as RawData: delimiter and header sniffed, text columns one-hot encoded, missing values
 refused, dropped or filled as asked, and every problem named by file, row (the line number the user
-sees, header included), column and value."""
+sees, header included), column and value.
+
+The file is read twice, a chunk of rows at a time (csv_source.py), and never held whole: the first pass
+finds what each column is (numbers or text), what is missing and what is wrong; the second writes the
+numbers straight into the float32 features and the text as category codes. Peak memory stays within a
+small multiple of the resulting tensors."""
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .csv_source import MISSING, CsvSource, has_header
 from .raw import TASKS, DataError, RawData
 
-MISSING = ("", "na", "n/a", "nan", "?", "null")  # compared lower-case, after stripping spaces
 MISSING_MODES = ("error", "drop", "mean")
-DELIMITERS = (",", ";", "\t")
 MAX_CLASSES = 20  # a numeric target with at most this many whole-number values is a class label
 MAX_TYPOS = 3  # at most this many text cells (and at most 5%) in a numeric column are mistakes
-SNIFF_LINES = 50
 
 
 def few(items, limit: int = 5) -> str:
     """'4, 9, 12' or '4, 9, 12, 15, 20 and 3 more'."""
+    items = list(items)
     shown = ", ".join(str(i) for i in items[:limit])
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
@@ -34,10 +37,17 @@ def _plural(word: str, numbers) -> str:
 
 @dataclass
 class _Column:
+    """What the first pass learned of a column, and what the second one fills in."""
     name: str
-    cells: np.ndarray  # stripped text
-    missing: np.ndarray  # bool
-    numbers: np.ndarray | None  # float64 with NaN where missing; None for a text column
+    present: int = 0
+    bad: list = field(default_factory=list)  # (line, cell) of text in it, the first MAX_TYPOS + 1
+    n_bad: int = 0
+    infinite: tuple | None = None  # (line, cell) of the first infinite number
+    missing: array = field(default_factory=lambda: array("q"))  # row indices of missing cells
+    numeric: bool = True
+    numbers: np.ndarray | None = None  # float64 (the target) or a float32 column of the features
+    codes: np.ndarray | None = None  # int64 category codes of a text column (-1: missing)
+    categories: dict = field(default_factory=dict)  # text -> code, in order of first appearance
 
 
 def load_csv(path, target: str | int | None = None, task: str | None = None, header: bool | None = None,
@@ -50,130 +60,39 @@ def load_csv(path, target: str | int | None = None, task: str | None = None, hea
         raise DataError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     if missing not in MISSING_MODES:
         raise DataError(f"missing must be one of {', '.join(MISSING_MODES)}, not {missing!r}")
-    text, notes = _read_text(path)
-    rows, lines = _rows(text, name, notes)
+    source = CsvSource(path)
+    notes = source.notes
+    first = source.first_rows(1000)
+    if not first:
+        raise DataError(f"{name} is empty")
     if header is None:
-        header = _has_header(rows, text)
-    width = len(rows[0])
-    names = _names(rows[0], notes) if header else [f"column {i + 1}" for i in range(width)]
-    if header:
-        rows, lines = rows[1:], lines[1:]
-        if not rows:
-            raise DataError(f"{name} has a header but no data rows")
+        header = has_header(first, source.sample_text)
+    width = len(first[0])
+    names = _names(first[0], notes) if header else [f"column {i + 1}" for i in range(width)]
+    if header and len(first) == 1:
+        raise DataError(f"{name} has a header but no data rows")
     if width < 2:
         raise DataError(f"{name} has a single column ('{names[0]}'), so nothing to learn from besides the target: "
                         "netbuilder looks for cells separated by commas, semicolons or tabs")
-    ragged = [i for i, row in enumerate(rows) if len(row) != width]
-    if ragged:
-        first = ragged[0]
-        also = f" (and {_plural('row', [lines[i] for i in ragged[1:]])})" if len(ragged) > 1 else ""
-        raise DataError(f"{name} row {lines[first]} has {len(rows[first])} cells, "
-                        f"the {'header' if header else 'first row'} has {width}{also}")
-    lines = np.asarray(lines)
-    columns = [_column(n, cells, lines, name) for n, cells in zip(names, zip(*rows))]
+    columns = [_Column(n) for n in names]
+    lines = _survey(source, columns, header, width, name)
+    blank = [b for b in source.blank if b < lines[-1]]  # blank lines at the end are not worth a word
+    if blank:
+        notes.append(f"skipped {len(blank)} empty line{'s' * (len(blank) > 1)} ({_plural('line', blank)})")
     t = _target_index(target, names, name)
     for i, col in enumerate(columns):
-        if i != t and col.missing.all():
+        _decide(col, lines, name)
+        if i != t and col.present == 0:
             raise DataError(f"{name} column '{col.name}' is empty in every row: remove the column")
+    features = [c for i, c in enumerate(columns) if i != t and c.numeric]
+    matrix = _fill(source, columns, header, t, features, len(lines))
     task = _task(columns[t], task, name, notes)
     keep = _missing(columns, t, missing, lines, name, notes)
-    x, feature_names = _features([c for i, c in enumerate(columns) if i != t], keep, notes)
+    x, feature_names = _features(columns, t, keep, matrix, notes)
     if not feature_names:
         raise DataError(f"{name} has no usable feature columns besides the target '{names[t]}'")
     y, class_names = _target(columns[t], keep, task)
     return RawData(torch.from_numpy(x), torch.from_numpy(y), "table", task, class_names, feature_names, notes)
-
-
-def _read_text(path: Path) -> tuple[str, list[str]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"could not read {path.name}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise DataError(f"{path.name} is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), ["read as UTF-16 text"]
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise DataError(f"{path.name} is not a text file (it contains binary bytes): netbuilder reads CSV as text")
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    sample = text[:4096]
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 127 <= ord(ch) < 160)
-    if controls > 0.05 * len(sample):
-        raise DataError(f"{path.name} is not a text file (it contains binary bytes): netbuilder reads CSV as text")
-    return text, [f"read {path.name} as Latin-1 text because it is not UTF-8"]
-
-
-def _delimiter(sample: str) -> str:
-    """The candidate that splits the first lines into the same number (> 1) of cells most often."""
-    best, best_score = ",", (False, 0.0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            widths = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r)]
-        except csv.Error:
-            continue
-        if not widths:
-            continue
-        common = max(set(widths), key=widths.count)
-        score = (common > 1, widths.count(common) / len(widths), common)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _rows(text: str, name: str, notes: list[str]) -> tuple[list[list[str]], list[int]]:
-    """The non-blank rows and the file line on which each starts."""
-    sample = "\n".join(text.splitlines()[:SNIFF_LINES])
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(sample))
-    rows, lines, blank, before = [], [], [], 0
-    try:
-        for row in reader:
-            if any(row):
-                rows.append(row)
-                lines.append(before + 1)
-            else:
-                blank.append(before + 1)
-            before = reader.line_num
-    except csv.Error as exc:
-        raise DataError(f"{name} row {before + 1}: {exc}") from None
-    if not rows:
-        raise DataError(f"{name} is empty")
-    blank = [b for b in blank if b < lines[-1]]  # blank lines at the end are not worth a word
-    if blank:
-        notes.append(f"skipped {len(blank)} empty line{'s' * (len(blank) > 1)} ({_plural('line', blank)})")
-    return rows, lines
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return cell.strip().lower() not in MISSING
-
-
-def _has_header(rows: list[list[str]], text: str) -> bool:
-    first = [c for c in rows[0] if c.strip().lower() not in MISSING]
-    if all(_is_number(c) for c in first):
-        return False
-    if len(rows) == 1:
-        return True  # a row of words and nothing else: a header without data
-    if len(rows) > 1 and any(c.strip().lower() not in MISSING and not _is_number(c) and _is_number(below)
-                             for c, below in zip(rows[0], rows[1])):
-        return True  # a word above a number
-    if not any(_is_number(c) for c in first):  # all words: a header unless a word recurs below it
-        below = [set(column) for column in zip(*(r for r in rows[1:1000] if len(r) == len(rows[0])))]
-        if below and not any(c in seen for c, seen in zip(rows[0], below)):
-            return True
-    try:
-        return csv.Sniffer().has_header("\n".join(text.splitlines()[:SNIFF_LINES]))
-    except csv.Error:
-        return False
 
 
 def _names(cells: list[str], notes: list[str]) -> list[str]:
@@ -190,34 +109,133 @@ def _names(cells: list[str], notes: list[str]) -> list[str]:
     return names
 
 
-def _column(name: str, raw: tuple[str, ...], lines: np.ndarray, file: str) -> _Column:
-    cells = np.strings.strip(np.array(raw, dtype=str))
+def _data_chunks(source: CsvSource, header: bool):
+    """Chunks of (line, cells) of the data rows (the header left out)."""
+    skipped = not header
+    for chunk in source.rows():
+        if not skipped:
+            chunk, skipped = chunk[1:], True
+        if chunk:
+            yield chunk
+
+
+def _cells(chunk, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column i of a chunk: stripped text, and which cells are missing."""
+    cells = np.strings.strip(np.array([row[i] for _, row in chunk], dtype=str))
     missing = np.strings.str_len(cells) <= max(map(len, MISSING))  # lower-casing only short cells is faster
     missing[missing] = np.isin(np.strings.lower(cells[missing]), MISSING)
-    present = ~missing
+    return cells, missing
+
+
+def _numbers(chunk, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Column i of a chunk as (numbers, missing, not-a-number, stripped text or None). The common case, every
+    cell a number, takes Python's float() on each (several times faster than numpy's string conversion);
+    'nan' is one of the spellings of missing, so a NaN it gives is missing."""
+    try:
+        numbers = np.fromiter((float(row[i]) for _, row in chunk), np.float64, len(chunk))
+        return numbers, np.isnan(numbers), np.zeros(len(chunk), bool), None
+    except ValueError:  # a word, or another spelling of missing: cell by cell
+        cells, missing = _cells(chunk, i)
+        numbers, bad = _parse(cells, ~missing)
+        return numbers, missing, bad, cells
+
+
+def _parse(cells: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float64 numbers (NaN where missing or not a number) and which present cells are not numbers."""
     numbers = np.full(len(cells), np.nan)
     bad = np.zeros(len(cells), bool)
     try:
         numbers[present] = cells[present].astype(np.float64)
     except ValueError:
-        for i in np.flatnonzero(present):
+        for j in np.flatnonzero(present):
             try:
-                numbers[i] = float(cells[i])
+                numbers[j] = float(cells[j])
             except ValueError:
-                bad[i] = True
-    n_bad, n_present = int(bad.sum()), int(present.sum())
-    if n_bad == 0:
-        infinite = np.flatnonzero(np.isinf(numbers))
-        if len(infinite):
-            i = infinite[0]
-            raise DataError(f"{file} row {lines[i]}, column '{name}': '{cells[i]}' is not a finite number")
-        return _Column(name, cells, missing, numbers)
-    if n_bad <= MAX_TYPOS and n_bad <= 0.05 * n_present:
-        first, *others = np.flatnonzero(bad)
-        also = "".join(f"; also row {lines[i]} '{cells[i]}'" for i in others)
-        raise DataError(f"{file} row {lines[first]}, column '{name}': '{cells[first]}' is not a number "
+                bad[j] = True
+    return numbers, bad
+
+
+def _survey(source: CsvSource, columns: list[_Column], header: bool, width: int, name: str) -> np.ndarray:
+    """The first pass: each data row's line; per column what is missing, what is not a number."""
+    lines, ragged, offset = array("q"), [], 0
+    for chunk in _data_chunks(source, header):
+        ragged += [(line, len(row)) for line, row in chunk if len(row) != width]
+        if ragged:
+            continue
+        lines.extend(line for line, _ in chunk)
+        chunk_lines = np.array([line for line, _ in chunk])
+        for i, col in enumerate(columns):
+            if col.n_bad > MAX_TYPOS:  # more than a few words: text; only what is missing is left to learn
+                missing = _cells(chunk, i)[1]
+            else:
+                numbers, missing, bad, cells = _numbers(chunk, i)
+                for j in np.flatnonzero(bad)[:MAX_TYPOS + 1 - len(col.bad)]:
+                    col.bad.append((int(chunk_lines[j]), str(cells[j])))
+                col.n_bad += int(bad.sum())
+                infinite = np.flatnonzero(np.isinf(numbers))
+                if col.infinite is None and len(infinite):
+                    j = infinite[0]
+                    col.infinite = (int(chunk_lines[j]), str(cells[j]) if cells is not None else chunk[j][1][i].strip())
+            col.missing.extend((np.flatnonzero(missing) + offset).tolist())
+            col.present += int((~missing).sum())
+        offset += len(chunk)
+    if ragged:
+        (line, count), others = ragged[0], [r[0] for r in ragged[1:]]
+        also = f" (and {_plural('row', others)})" if others else ""
+        raise DataError(f"{name} row {line} has {count} cells, the {'header' if header else 'first row'} has"
+                        f" {width}{also}")
+    if not lines:
+        raise DataError(f"{name} has a header but no data rows")
+    return np.frombuffer(lines, dtype=np.int64)
+
+
+def _decide(col: _Column, lines: np.ndarray, file: str) -> None:
+    """Numbers, a numeric column with a few mistakes (an error), or text."""
+    if col.n_bad == 0:
+        if col.infinite is not None:
+            line, cell = col.infinite
+            raise DataError(f"{file} row {line}, column '{col.name}': '{cell}' is not a finite number")
+        return
+    if col.n_bad <= MAX_TYPOS and col.n_bad <= 0.05 * col.present:
+        (line, cell), *others = col.bad
+        also = "".join(f"; also row {o_line} '{o_cell}'" for o_line, o_cell in others)
+        raise DataError(f"{file} row {line}, column '{col.name}': '{cell}' is not a number "
                         f"(the column is otherwise numeric){also}")
-    return _Column(name, cells, missing, None)
+    col.numeric = False
+
+
+def _fill(source: CsvSource, columns: list[_Column], header: bool, t: int, features: list[_Column],
+          n: int) -> np.ndarray:
+    """The second pass: numeric features straight into one float32 matrix (a column of it each), the
+    target's numbers in float64, and text as category codes."""
+    matrix = np.empty((n, len(features)), np.float32)
+    for j, col in enumerate(features):
+        col.numbers = matrix[:, j]
+    if columns[t].numeric:
+        columns[t].numbers = np.empty(n)
+    for col in columns:
+        if not col.numeric:
+            col.codes = np.empty(n, np.int64)
+    offset = 0
+    for chunk in _data_chunks(source, header):
+        rows = slice(offset, offset + len(chunk))
+        for i, col in enumerate(columns):
+            if col.numeric:
+                col.numbers[rows] = _numbers(chunk, i)[0]
+            else:
+                cells, missing = _cells(chunk, i)
+                codes = [col.categories.setdefault(c, len(col.categories)) for c in cells.tolist()]
+                col.codes[rows] = codes
+                col.codes[rows][missing] = -1
+        offset += len(chunk)
+    for col in columns:  # codes in the sorted order of their texts, -1 where missing
+        if not col.numeric:
+            texts = sorted(t for t in col.categories if t.lower() not in MISSING)
+            order = {text: k for k, text in enumerate(texts)}
+            remap = np.array([order.get(text, -1) for text in col.categories], np.int64)
+            col.codes = np.where(col.codes >= 0, remap[np.maximum(col.codes, 0)], -1)
+            col.categories = texts
+    return matrix
 
 
 def _target_index(target, names: list[str], file: str) -> int:
@@ -233,13 +251,19 @@ def _target_index(target, names: list[str], file: str) -> int:
                     f"(0 to {len(names) - 1}, or their names)")
 
 
+def _present(col: _Column, n: int) -> np.ndarray:
+    mask = np.ones(n, bool)
+    mask[np.frombuffer(col.missing, dtype=np.int64)] = False
+    return mask
+
+
 def _task(col: _Column, task: str | None, file: str, notes: list[str]) -> str:
-    if col.numbers is None:
+    if not col.numeric:
         if task == "regression":
             raise DataError(f"{file} column '{col.name}' holds text, so it cannot be a regression target")
         return "classification"
     if task is None:
-        values = np.unique(col.numbers[~col.missing])
+        values = np.unique(col.numbers[_present(col, len(col.numbers))])
         if np.all(values == np.round(values)) and len(values) <= MAX_CLASSES:
             notes.append(f"target '{col.name}' has {len(values)} whole-number values, so the task is "
                          "classification (pass task='regression' to predict it as a number)")
@@ -251,17 +275,21 @@ def _task(col: _Column, task: str | None, file: str, notes: list[str]) -> str:
 def _missing(columns: list[_Column], t: int, mode: str, lines: np.ndarray, file: str,
              notes: list[str]) -> np.ndarray:
     """Which rows to keep; in "mean" mode, missing feature cells are filled in place."""
-    table = np.stack([c.missing for c in columns], axis=1)
-    rows, cols = np.nonzero(table)
-    keep = np.ones(len(lines), bool)
-    if not len(rows):
+    n = len(lines)
+    keep = np.ones(n, bool)
+    total = sum(len(c.missing) for c in columns)
+    if not total:
         return keep
     if mode == "error":
-        where = [f"row {lines[r]} '{columns[c].name}'" for r, c in zip(rows[:5], cols[:5])]
-        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-        raise DataError(f"{file} has {len(rows)} missing value{'s' * (len(rows) > 1)}: {', '.join(where)}{more} "
+        first = sorted((r, c) for c, col in enumerate(columns) for r in col.missing[:5])[:5]
+        where = [f"row {lines[r]} '{columns[c].name}'" for r, c in first]
+        more = f" and {total - 5} more" if total > 5 else ""
+        raise DataError(f"{file} has {total} missing value{'s' * (total > 1)}: {', '.join(where)}{more} "
                         "(choose to drop those rows or fill them in)")
-    drop = table.any(axis=1) if mode == "drop" else table[:, t]
+    drop = np.zeros(n, bool)
+    for c, col in enumerate(columns):
+        if mode == "drop" or c == t:
+            drop[np.frombuffer(col.missing, dtype=np.int64)] = True
     if drop.all():
         raise DataError(f"every row of {file} has a missing value{'' if mode == 'drop' else ' in the target'}, "
                         "so nothing would be left")
@@ -272,48 +300,65 @@ def _missing(columns: list[_Column], t: int, mode: str, lines: np.ndarray, file:
         keep = ~drop
     if mode == "mean":
         for i, col in enumerate(columns):
-            holes = col.missing & keep
+            holes = ~_present(col, n) & keep
             if i == t or not holes.any():
                 continue
-            known = keep & ~col.missing
+            known = keep & _present(col, n)
             if not known.any():
                 raise DataError(f"{file} column '{col.name}' has no values to fill its gaps with")
-            if col.numbers is not None:
-                fill = float(col.numbers[known].mean())
+            if col.numeric:
+                fill = float(col.numbers[known].mean(dtype=np.float64))
                 col.numbers[holes] = fill
                 how = f"the column mean {fill:g}"
             else:
-                values, counts = np.unique(col.cells[known], return_counts=True)
-                fill = values[counts.argmax()]
-                col.cells[holes] = fill
-                how = f"the most frequent value '{fill}'"
-            col.missing = col.missing & ~holes
-            n = int(holes.sum())
-            notes.append(f"filled {n} missing value{'s' * (n > 1)} in '{col.name}' with {how} "
+                counts = np.bincount(col.codes[known], minlength=len(col.categories))
+                code = int(counts.argmax())
+                col.codes[holes] = code
+                how = f"the most frequent value '{col.categories[code]}'"
+            col.missing = array("q", np.flatnonzero(~_present(col, n) & ~holes).tolist())
+            count = int(holes.sum())
+            notes.append(f"filled {count} missing value{'s' * (count > 1)} in '{col.name}' with {how} "
                          f"({_plural('row', lines[holes])})")
     return keep
 
 
-def _features(columns: list[_Column], keep: np.ndarray, notes: list[str]) -> tuple[np.ndarray, list[str]]:
+def _features(columns: list[_Column], t: int, keep: np.ndarray, matrix: np.ndarray,
+              notes: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The float32 features of the kept rows: numeric columns as they are (`matrix`, filled by the second
+    pass), text columns one-hot over the texts of the kept rows."""
     n = int(keep.sum())
     parts, names = [], []
-    for col in columns:
-        if col.numbers is not None:
-            parts.append(col.numbers[keep, None])
+    for i, col in enumerate(columns):
+        if i == t:
+            continue
+        if col.numeric:
             names.append(col.name)
             continue
-        values, codes = np.unique(col.cells[keep], return_inverse=True)
+        used, codes = np.unique(col.codes[keep], return_inverse=True)
+        values = [col.categories[k] for k in used]
         if len(values) > min(1000, max(50, n // 2)):
-            notes.append(f"ignored column '{col.name}': {len(values)} different texts in {n} rows look like "
-                         "names or ids, not categories")
+            notes.append(f"ignored column '{col.name}': {len(values)} different texts in {n} rows look"
+                         " like names or ids, not categories")
             continue
-        onehot = np.zeros((n, len(values)))
+        onehot = np.zeros((n, len(values)), np.float32)
         onehot[np.arange(n), codes] = 1.0
-        parts.append(onehot)
-        names += [f"{col.name}={v}" for v in values]
-        notes.append(f"text column '{col.name}' became {len(values)} one-hot columns ({few(values.tolist())})")
-    x = np.concatenate(parts, axis=1).astype(np.float32) if parts else np.zeros((n, 0), np.float32)
-    return x, names
+        parts.append((i, onehot, [f"{col.name}={v}" for v in values]))
+        notes.append(f"text column '{col.name}' became {len(values)} one-hot columns ({few(values)})")
+    if not parts:  # numbers only: the matrix the second pass filled is the features, in column order
+        return (matrix if keep.all() else matrix[keep]), names
+    blocks, names = [], []
+    for i, col in enumerate(columns):
+        if i == t:
+            continue
+        if col.numeric:
+            blocks.append(col.numbers[keep, None])
+            names.append(col.name)
+        else:
+            part = next((p for p in parts if p[0] == i), None)
+            if part is not None:
+                blocks.append(part[1])
+                names += part[2]
+    return np.concatenate(blocks, axis=1).astype(np.float32, copy=False), names
 
 
 def _number_name(value: float) -> str:
@@ -323,8 +368,8 @@ def _number_name(value: float) -> str:
 def _target(col: _Column, keep: np.ndarray, task: str) -> tuple[np.ndarray, list[str] | None]:
     if task == "regression":
         return col.numbers[keep].astype(np.float32), None
-    if col.numbers is None:
-        values, codes = np.unique(col.cells[keep], return_inverse=True)
-        return codes.astype(np.int64), [str(v) for v in values]
+    if not col.numeric:
+        used = np.unique(col.codes[keep])  # categories of the kept rows only, in sorted order
+        return np.searchsorted(used, col.codes[keep]).astype(np.int64), [col.categories[k] for k in used]
     values, codes = np.unique(col.numbers[keep], return_inverse=True)
     return codes.astype(np.int64), [_number_name(v) for v in values.tolist()]
