@@ -15,6 +15,7 @@ from ..errors import UserError
 from .callbacks import Callback
 from .callbacks.diagnosis import Diagnosis
 from .callbacks.record import RunRecorder
+from .callbacks.tensorboard import TensorBoardLog
 from .config import TrainConfig, settings_problems
 from .evaluate import Evaluation, per_class_table
 from .loop import make_trainer
@@ -133,8 +134,8 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
                          folder=out)
         shown = _Loading(stream, "downloading" if spec.source in STANDARD else "reading images")
         diagnosis = Diagnosis(graph)
-        trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run)], run.folder,
-                                     spec, shown, download)
+        trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run),
+                                                     TensorBoardLog(run.folder)], run.folder, spec, shown, download)
         shown.end()
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")

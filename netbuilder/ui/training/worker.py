@@ -20,6 +20,7 @@ from ...train import Callback, TrainConfig, make_trainer
 from ...train.callbacks.diagnosis import Diagnosis
 from ...train.callbacks.pictures import Pictures
 from ...train.callbacks.record import RunRecorder
+from ...train.callbacks.tensorboard import TensorBoardLog
 from ...train.loop import Result
 from ...train.optim import TrainingError
 from ...train.runs import Run
@@ -173,7 +174,8 @@ class TrainWorker(QObject):
     def _train(self, verb: str) -> Result:
         diagnosis, pictures = Diagnosis(self.graph), Pictures()
         channel = Channel(self, pictures, diagnosis)
-        trainer, data = make_trainer(self.graph, self.config, [diagnosis, pictures, RunRecorder(self.run_), channel],
+        trainer, data = make_trainer(self.graph, self.config, [diagnosis, pictures, RunRecorder(self.run_),
+                                                               TensorBoardLog(self.run_.folder), channel],
                                      self.run_.folder)
         if self.resume:
             trainer.load_checkpoint(self.run_.checkpoint)

@@ -1,0 +1,32 @@
+"""A run's folder holds TensorBoard event files that TensorBoard's own reader parses, with the expected tags."""
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+from netbuilder import GraphBuilder
+from netbuilder.data import digits
+from netbuilder.train import TrainConfig, Trainer
+from netbuilder.train.callbacks.tensorboard import TensorBoardLog
+
+
+def test_event_files_hold_the_runs_curves_histograms_and_graph(tmp_path):
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), name="fc1", out_features=16)
+    b.add("Output", b.add("Linear", b.add("ReLU", h), name="fc2", out_features=10))
+    trainer = Trainer(b.graph, TrainConfig(epochs=2, device="cpu"), *digits(seed=0),
+                      callbacks=[TensorBoardLog(tmp_path, hparams={"lr": 0.001, "optimizer": "adam"})])
+    assert trainer.run().status == "finished"
+    events = EventAccumulator(str(tmp_path), size_guidance={"scalars": 0, "histograms": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert {"step/loss", "epoch/lr", "epoch/loss", "epoch/val_loss", "epoch/val_accuracy",
+            "gradient_norm/fc1", "gradient_norm/fc2"} <= set(tags["scalars"])
+    assert [e.step for e in events.Scalars("epoch/val_loss")] == [trainer.global_step // 2, trainer.global_step]
+    assert "weights/fc1.weight" in tags["histograms"] and "gradients/fc2.weight" in tags["histograms"]
+    assert tags["graph"]
+    losses = events.Scalars("step/loss")
+    assert 0 < len(losses) <= trainer.global_step and losses[-1].step == trainer.global_step - 1
+    written = {value.tag for path in tmp_path.glob("events.out.tfevents.*")
+               for event in EventFileLoader(str(path)).Load() for value in event.summary.value}
+    assert {"_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info"} <= written
+    # the trial's hyperparameters with its results, for TensorBoard's HParams view
+    assert "hparam/val_accuracy" in tags["scalars"]
