@@ -3,6 +3,7 @@ netbuilder check FILE                      shapes, parameter counts and problems
 netbuilder export FILE --format py -o OUT  readable PyTorch source
 netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in the terminal, as a new run
 netbuilder runs FILE                       the document's runs: status, settings that differ, results
+netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
 """
 from __future__ import annotations
 
@@ -41,6 +42,21 @@ def main(argv: list[str] | None = None) -> int:
                          " in the document's runs folder, where the editor shows it")
     p_runs = sub.add_parser("runs", help="list the document's runs with their status, settings and results")
     p_runs.add_argument("file")
+    p_sweep = sub.add_parser("sweep", help="try values of settings or layer parameters with Optuna, a run each")
+    p_sweep.add_argument("file")
+    p_sweep.add_argument("--vary", action="append", required=True, metavar="NAME=RANGE",
+                         help="what to vary: lr=1e-4..1e-1:log, batch_size=16..128, fc1.out_features=16,32,64,"
+                         " optimizer=adam,sgd (1 to 4 of them)")
+    p_sweep.add_argument("--trials", type=int, default=10)
+    p_sweep.add_argument("--sampler", choices=["tpe", "random", "grid"], default="tpe")
+    p_sweep.add_argument("--metric", choices=["val_loss", "val_accuracy"], default="val_loss")
+    p_sweep.add_argument("--prune", action="store_true", help="stop trials worse than the median early")
+    p_sweep.add_argument("--storage", help="an Optuna storage URL (sqlite:///study.db, or a shared database: several"
+                         " processes or machines then work on one study); default: sweeps.db beside the runs")
+    p_sweep.add_argument("--study", help="the study's name (default: one made from the file and what is varied,"
+                         " so running the same command again goes on with it)")
+    p_sweep.add_argument("--epochs", type=int, help="epochs per trial (default: the document's)")
+    p_sweep.add_argument("--out", help="the folder of the trials' runs (default: the document's runs folder)")
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -50,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(([args.file] if getattr(args, "file", None) else []) + rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    command = {"check": check, "export": export, "train": train, "runs": runs}[args.command]
+    command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep}[args.command]
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)
@@ -169,3 +185,13 @@ def runs(args) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def sweep(args) -> int:
+    from .train.terminal import sweep_file
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    return sweep_file(graph, args.vary, args.trials, args.sampler, args.metric, args.prune, args.storage, args.study,
+                      Path(args.out) if args.out else None, args.file, args.epochs)

@@ -424,9 +424,10 @@ def _first_line(e: BaseException) -> str:
 
 
 def make_trainer(graph: Graph, config: TrainConfig, callbacks=(), checkpoint_dir=None, spec=None,
-                 progress=None, download: bool = False):
-    """(trainer, data) for the document, the one way in for the window and the terminal: the recipe
-    says what data it takes. Raises TrainingError (or GraphError) saying what is wrong."""
+                 progress=None, download: bool = False, prepared=None):
+    """(trainer, data) for the document, the one way in for the window, the terminal and sweeps: the recipe
+    says what data it takes (`prepared`: the dataset already read, as a sweep's trials share it). Raises
+    TrainingError (or GraphError) saying what is wrong."""
     from ..data.dataset import DataSpec
     from .config import settings_problems
     from .recipes import recipe_class
@@ -435,7 +436,7 @@ def make_trainer(graph: Graph, config: TrainConfig, callbacks=(), checkpoint_dir
     if problems:
         raise TrainingError("the settings are not usable: " + "; ".join(problems))
     spec = spec or DataSpec.from_dict(graph.meta.get("data"))
-    data = recipe_class(config.recipe).data(graph, config, spec, progress, download)
+    data = recipe_class(config.recipe).data(graph, config, spec, progress, download, prepared)
     trainer = Trainer(graph, config, data.train, data.val, callbacks=list(callbacks), checkpoint_dir=checkpoint_dir,
                       test=data.test, augment=data.augment)
     return trainer, data

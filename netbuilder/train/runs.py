@@ -68,6 +68,7 @@ class Run:
     best: dict = field(default_factory=dict)  # e.g. {"val_loss": 0.08, "val_accuracy": 0.97}
     epochs_done: int = 0
     step_columns: list[str] = field(default_factory=list)
+    sweep: dict = field(default_factory=dict)  # a sweep's trial: {"study": ..., "trial": n, "values": {...}}
 
     # ---- making and reading ------------------------------------------------------------------
     @classmethod

@@ -172,3 +172,74 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         print("stopped with Ctrl+C", file=sys.stderr)
         return 130
     return 0
+
+
+def sweep_file(graph: Graph, varies: list[str], trials: int, sampler: str, metric: str, prune: bool,
+               storage: str | None, study: str | None, out: Path | None, document: str, epochs: int | None = None,
+               stream=None) -> int:
+    """`netbuilder sweep`: trials one after another, a line each, then a table; the study in `storage`."""
+    import hashlib
+
+    from ..data.dataset import prepare
+    from .sweep import Sweep, SweepSpec, label, parse_vary, train_trial
+
+    stream = stream or sys.stdout
+    if epochs is not None:
+        graph.meta["training"] = {**(graph.meta.get("training") or {}), "epochs": epochs}
+    problems = settings_problems(graph.meta)
+    if problems:
+        print(f"error: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    spec = SweepSpec([parse_vary(v, graph) for v in varies], trials, sampler, metric, prune)
+    folder = out if out is not None else document_folder(document, "terminal")
+    folder.mkdir(parents=True, exist_ok=True)
+    storage = storage or f"sqlite:///{folder / 'sweeps.db'}"
+    name = study or "sweep-" + hashlib.sha1(f"{Path(document).stem}|{spec.to_dict()}".encode()).hexdigest()[:8]
+    sweep = Sweep(graph, spec, storage, name)
+    config = TrainConfig.from_dict(graph.meta.get("training"))
+    prepared = prepare(DataSpec.from_dict(graph.meta.get("data"))) if config.recipe == "supervised" else None
+    done = sweep.finished()
+    stream.write(f"sweep '{name}' in {storage}: {spec.trials} trials of {', '.join(v.to_text() for v in spec.varies)}"
+                 f" ({spec.sampler}{', pruning' if prune else ''}), {done} done before\n")
+
+    def train(trial_graph, values, trial, pruning):
+        trainer, run = train_trial(trial_graph, values, trial, pruning, folder, name, prepared)
+        sweep.trainer = trainer
+        return trainer.run(), run.id
+
+    def show(record):
+        if record.status == "running":
+            stream.write(f"trial {record.number + 1}: {label(record.values)}: training...")
+        else:
+            got = f", {metric} {record.metric:.4g}" if record.metric is not None else ""
+            why = f" ({record.message})" if record.message else ""
+            stream.write(f"\rtrial {record.number + 1}: {label(record.values)}: {record.status}{got}{why},"
+                         f" {record.seconds:.1f} s\n")
+        stream.flush()
+
+    interrupt = _Interrupt(sweep, stream)
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        found = sweep.run(train, show)
+    except KeyboardInterrupt:
+        print("\nerror: quit at once (Ctrl+C twice); the sweep goes on from its storage next time", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _table(found, spec, stream)
+    best = sweep.best()
+    if best is not None:
+        stream.write(f"best: trial {best.number + 1}, {label(best.values)}: {metric} {best.metric:.4g}\n")
+    return 130 if interrupt.count else 0
+
+
+def _table(found, spec, stream) -> None:
+    names = [v.target for v in spec.varies]
+    header = ["trial", *names, "status", spec.metric, "seconds"]
+    order = sorted(found, key=lambda r: (r.metric is None, r.metric if spec.metric == "val_loss" else -(r.metric or 0)))
+    rows = [[str(r.number + 1), *(f"{r.values.get(n):.4g}" if isinstance(r.values.get(n), float) else
+                                  str(r.values.get(n, "")) for n in names),
+             r.status, f"{r.metric:.4g}" if r.metric is not None else "", f"{r.seconds:.1f}"] for r in order]
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        stream.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
