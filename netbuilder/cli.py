@@ -4,6 +4,7 @@ netbuilder export FILE --format py -o OUT  readable PyTorch source
 netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in the terminal, as a new run
 netbuilder runs FILE                       the document's runs: status, settings that differ, results
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
+netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 """
 from __future__ import annotations
 
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
                          " so running the same command again goes on with it)")
     p_sweep.add_argument("--epochs", type=int, help="epochs per trial (default: the document's)")
     p_sweep.add_argument("--out", help="the folder of the trials' runs (default: the document's runs folder)")
+    p_board = sub.add_parser("tensorboard", help="open TensorBoard on the document's runs (Ctrl+C stops it)")
+    p_board.add_argument("file")
+    p_board.add_argument("--port", type=int, help="default: a free port")
+    p_board.add_argument("--no-browser", action="store_true", help="only print its address")
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -66,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(([args.file] if getattr(args, "file", None) else []) + rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep}[args.command]
+    command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
+               "tensorboard": tensorboard}[args.command]
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)
@@ -195,3 +201,30 @@ def sweep(args) -> int:
         return 2
     return sweep_file(graph, args.vary, args.trials, args.sampler, args.metric, args.prune, args.storage, args.study,
                       Path(args.out) if args.out else None, args.file, args.epochs)
+
+
+def tensorboard(args) -> int:
+    import webbrowser
+
+    from .train.board import Board
+    from .train.runs import document_folder
+
+    if _load(args.file) is None:
+        return 2
+    board = Board(document_folder(args.file, ""))
+    try:
+        board.start(args.port)
+        url = board.wait()
+        print(f"TensorBoard on the runs of {args.file}: {url} (Ctrl+C stops it)")
+        if not args.no_browser:
+            webbrowser.open(url)
+        board.process.wait()
+        problem = board.failed()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        board.stop()

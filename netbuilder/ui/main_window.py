@@ -5,8 +5,8 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QUndoView)
 
@@ -64,6 +64,10 @@ class MainWindow(QMainWindow):
         self.controller.ended.connect(self._on_training_ended)
         self._tinted_at = self._warned_at = 0.0
         self._shown_warnings = None
+        self.board = None  # TensorBoard, once opened
+        self._board_deadline = 0.0
+        self._board_timer = QTimer(self, interval=250)
+        self._board_timer.timeout.connect(self._check_board)
         self.data = DataPanel(self)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -161,6 +165,8 @@ class MainWindow(QMainWindow):
         add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
         add(m, "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
         add(m, "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
+        add(m, "sweep", "S&weep…", self.start_sweep)
+        add(m, "tensorboard", "Open in &TensorBoard", self.open_tensorboard)
         add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
         add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
 
@@ -177,6 +183,56 @@ class MainWindow(QMainWindow):
     def start_training(self, resume: bool = False) -> None:
         self.training.start(resume)
         QTimer.singleShot(0, self._show_training)  # the run starts first; its panel is laid out next
+
+    def start_sweep(self) -> None:
+        """Train > Sweep: the form, then the sweep on the training thread."""
+        from .training.sweep_dialog import SweepDialog
+
+        dialog = SweepDialog(self.document.graph, self)
+        if dialog.exec() and dialog.spec() is not None:
+            if self.training.start_sweep(dialog.spec()):
+                QTimer.singleShot(0, self._show_training)
+
+    def open_tensorboard(self) -> None:
+        """Train > Open in TensorBoard: on this document's runs, in the browser once it answers."""
+        from ..errors import UserError
+        from ..train.board import Board
+
+        if self.board is not None and self.board.failed() is None and self.board.logdir == self.document.runs.folder:
+            QDesktopServices.openUrl(QUrl(self.board.url))
+            return
+        self._stop_board()
+        self.board = Board(self.document.runs.folder)
+        try:
+            self.board.start()
+        except UserError as e:
+            self.show_message("Cannot open TensorBoard", str(e))
+            self.board = None
+            return
+        self._board_deadline = time.monotonic() + 60
+        self._board_timer.start()
+        self._show_status(f"Starting TensorBoard on {self.board.url}…")
+
+    def _check_board(self) -> None:
+        board = self.board
+        if board is None:
+            self._board_timer.stop()
+            return
+        problem = board.failed() or ("TensorBoard did not answer within a minute"
+                                     if time.monotonic() > self._board_deadline else None)
+        if problem:
+            self._board_timer.stop()
+            self._stop_board()
+            self.show_message("Cannot open TensorBoard", problem)
+        elif board.ready():
+            self._board_timer.stop()
+            QDesktopServices.openUrl(QUrl(board.url))
+            self._show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
+
+    def _stop_board(self) -> None:
+        if self.board is not None:
+            self.board.stop()
+            self.board = None
 
     def _show_training(self) -> None:
         self.docks["Training"].show()
@@ -416,6 +472,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.shutdown()
+        self._stop_board()
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()

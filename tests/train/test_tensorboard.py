@@ -30,3 +30,38 @@ def test_event_files_hold_the_runs_curves_histograms_and_graph(tmp_path):
     assert {"_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info"} <= written
     # the trial's hyperparameters with its results, for TensorBoard's HParams view
     assert "hparam/val_accuracy" in tags["scalars"]
+
+
+def test_tensorboard_starts_on_the_runs_folder_answers_and_stops(tmp_path):
+    from netbuilder.train.board import Board
+
+    board = Board(tmp_path)
+    url = board.start()
+    try:
+        assert board.wait(90) == url and url.startswith("http://127.0.0.1:")
+        import urllib.request
+
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert page.status == 200
+    finally:
+        board.stop()
+    assert board.process is None
+
+
+def test_a_taken_port_is_said(tmp_path):
+    import socket
+
+    import pytest
+
+    from netbuilder.train.board import Board, BoardError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        board = Board(tmp_path)
+        board.start(port=taken.getsockname()[1])
+        try:
+            with pytest.raises(BoardError, match="TensorBoard stopped"):
+                board.wait(90)
+        finally:
+            board.stop()

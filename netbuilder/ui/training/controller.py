@@ -15,15 +15,19 @@ from ...train import TrainConfig
 from ...train.config import settings_problems
 from ...train.runs import Run
 from .runs_model import DocumentRuns, RunState
-from .worker import RUNNING, TrainWorker, collect_young, hold_garbage_collection, release_garbage_collection
+from .worker import (RUNNING, SweepWorker, TrainWorker, collect_young, hold_garbage_collection,
+                     release_garbage_collection)
 
 COLLECT_SECONDS = 1.0  # cyclic garbage made while training is collected on the window's thread this often
 
 
 class RunController(QObject):
-    started = Signal(object)  # RunState
+    started = Signal(object)  # RunState (each trial of a sweep too)
     stepped = Signal(object)  # RunState: new steps arrived (gradients, warnings)
     ended = Signal(object)  # RunState
+    trialChanged = Signal(object)  # a sweep's TrialRecord, as it starts and ends
+    sweepStarted = Signal(str, dict)  # the study's name, what it varies (SweepSpec.to_dict())
+    sweepEnded = Signal(str)  # what the sweep found, in words
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -38,6 +42,7 @@ class RunController(QObject):
         self._paused_for = 0.0
         self._paused_at = 0.0
         self._first_step: int | None = None  # of this session's part of the run (a resumed run starts later)
+        self.sweeping: str | None = None  # the study of the sweep going on
         self._switch_interval = sys.getswitchinterval()
         self._collector = QTimer(self, interval=int(COLLECT_SECONDS * 1000))
         self._collector.timeout.connect(collect_young)
@@ -46,22 +51,65 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.thread is not None
 
-    def start(self, runs: DocumentRuns, graph, problems: list, resume: RunState | None = None) -> str | None:
-        """Train a copy of `graph` as a new run of `runs` (or go on with the run `resume`).
-        Returns why it cannot start, or None; what goes wrong later ends the run with its reason."""
-        verb = "resume" if resume else "train"
+    def _usable(self, graph, problems: list, verb: str) -> str | None:
+        """Why this document cannot train now, or None."""
         if self.running:
             return "a run is going on: stop it first"
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             return f"Cannot {verb}: {GraphError(errors, {n.id: n.name for n in graph.nodes()})}"
-        graph = loads(dumps(graph), check_node)  # edits made meanwhile do not reach the run
         config = TrainConfig.from_dict(graph.meta.get("training"))
         problems = settings_problems(graph.meta)
         if problems:
             return f"Cannot {verb}: the settings are not usable: {'; '.join(problems)}"
         if config.init_from and not Path(config.init_from).is_file():
             return f"Cannot {verb}: the checkpoint '{config.init_from}' to start from does not exist"
+        return None
+
+    def start_sweep(self, runs: DocumentRuns, graph, problems: list, spec, name: str) -> str | None:
+        """Sweep a copy of `graph` (each trial a run of `runs`); why it cannot start, or None."""
+        reason = self._usable(graph, problems, "sweep")
+        if reason:
+            return reason
+        graph = loads(dumps(graph), check_node)
+        self.runs, self.state, self.result, self.paused, self.sweeping = runs, None, None, False, name
+        worker = SweepWorker(graph, spec, runs.folder, name)
+        worker.runCreated.connect(self._on_run_created)
+        worker.trial.connect(self._on_trial)
+        self._launch(worker)
+        self.sweepStarted.emit(name, spec.to_dict())
+        return None
+
+    def _on_trial(self, record) -> None:
+        """A sweep's trial started or ended: its run's status says how it went."""
+        state = self.state
+        if record.status != "running" and state is not None and self.worker is not None:
+            got = f", {record.message}" if record.message else ""
+            metric = f": {record.metric:.4g}" if record.metric is not None else ""
+            state.status = f"{state.run.name}: trial {record.number + 1} {record.status}{metric}{got}."
+            done, total = state.progress
+            state.progress = (total, total) if record.status == "complete" else (done, total)
+            self.runs.updated(state)
+        self.trialChanged.emit(record)
+
+    def _on_run_created(self, run) -> None:
+        """A sweep's next trial: a run of the document, current and shown."""
+        if self.worker is None:
+            return
+        self.state = self.runs.add(run)
+        self.state.status = f"{run.name}: starting…"
+        self._samples, self._started, self._paused_for, self._first_step = 0, time.perf_counter(), 0.0, None
+        self.started.emit(self.state)
+
+    def start(self, runs: DocumentRuns, graph, problems: list, resume: RunState | None = None) -> str | None:
+        """Train a copy of `graph` as a new run of `runs` (or go on with the run `resume`).
+        Returns why it cannot start, or None; what goes wrong later ends the run with its reason."""
+        verb = "resume" if resume else "train"
+        reason = self._usable(graph, problems, verb)
+        if reason:
+            return reason
+        graph = loads(dumps(graph), check_node)  # edits made meanwhile do not reach the run
+        config = TrainConfig.from_dict(graph.meta.get("training"))
         if resume is not None:
             reason = self._resumable(resume, graph)
             if reason:
@@ -77,14 +125,20 @@ class RunController(QObject):
             runs.set_shown(state.id, True)
         else:
             state = runs.add(run)
-        self.runs, self.state, self.result, self.paused = runs, state, None, False
+        self.runs, self.state, self.result, self.paused, self.sweeping = runs, state, None, False, None
         state.note, state.warnings, state.evaluation = "", [], None
         state.status = f"{run.name}: starting…"
         self._samples, self._started, self._paused_for, self._first_step = 0, time.perf_counter(), 0.0, None
-        self.worker = TrainWorker(graph, config, run, resume is not None)
+        self._launch(TrainWorker(graph, config, run, resume is not None))
+        self.started.emit(state)
+        runs.updated(state)
+        return None
+
+    def _launch(self, worker: TrainWorker) -> None:
+        self.worker = worker
         self.thread = QThread()
         self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.thread.started.connect(self.worker.work)
         self.worker.ready.connect(self._on_ready)
         self.worker.steps.connect(self._on_steps)
         self.worker.epoch.connect(self._on_epoch)
@@ -96,9 +150,6 @@ class RunController(QObject):
         self._collector.start()
         RUNNING.add(self.worker)
         self.thread.start()
-        self.started.emit(state)
-        runs.updated(state)
-        return None
 
     @staticmethod
     def _resumable(state: RunState, graph) -> str | None:
@@ -116,7 +167,7 @@ class RunController(QObject):
         return None
 
     def toggle_pause(self) -> None:
-        if self.worker is None:
+        if self.worker is None or self.state is None:
             return
         self.paused = not self.paused
         self.worker.set_paused(self.paused)
@@ -200,9 +251,19 @@ class RunController(QObject):
     def _on_finished(self, result) -> None:
         self.result = result
         state = self.state
-        if self.thread is None or state is None:  # already shut down (the window closed): nothing to show
+        if self.thread is None:  # already shut down (the window closed): nothing to show
             return
         self._cleanup()
+        if self.sweeping:
+            self.sweeping = None
+            if state is not None:
+                state.status = result.message  # what the sweep found stays on the status line
+                self.runs.updated(state)
+                self.ended.emit(state)
+            self.sweepEnded.emit(result.message)
+            return
+        if state is None:
+            return
         state.evaluation = result.evaluation
         state.warnings = list(state.warnings)
         state.status = _finished_text(state, result)

@@ -3,6 +3,8 @@ document's runs (run list and curves, gradients, test set, samples) and settings
 each view takes the document's runs and subscribes to them; the run controller trains."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -14,6 +16,7 @@ from .gradient_view import GradientView
 from .run_list import RunList
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
+from .sweep_view import SweepView
 
 STATUS_MS = 200  # the status line and progress bar follow a run five times a second
 IDLE = "Press Train to train this network on its dataset (Train > Choose Data to change it)."
@@ -62,11 +65,13 @@ class TrainingPanel(QWidget):
         self.evaluation = EvaluationView()
         self.samples_view = SamplesView()
         self.settings = SettingsForm()
+        self.sweep_view = SweepView()
         self.tabs = QTabWidget()
         self.tabs.addTab(curves, "Loss and accuracy")
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Test set")
         self.tabs.addTab(self.samples_view, "Samples")
+        self.tabs.addTab(self.sweep_view, "Sweep")
         settings = QScrollArea()
         settings.setWidget(self.settings)
         settings.setWidgetResizable(True)
@@ -84,6 +89,10 @@ class TrainingPanel(QWidget):
         self.settings.message.connect(self.message)
         controller.started.connect(lambda _: self._set_running(True))
         controller.ended.connect(lambda _: self._set_running(False))
+        controller.sweepStarted.connect(self.sweep_view.follow)
+        controller.trialChanged.connect(self.sweep_view.on_trial)
+        controller.sweepEnded.connect(self._on_sweep_ended)
+        self.sweep_view.applyRequested.connect(self._apply_values)
         self._set_running(False)
 
     def set_document(self, document) -> None:
@@ -97,6 +106,7 @@ class TrainingPanel(QWidget):
         for view in (self.run_list, self.loss_plot, self.acc_plot, self.lr_plot, self.gradients):
             view.set_runs(self.runs)
         self.settings.set_document(document)
+        self.sweep_view.set_folder(document.runs.folder)
         self._show_current()
 
     # ---- control -------------------------------------------------------------------------------
@@ -115,6 +125,29 @@ class TrainingPanel(QWidget):
             self.status.setText(reason)
             return False
         return True
+
+    def start_sweep(self, spec) -> bool:
+        """Sweep the document (each trial a run); False with the reason on the status line."""
+        name = f"sweep {self.sweep_view.studies.count() + 1} ({time.strftime('%Y-%m-%d %H:%M')})"
+        reason = self.controller.start_sweep(self.runs, self.document.graph, self.document.analysis.problems(),
+                                             spec, name)
+        if reason:
+            self.status.setText(reason)
+            return False
+        self._set_running(True)
+        self.status.setText(f"{name}: starting (its trials appear in the run list and the Sweep tab)…")
+        return True
+
+    def _on_sweep_ended(self, message: str) -> None:
+        self._set_running(False)
+        self.sweep_view.reload(select=self.sweep_view.name)
+        self.status.setText(message)
+
+    def _apply_values(self, values: dict) -> None:
+        from ...train.sweep import apply_edit
+
+        self.document.push(apply_edit(self.document.graph, values))
+        self.message.emit("The document now has the sweep's best values (Edit > Undo takes them back).")
 
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()

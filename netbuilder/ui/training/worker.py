@@ -14,6 +14,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
+from ...errors import UserError
 from ...graph.model import Graph
 from ...graph.problems import GraphError
 from ...train import Callback, TrainConfig, make_trainer
@@ -152,6 +153,11 @@ class TrainWorker(QObject):
 
     # ---- on the training thread ----------------------------------------------------------------
     @Slot()
+    def work(self) -> None:
+        """What the thread runs. (The one slot: PySide does not see a slot a subclass overrides, and would
+        then call it on the window's thread.)"""
+        self.run()
+
     def run(self) -> None:
         import torch
 
@@ -207,3 +213,81 @@ class TrainWorker(QObject):
             self.run_.save()
         except OSError:
             log.exception("the run's folder could not be written")
+
+
+class SweepWorker(TrainWorker):
+    """A sweep on the training thread: its trials one after another, each a run whose steps and epochs reach
+    the window as a single run's do. Beside TrainWorker's signals: runCreated (each trial's Run, before it
+    trains) and trial (a TrialRecord as it starts and ends)."""
+
+    runCreated = Signal(object)
+    trial = Signal(object)
+
+    def __init__(self, graph: Graph, spec, folder, name: str):
+        super().__init__(graph, TrainConfig.from_dict(graph.meta.get("training")), None, False)
+        self.spec, self.folder, self.name = spec, folder, name
+        self.sweep = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            if self.sweep is not None:
+                self.sweep.stop()
+            if self.trainer is not None:
+                self.trainer.stop()
+
+    def run(self) -> None:
+        import torch
+
+        torch.set_num_threads(TRAIN_THREADS)
+        try:
+            result = self._sweep()
+        except UserError as e:
+            result = Result("failed", f"Cannot sweep: {e}")
+        except Exception as e:  # noqa: BLE001 - the thread's boundary
+            log.exception("the sweep failed")
+            result = Result("failed", f"Cannot sweep: an internal error ({type(e).__name__}: {e}); see the log")
+        self.moveToThread(QCoreApplication.instance().thread())
+        self.finished.emit(result)
+
+    def _sweep(self) -> Result:
+        from ...data.dataset import DataSpec, prepare
+        from ...train.sweep import Sweep, label, train_trial
+
+        storage = f"sqlite:///{self.folder / 'sweeps.db'}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        sweep = Sweep(self.graph, self.spec, storage, self.name)
+        with self._lock:
+            self.sweep = sweep
+            if self._stop:
+                sweep.stop()
+        prepared = prepare(DataSpec.from_dict(self.graph.meta.get("data"))) \
+            if self.config.recipe == "supervised" else None
+
+        def train(trial_graph, values, trial, pruning):
+            diagnosis, pictures = Diagnosis(trial_graph), Pictures()
+            channel = Channel(self, pictures, diagnosis)
+            trainer, run = train_trial(trial_graph, values, trial, pruning, self.folder, self.name, prepared,
+                                       [diagnosis, pictures, channel], on_run=self.runCreated.emit)
+            with self._lock:
+                self.trainer = trainer
+                if self._stop:
+                    trainer.stop()
+                if self._paused:
+                    trainer.pause()
+            self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
+                             "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None,
+                             "class_names": None, "start_epoch": 0, "notes": []})
+            try:
+                return trainer.run(), run.id
+            finally:
+                trainer.callbacks.remove(channel)
+
+        found = sweep.run(train, self.trial.emit)
+        best = sweep.best()
+        done = f"{len([r for r in found if r.status != 'running'])} trials"
+        if best is None:
+            return Result("stopped" if self._stop else "finished", f"Sweep {self.name}: {done}, none complete.")
+        return Result("stopped" if self._stop else "finished",
+                      f"Sweep {self.name}: {done}; best trial {best.number + 1} ({label(best.values)}):"
+                      f" {self.spec.metric} {best.metric:.4g}. Apply best sets the document to it.")
