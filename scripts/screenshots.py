@@ -54,6 +54,32 @@ def train_and_grab(app, document, tab: int, name: str, runs: list[dict] | None =
     window.close()
 
 
+def sweep_and_grab(app) -> None:
+    from netbuilder.train.sweep import SweepSpec, parse_vary
+
+    window = MainWindow(Document.from_template(TEMPLATES / "mlp_digits.json"))
+    window.resize(1280, 900)
+    window.show()
+    window.resizeDocks([window.docks["Training"]], [420], Qt.Orientation.Vertical)
+    graph = window.document.graph
+    window.document.push(SetMeta(graph, "training", {**graph.meta["training"], "epochs": 6}))
+    settle(app)
+    window.fit()
+    spec = SweepSpec([parse_vary("lr=1e-4..3e-1:log", graph), parse_vary("hidden.out_features=8,32,128", graph)],
+                     trials=12, sampler="tpe", prune=True)
+    window.training.start_sweep(spec)
+    window.docks["Training"].raise_()
+    window.training.tabs.setCurrentWidget(window.training.sweep_view)
+    while window.training.running:
+        app.processEvents()
+    settle(app)
+    window.training.sweep_view.redraw()
+    settle(app)
+    window.grab().save(str(OUT / "sweep.png"))
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -84,6 +110,9 @@ def main() -> None:
     template = Document.from_template(DEFAULT_TEMPLATE)
     template.graph.meta["training"] = {"epochs": 6, "lr": 0.003, "batch_size": 32}
     train_and_grab(app, template, tab=2, name="evaluation.png")
+
+    # A sweep of the MLP template's learning rate and hidden width: the Sweep tab.
+    sweep_and_grab(app)
 
     # A deep sigmoid MLP: the gradient views show the gradient vanishing toward the input.
     b = GraphBuilder()

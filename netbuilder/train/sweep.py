@@ -209,8 +209,8 @@ class Pruning(Callback):
 
     def on_epoch_end(self, trainer, epoch) -> None:
         value = epoch.metrics.get(self.metric)
-        if value is None or not math.isfinite(value):
-            return
+        if not self.prune or value is None or not math.isfinite(value):
+            return  # (each report is a write to the study: only a pruner needs them)
         self.trial.report(value, epoch.epoch)
         if self.prune and self.trial.should_prune():
             self.pruned_at = epoch.epoch + 1
@@ -259,7 +259,7 @@ def open_study(spec: SweepSpec, storage: str, name: str, keep_spec: bool = True)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1) if spec.prune \
         else optuna.pruners.NopPruner()
     try:
-        study = optuna.create_study(storage=storage, study_name=name, sampler=sampler, pruner=pruner,
+        study = optuna.create_study(storage=_storage(storage), study_name=name, sampler=sampler, pruner=pruner,
                                     direction="minimize" if spec.metric == "val_loss" else "maximize",
                                     load_if_exists=True)
     except Exception as e:  # noqa: BLE001 - a URL SQLAlchemy cannot open raises many kinds
@@ -272,6 +272,29 @@ def open_study(spec: SweepSpec, storage: str, name: str, keep_spec: bool = True)
     return study
 
 
+def _storage(url: str):
+    """The study's storage. An SQLite file keeps a write-ahead log synced at checkpoints rather than at every
+    write: a trial makes many small writes (its values, its reports, its result), and readers never block it.
+    (A crash may lose the last writes, not the file.)"""
+    import optuna
+
+    if not url.startswith("sqlite:///"):
+        return url
+    storage = optuna.storages.RDBStorage(url)
+
+    def pragmas(connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    import sqlalchemy
+
+    sqlalchemy.event.listen(storage.engine, "connect", pragmas)
+    storage.engine.dispose()  # connections made from now on have them
+    return storage
+
+
 def records(study) -> list[TrialRecord]:
     """The trials of a study as the sweep view and `netbuilder sweep` show them."""
     from optuna.trial import TrialState
@@ -282,9 +305,10 @@ def records(study) -> list[TrialRecord]:
     for t in study.get_trials(deepcopy=False):
         seconds = (t.datetime_complete - t.datetime_start).total_seconds() \
             if t.datetime_complete and t.datetime_start else 0.0
-        metric = t.value if t.value is not None else t.user_attrs.get("metric")
+        result = t.user_attrs.get("result", {})
+        metric = t.value if t.value is not None else result.get("metric")
         found.append(TrialRecord(t.number, dict(t.params), state[t.state], metric, seconds,
-                                 t.user_attrs.get("run_id", ""), t.user_attrs.get("message", "")))
+                                 result.get("run_id", ""), result.get("message", "")))
     return found
 
 
@@ -324,7 +348,8 @@ class Sweep:
 
         host = socket.gethostname()
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if t.user_attrs.get("host") == host and not _alive(int(t.user_attrs.get("pid", 0) or 0)):
+            owner = t.user_attrs.get("owner", {})
+            if owner.get("host") == host and not _alive(int(owner.get("pid", 0) or 0)):
                 self.study.tell(t.number, state=TrialState.FAIL)
                 interrupted = self.study.user_attrs.get("interrupted", []) + [t.number]
                 self.study.set_user_attr("interrupted", interrupted)
@@ -346,8 +371,7 @@ class Sweep:
             if self.spec.sampler == "grid" and not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
                 break  # every combination of the grid was tried
             trial = self.study.ask()
-            trial.set_user_attr("host", socket.gethostname())
-            trial.set_user_attr("pid", os.getpid())
+            trial.set_user_attr("owner", {"host": socket.gethostname(), "pid": os.getpid()})
             values = {v.target: v.suggest(trial) for v in self.spec.varies}
             record = TrialRecord(trial.number, values, "running")
             on_trial(record)
@@ -357,7 +381,6 @@ class Sweep:
                 result, record.run_id = train(apply(self.graph, values), values, trial, pruning)
             except UserError as e:  # an invalid value (a layer too small for its input...): this trial fails
                 result, record.message = None, str(e)
-            trial.set_user_attr("run_id", record.run_id)
             record.seconds = time.perf_counter() - started
             metric = self._best(result) if result is not None else None
             if result is not None and result.status == "stopped":  # the sweep was stopped: try it again next time
@@ -372,7 +395,6 @@ class Sweep:
                 record.message = result.message
             record.metric = metric
             if pruning.pruned_at is not None:
-                trial.set_user_attr("metric", metric)
                 record.status, record.message = "pruned", f"pruned after epoch {pruning.pruned_at}"
                 state = TrialState.PRUNED
             elif metric is None:
@@ -380,7 +402,7 @@ class Sweep:
                 record.status, state = "failed", TrialState.FAIL
             else:
                 record.status, state = "complete", TrialState.COMPLETE
-            trial.set_user_attr("message", record.message)
+            trial.set_user_attr("result", {"run_id": record.run_id, "message": record.message, "metric": metric})
             self.study.tell(trial, metric if state == TrialState.COMPLETE else None, state=state)
             on_trial(record)
         return records(self.study)
@@ -390,7 +412,7 @@ class Sweep:
 
         pid = os.getpid()
         return len([t for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-                    if t.user_attrs.get("pid") != pid])
+                    if t.user_attrs.get("owner", {}).get("pid") != pid])
 
     def _best(self, result) -> float | None:
         values = [e.metrics.get(self.spec.metric) for e in result.epochs]

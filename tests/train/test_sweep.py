@@ -114,8 +114,7 @@ def test_an_interrupted_sweep_goes_on_from_its_storage(tmp_path):
     sweep = Sweep(graph, spec, storage, "study")
     dead = sweep.study.ask()  # a trial a killed process left running
     dead.suggest_float("lr", 1e-3, 1e-2, log=True)
-    dead.set_user_attr("host", __import__("socket").gethostname())
-    dead.set_user_attr("pid", 2**22 + 12345)  # no such process
+    dead.set_user_attr("owner", {"host": __import__("socket").gethostname(), "pid": 2**22 + 12345})  # no such pid
     assert not _alive(2**22 + 12345)
     _, found = run(graph, spec, tmp_path)
     states = [r.status for r in found]

@@ -8,6 +8,7 @@ from ..runs import Run
 from . import Callback
 
 WRITE_SECONDS = 1.0  # step rows are written at most once a second (and at every epoch's end)
+SAVE_SECONDS = 1.0  # run.json (status, best results) is rewritten at most once a second, and at the end
 
 
 class RunRecorder(Callback):
@@ -16,6 +17,7 @@ class RunRecorder(Callback):
         self.rows: list[list[float]] = []
         self.columns: list[str] = []
         self.written_at = time.perf_counter()
+        self.saved_at = -SAVE_SECONDS
 
     def on_train_start(self, trainer) -> None:
         self.run.status, self.run.message, self.run.ended = "running", "", None
@@ -45,7 +47,9 @@ class RunRecorder(Callback):
             better = max if "accuracy" in key else min
             old = self.run.best.get(key)
             self.run.best[key] = value if old is None else better(old, value)
-        self.run.save()
+        if time.perf_counter() - self.saved_at >= SAVE_SECONDS:  # run.json is synced to disk: not every epoch
+            self.run.save()
+            self.saved_at = time.perf_counter()
 
     def on_train_end(self, trainer, result) -> None:
         self._write()

@@ -48,7 +48,7 @@ class TensorBoardLog(Callback):
         try:
             from ...compile import example_inputs
 
-            if len(trainer.recipe.networks) == 1:
+            if len(trainer.recipe.networks) == 1 and self.hparams is None:  # (a sweep's trials share one graph)
                 model = trainer.model
                 inputs = [t.to(trainer.device) for t in example_inputs(trainer.graph, batch_size=2)]
                 was = model.training
