@@ -53,6 +53,8 @@ def test_a_grid_sweep_in_the_window(window, qtbot):
     window.document.undo_stack.undo()
     assert graph.meta["training"] == before
     assert len(view.plots) == 1  # val_loss against lr
+    view.set_folder(panel.runs.folder)  # as when the document reopens: read back from sweeps.db
+    assert view.studies.count() == 1 and view.table.rowCount() == 3 and view.best().number == best.number
 
 
 def test_stop_ends_a_sweep_cleanly(window, qtbot):
