@@ -5,6 +5,7 @@ netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in 
 netbuilder runs FILE                       the document's runs: status, settings that differ, results
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
+netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 """
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
                          " so running the same command again goes on with it)")
     p_sweep.add_argument("--epochs", type=int, help="epochs per trial (default: the document's)")
     p_sweep.add_argument("--out", help="the folder of the trials' runs (default: the document's runs folder)")
+    p_predict = sub.add_parser("predict", help="the trained network's answer for images, arrays or CSV rows")
+    p_predict.add_argument("file")
+    p_predict.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, .npy/.npz arrays, CSV files")
+    p_predict.add_argument("--run", help="a run of the document (its name or id): its best.pt, else last.pt")
+    p_predict.add_argument("--weights", help="a checkpoint or state dict file instead")
+    p_predict.add_argument("--top", type=int, default=3)
+    p_predict.add_argument("--explain", choices=["saliency", "ig", "gradcam"],
+                           help="write a picture of what drove each answer (needs --out)")
+    p_predict.add_argument("--out", help="where the pictures go")
     p_board = sub.add_parser("tensorboard", help="open TensorBoard on the document's runs (Ctrl+C stops it)")
     p_board.add_argument("file")
     p_board.add_argument("--port", type=int, help="default: a free port")
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard}[args.command]
+               "tensorboard": tensorboard, "predict": predict}[args.command]
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)
@@ -228,3 +238,13 @@ def tensorboard(args) -> int:
         return 0
     finally:
         board.stop()
+
+
+def predict(args) -> int:
+    from .train.predict import predict_files
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
+                         Path(args.out) if args.out else None)

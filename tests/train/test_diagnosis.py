@@ -94,3 +94,34 @@ def test_thresholds_come_from_the_document_and_bad_values_fall_back(data):
     config = TrainConfig(epochs=100, batch_size=64, optimizer="sgd", lr=0.01)
     Trainer(graph, config, *data, callbacks=[diagnosis, StopAfter(150)]).run()
     assert not [p for p in diagnosis.latest if "vanishing" in p.message]  # the user raised the bar
+
+
+def test_remedies_fit_the_network_and_a_loss_spike_is_an_exploding_warning():
+    from netbuilder import GraphBuilder
+    from netbuilder.train.callbacks.diagnosis import VANISHING_REMEDY, VANISHING_REMEDY_NO_SQUASH
+    from netbuilder.train.loop import Step
+
+    b = GraphBuilder()
+    h = b.add("ReLU", b.add("Linear", b.add("Input", shape=[4]), name="fc1", out_features=8))
+    b.add("Output", b.add("Linear", h, name="fc2", out_features=2))
+    relu_only = Diagnosis(b.graph)
+    assert relu_only.vanishing_remedy == VANISHING_REMEDY_NO_SQUASH and "sigmoid" not in relu_only.vanishing_remedy
+
+    class Fake:
+        class monitor:
+            layers = ["fc1", "fc2"]
+
+        class model:
+            @staticmethod
+            def named_children():
+                return []
+    relu_only.on_train_start(Fake)
+    for i in range(30):
+        relu_only.on_step_end(Fake, Step(0, i, i, 100, 8, 0.1, {"loss": 1.0 + 0.01 * i}, [0.1, 0.2]))
+    relu_only.on_step_end(Fake, Step(0, 30, 30, 100, 8, 0.1, {"loss": 5000.0}, [9.0, 0.2]))
+    spikes = [p for p in relu_only.latest if "jumped" in p.message]
+    assert spikes and "exploding" in spikes[0].message and "Lower the learning rate" in spikes[0].message
+    assert spikes[0].node == b.graph.by_name("fc1").id  # the layer with the largest gradient
+    b2 = GraphBuilder()
+    b2.add("Output", b2.add("Sigmoid", b2.add("Linear", b2.add("Input", shape=[4]), out_features=2)))
+    assert Diagnosis(b2.graph).vanishing_remedy == VANISHING_REMEDY

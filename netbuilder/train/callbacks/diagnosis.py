@@ -17,6 +17,9 @@ from . import Callback
 
 VANISHING_REMEDY = ("Use ReLU (or GELU) instead of sigmoid/tanh, add BatchNorm or residual connections,"
                     " and start the weights with He (kaiming) initialisation.")
+VANISHING_REMEDY_NO_SQUASH = ("Add BatchNorm or residual (skip) connections, make the network shallower, and start"
+                              " the weights with He (kaiming) initialisation.")  # no sigmoid or tanh to swap
+SPIKE = 100.0  # a step's loss this many times the recent median is a spike
 EXPLODING_REMEDY = "Lower the learning rate, clip gradients (clip_norm), or add BatchNorm."
 DEAD_REMEDY = "Lower the learning rate, use LeakyReLU, or start the weights with He (kaiming) initialisation."
 SATURATED_REMEDY = "Put BatchNorm before it, use ReLU instead, or start with smaller weights (Xavier)."
@@ -72,6 +75,10 @@ class Diagnosis(Callback):
         self.t = thresholds or Thresholds.from_dict(graph.meta.get("diagnosis"))
         self.latest: list[Problem] = []
         self.layers: list[str] = []
+        squashing = any(n.type in ("Sigmoid", "Tanh") for n in graph.nodes())
+        self.vanishing_remedy = VANISHING_REMEDY if squashing else VANISHING_REMEDY_NO_SQUASH
+        self.losses: deque[float] = deque(maxlen=self.t.window)
+        self.spike: tuple[int, float, float] | None = None  # (step, loss, recent median) of the latest spike
         self.norms: deque[list[float]] = deque(maxlen=self.t.window)
         self.activity: dict[str, deque[float]] = {}
         self._hooks = []
@@ -103,6 +110,12 @@ class Diagnosis(Callback):
 
     def on_step_end(self, trainer, step) -> None:
         self.norms.append(step.grad_norms)
+        if len(self.losses) >= 10:
+            median = statistics.median(self.losses)
+            if median > 0 and math.isfinite(step.loss) and step.loss > SPIKE * median:
+                self.spike = (step.global_step, step.loss, median)
+                self.latest = self.problems()
+        self.losses.append(step.loss)
         self._sample = (step.global_step + 1) % self.t.sample_every == 0
         if (step.global_step + 1) % self.t.window == 0:
             self.latest = self.problems()
@@ -132,11 +145,18 @@ class Diagnosis(Callback):
                 elif full and max(column) < self.t.vanishing:
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient norm stayed"
                                             f" below {self.t.vanishing:g} for {len(column)} steps",
-                                            VANISHING_REMEDY))
+                                            self.vanishing_remedy))
                 elif full and name != last[name] and out_side > 0 and median / out_side < self.t.ratio:
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient here is"
                                             f" {median / out_side:.1e} times the output side's",
-                                            VANISHING_REMEDY))
+                                            self.vanishing_remedy))
+        if self.spike is not None and self.layers and self.norms:
+            step, loss, median = self.spike
+            latest = self.norms[-1]
+            biggest = max(range(len(latest)), key=lambda i: latest[i] if math.isfinite(latest[i]) else math.inf)
+            found.append(self._warn(ids, self.layers[biggest], f"exploding gradients: the loss jumped to {loss:.3g}"
+                                    f" at step {step + 1}, {loss / median:.0f} times its recent median ({median:.3g});"
+                                    " this layer's gradient is the largest", EXPLODING_REMEDY))
         for name, shares in self.activity.items():
             if len(shares) < 3:
                 continue
