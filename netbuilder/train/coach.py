@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..graph.model import EditError
 from ..graph.edits import Edit, Group, SetMeta, SetParam, insert_between
 from ..graph.model import Graph
 from ..layers import new_node
@@ -31,6 +32,8 @@ class Remedy:
             data = dict(graph.meta.get("data") or {})
             return SetMeta(graph, "data", {**data, "augment": {**(data.get("augment") or {}), **self.value}})
         node = graph.by_name(self.key)
+        if node is None or (self.kind == "dropout" and not graph.out_edges(node.id)):
+            raise EditError(f"cannot {self.label}: the network has no layer '{self.key}' wired to another now")
         if self.kind == "wider":
             return SetParam(graph, node.id, "out_features", self.value)
         edge = graph.out_edges(node.id)[0]  # a Dropout on the layer's output wire
@@ -138,3 +141,13 @@ def read(epochs: list[dict], graph: Graph, settings: dict, image_data: bool = Fa
 def apply(graph: Graph, remedy: Remedy) -> Group:
     """The remedy as one undoable step (a Group, so the Edit menu names it)."""
     return Group([remedy.edit(graph)], remedy.label[:1].upper() + remedy.label[1:])
+
+
+def epochs_of(history) -> list[dict]:
+    """A run's per-epoch metrics (from its History) as the rows `read` takes."""
+    rows: dict[float, dict] = {}
+    for name, series in history.by_epoch.items():
+        x, mean, _, _ = series.arrays()
+        for epoch, value in zip(x.tolist(), mean.tolist()):
+            rows.setdefault(epoch, {})[name] = value
+    return [rows[k] for k in sorted(rows)]

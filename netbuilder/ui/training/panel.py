@@ -9,6 +9,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from ...graph.model import EditError
+from ...train.coach import apply as apply_remedy
+from .coach_view import CoachView
 from .controller import RunController
 from .curves import AccuracyView, LearningRateView, LossView
 from .evaluation_view import EvaluationView
@@ -43,6 +46,7 @@ class TrainingPanel(QWidget):
         self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
         self._status_timer.timeout.connect(lambda: self._show_status(self.runs.current if self.runs else None))
+        self.coach = CoachView()
         buttons = QHBoxLayout()
         for b in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(b)
@@ -79,6 +83,7 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.coach)
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._show_current)
         self.train_button.clicked.connect(lambda: self.start())
@@ -93,6 +98,8 @@ class TrainingPanel(QWidget):
         controller.trialChanged.connect(self.sweep_view.on_trial)
         controller.sweepEnded.connect(self._on_sweep_ended)
         self.sweep_view.applyRequested.connect(self._apply_values)
+        self.coach.applyRequested.connect(self.apply_remedy)
+        self.coach.tryRequested.connect(lambda remedy: self.apply_remedy(remedy) and self.start())
         self._set_running(False)
 
     def set_document(self, document) -> None:
@@ -149,6 +156,18 @@ class TrainingPanel(QWidget):
         self.document.push(apply_edit(self.document.graph, values))
         self.message.emit("The document now has the sweep's best values (Edit > Undo takes them back).")
 
+    def apply_remedy(self, remedy) -> bool:
+        """The coach's remedy as one undoable edit of the document; False with the reason when it cannot."""
+        try:
+            reason = self.document.push(apply_remedy(self.document.graph, remedy))
+        except EditError as e:
+            reason = str(e)
+        if reason:
+            self.status.setText(f"Cannot {remedy.label}: {reason}" if not reason.startswith("cannot") else reason)
+            return False
+        self.message.emit(f"Applied: {remedy.label} (Edit > Undo takes it back).")
+        return True
+
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()
         self.pause_button.setText("Resume" if self.controller.paused else "Pause")
@@ -174,11 +193,13 @@ class TrainingPanel(QWidget):
             elif not state.running:
                 self._show_status(state)
             self._show_views(state)
+            self.coach.show_run(state, self.document.graph)
 
     def _show_current(self, *_) -> None:
         state = self.runs.current if self.runs else None
         self._show_status(state)
         self._show_views(state, force=True)
+        self.coach.show_run(state, self.document.graph if self.document else None, force=True)
 
     def _show_status(self, state) -> None:
         self.status.setText(state.status if state else IDLE)
@@ -209,6 +230,7 @@ class TrainingPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
+        self.coach.try_button.setEnabled(not running)  # Try it trains: not while a run is going
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Pause")

@@ -1,0 +1,54 @@
+"""The coach in the window: a run whose validation loss turns up while its training loss falls is called
+overfitting on the training panel; Apply adds the Dropout as one undoable edit, Try it adds it and trains
+the changed network as a new run beside the first."""
+from netbuilder.graph import SetMeta
+from netbuilder.train.history import History
+from netbuilder.train.runs import Run
+
+from uihelpers import make_window
+
+
+def overfit_history() -> History:
+    history = History()
+    for epoch, (loss, val) in enumerate([(2.0, 1.5), (1.0, 0.8), (0.5, 0.7), (0.2, 0.9), (0.1, 1.2), (0.05, 1.6)]):
+        history.add_epoch(epoch, 1e-3, {"loss": loss, "val_loss": val, "accuracy": 0.5 + epoch / 12,
+                                        "val_accuracy": 0.6})
+    return history
+
+
+def test_the_coach_names_overfitting_and_its_remedies_apply_and_try(qtbot, tmp_path):
+    window = make_window(qtbot)
+    window.save_to(str(tmp_path / "doc.json"))
+    document, panel = window.document, window.training
+    document.push(SetMeta(document.graph, "training", {**document.graph.meta.get("training", {}), "epochs": 1}))
+    runs = panel.runs
+    runs.set_current(runs.add(Run.create(runs.folder, document.graph, name="run 1"), overfit_history()))
+    coach = panel.coach
+    assert coach.isVisible() and "overfitting" in coach.text.text() and "rose from 0.7" in coach.text.text()
+    labels = [coach.remedies.itemText(i) for i in range(coach.remedies.count())]
+    assert labels[0].startswith("Add a Dropout (p 0.3) after '") and "Add weight decay (1e-3)" in labels
+
+    coach.apply_button.click()  # Apply: one undo step
+    assert [n.type for n in document.graph.nodes()].count("Dropout") == 1
+    document.undo_stack.undo()
+    assert "Dropout" not in [n.type for n in document.graph.nodes()]
+
+    coach.remedies.setCurrentIndex(0)
+    coach.try_button.click()  # Try it: applied, and a paired run starts
+    assert [n.type for n in document.graph.nodes()].count("Dropout") == 1
+    assert panel.running, panel.status.text()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.running, timeout=60000)
+    assert [s.run.name for s in runs.states] == ["run 1", "run 2"]
+    assert "Dropout" in [n.type for n in runs.states[-1].run.graph().nodes()]
+
+
+def test_a_remedy_for_a_layer_that_is_gone_says_so(qtbot, tmp_path):
+    window = make_window(qtbot)
+    window.save_to(str(tmp_path / "doc.json"))
+    panel = window.training
+    runs = panel.runs
+    runs.set_current(runs.add(Run.create(runs.folder, window.document.graph), overfit_history()))
+    remedy = panel.coach.remedies.itemData(0)
+    remedy.key = "no such layer"
+    assert not panel.apply_remedy(remedy)
+    assert "no layer 'no such layer'" in panel.status.text()
