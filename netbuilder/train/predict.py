@@ -140,20 +140,27 @@ def _rows(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.float32).reshape(-1, *shape)
 
 
-def heat_png(values: torch.Tensor, path: Path, sample: torch.Tensor | None = None) -> None:
-    """An attribution as a picture: each value's size in the viridis colours, over the input when it is an
-    image (greyscale underneath), scaled up so small inputs can be seen."""
+def heat_rgb(values: torch.Tensor, sample: torch.Tensor | None = None) -> np.ndarray:
+    """An attribution as RGB [H, W, 3] in 0..1: each value's size in the viridis colours, over the input when
+    it is an image (greyscale underneath)."""
     from matplotlib import colormaps
-    from PIL import Image
 
-    heat = values.abs().float()
+    heat = values.detach().abs().float().cpu()
     heat = heat.sum(0) if heat.dim() == 3 else heat.reshape(1, -1) if heat.dim() == 1 else heat
     heat = (heat / heat.max().clamp_min(1e-12)).numpy()
     rgb = colormaps["viridis"](heat)[..., :3]
     if sample is not None and sample.dim() == 3:
-        grey = sample.float().mean(0).numpy()
+        grey = sample.detach().float().cpu().mean(0).numpy()
         grey = (grey - grey.min()) / max(float(grey.max() - grey.min()), 1e-12)
         rgb = 0.6 * rgb + 0.4 * grey[..., None]
+    return rgb
+
+
+def heat_png(values: torch.Tensor, path: Path, sample: torch.Tensor | None = None) -> None:
+    """`heat_rgb` as a PNG, scaled up so small inputs can be seen."""
+    from PIL import Image
+
+    rgb = heat_rgb(values, sample)
     scale = max(1, 256 // max(rgb.shape[:2]))
     image = Image.fromarray((rgb * 255).astype(np.uint8)).resize((rgb.shape[1] * scale, rgb.shape[0] * scale),
                                                                    Image.Resampling.NEAREST)

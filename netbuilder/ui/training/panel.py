@@ -16,6 +16,7 @@ from .controller import RunController
 from .curves import AccuracyView, LearningRateView, LossView
 from .evaluation_view import EvaluationView
 from .gradient_view import GradientView
+from .inside_view import InsideView
 from .run_list import RunList
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
@@ -68,6 +69,8 @@ class TrainingPanel(QWidget):
         self.gradients = GradientView()
         self.evaluation = EvaluationView()
         self.samples_view = SamplesView()
+        self.inside = InsideView()
+        self._inside_shown = None  # (run, running) the Inside tab shows
         self.settings = SettingsForm()
         self.sweep_view = SweepView()
         self.tabs = QTabWidget()
@@ -75,6 +78,7 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Test set")
         self.tabs.addTab(self.samples_view, "Samples")
+        self.tabs.addTab(self.inside, "Inside")
         self.tabs.addTab(self.sweep_view, "Sweep")
         settings = QScrollArea()
         settings.setWidget(self.settings)
@@ -227,6 +231,11 @@ class TrainingPanel(QWidget):
                 else:
                     self.samples_view.clear()
             self._drawn = (self._drawn[0], pictures)
+        elif current is self.inside:  # once a run ends: it reads the run's checkpoint
+            key = (state.id, state.running) if state is not None else None
+            if force or key != self._inside_shown:
+                self.inside.show_run(state)
+            self._inside_shown = key
 
     def _set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)

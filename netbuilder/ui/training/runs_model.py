@@ -27,6 +27,7 @@ class RunState:
         self._evaluation = None
         self._evaluation_read = False
         self.test_images = None  # the test split's images, for the misclassified grid
+        self.test_inputs = None  # the same as the network takes them, for the Inside tab
         self.class_names: list[str] | None = None
         self.pictures = None  # (caption, samples, real points or None): what a generative run made last
         self.warnings: list = []  # the diagnosis's latest verdict

@@ -200,6 +200,7 @@ class TrainWorker(QObject):
         self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                          "note": note.strip(),
                          "test_images": prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None,
+                         "test_inputs": prepared.test[0] if prepared.raw.kind == "image" else None,
                          "class_names": prepared.raw.class_names, "start_epoch": trainer.start_epoch,
                          "notes": list(prepared.raw.notes)})
         try:
@@ -276,7 +277,7 @@ class SweepWorker(TrainWorker):
                 if self._paused:
                     trainer.pause()
             self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
-                             "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None,
+                             "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None, "test_inputs": None,
                              "class_names": None, "start_epoch": 0, "notes": []})
             try:
                 return trainer.run(), run.id
