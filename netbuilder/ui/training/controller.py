@@ -239,7 +239,7 @@ class RunController(QObject):
         self.runs.updated(state)
 
     def _on_epoch(self, payload) -> None:
-        epoch, pictures, warnings = payload
+        epoch, pictures, warnings, (boundary, why_not) = payload
         state = self.state
         if state is None or self.worker is None:
             return
@@ -247,6 +247,7 @@ class RunController(QObject):
         if pictures is not None:
             state.pictures = pictures
         state.warnings = warnings
+        state.boundary, state.boundary_why_not = boundary, why_not
         self.runs.updated(state)
 
     def _on_finished(self, result) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPu
 
 from ...graph.model import EditError
 from ...train.coach import apply as apply_remedy
+from .boundary_view import BoundaryView
 from .coach_view import CoachView
 from .controller import RunController
 from .curves import AccuracyView, LearningRateView, LossView
@@ -70,6 +71,7 @@ class TrainingPanel(QWidget):
         self.evaluation = EvaluationView()
         self.samples_view = SamplesView()
         self.inside = InsideView()
+        self.boundary = BoundaryView()
         self._inside_shown = None  # (run, running) the Inside tab shows
         self.settings = SettingsForm()
         self.sweep_view = SweepView()
@@ -78,6 +80,7 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Test set")
         self.tabs.addTab(self.samples_view, "Samples")
+        self.tabs.addTab(self.boundary, "Boundary")
         self.tabs.addTab(self.inside, "Inside")
         self.tabs.addTab(self.sweep_view, "Sweep")
         settings = QScrollArea()
@@ -231,6 +234,8 @@ class TrainingPanel(QWidget):
                 else:
                     self.samples_view.clear()
             self._drawn = (self._drawn[0], pictures)
+        elif current is self.boundary:
+            self.boundary.show_run(state)
         elif current is self.inside:  # once a run ends: it reads the run's checkpoint
             key = (state.id, state.running) if state is not None else None
             if force or key != self._inside_shown:

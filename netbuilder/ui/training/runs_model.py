@@ -31,6 +31,8 @@ class RunState:
         self.class_names: list[str] | None = None
         self.pictures = None  # (caption, samples, real points or None): what a generative run made last
         self.warnings: list = []  # the diagnosis's latest verdict
+        self.boundary = None  # the decision boundary at the latest epoch (a classifier of two features)
+        self.boundary_why_not = ""  # or why there is none
         self.status = _ended_text(run)
         self.progress = (run.epochs_done, max(run.epochs_done, int(run.settings.get("epochs", 0) or 0)))
         self.note = ""  # stays on the status line for the whole run (resumed from, transferred layers)

@@ -19,6 +19,7 @@ from ...graph.model import Graph
 from ...graph.problems import GraphError
 from ...train import Callback, TrainConfig, make_trainer
 from ...train.callbacks.diagnosis import Diagnosis
+from ...train.callbacks.boundary import Boundary
 from ...train.callbacks.pictures import Pictures
 from ...train.callbacks.record import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
@@ -97,8 +98,9 @@ class Channel(Callback):
     """Collects steps on the training thread; hands them over in batches, and each epoch with what the
     run shows (pictures, the diagnosis's verdict)."""
 
-    def __init__(self, worker: "TrainWorker", pictures: Pictures, diagnosis: Diagnosis):
-        self.worker, self.pictures, self.diagnosis = worker, pictures, diagnosis
+    def __init__(self, worker: "TrainWorker", pictures: Pictures, diagnosis: Diagnosis,
+                 boundary: Boundary | None = None):
+        self.worker, self.pictures, self.diagnosis, self.boundary = worker, pictures, diagnosis, boundary
         self.pending: list = []
         self.lock = threading.Lock()
         self.last = 0.0
@@ -119,7 +121,8 @@ class Channel(Callback):
 
     def on_epoch_end(self, trainer, epoch) -> None:
         self.flush()
-        self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest))
+        boundary = (self.boundary.latest, self.boundary.why_not) if self.boundary else (None, "")
+        self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest, boundary))
 
     def on_train_end(self, trainer, result) -> None:
         self.flush()
@@ -128,7 +131,7 @@ class Channel(Callback):
 class TrainWorker(QObject):
     ready = Signal(object)  # dict: layers, networks, note, test images, class names, steps per epoch
     steps = Signal(object)  # (list of train.Step, diagnosis warnings)
-    epoch = Signal(object)  # (train.Epoch, pictures or None, diagnosis warnings)
+    epoch = Signal(object)  # (train.Epoch, pictures or None, diagnosis warnings, (boundary or None, why not))
     finished = Signal(object)  # train.Result
 
     def __init__(self, graph: Graph, config: TrainConfig, run: Run, resume: bool):
@@ -178,11 +181,10 @@ class TrainWorker(QObject):
         self.finished.emit(result)
 
     def _train(self, verb: str) -> Result:
-        diagnosis, pictures = Diagnosis(self.graph), Pictures()
-        channel = Channel(self, pictures, diagnosis)
-        trainer, data = make_trainer(self.graph, self.config, [diagnosis, pictures, RunRecorder(self.run_),
-                                                               TensorBoardLog(self.run_.folder), channel],
-                                     self.run_.folder)
+        diagnosis, pictures, boundary = Diagnosis(self.graph), Pictures(), Boundary()
+        channel = Channel(self, pictures, diagnosis, boundary)
+        callbacks = [diagnosis, pictures, boundary, RunRecorder(self.run_), TensorBoardLog(self.run_.folder), channel]
+        trainer, data = make_trainer(self.graph, self.config, callbacks, self.run_.folder)
         if self.resume:
             trainer.load_checkpoint(self.run_.checkpoint)
         with self._lock:

@@ -1,0 +1,65 @@
+"""The Boundary tab: for a classifier of two features, the class the network gives each point of the plane
+(coloured by class, paler where it is less sure) with the validation samples on top, redrawn after every
+epoch so the learner watches the boundary form. Other networks get a line saying why there is none."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+                          (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
+                         dtype=np.float32)
+NONE_YET = "Train a classifier of two features (the moons or spirals data, a two-column CSV) to watch its" \
+           " decision boundary form here."
+
+
+def boundary_rgb(classes: np.ndarray, sureness: np.ndarray) -> np.ndarray:
+    """[size, size, 3] uint8: each class's colour, blended towards white where the network is unsure."""
+    colours = CLASS_COLOURS[classes % len(CLASS_COLOURS)]
+    chance = 1.0 / max(2, int(classes.max()) + 1)
+    weight = np.clip((sureness - chance) / (1 - chance), 0, 1)[..., None] * 0.75 + 0.1
+    return (colours * weight + 255 * (1 - weight)).astype(np.uint8)
+
+
+class BoundaryView(QWidget):
+    def __init__(self):
+        super().__init__()
+        self.message = QLabel(NONE_YET)
+        self.message.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setAspectLocked(False)
+        self.plot.setLabel("bottom", "feature 1")
+        self.plot.setLabel("left", "feature 2")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160))
+        self.plot.addItem(self.image)
+        self.plot.addItem(self.points)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.plot, 1)
+        self.shown = None
+
+    def show_run(self, state) -> None:
+        picture = state.boundary if state is not None else None
+        if picture is None:
+            why = state.boundary_why_not if state is not None else ""
+            self.message.setText(f"No boundary: {why}." if why else NONE_YET)
+            self.plot.setVisible(False)
+            self.shown = None
+            return
+        self.plot.setVisible(True)
+        if picture is self.shown:
+            return
+        self.shown = picture
+        self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the class the network gives each point"
+                             " (paler where it is less sure), and the validation samples.")
+        rgb = boundary_rgb(picture.classes, picture.sureness)
+        x0, x1, y0, y1 = picture.extent
+        self.image.setImage(rgb, autoLevels=False)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        colours = CLASS_COLOURS[picture.labels.astype(int) % len(CLASS_COLOURS)]
+        self.points.setData(picture.points[:, 0], picture.points[:, 1],
+                            brush=[pg.mkBrush(*c) for c in colours.astype(int).tolist()])
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
