@@ -339,6 +339,8 @@ class MainWindow(QMainWindow):
     def _on_selection(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(self.document, ids[0] if len(ids) == 1 else None)
+        if len(ids) == 1:  # the Inside tab shows the selected layer
+            self.training.inside.select_layer(self.document.graph.node(ids[0]).name)
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:

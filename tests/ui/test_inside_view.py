@@ -20,7 +20,9 @@ def test_a_trained_cnn_is_looked_inside(qtbot, tmp_path):
     for index in range(inside.method.count()):
         inside.method.setCurrentIndex(index)
         assert not inside.pictures[1].pixmap().isNull(), inside.method.currentText()
-    inside.layer.setCurrentText("fc1")  # a vector: drawn as cells
+    window.scene.clearSelection()
+    window.scene.select_nodes([window.document.graph.by_name("fc1").id])  # selected on the canvas
+    assert inside.layer.currentText() == "fc1"  # a vector: drawn as cells
     inside.sample.setValue(5)
     assert not inside.pictures[2].pixmap().isNull() and "fc1: output [64]" in inside.pictures[2].toolTip()
 

@@ -94,6 +94,12 @@ class InsideView(QWidget):
         self._load()
         self.redraw()
 
+    def select_layer(self, name: str) -> None:
+        """Show this layer (selected on the canvas), when the run's network has it."""
+        index = self.layer.findText(name)
+        if index >= 0:
+            self.layer.setCurrentIndex(index)
+
     def _load(self) -> None:
         """The run's trained network (once per run and checkpoint), and its layers in the layer box."""
         state = self.state
