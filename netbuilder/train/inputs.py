@@ -11,6 +11,7 @@ from ..data.dataset import DataSpec, Prepared, prepare
 from ..data.raw import DataError
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.model import Graph
+from ..graph.problems import Fix, Problem
 from .config import TrainConfig
 from .config import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES
 from .optim import TrainingError
@@ -79,39 +80,65 @@ def _check_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None
 
 
 def _check_outputs(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
-    """The network's Output must give what the loss compares with the targets: a score per class, one
-    logit for two classes with bce_with_logits, or as many values as a regression target has."""
+    errors = [p for p in output_problems(graph, config, prepared, spec) if p.severity == "error"]
+    if errors:
+        raise TrainingError(f"{errors[0].message}{f': {errors[0].fix.label}' if errors[0].fix else ''}")
+
+
+def output_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec,
+                    analysis: Analysis | None = None) -> list[Problem]:
+    """Whether the network's Output gives what the loss compares with the targets: a score per class, one
+    logit for two classes with bce_with_logits, or as many values as a regression target has. Each
+    problem sits on the Output, with a fix setting the last Linear's out_features where there is one.
+    `analysis` is the graph's own when the caller keeps one (the window's document)."""
     outputs = [n for n in graph.nodes() if n.type == "Output"]
     if len(outputs) != 1:
-        return  # said elsewhere (build_model), with the network's problems
-    analysis = Analysis(graph)
+        return []  # said elsewhere (build_model), with the network's problems
+    own = analysis is None
+    analysis = Analysis(graph) if own else analysis
     try:
         given = analysis.inputs(outputs[0].id).get("in")
     finally:
-        analysis.close()
+        if own:
+            analysis.close()
     if given is None:
-        return
+        return []
     width = math.prod(given.shape)
     last = _last_linear(graph, outputs[0].id)
-    fix = f"set {last.name}'s out_features to {{}}" if last is not None else "make the last layer give {} values"
     raw, name = prepared.raw, f"the Output '{outputs[0].name}'"
+
+    def problem(message: str, wanted: int | None, severity: str = "error") -> list[Problem]:
+        if wanted is not None and last is not None:
+            fix = Fix(f"set {last.name}'s out_features to {wanted}", "set_param", last.id, param="out_features",
+                      value=wanted)
+            return [Problem(outputs[0].id, message, fix=fix, severity=severity)]
+        if wanted is not None:
+            message += f": make the last layer give {wanted} values"
+        return [Problem(outputs[0].id, message, severity=severity)]
     if raw.task == "classification" and config.loss in ("cross_entropy", "nll"):
         classes = max(raw.classes, int(raw.y.max()) + 1 if len(raw.y) else 0)
         if given.rank != 1 or width < classes:
-            raise TrainingError(f"{name} gives {given} but {spec.label} has {classes} classes (labels 0 to"
-                                f" {classes - 1}): it needs a score per class, [N, {classes}]: {fix.format(classes)}")
+            return problem(f"{name} gives {given} but {spec.label} has {classes} classes (labels 0 to"
+                           f" {classes - 1}): it needs a score per class, [N, {classes}]", classes)
+        if width > classes:
+            return problem(f"{name} gives {width} scores but {spec.label} has {classes} classes: the other"
+                           f" {width - classes} stand for no class", classes, "warning")
     elif raw.task == "classification" and config.loss == "bce_with_logits":
         if raw.classes > 2:
-            raise TrainingError(f"bce_with_logits is for two classes (labels 0 and 1), but {spec.label} has"
-                                f" {raw.classes}: choose the cross_entropy loss, with a score per class")
+            return problem(f"bce_with_logits is for two classes (labels 0 and 1), but {spec.label} has"
+                           f" {raw.classes}: choose the cross_entropy loss, with a score per class", None)
         if width != 1:
-            raise TrainingError(f"{name} gives {given} but bce_with_logits on two classes takes one logit per sample:"
-                                f" {fix.format(1)}")
+            return problem(f"{name} gives {given} but bce_with_logits on two classes takes one logit per"
+                           " sample", 1)
     elif raw.task == "regression":
         target = math.prod(raw.y.shape[1:]) or 1
+        if config.loss in ("cross_entropy", "nll"):
+            return problem(f"{spec.label} has values to predict (a regression), and {config.loss} is a"
+                           " classification loss: choose mse or l1", None)
         if width != target:
-            raise TrainingError(f"{name} gives {given} ({width} values) but each target of {spec.label} has"
-                                f" {target}: {fix.format(target)}")
+            return problem(f"{name} gives {given} ({width} values) but each target of {spec.label} has"
+                           f" {target}", target)
+    return []
 
 
 def _several_inputs(inputs: list, prepared: Prepared, spec: DataSpec) -> TrainingData:

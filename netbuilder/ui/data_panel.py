@@ -2,7 +2,7 @@
 and use it for the network (one undoable edit that also fits the Input and the last layer)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressDialog, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
@@ -26,6 +26,8 @@ class Cancelled(Exception):
 
 
 class DataPanel(QWidget):
+    loaded = Signal()  # a dataset was prepared (the window checks the network against it)
+
     def __init__(self, window):
         super().__init__()
         self.setObjectName("data")
@@ -328,6 +330,7 @@ class DataPanel(QWidget):
         self.counts.setText(f"{raw.kind}, {shape} per sample, {what}: train {counts['train']:,}, "
                             f"validation {counts['validation']:,}, test {counts['test']:,}")
         self._say(" ".join(raw.notes))
+        self.loaded.emit()
         return True
 
     def _say(self, text: str, error: bool = False) -> None:

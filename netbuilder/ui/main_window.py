@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from ..graph.events import MetaChanged
 from ..graph.problems import Problem
-from ..train.config import settings_problems
+from ..train.config import TrainConfig, settings_problems
+from ..train.inputs import output_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self._board_timer = QTimer(self, interval=250)
         self._board_timer.timeout.connect(self._check_board)
         self.data = DataPanel(self)
+        self.data.loaded.connect(self._refresh_problems)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -319,7 +321,7 @@ class MainWindow(QMainWindow):
     def _refresh_problems(self) -> None:
         doc = self.document
         problems = doc.analysis.problems() + [w for w in self.training_warnings if w.node in doc.graph] \
-            + self._settings_problems(doc.graph.meta)
+            + self._settings_problems(doc.graph.meta) + self._data_problems()
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
             self.inspector.refresh_info()
@@ -331,6 +333,22 @@ class MainWindow(QMainWindow):
         warnings: list[str] = []
         errors = settings_problems(meta, warnings)
         return [Problem(None, text) for text in errors] + [Problem(None, text, severity="warning") for text in warnings]
+
+    def _data_problems(self) -> list[Problem]:
+        """Whether the network's output fits the dataset the Data panel has loaded (the document's own)."""
+        prepared, spec = self.data.prepared, self.data.prepared_spec
+        graph = self.document.graph
+        own = DataSpec.from_dict(graph.meta.get("data"))
+        if prepared is None or spec is None or spec.source != own.source \
+                or any(own.options.get(k, v) != v for k, v in spec.options.items()):
+            return []  # the panel shows another dataset (options it has no editor for aside)
+        try:
+            config = TrainConfig.from_dict(graph.meta.get("training"))
+        except (UserError, TypeError, ValueError):
+            return []  # the settings' own problems are listed
+        if config.recipe != "supervised":
+            return []
+        return output_problems(graph, config, prepared, spec, self.document.analysis)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
