@@ -107,7 +107,8 @@ def read(epochs: list[dict], graph: Graph, settings: dict, image_data: bool = Fa
                     f"the training accuracy ({acc[-1]:.0%}) is far above the validation accuracy ({val_acc[-1]:.0%})")
             remedies = []
             if hidden:
-                remedies.append(Remedy(f"add a Dropout (p 0.3) after '{hidden[0].name}'", "dropout", hidden[0].name, 0.3))
+                remedies.append(Remedy(f"add a Dropout (p 0.3) after '{hidden[0].name}'", "dropout",
+                                       hidden[0].name, 0.3))
             if not float(settings.get("weight_decay", 0) or 0):
                 remedies.append(Remedy("add weight decay (1e-3)", "setting", "weight_decay", 1e-3))
             if image_data:

@@ -140,7 +140,8 @@ def attribution(model: nn.Module, x: torch.Tensor, target: int, method: str = "s
             if layer is None:
                 raise InsightError("Grad-CAM looks at a convolution's feature maps, and this network has no Conv1d"
                                    " or Conv2d layer: use saliency or Integrated Gradients")
-            cam = LayerGradCam(wrapped, model.get_submodule(layer)).attribute(batch, target=target, relu_attributions=True)
+            cam = LayerGradCam(wrapped, model.get_submodule(layer)).attribute(batch, target=target,
+                                                                              relu_attributions=True)
             spatial = batch.shape[2:] if batch.dim() >= 3 else batch.shape[1:]
             found = LayerAttribution.interpolate(cam, tuple(spatial), "bilinear") if cam.dim() == 4 else cam
             found = found.expand_as(batch) if found.shape[1] == 1 and batch.dim() == found.dim() else found

@@ -165,5 +165,5 @@ class InsideView(QWidget):
         out = layer_outputs(model, (x,), [layer]).get(layer)
         if out is not None:
             self.pictures[2].setPixmap(rgb_pixmap(maps_rgb(out[0])))
-            self.pictures[2].setToolTip(f"{layer}: output {list(out.shape[1:])}"
-                                        f"{f', the first {MAPS} maps' if out.dim() == 4 and out.shape[1] > MAPS else ''}")
+            some = f", the first {MAPS} maps" if out.dim() == 4 and out.shape[1] > MAPS else ""
+            self.pictures[2].setToolTip(f"{layer}: output {list(out.shape[1:])}{some}")

@@ -180,6 +180,15 @@ class TrainWorker(QObject):
         self.moveToThread(QCoreApplication.instance().thread())
         self.finished.emit(result)
 
+    def _hold(self, trainer) -> None:
+        """The trainer that Pause and Stop reach from now on, told of a Pause or Stop already asked for."""
+        with self._lock:
+            self.trainer = trainer
+            if self._stop:
+                trainer.stop()
+            if self._paused:
+                trainer.pause()
+
     def _train(self, verb: str) -> Result:
         diagnosis, pictures, boundary = Diagnosis(self.graph), Pictures(), Boundary()
         channel = Channel(self, pictures, diagnosis, boundary)
@@ -187,12 +196,7 @@ class TrainWorker(QObject):
         trainer, data = make_trainer(self.graph, self.config, callbacks, self.run_.folder)
         if self.resume:
             trainer.load_checkpoint(self.run_.checkpoint)
-        with self._lock:
-            self.trainer = trainer
-            if self._stop:
-                trainer.stop()
-            if self._paused:
-                trainer.pause()
+        self._hold(trainer)
         prepared = data.prepared
         note = f"Resumed after epoch {trainer.start_epoch}." if self.resume else ""
         if trainer.transferred:
@@ -272,14 +276,10 @@ class SweepWorker(TrainWorker):
             channel = Channel(self, pictures, diagnosis)
             trainer, run = train_trial(trial_graph, values, trial, pruning, self.folder, self.name, prepared,
                                        [diagnosis, pictures, channel], on_run=self.runCreated.emit)
-            with self._lock:
-                self.trainer = trainer
-                if self._stop:
-                    trainer.stop()
-                if self._paused:
-                    trainer.pause()
+            self._hold(trainer)
             self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
-                             "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None, "test_inputs": None,
+                             "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None,
+                             "test_inputs": None,
                              "class_names": None, "start_epoch": 0, "notes": []})
             try:
                 return trainer.run(), run.id
