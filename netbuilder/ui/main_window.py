@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QUndoView)
 
+from ..errors import UserError
 from ..graph.events import MetaChanged
 from ..graph.problems import Problem
 from ..train.config import TrainConfig, settings_problems
@@ -197,7 +198,6 @@ class MainWindow(QMainWindow):
 
     def open_tensorboard(self) -> None:
         """Train > Open in TensorBoard: on this document's runs, in the browser once it answers."""
-        from ..errors import UserError
         from ..train.board import Board
 
         if self.board is not None and self.board.failed() is None and self.board.logdir == self.document.runs.folder:

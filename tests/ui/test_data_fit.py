@@ -34,3 +34,15 @@ def test_a_classification_loss_on_regression_targets_is_an_error(qtbot):
     window.data.show_preview()
     found = [p for p in listed(window) if "classification loss" in p.message]
     assert found and found[0].severity == "error" and "choose mse or l1" in found[0].message
+
+
+def test_settings_that_cannot_be_read_leave_the_output_check_to_the_settings_problems(qtbot):
+    window = make_window(qtbot, Document.from_template(TEMPLATES / "mlp_digits.json"))
+    graph = window.document.graph
+    window.document.push(SetMeta(graph, "training", {**graph.meta.get("training", {}), "epochs": "many"}))
+    window.data.show_preview()
+    assert any("epochs" in p.message for p in window.problems.problems)
+    window.document.push(SetMeta(graph, "training", {**graph.meta.get("training", {}), "epochs": 10**30,
+                                                     "lr": float("nan")}))
+    window.training.settings.refresh()  # shown clamped, or left as it was; never a crash
+    assert any("epochs" in p.message for p in window.problems.problems)

@@ -2,6 +2,8 @@
 edit of the document's meta ("training" and "diagnosis")."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import fields
 
 from PySide6.QtCore import Signal
@@ -141,9 +143,10 @@ class SettingsForm(QWidget):
             elif isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
             elif isinstance(editor, QLineEdit):
-                editor.setText(value if isinstance(value, str) else f"{value:g}")
-            else:
-                editor.setValue(value)
+                editor.setText(f"{value:g}" if _number(value) else str(value))
+            elif _number(value):  # else a value of the wrong type: the Problems panel names it
+                value = min(max(value, editor.minimum()), editor.maximum())  # in range: setValue takes a C int
+                editor.setValue(int(value) if isinstance(editor, QSpinBox) else float(value))
             editor.blockSignals(False)
 
     def _typed(self, key: str, name: str, editor: QLineEdit) -> None:
@@ -167,3 +170,7 @@ class SettingsForm(QWidget):
         edit = SetMeta(graph, key, current)
         edit.text = f"Set {'training' if key == 'training' else 'diagnosis'} {name.replace('_', ' ')}"
         self.document.push(edit)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
