@@ -357,8 +357,10 @@ class MainWindow(QMainWindow):
     def _on_selection(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(self.document, ids[0] if len(ids) == 1 else None)
-        if len(ids) == 1:  # the Inside tab shows the selected layer
-            self.training.inside.select_layer(self.document.graph.node(ids[0]).name)
+        if len(ids) == 1:  # the Inside and Boundary tabs show the selected layer
+            name = self.document.graph.node(ids[0]).name
+            self.training.inside.select_layer(name)
+            self.training.boundary.select_layer(name)
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:

@@ -4,6 +4,7 @@ import numpy as np
 
 from netbuilder import GraphBuilder
 from netbuilder.ui.document import Document
+from netbuilder.ui.training.boundary_view import boundary_rgb
 
 from test_runs_view import train
 from uihelpers import make_window
@@ -36,6 +37,14 @@ def test_the_boundary_of_moons_forms_epoch_by_epoch(qtbot, tmp_path):
     col = ((picture.points[:, 0] - low) / (high - low) * (size - 1)).round().astype(int)
     row = ((picture.points[:, 1] - picture.extent[2]) / (picture.extent[3] - picture.extent[2]) * (size - 1)).round()
     assert (picture.classes[row.astype(int), col] == picture.labels).mean() > 0.8
+
+    graph = window.document.graph
+    window.scene.select_nodes([graph.by_name("hidden").id])  # a hidden unit over the plane, as Playground does
+    assert "the first unit of 'hidden'" in view.message.text()
+    painted = view.image.image
+    assert painted.shape == (100, 100, 3) and not (painted == boundary_rgb(picture.classes, picture.sureness)).all()
+    window.scene.select_nodes([graph.by_name("output1").id])  # the Output: the classes again
+    assert "the class the network gives each point" in view.message.text()
 
 
 def test_a_network_on_images_says_why_there_is_no_boundary(qtbot, tmp_path):

@@ -1,18 +1,33 @@
 """The Boundary tab: for a classifier of two features, the class the network gives each point of the plane
 (coloured by class, paler where it is less sure) with the validation samples on top, redrawn after every
-epoch so the learner watches the boundary form. Other networks get a line saying why there is none."""
+epoch so the learner watches the boundary form. Once the run has ended, selecting a hidden layer on the
+canvas paints its first unit's output over the plane instead (as TensorFlow Playground does), from the
+run's last checkpoint. Other networks get a line saying why there is none."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import torch
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ...errors import UserError
+from ...train.insight import InsightError, unit_map
+from ...train.predict import trained_model
 
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
                          dtype=np.float32)
 NONE_YET = "Train a classifier of two features (the moons or spirals data, a two-column CSV) to watch its" \
            " decision boundary form here."
+
+
+def unit_rgb(values: np.ndarray) -> np.ndarray:
+    """[size, size, 3] uint8: a unit's output, orange above zero and blue below, white at zero."""
+    scale = float(np.abs(values).max()) or 1.0
+    v = np.clip(values / scale, -1, 1)[..., None]
+    high, low = CLASS_COLOURS[1], CLASS_COLOURS[0]
+    return np.where(v >= 0, 255 + (high - 255) * v, 255 + (low - 255) * -v).astype(np.uint8)
 
 
 def boundary_rgb(classes: np.ndarray, sureness: np.ndarray) -> np.ndarray:
@@ -40,8 +55,35 @@ class BoundaryView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.plot, 1)
         self.shown = None
+        self.state = None
+        self.layer = None  # the layer whose unit is painted (selected on the canvas), or None: the classes
+
+    def select_layer(self, name: str | None) -> None:
+        """Paint this layer's first unit (None: the classes) when the shown run has ended."""
+        self.layer = name
+        self.shown = None
+        self.show_run(self.state)
+
+    def _unit(self, state, picture) -> tuple[np.ndarray | None, str]:
+        """The selected layer's first unit over the plane, from the run's last weights, or why not."""
+        folder = state.run.folder
+        path = next((folder / n for n in ("last.pt", "best.pt") if (folder / n).is_file()), None)
+        if state.running or path is None:
+            return None, f"'{self.layer}' is painted here once the run has ended"
+        size = picture.classes.shape[0]
+        x0, x1, y0, y1 = picture.extent
+        xs, ys = torch.linspace(x0, x1, size), torch.linspace(y0, y1, size)
+        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).reshape(-1, 2)
+        try:
+            model = trained_model(state.run.graph(), path)
+            if self.layer not in dict(model.named_children()):
+                return None, ""
+            return unit_map(model, grid, self.layer)[:, 0].reshape(size, size).numpy(), ""
+        except (UserError, InsightError, OSError) as e:
+            return None, str(e)
 
     def show_run(self, state) -> None:
+        self.state = state
         picture = state.boundary if state is not None else None
         if picture is None:
             why = state.boundary_why_not if state is not None else ""
@@ -53,9 +95,17 @@ class BoundaryView(QWidget):
         if picture is self.shown:
             return
         self.shown = picture
-        self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the class the network gives each point"
-                             " (paler where it is less sure), and the validation samples.")
-        rgb = boundary_rgb(picture.classes, picture.sureness)
+        unit, why = self._unit(state, picture) if self.layer else (None, "")
+        if unit is not None:
+            self.message.setText(f"{state.run.name}: the first unit of '{self.layer}' over the plane (orange above"
+                                 " zero, blue below), and the validation samples. Select the Output to see the"
+                                 " classes again.")
+            rgb = unit_rgb(unit)
+        else:
+            self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the class the network gives each point"
+                                 " (paler where it is less sure), and the validation samples."
+                                 + (f" ({why}.)" if why else ""))
+            rgb = boundary_rgb(picture.classes, picture.sureness)
         x0, x1, y0, y1 = picture.extent
         self.image.setImage(rgb, autoLevels=False)
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
