@@ -74,9 +74,14 @@ def plane(points: torch.Tensor, size: int = 120, margin: float = 0.15) -> tuple[
     low, high = points.min(dim=0).values, points.max(dim=0).values
     pad = (high - low).clamp_min(1e-6) * margin
     low, high = low - pad, high + pad
-    xs, ys = torch.linspace(low[0], high[0], size), torch.linspace(low[1], high[1], size)
-    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).reshape(-1, 2)
-    return grid, (low[0].item(), high[0].item(), low[1].item(), high[1].item())
+    extent = (low[0].item(), high[0].item(), low[1].item(), high[1].item())
+    return grid(extent, size), extent
+
+
+def grid(extent: tuple, size: int) -> torch.Tensor:
+    """The size x size points over an extent (x low, x high, y low, y high), row by row from the bottom."""
+    xs, ys = torch.linspace(extent[0], extent[1], size), torch.linspace(extent[2], extent[3], size)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).reshape(-1, 2)
 
 
 def class_scores(model: nn.Module, x: torch.Tensor, batch: int = 4096) -> torch.Tensor:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...errors import UserError
-from ...train.insight import InsightError, unit_map
+from ...train.insight import InsightError, grid, unit_map
 from ...train.predict import trained_model
 
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -71,14 +70,11 @@ class BoundaryView(QWidget):
         if state.running or path is None:
             return None, f"'{self.layer}' is painted here once the run has ended"
         size = picture.classes.shape[0]
-        x0, x1, y0, y1 = picture.extent
-        xs, ys = torch.linspace(x0, x1, size), torch.linspace(y0, y1, size)
-        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).reshape(-1, 2)
         try:
             model = trained_model(state.run.graph(), path)
             if self.layer not in dict(model.named_children()):
                 return None, ""
-            return unit_map(model, grid, self.layer)[:, 0].reshape(size, size).numpy(), ""
+            return unit_map(model, grid(picture.extent, size), self.layer)[:, 0].reshape(size, size).numpy(), ""
         except (UserError, InsightError, OSError) as e:
             return None, str(e)
 
