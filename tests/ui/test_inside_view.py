@@ -1,6 +1,8 @@
 """The Inside tab: after a CNN run on digits it says what the network answers about a test image, which
 pixels drove it (saliency, Integrated Gradients, Grad-CAM) and draws a layer's feature maps; a run without
 its test images in this session says why nothing is shown."""
+from PySide6.QtCore import Qt
+
 from netbuilder.train.runs import Run
 
 from test_runs_view import train
@@ -25,6 +27,11 @@ def test_a_trained_cnn_is_looked_inside(qtbot, tmp_path):
     assert inside.layer.currentText() == "fc1"  # a vector: drawn as cells
     inside.sample.setValue(5)
     assert not inside.pictures[2].pixmap().isNull() and "fc1: output [64]" in inside.pictures[2].toolTip()
+
+    panel.tabs.setCurrentWidget(panel.evaluation)  # a misclassified test sample opens in Inside with a click
+    wrong = panel.evaluation.thumbnails[0][0]
+    qtbot.mouseClick(wrong, Qt.MouseButton.LeftButton)
+    assert panel.tabs.currentWidget() is inside and inside.sample.value() == wrong.index
 
 
 def test_a_run_without_its_test_images_says_why_nothing_is_shown(qtbot, tmp_path):

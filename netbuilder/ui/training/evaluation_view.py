@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -45,7 +45,23 @@ def as_images(images) -> np.ndarray | None:
     return None
 
 
+class Thumbnail(QLabel):
+    """A misclassified test sample; a click asks to look inside the network on it."""
+    clicked = Signal(int)
+
+    def __init__(self, index: int):
+        super().__init__()
+        self.index = index
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+
 class EvaluationView(QWidget):
+    sampleRequested = Signal(int)  # a test sample's index: show it in the Inside tab
     def __init__(self):
         super().__init__()
         self.setObjectName("evaluation")
@@ -183,9 +199,10 @@ class EvaluationView(QWidget):
             return
         shown = list(zip(e.misclassified, e.labels, e.predictions))[:SHOWN]
         for n, (index, true, said) in enumerate(shown):
-            picture = QLabel()
+            picture = Thumbnail(int(index))
             picture.setPixmap(to_pixmap(images[index]))
-            picture.setToolTip(f"sample {index}")
+            picture.setToolTip(f"test sample {index}: click to see why the network said {names[said]}")
+            picture.clicked.connect(self.sampleRequested)
             gap = " " if len(names[true] + names[said]) <= 8 else "\n"  # long names: two lines, not wide
             caption = QLabel(f"true {names[true]}{gap}→ {names[said]}")
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)

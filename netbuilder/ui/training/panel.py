@@ -106,6 +106,7 @@ class TrainingPanel(QWidget):
         controller.sweepEnded.connect(self._on_sweep_ended)
         self.sweep_view.applyRequested.connect(self._apply_values)
         self.coach.applyRequested.connect(self.apply_remedy)
+        self.evaluation.sampleRequested.connect(self.look_inside)
         self.coach.tryRequested.connect(lambda remedy: self.apply_remedy(remedy) and self.start())
         self._set_running(False)
 
@@ -174,6 +175,11 @@ class TrainingPanel(QWidget):
             return False
         self.message.emit(f"Applied: {remedy.label} (Edit > Undo takes it back).")
         return True
+
+    def look_inside(self, index: int) -> None:
+        """The Inside tab on this test sample (a misclassified one clicked in the Test set tab)."""
+        self.tabs.setCurrentWidget(self.inside)
+        self.inside.sample.setValue(index)
 
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()
