@@ -77,7 +77,7 @@ def test_at_most_32_thumbnails_and_class_numbers_without_names(view):
     view.show_result(e, x.squeeze(1).numpy())  # [N, H, W] numpy pictures work too
     assert len(view.thumbnails) == SHOWN == 32
     assert view.thumbnails[0][1].text() == "true 0 → 1"
-    assert view.thumbnails[0][0].toolTip() == "sample 0"
+    assert view.thumbnails[0][0].toolTip() == "test sample 0: click to see why the network said 1"
     assert view.wrong_note.text() == "32 of 40 shown"
     view.show_result(e, x)  # showing again replaces, never adds
     assert len(view.thumbnails) == 32 and len(view.counts) == 4
