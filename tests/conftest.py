@@ -21,6 +21,17 @@ def data_dir(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture
+def one_thread():
+    """Small networks train fastest on one thread (and do not fight parallel test runs for cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_teardown(item, nextitem):
     """A test fails when it leaves a training thread running (after its windows were closed)."""

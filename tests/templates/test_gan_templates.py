@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 
 from netbuilder.analysis import Analysis
 from netbuilder.data.dataset import DataSpec
@@ -22,12 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["gan_ring", "gan_digits"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def load(name):

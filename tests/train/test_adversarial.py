@@ -20,13 +20,7 @@ GanTrainer = Trainer  # config() chooses the adversarial recipe
 from netbuilder.train.callbacks.diagnosis import Diagnosis
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks train fastest on one thread (and do not fight parallel test runs for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def chain(b, layers):

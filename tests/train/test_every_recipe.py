@@ -12,12 +12,7 @@ from netbuilder.train import Callback, TrainConfig, Trainer
 from netbuilder.train.callbacks.checkpoints import Checkpoints
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def chain(b, *layers):
