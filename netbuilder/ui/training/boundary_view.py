@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...errors import UserError
 from ...train.insight import InsightError, grid, unit_map
 from ...train.predict import trained_model
+from .curves import style
 
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
@@ -43,9 +44,9 @@ class BoundaryView(QWidget):
         self.message = QLabel(NONE_YET)
         self.message.setWordWrap(True)
         self.plot = pg.PlotWidget()
-        self.plot.setAspectLocked(False)
         self.plot.setLabel("bottom", "feature 1")
         self.plot.setLabel("left", "feature 2")
+        style(self.plot)  # the light or dark palette, as the other plots
         self.image = pg.ImageItem(axisOrder="row-major")
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160))
         self.plot.addItem(self.image)

@@ -1,6 +1,7 @@
-"""The training panel: Train / Pause / Stop, the current run's status and progress, and the views of the
-document's runs (run list and curves, gradients, test set, samples) and settings. It only lays them out:
-each view takes the document's runs and subscribes to them; the run controller trains."""
+"""The training panel: Train / Pause / Stop, the current run's status, the coach's verdict and progress, and
+the views of the document's runs (run list and curves, gradients, test set, samples, boundary, inside,
+sweep) and settings. It only lays them out: each view takes the document's runs and subscribes to them;
+the run controller trains."""
 from __future__ import annotations
 
 import time
