@@ -6,6 +6,7 @@ training flags back."""
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -22,17 +23,23 @@ class InsightError(ValueError):
 def layer_outputs(model: nn.Module, inputs: tuple, names: list[str] | None = None) -> dict[str, torch.Tensor]:
     """Each named layer's output (all of them by default) for `inputs`, on the CPU. A recurrent layer gives
     its outputs over time; an attention layer also gives its weights, under '<name>.attention' [N, T, T]."""
+    device = _device(model)
+    with watching(model, names) as found, evaluating(model):
+        model(*(t.to(device) for t in inputs))
+    return found
+
+
+@contextmanager
+def watching(model: nn.Module, names: list[str] | None = None):
+    """Forward hooks that keep each named layer's latest output (all layers by default) in the dict given."""
     found: dict[str, torch.Tensor] = {}
     hooks = [module.register_forward_hook(_keep(found, name)) for name, module in model.named_children()
              if names is None or name in names]
-    device = _device(model)
     try:
-        with evaluating(model):
-            model(*(t.to(device) for t in inputs))
+        yield found
     finally:
         for hook in hooks:
             hook.remove()
-    return found
 
 
 def _keep(found: dict, name: str):
@@ -99,14 +106,6 @@ def class_scores(model: nn.Module, x: torch.Tensor, batch: int = 4096) -> torch.
     return torch.cat(parts)
 
 
-def unit_map(model: nn.Module, x: torch.Tensor, layer: str, units: int = 1) -> torch.Tensor:
-    """The first `units` outputs of `layer` at each point [N, units] (a flat view of its output)."""
-    out = layer_outputs(model, (x,), [layer]).get(layer)
-    if out is None:
-        raise InsightError(f"'{layer}' gives nothing for these inputs")
-    return out.reshape(len(x), -1)[:, :units]
-
-
 # ---- answers and attributions ----------------------------------------------------------------------------
 def top_classes(model: nn.Module, x: torch.Tensor, k: int = 3) -> list[list[tuple[int, float]]]:
     """For each sample, the k likeliest classes with their probabilities."""
@@ -163,20 +162,6 @@ class _Scores(nn.Module):
     def forward(self, x):
         out = self.model(x).reshape(len(x), -1)
         return torch.cat([-out, out], dim=1) if out.shape[1] == 1 else out
-
-
-def histogram(values: torch.Tensor, bins: int = 30) -> tuple[list[float], list[float]]:
-    """(bin edges, counts) of a tensor's finite values."""
-    flat = values.detach().float().flatten()
-    flat = flat[torch.isfinite(flat)]
-    if not len(flat):
-        return [0.0, 1.0], [0.0]
-    low, high = flat.min().item(), flat.max().item()
-    if high <= low:
-        high = low + 1e-6
-    counts = torch.histc(flat, bins=bins, min=low, max=high)
-    edges = torch.linspace(low, high, bins + 1)
-    return edges.tolist(), counts.tolist()
 
 
 def square(n: int) -> tuple[int, int]:

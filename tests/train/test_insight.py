@@ -10,7 +10,8 @@ from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train import TrainConfig, Trainer
 from netbuilder.train.insight import (InsightError, attribution, class_scores, last_conv, layer_outputs, plane,
-                                      top_classes, unit_map)
+                                      top_classes)
+from netbuilder.train.callbacks.boundary import Boundary
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -45,8 +46,9 @@ def moons_mlp():
 def test_the_boundary_of_a_trained_mlp_separates_the_moons():
     data = make("moons", n=600, noise=0.1, seed=0)
     x, y = data.x, data.y
+    boundary = Boundary(size=80)
     trainer = Trainer(moons_mlp(), TrainConfig(epochs=60, lr=0.02, batch_size=32, device="cpu"),
-                      (x[:500], y[:500]), (x[500:], y[500:]))
+                      (x[:500], y[:500]), (x[500:], y[500:]), callbacks=[boundary])
     result = trainer.run()
     model = trainer.model
     grid, extent = plane(x, size=80)
@@ -60,10 +62,12 @@ def test_the_boundary_of_a_trained_mlp_separates_the_moons():
     grid_accuracy = (painted[rows, cols] == y).float().mean().item()
     model_accuracy = (class_scores(model, x).argmax(1) == y).float().mean().item()
     assert model_accuracy > 0.95 and abs(grid_accuracy - model_accuracy) < 0.03
-    unit = unit_map(model, grid, "act", units=1)
+    drawn = boundary.latest
+    grid, _ = plane(x[500:], size=80)  # the callback's plane is over the validation samples
+    assert drawn.epoch == 60 and (drawn.classes == class_scores(model, grid).argmax(1).reshape(80, 80).numpy()).all()
     with torch.no_grad():
-        expected = torch.tanh(model.hidden(grid))[:, :1]
-    assert torch.allclose(unit, expected, atol=1e-5)  # a hidden unit's map is that unit's output
+        expected = torch.tanh(model.hidden(grid))[:, 0].reshape(80, 80)
+    assert torch.allclose(torch.from_numpy(drawn.units["act"]), expected, atol=1e-5)  # a unit's map is its output
     assert result.status == "finished"
 
 

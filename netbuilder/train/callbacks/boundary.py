@@ -1,6 +1,6 @@
 """The decision boundary of a classifier of two features (moons, spirals, a two-column CSV), taken on the
 training thread at the end of every epoch: the class the network gives each point of a grid over the
-data, and how sure it is. A grid of 100 x 100 points is one forward pass of 10,000 rows; for a small
+data, how sure it is, and what each layer's first unit gives there (taken in the same forward pass). A grid of 100 x 100 points is one forward pass of 10,000 rows; for a small
 network that is more than an epoch of training, so it is drawn when it keeps within 3% of the training
 time (every epoch for most networks, every few for a tiny one), and always at the last epoch."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..insight import InsightError, class_scores, plane
+from ..insight import InsightError, class_scores, plane, watching
 from . import Callback
 
 POINTS = 1500  # validation samples drawn over the boundary at most
@@ -25,6 +25,7 @@ class BoundaryPicture:
     sureness: np.ndarray  # [size, size] its probability
     points: np.ndarray  # [N, 2] validation samples
     labels: np.ndarray  # [N] their classes
+    units: dict  # layer name -> [size, size] its first unit's output at each grid point
 
 
 class Boundary(Callback):
@@ -64,8 +65,11 @@ class Boundary(Callback):
         self._spent += time.perf_counter() - began
 
     def _draw(self, trainer, epoch: int) -> None:
-        scores = class_scores(trainer.model, self._grid)
+        with watching(trainer.model) as outputs:  # the hidden units come with the same forward pass
+            scores = class_scores(trainer.model, self._grid, batch=len(self._grid))
         sureness, classes = scores.max(dim=1)
         shape = (self.size, self.size)
+        units = {name: out.reshape(len(self._grid), -1)[:, 0].reshape(shape).numpy()
+                 for name, out in outputs.items() if "." not in name and out.numel() >= len(self._grid)}
         self.latest = BoundaryPicture(epoch, self._extent, classes.reshape(shape).numpy(),
-                                      sureness.reshape(shape).numpy(), self._points, self._labels)
+                                      sureness.reshape(shape).numpy(), self._points, self._labels, units)

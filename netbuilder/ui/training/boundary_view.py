@@ -1,8 +1,8 @@
 """The Boundary tab: for a classifier of two features, the class the network gives each point of the plane
 (coloured by class, paler where it is less sure) with the validation samples on top, redrawn after every
-epoch so the learner watches the boundary form. Once the run has ended, selecting a hidden layer on the
-canvas paints its first unit's output over the plane instead (as TensorFlow Playground does), from the
-run's last checkpoint. Other networks get a line saying why there is none."""
+epoch so the learner watches the boundary form. Selecting a hidden layer on the canvas paints its first
+unit's output over the plane instead (as TensorFlow Playground does), during the run and after it. Other
+networks get a line saying why there is none."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,9 +10,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...errors import UserError
-from ...train.insight import InsightError, grid, unit_map
-from ...train.predict import trained_model
 from .curves import style
 
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -59,25 +56,10 @@ class BoundaryView(QWidget):
         self.layer = None  # the layer whose unit is painted (selected on the canvas), or None: the classes
 
     def select_layer(self, name: str | None) -> None:
-        """Paint this layer's first unit (None: the classes) when the shown run has ended."""
+        """Paint this layer's first unit (None: the classes)."""
         self.layer = name
         self.shown = None
         self.show_run(self.state)
-
-    def _unit(self, state, picture) -> tuple[np.ndarray | None, str]:
-        """The selected layer's first unit over the plane, from the run's last weights, or why not."""
-        folder = state.run.folder
-        path = next((folder / n for n in ("last.pt", "best.pt") if (folder / n).is_file()), None)
-        if state.running or path is None:
-            return None, f"'{self.layer}' is painted here once the run has ended"
-        size = picture.classes.shape[0]
-        try:
-            model = trained_model(state.run.graph(), path)
-            if self.layer not in dict(model.named_children()):
-                return None, ""
-            return unit_map(model, grid(picture.extent, size), self.layer)[:, 0].reshape(size, size).numpy(), ""
-        except (UserError, InsightError, OSError) as e:
-            return None, str(e)
 
     def show_run(self, state) -> None:
         self.state = state
@@ -92,16 +74,16 @@ class BoundaryView(QWidget):
         if picture is self.shown:
             return
         self.shown = picture
-        unit, why = self._unit(state, picture) if self.layer else (None, "")
+        unit = picture.units.get(self.layer) if self.layer else None
         if unit is not None:
-            self.message.setText(f"{state.run.name}: the first unit of '{self.layer}' over the plane (orange above"
-                                 " zero, blue below), and the validation samples. Select the Output to see the"
-                                 " classes again.")
+            self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the first unit of '{self.layer}' over"
+                                 " the plane (orange above zero, blue below), and the validation samples. Select"
+                                 " the Output to see the classes again.")
             rgb = unit_rgb(unit)
         else:
             self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the class the network gives each point"
-                                 " (paler where it is less sure), and the validation samples."
-                                 + (f" ({why}.)" if why else ""))
+                                 " (paler where it is less sure), and the validation samples. Select a hidden"
+                                 " layer on the canvas to see what its first unit does.")
             rgb = boundary_rgb(picture.classes, picture.sureness)
         x0, x1, y0, y1 = picture.extent
         self.image.setImage(rgb, autoLevels=False)

@@ -201,7 +201,8 @@ class RunController(QObject):
             return
         state.layers, state.networks, state.note = info["layers"], info["networks"], info["note"]
         state.test_images, state.class_names = info["test_images"], info["class_names"]
-        state.test_inputs = info["test_inputs"]
+        state.test_inputs, state.raw_range, state.stats = info["test_inputs"], info["raw_range"], info["stats"]
+        state.task = info["task"]
         state.gradients.clear()
         state.progress = (0, 0)
         state.status = f"{state.run.name}: training… {state.note}".strip()
@@ -239,7 +240,7 @@ class RunController(QObject):
         self.runs.updated(state)
 
     def _on_epoch(self, payload) -> None:
-        epoch, pictures, warnings, (boundary, why_not) = payload
+        epoch, pictures, warnings, (boundary, why_not), stats = payload
         state = self.state
         if state is None or self.worker is None:
             return
@@ -248,6 +249,7 @@ class RunController(QObject):
             state.pictures = pictures
         state.warnings = warnings
         state.boundary, state.boundary_why_not = boundary, why_not
+        state.layer_stats = stats
         self.runs.updated(state)
 
     def _on_finished(self, result) -> None:

@@ -27,7 +27,11 @@ class RunState:
         self._evaluation = None
         self._evaluation_read = False
         self.test_images = None  # the test split's images, for the misclassified grid
-        self.test_inputs = None  # the same as the network takes them, for the Inside tab
+        self.test_inputs = None  # the test split as the network takes it (a network of one input), for Inside
+        self.raw_range = None  # (low, high) of the samples before normalisation, for drawn or opened inputs
+        self.stats = None  # the normalisation (shift, scale) the run's data had, or None
+        self.task = None  # "classification" or "regression", when the run trained in this session
+        self.layer_stats: dict = {}  # (layer, kind) -> histograms over epochs (train.callbacks.layer_stats)
         self.class_names: list[str] | None = None
         self.pictures = None  # (caption, samples, real points or None): what a generative run made last
         self.warnings: list = []  # the diagnosis's latest verdict

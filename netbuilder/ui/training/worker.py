@@ -20,6 +20,7 @@ from ...graph.problems import GraphError
 from ...train import Callback, TrainConfig, make_trainer
 from ...train.callbacks.diagnosis import Diagnosis
 from ...train.callbacks.boundary import Boundary
+from ...train.callbacks.layer_stats import LayerStats
 from ...train.callbacks.pictures import Pictures
 from ...train.callbacks.record import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
@@ -99,8 +100,9 @@ class Channel(Callback):
     run shows (pictures, the diagnosis's verdict)."""
 
     def __init__(self, worker: "TrainWorker", pictures: Pictures, diagnosis: Diagnosis,
-                 boundary: Boundary | None = None):
+                 boundary: Boundary | None = None, stats: LayerStats | None = None):
         self.worker, self.pictures, self.diagnosis, self.boundary = worker, pictures, diagnosis, boundary
+        self.stats = stats
         self.pending: list = []
         self.lock = threading.Lock()
         self.last = 0.0
@@ -122,16 +124,24 @@ class Channel(Callback):
     def on_epoch_end(self, trainer, epoch) -> None:
         self.flush()
         boundary = (self.boundary.latest, self.boundary.why_not) if self.boundary else (None, "")
-        self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest, boundary))
+        stats = self.stats.latest if self.stats else {}
+        self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest, boundary, stats))
 
     def on_train_end(self, trainer, result) -> None:
         self.flush()
 
 
+def _raw_range(prepared) -> tuple[float, float] | None:
+    """The lowest and highest value of the samples before normalisation (what a drawing's 0..1 maps onto)."""
+    shown = prepared.shown(prepared.test[0]) if len(prepared.test[0]) else None
+    return (shown.min().item(), shown.max().item()) if shown is not None and shown.is_floating_point() else None
+
+
 class TrainWorker(QObject):
     ready = Signal(object)  # dict: layers, networks, note, test images, class names, steps per epoch
     steps = Signal(object)  # (list of train.Step, diagnosis warnings)
-    epoch = Signal(object)  # (train.Epoch, pictures or None, diagnosis warnings, (boundary or None, why not))
+    epoch = Signal(object)  # (train.Epoch, pictures or None, diagnosis warnings, (boundary or None, why not),
+    #                          layer histograms)
     finished = Signal(object)  # train.Result
 
     def __init__(self, graph: Graph, config: TrainConfig, run: Run, resume: bool):
@@ -190,9 +200,10 @@ class TrainWorker(QObject):
                 trainer.pause()
 
     def _train(self, verb: str) -> Result:
-        diagnosis, pictures, boundary = Diagnosis(self.graph), Pictures(), Boundary()
-        channel = Channel(self, pictures, diagnosis, boundary)
-        callbacks = [diagnosis, pictures, boundary, RunRecorder(self.run_), TensorBoardLog(self.run_.folder), channel]
+        diagnosis, pictures, boundary, stats = Diagnosis(self.graph), Pictures(), Boundary(), LayerStats()
+        channel = Channel(self, pictures, diagnosis, boundary, stats)
+        callbacks = [diagnosis, pictures, boundary, stats, RunRecorder(self.run_), TensorBoardLog(self.run_.folder),
+                     channel]
         trainer, data = make_trainer(self.graph, self.config, callbacks, self.run_.folder)
         if self.resume:
             trainer.load_checkpoint(self.run_.checkpoint)
@@ -206,7 +217,8 @@ class TrainWorker(QObject):
         self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                          "note": note.strip(),
                          "test_images": prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None,
-                         "test_inputs": prepared.test[0] if prepared.raw.kind == "image" else None,
+                         "test_inputs": prepared.test[0] if len(trainer.recipe.test_tensors or ()) == 2 else None,
+                         "raw_range": _raw_range(prepared), "stats": prepared.stats, "task": prepared.raw.task,
                          "class_names": prepared.raw.class_names, "start_epoch": trainer.start_epoch,
                          "notes": list(prepared.raw.notes)})
         try:
@@ -279,7 +291,7 @@ class SweepWorker(TrainWorker):
             self._hold(trainer)
             self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                              "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None,
-                             "test_inputs": None,
+                             "test_inputs": None, "raw_range": None, "stats": None, "task": None,
                              "class_names": None, "start_epoch": 0, "notes": []})
             try:
                 return trainer.run(), run.id

@@ -1,0 +1,85 @@
+"""Histograms of each layer's weights, activations and gradients, taken on the training thread once an epoch
+(as TensorBoard's histograms): drawn as a ridge over the epochs they show a layer's weights spreading, its
+activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
+probe of validation samples; gradients are those of the epoch's last batch. A run keeps at most KEEP epochs
+of them (the older ones thinned evenly), so a run of a thousand epochs costs what one of sixty does."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import fx
+
+from ..insight import layer_outputs
+from . import Callback
+
+BINS = 40
+KEEP = 60  # epochs kept per layer and kind
+PROBE = 64  # validation samples whose activations are counted
+KINDS = ("weights", "activations", "gradients")
+
+
+@dataclass(frozen=True)
+class Histogram:
+    epoch: int
+    edges: np.ndarray  # [BINS + 1]
+    counts: np.ndarray  # [BINS]
+
+
+def histogram(values: torch.Tensor, epoch: int, bins: int = BINS) -> Histogram | None:
+    flat = values.detach().float().flatten()
+    flat = flat[torch.isfinite(flat)].cpu()
+    if not len(flat):
+        return None
+    low, high = flat.min().item(), flat.max().item()
+    high = high if high > low else low + 1e-6
+    counts = torch.histc(flat, bins=bins, min=low, max=high)
+    return Histogram(epoch, np.linspace(low, high, bins + 1, dtype=np.float32), counts.numpy().astype(np.float32))
+
+
+def thin(kept: list, keep: int = KEEP) -> list:
+    """At most `keep` of a list, the last always among them and the rest spread evenly."""
+    if len(kept) <= keep:
+        return kept
+    step = len(kept) / (keep - 1)
+    return [kept[min(int(i * step), len(kept) - 1)] for i in range(keep - 1)] + [kept[-1]]
+
+
+class LayerStats(Callback):
+    """`latest` maps (layer, kind) to its histograms over epochs; replaced whole, so the window may read it."""
+
+    def __init__(self):
+        self.latest: dict[tuple[str, str], list[Histogram]] = {}
+        self._probe = None
+
+    def on_train_start(self, trainer) -> None:
+        data = trainer.recipe.val_tensors or trainer.recipe.train_tensors
+        # one network called on its inputs: a GAN's or a comparison's networks are not one module's forward
+        if isinstance(trainer.model, fx.GraphModule) and data and len(data) >= 2:
+            self._probe = tuple(t[:PROBE] for t in data[:-1])
+
+    def on_epoch_end(self, trainer, epoch) -> None:
+        number = epoch.epoch + 1
+        found: dict[tuple[str, str], Histogram] = {}
+        for name, module in trainer.model.named_children():
+            params = [p for p in module.parameters() if p.requires_grad]
+            if not params:
+                continue
+            found[(name, "weights")] = histogram(torch.cat([p.detach().flatten() for p in params]), number)
+            grads = [p.grad.detach().flatten() for p in params if p.grad is not None]
+            if grads:
+                found[(name, "gradients")] = histogram(torch.cat(grads), number)
+        if self._probe is not None:
+            try:
+                outputs = layer_outputs(trainer.model, self._probe)
+            except (RuntimeError, ValueError, TypeError):  # a network that cannot take the probe: no activations
+                outputs, self._probe = {}, None
+            for name, out in outputs.items():
+                if not name.endswith(".attention"):
+                    found[(name, "activations")] = histogram(out, number)
+        latest = dict(self.latest)
+        for key, value in found.items():
+            if value is not None:
+                latest[key] = thin(latest.get(key, []) + [value])
+        self.latest = latest
