@@ -1,6 +1,6 @@
 """netbuilder           open the editor
 netbuilder check FILE                      shapes, parameter counts and problems
-netbuilder export FILE --format py -o OUT  readable PyTorch source
+netbuilder export FILE --format py -o OUT  readable PyTorch source (--format script: a training script)
 netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in the terminal, as a new run
 netbuilder runs FILE                       the document's runs: status, settings that differ, results
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("file")
     p_export = sub.add_parser("export", help="write the network as PyTorch source")
     p_export.add_argument("file")
-    p_export.add_argument("--format", choices=["py"], default="py")
+    p_export.add_argument("--format", choices=["py", "script"], default="py",
+                          help="py: the network's class; script: a standalone training script (torch, numpy)")
     p_export.add_argument("-o", "--output", required=True, help="where to write the .py file")
     p_export.add_argument("--network", help="export only the network with this Output name")
     p_train = sub.add_parser("train", help="train in the terminal: progress, metrics CSV, checkpoints")
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--seed", type=int)
     p_train.add_argument("--out", help="the run's folder (metrics.csv, best.pt, last.pt); default: a new run"
                          " in the document's runs folder, where the editor shows it")
+    p_train.add_argument("--nproc-per-node", type=int, help="train with N processes through torchrun"
+                         " (DistributedDataParallel; the exported training script, written into the run's folder)")
     p_runs = sub.add_parser("runs", help="list the document's runs with their status, settings and results")
     p_runs.add_argument("file")
     p_sweep = sub.add_parser("sweep", help="try values of settings or layer parameters with Optuna, a run each")
@@ -156,6 +159,11 @@ def export(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    if args.format == "script":
+        from .train.script import write_script
+
+        print(f"wrote {', '.join(map(str, write_script(graph, args.output, args.network)))}")
+        return 0
     try:
         source = export_source(graph, args.network)
     except KeyError as e:  # no network of that name
@@ -174,6 +182,11 @@ def train(args) -> int:
         return 2
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
+    if args.nproc_per_node is not None:
+        from .train.script import train_distributed
+
+        return train_distributed(graph, args.nproc_per_node, Path(args.out) if args.out else None, args.file,
+                                 overrides, args.dataset)
     return train_file(graph, args.dataset, Path(args.out) if args.out else None, overrides,
                       download=args.download, document=args.file)
 

@@ -101,6 +101,8 @@ def write_script(graph: Graph, path: str | Path, network: str | None = None) -> 
     """Write the training script to `path` (and digits.npz beside it when the dataset needs the digits).
     Returns the files written. Raises ScriptError (or GraphError) saying what does not fit."""
     path = Path(path)
+    if not path.parent.is_dir():
+        raise ScriptError(f"cannot write {path}: the folder {path.parent} does not exist")
     source = script_source(graph, network)
     written = [path]
     write_atomic(path, source)
