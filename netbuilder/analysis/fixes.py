@@ -1,17 +1,20 @@
-"""Turn a Problem's Fix into an undoable edit."""
+"""Turn a Problem's Fix into an undoable edit; offer a better fix where one is at hand."""
 from __future__ import annotations
 
-from ..graph.edits import AddNode, Connect, Disconnect, Edit, Group, SetParam, insert_between
+import dataclasses
+import math
+
+from ..graph.edits import Connect, Disconnect, Edit, SetParam
+from ..graph.layout import NODE_WIDTH
 from ..graph.model import Edge, EditError, Graph
 from ..graph.problems import Fix
-from ..layers import get, new_node
-
-GAP = 180.0
+from ..layers import CATALOG, get
+from ..layers.spec import ShapeError
+from .in_place import add_after, add_before, insert_on_wire
 
 
 def fix_edit(graph: Graph, fix: Fix) -> Edit:
     node = graph.node(fix.node)
-    x, y = node.pos
     if fix.kind == "set_param":
         return SetParam(graph, fix.node, fix.param, fix.value)
     if fix.kind == "disconnect":
@@ -23,17 +26,100 @@ def fix_edit(graph: Graph, fix: Fix) -> Edit:
         edge = graph.edge_into(fix.node, fix.port)
         if edge is None:
             raise EditError(f"input '{fix.port}' of '{node.name}' is not connected")
-        sx, sy = graph.node(edge.src).pos
-        new = new_node(graph, fix.layer, ((sx + x) / 2, (sy + y) / 2 + 60), **fix.params)
-        spec = get(fix.layer)
-        return insert_between(graph, edge, new, spec.input_ports()[0], spec.outputs[0])
+        return insert_on_wire(graph, edge, fix.layer, **fix.params)
     if fix.kind == "add_after":
-        new = new_node(graph, fix.layer, (x + GAP, y), **fix.params)
-        port = get(fix.layer).input_ports()[0]
-        out = get(node.type).outputs[0]
-        return Group([AddNode(new), Connect(Edge(node.id, out, new.id, port))], f"Add {fix.layer}")
+        return add_after(graph, fix.node, fix.layer, **fix.params)
     if fix.kind == "add_before":
-        new = new_node(graph, fix.layer, (x - GAP, y), **fix.params)
-        return Group([AddNode(new), Connect(Edge(new.id, get(fix.layer).outputs[0], node.id, fix.port))],
-                     f"Add {fix.layer}")
+        return add_before(graph, fix.node, fix.port, fix.layer, **fix.params)
+    if fix.kind == "connect":
+        edge = Edge(*fix.value)
+        for end in (edge.src, edge.dst):
+            if end not in graph:
+                raise EditError("the layer to connect to is gone")
+        if graph.edge_into(edge.dst, edge.dst_port) is not None:
+            raise EditError(f"input '{edge.dst_port}' of '{graph.node(edge.dst).name}' is already connected")
+        if graph.would_create_cycle(edge.src, edge.dst):
+            raise EditError("this wire would make a cycle: data cannot flow in a loop")
+        connect = Connect(edge)
+        connect.text = fix.label[0].upper() + fix.label[1:]
+        return connect
     raise EditError(f"unknown kind of fix '{fix.kind}'")
+
+
+def offered_fix(graph: Graph, analysis, fix: Fix | None) -> Fix | None:
+    """The fix to offer for a problem: for a layer with nothing before it (or after it), a wire from
+    (to) the nearest port that fits, when there is one, rather than a new Input (Output)."""
+    if fix is None or fix.node not in graph:
+        return fix
+    if fix.kind == "add_before" and fix.layer == "Input":
+        edge = _nearest_source(graph, analysis, fix.node, fix.port)
+        if edge is not None:
+            return dataclasses.replace(fix, label=f"connect {graph.node(edge.src).name} to it", kind="connect",
+                                       layer=None, value=tuple(dataclasses.astuple(edge)))
+    if fix.kind == "add_after" and fix.layer == "Output":
+        edge = _nearest_target(graph, analysis, fix.node)
+        if edge is not None:
+            return dataclasses.replace(fix, label=f"connect it to {graph.node(edge.dst).name}", kind="connect",
+                                       layer=None, value=tuple(dataclasses.astuple(edge)))
+    return fix
+
+
+def _accepts(layer_type: str, params: dict, value) -> bool:
+    """Whether a layer takes this tensor on its (only) input."""
+    spec = CATALOG.get(layer_type)
+    if spec is None:
+        return False
+    if value is None:
+        return True
+    if value.dtype == "int" and not spec.accepts_int:
+        return False
+    if spec.shape is None or spec.variadic or len(spec.inputs) != 1:
+        return True
+    try:
+        spec.shape(params, [value])
+    except ShapeError:
+        return False
+    except Exception:  # a shape rule that fails on this input does not fit it either
+        return False
+    return True
+
+
+def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | None:
+    """The nearest output of another network whose tensor this node's input takes."""
+    node = graph.node(node_id)
+    own = graph.network_of(node_id)
+    x, y = node.pos
+    best, best_d = None, math.inf
+    for other in graph.nodes():
+        if other.id in own:
+            continue
+        spec = CATALOG.get(other.type)
+        for out in spec.outputs if spec else ():
+            value = analysis.output(other.id, out)
+            if value is None or not _accepts(node.type, node.params, value):
+                continue
+            d = math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y))
+            if d < best_d:
+                best, best_d = Edge(other.id, out, node_id, port), d
+    return best
+
+
+def _nearest_target(graph: Graph, analysis, node_id: str) -> Edge | None:
+    """The nearest free input of another network that takes this node's result."""
+    node = graph.node(node_id)
+    out = get(node.type).outputs[0]
+    value = analysis.output(node_id, out)
+    own = graph.network_of(node_id)
+    x, y = node.pos
+    best, best_d = None, math.inf
+    for other in graph.nodes():
+        spec = CATALOG.get(other.type)
+        if other.id in own or spec is None or spec.variadic:  # a merge's spare input is rarely meant
+            continue
+        free = [p for p in spec.inputs if graph.edge_into(other.id, p) is None]
+        if not free or not _accepts(other.type, other.params, value):
+            continue
+        d = math.dist((other.pos[0], other.pos[1]), (x + NODE_WIDTH, y))
+        if d < best_d:
+            best, best_d = Edge(node_id, out, other.id, free[0]), d
+    return best

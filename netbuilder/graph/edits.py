@@ -49,6 +49,28 @@ class RemoveNode(Edit):
         graph._add_node(self.node, self.index)
 
 
+class ReplaceNode(Edit):
+    """Put another node (type, name, params) in place of a node without wires: same id, same place
+    in document order. Its wires are disconnected before and connected after, in the same Group."""
+
+    def __init__(self, graph: Graph, node_id: str, node: Node):
+        self.old = graph.node(node_id).copy()
+        self.new = node.copy()
+        self.new.id = node_id
+        self.text = f"Replace {self.old.name} with {node.type}"
+
+    def _swap(self, graph: Graph, out: Node, into: Node) -> None:
+        index = graph.node_ids().index(out.id)
+        graph._remove_node(out.id)
+        graph._add_node(into, index)
+
+    def apply(self, graph: Graph) -> None:
+        self._swap(graph, self.old, self.new)
+
+    def revert(self, graph: Graph) -> None:
+        self._swap(graph, self.new, self.old)
+
+
 class Connect(Edit):
     def __init__(self, edge: Edge):
         self.edge = edge
