@@ -1,6 +1,7 @@
 """netbuilder           open the editor
 netbuilder check FILE                      shapes, parameter counts and problems
 netbuilder export FILE --format py -o OUT  readable PyTorch source (--format script: a training script)
+netbuilder export FILE --format onnx|torchscript -o OUT [--run RUN|--weights PT]   a checked ONNX/TorchScript file
 netbuilder train FILE [--dataset NAME|PATH] [--epochs N] [--out DIR]   train in the terminal, as a new run
 netbuilder runs FILE                       the document's runs: status, settings that differ, results
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
@@ -23,10 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("file")
     p_export = sub.add_parser("export", help="write the network as PyTorch source")
     p_export.add_argument("file")
-    p_export.add_argument("--format", choices=["py", "script"], default="py",
-                          help="py: the network's class; script: a standalone training script (torch, numpy)")
+    p_export.add_argument("--format", choices=["py", "script", "onnx", "torchscript"], default="py",
+                          help="py: the network's class; script: a standalone training script (torch, numpy);"
+                          " onnx, torchscript: the network with weights, checked against it after writing")
     p_export.add_argument("-o", "--output", required=True, help="where to write the .py file")
     p_export.add_argument("--network", help="export only the network with this Output name")
+    p_export_weights = p_export.add_mutually_exclusive_group()
+    p_export_weights.add_argument("--run", help="onnx, torchscript: the weights of this run of the document (name,"
+                                  " id or folder; its best.pt, else last.pt); default: freshly initialised weights")
+    p_export_weights.add_argument("--weights", help="onnx, torchscript: the weights in this checkpoint or state dict")
     p_train = sub.add_parser("train", help="train in the terminal: progress, metrics CSV, checkpoints")
     p_train.add_argument("file")
     p_train.add_argument("--dataset", help="a built-in dataset (digits, moons, spirals, circles, blobs,"
@@ -159,6 +165,14 @@ def export(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    if args.format in ("onnx", "torchscript"):
+        from .train.deploy import export_file
+
+        return export_file(graph, args.file, args.format, args.output, args.run, args.weights, args.network)
+    if args.run or args.weights:
+        print(f"error: --run and --weights go with --format onnx or torchscript ({args.format} has no weights)",
+              file=sys.stderr)
+        return 1
     if args.format == "script":
         from .train.script import write_script
 
