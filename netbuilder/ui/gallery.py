@@ -33,12 +33,17 @@ def templates() -> list[tuple[Path, dict]]:
 def story(meta: dict) -> str:
     """What the gallery says of a template: its description, its data and the bar it reaches."""
     text = meta.get("description", "")
-    data = (meta.get("data") or {}).get("source")
-    quality = meta.get("quality") or {}
-    if data:
-        text += f"\n\nTrains on: {data}."
-    if quality.get("note"):
-        text += f" {quality['note'][:1].upper()}{quality['note'][1:]}."
+    return f"{text}\n\n{facts(meta)}".strip()
+
+
+def facts(meta: dict) -> str:
+    """The data a document trains on and the bar it reaches, in a line."""
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    quality = meta.get("quality") if isinstance(meta.get("quality"), dict) else {}
+    text = f"Trains on: {data['source']}." if isinstance(data.get("source"), str) else ""
+    note = quality.get("note")
+    if isinstance(note, str) and note:
+        text += f" {note[:1].upper()}{note[1:]}."
     return text.strip()
 
 

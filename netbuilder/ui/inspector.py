@@ -1,9 +1,9 @@
 """The inspector: a form made from the selected node's parameter schema; every edit undoable."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from ..graph.edits import Rename, SetParam
 from ..layers import CATALOG
@@ -26,6 +26,8 @@ def format_value(value) -> str:
 
 
 class Inspector(QScrollArea):
+    referenceRequested = Signal(str)  # a layer type: open the layer reference at it
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("inspector")
@@ -55,7 +57,15 @@ class Inspector(QScrollArea):
         node = document.graph.node(node_id)
         spec = CATALOG.get(node.type)
         title = QLabel(f"<b>{node.type}</b>")
-        outer.addWidget(title)
+        link = QLabel("<a href='reference'>Layer reference</a>")
+        link.setObjectName("reference_link")
+        link.setToolTip(f"What {node.type} computes, its shape rule and parameters (F1)")
+        link.linkActivated.connect(lambda _, t=node.type: self.referenceRequested.emit(t))
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch()
+        heading.addWidget(link)
+        outer.addLayout(heading)
         if spec:
             help_label = QLabel(spec.help)
             help_label.setWordWrap(True)

@@ -25,3 +25,26 @@ def add_recent(path: str) -> None:
     path = str(Path(path).resolve())
     files = [path] + [f for f in recent_files() if f != path]
     settings().setValue("recent", files[:MAX_RECENT])
+
+
+
+def _flag(name: str) -> bool:
+    return settings().value(name, False) in (True, "true", "1", 1)
+
+
+def welcomed() -> bool:
+    """Whether netbuilder has started before (and shown its welcome page)."""
+    return _flag("welcomed")
+
+
+def set_welcomed() -> None:
+    settings().setValue("welcomed", True)
+
+
+def show_welcome() -> bool:
+    """Whether the welcome page opens at every start (it opens at the first one anyway)."""
+    return _flag("show_welcome")
+
+
+def set_show_welcome(show: bool) -> None:
+    settings().setValue("show_welcome", bool(show))

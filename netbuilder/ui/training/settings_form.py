@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
+from ...train.applies import applies
 from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, recipe_names
 from ...train.callbacks.diagnosis import Thresholds
 
@@ -33,7 +34,8 @@ THRESHOLD_HELP = {
 
 
 class SettingsForm(QWidget):
-    """The document's training settings; it follows the document's changes itself (undo, files)."""
+    """The document's training settings; it follows the document's changes itself (undo, files). A setting
+    that does nothing under the chosen optimizer, recipe or schedule (momentum under Adam) is hidden."""
 
     message = Signal(str)
 
@@ -43,7 +45,8 @@ class SettingsForm(QWidget):
         self.document = None
         self.editors: dict[tuple[str, str], QWidget] = {}
         self.setMaximumWidth(460)
-        form = QFormLayout(self)
+        self.form = form = QFormLayout(self)
+        self.rows: dict[tuple[str, str], QWidget] = {}  # the widget of each editor's row
         for key, kind, names in SECTIONS:
             if key == "diagnosis":
                 heading = QLabel("<b>Gradient diagnosis thresholds</b>")
@@ -55,7 +58,8 @@ class SettingsForm(QWidget):
                 editor.setToolTip(THRESHOLD_HELP.get(name, "") if key == "diagnosis" else "")
                 self.editors[(key, name)] = editor
                 label = "start from" if name == "init_from" else name.replace("_", " ")
-                form.addRow(label, self._with_browse(editor) if name == "init_from" else editor)
+                self.rows[(key, name)] = self._with_browse(editor) if name == "init_from" else editor
+                form.addRow(label, self.rows[(key, name)])
         self.refresh()
 
     def set_document(self, document) -> None:
@@ -148,6 +152,14 @@ class SettingsForm(QWidget):
                 value = min(max(value, editor.minimum()), editor.maximum())  # in range: setValue takes a C int
                 editor.setValue(int(value) if isinstance(editor, QSpinBox) else float(value))
             editor.blockSignals(False)
+        config = self.config()
+        for (key, name), row in self.rows.items():
+            if key == "training":
+                self.form.setRowVisible(row, applies(config, name))
+
+    def shown(self, name: str) -> bool:
+        """Whether the training setting `name` is in the form as it is now."""
+        return ("training", name) in self.rows and not self.rows[("training", name)].isHidden()
 
     def _typed(self, key: str, name: str, editor: QLineEdit) -> None:
         try:
