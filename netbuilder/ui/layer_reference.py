@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
@@ -126,9 +126,7 @@ class LayerReference(QDialog):
             self.search.clear()
         if layer_type in self.shown_types():
             self.list.setCurrentRow(self._row_of(layer_type))
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        bring_forward(self)
 
 
 def reference(window) -> LayerReference:
@@ -156,8 +154,15 @@ def _open(window) -> None:
     if layer:
         dialog.show_layer(layer)
     else:
-        dialog.show()
-        dialog.raise_()
+        bring_forward(dialog)
+
+
+def bring_forward(window) -> None:
+    """Show a top-level window in front of the others (where the platform can: not offscreen)."""
+    window.show()
+    if QGuiApplication.platformName() != "offscreen":
+        window.raise_()
+        window.activateWindow()
 
 
 def help_menu(window):

@@ -104,12 +104,12 @@ class Welcome(QDialog):
 def open_welcome(window) -> Welcome:
     """Show the welcome page over `window` (one at a time); its choices act on that window."""
     from .guide import start_walk
+    from .layer_reference import bring_forward
 
     found = window.findChild(Welcome, "welcome")
     if found is not None:
         found.fill_recent()
-        found.show()
-        found.raise_()
+        bring_forward(found)
         return found
     page = Welcome(window)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
