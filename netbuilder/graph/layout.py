@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .model import Graph
 
-COLUMN = 220.0  # left to right: from one layer to the next
+COLUMN = 260.0  # left to right: from one layer to the next (room for the shape on the wire)
 ROW = 120.0  # left to right: from one lane to the next
 DOWN_ROW = 110.0  # top to bottom: from one layer to the next
 DOWN_LANE = 250.0  # top to bottom: from one lane to the next
@@ -197,9 +197,9 @@ def _push_aside(graph: Graph, boxes: _Boxes, new: Box, after: str | None, push: 
         step = _snap(max(new[3] + MARGIN + 10 - min(boxes.boxes[n][1] for n in line), 0) + GRID - 1)
         moves = {n: (graph.node(n).pos[0], graph.node(n).pos[1] + step) for n in line}
     else:
-        band = (0, new[1] - ROW / 2, 0, new[3] + ROW / 2)  # the rest of its row
+        top, bottom = new[1] - ROW / 2, new[3] + ROW / 2  # the rest of its row
         line = [n for n in push if boxes.boxes[n][0] >= new[0] - MARGIN
-                and _overlap(band, (0, boxes.boxes[n][1], 0, boxes.boxes[n][3]), 0)]
+                and top < boxes.boxes[n][3] and boxes.boxes[n][1] < bottom]
         if not line:
             return None
         step = _snap(max(new[2] + MARGIN + 30 - min(boxes.boxes[n][0] for n in line), 0) + GRID - 1)

@@ -6,12 +6,53 @@ from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPainterPathStroke
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from .. import theme
+from .node_item import NodeItem
 
 
-def wire_path(a: QPointF, b: QPointF) -> QPainterPath:
-    path = QPainterPath(a)
-    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+BELOW, ABOVE = -1.0, 1.0  # a wire's z: under the layers, or over one it would hide behind
+CHANNEL = 22.0  # how far a wire going back leaves its port before it turns
+LONG_CHANNEL = 46.0  # where a wire that passes several rows (a skip) runs down, beside the short ones
+
+
+def wire_path(a: QPointF, b: QPointF, src: QRectF | None = None, dst: QRectF | None = None) -> QPainterPath:
+    """A wire from output a to input b. Forward it is one smooth curve; when b is behind a (the next
+    row of a top-to-bottom layout, or a wrapped row), it leaves to the right, crosses in the gap
+    beside the target layer and enters it from the left, passing no layer on the way."""
+    if src is None or dst is None or b.x() - a.x() >= 40:
+        path = QPainterPath(a)
+        dx = max(40.0, abs(b.x() - a.x()) * 0.5)
+        path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+        return path
+    if dst.top() - src.bottom() > 1.5 * src.height():  # a skip over several rows: down the left side
+        y = src.bottom() + 18
+        points = [a, QPointF(a.x() + CHANNEL, a.y()), QPointF(a.x() + CHANNEL, y),
+                  QPointF(b.x() - LONG_CHANNEL, y), QPointF(b.x() - LONG_CHANNEL, b.y()), b]
+        return rounded(points, 10.0)
+    if dst.top() - src.bottom() >= 12:  # the target is below: cross just above it
+        y = dst.top() - min(18.0, (dst.top() - src.bottom()) / 2)
+    elif src.top() - dst.bottom() >= 12:  # above: cross just below it
+        y = dst.bottom() + min(18.0, (src.top() - dst.bottom()) / 2)
+    else:  # side by side: pass under both
+        y = max(src.bottom(), dst.bottom()) + 24
+    points = [a, QPointF(a.x() + CHANNEL, a.y()), QPointF(a.x() + CHANNEL, y), QPointF(b.x() - CHANNEL, y),
+              QPointF(b.x() - CHANNEL, b.y()), b]
+    return rounded(points, 10.0)
+
+
+def rounded(points: list[QPointF], radius: float) -> QPainterPath:
+    """A polyline through the points with rounded corners."""
+    path = QPainterPath(points[0])
+    for prev, corner, nxt in zip(points, points[1:], points[2:]):
+        into, out = corner - prev, nxt - corner
+        len_in = max(abs(into.x()), abs(into.y()))
+        len_out = max(abs(out.x()), abs(out.y()))
+        r = min(radius, len_in / 2, len_out / 2)
+        if r <= 0:
+            path.lineTo(corner)
+            continue
+        path.lineTo(corner - into * (r / len_in))
+        path.quadTo(corner, corner + out * (r / len_out))
+    path.lineTo(points[-1])
     return path
 
 
@@ -20,8 +61,10 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.graph_scene, self.edge = scene, edge
         self.label = ""
+        self.highlight = False  # a palette layer is held over it: letting go inserts it here
+        self.routed = False  # drawn around the layers (a wire going back)
         self._label_rect = QRectF()
-        self.setZValue(-1)
+        self.setZValue(BELOW)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setPen(QPen(theme.wire_color(), 2.0))
         self.font = QFont()
@@ -45,12 +88,30 @@ class EdgeItem(QGraphicsPathItem):
         a = a_port.scenePos() if a_port else src.scenePos()
         b = b_port.scenePos() if b_port else dst.scenePos()
         self.prepareGeometryChange()
-        path = wire_path(a, b)
+        src_rect, dst_rect = src.sceneBoundingRect(), dst.sceneBoundingRect()
+        path = wire_path(a, b, src_rect.adjusted(6, 6, -6, -6), dst_rect.adjusted(6, 6, -6, -6))
+        self.routed = b.x() - a.x() < 40
         metrics = QFontMetricsF(self.font)
         w, h = metrics.horizontalAdvance(self.label) + 8, metrics.height() + 2
         mid = path.pointAtPercent(0.5)
-        self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)  # just above the wire
+        if self.routed:  # on the wire, in the gap it crosses
+            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
+        else:  # just above the wire
+            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)
         self.setPath(path)
+        self.setZValue(ABOVE if self.hides_behind_a_layer() else BELOW)
+
+    def hides_behind_a_layer(self) -> bool:
+        """Whether a layer other than its two ends covers part of this wire or its label."""
+        ends = {self.edge.src, self.edge.dst}
+        stroker = QPainterPathStroker()
+        stroker.setWidth(2)
+        outline = stroker.createStroke(self.path())
+        outline.addRect(self._label_rect)
+        for item in self.graph_scene.items(outline, Qt.ItemSelectionMode.IntersectsItemShape):
+            if isinstance(item, NodeItem) and item.node_id not in ends:
+                return True
+        return False
 
     def label_rect(self) -> QRectF:
         return self._label_rect
@@ -65,9 +126,21 @@ class EdgeItem(QGraphicsPathItem):
         path.addRect(self.label_rect())
         return path
 
+    def set_highlight(self, on: bool) -> None:
+        if on != self.highlight:
+            self.highlight = on
+            self.update()
+
+    def contextMenuEvent(self, event) -> None:
+        self.graph_scene.clearSelection()
+        self.setSelected(True)
+        self.graph_scene.edge_menu(self, event.screenPos())
+        event.accept()
+
     def paint(self, painter, option, widget=None) -> None:
-        color = theme.SELECTED if self.isSelected() else theme.wire_color()
-        painter.setPen(QPen(color, 2.5 if self.isSelected() else 1.8))
+        strong = self.isSelected() or self.highlight
+        color = theme.SELECTED if strong else theme.wire_color()
+        painter.setPen(QPen(color, 4.0 if self.highlight else 2.5 if strong else 1.8))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
         if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:

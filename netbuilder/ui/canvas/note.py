@@ -1,4 +1,5 @@
-"""A short note shown on the canvas where the mouse is (why a wire was refused), then gone."""
+"""A short note shown on the canvas where the mouse is (why a wire was refused, which wire another
+replaced), then gone."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
@@ -14,6 +15,7 @@ class Note(QGraphicsItem):
     def __init__(self, scene):
         super().__init__()
         self.text = ""
+        self.error = True
         self.font = QFont()
         self.font.setPointSizeF(9.0)
         self.setZValue(100)
@@ -24,9 +26,9 @@ class Note(QGraphicsItem):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(lambda: self.setVisible(False))
 
-    def show_at(self, text: str, pos: QPointF) -> None:
+    def show_at(self, text: str, pos: QPointF, error: bool = True) -> None:
         self.prepareGeometryChange()
-        self.text = text
+        self.text, self.error = text, error
         self.setPos(pos + QPointF(12, 12))
         self.setVisible(True)
         self.update()
@@ -38,8 +40,11 @@ class Note(QGraphicsItem):
 
     def paint(self, painter, option, widget=None) -> None:
         rect = self.boundingRect()
-        painter.setPen(QPen(theme.ERROR, 1.5))
-        painter.setBrush(QColor(255, 240, 238) if not theme.is_dark() else QColor(70, 30, 30))
+        painter.setPen(QPen(theme.ERROR if self.error else theme.WARNING, 1.5))
+        if self.error:
+            painter.setBrush(QColor(255, 240, 238) if not theme.is_dark() else QColor(70, 30, 30))
+        else:
+            painter.setBrush(QColor(255, 248, 225) if not theme.is_dark() else QColor(70, 55, 20))
         painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 5, 5)
         painter.setFont(self.font)
         painter.setPen(theme.text_color())

@@ -1,15 +1,18 @@
 """The canvas scene: one item per node and per wire, kept in step with the document's events."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsScene, QMenu
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QMenu
 
+from ...analysis import in_place
 from ...graph import events as ev
 from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
-from ...graph.model import Edge
+from ...graph.layout import downstream
+from ...graph.model import Edge, EditError
 from ...layers import new_node
 from .. import theme
+from .context_menu import build_edge_menu, build_node_menu
 from .edge_item import EdgeItem
 from .note import Note
 from .node_item import NodeItem
@@ -17,6 +20,7 @@ from .port_item import PortItem
 from .wire_drag import WireDrag
 
 GRID = 20.0
+FADE_MS = 1800  # a replaced wire fades out over this long
 
 
 class GraphScene(QGraphicsScene):
@@ -31,6 +35,8 @@ class GraphScene(QGraphicsScene):
         self.snap = True
         self.wire: WireDrag | None = None
         self.last_refusal: str | None = None
+        self.last_replaced: str | None = None
+        self.ghosts: list[QGraphicsPathItem] = []  # replaced wires fading out
         self._marks_pending = False
         self.training_warnings: dict[str, list] = {}
         self._marks_shown: dict[str, list] = self._network_table()
@@ -64,6 +70,7 @@ class GraphScene(QGraphicsScene):
             self._refresh_problem_marks()
         if isinstance(event, ev.NodeAdded):
             self._add_node_item(event.node)
+            self.raise_hidden_wires(self.node_items[event.node].sceneBoundingRect())
         elif isinstance(event, ev.NodeRemoved):
             item = self.node_items.pop(event.node)
             if self.wire is not None and self.wire.port.node_item is item:
@@ -83,6 +90,7 @@ class GraphScene(QGraphicsScene):
             item = self.node_items[event.node]
             if (item.pos().x(), item.pos().y()) != event.pos:
                 item.setPos(QPointF(*event.pos))
+                self.raise_hidden_wires(item.sceneBoundingRect())
         elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
             self.node_items[event.node].refresh()
 
@@ -148,6 +156,12 @@ class GraphScene(QGraphicsScene):
     def node_item_moved(self, item: NodeItem) -> None:
         self._reroute(item.node_id)
 
+    def raise_hidden_wires(self, rect: QRectF) -> None:
+        """Wires that pass under this area are routed again: one hidden by a node is drawn above it."""
+        for item in self.items(rect):
+            if isinstance(item, EdgeItem):
+                item.update_path()
+
     # ---- gestures -> edits -----------------------------------------------------------------
     def push(self, edit) -> bool:
         reason = self.document.push(edit)
@@ -179,6 +193,7 @@ class GraphScene(QGraphicsScene):
             self.push(move_nodes(self.graph, moved))
             for node_id, pos in moved.items():  # snapping may differ from where the item was let go
                 self.node_items[node_id].setPos(QPointF(*pos))
+                self.raise_hidden_wires(self.node_items[node_id].sceneBoundingRect())
 
     def selected_node_ids(self) -> list[str]:
         chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
@@ -243,8 +258,103 @@ class GraphScene(QGraphicsScene):
         if old == edge:
             return None
         edits = ([Disconnect(old)] if old else []) + [Connect(edge)]
-        self.push(Group(edits, "Reconnect" if old else "Connect"))
+        ghost = self.edge_items[old].path() if old in self.edge_items else None
+        if self.push(Group(edits, "Reconnect" if old else "Connect")) and old is not None:
+            self.wire_replaced(old, ghost, inp.scenePos())
         return None
+
+    def wire_replaced(self, old: Edge, path, where: QPointF) -> None:
+        """Say that a wire took the place of another: the old one fades out, with a note."""
+        text = (f"replaced the wire from {self.graph.node(old.src).name}"
+                f" into {self.graph.node(old.dst).name}.{old.dst_port}")
+        self.last_replaced = text
+        self.message.emit(text)
+        self.note.show_at(text, where, error=False)
+        if path is None:
+            return
+        ghost = QGraphicsPathItem(path)
+        ghost.setPen(QPen(theme.WARNING, 2.0))
+        ghost.setZValue(50)
+        self.addItem(ghost)
+        fade = QVariantAnimation(self)
+        fade.setStartValue(1.0)
+        fade.setEndValue(0.0)
+        fade.setDuration(FADE_MS)
+        fade.valueChanged.connect(ghost.setOpacity)
+        fade.finished.connect(lambda: self._drop_ghost(ghost))
+        self.ghosts.append(ghost)
+        fade.start(QVariantAnimation.DeletionPolicy.DeleteWhenStopped)
+
+    def _drop_ghost(self, ghost) -> None:
+        if ghost in self.ghosts:
+            self.ghosts.remove(ghost)
+            if ghost.scene() is self:
+                self.removeItem(ghost)
+
+    # ---- changes in place ------------------------------------------------------------------
+    def _build_and_push(self, build, *args) -> str | None:
+        """Build an edit with the core's rules and apply it; returns the new node's id, if any.
+        A refusal goes to the status bar and on the canvas."""
+        try:
+            edit = build(self.graph, *args)
+        except EditError as e:
+            self.last_refusal = str(e)
+            self.message.emit(str(e))
+            return None
+        if not self.push(edit):
+            return None
+        added = [e.node.id for e in getattr(edit, "edits", [edit]) if isinstance(e, AddNode)]
+        touched = added or [a for a in args if isinstance(a, str) and a in self.node_items][:1]
+        if touched:
+            self.select_nodes(touched)
+        return touched[0] if touched else None
+
+    def insert_on_wire(self, edge: Edge, layer_type: str) -> str | None:
+        return self._build_and_push(in_place.insert_on_wire, edge, layer_type)
+
+    def insert_before(self, node_id: str, port: str, layer_type: str) -> str | None:
+        return self._build_and_push(in_place.insert_before, node_id, port, layer_type)
+
+    def insert_after(self, node_id: str, layer_type: str) -> str | None:
+        return self._build_and_push(in_place.insert_after, node_id, layer_type)
+
+    def replace_node(self, node_id: str, layer_type: str) -> str | None:
+        return self._build_and_push(in_place.replace_node, node_id, layer_type)
+
+    def add_output_after(self, node_id: str) -> str | None:
+        return self._build_and_push(in_place.add_after, node_id, "Output")
+
+    def disconnect_input(self, node_id: str, port: str) -> None:
+        self._build_and_push(in_place.disconnect_input, node_id, port)
+
+    def delete_wire(self, edge: Edge) -> None:
+        if edge.dst in self.graph and edge in self.graph.in_edges(edge.dst):
+            self.push(Disconnect(edge))
+
+    def select_downstream(self, node_id: str) -> None:
+        self.select_nodes(downstream(self.graph, node_id))
+
+    def wire_at(self, pos: QPointF) -> EdgeItem | None:
+        """The wire under this point, unless a layer is on top of it there."""
+        for item in self.items(pos):
+            if isinstance(item, EdgeItem):
+                return item
+            if isinstance(item, (NodeItem, PortItem)):
+                return None
+        return None
+
+    def drop_layer(self, layer_type: str, pos: QPointF, wire: EdgeItem | None) -> str | None:
+        """A palette layer let go at pos: on the wire when it fits there, else where it fell."""
+        if wire is not None and wire.edge in self.edge_items:
+            reason = in_place.wire_problem(layer_type)
+            if reason is None:
+                return self.insert_on_wire(wire.edge, layer_type)
+            self.last_refusal = reason
+            node_id = self.add_layer(layer_type, pos)
+            self.message.emit(f"{reason}: it was put beside the wire")
+            self.note.show_at(reason, pos)
+            return node_id
+        return self.add_layer(layer_type, pos)
 
     # ---- context menu ----------------------------------------------------------------------
     def node_menu(self, item: NodeItem, screen_pos) -> None:
@@ -252,17 +362,13 @@ class GraphScene(QGraphicsScene):
         menu.exec(screen_pos)
 
     def build_node_menu(self, item: NodeItem) -> QMenu:
-        menu = QMenu()
-        for problem in item.problems:
-            if problem.fix is not None:
-                action = menu.addAction(f"Fix: {problem.fix.label}")
-                action.triggered.connect(lambda checked=False, f=problem.fix: self.apply_fix(f))
-        if not menu.isEmpty():
-            menu.addSeparator()
-        for text, slot in (("Duplicate", self.duplicate_requested.emit),
-                           ("Delete", self.delete_selection)):
-            menu.addAction(text).triggered.connect(slot)
-        return menu
+        return build_node_menu(self, item)
+
+    def edge_menu(self, item: EdgeItem, screen_pos) -> None:
+        self.build_edge_menu(item).exec(screen_pos)
+
+    def build_edge_menu(self, item: EdgeItem) -> QMenu:
+        return build_edge_menu(self, item)
 
     duplicate_requested = Signal()
 

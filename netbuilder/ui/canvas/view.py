@@ -5,6 +5,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
+from ...analysis.in_place import wire_problem
+
 LAYER_MIME = "application/x-netbuilder-layer"
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 
@@ -20,6 +22,7 @@ class GraphView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self._pan_from = None
+        self.drop_wire = None  # the wire a palette layer held over the canvas would go on
 
     # ---- zoom and pan ----------------------------------------------------------------------
     @property
@@ -81,15 +84,34 @@ class GraphView(QGraphicsView):
 
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasFormat(LAYER_MIME):
+            layer = bytes(event.mimeData().data(LAYER_MIME)).decode()
+            wire = self.scene().wire_at(self.mapToScene(event.position().toPoint()))
+            if wire is not None and wire_problem(layer) is not None:
+                wire = None  # it would not fit there: no promise of an insert
+            self._hold_over(wire)
             event.acceptProposedAction()
         else:
             event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._hold_over(None)
+        super().dragLeaveEvent(event)
+
+    def _hold_over(self, wire) -> None:
+        if wire is not self.drop_wire:
+            if self.drop_wire is not None and self.drop_wire.scene() is self.scene():
+                self.drop_wire.set_highlight(False)
+            self.drop_wire = wire
+            if wire is not None:
+                wire.set_highlight(True)
 
     def dropEvent(self, event) -> None:
         if not event.mimeData().hasFormat(LAYER_MIME):
             event.ignore()
             return
         layer = bytes(event.mimeData().data(LAYER_MIME)).decode()
-        self.scene().add_layer(layer, self.mapToScene(event.position().toPoint()))
+        pos = self.mapToScene(event.position().toPoint())
+        self._hold_over(None)
+        self.scene().drop_layer(layer, pos, self.scene().wire_at(pos))
         self.setFocus()
         event.acceptProposedAction()
