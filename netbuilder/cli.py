@@ -7,6 +7,7 @@ netbuilder runs FILE                       the document's runs: status, settings
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
+netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
 """
 from __future__ import annotations
 
@@ -81,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     p_board.add_argument("file")
     p_board.add_argument("--port", type=int, help="default: a free port")
     p_board.add_argument("--no-browser", action="store_true", help="only print its address")
+    p_import = sub.add_parser("import", help="a document from a PyTorch model's class, traced with torch.fx")
+    p_import.add_argument("model", metavar="MODEL.py")
+    p_import.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="the nn.Module class")
+    p_import.add_argument("--args", help="the class's arguments as JSON: '{\"hidden\": 64}' (or a list)")
+    p_import.add_argument("--input-shape", action="append", metavar="SHAPE",
+                          help="one sample's shape without the batch, once per argument of forward: 1x28x28")
+    p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
+                          " 'imported weights'")
+    p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard, "predict": predict}[args.command]
+               "tensorboard": tensorboard, "predict": predict, "import": import_model}[args.command]
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)
@@ -275,3 +285,18 @@ def predict(args) -> int:
         return 2
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
+
+
+def import_model(args) -> int:
+    from .compile.importer import import_model as convert, parse_args, parse_shape
+    from .train.imported import save_imported
+
+    shapes = [parse_shape(text) for text in args.input_shape or []]
+    imported = convert(args.model, args.class_name, parse_args(args.args), shapes or None, args.weights)
+    run = save_imported(imported, args.output, args.weights)
+    layers = sum(1 for n in imported.graph.nodes() if n.type not in ("Input", "Output"))
+    print(f"wrote {args.output}: {layers} layers from {imported.source}; the document's outputs match the model's"
+          f" (largest difference {imported.difference:.2g})")
+    if run is not None:
+        print(f"weights: run '{run.name}' in {run.folder}")
+    return 0

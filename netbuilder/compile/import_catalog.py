@@ -430,7 +430,7 @@ def reshape(m: Mapper, node: fx.Node, source=None):
     before, after = m.shape(source), m.shape(node)
     x = m.tensor(source)
     if len(after) < 2 or after[0] != before[0]:
-        raise Unsupported(f"a reshape from {list(before)} to {list(after)} that does not keep the batch dim"
+        raise Unsupported(f"a reshape from {_shape_text(before)} to {list(after)} that does not keep the batch dim"
                           " first (the catalog's Reshape keeps it)")
     if after == before:
         return x
@@ -473,14 +473,15 @@ def merge(layer: str, symbol: str):
         if node.kwargs.get("alpha", 1) != 1:
             raise Unsupported("torch.add with alpha")
         if not isinstance(a, fx.Node) or not isinstance(b, fx.Node):
-            raise Unsupported(f"{'adding a number to' if symbol == '+' else 'multiplying by a number'} a tensor"
+            raise Unsupported(f"{'adding a number to a tensor' if symbol == '+' else 'multiplying a tensor by a number'}"
                               " (the catalog has no layer for it)")
         learned = _positions(m, node, a, b) if symbol == "+" else None
         if learned is not None:
             return learned
         if m.shape(a) != m.shape(b):
-            raise Unsupported(f"{symbol} of tensors of different shapes {list(m.shape(a))} and {list(m.shape(b))}"
-                              f" (broadcasting; the catalog's {layer} takes equal shapes)")
+            raise Unsupported(f"{'adding' if symbol == '+' else 'multiplying'} tensors of different shapes"
+                              f" {_shape_text(m.shape(a))} and {_shape_text(m.shape(b))} (broadcasting; the catalog's"
+                              f" {layer} takes equal shapes)")
         x, y = m.tensor(a), m.tensor(b)
         if x in m.merges.get(layer, {}) and len(a.users) == 1 and m.where(a) == m.where(node):
             graph = m.builder.graph
@@ -526,7 +527,7 @@ def mean(m: Mapper, node: fx.Node):
     if rank == 3 and dims == {1}:
         x = m.add("Permute", [x], dict(dims=[2, 1]))
         return m.add("GlobalAvgPool", [x], {})
-    raise Unsupported(f"a mean over dims {sorted(dims)} of {list(shape)} (the catalog averages the dims after the"
+    raise Unsupported(f"a mean over dims {sorted(dims)} of {_shape_text(shape)} (the catalog averages the dims after the"
                       " channels: GlobalAvgPool)")
 
 
@@ -577,6 +578,11 @@ def getitem(m: Mapper, node: fx.Node):
 
 def _same(m: Mapper, node: fx.Node):
     return m.tensor(node.args[0])
+
+
+def _shape_text(shape) -> str:
+    """A shape as the editor writes it, the batch as N: [N, 4]; a single number is []."""
+    return "[" + ", ".join(["N", *map(str, shape[1:])]) + "]" if shape else "[]"
 
 
 def _is_last_step(idx) -> bool:

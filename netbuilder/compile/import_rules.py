@@ -36,6 +36,10 @@ class _Bad:
     """The value of a node that could not be mapped: what uses it is not reported again."""
 
 
+class _Skip(Exception):
+    """A call fed by a node that could not be mapped: only its own problems are reported."""
+
+
 BAD, NUMBER = _Bad(), object()
 
 
@@ -86,9 +90,7 @@ class Mapper:
                 continue
             self.node = node
             try:
-                if any(v is BAD for v in self._arg_values(node)):
-                    value = BAD
-                elif node.op == "placeholder":
+                if node.op == "placeholder":
                     value = self._input(node, next(inputs), ints)
                 elif node.op == "output":
                     value = self._outputs(node)
@@ -100,6 +102,8 @@ class Mapper:
                     value = map_module(self, node, self.gm.get_submodule(node.target))
                 else:
                     value = map_function(self, node)
+            except _Skip:
+                value = BAD
             except Unsupported as u:
                 value = BAD
                 line, code = self.where(node)
@@ -133,13 +137,12 @@ class Mapper:
                 stack.extend(n.all_input_nodes)
         return seen
 
-    def _arg_values(self, node: fx.Node) -> list:
-        return [self.values.get(n) for n in node.all_input_nodes]
-
     # ---- values --------------------------------------------------------------------------------
     def tensor(self, arg) -> str:
         """The layer id that gives this argument's tensor."""
         value = self.values.get(arg) if isinstance(arg, fx.Node) else arg
+        if value is BAD:
+            raise _Skip()
         if isinstance(value, str):
             return value
         if hasattr(value, "materialize"):

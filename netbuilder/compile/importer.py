@@ -24,6 +24,7 @@ from ..analysis import Analysis
 from ..graph.layout import layered_positions
 from ..layers import modules as custom_modules
 from .build import build_model
+from .export import INIT_CODE
 from .import_rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
@@ -153,6 +154,7 @@ def import_model(path: str | Path, class_name: str, args: dict | list | None = N
         raise ModelImportError(f"{where}: the catalog has no layer for {len(mapper.unsupported)} thing(s)"
                                f" it uses:\n{lines}")
     graph = mapper.builder.graph
+    _declared_inits(cls, graph)
     _lay_out(graph)
     graph.meta["name"] = class_name
     graph.meta["description"] = f"Imported from {where}."
@@ -258,6 +260,24 @@ def _examples(placeholders, shapes, ints: dict[str, int], batch: int) -> list[to
         else:
             out.append(torch.randn(size, generator=gen))
     return out
+
+
+_INIT_LINE = re.compile(r"^\s*_init\(self\.(\w+), lambda p: (.+)\)\s*$")
+
+
+def _declared_inits(cls: type, graph) -> None:
+    """How exported code starts a layer's weights (`_init(self.fc1, lambda p: nn.init.xavier_uniform_(p))`,
+    export.py's INIT_CODE) back into the layer's init parameter: the way back of export_source."""
+    try:
+        lines = inspect.getsource(cls.__init__).splitlines()
+    except (OSError, TypeError):
+        return
+    how = {code: name for name, code in INIT_CODE.items()}
+    for line in lines:
+        m = _INIT_LINE.match(line)
+        node = graph.by_name(m.group(1)) if m else None
+        if node is not None and m.group(2) in how and "init" in node.params:
+            node.params["init"] = how[m.group(2)]
 
 
 def _lay_out(graph) -> None:
