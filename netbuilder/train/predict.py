@@ -16,7 +16,7 @@ from ..data.raw import DataError
 from ..errors import UserError
 from ..graph.model import Graph
 from .insight import attribution, top_classes
-from .runs import document_folder, list_runs
+from .runs import document_folder, list_runs, read_samples
 from .transfer import TransferError, read_weights
 
 IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -60,8 +60,9 @@ def trained_model(graph: Graph, path: Path):
     return model.eval()
 
 
-def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, torch.Tensor]]:
-    """(label, samples [N, *shape]) per input file: an image, a .npy/.npz array, or a CSV of rows."""
+def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, torch.Tensor, bool]]:
+    """(label, samples [N, *shape], scaled) per input file: an image (scaled: its 0..1 stands for the data's
+    range of values), a .npy/.npz array or a CSV of rows (in the data's own units)."""
     size = math.prod(shape)
     found = []
     for text in paths:
@@ -70,15 +71,15 @@ def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, tor
             raise PredictError(f"{text}: no such file (or not a regular file)")
         suffix = path.suffix.lower()
         if suffix in IMAGES:
-            found.append((path.name, _image(path, shape)))
+            found.append((path.name, _image(path, shape), True))
         elif suffix in (".npy", ".npz"):
             array = _array(path)
             if array.size % size or array.dtype.kind not in "biuf":
                 raise PredictError(f"{path.name} holds {list(array.shape)} {array.dtype}: the network takes samples of"
                                    f" {list(shape)} ({size} numbers each), one or a batch")
-            found.append((path.name, torch.from_numpy(array.astype(np.float32)).reshape(-1, *shape)))
+            found.append((path.name, torch.from_numpy(array.astype(np.float32)).reshape(-1, *shape), False))
         elif suffix in (".csv", ".txt"):
-            found.append((path.name, _rows(path, shape)))
+            found.append((path.name, _rows(path, shape), False))
         else:
             raise PredictError(f"{path.name}: give an image ({', '.join(IMAGES)}), a .npy/.npz array or a CSV of rows")
     return found
@@ -119,25 +120,47 @@ def _array(path: Path) -> np.ndarray:
 
 
 def _rows(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
-    size = math.prod(shape)
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        cells = [c.strip() for c in line.replace(";", ",").replace("\t", ",").split(",") if c.strip()]
-        if not cells:
-            continue
         try:
-            values = [float(c) for c in cells]
-        except ValueError:
-            if number == 1:
+            values = row_values(line, shape, f"{path.name} row {number}")
+        except PredictError as e:
+            if number == 1 and str(e).endswith("not all numbers"):
                 continue  # a header
-            raise PredictError(f"{path.name} row {number}: not all numbers") from None
-        if len(values) != size:
-            raise PredictError(f"{path.name} row {number} has {len(values)} numbers; the network takes {size}"
-                               f" ({list(shape)})")
-        rows.append(values)
+            raise
+        if values is not None:
+            rows.append(values)
     if not rows:
         raise PredictError(f"{path.name} has no rows of numbers")
-    return torch.tensor(rows, dtype=torch.float32).reshape(-1, *shape)
+    return torch.cat(rows)
+
+
+def row_values(line: str, shape: tuple[int, ...], where: str) -> torch.Tensor | None:
+    """One row of numbers (separated by commas, semicolons or tabs) as a sample [1, *shape]; None for an empty
+    line. `where` names it in the message when it is not one sample of numbers."""
+    size = math.prod(shape)
+    cells = [c.strip() for c in line.replace(";", ",").replace("\t", ",").split(",") if c.strip()]
+    if not cells:
+        return None
+    try:
+        values = [float(c) for c in cells]
+    except ValueError:
+        raise PredictError(f"{where}: not all numbers") from None
+    if len(values) != size:
+        raise PredictError(f"{where} has {len(values)} numbers; the network takes {size} ({list(shape)})")
+    return torch.tensor(values, dtype=torch.float32).reshape(1, *shape)
+
+
+def as_trained(x: torch.Tensor, samples: dict | None, scaled: bool) -> torch.Tensor:
+    """Inputs made like the run's training data: `scaled` ones (an image file's or a drawing's 0..1) are
+    first stretched over the data's range of values; then all are normalised as the data was."""
+    if not samples:
+        return x
+    if scaled:
+        low, high = samples["range"]
+        x = low + x * (high - low)
+    stats = samples.get("stats")
+    return (x - stats[0]) / stats[1] if stats else x
 
 
 def heat_rgb(values: torch.Tensor, sample: torch.Tensor | None = None) -> np.ndarray:
@@ -174,11 +197,14 @@ def predict_files(graph: Graph, document: str, inputs: list[str], run: str | Non
     if len(nodes) != 1:
         raise PredictError(f"predict feeds one Input, and this network has {len(nodes)}")
     shape = tuple(nodes[0].params["shape"])
-    model = trained_model(graph, weights_of(document, run, weights))
-    names = _class_names(graph)
+    path = weights_of(document, run, weights)
+    model = trained_model(graph, path)
+    kept = read_samples(path.parent)  # a run's checkpoint: its data's normalisation and class names
+    names = (kept or {}).get("classes") or _class_names(graph)
     if explain and out is None:
         raise PredictError("--explain writes pictures: say where with --out DIR")
-    for label, samples in read_inputs(inputs, shape):
+    for label, samples, scaled in read_inputs(inputs, shape):
+        samples = as_trained(samples, kept, scaled)
         with torch.no_grad():
             outputs = model(samples).reshape(len(samples), -1)
         classifies = outputs.shape[1] > 1 or _loss(graph) == "bce_with_logits"

@@ -53,6 +53,10 @@ def new_key() -> str:
     return secrets.token_hex(4)
 
 
+SAMPLES = 256  # test samples a run keeps for looking inside it later
+SAMPLES_FILE = "samples.pt"
+
+
 @dataclass
 class Run:
     folder: Path
@@ -120,6 +124,31 @@ class Run:
     @property
     def checkpoint(self) -> Path:
         return self.folder / "last.pt"
+
+    # ---- samples to look inside with -----------------------------------------------------------
+    def keep_samples(self, prepared, recipe: str) -> dict:
+        """samples.pt: the first test samples as the network takes them (a network of one input), the
+        data's normalisation and range of values, its task and class names: what the Inside tab and
+        `netbuilder predict` need to feed the run's network new inputs as it was trained. Returns them, with
+        all the test samples (the file keeps the first SAMPLES)."""
+        import torch
+
+        inputs = [n for n in self.graph().nodes() if n.type == "Input"]
+        one_input = len(inputs) == 1 and recipe in ("supervised", "reconstruction", "variational")
+        x, y = prepared.test if len(prepared.test[0]) else prepared.val
+        shown = prepared.shown(x[:SAMPLES])
+        samples = {"inputs": x if one_input and len(x) else None, "labels": y,
+                   "stats": prepared.stats, "task": prepared.raw.task, "kind": prepared.raw.kind,
+                   "classes": list(prepared.raw.class_names or []) or None,
+                   "range": (shown.min().item(), shown.max().item()) if len(shown) else (0.0, 1.0)}
+        kept = dict(samples, inputs=None if samples["inputs"] is None else x[:SAMPLES].clone(),
+                    labels=y[:SAMPLES].clone())
+        write_atomic(self.folder / SAMPLES_FILE, lambda f: torch.save(kept, f))
+        return samples
+
+    def read_samples(self) -> dict | None:
+        return read_samples(self.folder)
+
 
     # ---- metrics -----------------------------------------------------------------------------
     def append_steps(self, columns: list[str], rows: list[list[float]]) -> None:
@@ -207,6 +236,18 @@ class Run:
         if self.best.get("loss") is not None:
             return f"loss {self.best['loss']:.4g}"
         return ""
+
+
+def read_samples(folder: Path) -> dict | None:
+    """What Run.keep_samples wrote in a run's folder, or None (a run from before it, or a damaged file)."""
+    import torch
+
+    path = folder / SAMPLES_FILE
+    try:
+        found = torch.load(path, weights_only=True) if path.is_file() else None
+    except Exception:  # noqa: BLE001 - any damage means the same: no samples to show
+        return None
+    return found if isinstance(found, dict) and "inputs" in found else None
 
 
 def list_runs(folder: Path) -> list[Run]:

@@ -137,6 +137,7 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run),
                                                      TensorBoardLog(run.folder)], run.folder, spec, shown, download)
         shown.end()
+        run.keep_samples(data.prepared, config.recipe)
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
     except UserError as e:

@@ -1,7 +1,12 @@
 """The Inside tab: after a CNN run on digits it says what the network answers about a test image, which
-pixels drove it (saliency, Integrated Gradients, Grad-CAM) and draws a layer's feature maps; a run without
-its test images in this session says why nothing is shown."""
-from PySide6.QtCore import Qt
+pixels drove it (saliency, Integrated Gradients, Grad-CAM), draws a layer's feature maps, weights and
+histograms over epochs; takes drawn, opened and typed inputs; a run from disk is looked inside with the
+samples it kept."""
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QPointF, Qt
+
+from netbuilder.ui.document import Document
 
 from netbuilder.train.runs import Run
 
@@ -34,7 +39,7 @@ def test_a_trained_cnn_is_looked_inside(qtbot, tmp_path):
     assert panel.tabs.currentWidget() is inside and inside.sample.value() == wrong.index
 
 
-def test_a_run_without_its_test_images_says_why_nothing_is_shown(qtbot, tmp_path):
+def test_a_run_without_a_checkpoint_says_why_nothing_is_shown(qtbot, tmp_path):
     window = make_window(qtbot)
     window.save_to(str(tmp_path / "doc.json"))
     panel = window.training
@@ -42,4 +47,63 @@ def test_a_run_without_its_test_images_says_why_nothing_is_shown(qtbot, tmp_path
     run.status = "finished"
     panel.runs.set_current(panel.runs.add(run))
     panel.tabs.setCurrentWidget(panel.inside)
-    assert "train (or resume) this run" in panel.inside.message.text() and not panel.inside.answer.isVisible()
+    assert "has no checkpoint" in panel.inside.message.text() and not panel.inside.answer.isVisible()
+
+
+def test_drawn_opened_and_typed_inputs_and_the_histograms_over_epochs(qtbot, tmp_path):
+    window = make_window(qtbot)  # the CNN on 8x8 digits
+    window.save_to(str(tmp_path / "doc.json"))
+    panel = window.training
+    panel.tabs.setCurrentWidget(panel.inside)
+    train(window, qtbot, epochs=3)
+    inside = panel.inside
+    sources = [inside.source.itemData(i) for i in range(inside.source.count())]
+    assert sources == ["test", "draw", "file", "row"]
+    # the histograms of the selected layer over the epochs, of each kind
+    inside.layer.setCurrentText("conv1")
+    for kind in ("weights", "activations", "gradients"):
+        inside.kind.setCurrentText(kind)
+        assert inside.ridge.isVisible() and [h.epoch for h in inside.ridge.shown] == [1, 2, 3], kind
+        assert f"{kind} of conv1, epochs 1 to 3" in inside.ridge_message.text()
+    assert "conv1.weight [16, 1, 3, 3]" in inside.pictures[3].toolTip()  # its filters as pictures
+
+    inside.source.setCurrentIndex(sources.index("draw"))  # a drawing: a stroke down the middle, a "1"
+    assert inside.input_stack.currentWidget() is inside.pad and inside.clear.isVisible()
+    for y in range(20, 200, 10):
+        inside.pad.paint_at(QPointF(90, y))
+    inside.pad.changed.emit()
+    assert inside.answer.text().startswith("The network says <b>")
+    drawn = inside.pad.drawing()
+    assert drawn.shape == (1, 8, 8) and drawn[0, :, 3:5].min() > 0.8 and drawn[0, :, :2].max() == 0
+
+    inside.source.setCurrentIndex(sources.index("file"))
+    assert "Open an image" in inside.answer.text()
+    picture = tmp_path / "seven.png"
+    Image.fromarray((np.eye(8)[::-1] * 255).astype(np.uint8)).resize((32, 32)).save(picture)
+    inside.open_path(str(picture))
+    assert inside.answer.text().startswith("The network says <b>") and not inside.pictures[0].pixmap().isNull()
+    inside.open_path(str(tmp_path / "doc.json"))  # not an input: said, nothing breaks
+    assert "give an image" in inside.answer.text()
+
+    inside.source.setCurrentIndex(sources.index("row"))
+    inside.row.setText("1, 2, 3")
+    inside.row.editingFinished.emit()
+    assert "the row has 3 numbers; the network takes 64 ([1, 8, 8])" in inside.answer.text()
+    inside.row.setText(", ".join(["0.5"] * 64))
+    inside.row.editingFinished.emit()
+    assert inside.answer.text().startswith("The network says <b>")
+
+
+def test_a_run_reopened_from_disk_is_looked_inside_with_the_samples_it_kept(qtbot, tmp_path):
+    path = str(tmp_path / "doc.json")
+    window = make_window(qtbot)
+    window.save_to(path)
+    train(window, qtbot, epochs=1)
+    said = window.training.inside
+    window.training.tabs.setCurrentWidget(said)
+    answer = said.answer.text()
+    again = make_window(qtbot, Document.open(path))  # another window on the same file reads the run from disk
+    panel = again.training
+    panel.tabs.setCurrentWidget(panel.inside)
+    assert panel.runs.current.samples is not None and panel.inside.source.currentData() == "test"
+    assert panel.inside.answer.text() == answer  # the same test sample, the same answer

@@ -2,7 +2,7 @@
 (as TensorBoard's histograms): drawn as a ridge over the epochs they show a layer's weights spreading, its
 activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
 probe of validation samples; gradients are those of the epoch's last batch. A run keeps at most KEEP epochs
-of them (the older ones thinned evenly), so a run of a thousand epochs costs what one of sixty does."""
+of them (spread evenly over the run), so a run of a thousand epochs costs what one of sixty does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,12 +38,14 @@ def histogram(values: torch.Tensor, epoch: int, bins: int = BINS) -> Histogram |
     return Histogram(epoch, np.linspace(low, high, bins + 1, dtype=np.float32), counts.numpy().astype(np.float32))
 
 
-def thin(kept: list, keep: int = KEEP) -> list:
-    """At most `keep` of a list, the last always among them and the rest spread evenly."""
-    if len(kept) <= keep:
-        return kept
-    step = len(kept) / (keep - 1)
-    return [kept[min(int(i * step), len(kept) - 1)] for i in range(keep - 1)] + [kept[-1]]
+def thin(kept: list, keep: int = KEEP, epoch=lambda h: h.epoch) -> list:
+    """At most `keep` of a list of epochs' values: those of every epoch while they fit, then of every 2nd,
+    4th, 8th... epoch (the stride doubling as the run grows), and always the newest."""
+    latest = epoch(kept[-1])
+    stride = 1
+    while latest // stride > keep - 1:
+        stride *= 2
+    return [h for h in kept[:-1] if epoch(h) % stride == 0] + [kept[-1]]
 
 
 class LayerStats(Callback):

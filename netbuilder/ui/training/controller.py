@@ -201,8 +201,7 @@ class RunController(QObject):
             return
         state.layers, state.networks, state.note = info["layers"], info["networks"], info["note"]
         state.test_images, state.class_names = info["test_images"], info["class_names"]
-        state.test_inputs, state.raw_range, state.stats = info["test_inputs"], info["raw_range"], info["stats"]
-        state.task = info["task"]
+        state.samples = info["samples"]
         state.gradients.clear()
         state.progress = (0, 0)
         state.status = f"{state.run.name}: training… {state.note}".strip()

@@ -180,7 +180,7 @@ class TrainingPanel(QWidget):
     def look_inside(self, index: int) -> None:
         """The Inside tab on this test sample (a misclassified one clicked in the Test set tab)."""
         self.tabs.setCurrentWidget(self.inside)
-        self.inside.sample.setValue(index)
+        self.inside.show_test_sample(index)
 
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()
@@ -247,6 +247,8 @@ class TrainingPanel(QWidget):
             key = (state.id, state.running) if state is not None else None
             if force or key != self._inside_shown:
                 self.inside.show_run(state)
+            else:
+                self.inside.draw_histograms()  # a new epoch's, while it trains
             self._inside_shown = key
 
     def _set_running(self, running: bool) -> None:

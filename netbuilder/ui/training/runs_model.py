@@ -27,10 +27,7 @@ class RunState:
         self._evaluation = None
         self._evaluation_read = False
         self.test_images = None  # the test split's images, for the misclassified grid
-        self.test_inputs = None  # the test split as the network takes it (a network of one input), for Inside
-        self.raw_range = None  # (low, high) of the samples before normalisation, for drawn or opened inputs
-        self.stats = None  # the normalisation (shift, scale) the run's data had, or None
-        self.task = None  # "classification" or "regression", when the run trained in this session
+        self.samples = None  # test samples, normalisation, task (Run.keep_samples), for the Inside tab
         self.layer_stats: dict = {}  # (layer, kind) -> histograms over epochs (train.callbacks.layer_stats)
         self.class_names: list[str] | None = None
         self.pictures = None  # (caption, samples, real points or None): what a generative run made last

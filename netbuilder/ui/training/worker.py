@@ -131,12 +131,6 @@ class Channel(Callback):
         self.flush()
 
 
-def _raw_range(prepared) -> tuple[float, float] | None:
-    """The lowest and highest value of the samples before normalisation (what a drawing's 0..1 maps onto)."""
-    shown = prepared.shown(prepared.test[0]) if len(prepared.test[0]) else None
-    return (shown.min().item(), shown.max().item()) if shown is not None and shown.is_floating_point() else None
-
-
 class TrainWorker(QObject):
     ready = Signal(object)  # dict: layers, networks, note, test images, class names, steps per epoch
     steps = Signal(object)  # (list of train.Step, diagnosis warnings)
@@ -217,8 +211,7 @@ class TrainWorker(QObject):
         self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                          "note": note.strip(),
                          "test_images": prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None,
-                         "test_inputs": prepared.test[0] if len(trainer.recipe.test_tensors or ()) == 2 else None,
-                         "raw_range": _raw_range(prepared), "stats": prepared.stats, "task": prepared.raw.task,
+                         "samples": self.run_.keep_samples(prepared, self.config.recipe),
                          "class_names": prepared.raw.class_names, "start_epoch": trainer.start_epoch,
                          "notes": list(prepared.raw.notes)})
         try:
@@ -291,7 +284,7 @@ class SweepWorker(TrainWorker):
             self._hold(trainer)
             self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                              "note": f"sweep {self.name}, trial {trial.number + 1}", "test_images": None,
-                             "test_inputs": None, "raw_range": None, "stats": None, "task": None,
+                             "samples": None,
                              "class_names": None, "start_epoch": 0, "notes": []})
             try:
                 return trainer.run(), run.id
