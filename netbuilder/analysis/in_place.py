@@ -154,13 +154,14 @@ def replace_node(graph: Graph, node_id: str, layer_type: str) -> Group:
                         [f"in{i}" for i in range(max(2, len(ins)))] if spec.variadic else list(spec.inputs))
     if in_map is None:
         have = "no input" if not spec.inputs and not spec.variadic else f"{len(spec.inputs)} input(s)"
-        raise EditError(f"{layer_type} has {have} but {old.name} has {len(ins)} wire(s) in:"
-                        " disconnect some first")
+        wires = "a wire" if len(ins) == 1 else f"{len(ins)} wires"
+        raise EditError(f"{layer_type} has {have}, but {old.name} has {wires} in: disconnect {_them(ins)} first")
     used_outs = list(dict.fromkeys(e.src_port for e in outs))
     out_map = _map_ports(used_outs, list(spec.outputs))
     if out_map is None:
-        raise EditError(f"{layer_type} has {len(spec.outputs) or 'no'} output(s) but {old.name}'s results"
-                        f" go out on {len(used_outs)}: disconnect them first")
+        have = "no output" if not spec.outputs else f"{len(spec.outputs)} output(s)"
+        raise EditError(f"{layer_type} has {have}, but {old.name}'s result goes on to other layers:"
+                        f" disconnect {_them(outs)} first")
     kept = {}
     for name, value in old.params.items():
         param = spec.param(name)
@@ -174,6 +175,10 @@ def replace_node(graph: Graph, node_id: str, layer_type: str) -> Group:
     edits += [Connect(Edge(e.src, e.src_port, node_id, in_map[e.dst_port])) for e in ins]
     edits += [Connect(Edge(node_id, out_map[e.src_port], e.dst, e.dst_port)) for e in outs]
     return Group(edits, f"Replace {old.name} with {layer_type}")
+
+
+def _them(wires: list) -> str:
+    return "it" if len(wires) == 1 else "them"
 
 
 def _default_name(node: Node) -> bool:

@@ -144,7 +144,7 @@ def test_replace_refuses_a_type_without_room_for_the_wires(window, qtbot):
     messages = []
     scene.message.connect(messages.append)
     assert scene.replace_node(conv1, "Input") is None
-    assert messages == ["Input has no input but conv1 has 1 wire(s) in: disconnect some first"]
+    assert messages == ["Input has no input, but conv1 has a wire in: disconnect it first"]
     menu = scene.build_node_menu(scene.node_items[conv1])
     shown = []
     choose_in_picker(qtbot, "", shown)
