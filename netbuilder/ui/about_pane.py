@@ -30,7 +30,8 @@ class DescriptionCommand(EditCommand):
             return False
         self.edit.value = edit.value
         self.made = other.made
-        self.setObsolete(self.edit.value == self.edit.old)
+        old = self.edit.old if isinstance(self.edit.old, str) else ""  # no description is an empty one
+        self.setObsolete(self.edit.value == old)  # typed back to where it started: no step at all
         return True
 
 
@@ -128,6 +129,7 @@ def install(window) -> AboutPane:
     dock.setWidget(pane)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.docks["About This Network"] = dock
+    dock.show()
     if "Inspector" in window.docks:
         window.splitDockWidget(dock, window.docks["Inspector"], Qt.Orientation.Vertical)
         window.resizeDocks([dock, window.docks["Inspector"]], [190, 500], Qt.Orientation.Vertical)

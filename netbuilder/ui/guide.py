@@ -146,6 +146,7 @@ class Guide(QWidget):
         self.explain = QLabel()
         self.explain.setObjectName("guide_text")
         self.explain.setWordWrap(True)
+        self.explain.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.explain.setMinimumHeight(110)
         self.explain.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid);"
                                    " border-radius: 4px; padding: 8px }")
@@ -292,6 +293,9 @@ def start_walk(window) -> bool:
     window.set_document(Document())
     guide = getattr(window, "guide", None) or install(window)
     dock = window.docks["First Network"]
+    about = window.docks.get("About This Network")
+    if about is not None and about.isVisible() and not window.tabifiedDockWidgets(dock):
+        window.tabifyDockWidget(about, dock)  # a new document has no story yet: the walk takes its place
     dock.show()
     dock.raise_()
     guide.start(window.document)
