@@ -40,18 +40,11 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     _check_task(config, prepared, spec)
     if len(inputs) > 1:
         data = _several_inputs(inputs, prepared, spec)
-        if config.recipe == "supervised":
-            _check_outputs(graph, config, prepared, spec)
+        _check_outputs(graph, config, prepared, spec)
         return data
     shape = tuple(inputs[0].params["shape"])
     sample = prepared.sample_shape
-    if math.prod(shape) != math.prod(sample):
-        dims = ", ".join(map(str, sample))
-        raise TrainingError(f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}] but {spec.label}"
-                            f" samples are [N, {dims}] ({math.prod(sample)} values): set its shape to {dims},"
-                            " or choose the dataset in the Data panel, which sets it")
-    if config.recipe == "supervised":
-        _check_outputs(graph, config, prepared, spec)
+    _check_outputs(graph, config, prepared, spec)
     aug = prepared.augment
     augment = None
     if aug is not None:
@@ -80,9 +73,28 @@ def _check_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None
 
 
 def _check_outputs(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
-    errors = [p for p in output_problems(graph, config, prepared, spec) if p.severity == "error"]
+    errors = [p for p in data_problems(graph, config, prepared, spec) if p.severity == "error"]
     if errors:
         raise TrainingError(f"{errors[0].message}{f': {errors[0].fix.label}' if errors[0].fix else ''}")
+
+
+def data_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec,
+                  analysis: Analysis | None = None) -> list[Problem]:
+    """What does not fit the dataset, each on its node with a fix: the Input's shape (a network of one
+    Input), and for a supervised network what its Output gives (output_problems)."""
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    found = []
+    if len(inputs) == 1:
+        shape, sample = tuple(inputs[0].params.get("shape", ())), prepared.sample_shape
+        if math.prod(shape) != math.prod(sample):
+            dims = ", ".join(map(str, sample))
+            found.append(Problem(inputs[0].id, f"the Input '{inputs[0].name}' takes [N, {', '.join(map(str, shape))}]"
+                                 f" but {spec.label} samples are [N, {dims}] ({math.prod(sample)} values)",
+                                 fix=Fix(f"set its shape to [{dims}]", "set_param", inputs[0].id, param="shape",
+                                         value=list(sample))))
+    if config.recipe == "supervised":
+        found += output_problems(graph, config, prepared, spec, analysis)
+    return found
 
 
 def output_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec,

@@ -39,13 +39,14 @@ class Document(QObject):
         """A new untitled document with a template's contents."""
         return cls(io.load(path, check_node), None, parent)
 
-    def push(self, edit: Edit) -> str | None:
-        """Apply an edit as one undo step. Returns why it was refused, or None."""
+    def push(self, edit: Edit, merge: bool = True) -> str | None:
+        """Apply an edit as one undo step (quick changes of one parameter merge, unless `merge` is False).
+        Returns why it was refused, or None."""
         try:
             self.graph.apply(edit)
         except EditError as e:
             return str(e)
-        self.undo_stack.push(EditCommand(self.graph, edit))
+        self.undo_stack.push(EditCommand(self.graph, edit, merge))
         return None
 
     def apply_fix(self, fix) -> str | None:
@@ -54,7 +55,7 @@ class Document(QObject):
             edit = fix_edit(self.graph, fix)
         except EditError as e:
             return str(e)
-        return self.push(edit)
+        return self.push(edit, merge=False)  # a fix is its own step, whatever was typed just before
 
     def save(self, path: str | None = None) -> None:
         """Raises OSError when the file cannot be written; the document stays modified then."""

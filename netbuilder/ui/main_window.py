@@ -14,7 +14,7 @@ from ..errors import UserError
 from ..graph.events import MetaChanged
 from ..graph.problems import Problem
 from ..train.config import TrainConfig, settings_problems
-from ..train.inputs import output_problems
+from ..train.inputs import data_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
         return [Problem(None, text) for text in errors] + [Problem(None, text, severity="warning") for text in warnings]
 
     def _data_problems(self) -> list[Problem]:
-        """Whether the network's output fits the dataset the Data panel has loaded (the document's own)."""
+        """Whether the network's Input and Output fit the dataset the Data panel has loaded (the document's own)."""
         prepared, spec = self.data.prepared, self.data.prepared_spec
         graph = self.document.graph
         own = DataSpec.from_dict(graph.meta.get("data"))
@@ -346,9 +346,7 @@ class MainWindow(QMainWindow):
             config = TrainConfig.from_dict(graph.meta.get("training"))
         except (UserError, TypeError, ValueError):
             return []  # the settings' own problems are listed
-        if config.recipe != "supervised":
-            return []
-        return output_problems(graph, config, prepared, spec, self.document.analysis)
+        return data_problems(graph, config, prepared, spec, self.document.analysis)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")

@@ -18,9 +18,9 @@ class EditCommand(QUndoCommand):
     The edit is applied before the command is pushed (so a refused edit never reaches the
     stack); the first redo, which QUndoStack.push calls, is therefore skipped."""
 
-    def __init__(self, graph: Graph, edit: Edit):
+    def __init__(self, graph: Graph, edit: Edit, merge: bool = True):
         super().__init__(edit.text)
-        self.graph, self.edit = graph, edit
+        self.graph, self.edit, self.merge = graph, edit, merge
         self._applied = True
         self.made = time.monotonic()
 
@@ -34,7 +34,7 @@ class EditCommand(QUndoCommand):
         self.edit.revert(self.graph)
 
     def id(self) -> int:
-        return MERGE_PARAM if isinstance(self.edit, SetParam) else -1
+        return MERGE_PARAM if self.merge and isinstance(self.edit, SetParam) else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         """A quick run of changes to one parameter (spin-box arrow clicks) is one step."""

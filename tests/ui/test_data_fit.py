@@ -1,4 +1,4 @@
-"""Before training, an output that does not fit the loaded data is a problem on the Output with a fix: 64
+"""Before training, an Input or an output that does not fit the loaded data is a problem with a fix: 64
 scores for the 10 digits is a warning whose fix sets the last Linear to 10; a classification loss on a
 regression dataset is an error."""
 from netbuilder.graph import SetMeta, SetParam
@@ -46,3 +46,20 @@ def test_settings_that_cannot_be_read_leave_the_output_check_to_the_settings_pro
                                                      "lr": float("nan")}))
     window.training.settings.refresh()  # shown clamped, or left as it was; never a crash
     assert any("epochs" in p.message for p in window.problems.problems)
+
+
+def test_an_input_that_does_not_fit_the_samples_is_a_problem_with_a_fix(qtbot):
+    window = make_window(qtbot, Document.from_template(TEMPLATES / "cnn_digits.json"))
+    graph = window.document.graph
+    image = graph.by_name("image").id
+    window.document.push(SetParam(graph, image, "shape", [1, 28, 28]))
+    window.data.show_preview()
+    found = [p for p in listed(window) if p.node == image]
+    assert found and found[0].severity == "error"
+    assert "takes [N, 1, 28, 28] but digits samples are [N, 1, 8, 8] (64 values)" in found[0].message
+    assert found[0].fix.label == "set its shape to [1, 8, 8]"
+    window.problems.fixRequested.emit(found[0].fix)
+    assert graph.node(image).params["shape"] == [1, 8, 8]
+    qtbot.waitUntil(lambda: not any(p.node == image for p in listed(window)))
+    window.document.undo_stack.undo()  # the fix is one undo step
+    assert graph.node(image).params["shape"] == [1, 28, 28]

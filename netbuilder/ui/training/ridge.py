@@ -1,5 +1,5 @@
 """A ridge of histograms over epochs (as TensorBoard draws them): one filled curve per epoch, the oldest at the
-back and palest, each shifted up by its epoch, so a layer's weights spreading or its gradients fading show
+bottom and palest, each shifted up by its epoch, so a layer's weights spreading or its gradients fading show
 as a change of shape up the ridge."""
 from __future__ import annotations
 
