@@ -13,9 +13,10 @@ import io
 import logging
 import math
 import os
+import re
 import sys
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ..compile.plan import make_plan, network_nodes
 from ..errors import UserError
 from ..graph.model import Graph
 from .predict import trained_model, weights_of
+from .runs import Run
 
 FORMATS = {"onnx": "ONNX", "torchscript": "TorchScript"}
 SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
@@ -122,7 +124,8 @@ def _model(graph: Graph, document: str | None, run: str | None, weights: str | N
         return build_model(graph, network).eval(), FRESH
     path = weights_of(document or "", run, weights)
     whole = trained_model(graph, path)
-    whose = f"run '{run}' ({path})" if run else f"{path}"
+    found = Run.load(path.parent) if run else None
+    whose = f"run '{found.name if found else run}' ({path})" if run else f"{path}"
     if network is None:
         return whole, whose
     model = build_model(graph, network).eval()
@@ -142,20 +145,34 @@ def _layer_types(graph: Graph) -> dict[str, str]:
     return {n.name: n.type for n in graph.nodes()}
 
 
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+def _reason(error: BaseException) -> str:
+    """The first line of the innermost cause, which says what went wrong (the outer ones say where)."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines() if line.strip()]
     text = lines[0] if lines else type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    text = text if len(text) <= 300 else text[:297] + "..."
+    if "data-dependent" in text:
+        return f"its forward decides on the values in a tensor (data-dependent control flow), which a graph cannot hold ({text})"
+    return text
 
 
 @contextmanager
 def _quiet():
     """torch.onnx and the tracer warn about things the check after export settles (and about torchvision's
-    operators, which netbuilder does not use)."""
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    operators, which netbuilder does not use); torch.export prints the partial graph of a failure on stderr.
+    The failure itself is what the user is told."""
+    quiet = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch.fx.experimental.symbolic_shapes")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(quiet, levels):
+            logger.setLevel(level)
 
 
 def _layer_inputs(model: nn.Module, inputs: list[torch.Tensor]) -> dict[str, tuple]:
@@ -173,16 +190,14 @@ def _layer_inputs(model: nn.Module, inputs: list[torch.Tensor]) -> dict[str, tup
 
 
 # ---- ONNX ------------------------------------------------------------------------------------------------------
-def _onnx_program(model: nn.Module, inputs, names: tuple[list[str], list[str]] | None = None):
-    """torch.onnx's program for `model` on `inputs`; with `names`, named and with a dynamic batch dimension
-    (one per Input: the exporter joins those that must be equal)."""
-    shapes = None
-    if names is not None:
-        batch = ["batch"] if len(names[0]) == 1 else [f"batch_{n}" for n in names[0]]
-        shapes = {n: {0: torch.export.Dim(b)} for n, b in zip(names[0], batch)}
+def _onnx_program(model: nn.Module, inputs, names: tuple[list[str], list[str]]):
+    """torch.onnx's program, named after the Inputs and Outputs, with a dynamic batch dimension (one per Input;
+    torch.export joins those that must be equal). torch.onnx tries torch.export's strategies in turn."""
+    batch = ["batch"] if len(names[0]) == 1 else [f"batch_{n}" for n in names[0]]
+    shapes = {n: {0: torch.export.Dim(b)} for n, b in zip(names[0], batch)}
     with _quiet():
         return torch.onnx.export(model, tuple(inputs), dynamo=True, verbose=False, dynamic_shapes=shapes,
-                                 input_names=names[0] if names else None, output_names=names[1] if names else None)
+                                 input_names=names[0], output_names=names[1])
 
 
 def _onnx_bytes(graph: Graph, model: nn.Module, inputs, names) -> bytes:
@@ -198,15 +213,22 @@ def _onnx_bytes(graph: Graph, model: nn.Module, inputs, names) -> bytes:
 
 
 def _onnx_culprit(graph: Graph, model: nn.Module, inputs, error: BaseException) -> str:
-    """The first layer that cannot be exported on its own, and why; else the network's own error."""
+    """The first layer that cannot be exported on its own, and why; else the network's own error. Each layer
+    in two steps, so that the message says which failed: torch.export captures it, torch.onnx translates it."""
     types = _layer_types(graph)
     for name, args in _layer_inputs(model, inputs).items():
+        layer = f"the layer '{name}' ({types.get(name, type(getattr(model, name)).__name__)})"
         try:
-            _onnx_program(getattr(model, name), list(args))
+            with _quiet():
+                captured = torch.export.export(getattr(model, name), tuple(args), strict=False)
         except Exception as e:  # noqa: BLE001
-            return (f"the layer '{name}' ({types.get(name, type(getattr(model, name)).__name__)}) cannot be exported"
-                    f" to ONNX: {_first_line(e)}")
-    return f"the network cannot be exported to ONNX: {_first_line(error)}"
+            return f"{layer} cannot be exported to ONNX: torch.export cannot capture it: {_reason(e)}"
+        try:
+            with _quiet():
+                torch.onnx.export(captured, dynamo=True, verbose=False)
+        except Exception as e:  # noqa: BLE001
+            return f"{layer} cannot be exported to ONNX: torch.onnx cannot translate it: {_reason(e)}"
+    return f"the network cannot be exported to ONNX: {_reason(error)}"
 
 
 def _onnx_runner(data: bytes):
@@ -217,7 +239,7 @@ def _onnx_runner(data: bytes):
     try:
         session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     except Exception as e:  # noqa: BLE001 - onnxruntime's own error types
-        raise ExportError(f"ONNX: onnxruntime cannot load the exported model: {_first_line(e)}") from None
+        raise ExportError(f"ONNX: onnxruntime cannot load the exported model: {_reason(e)}") from None
     names = [i.name for i in session.get_inputs()]
 
     def run(inputs):
@@ -254,19 +276,19 @@ def _script_tracing_layers(graph: Graph, model: nn.Module, inputs):
             setattr(mixed, name, torch.jit.trace(child, given[name], check_trace=False))
         except Exception as e:  # noqa: BLE001
             raise ExportError(f"the layer '{name}' ({types.get(name, type(child).__name__)}) can be neither scripted"
-                              f" nor traced for TorchScript: {_first_line(e)}") from None
+                              f" nor traced for TorchScript: {_reason(e)}") from None
         traced.append(f"{name} ({types.get(name, type(child).__name__)})")
     try:
         return torch.jit.script(mixed), traced
     except Exception as e:  # noqa: BLE001
-        raise ExportError(f"the network cannot be scripted for TorchScript: {_first_line(e)}") from None
+        raise ExportError(f"the network cannot be scripted for TorchScript: {_reason(e)}") from None
 
 
 def _torchscript_runner(data: bytes):
     try:
         loaded = torch.jit.load(io.BytesIO(data), map_location="cpu")
     except Exception as e:  # noqa: BLE001
-        raise ExportError(f"TorchScript: torch.jit.load cannot read the exported model: {_first_line(e)}") from None
+        raise ExportError(f"TorchScript: torch.jit.load cannot read the exported model: {_reason(e)}") from None
     loaded.eval()
 
     def run(inputs):
@@ -291,7 +313,7 @@ def _compare(model: nn.Module, run_exported, batches, outputs: list[str], label:
         try:
             got = run_exported(inputs)
         except Exception as e:  # noqa: BLE001 - the runtime's own errors
-            raise ExportError(f"{label}: the exported model does not run on a batch of {size}: {_first_line(e)};"
+            raise ExportError(f"{label}: the exported model does not run on a batch of {size}: {_reason(e)};"
                               " nothing was written") from None
         for name, want, have in zip(outputs, expected, got):
             if tuple(have.shape) != tuple(want.shape):

@@ -1,0 +1,239 @@
+"""File > Export…: the network as PyTorch source, ONNX, TorchScript or a training script. ONNX and TorchScript
+carry weights: one of the document's runs, or fresh ones. The export and its check run on a worker thread
+(QThreadPool) while a busy bar shows; the dialog then shows the check's result ("ONNX: outputs match, max
+difference 7e-08") or what went wrong."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QVBoxLayout)
+
+from ..atomic import write_atomic
+from ..compile import export_source
+from ..errors import describe
+from ..graph.io import dumps, loads
+from ..layers import check_node
+from ..train.deploy import export_network
+from ..train.runs import list_runs
+
+# (key, label, suffix, file filter); "script" is the training script of netbuilder.train.script
+FORMATS = [("py", "PyTorch source (.py)", ".py", "Python files (*.py)"),
+           ("onnx", "ONNX (.onnx)", ".onnx", "ONNX models (*.onnx)"),
+           ("torchscript", "TorchScript (.pt)", ".pt", "TorchScript models (*.pt)"),
+           ("script", "Training script (.py)", ".py", "Python files (*.py)")]
+WITH_WEIGHTS = ("onnx", "torchscript")
+
+
+def export(graph, document: str | None, fmt: str, path: str, run: str | None, network: str | None,
+           progress=None) -> str:
+    """Write `graph` as `fmt` to `path`; returns what was done, in words. Raises what the export raises."""
+    if fmt == "py":
+        write_atomic(path, export_source(graph, network))
+        return f"PyTorch source: wrote {path}"
+    if fmt == "script":
+        from ..train.script import write_script
+
+        written = write_script(graph, path, network)
+        return f"Training script: wrote {', '.join(map(str, written))}"
+    done = export_network(graph, document, fmt, path, run=run, network=network, progress=progress)
+    return f"{done.summary()}\nweights: {done.weights}\nwrote {done.path} ({done.how})"
+
+
+class _Signals(QObject):
+    stage = Signal(str)
+    finished = Signal(str)
+    failed = Signal(str)
+
+
+class _Job(QRunnable):
+    """The export on a pool thread; it reports through `signals` (queued to the dialog's thread)."""
+
+    def __init__(self, signals: _Signals, args: tuple):
+        super().__init__()
+        self.signals, self.args = signals, args
+
+    def run(self) -> None:
+        try:
+            text = export(*self.args, progress=self.signals.stage.emit)
+        except Exception as e:  # noqa: BLE001 - the dialog's boundary: describe() logs a bug's traceback
+            self.signals.failed.emit(describe(e))
+            return
+        self.signals.finished.emit(text)
+
+
+class ExportDialog(QDialog):
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.setObjectName("export_dialog")
+        self.setMinimumWidth(560)
+        self.document = document
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.signals = _Signals(self)
+        self.signals.stage.connect(self._on_stage)
+        self.signals.finished.connect(self._on_finished)
+        self.signals.failed.connect(self._on_failed)
+
+        self.format = QComboBox(objectName="export_format")
+        for key, label, _, _ in FORMATS:
+            self.format.addItem(label, key)
+        self.weights = QComboBox(objectName="export_weights")
+        self.weights.addItem("Fresh weights (newly initialised, not trained)", None)
+        for run in list_runs(document.runs.folder):
+            if any((run.folder / name).is_file() for name in ("best.pt", "last.pt")):
+                summary = ", ".join(t for t in (run.status.replace("_", " "), run.summary()) if t)
+                self.weights.addItem(f"{run.name} ({summary})", str(run.folder))
+        self.weights.setCurrentIndex(self.weights.count() - 1)  # the latest trained run, if any
+        self.network = QComboBox(objectName="export_network")
+        self.network.addItem("The whole document", None)
+        graph = document.graph
+        for part in graph.networks():
+            for node_id in part:
+                if graph.node(node_id).type == "Output":
+                    self.network.addItem(graph.node(node_id).name, graph.node(node_id).name)
+        self.path = QLineEdit(objectName="export_path")
+        self.browse = QPushButton("Choose…", objectName="export_browse")
+        self.browse.clicked.connect(self._choose_path)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(self.browse)
+
+        self.form = form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Weights", self.weights)
+        form.addRow("Network", self.network)
+        form.addRow("File", where)
+        form.setRowVisible(self.network, self.network.count() > 2)  # only when the document has several
+        self.busy = QProgressBar(objectName="export_busy")
+        self.busy.setRange(0, 0)  # a busy bar, no percentage
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.result = QLabel(objectName="export_result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setMinimumHeight(self.result.fontMetrics().lineSpacing() * 3)
+        self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.setObjectName("export_run")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addSpacing(6)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.result)
+        layout.addWidget(self.buttons)
+        self.format.setCurrentIndex(1)  # ONNX: what this dialog is mostly for (Ctrl+E writes the source)
+        self.format.currentIndexChanged.connect(self._on_format)
+        self.path.setText(self._default_path())
+        self._on_format()
+
+    # ---- choices ---------------------------------------------------------------------------------------------
+    def fmt(self) -> str:
+        return self.format.currentData()
+
+    def _suffix(self) -> str:
+        return next(f[2] for f in FORMATS if f[0] == self.fmt())
+
+    def _default_path(self) -> str:
+        path = self.document.path
+        folder = Path(path).parent if path else Path.cwd()
+        stem = Path(path).stem if path else Path(self.document.title).stem or "network"
+        return str(folder / (stem + self._suffix()))
+
+    def _on_format(self) -> None:
+        self.form.setRowVisible(self.weights, self.fmt() in WITH_WEIGHTS)  # source and scripts carry no weights
+        text = self.path.text().strip()
+        known = {f[2] for f in FORMATS}
+        if text and Path(text).suffix in known and Path(text).suffix != self._suffix():
+            self.path.setText(str(Path(text).with_suffix(self._suffix())))
+        self.result.clear()
+
+    def _choose_path(self) -> None:
+        key = self.fmt()
+        filters = next(f[3] for f in FORMATS if f[0] == key)
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"{filters};;All files (*)")
+        if path:
+            self.path.setText(path)
+
+    # ---- the export ------------------------------------------------------------------------------------------
+    def running(self) -> bool:
+        return self.busy.isVisible()
+
+    def start(self) -> None:
+        path = self.path.text().strip()
+        if not path:
+            self._on_failed("say where to write the file")
+            return
+        graph = loads(dumps(self.document.graph), check_node)  # the pool thread gets its own copy
+        run = self.weights.currentData() if self.fmt() in WITH_WEIGHTS else None
+        args = (graph, self.document.path, self.fmt(), path, run, self.network.currentData())
+        self._set_busy(True, f"exporting to {self.format.currentText()}…")
+        self.pool.start(_Job(self.signals, args))
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        for widget in (self.format, self.weights, self.network, self.path, self.browse, self.export_button,
+                       self.buttons.button(QDialogButtonBox.StandardButton.Close)):
+            widget.setEnabled(not busy)
+        self.busy.setVisible(busy)
+        self.result.setStyleSheet("")
+        self.result.setText(text)
+
+    def _on_stage(self, text: str) -> None:
+        if self.running():
+            self.result.setText(text[:1].upper() + text[1:] + "…")
+
+    def _on_finished(self, text: str) -> None:
+        self._set_busy(False)
+        head, _, rest = text.partition("\n")
+        self.result.setText(f"<b>{_html(head)}</b>" + (f"<br>{_html(rest).replace(chr(10), '<br>')}" if rest else ""))
+
+    def _on_failed(self, text: str) -> None:
+        self._set_busy(False)
+        self.result.setStyleSheet("color: #c0392b")
+        self.result.setText(f"<b>Not exported</b>: {_html(text).replace(chr(10), '<br>')}")
+
+    def reject(self) -> None:
+        if self.running():
+            return  # the export finishes first (Close is disabled meanwhile)
+        super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.running():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def open_dialog(window) -> ExportDialog:
+    """File > Export… on `window`'s document (window-modal, so the document cannot change meanwhile)."""
+    dialog = ExportDialog(window.document, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def install(window) -> QAction:
+    """Add File > Export… (Ctrl+Shift+E) to `window`, after Export PyTorch Code…"""
+    action = QAction("Export (ONNX, TorchScript, Script)…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(lambda: open_dialog(window))
+    menu = window.menuBar().actions()[0].menu()  # File
+    entries = menu.actions()
+    after = window.actions_by_name.get("export")
+    following = entries[entries.index(after) + 1] if after in entries and entries.index(after) + 1 < len(entries) \
+        else None
+    menu.insertAction(following, action)
+    window.actions_by_name["export_as"] = action
+    return action
