@@ -69,12 +69,12 @@ def load_file(path: str | Path):
     return module
 
 
-def module_classes(path: str | Path) -> list[str]:
+def defined_classes(path: str | Path) -> dict[str, type]:
     """The nn.Module classes the file itself defines, in the order it defines them."""
     module = load_file(path)
-    found = [(obj.__name__, _first_lineno(obj)) for obj in vars(module).values()
+    found = [obj for obj in vars(module).values()
              if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__]
-    return [name for name, _ in sorted(found, key=lambda f: f[1])]
+    return {cls.__name__: cls for cls in sorted(found, key=_first_lineno)}
 
 
 def forward_arguments(cls: type) -> list[str]:
@@ -92,6 +92,8 @@ def load_class(path: str | Path, class_name: str) -> type:
     if not inspect.isclass(cls) or not issubclass(cls, nn.Module):
         own = [n for n, o in vars(module).items()
                if inspect.isclass(o) and issubclass(o, nn.Module) and o.__module__ == module.__name__]
+        if not own:
+            raise ModelImportError(f"{Path(path).name} defines no nn.Module class (so no '{class_name}')")
         what = "no class" if cls is None else "something that is not an nn.Module class called"
         raise ModelImportError(f"{Path(path).name} defines {what} '{class_name}' (its nn.Module classes:"
                                f" {', '.join(own) or 'none'})")
@@ -143,8 +145,8 @@ def import_model(path: str | Path, class_name: str, args: dict | list | None = N
     if not input_shapes or len(input_shapes) != len(placeholders):
         given = f"{len(input_shapes)} shape(s) were given" if input_shapes else "no shape was given"
         raise ModelImportError(
-            f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and {given}: give one"
-            " --input-shape per input, the shape of one sample without the batch (e.g. 1x28x28)")
+            f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and {given}: give the shape of"
+            " one sample of each, without the batch, e.g. 1x28x28 (--input-shape, once per input)")
     ints = _integer_inputs(traced, placeholders)
     mapper = Mapper(traced, path, model)
     mapper.record(_examples(placeholders, input_shapes, ints, 2), class_name)

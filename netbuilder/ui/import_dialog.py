@@ -1,0 +1,173 @@
+"""File > Import PyTorch Model…: a model's .py file, one of its nn.Module classes, the class's arguments, a
+shape per input of forward and optionally a state dict, imported (compile/importer.py) into a document that
+is saved and opened. A problem is shown in the dialog, and nothing is written."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+
+from ..compile.importer import defined_classes, forward_arguments, import_model, parse_args, parse_shape
+from ..errors import describe
+from ..train.imported import save_imported
+
+SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10)"
+
+
+class ImportDialog(QDialog):
+    imported = Signal(str)  # the document written
+
+    def __init__(self, parent=None, folder: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Import PyTorch Model")
+        self.folder = folder or str(Path.cwd())
+        self.classes: dict[str, type] = {}
+        self._output_edited = False
+        self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
+        self.model.editingFinished.connect(self.read_classes)
+        self.class_box = QComboBox(objectName="class")
+        self.class_box.currentTextChanged.connect(self._on_class)
+        self.arguments = QLabel(objectName="arguments")
+        self.args = QLineEdit(objectName="args", placeholderText='the class\'s arguments as JSON: {"hidden": 64}')
+        self.shapes = QLineEdit(objectName="shapes", placeholderText=SHAPES_HINT)
+        self.weights = QLineEdit(objectName="weights", placeholderText="optional: a state dict (.pt) of the class")
+        self.output = QLineEdit(objectName="output", placeholderText="where the document is saved (.json)")
+        self.output.textEdited.connect(lambda _: setattr(self, "_output_edited", True))
+        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.setMinimumWidth(520)
+
+        form = QFormLayout()
+        form.addRow("Model file", self._with_button(self.model, self._choose_model))
+        form.addRow("Class", self.class_box)
+        form.addRow("", self.arguments)
+        form.addRow("Arguments", self.args)
+        form.addRow("Input shapes", self.shapes)
+        form.addRow("Weights", self._with_button(self.weights, self._choose_weights))
+        form.addRow("Save as", self._with_button(self.output, self._choose_output))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.do_import)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _with_button(self, edit: QLineEdit, slot) -> QWidget:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(edit, 1)
+        button = QPushButton("Browse…")
+        button.clicked.connect(slot)
+        box.addWidget(button)
+        return row
+
+    # ---- choosing --------------------------------------------------------------------------------
+    def _choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "PyTorch model", self.folder, "Python files (*.py)")
+        if path:
+            self.model.setText(path)
+            self.read_classes()
+
+    def _choose_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Weights of the model", self.folder,
+                                              "PyTorch files (*.pt *.pth *.bin);;All files (*)")
+        if path:
+            self.weights.setText(path)
+
+    def _choose_output(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the document as", self.output.text() or self.folder,
+                                              "netbuilder documents (*.json)")
+        if path:
+            self.output.setText(path if path.endswith(".json") else path + ".json")
+            self._output_edited = True
+
+    def read_classes(self) -> None:
+        """The nn.Module classes of the chosen file, in the Class list (or why there are none)."""
+        text = self.model.text().strip()
+        self.class_box.clear()
+        self.classes = {}
+        self.error.clear()
+        if not text:
+            return
+        try:
+            self.classes = defined_classes(text)
+        except Exception as e:  # noqa: BLE001 - the boundary of this action: the user's file may raise anything
+            self.error.setText(describe(e))
+            return
+        if not self.classes:
+            self.error.setText(f"{Path(text).name} defines no nn.Module class")
+        self.class_box.addItems(list(self.classes))
+
+    def _on_class(self, name: str) -> None:
+        cls = self.classes.get(name)
+        names = forward_arguments(cls) if cls is not None else []
+        self.arguments.setText(f"forward({', '.join(names)}): {len(names)} input shape(s)" if cls else "")
+        if cls is not None and not self._output_edited and self.model.text().strip():
+            self.output.setText(str(Path(self.model.text().strip()).with_name(f"{name}.json")))
+
+    # ---- importing -------------------------------------------------------------------------------
+    def do_import(self) -> bool:
+        """Import and save; on any problem show it here and write nothing."""
+        self.error.clear()
+        model, name, output = self.model.text().strip(), self.class_box.currentText(), self.output.text().strip()
+        missing = [what for what, value in (("a model file", model), ("a class", name), ("where to save", output))
+                   if not value]
+        if missing:
+            self.error.setText(f"Choose {', '.join(missing)}.")
+            return False
+        if not output.endswith(".json"):
+            output += ".json"
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            shapes = [parse_shape(s) for s in self.shapes.text().replace(";", " ").split()]
+            weights = self.weights.text().strip() or None
+            result = import_model(model, name, parse_args(self.args.text().strip()), shapes or None, weights)
+            save_imported(result, output, weights)
+        except Exception as e:  # noqa: BLE001 - the boundary of this action: errors show here, nothing is written
+            self.error.setText(describe(e))
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.imported.emit(output)
+        self.accept()
+        return True
+
+
+def open_dialog(window) -> ImportDialog:
+    """The dialog over `window`; the imported document opens in it."""
+    folder = str(Path(window.document.path).parent) if window.document and window.document.path else None
+    dialog = ImportDialog(window, folder)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.imported.connect(window.open_file)
+    dialog.open()
+    return dialog
+
+
+def install(window) -> QAction:
+    """File > Import PyTorch Model…, after Export (or at the end of the File menu)."""
+    action = QAction("&Import PyTorch Model…", window)
+    action.triggered.connect(lambda: open_dialog(window))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    actions = getattr(window, "actions_by_name", {})
+    anchor = actions.get("export") or actions.get("save_as")
+    menu = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None and anchor in a.menu().actions()),
+                None) if anchor is not None else None
+    if menu is None:
+        menu = window.menuBar().actions()[0].menu()
+        menu.addAction(action)
+    else:
+        items = menu.actions()
+        after = items.index(anchor) + 1
+        if after < len(items):
+            menu.insertAction(items[after], action)
+        else:
+            menu.addAction(action)
+    actions["import"] = action
+    return action
