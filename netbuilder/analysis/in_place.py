@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..graph.edits import AddNode, Connect, Disconnect, Edit, Group, Move, ReplaceNode
 from ..graph.layout import COLUMN, DOWN_ROW, downstream, make_room
-from ..graph.model import Edge, EditError, Graph, Node
+from ..graph.model import Edge, EditError, Graph, Node, name_problem
 from ..layers import CATALOG, get, new_node
 
 
@@ -167,8 +167,7 @@ def replace_node(graph: Graph, node_id: str, layer_type: str) -> Group:
         param = spec.param(name)
         if param is not None and param.type_error(value) is None and param.range_error(value) is None:
             kept[name] = value
-    name = old.name if not _default_name(old) else None
-    fresh = new_node(graph, layer_type, old.pos, name=name or graph.unique_name(layer_type), **kept)
+    fresh = new_node(graph, layer_type, old.pos, name=_new_name(graph, old, layer_type), **kept)
     fresh.id = node_id
     edits: list[Edit] = [Disconnect(e) for e in ins + outs]
     edits.append(ReplaceNode(graph, node_id, fresh))
@@ -181,10 +180,22 @@ def _them(wires: list) -> str:
     return "it" if len(wires) == 1 else "them"
 
 
-def _default_name(node: Node) -> bool:
-    """Whether the node still has a name made from its type (conv3), which a new type renames."""
-    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in node.type).lower()
-    return node.name.startswith(stem) and node.name[len(stem):].isdigit()
+def _stem(layer_type: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in layer_type).lower()
+
+
+def _new_name(graph: Graph, old: Node, layer_type: str) -> str:
+    """A name made from the old type gets the new one (relu3 -> tanh1, s_sig3 -> s_relu3);
+    any other name the user gave is kept."""
+    stem, new = _stem(old.type), _stem(layer_type)
+    if old.name.startswith(stem) and old.name[len(stem):].isdigit():
+        return graph.unique_name(layer_type)
+    part = next((stem[:k] for k in range(len(stem), 2, -1) if stem[:k] in old.name), "").rstrip("0123456789")
+    if len(part) < 3 or new.startswith(part):
+        return old.name
+    name = old.name.replace(part, new, 1)
+    taken = graph.by_name(name)
+    return name if name_problem(name) is None and (taken is None or taken.id == old.id) else old.name
 
 
 def _port_rank(spec, port: str):

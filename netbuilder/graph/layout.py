@@ -173,7 +173,7 @@ def make_room(graph: Graph, pos: tuple[float, float], height: float = 64.0, afte
     node takes the nearest free spot instead and nothing moves."""
     skip = set(ignore)
     boxes = _Boxes({n: box_of(graph, n) for n in graph.node_ids() if n not in skip})
-    x, y = _snap(pos[0]), _snap(pos[1])
+    x, y = float(pos[0]), float(pos[1])  # not snapped: in line with the layers it was placed by
     new = (x, y, x + NODE_WIDTH, y + height)
     if not boxes.hits(new):
         return (x, y), {}

@@ -140,6 +140,12 @@ def test_replace_renames_a_layer_named_after_its_type():
     assert g.node(r).name == "relu1"
     g.apply(replace_node(g, r, "Tanh"))
     assert g.node(r).name == "tanh1"
+    lesson = template("vanishing_lesson")
+    for old, new, name in (("s_sig3", "ReLU", "s_relu3"), ("r_relu2", "GELU", "r_gelu2"),
+                           ("s_fc2", "Dropout", "s_fc2"), ("r_bn1", "LayerNorm", "r_bn1")):
+        node = lesson.by_name(old)
+        lesson.apply(replace_node(lesson, node.id, new))
+        assert lesson.node(node.id).name == name
 
 
 @pytest.mark.parametrize("build, message", [

@@ -28,10 +28,12 @@ def wire_path(a: QPointF, b: QPointF, src: QRectF | None = None, dst: QRectF | N
         points = [a, QPointF(a.x() + CHANNEL, a.y()), QPointF(a.x() + CHANNEL, y),
                   QPointF(b.x() - LONG_CHANNEL, y), QPointF(b.x() - LONG_CHANNEL, b.y()), b]
         return rounded(points, 10.0)
+    # Wires crossing the same gap keep apart: the longer the way back, the further from the target.
+    away = 12 + (a.x() - b.x()) / 40
     if dst.top() - src.bottom() >= 12:  # the target is below: cross just above it
-        y = dst.top() - min(18.0, (dst.top() - src.bottom()) / 2)
+        y = dst.top() - min(away, (dst.top() - src.bottom()) - 8)
     elif src.top() - dst.bottom() >= 12:  # above: cross just below it
-        y = dst.bottom() + min(18.0, (src.top() - dst.bottom()) / 2)
+        y = dst.bottom() + min(away, (src.top() - dst.bottom()) - 8)
     else:  # side by side: pass under both
         y = max(src.bottom(), dst.bottom()) + 24
     points = [a, QPointF(a.x() + CHANNEL, a.y()), QPointF(a.x() + CHANNEL, y), QPointF(b.x() - CHANNEL, y),
