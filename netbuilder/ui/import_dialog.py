@@ -58,12 +58,17 @@ class ImportDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
+    def keyPressEvent(self, event) -> None:
+        """Return finishes the field it is typed in (the model file: its classes are read); Import is clicked."""
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            super().keyPressEvent(event)
+
     def _with_button(self, edit: QLineEdit, slot) -> QWidget:
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(edit, 1)
-        button = QPushButton("Browse…")
+        button = QPushButton("Browse…", autoDefault=False)
         button.clicked.connect(slot)
         box.addWidget(button)
         return row

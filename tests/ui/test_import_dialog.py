@@ -1,0 +1,99 @@
+"""File > Import PyTorch Model…: pick a file and a class, give the shapes, import; problems show in the dialog
+and change nothing; the imported document opens with its weights as a run."""
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from netbuilder.graph.io import dumps
+from netbuilder.ui.import_dialog import ImportDialog, install
+
+MODEL = '''import torch
+from torch import nn
+
+
+class Helper(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class Small(nn.Module):
+    def __init__(self, hidden=16):
+        super().__init__()
+        self.fc1 = nn.Linear(4, hidden)
+        self.fc2 = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+'''
+
+
+def _open_dialog(window, qtbot) -> ImportDialog:
+    action = install(window)
+    file_menu = window.menuBar().actions()[0].menu()
+    items = file_menu.actions()
+    assert items.index(action) == items.index(window.actions_by_name["export"]) + 1
+    assert window.actions_by_name["import"] is action and action.text() == "&Import PyTorch Model…"
+    action.trigger()
+    dialog = window.findChild(ImportDialog)
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _type(qtbot, edit, text):
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_import_opens_the_model_as_a_document_with_its_weights(window, qtbot, tmp_path):
+    model = tmp_path / "small.py"
+    model.write_text(MODEL)
+    dialog = _open_dialog(window, qtbot)
+    _type(qtbot, dialog.model, str(model))
+    assert [dialog.class_box.itemText(i) for i in range(dialog.class_box.count())] == ["Helper", "Small"]
+    dialog.class_box.setCurrentText("Small")
+    assert dialog.arguments.text() == "forward(x): 1 input shape(s)"
+    assert dialog.output.text() == str(tmp_path / "Small.json")
+    _type(qtbot, dialog.args, '{"hidden": 8}')
+    torch.manual_seed(0)
+    namespace = {}
+    exec(compile(MODEL, str(model), "exec"), namespace)
+    original = namespace["Small"](hidden=8).eval()
+    weights = tmp_path / "small.pt"
+    torch.save(original.state_dict(), weights)
+    _type(qtbot, dialog.weights, str(weights))
+
+    before = dumps(window.document.graph)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)  # no shape yet
+    assert "forward takes 1 input(s) (x) and no shape was given" in dialog.error.text()
+    assert dialog.isVisible() and not (tmp_path / "Small.json").exists()
+    assert dumps(window.document.graph) == before
+
+    _type(qtbot, dialog.shapes, "4")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert window.document.path == str(tmp_path / "Small.json")
+    graph = window.document.graph
+    assert [n.type for n in graph.nodes()] == ["Input", "Linear", "ReLU", "Linear", "Output"]
+    assert graph.by_name("fc1").params["out_features"] == 8
+    assert [s.run.name for s in window.document.runs.states] == ["imported weights"]
+    x = torch.randn(5, 4)
+    from netbuilder.train.predict import trained_model, weights_of
+
+    imported = trained_model(graph, weights_of(window.document.path, "imported weights", None))
+    with torch.no_grad():
+        torch.testing.assert_close(imported(x), original(x))
+
+
+def test_a_file_that_fails_to_load_is_shown_in_the_dialog(window, qtbot, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import torch\nraise ImportError('no such package: fancy')\n")
+    dialog = _open_dialog(window, qtbot)
+    before = dumps(window.document.graph)
+    _type(qtbot, dialog.model, str(broken))
+    assert dialog.class_box.count() == 0
+    assert dialog.error.text() == "broken.py: line 2: raises ImportError: no such package: fancy when it is loaded"
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == "Choose a class, where to save."
+    assert dialog.isVisible() and dumps(window.document.graph) == before
+    dialog.reject()
