@@ -122,7 +122,9 @@ class AboutPane(QWidget):
 
 
 def install(window) -> AboutPane:
-    """The "About this network" dock, above the inspector."""
+    """The "About this network" dock, above the inspector (once per window)."""
+    if getattr(window, "about_pane", None) is not None:
+        return window.about_pane
     pane = AboutPane(window.document)
     dock = QDockWidget("About This Network", window)
     dock.setObjectName("dock_about_network")

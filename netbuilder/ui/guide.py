@@ -9,7 +9,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..data.sample import Sample, data_spec, sample_of
 from ..graph.model import Graph
@@ -147,7 +147,7 @@ class Guide(QWidget):
         self.explain.setObjectName("guide_text")
         self.explain.setWordWrap(True)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.explain.setMinimumHeight(110)
+        self.explain.setMinimumHeight(90)
         self.explain.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid);"
                                    " border-radius: 4px; padding: 8px }")
         layout.addWidget(self.explain)
@@ -261,16 +261,21 @@ class GuideDock(QDockWidget):
     """Closing the dock ends the walk (a dock tabbed behind another is only hidden: the walk goes on)."""
 
     def closeEvent(self, event) -> None:
-        self.widget().stop()
+        self.widget().widget().stop()
         super().closeEvent(event)
 
 
 def install(window) -> Guide:
-    """The guide's dock (hidden until a walk starts)."""
+    """The guide's dock (hidden until a walk starts; once per window)."""
+    if getattr(window, "guide", None) is not None:
+        return window.guide
     guide = Guide(window.palette, window.training.train_button)
     dock = GuideDock("First Network", window)
     dock.setObjectName("dock_first_network")
-    dock.setWidget(guide)
+    scroll = QScrollArea()  # the steps scroll rather than make the window taller
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(guide)
+    dock.setWidget(scroll)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.docks["First Network"] = dock
     dock.hide()

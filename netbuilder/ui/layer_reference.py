@@ -136,8 +136,12 @@ def reference(window) -> LayerReference:
 
 
 def install(window) -> QAction:
-    """Help > Layer Reference, and the inspector's link to it."""
+    """Help > Layer Reference, and the inspector's link to it (once per window)."""
+    found = next((a for a in help_menu(window).actions() if a.objectName() == "layer_reference"), None)
+    if found is not None:
+        return found
     action = QAction("Layer &Reference", window)
+    action.setObjectName("layer_reference")
     action.setShortcut("F1")
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     action.triggered.connect(lambda: _open(window))

@@ -133,7 +133,11 @@ def install(window) -> QAction:
     """Help > Getting Started."""
     from .layer_reference import help_menu
 
+    found = next((a for a in help_menu(window).actions() if a.objectName() == "getting_started"), None)
+    if found is not None:
+        return found
     action = QAction("&Getting Started", window)
+    action.setObjectName("getting_started")
     action.triggered.connect(lambda: open_welcome(window))
     menu = help_menu(window)
     menu.insertAction(menu.actions()[0] if menu.actions() else None, action)  # first
