@@ -145,8 +145,8 @@ def test_the_walk_steps_back_when_a_step_is_undone_and_ends_with_its_dock(qtbot)
     assert walk.marked_layer() == "Linear"
     window.docks["First Network"].close()  # closing the dock ends the walk and its highlights
     assert walk.document is None and walk.marked_layer() is None
-    add_from_palette(window, "ReLU")
-    assert walk.current is None
+    window.add_layer_at_centre("ReLU")
+    assert walk.current is None and window.document.graph.nodes()[-1].type == "ReLU"
 
 
 def chain(*types):
