@@ -214,6 +214,8 @@ class RecurrentCall:
                               " the last hidden state)")
         if kind == "h" and one_way and idx in (-1, self.module.num_layers - 1):
             return Part(self, "last")
+        if kind == "h" and not one_way and idx in (-2, -1):
+            return Part(self, f"h{idx}")  # torch.cat((h[-2], h[-1]), dim=1): the last state both ways
         if kind == "sequence" and one_way and _is_last_step(idx):
             return Part(self, "last")
         raise Unsupported(f"this part of {self.label}'s result ([{_index_text(idx)}])")
@@ -510,6 +512,10 @@ def cat(m: Mapper, node: fx.Node):
     rank = len(m.shape(node))
     if dim == 0 or dim == -rank:
         raise Unsupported("joining tensors along the batch dim (torch.cat with dim=0)")
+    parts = [m.values.get(t) for t in tensors]
+    if [getattr(p, "kind", None) for p in parts] == ["h-2", "h-1"] and parts[0].owner is parts[1].owner \
+            and dim in (1, -1):
+        return parts[0].owner.materialize(m, "last")
     ids = [m.tensor(t) for t in tensors]
     return ids[0] if len(ids) == 1 else m.add("Concatenate", ids, dict(dim=dim))
 

@@ -167,7 +167,7 @@ class Mapper:
             problem = param.type_error(value) or param.range_error(value)
             if problem:
                 raise Unsupported(f"{layer} with {problem}")
-        name = self._free_name(name or self._name_of(self.node, layer))
+        name = self._free_name(name or self._name_of(self.node, layer), layer)
         node_id = self.builder.add(layer, *inputs, name=name, pos=(0.0, 0.0), **params)
         if weights is not None:
             source, inner = weights
@@ -251,12 +251,13 @@ class Mapper:
         prefix = inside[-1].replace(".", "_") + "_" if inside else ""
         return self.builder.graph.unique_name(prefix + layer.lower())
 
-    def _free_name(self, wanted: str) -> str:
+    def _free_name(self, wanted: str, layer: str) -> str:
         graph = self.builder.graph
         wanted = re.sub(r"\W", "_", wanted)
         if name_problem(wanted) is None and graph.by_name(wanted) is None:
             return wanted
-        return graph.unique_name(wanted.rstrip("0123456789_") or "layer")
+        stem = wanted.rstrip("0123456789_")
+        return graph.unique_name(stem if stem and name_problem(stem) is None else layer.lower())
 
 
 def _holds_tensor(value) -> bool:

@@ -107,6 +107,17 @@ class Encoder(nn.Module):
         return self.classify(x.mean(dim=1))
 
 
+class AttentionBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x):
+        y, _ = self.attn(x, x, x)
+        return self.norm(x + y)
+
+
 class Branchy(nn.Module):
     def __init__(self):
         super().__init__()
@@ -179,6 +190,7 @@ def _trained_weights(models, name, tmp_path, **args):
     ("LSTMClassifier", [8, 8], {"Recurrent": 1, "Linear": 1}),
     ("GRUTagger", [6], {"Embedding": 1, "Recurrent": 1, "LogSoftmax": 1}),
     ("Encoder", [8, 8], {"PositionalEncoding": 1, "TransformerEncoderLayer": 2, "Permute": 1, "GlobalAvgPool": 1}),
+    ("AttentionBlock", [5, 8], {"MultiheadSelfAttention": 1, "Add": 1, "LayerNorm": 1}),
 ])
 def test_hand_written_models_import_clean_with_the_same_outputs(models, tmp_path, name, shape, types):
     model, weights = _trained_weights(models, name, tmp_path)
@@ -343,3 +355,31 @@ def test_shapes_are_read_as_written():
     for bad in ("", "0x3", "-1", "1x2x3x4x5x6x7x8x9"):
         with pytest.raises(ModelImportError, match=re.escape(f"input shape '{bad}'")):
             parse_shape(bad)
+
+
+BIDIRECTIONAL = '''
+import torch
+from torch import nn
+
+
+class BiGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(4, 6, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 2))
+
+    def forward(self, x):
+        _, h = self.gru(x)
+        return self.head(torch.cat((h[-2], h[-1]), dim=1))
+'''
+
+
+def test_both_directions_last_states_and_unnamed_layers(tmp_path):
+    path = tmp_path / "bigru.py"
+    path.write_text(BIDIRECTIONAL)
+    result = import_model(path, "BiGRU", None, [[7, 4]])
+    graph = result.graph
+    gru = graph.by_name("gru")
+    assert (gru.params["bidirectional"], gru.params["returns"], gru.params["num_layers"]) == (True, "last", 2)
+    assert [n.name for n in graph.nodes()] == ["x", "gru", "head_0", "head_1", "head_2", "output"]
+    assert result.difference < 1e-5
