@@ -71,6 +71,7 @@ class ExportDialog(QDialog):
         self.setObjectName("export_dialog")
         self.setMinimumWidth(560)
         self.document = document
+        self._running = False
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = _Signals(self)
@@ -164,7 +165,7 @@ class ExportDialog(QDialog):
 
     # ---- the export ------------------------------------------------------------------------------------------
     def running(self) -> bool:
-        return self.busy.isVisible()
+        return self._running
 
     def start(self) -> None:
         path = self.path.text().strip()
@@ -181,6 +182,7 @@ class ExportDialog(QDialog):
         for widget in (self.format, self.weights, self.network, self.path, self.browse, self.export_button,
                        self.buttons.button(QDialogButtonBox.StandardButton.Close)):
             widget.setEnabled(not busy)
+        self._running = busy
         self.busy.setVisible(busy)
         self.result.setStyleSheet("")
         self.result.setText(text)

@@ -1,0 +1,111 @@
+"""File > Export…: the dialog exports on a pool thread, shows the check's result or the error, and uses the
+chosen run's weights."""
+from pathlib import Path
+
+import onnxruntime
+import torch
+from PySide6.QtCore import Qt
+
+from netbuilder.compile import build_model, example_inputs
+from netbuilder.ui.document import Document
+from netbuilder.ui.export_dialog import ExportDialog, install
+from netbuilder.train.runs import Run
+
+ROOT = Path(__file__).resolve().parents[2]
+MLP = ROOT / "templates" / "mlp_digits.json"
+
+
+def choose(combo, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0, f"{data} is not offered"
+    combo.setCurrentIndex(index)
+
+
+def export(qtbot, dialog) -> str:
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.running() and not dialog.export_button.isEnabled()  # busy: the work is on the pool thread
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=60000)
+    assert dialog.export_button.isEnabled()
+    return dialog.result.text()
+
+
+def test_a_runs_weights_exported_as_torchscript(qtbot, tmp_path):
+    document = Document.open(str(_saved(tmp_path)))
+    model = build_model(document.graph).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p))
+    run = Run.create(document.runs.folder, document.graph, name="tuned")
+    torch.save({"model": model.state_dict()}, run.folder / "best.pt")
+    Run.create(document.runs.folder, document.graph, name="no checkpoint")  # nothing to export: not offered
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    labels = [dialog.weights.itemText(i) for i in range(dialog.weights.count())]
+    assert labels[0].startswith("Fresh weights") and labels[1].startswith("tuned (")
+    assert len(labels) == 2
+    assert dialog.weights.currentData() == str(run.folder)  # the latest trained run is the default
+    choose(dialog.format, "torchscript")
+    assert dialog.path.text() == str(tmp_path / "mlp.pt")
+    text = export(qtbot, dialog)
+    assert "TorchScript: outputs match, max difference" in text and "weights: run 'tuned'" in text
+    inputs = example_inputs(document.graph, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.jit.load(tmp_path / "mlp.pt")(*inputs), model(*inputs))
+    document.close()
+
+
+def test_file_menu_export_writes_a_checked_onnx_file(qtbot, window, tmp_path):
+    action = install(window)
+    file_menu = window.menuBar().actions()[0].menu()
+    entries = file_menu.actions()
+    assert entries[entries.index(window.actions_by_name["export"]) + 1] is action
+    action.trigger()
+    dialog = window.findChild(ExportDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.fmt() == "onnx" and dialog.weights.currentData() is None  # an untrained document: fresh weights
+    assert dialog.form.isRowVisible(dialog.weights) and not dialog.form.isRowVisible(dialog.network)
+    dialog.path.setText(str(tmp_path / "net.onnx"))
+    text = export(qtbot, dialog)
+    assert text.startswith("<b>ONNX: outputs match, max difference ") and "freshly initialised" in text
+    session = onnxruntime.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape[0] == "batch"
+    dialog.close()
+
+
+def test_errors_are_shown_plainly_and_the_dialog_stays_usable(qtbot, tmp_path):
+    document = Document.open(str(_saved(tmp_path)))
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setText(str(tmp_path / "missing" / "net.onnx"))
+    text = export(qtbot, dialog)
+    assert "Not exported" in text and "the folder" in text and "does not exist" in text
+    assert "Traceback" not in text
+    dialog.path.clear()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "say where to write the file" in dialog.result.text()
+    document.close()
+
+
+def test_source_and_training_script_carry_no_weights(qtbot, tmp_path):
+    document = Document.open(str(_saved(tmp_path)))
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    choose(dialog.format, "py")
+    assert not dialog.form.isRowVisible(dialog.weights)
+    assert dialog.path.text() == str(tmp_path / "mlp.py")
+    assert "PyTorch source: wrote" in export(qtbot, dialog)
+    assert "class " in (tmp_path / "mlp.py").read_text()
+    choose(dialog.format, "script")
+    dialog.path.setText(str(tmp_path / "train.py"))
+    assert "Training script: wrote" in export(qtbot, dialog)
+    assert (tmp_path / "train.py").is_file()
+    document.close()
+
+
+def _saved(tmp_path) -> Path:
+    path = tmp_path / "mlp.json"
+    path.write_text(MLP.read_text())
+    return path
