@@ -222,8 +222,9 @@ class RecurrentCall:
 
     def materialize(self, m: Mapper, kind: str) -> str:
         if kind not in ("sequence", "last"):
-            raise Unsupported(f"the hidden states of every layer of {self.label} (a Recurrent layer gives every"
-                              " step's output or the top layer's last hidden state)")
+            what = "the whole (output, state) result" if kind == "all" else "the hidden states of every layer"
+            raise Unsupported(f"{what} of {self.label} (a Recurrent layer gives every step's output or the top"
+                              " layer's last hidden state)")
         if kind in self.made:
             return self.made[kind]
         if self.made:

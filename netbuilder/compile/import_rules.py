@@ -229,12 +229,13 @@ class Mapper:
             if m:
                 lines.setdefault(m.group(1), set()).add(line)
         modules = {places[n][0] for n in nodes if n.op == "call_module"}
-        inputs = {str(n.target) for n in self.gm.graph.nodes if n.op == "placeholder"}
+        taken = {str(n.target).replace(".", "_") for n in self.gm.graph.nodes  # inputs' and layers' names
+                 if n.op in ("placeholder", "call_module")}
         names = {}
         for (line, code), n in last.items():
             m = _ASSIGN.match(code)
             if m and n.op != "call_module" and line not in modules and len(lines[m.group(1)]) == 1 \
-                    and m.group(1) not in inputs:
+                    and m.group(1) not in taken:
                 names[n] = m.group(1)
         return names
 
