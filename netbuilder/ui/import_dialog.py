@@ -156,12 +156,12 @@ def open_dialog(window) -> ImportDialog:
 
 
 def install(window) -> QAction:
-    """File > Import PyTorch Model…, after Export (or at the end of the File menu)."""
+    """File > Import PyTorch Model…, after the Export entries (or at the end of the File menu)."""
     action = QAction("&Import PyTorch Model…", window)
     action.triggered.connect(lambda: open_dialog(window))
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     actions = getattr(window, "actions_by_name", {})
-    anchor = actions.get("export") or actions.get("save_as")
+    anchor = actions.get("export_as") or actions.get("export") or actions.get("save_as")
     menu = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None and anchor in a.menu().actions()),
                 None) if anchor is not None else None
     if menu is None:
