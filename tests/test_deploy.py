@@ -84,6 +84,18 @@ def test_a_layer_that_cannot_be_scripted_is_traced(tmp_path):
         assert_same([loaded(*inputs)], model, inputs)
 
 
+def test_an_adaptive_pool_whose_size_does_not_divide_its_input_exports_to_onnx(tmp_path):
+    """Why the torch.export-based exporter: the TorchScript-based one refuses this pooling (7x7 to 3x3)."""
+    b = GraphBuilder()
+    x = b.add("Input", shape=[2, 7, 7])
+    b.add("Output", b.add("Flatten", b.add("AdaptiveAvgPool2d", x, output_size=3)))
+    model = build_model(b.graph).eval()
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    deploy.export_network(b.graph, None, "onnx", tmp_path / "net.onnx", weights=tmp_path / "w.pt")
+    inputs = example_inputs(b.graph, 3)
+    assert_same(run_onnx(tmp_path / "net.onnx", inputs)[1], model, inputs)
+
+
 def trained_document(tmp_path) -> tuple[Path, nn.Module]:
     """The MLP template saved as a document, with a run whose best.pt holds weights unlike fresh ones."""
     doc = tmp_path / "mlp.json"
