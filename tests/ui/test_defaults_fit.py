@@ -97,3 +97,11 @@ def test_a_large_template_opens_readable_at_its_start_and_a_small_one_whole(qtbo
     show_readable(small.view)
     whole = small.view.mapToScene(small.view.viewport().rect()).boundingRect()
     assert small.view.zoom >= READABLE_ZOOM and whole.contains(QRectF(small.scene.itemsBoundingRect()))
+
+
+def test_every_template_tells_its_story_and_what_to_try():
+    from netbuilder.ui.gallery import templates
+
+    for path, meta in templates():
+        text = meta.get("description", "")
+        assert len(text) > 100 and "try" in text.lower(), path.name  # shown in the About pane as it opens
