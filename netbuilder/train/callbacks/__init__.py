@@ -4,6 +4,8 @@ Steps reach on_step_end in order, at the rate the loop fetches them from the dev
 the CPU, a few dozen times a second on a GPU), so a callback never makes the device wait."""
 from __future__ import annotations
 
+import time
+
 
 class Callback:
     def on_train_start(self, trainer) -> None:
@@ -20,3 +22,28 @@ class Callback:
 
     def on_train_end(self, trainer, result) -> None:
         pass
+
+
+class Budgeted(Callback):
+    """Work done at the end of an epoch that keeps within a share (`budget`) of the training time: skipped
+    while what it has spent is over that share of the time since training started, and always done at the
+    last epoch. A subclass says whether it can (`ready`) and does it (`capture`)."""
+
+    budget = 0.03
+
+    def on_train_start(self, trainer) -> None:
+        self._started, self._spent = time.perf_counter(), 0.0
+
+    def ready(self) -> bool:
+        return True
+
+    def capture(self, trainer, epoch: int) -> None:
+        raise NotImplementedError
+
+    def on_epoch_end(self, trainer, epoch) -> None:
+        last = epoch.epoch + 1 >= trainer.config.epochs
+        if not self.ready() or (self._spent > self.budget * (time.perf_counter() - self._started) and not last):
+            return
+        began = time.perf_counter()
+        self.capture(trainer, epoch.epoch + 1)
+        self._spent += time.perf_counter() - began

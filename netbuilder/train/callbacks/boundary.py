@@ -5,13 +5,12 @@ network that is more than an epoch of training, so it is drawn when it keeps wit
 time (every epoch for most networks, every few for a tiny one), and always at the last epoch."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..insight import InsightError, class_scores, plane, watching
-from . import Callback
+from . import Budgeted
 
 POINTS = 1500  # validation samples drawn over the boundary at most
 BUDGET = 0.03  # of the training time (the last epoch is drawn besides)
@@ -28,19 +27,20 @@ class BoundaryPicture:
     units: dict  # layer name -> [size, size] its first unit's output at each grid point
 
 
-class Boundary(Callback):
+class Boundary(Budgeted):
     """`latest` holds the newest BoundaryPicture (replaced whole, so the window may read it); `why_not`
     says why there is none for this network."""
+
+    budget = BUDGET
 
     def __init__(self, size: int = 100):
         self.size = size
         self.latest: BoundaryPicture | None = None
         self.why_not = ""
         self._grid = None
-        self._started = self._spent = 0.0
 
     def on_train_start(self, trainer) -> None:
-        self._started, self._spent = time.perf_counter(), 0.0
+        super().on_train_start(trainer)
         recipe = trainer.recipe
         data = recipe.val_tensors or recipe.train_tensors
         if not getattr(recipe, "classifies", False):
@@ -56,15 +56,10 @@ class Boundary(Callback):
             self._points = data[0][:POINTS].detach().float().cpu().numpy()
             self._labels = data[1][:POINTS].detach().cpu().numpy().reshape(len(self._points), -1)[:, 0]
 
-    def on_epoch_end(self, trainer, epoch) -> None:
-        last = epoch.epoch + 1 >= trainer.config.epochs
-        if self._grid is None or (self._spent > BUDGET * (time.perf_counter() - self._started) and not last):
-            return
-        began = time.perf_counter()
-        self._draw(trainer, epoch.epoch + 1)
-        self._spent += time.perf_counter() - began
+    def ready(self) -> bool:
+        return self._grid is not None
 
-    def _draw(self, trainer, epoch: int) -> None:
+    def capture(self, trainer, epoch: int) -> None:
         with watching(trainer.model) as outputs:  # the hidden units come with the same forward pass
             scores = class_scores(trainer.model, self._grid, batch=len(self._grid))
         sureness, classes = scores.max(dim=1)

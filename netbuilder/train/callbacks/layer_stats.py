@@ -1,5 +1,5 @@
 """Histograms of each layer's weights, activations and gradients, taken on the training thread once an epoch
-(as TensorBoard's histograms): drawn as a ridge over the epochs they show a layer's weights spreading, its
+(as TensorBoard's histograms), within 1.5% of the training time: drawn as a ridge over the epochs they show a layer's weights spreading, its
 activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
 probe of validation samples; gradients are those of the epoch's last batch. A run keeps at most KEEP epochs
 of them (spread evenly over the run), so a run of a thousand epochs costs what one of sixty does."""
@@ -12,12 +12,13 @@ import torch
 from torch import fx
 
 from ..insight import layer_outputs
-from . import Callback
+from . import Budgeted
 
 BINS = 40
 KEEP = 60  # epochs kept per layer and kind
 PROBE = 64  # validation samples whose activations are counted
 KINDS = ("weights", "activations", "gradients")
+BUDGET = 0.015  # of the training time: a tiny network's epochs are skipped now and then (the last never)
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,23 @@ def thin(kept: list, keep: int = KEEP, epoch=lambda h: h.epoch) -> list:
     return [h for h in kept[:-1] if epoch(h) % stride == 0] + [kept[-1]]
 
 
-class LayerStats(Callback):
+class LayerStats(Budgeted):
     """`latest` maps (layer, kind) to its histograms over epochs; replaced whole, so the window may read it."""
+
+    budget = BUDGET
 
     def __init__(self):
         self.latest: dict[tuple[str, str], list[Histogram]] = {}
         self._probe = None
 
     def on_train_start(self, trainer) -> None:
+        super().on_train_start(trainer)
         data = trainer.recipe.val_tensors or trainer.recipe.train_tensors
         # one network called on its inputs: a GAN's or a comparison's networks are not one module's forward
         if isinstance(trainer.model, fx.GraphModule) and data and len(data) >= 2:
             self._probe = tuple(t[:PROBE] for t in data[:-1])
 
-    def on_epoch_end(self, trainer, epoch) -> None:
-        number = epoch.epoch + 1
+    def capture(self, trainer, number: int) -> None:
         found: dict[tuple[str, str], Histogram] = {}
         for name, module in trainer.model.named_children():
             params = [p for p in module.parameters() if p.requires_grad]

@@ -52,6 +52,7 @@ class BoundaryView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.plot, 1)
         self.shown = None
+        self._points = None  # the samples drawn
         self.state = None
         self.layer = None  # the layer whose unit is painted (selected on the canvas), or None: the classes
 
@@ -88,7 +89,9 @@ class BoundaryView(QWidget):
         x0, x1, y0, y1 = picture.extent
         self.image.setImage(rgb, autoLevels=False)
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        colours = CLASS_COLOURS[picture.labels.astype(int) % len(CLASS_COLOURS)]
-        self.points.setData(picture.points[:, 0], picture.points[:, 1],
-                            brush=[pg.mkBrush(*c) for c in colours.astype(int).tolist()])
+        if picture.points is not self._points:  # the same samples every epoch of a run: drawn once
+            self._points = picture.points
+            brushes = [pg.mkBrush(*c) for c in CLASS_COLOURS.astype(int).tolist()]  # shared: one symbol per class
+            self.points.setData(picture.points[:, 0], picture.points[:, 1],
+                                brush=[brushes[c % len(brushes)] for c in picture.labels.astype(int).tolist()])
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)

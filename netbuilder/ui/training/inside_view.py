@@ -10,32 +10,40 @@ from __future__ import annotations
 import math
 
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...errors import UserError
 from ...train.callbacks.layer_stats import KINDS
-from ...train.insight import ATTRIBUTIONS, InsightError, attribution, layer_outputs, top_classes
-from ...train.predict import as_trained, heat_rgb, read_inputs, row_values, trained_model, weights_of
+from ...train.insight import ATTRIBUTIONS
+from ...train.predict import as_trained, read_inputs, row_values, weights_of
+from ..background import Background
 from .draw_pad import DrawPad
-from .inside_pictures import heat, input_rgb, output_rgb, rgb_pixmap, weights_rgb
+from .inside_look import Look, Looker
+from .inside_pictures import input_rgb, rgb_pixmap
 from .ridge import RidgePlot
 
 SIZE = 180  # pixels of each picture
 METHODS = {"saliency": "Saliency (gradient size)", "ig": "Integrated Gradients", "gradcam": "Grad-CAM"}
 SOURCES = {"test": "A test sample", "draw": "A drawing", "file": "A file…", "row": "A row of numbers"}
-CLASSIFIES = ("cross_entropy", "nll", "bce_with_logits")
 
 
 class InsideView(QWidget):
+    looked = Signal()  # what was asked for is shown
+
     def __init__(self):
         super().__init__()
         self.state = None
-        self._model = None  # (run id, checkpoint, time) and the model, or an error
         self._file: tuple[str, torch.Tensor, bool] | None = None  # an opened file's samples
         self._file_problem = ""  # or why it could not be read
         self._wanted = ""  # the layer selected on the canvas
+        self._graph = None  # (checkpoint key, the run's graph)
+        self._checkpoint = None  # (key, path) of the run's weights, or None: self._problem says why
+        self._problem = ""
+        self._shape: tuple[int, ...] | None = None  # the Input's shape
+        self._looker = Looker()  # the network, on the pool thread
+        self.background = Background(self)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.answer = QLabel()
@@ -116,7 +124,7 @@ class InsideView(QWidget):
         """Show this layer (selected on the canvas), when the run's network has it."""
         self._wanted = name
         index = self.layer.findText(name)
-        if index >= 0:
+        if index >= 0 and index != self.layer.currentIndex():
             self.layer.setCurrentIndex(index)
         self.draw_histograms()
 
@@ -127,35 +135,24 @@ class InsideView(QWidget):
             self.source.setCurrentIndex(found)
         self.sample.setValue(index)
 
-    def _shape(self) -> tuple[int, ...] | None:
-        nodes = [n for n in self.state.run.graph().nodes() if n.type == "Input"] if self.state else []
-        return tuple(nodes[0].params.get("shape", ())) if len(nodes) == 1 else None
-
     def _load(self) -> None:
-        """The run's trained network (once per run and checkpoint), its layers and the input sources."""
+        """The run's checkpoint and input shape (the network is read on the pool thread), and the sources."""
         state = self.state
+        self._checkpoint = None
         if state is None or state.running:
             return
         try:
             path = weights_of("", str(state.run.folder), None)
             key = (state.id, path, path.stat().st_mtime)
-            if self._model is None or self._model[0] != key:
-                self._model = (key, trained_model(state.run.graph(), path))
-                self._file = None
+            if self._graph is None or self._graph[0] != key:
+                self._graph, self._file = (key, state.run.graph()), None
+            self._checkpoint = (key, path)
         except (UserError, OSError) as e:
-            self._model = (None, str(e))
+            self._problem = str(e)
             return
-        model, shape = self._model[1], self._shape()
-        names = [name for name, _ in model.named_children()]
-        if [self.layer.itemText(i) for i in range(self.layer.count())] != names:
-            self.layer.blockSignals(True)
-            self.layer.clear()
-            self.layer.addItems(names)
-            convs = [n for n, m in model.named_children() if isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d))]
-            wanted = self._wanted
-            self.layer.setCurrentIndex(names.index(wanted) if wanted in names else names.index(convs[0]) if convs
-                                       else 0)
-            self.layer.blockSignals(False)
+        inputs = [n for n in self._graph[1].nodes() if n.type == "Input"]
+        self._shape = tuple(inputs[0].params.get("shape", ())) if len(inputs) == 1 else None
+        shape = self._shape
         sources = [k for k in SOURCES if k != "test" or (state.samples or {}).get("inputs") is not None]
         if shape is None or len(shape) != 3 or shape[0] != 1:
             sources.remove("draw")  # drawing is for one-channel images
@@ -167,12 +164,17 @@ class InsideView(QWidget):
             self.source.blockSignals(False)
         if shape is not None and len(shape) == 3:
             self.pad.set_resolution(shape[1], shape[2])
-        self._source_changed()
+        self._show_source()
 
     def _source_changed(self, *_) -> None:
+        self._show_source()
+        self.redraw()
+
+    def _show_source(self) -> None:
         source = self.source.currentData()
         tests = (self.state.samples or {}).get("inputs") if self.state else None
-        count = {"test": 0 if tests is None else len(tests), "file": len(self._file[1]) if self._file else 0}.get(source, 1)
+        count = {"test": 0 if tests is None else len(tests), "file": len(self._file[1]) if self._file else 0}.get(
+            source, 1)
         self.sample.blockSignals(True)
         self.sample.setRange(0, max(0, count - 1))
         self.sample.blockSignals(False)
@@ -181,7 +183,6 @@ class InsideView(QWidget):
         self.row.setVisible(source == "row")
         self.clear.setVisible(source == "draw")
         self.input_stack.setCurrentIndex(1 if source == "draw" else 0)
-        self.redraw()
 
     def _open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an input", "",
@@ -193,7 +194,7 @@ class InsideView(QWidget):
     def open_path(self, path: str) -> None:
         """Feed the network the samples of an image, array or CSV file (a wrong shape is said in the tab)."""
         try:
-            self._file = read_inputs([path], self._shape() or ())[0]
+            self._file = read_inputs([path], self._shape or ())[0]
             self._file_problem = ""
         except UserError as e:
             self._file, self._file_problem = None, str(e)
@@ -201,7 +202,7 @@ class InsideView(QWidget):
 
     def _input(self) -> tuple[torch.Tensor, torch.Tensor] | str:
         """(the sample as the network takes it [1, ...], as it is shown), or why there is none."""
-        source, samples, shape = self.source.currentData(), self.state.samples, self._shape()
+        source, samples, shape = self.source.currentData(), self.state.samples, self._shape
         if source == "test":
             x = samples["inputs"][self.sample.value():self.sample.value() + 1]
             return x, x[0]
@@ -229,13 +230,14 @@ class InsideView(QWidget):
         if state.running:
             return (f"{state.run.name} is training: its histograms grow below each epoch; the network itself can be"
                     " looked inside when the run ends.")
-        if self._model is None or isinstance(self._model[1], str):
-            return f"Cannot look inside {state.run.name}: {self._model[1] if self._model else 'no checkpoint'}"
-        if self._shape() is None:
+        if self._checkpoint is None:
+            return f"Cannot look inside {state.run.name}: {self._problem or 'no checkpoint'}"
+        if self._shape is None:
             return f"{state.run.name}'s network has several Inputs: Inside looks at networks of one Input."
         return None
 
     def redraw(self, *_) -> None:
+        """Say why nothing is shown, or show the input now and ask the pool thread for the rest."""
         reason = self._why_not()
         shown = reason is None
         for widget in (self.answer, self.input_stack, *self.pictures[1:], *self.captions, self.source, self.method,
@@ -257,65 +259,43 @@ class InsideView(QWidget):
             return
         x, plain = found
         self.pictures[0].setPixmap(rgb_pixmap(input_rgb(plain), SIZE))
-        model = self._model[1]
-        try:
-            self._answer(model, x)
-        except (RuntimeError, ValueError) as e:  # an input the network cannot take
-            self.answer.setText(f"The network cannot take this input: {str(e).splitlines()[0]}")
-            return
-        layer = self.layer.currentText()
-        outputs = layer_outputs(model, (x,), [layer])
-        attention = outputs.get(f"{layer}.attention")
-        out = attention if attention is not None else outputs.get(layer)
-        if out is not None:
-            self.pictures[2].setPixmap(rgb_pixmap(heat(out[0]) if attention is not None else output_rgb(out[0]), SIZE))
-            what = "attention (row: a position; column: where it looked)" if f"{layer}.attention" in outputs \
-                else f"output {list(out.shape[1:])}"
-            self.pictures[2].setToolTip(f"{layer}: {what}")
-            self.captions[2].setText(f"what {layer} made of it" if "attention" not in what else f"{layer}'s attention")
-        # its weights: `weight`, else its first matrix (a recurrent layer's input weights, weight_ih_l0)
-        named = [(n, p) for n, p in model.get_submodule(layer).named_parameters() if p.dim() >= 2] if layer else []
-        name, weight = next(((n, p) for n, p in named if n == "weight"), named[0] if named else (None, None))
-        weights = weights_rgb(weight) if weight is not None else None
-        if weights is not None:
-            self.pictures[3].setPixmap(rgb_pixmap(weights, SIZE))
-            self.pictures[3].setToolTip(f"{layer}.{name} {list(weight.shape)}")
-        else:
-            self.pictures[3].clear()
-            self.pictures[3].setText(f"{layer} has no weights to show")
+        (key, path), graph = self._checkpoint, self._graph[1]
+        layer = self.layer.currentText() or self._wanted
+        method, samples = self.method.currentData(), self.state.samples
+        loss = str(self.state.run.settings.get("loss", "cross_entropy"))
+        looker = self._looker
 
-    def _answer(self, model, x: torch.Tensor) -> None:
-        """The answer line, and the second picture: an attribution, or the reconstruction of an autoencoder."""
-        samples = self.state.samples or {}
-        with torch.no_grad():
-            out = model(x)
-        out = out[0] if isinstance(out, tuple) else out
-        if out.numel() == x.numel() and out.dim() > 2:  # an autoencoder: its reconstruction
-            difference = torch.mean((out.reshape(x.shape) - x) ** 2).item()
-            self.answer.setText(f"The network's reconstruction of the input (mean squared difference {difference:.4g})")
-            self.captions[1].setText("its reconstruction")
-            self.pictures[1].setPixmap(rgb_pixmap(input_rgb(out[0]), SIZE))
-            self.method.setVisible(False)
-            return
-        self.captions[1].setText("what drove the answer")
-        classifies = samples.get("task") == "classification" or (
-            samples.get("task") is None and self.state.run.settings.get("loss", "cross_entropy") in CLASSIFIES)
-        if not classifies:
-            values = ", ".join(f"{v:.4g}" for v in out.reshape(-1)[:8].tolist())
-            self.answer.setText(f"The network gives <b>{values}</b>")
-            target = 0
-        else:
-            names = samples.get("classes") or []
-            answers = top_classes(model, x, 3)[0]
-            self.answer.setText("The network says " + ", ".join(
-                f"<b>{names[c] if c < len(names) else c}</b> ({p:.1%})" for c, p in answers))
-            target = answers[0][0]
-        try:
-            heat = attribution(model, x, target, self.method.currentData())[0]
-            self.pictures[1].setPixmap(rgb_pixmap(heat_rgb(heat, x[0]), SIZE))
-        except InsightError as e:
-            self.pictures[1].clear()
-            self.pictures[1].setText(str(e))
+        def work():
+            return looker.look(looker.model(key, graph, path), x, layer, method, samples, loss)
+        self.answer.setText(self.answer.text() or "…")
+        self.background.submit(work, self._show_look, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.answer.setText(f"Cannot look inside {self.state.run.name if self.state else 'the run'}: {message}")
+
+    def _show_look(self, look: Look) -> None:
+        if [self.layer.itemText(i) for i in range(self.layer.count())] != look.layers:
+            self.layer.blockSignals(True)
+            self.layer.clear()
+            self.layer.addItems(look.layers)
+            self.layer.blockSignals(False)
+        if self.layer.currentText() != look.layer:
+            self.layer.blockSignals(True)
+            self.layer.setCurrentText(look.layer)
+            self.layer.blockSignals(False)
+            self.draw_histograms()
+        self.answer.setText(look.answer)
+        self.method.setVisible(not look.reconstruction)
+        for caption, text in zip(self.captions[1:], look.captions):
+            caption.setText(text)
+        for picture, shown, tip in zip(self.pictures[1:], look.pictures, look.tips):
+            if isinstance(shown, str):
+                picture.clear()
+                picture.setText(shown)
+            else:
+                picture.setPixmap(rgb_pixmap(shown, SIZE))
+            picture.setToolTip(tip)
+        self.looked.emit()
 
     def draw_histograms(self, *_) -> None:
         """The chosen layer's histograms over the epochs (while it trains too: the layer selected on the
