@@ -12,7 +12,8 @@ FIXED_LOSS = ("adversarial",)  # the recipe chooses its own loss
 
 
 def applies(config: TrainConfig, name: str) -> bool:
-    """Whether setting `name` changes anything in a run with these settings."""
+    """Whether setting `name` changes anything in a run with these settings (values of the wrong type, which
+    the settings' problems name, count as none of the choices)."""
     if name in OPTIMIZER_SETTINGS:
         return config.optimizer in OPTIMIZER_SETTINGS[name]
     if name in SCHEDULE_SETTINGS:
@@ -24,6 +25,6 @@ def applies(config: TrainConfig, name: str) -> bool:
     if name == "early_stopping":  # it watches the recipe's monitored metric; GANs and comparisons have none
         from .recipes import recipes
 
-        recipe = recipes().get(config.recipe)
-        return recipe is None or recipe.monitor is not None
+        recipe = recipes().get(config.recipe) if isinstance(config.recipe, str) else None
+        return recipe is None or recipe.monitor is not None  # an unknown recipe: the Problems panel says so
     return True

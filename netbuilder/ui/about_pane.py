@@ -89,8 +89,8 @@ class AboutPane(QWidget):
         meta = self.document.graph.meta if self.document is not None else {}
         self.title.setText(f"<b>{meta.get('name') or 'Untitled network'}</b>")
         data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
-        source = data.get("source") if isinstance(data.get("source"), str) else "digits"
-        self.facts.setText(f"Trains on: {source}")  # the document's dataset, the digits unless it names one
+        source = data.get("source", "digits")  # the document's dataset, the digits unless it names one
+        self.facts.setText(f"Trains on: {source}" if isinstance(source, str) else "")  # else a Problem says why
         self.facts.setToolTip(facts(meta))  # and the bar a template reaches
         text = meta.get(KEY) if isinstance(meta.get(KEY), str) else ""
         self.text.setReadOnly(self.document is None)

@@ -53,6 +53,8 @@ def test_settings_apply_to_their_optimizer_recipe_and_schedule():
     assert not applies(TrainConfig(recipe="compare"), "early_stopping") and applies(TrainConfig(), "early_stopping")
     assert applies(TrainConfig(schedule="exponential"), "gamma") and not applies(TrainConfig(), "step_size")
     assert applies(TrainConfig(), "lr") and applies(TrainConfig(recipe="bogus"), "early_stopping")
+    odd = TrainConfig(optimizer=5, recipe=[1], schedule=None)  # a hand-edited file: the Problems panel names these
+    assert not applies(odd, "momentum") and not applies(odd, "kl_weight") and applies(odd, "early_stopping")
 
 
 def test_the_settings_form_hides_what_does_not_apply_and_follows_undo(qtbot):
