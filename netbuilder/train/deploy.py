@@ -33,10 +33,10 @@ from .predict import trained_model, weights_of
 from .runs import Run
 
 FORMATS = {"onnx": "ONNX", "torchscript": "TorchScript"}
-SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
 EXAMPLE_BATCH = 2  # the batch the model is exported with
 CHECK_BATCHES = (1, 5)  # the batches the written model is checked on: other sizes than the export's
 ATOL, RTOL = 1e-4, 1e-3  # outputs match when |exported - compiled| <= ATOL + RTOL * |compiled| everywhere
+ONNX_HOW = "torch.onnx's dynamo exporter, any batch size"
 FRESH = "freshly initialised weights (no run or weights file given: the network has not been trained)"
 
 
@@ -79,7 +79,7 @@ def export_network(graph: Graph, document: str | None, fmt: str, output: str | P
     names = _names(graph, network, model)
     say(f"exporting to {FORMATS[fmt]}")
     if fmt == "onnx":
-        data, how, traced = _onnx_bytes(graph, model, inputs, names), "torch.onnx's dynamo exporter, any batch size", []
+        data, how, traced = _onnx_bytes(graph, model, inputs, names), ONNX_HOW, []
     else:
         data, how, traced = _torchscript_bytes(graph, model, inputs)
     say("checking the exported model")
@@ -153,7 +153,8 @@ def _reason(error: BaseException) -> str:
     text = lines[0] if lines else type(error).__name__
     text = text if len(text) <= 300 else text[:297] + "..."
     if "data-dependent" in text:
-        return f"its forward decides on the values in a tensor (data-dependent control flow), which a graph cannot hold ({text})"
+        return (f"its forward decides on the values in a tensor (data-dependent control flow), which a graph cannot"
+                f" hold ({text})")
     return text
 
 
@@ -162,7 +163,8 @@ def _quiet():
     """torch.onnx and the tracer warn about things the check after export settles (and about torchvision's
     operators, which netbuilder does not use); torch.export prints the partial graph of a failure on stderr.
     The failure itself is what the user is told."""
-    quiet = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch.fx.experimental.symbolic_shapes")]
+    quiet = [logging.getLogger(name)
+             for name in ("torch.onnx", "torch.export", "torch.fx.experimental.symbolic_shapes")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.ERROR)
@@ -243,7 +245,8 @@ def _onnx_runner(data: bytes):
     names = [i.name for i in session.get_inputs()]
 
     def run(inputs):
-        return [torch.from_numpy(np.asarray(a)) for a in session.run(None, {n: x.numpy() for n, x in zip(names, inputs)})]
+        found = session.run(None, {n: x.numpy() for n, x in zip(names, inputs)})
+        return [torch.from_numpy(np.asarray(a)) for a in found]
     return run
 
 
@@ -315,6 +318,9 @@ def _compare(model: nn.Module, run_exported, batches, outputs: list[str], label:
         except Exception as e:  # noqa: BLE001 - the runtime's own errors
             raise ExportError(f"{label}: the exported model does not run on a batch of {size}: {_reason(e)};"
                               " nothing was written") from None
+        if len(got) != len(expected):
+            raise ExportError(f"{label}: the exported model gives {len(got)} outputs, the network {len(expected)};"
+                              " nothing was written")
         for name, want, have in zip(outputs, expected, got):
             if tuple(have.shape) != tuple(want.shape):
                 raise ExportError(f"{label}: the exported model gives '{name}' as {list(have.shape)} for a batch of"
