@@ -5,6 +5,7 @@ probe of validation samples; gradients are those of the epoch's last batch. A ru
 of them (spread evenly over the run), so a run of a thousand epochs costs what one of sixty does."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,19 +25,27 @@ BUDGET = 0.015  # of the training time: a tiny network's epochs are skipped now 
 @dataclass(frozen=True)
 class Histogram:
     epoch: int
-    edges: np.ndarray  # [BINS + 1]
-    counts: np.ndarray  # [BINS]
+    low: float
+    high: float
+    counts: np.ndarray  # [bins] over equal bins from low to high
+
+    @property
+    def edges(self) -> np.ndarray:
+        return np.linspace(self.low, self.high, len(self.counts) + 1, dtype=np.float32)
 
 
 def histogram(values: torch.Tensor, epoch: int, bins: int = BINS) -> Histogram | None:
-    flat = values.detach().float().flatten()
-    flat = flat[torch.isfinite(flat)].cpu()
-    if not len(flat):
-        return None
-    low, high = flat.min().item(), flat.max().item()
+    """The finite values' counts in `bins` equal bins from their lowest to their highest."""
+    flat = values.detach().flatten().float()
+    low, high = (v.item() for v in torch.aminmax(flat))
+    if not (math.isfinite(low) and math.isfinite(high)):  # a NaN or an infinity: count the rest
+        flat = flat[torch.isfinite(flat)]
+        if not len(flat):
+            return None
+        low, high = (v.item() for v in torch.aminmax(flat))
     high = high if high > low else low + 1e-6
-    counts = torch.histc(flat, bins=bins, min=low, max=high)
-    return Histogram(epoch, np.linspace(low, high, bins + 1, dtype=np.float32), counts.numpy().astype(np.float32))
+    counts = torch.histc(flat, bins=bins, min=low, max=high).cpu()
+    return Histogram(epoch, low, high, counts.numpy())
 
 
 def thin(kept: list, keep: int = KEEP, epoch=lambda h: h.epoch) -> list:
