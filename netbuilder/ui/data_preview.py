@@ -1,10 +1,11 @@
 """A look at a dataset: an image grid with labels, a table, or sequence plots; the class balance
-as a bar chart."""
+as a bar chart. A sample clicked in the grid (or a row double-clicked) is offered to the Inside tab."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 import torch
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QTableWidget, QTableWidgetItem, QWidget
 
 from ..data.dataset import Prepared
@@ -39,8 +40,11 @@ def mosaic(x: torch.Tensor, columns: int, pad: int = 2) -> np.ndarray:
 
 
 class DataPreview(QWidget):
+    sampleChosen = Signal(object)  # a sample clicked in the grid or double-clicked in the table [1, ...]
+
     def __init__(self):
         super().__init__()
+        self._shown = None  # the samples in the grid or table, and the grid's tile size
         self.samples = QStackedWidget()
         self.images = _styled(pg.PlotWidget(title="samples"))
         self.images.setAspectLocked(True)
@@ -60,6 +64,8 @@ class DataPreview(QWidget):
         self.scatter.addItem(self.points)
         for w in (self.images, self.table, self.sequences, self.scatter):
             self.samples.addWidget(w)
+        self.images.scene().sigMouseClicked.connect(self._image_clicked)
+        self.table.cellDoubleClicked.connect(lambda row, _: self._choose(row))
         self.balance = _styled(pg.PlotWidget(title="samples per class (train)"))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=(38, 139, 210))
         self.balance.addItem(self.bars)
@@ -100,6 +106,7 @@ class DataPreview(QWidget):
         h, w = x.shape[2:]
         pad = 2
         self.mosaic.setImage(mosaic(x[:count], GRID, pad), levels=(0, 1))
+        self._shown = (x[:count], h + pad, w + pad)
         for label in self.labels:
             self.images.removeItem(label)
         self.labels = []
@@ -128,9 +135,23 @@ class DataPreview(QWidget):
             target = raw.class_names[int(y[r])] if raw.task == "classification" and raw.class_names else \
                 ", ".join(f"{v:.4g}" for v in y[r].reshape(-1).tolist())
             self.table.setItem(r, len(names), QTableWidgetItem(target))
+        self._shown = (x[:rows], 0, 0)
         self.samples.setCurrentWidget(self.table)
 
+    def _image_clicked(self, event) -> None:
+        if self._shown is None or not self._shown[1]:
+            return
+        point = self.mosaic.mapFromScene(event.scenePos())
+        column, row = int(point.x() // self._shown[2]), int(point.y() // self._shown[1])
+        if 0 <= column < GRID and row >= 0:
+            self._choose(row * GRID + column)
+
+    def _choose(self, index: int) -> None:
+        if self._shown is not None and 0 <= index < len(self._shown[0]):
+            self.sampleChosen.emit(self._shown[0][index:index + 1])
+
     def clear(self) -> None:
+        self._shown = None
         self.mosaic.clear()
         for label in self.labels:
             self.images.removeItem(label)
@@ -142,8 +163,8 @@ class DataPreview(QWidget):
 
     def _points(self, x: torch.Tensor, y: torch.Tensor) -> None:
         classes = int(y.max()) + 1 if len(y) else 1
-        brushes = [pg.mkBrush(pg.intColor(int(c), hues=max(classes, 2), alpha=180)) for c in y[:2000].tolist()]
-        self.points.setData(x[:2000, 0].numpy(), x[:2000, 1].numpy(), brush=brushes)
+        shared = [pg.mkBrush(pg.intColor(c, hues=max(classes, 2), alpha=180)) for c in range(classes)]  # one symbol each
+        self.points.setData(x[:2000, 0].numpy(), x[:2000, 1].numpy(), brush=[shared[c] for c in y[:2000].tolist()])
         self.samples.setCurrentWidget(self.scatter)
 
     def _sequences(self, x: torch.Tensor) -> None:

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self._board_timer.timeout.connect(self._check_board)
         self.data = DataPanel(self)
         self.data.loaded.connect(self._refresh_problems)
+        self.data.preview.sampleChosen.connect(self._look_at)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -351,6 +352,11 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
         self.setWindowModified(self.document.modified)
+
+    def _look_at(self, sample) -> None:
+        """A sample clicked in the Data panel, in the Training panel's Inside tab."""
+        self.docks["Training"].raise_()
+        self.training.look_at(sample)
 
     def _on_selection(self) -> None:
         ids = self.scene.selected_node_ids()

@@ -133,3 +133,21 @@ def test_a_run_reopened_from_disk_is_looked_inside_with_the_samples_it_kept(qtbo
     settle(qtbot, panel.inside)
     assert panel.runs.current.samples is not None and panel.inside.source.currentData() == "test"
     assert panel.inside.answer.text() == answer  # the same test sample, the same answer
+
+
+def test_a_sample_clicked_in_the_data_panel_is_looked_inside(qtbot, tmp_path):
+    window = make_window(qtbot)
+    window.save_to(str(tmp_path / "doc.json"))
+    train(window, qtbot, epochs=1)
+    preview = window.data.preview
+    window.data.show_preview()
+    window.docks["Data"].raise_()
+    qtbot.waitUntil(preview.images.isVisible)
+    grid, tile_h, tile_w = preview._shown
+    centre = preview.mosaic.mapToScene(QPointF(3 * tile_w + tile_w / 2, tile_h / 2))  # the 4th picture
+    qtbot.mouseClick(preview.images.viewport(), Qt.MouseButton.LeftButton, pos=preview.images.mapFromScene(centre))
+    inside = window.training.inside
+    settle(qtbot, inside)
+    assert window.training.tabs.currentWidget() is inside and inside.source.currentData() == "file"
+    assert inside.answer.text().startswith("The network says <b>")
+    assert (inside._file[1][0] == grid[3]).all()

@@ -184,6 +184,19 @@ class InsideView(QWidget):
         self.clear.setVisible(source == "draw")
         self.input_stack.setCurrentIndex(1 if source == "draw" else 0)
 
+    def show_given(self, label: str, samples: torch.Tensor) -> None:
+        """These samples [N, ...] in the data's own units (not normalised), as if opened from a file."""
+        shape = self._shape or tuple(samples.shape[1:])
+        if samples[0].numel() != math.prod(shape):
+            self._file, self._file_problem = None, f"{label} is {list(samples.shape[1:])}; the network takes {list(shape)}"
+        else:
+            self._file, self._file_problem = (label, samples.reshape(len(samples), *shape), False), ""
+        found = self.source.findData("file")
+        if found >= 0 and found != self.source.currentIndex():
+            self.source.setCurrentIndex(found)  # (redraws)
+        else:
+            self._source_changed()
+
     def _open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an input", "",
                                               "Images, arrays or CSV (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff"

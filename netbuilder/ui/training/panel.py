@@ -177,6 +177,11 @@ class TrainingPanel(QWidget):
         self.message.emit(f"Applied: {remedy.label} (Edit > Undo takes it back).")
         return True
 
+    def look_at(self, sample) -> None:
+        """The Inside tab on a sample of the data as it was loaded [1, ...] (clicked in the Data panel)."""
+        self.tabs.setCurrentWidget(self.inside)
+        self.inside.show_given("a sample from the Data panel", sample)
+
     def look_inside(self, index: int) -> None:
         """The Inside tab on this test sample (a misclassified one clicked in the Test set tab)."""
         self.tabs.setCurrentWidget(self.inside)
