@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import gzip
 import math
 import os
@@ -164,8 +165,8 @@ def read_numpy(file: Path) -> dict:
                 raise Problem(f"{file.name} has no x and y arrays (it has {', '.join(arrays.files) or 'none'})")
             x, y = arrays[pair[0]], arrays[pair[1]]
     else:
-        labels = next((file.with_name(n) for n in (file.stem[:-1] + "y.npy", f"{file.stem}_y.npy", "y.npy",
-                                                   "labels.npy") if n != file.name and file.with_name(n).is_file()), None)
+        names = (file.stem[:-1] + "y.npy", f"{file.stem}_y.npy", "y.npy", "labels.npy")
+        labels = next((file.with_name(n) for n in names if n != file.name and file.with_name(n).is_file()), None)
         if labels is None:
             raise Problem(f"found no labels for {file.name}: put y.npy (or {file.stem}_y.npy) beside it")
         x, y = np.load(file, allow_pickle=False), np.load(labels, allow_pickle=False)
@@ -574,6 +575,9 @@ def train(args) -> None:
         fit(model, c, device, rank, size, shape, sample, args,
             [tuple(t.reshape(-1, *shape).to(device) if i == 0 else t.to(device) for i, t in enumerate(part))
              for part in ((x_train, y_train), (x_val, y_val), (x_test, y_test))])
+        if dist.is_initialized():
+            gc.collect()  # DDP's reducer goes before its process group (else gloo may abort at exit)
+            dist.barrier()  # and every process is done before the group goes
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
