@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     p_check = sub.add_parser("check", help="print each node's output shape and parameters, or the problems")
     p_check.add_argument("file")
+    p_check.add_argument("--trust-code", action="store_true",
+                         help="run the Python code of the document's Code layers (only code you have read)")
     p_export = sub.add_parser("export", help="write the network as PyTorch source")
     p_export.add_argument("file")
     p_export.add_argument("--format", choices=["py", "script", "onnx", "torchscript"], default="py",
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                           " onnx, torchscript: the network with weights, checked against it after writing")
     p_export.add_argument("-o", "--output", required=True, help="where to write the .py file")
     p_export.add_argument("--network", help="export only the network with this Output name")
+    p_export.add_argument("--trust-code", action="store_true",
+                          help="run the Python code of the document's Code layers (only code you have read)")
     p_export_weights = p_export.add_mutually_exclusive_group()
     p_export_weights.add_argument("--run", help="onnx, torchscript: the weights of this run of the document (name,"
                                   " id or folder; its best.pt, else last.pt); default: freshly initialised weights")
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--dataset", help="a built-in dataset (digits, moons, spirals, circles, blobs,"
                          " regression_1d, sine_forecast, adding_problem, digits_rows, mnist, fashion_mnist,"
                          " cifar10) or a CSV, .npy/.npz or image folder; default: the document's own")
+    p_train.add_argument("--trust-code", action="store_true",
+                         help="run the Python code of the document's Code layers (only code you have read)")
     p_train.add_argument("--download", action="store_true",
                          help="download a standard dataset (mnist, fashion_mnist, cifar10) if it is missing")
     p_train.add_argument("--epochs", type=int)
@@ -109,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 1
 
 
+def require_trust(graph, where: str, allowed: bool) -> None:
+    """A document with Code layers runs their code only when the user has trusted it (--trust-code)."""
+    from .layers.code import require_trust as require
+
+    require(graph, where, allowed)
+
+
 def _load(path: str):
     from . import FileFormatError, load_graph
 
@@ -127,6 +140,7 @@ def check(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    require_trust(graph, args.file, args.trust_code)
     analysis = Analysis(graph)
     names = {n.id: n.name for n in graph.nodes()}
     problems = analysis.problems()
@@ -175,6 +189,7 @@ def export(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    require_trust(graph, args.file, args.trust_code)
     if args.format in ("onnx", "torchscript"):
         from .train.deploy import export_file
 
@@ -204,6 +219,7 @@ def train(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    require_trust(graph, args.file, args.trust_code)
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
     if args.nproc_per_node is not None:

@@ -11,6 +11,7 @@ from torch import fx, nn
 from ..analysis import Analysis
 from ..graph.model import Graph
 from ..layers import CATALOG
+from ..layers import code as code_layer
 from ..layers.spec import Ctor, TensorType
 from .plan import Step, make_plan, network_nodes
 
@@ -38,7 +39,10 @@ def init_weights(module: nn.Module, how: str) -> None:
 
 
 def make_module(step: Step) -> nn.Module:
-    module = step.ctor.cls(**step.ctor.kwargs)
+    cls = step.ctor.cls
+    if cls.__module__ == code_layer.MODULE:  # a Code layer: its class named after the node, as export writes it
+        cls = code_layer.code_class(step.params["code"], code_layer.class_name(step.name))
+    module = cls(**step.ctor.kwargs)
     init_weights(module, step.params.get("init", "default"))
     if not step.params.get("trainable", True):
         module.requires_grad_(False)
@@ -119,7 +123,13 @@ def param_count(layer_type: str, params: dict, inputs: list[TensorType]) -> tupl
     try:
         with torch.device("meta"):
             module = ctor.cls(**ctor.kwargs)
-    except (RuntimeError, OverflowError, ValueError) as e:  # "Storage size calculation overflowed"
+    except Exception as e:  # noqa: BLE001 - "Storage size calculation overflowed", or a Code layer's own error
+        if ctor.cls.__module__ == code_layer.MODULE:  # the user's __init__ may not work on meta tensors
+            module = ctor.cls(**ctor.kwargs)
+            total = sum(p.numel() for p in module.parameters())
+            return total, (total if params.get("trainable", True) else 0)
+        if not isinstance(e, (RuntimeError, OverflowError, ValueError)):
+            raise
         raise TooLarge(f"{layer_type} with these sizes is too large to build ({str(e).splitlines()[0]})") from None
     total = sum(p.numel() for p in module.parameters())
     return total, (total if params.get("trainable", True) else 0)

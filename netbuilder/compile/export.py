@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 from ..graph.model import Graph
+from ..layers import code as code_layer
 from ..layers import modules as custom_modules
 from .build import _class_name
 from .plan import make_plan
@@ -16,16 +18,38 @@ INIT_CODE = {
 }
 
 
-def _call(cls: type, kwargs: dict) -> str:
-    prefix = "" if cls.__module__ == custom_modules.__name__ else "nn."
+def _call(cls: type, kwargs: dict, name: str | None = None) -> str:
+    prefix = "" if cls.__module__ in (custom_modules.__name__, code_layer.MODULE) else "nn."
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-    return f"{prefix}{cls.__name__}({args})"
+    return f"{prefix}{name or cls.__name__}({args})"
+
+
+def _code_classes(steps, taken: set[str]) -> dict[str, tuple[str, str]]:
+    """For each Code layer step (by node id): (class name, its code). A class per distinct code, named after
+    the first node that has it; a name already taken gets a number."""
+    names: dict[str, str] = {}  # code -> class name
+    out = {}
+    for step in steps:
+        if step.kind != "module" or step.ctor.cls.__module__ != code_layer.MODULE:
+            continue
+        code = step.params["code"]
+        if code not in names:
+            stem = code_layer.class_name(step.name)
+            name, n = stem, 2
+            while name in taken:
+                name, n = f"{stem}{n}", n + 1
+            taken.add(name)
+            names[code] = name
+        out[step.node] = (names[code], code)
+    return out
 
 
 def export_source(graph: Graph, network: str | None = None) -> str:
     steps = make_plan(graph, network)
     cls_name = _class_name(graph, network)
     custom = []
+    taken = {cls_name, "torch", "nn", "F", "math", "_init"} | {s.ctor.cls.__name__ for s in steps if s.ctor}
+    coded = _code_classes(steps, taken)
     init_lines, forward, outputs = [], [], []
     inputs = [s.name for s in steps if s.kind == "input"]
     for step in steps:
@@ -33,7 +57,8 @@ def export_source(graph: Graph, network: str | None = None) -> str:
         if step.kind == "module":
             if step.ctor.cls.__module__ == custom_modules.__name__ and step.ctor.cls not in custom:
                 custom.append(step.ctor.cls)
-            init_lines.append(f"        self.{step.name} = {_call(step.ctor.cls, step.ctor.kwargs)}")
+            own = coded.get(step.node, (None, None))[0]
+            init_lines.append(f"        self.{step.name} = {_call(step.ctor.cls, step.ctor.kwargs, own)}")
             how = step.params.get("init", "default")
             if how != "default":
                 init_lines.append(f"        _init(self.{step.name}, lambda p: {INIT_CODE[how]})")
@@ -52,8 +77,11 @@ def export_source(graph: Graph, network: str | None = None) -> str:
             outputs.append(step.args[0])
     needs_init = any("_init(" in line for line in init_lines)
     sources = [inspect.getsource(cls).rstrip() for cls in custom]
+    sources += [code_layer.source(code, name).rstrip() for name, code in dict(coded.values()).items()]
     imports = "import torch\nfrom torch import nn"
-    if any("math." in s for s in sources):
+    if any(re.search(r"\bF\.", s) for s in sources):
+        imports += "\nimport torch.nn.functional as F"
+    if any(re.search(r"\bmath\.", s) for s in sources):
         imports = "import math\n\n" + imports
     parts = [f'"""{cls_name}: exported by netbuilder. Inputs: {", ".join(inputs)}."""\n\n' + imports]
     parts += sources

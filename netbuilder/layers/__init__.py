@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from ..graph.io import FileFormatError
-from . import activation, conv, core, generative, merge, norm, sequence
+from . import activation, code, conv, core, generative, merge, norm, sequence
 from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
 
 CATALOG: dict[str, LayerSpec] = {
     spec.type: spec
-    for module in (core, conv, norm, activation, sequence, merge, generative)
+    for module in (core, conv, norm, activation, sequence, merge, generative, code)
     for spec in module.SPECS
 }
 
 CATEGORIES = ("Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
-              "Activation", "Reshape", "Recurrent", "Attention", "Merge", "Generative")
+              "Activation", "Reshape", "Recurrent", "Attention", "Merge", "Generative", "Custom")
 
 
 def get(layer_type: str) -> LayerSpec:

@@ -1,6 +1,8 @@
 """What a layer declaration is made of: ports, a parameter schema, shape and build rules."""
 from __future__ import annotations
 
+import copy
+import keyword
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -40,12 +42,28 @@ class ShapeError(Exception):
 
 
 MAX_WHOLE = 2**31 - 1  # no size of a layer is larger (torch's kernels index most sizes with 32 bits)
+MAX_CODE = 100_000  # characters of a Code layer's source
+
+
+def _is_literal(v: Any) -> bool:
+    """A value JSON can hold and Python can write as a literal (an argument of a Code layer)."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    if isinstance(v, list):
+        return all(_is_literal(x) for x in v)
+    return isinstance(v, dict) and all(isinstance(k, str) and _is_literal(x) for k, x in v.items())
+
+
+def _is_args(v: Any) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)
+                                       and _is_literal(x) for k, x in v.items())
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int, float, bool, choice, ints (a list), pair (an int or two ints)
+    kind: str  # int, float, bool, choice, ints (a list), pair (an int or two ints), code (Python source text),
+    # args (keyword arguments: names to numbers, text, true/false, null or lists of them)
     default: Any
     help: str = ""
     min: float | None = None
@@ -66,6 +84,8 @@ class Param:
             "choice": lambda v: isinstance(v, str) and v in self.choices,
             "ints": lambda v: isinstance(v, list) and all(is_int(x) for x in v),
             "pair": lambda v: is_int(v) or (isinstance(v, list) and len(v) == 2 and all(map(is_int, v))),
+            "code": lambda v: isinstance(v, str) and len(v) <= MAX_CODE,
+            "args": _is_args,
         }[self.kind](value)
         if ok:
             return None
@@ -73,8 +93,14 @@ class Param:
             "int": "a whole number", "float": "a number", "bool": "true or false",
             "choice": "one of " + ", ".join(repr(c) for c in self.choices),
             "ints": "a list of whole numbers", "pair": "a whole number or a list of two",
+            "code": f"Python source text of at most {MAX_CODE:,} characters",
+            "args": "keyword arguments: an object whose keys are Python names and whose values are numbers,"
+                    " text, true/false, null or lists of them",
         }[self.kind]
-        return f"'{self.name}' must be {wanted}, not {value!r}"
+        if self.kind == "code" and isinstance(value, str):
+            return f"'{self.name}' must be {wanted}, not {len(value):,} characters"
+        shown = repr(value)
+        return f"'{self.name}' must be {wanted}, not {shown if len(shown) <= 80 else shown[:77] + '...'}"
 
     def range_error(self, value: Any) -> str | None:
         """Why a well-typed `value` is out of range, or None."""
@@ -155,7 +181,7 @@ class LayerSpec:
         return None
 
     def defaults(self) -> dict[str, Any]:
-        return {p.name: (list(p.default) if isinstance(p.default, list) else p.default)
+        return {p.name: (copy.deepcopy(p.default) if isinstance(p.default, (list, dict)) else p.default)
                 for p in self.all_params}
 
     def input_ports(self, connected: Sequence[str] = ()) -> list[str]:

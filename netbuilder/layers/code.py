@@ -1,0 +1,253 @@
+"""The Code layer: a small nn.Module the user writes, as the body of its class (an __init__ with its own
+parameters, and a forward).
+
+Its output shape is found by running it on an example batch of the input's shape, on torch's meta
+device (no memory, no arithmetic) where every operation it uses supports that, otherwise on the CPU
+with random values. Results are cached by (code, args, input types), so the analysis, which re-runs a
+node's rule whenever something upstream changes, executes the code again only when one of those changed.
+
+The code runs only when it is trusted (graph/trust.py); until then the node has a Problem instead of
+a shape, and building it is refused."""
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections import OrderedDict
+from functools import lru_cache
+
+from ..errors import UserError
+from ..graph import trust
+from ..graph.model import Graph
+from .spec import Ctor, LayerSpec, Param, ShapeError, TensorType
+
+DEFAULT_CODE = '''\
+# A layer of your own: __init__ makes its weights, forward computes its output.
+# torch, nn, F (torch.nn.functional) and math are available. An __init__ argument
+# named in_features (or in_shape) receives the input's last size (or its shape).
+def __init__(self, beta=1.0):
+    super().__init__()
+    self.beta = nn.Parameter(torch.tensor(float(beta)))
+
+def forward(self, x):
+    return x * torch.sigmoid(self.beta * x)  # Swish with a learned beta
+'''
+FILENAME = "<Code layer>"  # the file name of the compiled source, to find its lines in a traceback
+HEADER = "class {name}(nn.Module):\n"
+INDENT = "    "
+BATCH = 2  # the example batch: the output's first dimension must be this
+CACHE_SIZE = 512
+NOT_TRUSTED = ("not run: this document's code has not been trusted yet (open the document in the editor and"
+               " choose Run, or pass --trust-code on the command line)")
+FILLED = ("in_features", "in_shape")  # __init__ arguments taken from the input when the args do not give them
+MODULE = "netbuilder_code"  # __module__ of the classes made from code
+
+_results: OrderedDict[tuple, TensorType | str] = OrderedDict()  # (code, args, inputs) -> type or error text
+
+
+class CodeNotTrusted(UserError):
+    """Code layers whose code the user has not allowed to run."""
+
+
+def is_trusted(code: str) -> bool:
+    return code == DEFAULT_CODE or trust.is_trusted(code)
+
+
+def untrusted_layers(graph: Graph) -> list[tuple[str, str]]:
+    """(name, code) of the document's Code layers that may not run yet."""
+    return trust.untrusted(graph, known=(DEFAULT_CODE,))
+
+
+def require_trust(graph: Graph, where: str, allowed: bool = False) -> None:
+    """For the command line: with `allowed` (--trust-code) the document's code may run in this process;
+    otherwise CodeNotTrusted names the layers whose code has not been trusted."""
+    found = untrusted_layers(graph)
+    if not found:
+        return
+    if allowed:
+        trust.trust([code for _, code in found], remember=False)
+        return
+    names = ", ".join(name for name, _ in found)
+    raise CodeNotTrusted(f"{where} has Code layers whose Python code has not been trusted on this machine ({names}):"
+                         f" read their code, and pass --trust-code to run it")
+
+
+def class_name(node_name: str) -> str:
+    """A readable class name from a node's name: conv_block -> ConvBlock."""
+    words = re.split(r"[^0-9A-Za-z]+|_", node_name)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w) or "CodeLayer"
+    return name if name[0].isalpha() else "Layer" + name
+
+
+def source(code: str, name: str) -> str:
+    """The class definition the code makes: what is compiled, and what export writes."""
+    return HEADER.format(name=name) + textwrap.indent(code.rstrip() + "\n", INDENT)
+
+
+def _namespace() -> dict:
+    import math
+
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    return {"torch": torch, "nn": nn, "F": F, "math": math, "__name__": MODULE}
+
+
+def _where(error: BaseException) -> str:
+    """'line 3: NameError: name 'x' is not defined', the line counted in the user's code."""
+    line = None
+    if isinstance(error, SyntaxError) and error.filename == FILENAME and error.lineno:
+        line = error.lineno - 1
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == FILENAME:
+            line = tb.tb_lineno - 1
+        tb = tb.tb_next
+    text = error.msg if isinstance(error, SyntaxError) else str(error)
+    text = (text.strip().splitlines() or [""])[0]
+    if len(text) > 300:
+        text = text[:297] + "..."
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"line {max(line, 1)}: {what}" if line is not None else what
+
+
+@lru_cache(maxsize=64)
+def _compile(code: str, name: str) -> type | str:
+    """The nn.Module subclass the code defines, or the error text naming its line."""
+    from torch import nn
+
+    namespace = _namespace()
+    try:
+        exec(compile(source(code, name), FILENAME, "exec"), namespace)  # noqa: S102 - trusted user code
+    except (Exception, SystemExit) as e:  # whatever the class body does wrong is the user's to see
+        return _where(e)
+    cls = namespace.get(name)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):  # the body rebound the name
+        return f"the code must define the class body, not rebind '{name}'"
+    if "forward" not in vars(cls):
+        return "the code defines no forward(self, x): write one that returns the layer's output"
+    return cls
+
+
+def code_class(code: str, name: str = "CodeLayer") -> type:
+    """The class `code` defines, named `name`. Raises CodeNotTrusted, or ShapeError naming the line."""
+    if not is_trusted(code):
+        raise CodeNotTrusted(NOT_TRUSTED)
+    cls = _compile(code, name)
+    if isinstance(cls, str):
+        raise ShapeError(cls)
+    return cls
+
+
+def kwargs_for(cls: type, args: dict, x: TensorType) -> dict:
+    """The arguments __init__ gets: the node's args, plus in_features / in_shape from the input when
+    __init__ takes them and the args do not set them."""
+    import inspect
+
+    out = dict(args)
+    try:
+        accepted = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return out
+    filled = {"in_features": x.shape[-1] if x.shape else 1, "in_shape": list(x.shape)}
+    for name in FILLED:
+        if name in accepted and name not in out:
+            out[name] = filled[name]
+    return out
+
+
+def _example(x: TensorType, device: str):
+    import torch
+
+    shape = (BATCH, *x.shape)
+    if x.dtype == "int":
+        if device == "meta":
+            return torch.empty(shape, dtype=torch.long, device="meta")
+        return torch.randint(0, max(1, x.high or 2), shape)
+    return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape)
+
+
+def _run(code: str, args: dict, x: TensorType) -> TensorType:
+    """Build the layer and run it on an example batch: on the meta device, else on the CPU."""
+    import torch
+
+    cls = code_class(code)
+    kwargs = kwargs_for(cls, args, x)
+    try:
+        with torch.no_grad(), torch.device("meta"):
+            y = cls(**kwargs)(_example(x, "meta"))
+        if not isinstance(y, torch.Tensor):
+            raise TypeError("not a tensor")
+    except (Exception, SystemExit):  # an operation without a meta kernel, data-dependent code, or an error
+        state = torch.random.get_rng_state()
+        try:
+            torch.manual_seed(0)
+            with torch.no_grad():
+                y = cls(**kwargs)(_example(x, "cpu"))
+        except (Exception, SystemExit) as e:
+            raise ShapeError(_where(e)) from None
+        finally:
+            torch.random.set_rng_state(state)
+    return _output_type(y, x)
+
+
+def _output_type(y, x: TensorType) -> TensorType:
+    import torch
+
+    if not isinstance(y, torch.Tensor):
+        raise ShapeError(f"forward must return one tensor, not {type(y).__name__}")
+    if y.dim() == 0 or y.shape[0] != BATCH:
+        shape = "[" + ", ".join(map(str, y.shape)) + "]"
+        raise ShapeError(f"forward must keep the batch as the first dimension: for an input of [{BATCH}, "
+                         f"{', '.join(map(str, x.shape))}] it returned {shape}")
+    if y.dtype.is_complex:
+        raise ShapeError("forward returned complex numbers: the next layers need real ones")
+    dims = tuple(int(s) for s in y.shape[1:])
+    if y.dtype.is_floating_point:
+        return TensorType(dims)
+    return TensorType(dims, "int", 2 if y.dtype == torch.bool else None)
+
+
+def _shape(p: dict, xs) -> TensorType:
+    code, args, x = p["code"], p["args"], xs[0]
+    if not is_trusted(code):
+        raise ShapeError(NOT_TRUSTED)
+    key = (code, json.dumps(args, sort_keys=True), x.shape, x.dtype, x.high)
+    found = _results.get(key)
+    if found is None:
+        try:
+            found = _run(code, args, x)
+        except ShapeError as e:
+            found = e.message
+        _results[key] = found
+        if len(_results) > CACHE_SIZE:
+            _results.popitem(last=False)
+    else:
+        _results.move_to_end(key)
+    if isinstance(found, str):
+        raise ShapeError(found)
+    return found
+
+
+def _module(p: dict, xs) -> Ctor:
+    cls = code_class(p["code"])
+    return Ctor(cls, kwargs_for(cls, p["args"], xs[0]))
+
+
+def clear_cache() -> None:
+    _results.clear()
+    _compile.cache_clear()
+
+
+SPECS = [
+    LayerSpec(
+        "Code", "Custom", "A layer you write in Python: the body of an nn.Module class (__init__ and forward)",
+        params=(
+            Param("code", "code", DEFAULT_CODE, "The class body: def __init__(self, ...) making the weights and"
+                  " def forward(self, x) returning the output; torch, nn, F and math are imported"),
+            Param("args", "args", {}, "Arguments for __init__, e.g. {\"beta\": 0.5}; an argument named"
+                  " in_features or in_shape is filled from the input unless given here"),
+        ),
+        shape=_shape, module=_module, accepts_int=True),
+]
