@@ -30,6 +30,7 @@ import os
 import pickle
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -60,36 +61,64 @@ STANDARD = ("mnist", "fashion_mnist", "cifar10")
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
 
 
+FILES = (".csv", ".tsv", ".txt", ".npz", ".npy")
+
+
 def load_data(source: str, options: dict, seed: int, path: str | None) -> dict:
-    """All samples as numpy arrays: {"x", "y", "task", "kind", "test" (the source's own test set or None)}."""
+    """All samples as numpy arrays: {"x", "y", "task", "kind", "test" (the source's own test set or None)}.
+    --data gives the document's data file, a standard set's folder or the digits' .npz; a data file given
+    for a built-in set is trained on instead of it."""
+    given = Path(path).expanduser() if path else None
+    if given is not None and given.suffix.lower() in FILES and not is_digits(given):
+        return read_file(given, options if source not in GENERATORS and source not in STANDARD + ("digits",) else {})
     if source == "digits":  # scikit-learn's 8x8 digits, saved beside this script when it was exported
-        images, labels = read_digits(path)
+        images, labels = read_digits(given)
         return dict(x=images.reshape(-1, 1, 8, 8).astype(np.float32) / np.float32(16.0), y=labels,
                     task="classification", kind="image", test=None)
     if source in GENERATORS:
         if source == "digits_rows":
-            options = {**options, "images": read_digits(path)}
+            options = {**options, "images": read_digits(given)}
         return GENERATORS[source](**{"seed": seed, **options})
     if source in STANDARD:
-        folder = path or options.get("folder")
+        folder = given or options.get("folder")
         if not folder:
             raise Problem(f"{source}: give the folder that holds its files with --data FOLDER")
+        if not Path(folder).is_dir():
+            raise Problem(f"{folder} is not a folder (give the folder of the {source} files with --data FOLDER)")
         return read_cifar10(Path(folder)) if source == "cifar10" else read_mnist(Path(folder))
-    file = Path(path or source).expanduser()
+    return read_file(given or Path(source).expanduser(), options)
+
+
+def read_file(file: Path, options: dict) -> dict:
     if not file.is_file():
         raise Problem(f"{file} does not exist (give the data file with --data PATH)")
-    if file.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return read_csv(file, **options)
-    if file.suffix.lower() in (".npz", ".npy"):
-        return read_numpy(file)
-    raise Problem(f"{file.name}: this script reads CSV, .npz and .npy files, not '{file.suffix or file.name}'")
+    if file.suffix.lower() not in FILES:
+        raise Problem(f"{file.name}: this script reads CSV, .npz and .npy files, not '{file.suffix or file.name}'")
+    try:
+        return read_csv(file, **options) if file.suffix.lower() in FILES[:3] else read_numpy(file)
+    except (ValueError, EOFError, OSError, KeyError, zipfile.BadZipFile, pickle.UnpicklingError) as e:
+        raise Problem(f"could not read {file.name}: {e}") from None
+
+
+def is_digits(file: Path) -> bool:
+    """An .npz of the digits (images and labels), as export writes beside the script."""
+    if file.suffix.lower() != ".npz" or not file.is_file():
+        return False
+    try:
+        with np.load(file) as arrays:
+            return {"images", "labels"} <= set(arrays.files)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return False
 
 
 def read_digits(path: str | None):
     file = Path(path) if path else HERE / "digits.npz"
     if not file.is_file():
-        raise Problem(f"{file} does not exist: the digits are read from the digits.npz written beside this script"
+        what = "is not a file" if file.exists() else "does not exist"
+        raise Problem(f"{file} {what}: the digits are read from the digits.npz written beside this script"
                       " when it was exported (or give its path with --data)")
+    if not is_digits(file):
+        raise Problem(f"{file} is not the digits' .npz (arrays images and labels)")
     with np.load(file) as arrays:
         return arrays["images"].astype(np.float64), arrays["labels"].astype(np.int64)
 
