@@ -90,6 +90,8 @@ NOTES: dict[str, tuple[str, str, tuple[TensorType, ...]]] = {
                     "equal shapes except along dim, which adds up", (I((16, 8, 8)), I((8, 8, 8)))),
     "Reparameterize": ("μ, log σ² = two Linear maps of x; z = μ + σ ⊙ ε, ε ~ N(0, 1) while training, z = μ when "
                        "evaluating; KL = −½ Σ (1 + log σ² − μ² − σ²)", "[N, F] → [N, latent]", (I((32,)),)),
+    "Code": ("y = forward(x), the method you write (the default: Swish, y = x · σ(β x) with a learned β)",
+             "what forward returns, found by running it on an example batch of the input's shape", (I((64,)),)),
 }
 
 

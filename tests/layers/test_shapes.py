@@ -132,6 +132,7 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
                     ([I(2, 3, 4), I(2, 1, 4), I(2, 2, 4)], dict(dim=2))],
     "Reparameterize": [([I(10)], dict(latent=2)), ([I(5)], dict(latent=7, init="xavier")),
                        ([I(1)], dict(latent=1, trainable=False))],
+    "Code": [([I(6)], {}), ([I(2, 5)], dict(args={"beta": 0.5}))],  # the catalog's own code (a Swish)
 }
 
 
