@@ -5,7 +5,7 @@ Group). The canvas, the fixes and scripts all build their edits here."""
 from __future__ import annotations
 
 from ..graph.edits import AddNode, Connect, Disconnect, Edit, Group, Move, ReplaceNode
-from ..graph.layout import COLUMN, DOWN_ROW, downstream, make_room
+from ..graph.layout import COLUMN, DOWN_ROW, Occupied, downstream, is_free, make_room
 from ..graph.model import Edge, EditError, Graph, Node, name_problem
 from ..layers import CATALOG, get, new_node
 
@@ -46,26 +46,26 @@ def _room(graph: Graph, node: Node, src: str | None, dst: str | None, ignore=())
     """Place `node` (not yet added) between src and dst, or after src, or before dst: its position is
     set; the returned Moves make room for it."""
     height = 64.0
+    occupied = Occupied(graph, ignore)
     if src is not None and dst is not None:
         (sx, sy), (dx, dy) = graph.node(src).pos, graph.node(dst).pos
         mid = ((sx + dx) / 2, (sy + dy) / 2)
-        pos, moves = make_room(graph, mid, height, ignore=ignore)
-        if not moves and abs(pos[0] - mid[0]) < 30 and abs(pos[1] - mid[1]) < 30:
-            node.pos = pos
+        if is_free(graph, mid, height, occupied):
+            node.pos = mid
             return []
         want = (sx, sy + DOWN_ROW) if _flows_down(graph, src, dst) else (sx + COLUMN, sy)
-        push = [n for n in downstream(graph, dst) if n not in ignore]
-        pos, moves = make_room(graph, want, height, after=src, push=push, ignore=ignore)
+        push = downstream(graph, dst)
+        pos, moves = make_room(graph, want, height, after=src, push=push, occupied=occupied)
     elif src is not None:
         x, y = graph.node(src).pos
         want = (x, y + DOWN_ROW) if _flows_down(graph, src, None) else (x + COLUMN, y)
-        pos, moves = make_room(graph, want, height, after=src, ignore=ignore)
+        pos, moves = make_room(graph, want, height, after=src, occupied=occupied)
     else:
         x, y = graph.node(dst).pos
         succ = graph.successors(dst)
         down = bool(succ) and _flows_down(graph, dst, succ[0])
         want = (x, y - DOWN_ROW) if down else (x - COLUMN, y)
-        pos, moves = make_room(graph, want, height, ignore=ignore)
+        pos, moves = make_room(graph, want, height, occupied=occupied)
     node.pos = pos
     return [Move(graph, n, p) for n, p in moves.items()]
 

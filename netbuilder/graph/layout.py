@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import networkx as nx
+
 from .model import Graph
 
 COLUMN = 260.0  # left to right: from one layer to the next (room for the shape on the wire)
@@ -132,30 +134,44 @@ def _overlap(a: Box, b: Box, margin: float = MARGIN) -> bool:
     return a[0] < b[2] + margin and b[0] < a[2] + margin and a[1] < b[3] + margin and b[1] < a[3] + margin
 
 
-class _Boxes:
-    """The nodes' boxes in buckets of a coarse grid, so a look-up costs the same with 10,000 nodes."""
+class Occupied:
+    """Where the nodes are, in buckets of a coarse grid by their top-left corner, so that a look-up
+    costs the same with 10,000 nodes; a node's exact box is worked out only when it is near."""
 
     CELL = 400.0
+    TALLEST = 400.0  # no node is drawn taller (a merge of 16 inputs)
 
-    def __init__(self, boxes: dict[str, Box]):
-        self.boxes = boxes
+    def __init__(self, graph: Graph, ignore: Iterable[str] = ()):
+        self.graph = graph
+        self.skip = set(ignore)
+        self.boxes: dict[str, Box] = {}
         self.cells: dict[tuple[int, int], list[str]] = {}
-        for n, b in boxes.items():
-            for cell in self._cells(b):
-                self.cells.setdefault(cell, []).append(n)
+        cells, skip, c, lowest = self.cells, self.skip, self.CELL, 0.0
+        for node in graph.nodes():
+            if node.id not in skip:
+                x, y = node.pos
+                key = (int(x // c), int(y // c))
+                if key in cells:
+                    cells[key].append(node.id)
+                else:
+                    cells[key] = [node.id]
+                if y > lowest:
+                    lowest = y
+        self.lowest = lowest
 
-    def _cells(self, b: Box):
-        c = self.CELL
-        for i in range(int((b[0] - MARGIN) // c), int((b[2] + MARGIN) // c) + 1):
-            for j in range(int((b[1] - MARGIN) // c), int((b[3] + MARGIN) // c) + 1):
-                yield (i, j)
+    def box(self, node_id: str) -> Box:
+        if node_id not in self.boxes:
+            self.boxes[node_id] = box_of(self.graph, node_id)
+        return self.boxes[node_id]
 
     def hits(self, b: Box, skip=()) -> list[str]:
+        c = self.CELL
         found = []
-        for cell in self._cells(b):
-            for n in self.cells.get(cell, ()):
-                if n not in skip and n not in found and _overlap(b, self.boxes[n]):
-                    found.append(n)
+        for i in range(int((b[0] - NODE_WIDTH - MARGIN) // c), int((b[2] + MARGIN) // c) + 1):
+            for j in range(int((b[1] - self.TALLEST - MARGIN) // c), int((b[3] + MARGIN) // c) + 1):
+                for n in self.cells.get((i, j), ()):
+                    if n not in skip and _overlap(b, self.box(n)):
+                        found.append(n)
         return found
 
 
@@ -163,27 +179,32 @@ def _snap(v: float) -> float:
     return round(v / GRID) * GRID
 
 
+def is_free(graph: Graph, pos: tuple[float, float], height: float = 64.0, occupied: Occupied | None = None) -> bool:
+    occupied = occupied or Occupied(graph)
+    return not occupied.hits((pos[0], pos[1], pos[0] + NODE_WIDTH, pos[1] + height))
+
+
 def make_room(graph: Graph, pos: tuple[float, float], height: float = 64.0, after: str | None = None,
-              push: Iterable[str] = (), ignore: Iterable[str] = ()) -> tuple[tuple[float, float], dict]:
+              push: Iterable[str] = (), ignore: Iterable[str] = (),
+              occupied: Occupied | None = None) -> tuple[tuple[float, float], dict]:
     """Where a new node wanted at `pos` goes, and which nodes move aside for it.
 
     Returns (position, {node id: new position}). When the spot is taken, the nodes in `push` (what
     follows the new node) that are in the way move on by one step, along the direction the wires
     from `after` flow, with everything in `push` beyond them; when that would still overlap, the new
     node takes the nearest free spot instead and nothing moves."""
-    skip = set(ignore)
-    boxes = _Boxes({n: box_of(graph, n) for n in graph.node_ids() if n not in skip})
+    boxes = occupied or Occupied(graph, ignore)
     x, y = float(pos[0]), float(pos[1])  # not snapped: in line with the layers it was placed by
     new = (x, y, x + NODE_WIDTH, y + height)
     if not boxes.hits(new):
         return (x, y), {}
-    moves = _push_aside(graph, boxes, new, after, list(push))
+    moves = _push_aside(graph, boxes, new, after, [n for n in push if n not in boxes.skip])
     if moves is not None:
         return (x, y), moves
     return _nearest_free(boxes, x, y, height), {}
 
 
-def _push_aside(graph: Graph, boxes: _Boxes, new: Box, after: str | None, push: list[str]) -> dict | None:
+def _push_aside(graph: Graph, boxes: Occupied, new: Box, after: str | None, push: list[str]) -> dict | None:
     if not push:
         return None
     down = False
@@ -191,18 +212,18 @@ def _push_aside(graph: Graph, boxes: _Boxes, new: Box, after: str | None, push: 
         ax, ay = graph.node(after).pos
         down = abs(new[1] - ay) > abs(new[0] - ax)  # the new node sits below what feeds it
     if down:
-        line = [n for n in push if boxes.boxes[n][1] >= new[1] - MARGIN]  # everything below
+        line = [n for n in push if graph.node(n).pos[1] >= new[1] - MARGIN]  # everything below
         if not line:
             return None
-        step = _snap(max(new[3] + MARGIN + 10 - min(boxes.boxes[n][1] for n in line), 0) + GRID - 1)
+        step = _snap(max(new[3] + MARGIN + 10 - min(boxes.box(n)[1] for n in line), 0) + GRID - 1)
         moves = {n: (graph.node(n).pos[0], graph.node(n).pos[1] + step) for n in line}
     else:
         top, bottom = new[1] - ROW / 2, new[3] + ROW / 2  # the rest of its row
-        line = [n for n in push if boxes.boxes[n][0] >= new[0] - MARGIN
-                and top < boxes.boxes[n][3] and boxes.boxes[n][1] < bottom]
+        line = [n for n in push if graph.node(n).pos[0] >= new[0] - MARGIN
+                and top < boxes.box(n)[3] and boxes.box(n)[1] < bottom]
         if not line:
             return None
-        step = _snap(max(new[2] + MARGIN + 30 - min(boxes.boxes[n][0] for n in line), 0) + GRID - 1)
+        step = _snap(max(new[2] + MARGIN + 30 - min(boxes.box(n)[0] for n in line), 0) + GRID - 1)
         moves = {n: (graph.node(n).pos[0] + step, graph.node(n).pos[1]) for n in line}
     moved = set(moves)
     if boxes.hits(new, skip=moved):
@@ -214,8 +235,8 @@ def _push_aside(graph: Graph, boxes: _Boxes, new: Box, after: str | None, push: 
     return moves
 
 
-def _nearest_free(boxes: _Boxes, x: float, y: float, height: float) -> tuple[float, float]:
-    for ring in range(1, 200):
+def _nearest_free(boxes: Occupied, x: float, y: float, height: float) -> tuple[float, float]:
+    for ring in range(1, 40):
         spots = []
         for i in range(-ring, ring + 1):
             for j in (-ring, ring):
@@ -225,16 +246,11 @@ def _nearest_free(boxes: _Boxes, x: float, y: float, height: float) -> tuple[flo
             sx, sy = x + i * GRID * 2, y + j * GRID * 2
             if not boxes.hits((sx, sy, sx + NODE_WIDTH, sy + height)):
                 return (sx, sy)
-    return (x, y)
+    return (x, boxes.lowest + Occupied.TALLEST + ROW)  # a crowded canvas: below everything
 
 
 def downstream(graph: Graph, node_id: str) -> list[str]:
     """The node and every node its results reach, in document order."""
-    seen = {node_id}
-    stack = [node_id]
-    while stack:
-        for s in graph.successors(stack.pop()):
-            if s not in seen:
-                seen.add(s)
-                stack.append(s)
+    seen = nx.descendants(graph._g, node_id)  # reading the graph's own networkx graph: no copy
+    seen.add(node_id)
     return [n for n in graph.node_ids() if n in seen]

@@ -101,17 +101,23 @@ class EdgeItem(QGraphicsPathItem):
         else:  # just above the wire
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)
         self.setPath(path)
-        self.setZValue(ABOVE if self.hides_behind_a_layer() else BELOW)
+        self.graph_scene.check_cover(self)  # soon, once for a burst of changes
 
     def hides_behind_a_layer(self) -> bool:
         """Whether a layer other than its two ends covers part of this wire or its label."""
         ends = {self.edge.src, self.edge.dst}
-        stroker = QPainterPathStroker()
-        stroker.setWidth(2)
-        outline = stroker.createStroke(self.path())
-        outline.addRect(self._label_rect)
-        for item in self.graph_scene.items(outline, Qt.ItemSelectionMode.IntersectsItemShape):
-            if isinstance(item, NodeItem) and item.node_id not in ends:
+        outline = None
+        for item in self.graph_scene.items(self.boundingRect(), Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if not isinstance(item, NodeItem) or item.node_id in ends:
+                continue
+            body = item.sceneBoundingRect().adjusted(6, 6, -6, -6)
+            if body.intersects(self._label_rect):
+                return True
+            if outline is None:
+                stroker = QPainterPathStroker()
+                stroker.setWidth(2)
+                outline = stroker.createStroke(self.path())
+            if outline.intersects(body):
                 return True
         return False
 

@@ -13,7 +13,7 @@ from ...graph.model import Edge, EditError
 from ...layers import new_node
 from .. import theme
 from .context_menu import build_edge_menu, build_node_menu
-from .edge_item import EdgeItem
+from .edge_item import ABOVE, BELOW, EdgeItem
 from .note import Note
 from .node_item import NodeItem
 from .port_item import PortItem
@@ -37,6 +37,8 @@ class GraphScene(QGraphicsScene):
         self.last_refusal: str | None = None
         self.last_replaced: str | None = None
         self.ghosts: list[QGraphicsPathItem] = []  # replaced wires fading out
+        self._cover_pending: set[EdgeItem] = set()
+        self._cover_timer_set = False
         self._marks_pending = False
         self.training_warnings: dict[str, list] = {}
         self._marks_shown: dict[str, list] = self._network_table()
@@ -75,6 +77,7 @@ class GraphScene(QGraphicsScene):
             item = self.node_items.pop(event.node)
             if self.wire is not None and self.wire.port.node_item is item:
                 self.cancel_wire()  # its layer went away mid-drag (an undo shortcut, say)
+            self.raise_hidden_wires(item.sceneBoundingRect())  # one it covered may go back under
             self.removeItem(item)
         elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
             edge = event.edge
@@ -157,10 +160,25 @@ class GraphScene(QGraphicsScene):
         self._reroute(item.node_id)
 
     def raise_hidden_wires(self, rect: QRectF) -> None:
-        """Wires that pass under this area are routed again: one hidden by a node is drawn above it."""
+        """Wires that pass under this area are checked again: one hidden by a node is drawn above it."""
         for item in self.items(rect):
             if isinstance(item, EdgeItem):
-                item.update_path()
+                self.check_cover(item)
+
+    def check_cover(self, item: EdgeItem) -> None:
+        """Soon (once per burst of changes, with the scene's index up to date): draw the wire above
+        the layers when one of them would hide part of it."""
+        self._cover_pending.add(item)
+        if not self._cover_timer_set:
+            self._cover_timer_set = True
+            QTimer.singleShot(0, self._check_covers)
+
+    def _check_covers(self) -> None:
+        self._cover_timer_set = False
+        pending, self._cover_pending = self._cover_pending, set()
+        for item in pending:
+            if item.scene() is self:
+                item.setZValue(ABOVE if item.hides_behind_a_layer() else BELOW)
 
     # ---- gestures -> edits -----------------------------------------------------------------
     def push(self, edit) -> bool:
