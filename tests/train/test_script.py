@@ -168,3 +168,15 @@ def test_the_scripts_preparation_and_augmentation_are_netbuilders():
     x = torch.rand(16, 1, 8, 8)
     expected = Augment(**settings)(x, torch.Generator().manual_seed(1))
     assert torch.equal(template.augment(x, torch.Generator().manual_seed(1), settings), expected)
+
+
+def test_early_stopping_ends_where_the_app_ends(tmp_path):
+    graph = load_graph(TEMPLATES / "mlp_digits.json")  # a rate too small to change the loss: no improvement
+    graph.meta["training"] = {**graph.meta["training"], "optimizer": "sgd", "momentum": 0.0, "lr": 1e-30,
+                              "early_stopping": 2, "epochs": 6}
+    write_script(graph, tmp_path / "train.py")
+    done = run_script(tmp_path / "train.py", "--out", str(tmp_path / "run"))
+    assert done.returncode == 0, done.stderr
+    assert "validation loss did not improve for 2 epochs: stopped after epoch 3" in done.stdout
+    assert len(epochs_of(tmp_path / "run")) == 3
+    assert torch.load(tmp_path / "run" / "best.pt", weights_only=True)["epoch"] == 0
