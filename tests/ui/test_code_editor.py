@@ -1,0 +1,154 @@
+"""The Code layer's editors, typed into with real keys and mouse: an applied edit is one undo step, a typo
+shows on its line, and a document's code runs only after the user chose Run."""
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+from netbuilder import GraphBuilder
+from netbuilder.graph import io, trust
+from netbuilder.layers import check_node
+from netbuilder.layers import code as code_layer
+from netbuilder.ui.code_editor import ArgsField, CodeField, parse_args
+from netbuilder.ui.document import Document
+from netbuilder.ui.trust_prompt import ask_trust, trust_opened
+
+TYPO = ["def forward(self, x):", "    y = x * 2", "    return y + z"]
+FIXED = ["def forward(self, x):", "    y = x * 2", "    return y[:, :3]"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    trust.forget_session()
+    code_layer.clear_cache()
+    yield
+    trust.forget_session()
+    code_layer.clear_cache()
+
+
+def document_with_code(code=None):
+    b = GraphBuilder()
+    c = b.add("Code", b.add("Input", name="x", shape=[8]), name="mine", **({"code": code} if code else {}))
+    b.add("Output", c)
+    return Document(b.graph), c
+
+
+def form(qtbot, *widgets):
+    """The editors in a window with one other field to move the focus to (the window stays with the field)."""
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    other = QLineEdit()
+    for w in (*widgets, other):
+        layout.addWidget(w)
+    qtbot.addWidget(host)
+    with qtbot.waitActive(host):  # focus moves only in the active window
+        host.show()
+        host.activateWindow()
+    other.host = host
+    return other
+
+
+def type_lines(editor, lines):
+    """Click into the editor, select everything and type the lines over it."""
+    QTest.mouseClick(editor.viewport(), Qt.MouseButton.LeftButton, pos=editor.viewport().rect().center())
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    for i, line in enumerate(lines):
+        if i:
+            QTest.keyClick(editor, Qt.Key.Key_Return)
+        QTest.keyClicks(editor, line)
+
+
+def test_applied_code_is_one_undo_step_and_a_typo_shows_on_its_line(qtbot):
+    document, node = document_with_code()
+    field = CodeField(document, node)
+    other = form(qtbot, field)
+    editor = field.editor
+    assert editor.toPlainText() == code_layer.DEFAULT_CODE and field.trust_button.isHidden()
+
+    type_lines(editor, TYPO)
+    assert document.undo_stack.count() == 0  # typing alone changes nothing
+    QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert document.undo_stack.count() == 1
+    assert document.graph.node(node).params["code"] == "\n".join(TYPO)
+    problems = [p.message for p in document.analysis.node_problems(node)]
+    assert problems == ["line 3: NameError: name 'z' is not defined"]
+    assert field.message.text() == problems[0]
+    assert editor.error_at == 3
+    assert [s.cursor.blockNumber() for s in editor.extraSelections()] == [2]  # the third line is highlighted
+
+    type_lines(editor, FIXED)
+    QTest.mouseClick(other, Qt.MouseButton.LeftButton)  # leaving the editor applies it
+    qtbot.waitUntil(lambda: document.undo_stack.count() == 2)
+    assert document.analysis.node_problems(node) == []
+    assert document.analysis.output(node).shape == (3,)
+    assert editor.extraSelections() == [] and field.message.text() == ""
+    assert trust.is_trusted("\n".join(FIXED))  # typed here: the user's own code
+
+    document.undo_stack.undo()  # back to the typo: the editor follows, and shows its line again
+    assert editor.toPlainText() == "\n".join(TYPO)
+    assert editor.error_at == 3
+    document.undo_stack.undo()
+    assert editor.toPlainText() == code_layer.DEFAULT_CODE and editor.error_at is None
+    assert document.analysis.output(node).shape == (8,)
+
+
+def test_arguments_are_typed_as_python_keywords(qtbot):
+    document, node = document_with_code()
+    field = ArgsField(document, node)
+    keep = form(qtbot, field)  # noqa: F841 - holds the window
+    QTest.mouseClick(field.line, Qt.MouseButton.LeftButton)
+    QTest.keyClicks(field.line, "beta=0.5")
+    QTest.keyClick(field.line, Qt.Key.Key_Return)
+    assert document.graph.node(node).params["args"] == {"beta": 0.5}
+    assert document.undo_stack.count() == 1
+    field.line.selectAll()
+    QTest.keyClicks(field.line, "0.5")
+    QTest.keyClick(field.line, Qt.Key.Key_Return)
+    assert "must give each argument a name" in field.message.text() and document.undo_stack.count() == 1
+    document.undo_stack.undo()
+    assert document.graph.node(node).params["args"] == {}
+    with pytest.raises(ValueError, match="gamma: the value must be"):
+        parse_args("gamma=os.system('x')")
+    assert parse_args("sizes=(1, 2), on=True, name='a'") == {"sizes": [1, 2], "on": True, "name": "a"}
+
+
+def click_when_shown(button_name, seen):
+    """Click a button of the trust dialog once it is up, noting the code it showed."""
+    def click():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, click)
+            return
+        seen.extend(view.toPlainText() for view in dialog.views)
+        QTest.mouseClick(getattr(dialog, button_name), Qt.MouseButton.LeftButton)
+    QTimer.singleShot(0, click)
+
+
+def test_a_document_is_asked_about_once_and_its_code_runs_only_after_run(qtbot, tmp_path):
+    marker = tmp_path / "ran.txt"
+    code = f"def forward(self, x):\n    with open({str(marker)!r}, 'a') as f:\n        f.write('ran')\n    return x\n"
+    b = GraphBuilder()
+    c = b.add("Code", b.add("Input", shape=[4]), name="received", code=code)
+    b.add("Output", c)
+    path = tmp_path / "from_someone.json"
+    io.save(b.graph, path)
+
+    document = Document.open(str(path))
+    field = CodeField(document, c)
+    keep = form(qtbot, field)  # noqa: F841 - holds the window
+    assert document.analysis.node_problems(c)[0].message == code_layer.NOT_TRUSTED
+    assert field.trust_button.isVisible()
+    seen = []
+    click_when_shown("skip_button", seen)
+    assert ask_trust(None, document.graph, document.title) is False
+    assert seen == [code] and not marker.exists()
+
+    click_when_shown("run_button", seen)
+    QTest.mouseClick(field.trust_button, Qt.MouseButton.LeftButton)
+    assert marker.exists() and seen == [code, code]
+    assert document.analysis.output(c).shape == (4,) and field.trust_button.isHidden()
+
+    trust.forget_session()  # a later session: the choice was remembered, nothing is asked
+    again = Document(io.load(path, check_node), str(path))
+    trust_opened(None, again)
+    assert again.analysis.output(c).shape == (4,)
