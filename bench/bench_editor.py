@@ -1,4 +1,5 @@
-"""Editor numbers: open and draw a 1,000-node graph; add and connect one node with 1,000 present.
+"""Editor numbers: open and draw a 1,000-node graph; add and connect one node with 1,000 present;
+insert a layer on a wire and replace a layer in a 10,000-node graph, against add + connect there.
 
 Targets (issue 3): open + draw under 1 s; add + connect + shapes + redraw under 16 ms.
 Printed as absolute medians and as ratios to a baseline measured in the same run: the same
@@ -66,6 +67,39 @@ def add_and_connect(app, window) -> float:
     return elapsed
 
 
+def in_place(app, window, what: str) -> float:
+    """Insert a Dropout on the wire into a ReLU in the middle, or replace that ReLU with a GELU:
+    build (room for the new layer included), apply, shapes, redraw; then undo."""
+    graph = window.document.graph
+    ids = graph.node_ids()
+    relu = next(n for n in ids[len(ids) // 2:] if graph.node(n).type == "ReLU")
+    t = time.perf_counter()
+    if what == "insert":
+        window.scene.insert_on_wire(graph.in_edges(relu)[0], "Dropout")
+    else:
+        window.scene.replace_node(relu, "GELU")
+    app.processEvents()
+    window.view.viewport().repaint()
+    elapsed = time.perf_counter() - t
+    window.document.undo_stack.undo()
+    app.processEvents()
+    return elapsed
+
+
+def in_place_numbers(app, window, path: Path) -> dict:
+    window.set_document(Document.open(str(path)))
+    graph = window.document.graph
+    window.view.resetTransform()
+    window.view.centerOn(window.scene.node_items[graph.node_ids()[len(graph) // 2]])
+    app.processEvents()
+    times = {"add + connect": [], "insert": [], "replace": []}
+    for _ in range(REPEATS):  # interleaved with the baseline
+        times["add + connect"].append(add_and_connect(app, window))
+        times["insert"].append(in_place(app, window, "insert"))
+        times["replace"].append(in_place(app, window, "replace"))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     window = MainWindow()
@@ -94,6 +128,13 @@ def main() -> int:
     ok = med["big"] < 1.0 and emed["big"] < 0.016
     print(f"{'PASS' if ok else 'FAIL'}: open+draw {med['big']:.3f} s (target < 1 s), "
           f"add+connect {emed['big'] * 1e3:.1f} ms (target < 16 ms)")
+    huge = path.with_name("huge.json")
+    big_graph(huge, 10000)
+    numbers = in_place_numbers(app, window, huge)
+    base = numbers["add + connect"]
+    print(f"10,000 nodes: {'':16}{'median':>10}{'ratio':>8}")
+    for name, value in numbers.items():
+        print(f"{name:30}{value * 1e3:7.1f} ms{value / base:8.1f}")
     window.document.undo_stack.setClean()
     window.ask_save_changes = lambda: "discard"
     window.close()

@@ -211,20 +211,21 @@ def _push_aside(graph: Graph, boxes: Occupied, new: Box, after: str | None, push
     if after is not None and after in graph:
         ax, ay = graph.node(after).pos
         down = abs(new[1] - ay) > abs(new[0] - ax)  # the new node sits below what feeds it
+    pos = {n: graph.node(n).pos for n in push}
     if down:
-        line = [n for n in push if graph.node(n).pos[1] >= new[1] - MARGIN]  # everything below
+        line = [n for n in push if pos[n][1] >= new[1] - MARGIN]  # everything below
         if not line:
             return None
-        step = _snap(max(new[3] + MARGIN + 10 - min(boxes.box(n)[1] for n in line), 0) + GRID - 1)
-        moves = {n: (graph.node(n).pos[0], graph.node(n).pos[1] + step) for n in line}
+        step = _snap(max(new[3] + MARGIN + 10 - min(pos[n][1] for n in line), 0) + GRID - 1)
+        moves = {n: (pos[n][0], pos[n][1] + step) for n in line}
     else:
         top, bottom = new[1] - ROW / 2, new[3] + ROW / 2  # the rest of its row
-        line = [n for n in push if graph.node(n).pos[0] >= new[0] - MARGIN
-                and top < boxes.box(n)[3] and boxes.box(n)[1] < bottom]
+        near = [n for n in push if pos[n][0] >= new[0] - MARGIN and top - Occupied.TALLEST < pos[n][1] < bottom]
+        line = [n for n in near if top < boxes.box(n)[3]]
         if not line:
             return None
-        step = _snap(max(new[2] + MARGIN + 30 - min(boxes.box(n)[0] for n in line), 0) + GRID - 1)
-        moves = {n: (graph.node(n).pos[0] + step, graph.node(n).pos[1]) for n in line}
+        step = _snap(max(new[2] + MARGIN + 30 - min(pos[n][0] for n in line), 0) + GRID - 1)
+        moves = {n: (pos[n][0] + step, pos[n][1]) for n in line}
     moved = set(moves)
     if boxes.hits(new, skip=moved):
         return None
