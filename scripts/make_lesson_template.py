@@ -3,6 +3,7 @@ BatchNorm and residual connections, trained side by side (run: python scripts/ma
 from pathlib import Path
 
 from netbuilder import GraphBuilder
+from netbuilder.graph.layout import layered_positions
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "vanishing_lesson.json"
 DEPTH, WIDTH = 8, 32
@@ -24,17 +25,14 @@ def lesson():
         h = b.add("Add", h, x, name=f"r_add{i + 1}")
     b.add("Output", b.add("Linear", h, name="r_out", out_features=10), name="residual_net")
     graph = b.graph
-    nodes = graph.nodes()
-    for i, node in enumerate(nodes[:sigmoid_nodes]):  # the sigmoid network on top, six to a row
-        node.pos = ((i % 6) * 230.0, (i // 6) * 120.0)
-    top = ((sigmoid_nodes - 1) // 6 + 2) * 120.0
-    for i, node in enumerate(nodes[sigmoid_nodes:]):  # the residual one below it
-        node.pos = ((i % 6) * 230.0, top + (i // 6) * 120.0)
+    assert sigmoid_nodes < len(graph)
+    for node_id, pos in layered_positions(graph).items():  # top to bottom, the networks side by side
+        graph.node(node_id).pos = pos
     graph.meta.update(
         name="Vanishing gradients: a lesson",
-        description="Two networks of the same depth learn the same digits side by side. The top one stacks"
+        description="Two networks of the same depth learn the same digits side by side. The left one stacks"
                     " sigmoids: its gradient fades layer by layer toward the input, the diagnosis says so on"
-                    " its first layers, and it learns slowly. The bottom one uses ReLU, BatchNorm and"
+                    " its first layers, and it learns slowly. The right one uses ReLU, BatchNorm and"
                     " residual connections, and its gradients stay healthy. Watch the Gradients tab, then"
                     " try swapping a sigmoid for ReLU.",
         data={"source": "digits"},
