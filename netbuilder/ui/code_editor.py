@@ -140,7 +140,7 @@ class CodeField(QWidget):
         hint = QLabel(f"{QKeySequence('Ctrl+Return').toString(QKeySequence.SequenceFormat.NativeText)}"
                       " or leaving the editor applies the code")
         hint.setEnabled(False)
-        self.message = QLabel()
+        self.message = QLabel()  # why typed code was not applied
         self.message.setObjectName("code_message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #d0342c")
@@ -180,9 +180,8 @@ class CodeField(QWidget):
         except OSError as e:  # trusted for this session all the same
             log.warning("cannot remember trusted code: %s", e)
         reason = self.document.push(SetParam(graph, self.node_id, self.param, text), merge=False)
-        if reason:
-            self.message.setText(reason)
-        else:
+        self.message.setText(reason or "")
+        if not reason:
             self.shown = text
 
     def refresh(self) -> None:
@@ -197,7 +196,7 @@ class CodeField(QWidget):
         messages = [p.message for p in self.document.analysis.node_problems(self.node_id)]
         line = error_line(messages)
         self.editor.show_error_line(line if value == self.editor.toPlainText() else None)
-        self.message.setText(next((m for m in messages if LINE.match(m)), ""))
+        self.editor.setToolTip(next((m for m in messages if LINE.match(m)), ""))  # the inspector lists it too
         self.trust_button.setVisible(not is_trusted(value))
 
     def _ask_trust(self) -> None:

@@ -72,7 +72,7 @@ def test_applied_code_is_one_undo_step_and_a_typo_shows_on_its_line(qtbot):
     assert document.graph.node(node).params["code"] == "\n".join(TYPO)
     problems = [p.message for p in document.analysis.node_problems(node)]
     assert problems == ["line 3: NameError: name 'z' is not defined"]
-    assert field.message.text() == problems[0]
+    assert editor.toolTip() == problems[0]
     assert editor.error_at == 3
     assert [s.cursor.blockNumber() for s in editor.extraSelections()] == [2]  # the third line is highlighted
 
@@ -81,7 +81,7 @@ def test_applied_code_is_one_undo_step_and_a_typo_shows_on_its_line(qtbot):
     qtbot.waitUntil(lambda: document.undo_stack.count() == 2)
     assert document.analysis.node_problems(node) == []
     assert document.analysis.output(node).shape == (3,)
-    assert editor.extraSelections() == [] and field.message.text() == ""
+    assert editor.extraSelections() == [] and editor.toolTip() == ""
     assert trust.is_trusted("\n".join(FIXED))  # typed here: the user's own code
 
     document.undo_stack.undo()  # back to the typo: the editor follows, and shows its line again
@@ -92,10 +92,22 @@ def test_applied_code_is_one_undo_step_and_a_typo_shows_on_its_line(qtbot):
     assert document.analysis.output(node).shape == (8,)
 
 
+def test_code_too_long_is_not_applied_and_says_why(qtbot):
+    document, node = document_with_code()
+    field = CodeField(document, node)
+    field.host = form(qtbot, field)
+    QTest.mouseClick(field.editor.viewport(), Qt.MouseButton.LeftButton)
+    field.editor.setPlainText("#" * 100_001)
+    QTest.keyClick(field.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert field.message.text() == ("'code' must be Python source text of at most 100,000 characters,"
+                                    " not 100,001 characters")
+    assert document.undo_stack.count() == 0 and document.graph.node(node).params["code"] == code_layer.DEFAULT_CODE
+
+
 def test_arguments_are_typed_as_python_keywords(qtbot):
     document, node = document_with_code()
     field = ArgsField(document, node)
-    keep = form(qtbot, field)  # noqa: F841 - holds the window
+    field.host = form(qtbot, field)  # holds the window
     QTest.mouseClick(field.line, Qt.MouseButton.LeftButton)
     QTest.keyClicks(field.line, "beta=0.5")
     QTest.keyClick(field.line, Qt.Key.Key_Return)
@@ -135,7 +147,7 @@ def test_a_document_is_asked_about_once_and_its_code_runs_only_after_run(qtbot, 
 
     document = Document.open(str(path))
     field = CodeField(document, c)
-    keep = form(qtbot, field)  # noqa: F841 - holds the window
+    field.host = form(qtbot, field)  # holds the window
     assert document.analysis.node_problems(c)[0].message == code_layer.NOT_TRUSTED
     assert field.trust_button.isVisible()
     seen = []
