@@ -114,6 +114,18 @@ def test_a_layer_whose_ports_do_not_fit_is_not_put_on_the_wire(window, qtbot):
     assert_consistent(window)
 
 
+def test_a_drop_of_an_unknown_layer_type_says_so(window, qtbot):
+    graph, scene = window.document.graph, window.scene
+    window.fit()
+    before = len(graph)
+    edge = graph.edge_into(node_named(window, "relu3").id, "in")
+    messages = []
+    scene.message.connect(messages.append)
+    drag_layer_over(window, "NoSuchLayer", wire_point(window, edge))
+    assert len(graph) == before and graph.edge_into(edge.dst, "in") == edge
+    assert messages == ["unknown layer type 'NoSuchLayer'"]
+
+
 def test_replace_with_keeps_wires_and_parameters_in_one_undo_step(window, qtbot):
     graph, scene = window.document.graph, window.scene
     conv2 = node_named(window, "conv2")

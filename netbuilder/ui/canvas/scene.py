@@ -10,7 +10,7 @@ from ...graph import events as ev
 from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
 from ...graph.layout import downstream
 from ...graph.model import Edge, EditError
-from ...layers import new_node
+from ...layers import CATALOG, new_node
 from .. import theme
 from .context_menu import build_edge_menu, build_node_menu
 from .edge_item import ABOVE, BELOW, EdgeItem
@@ -363,6 +363,10 @@ class GraphScene(QGraphicsScene):
 
     def drop_layer(self, layer_type: str, pos: QPointF, wire: EdgeItem | None) -> str | None:
         """A palette layer let go at pos: on the wire when it fits there, else where it fell."""
+        if layer_type not in CATALOG:  # a drag from elsewhere that only looks like the palette's
+            self.last_refusal = f"unknown layer type '{layer_type}'"
+            self.message.emit(self.last_refusal)
+            return None
         if wire is not None and wire.edge in self.edge_items:
             reason = in_place.wire_problem(layer_type)
             if reason is None:

@@ -6,6 +6,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
 from ...analysis.in_place import wire_problem
+from ...layers import CATALOG
 
 LAYER_MIME = "application/x-netbuilder-layer"
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
@@ -86,7 +87,7 @@ class GraphView(QGraphicsView):
         if event.mimeData().hasFormat(LAYER_MIME):
             layer = bytes(event.mimeData().data(LAYER_MIME)).decode()
             wire = self.scene().wire_at(self.mapToScene(event.position().toPoint()))
-            if wire is not None and wire_problem(layer) is not None:
+            if wire is not None and (layer not in CATALOG or wire_problem(layer) is not None):
                 wire = None  # it would not fit there: no promise of an insert
             self._hold_over(wire)
             event.acceptProposedAction()
