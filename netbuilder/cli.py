@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     p_runs.add_argument("file")
     p_sweep = sub.add_parser("sweep", help="try values of settings or layer parameters with Optuna, a run each")
     p_sweep.add_argument("file")
+    p_sweep.add_argument("--trust-code", action="store_true",
+                         help="run the Python code of the document's Code layers (only code you have read)")
     p_sweep.add_argument("--vary", action="append", required=True, metavar="NAME=RANGE",
                          help="what to vary: lr=1e-4..1e-1:log, batch_size=16..128, fc1.out_features=16,32,64,"
                          " optimizer=adam,sgd (1 to 4 of them)")
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p_sweep.add_argument("--out", help="the folder of the trials' runs (default: the document's runs folder)")
     p_predict = sub.add_parser("predict", help="the trained network's answer for images, arrays or CSV rows")
     p_predict.add_argument("file")
+    p_predict.add_argument("--trust-code", action="store_true",
+                           help="run the Python code of the document's Code layers (only code you have read)")
     p_predict.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, .npy/.npz arrays, CSV files")
     p_predict.add_argument("--run", help="a run of the document (its name or id): its best.pt, else last.pt")
     p_predict.add_argument("--weights", help="a checkpoint or state dict file instead")
@@ -262,6 +266,7 @@ def sweep(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    require_trust(graph, args.file, args.trust_code)
     return sweep_file(graph, args.vary, args.trials, args.sampler, args.metric, args.prune, args.storage, args.study,
                       Path(args.out) if args.out else None, args.file, args.epochs)
 
@@ -299,6 +304,7 @@ def predict(args) -> int:
     graph = _load(args.file)
     if graph is None:
         return 2
+    require_trust(graph, args.file, args.trust_code)
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
 
