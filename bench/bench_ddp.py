@@ -4,10 +4,13 @@
      (on a 2-core machine no speed-up is expected; the point is that the numbers agree);
   2. the script (python train.py) against `netbuilder train` on the same document and seed: samples/s ratio
      (training and validation time per epoch, from each one's metrics.csv) and the first-epoch loss.
-Every measurement is repeated REPEATS times, alternating, and the medians are printed.
+Every command runs with OMP_NUM_THREADS=1 (torchrun sets it for several processes but not for one; a
+process with as many threads as cores is slowed badly on a busy machine). Every measurement is repeated
+REPEATS times, alternating, and the medians are printed.
 Run: .venv/bin/python bench/bench_ddp.py
 """
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -31,7 +34,8 @@ def metrics(folder: Path) -> list[dict]:
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # torchrun's choice for several processes, made for one too
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if done.returncode:
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -76,7 +80,7 @@ def main() -> None:
         rates.append(script_rate / app_rate)
         walls.append(script_wall / app_wall)
         losses = float(app_rows[0]["train_loss"]), float(script_rows[0]["train_loss"])
-    print(f"2. the script against `netbuilder train` ({EPOCHS} epochs, the same seed, default threads)")
+    print(f"2. the script against `netbuilder train` ({EPOCHS} epochs, the same seed, 1 thread each)")
     print(f"   samples/s, script / netbuilder train: {statistics.median(rates):.2f};"
           f" whole command time, script / netbuilder train: {statistics.median(walls):.2f}")
     print(f"   first-epoch loss: netbuilder train {losses[0]:.6f}, script {losses[1]:.6f},"
