@@ -53,7 +53,8 @@ def script_settings(graph: Graph, network: str | None = None) -> dict:
     config = TrainConfig.from_dict(graph.meta.get("training"))
     if config.recipe not in SUPPORTED:
         raise ScriptError(f"the training script covers the supervised recipe (classification and regression);"
-                          f" this document uses the '{config.recipe}' recipe, which `netbuilder train` runs")
+                          f" this document uses the '{config.recipe}' recipe: train it in the app or with `netbuilder"
+                          " train` in one process")
     spec = DataSpec.from_dict(graph.meta.get("data"))
     if spec.is_path and Path(spec.source).expanduser().is_dir():
         raise ScriptError(f"the dataset is a folder of images ({spec.source}), which the script cannot read with"
