@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import textwrap
+import threading
+import time
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -42,7 +45,9 @@ NOT_TRUSTED = ("not run: this document's code has not been trusted yet (open the
 FILLED = ("in_features", "in_shape")  # __init__ arguments taken from the input when the args do not give them
 MODULE = "netbuilder_code"  # __module__ of the classes made from code
 
+TIME_LIMIT_S = 5.0  # working out a shape stops after this long in the user's lines (an endless loop)
 _results: OrderedDict[tuple, TensorType | str] = OrderedDict()  # (code, args, inputs) -> type or error text
+_lock = threading.Lock()  # the training thread may work out shapes too
 
 
 class CodeNotTrusted(UserError):
@@ -104,6 +109,7 @@ def _where(error: BaseException) -> str:
         if tb.tb_frame.f_code.co_filename == FILENAME:
             line = tb.tb_lineno - 1
         tb = tb.tb_next
+    line = getattr(error, "code_line", line)
     text = error.msg if isinstance(error, SyntaxError) else str(error)
     text = (text.strip().splitlines() or [""])[0]
     if len(text) > 300:
@@ -168,8 +174,49 @@ def _example(x: TensorType, device: str):
     return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape)
 
 
+class _TimeLimit:
+    """While active (in this thread), a line of the user's code run after the deadline raises TimeoutError,
+    so an endless loop typed into the editor gives a Problem instead of a frozen window."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.deadline = time.monotonic() + self.seconds
+        self.before = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self.before)
+
+    def _call(self, frame, event, arg):  # only the user's own frames are traced line by line
+        return self._line if frame.f_code.co_filename == FILENAME else None
+
+    def _line(self, frame, event, arg):
+        if event == "line" and time.monotonic() > self.deadline:
+            error = TimeoutError(f"still running after {self.seconds:g} s on an example batch (an endless loop?)")
+            error.code_line = frame.f_lineno - 1  # the traceback of an error raised by a tracer names no line
+            raise error
+        return self._line
+
+
+@lru_cache(maxsize=1)
+def _warm() -> None:
+    """torch's first operation on the meta device imports torch._dynamo (seconds): not the user's time."""
+    import torch
+
+    torch.empty(1, device="meta") * 1
+
+
 def _run(code: str, args: dict, x: TensorType) -> TensorType:
     """Build the layer and run it on an example batch: on the meta device, else on the CPU."""
+    _warm()
+    with _TimeLimit(TIME_LIMIT_S):
+        return _run_once(code, args, x)
+
+
+def _run_once(code: str, args: dict, x: TensorType) -> TensorType:
     import torch
 
     cls = code_class(code)
@@ -179,7 +226,9 @@ def _run(code: str, args: dict, x: TensorType) -> TensorType:
             y = cls(**kwargs)(_example(x, "meta"))
         if not isinstance(y, torch.Tensor):
             raise TypeError("not a tensor")
-    except (Exception, SystemExit):  # an operation without a meta kernel, data-dependent code, or an error
+    except (Exception, SystemExit) as e:  # an operation without a meta kernel, data-dependent code, or an error
+        if hasattr(e, "code_line"):  # out of time: the CPU would be no faster
+            raise ShapeError(_where(e)) from None
         state = torch.random.get_rng_state()
         try:
             torch.manual_seed(0)
@@ -214,17 +263,19 @@ def _shape(p: dict, xs) -> TensorType:
     if not is_trusted(code):
         raise ShapeError(NOT_TRUSTED)
     key = (code, json.dumps(args, sort_keys=True), x.shape, x.dtype, x.high)
-    found = _results.get(key)
+    with _lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
     if found is None:
         try:
             found = _run(code, args, x)
         except ShapeError as e:
             found = e.message
-        _results[key] = found
-        if len(_results) > CACHE_SIZE:
-            _results.popitem(last=False)
-    else:
-        _results.move_to_end(key)
+        with _lock:
+            _results[key] = found
+            if len(_results) > CACHE_SIZE:
+                _results.popitem(last=False)
     if isinstance(found, str):
         raise ShapeError(found)
     return found
@@ -236,7 +287,8 @@ def _module(p: dict, xs) -> Ctor:
 
 
 def clear_cache() -> None:
-    _results.clear()
+    with _lock:
+        _results.clear()
     _compile.cache_clear()
 
 

@@ -1,6 +1,8 @@
 """The Code layer: the user's own nn.Module body gets a shape, trains, exports verbatim, names the line of its
 errors, and runs only once its code is trusted."""
 import json
+import re
+import sys
 
 import pytest
 import torch
@@ -119,6 +121,15 @@ def test_errors_are_problems_on_the_node_that_name_the_line(code, expected):
     assert len(found) == 1 and found[0].startswith(expected), found
     with pytest.raises(GraphError, match="my_layer"):
         netbuilder.build_model(graph)
+
+
+def test_an_endless_loop_is_stopped_and_named(monkeypatch):
+    monkeypatch.setattr(code_layer, "TIME_LIMIT_S", 0.3)
+    graph, node = chain("def forward(self, x):\n    n = 0\n    while True:\n        n += 1\n    return x\n")
+    before = sys.gettrace()
+    found = messages(Analysis(graph), node)
+    assert len(found) == 1 and re.match(r"line [34]: TimeoutError: still running after 0.3 s", found[0]), found
+    assert sys.gettrace() is before  # the time limit's tracer is gone again
 
 
 def test_code_that_meta_tensors_cannot_run_is_run_on_the_cpu():
