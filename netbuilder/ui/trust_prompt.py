@@ -53,13 +53,17 @@ class TrustDialog(QDialog):
         buttons = QDialogButtonBox()
         self.run_button = buttons.addButton("Run", QDialogButtonBox.ButtonRole.AcceptRole)
         self.run_button.setObjectName("run")
+        self.run_button.setAutoDefault(False)  # Enter never runs code: it takes a click on Run
         self.skip_button = buttons.addButton("Don't run", QDialogButtonBox.ButtonRole.RejectRole)
         self.skip_button.setObjectName("dont_run")
         self.skip_button.setDefault(True)
-        self.skip_button.setFocus()
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.skip_button.setFocus()
 
 
 def _escape(text: str) -> str:

@@ -132,6 +132,7 @@ def click_when_shown(button_name, seen):
             QTimer.singleShot(20, click)
             return
         seen.extend(view.toPlainText() for view in dialog.views)
+        seen.append(dialog.skip_button.isDefault() and dialog.focusWidget() is dialog.skip_button)  # Enter: Don't run
         QTest.mouseClick(getattr(dialog, button_name), Qt.MouseButton.LeftButton)
     QTimer.singleShot(0, click)
 
@@ -153,11 +154,11 @@ def test_a_document_is_asked_about_once_and_its_code_runs_only_after_run(qtbot, 
     seen = []
     click_when_shown("skip_button", seen)
     assert ask_trust(None, document.graph, document.title) is False
-    assert seen == [code] and not marker.exists()
+    assert seen == [code, True] and not marker.exists()
 
     click_when_shown("run_button", seen)
     QTest.mouseClick(field.trust_button, Qt.MouseButton.LeftButton)
-    assert marker.exists() and seen == [code, code]
+    assert marker.exists() and seen == [code, True, code, True]
     assert document.analysis.output(c).shape == (4,) and field.trust_button.isHidden()
 
     trust.forget_session()  # a later session: the choice was remembered, nothing is asked
