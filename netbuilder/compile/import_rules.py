@@ -81,7 +81,8 @@ class Mapper:
 
     # ---- mapping -------------------------------------------------------------------------------
     def map(self, shapes: list[list[int]], ints: dict[str, int]) -> None:
-        from .import_catalog import map_function, map_module
+        from .import_catalog import map_module
+        from .import_functions import map_function
 
         live = self._live()
         inputs = iter(shapes)
