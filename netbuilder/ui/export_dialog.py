@@ -1,12 +1,17 @@
 """File > Export…: the network as PyTorch source, ONNX, TorchScript or a training script. ONNX and TorchScript
-carry weights: one of the document's runs, or fresh ones. The export and its check run on a worker thread
-(QThreadPool) while a busy bar shows; the dialog then shows the check's result ("ONNX: outputs match, max
-difference 7e-08") or what went wrong."""
+carry weights: one of the document's runs, or fresh ones. The export and its check run on a thread of their own
+while a busy bar shows; the dialog then shows the check's result ("ONNX: outputs match, max difference 7e-08")
+or what went wrong.
+
+While the thread works, cyclic garbage is not collected (as while training, see
+training.worker.hold_garbage_collection): a collection on the window's thread during torch.export crashed the
+app (a segmentation fault in the garbage collector), and one on the export thread could free Qt objects there."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QVBoxLayout)
@@ -18,6 +23,7 @@ from ..graph.io import dumps, loads
 from ..layers import check_node
 from ..train.deploy import export_network
 from ..train.runs import list_runs
+from .training.worker import hold_garbage_collection, release_garbage_collection
 
 # (key, label, suffix, file filter); "script" is the training script of netbuilder.train.script
 FORMATS = [("py", "PyTorch source (.py)", ".py", "Python files (*.py)"),
@@ -43,25 +49,38 @@ def export(graph, document: str | None, fmt: str, path: str, run: str | None, ne
 
 
 class _Signals(QObject):
+    """What the export thread reports, queued to the window's thread. It lives (in EXPORTING) until the thread
+    ends, whatever happens to the dialog."""
     stage = Signal(str)
     finished = Signal(str)
     failed = Signal(str)
+    ended = Signal()
 
-
-class _Job(QRunnable):
-    """The export on a pool thread; it reports through `signals` (queued to the dialog's thread)."""
-
-    def __init__(self, signals: _Signals, args: tuple):
+    def __init__(self):
         super().__init__()
-        self.signals, self.args = signals, args
+        self.ended.connect(self._on_ended)  # a slot of this QObject: queued to the window's thread
 
-    def run(self) -> None:
+    @Slot()
+    def _on_ended(self) -> None:
+        EXPORTING.discard(self)
+        release_garbage_collection()
+
+
+EXPORTING: set[_Signals] = set()  # exports whose thread has not ended
+
+
+def _start(signals: _Signals, args: tuple) -> None:
+    def work():
         try:
-            text = export(*self.args, progress=self.signals.stage.emit)
+            signals.finished.emit(export(*args, progress=signals.stage.emit))
         except Exception as e:  # noqa: BLE001 - the dialog's boundary: describe() logs a bug's traceback
-            self.signals.failed.emit(describe(e))
-            return
-        self.signals.finished.emit(text)
+            signals.failed.emit(describe(e))
+        finally:
+            signals.ended.emit()
+
+    EXPORTING.add(signals)
+    hold_garbage_collection()
+    threading.Thread(target=work, name="netbuilder-export", daemon=True).start()
 
 
 class ExportDialog(QDialog):
@@ -72,12 +91,6 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(560)
         self.document = document
         self._running = False
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.signals = _Signals(self)
-        self.signals.stage.connect(self._on_stage)
-        self.signals.finished.connect(self._on_finished)
-        self.signals.failed.connect(self._on_failed)
 
         self.format = QComboBox(objectName="export_format")
         for key, label, _, _ in FORMATS:
@@ -176,7 +189,11 @@ class ExportDialog(QDialog):
         run = self.weights.currentData() if self.fmt() in WITH_WEIGHTS else None
         args = (graph, self.document.path, self.fmt(), path, run, self.network.currentData())
         self._set_busy(True, f"exporting to {self.format.currentText()}…")
-        self.pool.start(_Job(self.signals, args))
+        signals = _Signals()
+        signals.stage.connect(self._on_stage)
+        signals.finished.connect(self._on_finished)
+        signals.failed.connect(self._on_failed)
+        _start(signals, args)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         for widget in (self.format, self.weights, self.network, self.path, self.browse, self.export_button,
@@ -226,7 +243,9 @@ def open_dialog(window) -> ExportDialog:
 
 
 def install(window) -> QAction:
-    """Add File > Export… (Ctrl+Shift+E) to `window`, after Export PyTorch Code…"""
+    """Add File > Export… (Ctrl+Shift+E) to `window`, after Export PyTorch Code… (once)."""
+    if "export_as" in window.actions_by_name:
+        return window.actions_by_name["export_as"]
     action = QAction("Export (ONNX, TorchScript, Script)…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+E"))
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

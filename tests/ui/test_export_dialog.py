@@ -1,5 +1,6 @@
 """File > Export…: the dialog exports on a pool thread, shows the check's result or the error, and uses the
 chosen run's weights."""
+import gc
 from pathlib import Path
 
 import onnxruntime
@@ -8,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from netbuilder.compile import build_model, example_inputs
 from netbuilder.ui.document import Document
+from netbuilder.ui import export_dialog
 from netbuilder.ui.export_dialog import ExportDialog, install
 from netbuilder.train.runs import Run
 
@@ -24,8 +26,9 @@ def choose(combo, data) -> None:
 def export(qtbot, dialog) -> str:
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.running() and not dialog.export_button.isEnabled()  # busy: the work is on the pool thread
-    qtbot.waitUntil(lambda: not dialog.running(), timeout=60000)
+    qtbot.waitUntil(lambda: not dialog.running() and not export_dialog.EXPORTING, timeout=60000)
     assert dialog.export_button.isEnabled()
+    assert gc.isenabled()  # held only while the export thread works
     return dialog.result.text()
 
 
@@ -57,6 +60,7 @@ def test_a_runs_weights_exported_as_torchscript(qtbot, tmp_path):
 
 def test_file_menu_export_writes_a_checked_onnx_file(qtbot, window, tmp_path):
     action = install(window)
+    assert install(window) is action  # once
     file_menu = window.menuBar().actions()[0].menu()
     entries = file_menu.actions()
     assert entries[entries.index(window.actions_by_name["export"]) + 1] is action
