@@ -150,6 +150,7 @@ class CodeField(QWidget):
         self.trust_button.clicked.connect(self._ask_trust)
         for widget in (self.editor, hint, self.message, self.trust_button):
             layout.addWidget(widget)
+        self.message.hide()
         document.problemsChanged.connect(self.refresh)
         self.refresh()
 
@@ -173,16 +174,20 @@ class CodeField(QWidget):
         param = spec.param(self.param) if spec else None
         error = param.type_error(text) if param else None
         if error:
-            self.message.setText(error)
+            self._say(error)
             return
         try:
             trust.trust([text])  # the user's own code: runs now, and is not asked about when reopened
         except OSError as e:  # trusted for this session all the same
             log.warning("cannot remember trusted code: %s", e)
         reason = self.document.push(SetParam(graph, self.node_id, self.param, text), merge=False)
-        self.message.setText(reason or "")
+        self._say(reason or "")
         if not reason:
             self.shown = text
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def refresh(self) -> None:
         """After each analysis: the node's current code (after an undo; what is being typed is kept), and
