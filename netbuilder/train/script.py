@@ -59,7 +59,10 @@ def script_settings(graph: Graph, network: str | None = None) -> dict:
     if spec.is_path and Path(spec.source).expanduser().is_dir():
         raise ScriptError(f"the dataset is a folder of images ({spec.source}), which the script cannot read with"
                           " torch and numpy alone: save it as an .npz of x and y and choose that")
-    members = set(network_nodes(graph, network))
+    try:
+        members = set(network_nodes(graph, network))
+    except KeyError as e:  # no network of that name
+        raise ScriptError(str(e.args[0])) from None
     nodes = [n for n in graph.nodes() if n.id in members]
     inputs = [n for n in nodes if n.type == "Input"]
     if len(inputs) != 1:
