@@ -78,6 +78,9 @@ def run(argv: list[str]) -> int:
 
     warm_up_in_background()  # the first Train does not wait for torch's optimizer imports
     offer_recovery(window)
+    from .welcome import show_on_start
+
+    show_on_start(window)  # the first start (and later ones, when asked)
     return app.exec()
 
 

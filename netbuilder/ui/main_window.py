@@ -20,7 +20,8 @@ from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
 from ..graph.edits import move_nodes
 from ..layers import check_node
-from . import settings
+from . import about_pane, guide, layer_reference, settings, welcome
+from .readable import show_readable
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
 from .document import Document
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
         self._problem_timer = QTimer(self, singleShot=True, interval=0)
         self._problem_timer.timeout.connect(self._refresh_problems)
         self._make_actions()
+        for piece in (about_pane, guide, layer_reference, welcome):  # the first hour
+            piece.install(self)
         self.palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
@@ -273,10 +276,12 @@ class MainWindow(QMainWindow):
             self.autosave.discard()
         self.inspector.show_node(None, None)
         self.training.set_document(document)
+        self.about_pane.set_document(document)
+        self.guide.set_document(document)
         self.data.refresh()
         self._refresh_problems()
         self._update_title()
-        QTimer.singleShot(0, self.fit)
+        QTimer.singleShot(0, self.show_start)
 
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
@@ -378,6 +383,7 @@ class MainWindow(QMainWindow):
 
     def maybe_keep_changes(self) -> bool:
         """True when it is fine to drop the current document (saved, discarded or unmodified)."""
+        self.about_pane.commit()  # text typed just now reaches the document
         if not self.document.modified:
             return True
         answer = self.ask_save_changes()
@@ -434,6 +440,7 @@ class MainWindow(QMainWindow):
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
+        self.about_pane.commit()
         try:
             self.document.save(path)
         except OSError as e:
@@ -580,6 +587,11 @@ class MainWindow(QMainWindow):
 
     def fit(self) -> None:
         self.view.fit()
+        self._refresh_problems()
+
+    def show_start(self) -> None:
+        """A document as it opens: whole when it is readable so, else its start at a readable zoom."""
+        show_readable(self.view)
         self._refresh_problems()
 
     def _zoom(self, factor: float) -> None:

@@ -12,7 +12,7 @@ import math
 import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...errors import UserError
 from ...train.callbacks.layer_stats import KINDS
@@ -104,13 +104,21 @@ class InsideView(QWidget):
         ridge_bar.addWidget(QLabel("Over the epochs, the layer's"))
         ridge_bar.addWidget(self.kind)
         ridge_bar.addWidget(self.ridge_message, 1)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.message)
         layout.addLayout(inputs)
         layout.addWidget(self.answer)
         layout.addLayout(grid)
         layout.addLayout(ridge_bar)
         layout.addWidget(self.ridge, 1)
+        scroll = QScrollArea()  # the Training dock stays as small as the user makes it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     # ---- what is shown --------------------------------------------------------------------------
     def show_run(self, state) -> None:
