@@ -49,6 +49,9 @@ def offer_recovery(window) -> None:
             document.undo_stack.resetClean()  # restored work is unsaved until saved
             target._update_title()
             target.show()
+            from .trust_prompt import trust_opened
+
+            trust_opened(target, document)  # restored work can hold code from a document not trusted
         recovery.remove(path)
 
 

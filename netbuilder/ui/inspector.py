@@ -103,6 +103,12 @@ class Inspector(QScrollArea):
         self.refresh_info()
 
     def _editor(self, param: Param, value) -> QWidget:
+        if param.kind == "code":
+            from .code_editor import CodeField
+            return CodeField(self.document, self.node_id, param.name)
+        if param.kind == "args":
+            from .code_editor import ArgsField
+            return ArgsField(self.document, self.node_id, param.name)
         if param.kind == "int" and isinstance(value, int):
             box = QSpinBox()
             box.setRange(int(param.min) if param.min is not None else -BIG,

@@ -22,6 +22,7 @@ from ..graph.edits import move_nodes
 from ..layers import check_node
 from . import about_pane, guide, layer_reference, settings, welcome
 from .readable import show_readable
+from .trust_prompt import trust_opened
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
 from .document import Document
@@ -423,6 +424,7 @@ class MainWindow(QMainWindow):
             document.close()
             return False
         self.set_document(document)
+        trust_opened(self, document)  # a document's code runs only after Run (asked once per code)
         settings.add_recent(path)
         return True
 
