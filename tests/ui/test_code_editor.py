@@ -165,3 +165,21 @@ def test_a_document_is_asked_about_once_and_its_code_runs_only_after_run(qtbot, 
     again = Document(io.load(path, check_node), str(path))
     trust_opened(None, again)
     assert again.analysis.output(c).shape == (4,)
+
+
+def test_file_open_in_the_window_asks_before_the_documents_code_runs(qtbot, tmp_path):
+    from uihelpers import make_window
+
+    marker = tmp_path / "ran.txt"
+    code = f"def forward(self, x):\n    with open({str(marker)!r}, 'a') as f:\n        f.write('ran')\n    return x\n"
+    b = GraphBuilder()
+    b.add("Output", b.add("Code", b.add("Input", shape=[4]), name="received", code=code))
+    path = tmp_path / "from_someone.json"
+    io.save(b.graph, path)
+    window = make_window(qtbot)
+    seen = []
+    click_when_shown("skip_button", seen)
+    assert window.open_file(str(path))
+    assert seen == [code, True] and not marker.exists()  # Don't run: opened, its code not run
+    received = window.document.graph.by_name("received").id
+    assert window.document.analysis.node_problems(received)[0].message == code_layer.NOT_TRUSTED
