@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from ..analysis.fixes import offered_fix
 from ..graph.edits import Rename, SetParam
 from ..layers import CATALOG
 from ..layers.spec import Param
@@ -218,10 +219,11 @@ class Inspector(QScrollArea):
         while self.fixes.count():
             self.fixes.takeAt(0).widget().deleteLater()
         for problem in problems:
-            if problem.fix is not None:
-                button = QPushButton(f"Fix: {problem.fix.label}")
+            fix = offered_fix(self.document.graph, analysis, problem.fix)  # the nearest port, for a lone layer
+            if fix is not None:
+                button = QPushButton(f"Fix: {fix.label}")
                 button.setObjectName("fix")
-                button.clicked.connect(lambda checked=False, f=problem.fix: self._apply_fix(f))
+                button.clicked.connect(lambda checked=False, f=fix: self._apply_fix(f))
                 self.fixes.addWidget(button)
 
     def _apply_fix(self, fix) -> None:

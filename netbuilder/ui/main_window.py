@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from ..errors import UserError
 from ..graph.events import MetaChanged
+from ..analysis.fixes import offered_fix
 from ..graph.problems import Problem
 from ..train.config import TrainConfig, settings_problems
 from ..train.inputs import data_problems
@@ -254,6 +256,8 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(document, self)
         self.scene.message.connect(self._show_status)
         self.scene.selectionChanged.connect(self._on_selection)
+        self.scene.nodeHovered.connect(lambda node_id: self.training.boundary.hover_layer(
+            self.document.graph.node(node_id).name if node_id in self.document.graph else None))
         self.scene.duplicate_requested.connect(self.duplicate)
         self.scene.snap = self.snap_action.isChecked()
         self.view.setScene(self.scene)
@@ -327,7 +331,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_problems(self) -> None:
         doc = self.document
-        problems = doc.analysis.problems() + [w for w in self.training_warnings if w.node in doc.graph] \
+        found = [p if (fix := offered_fix(doc.graph, doc.analysis, p.fix)) is p.fix else replace(p, fix=fix)
+                 for p in doc.analysis.problems()]  # a lone layer: a wire from the nearest port that fits
+        problems = found + [w for w in self.training_warnings if w.node in doc.graph] \
             + self._settings_problems(doc.graph.meta) + self._data_problems()
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:

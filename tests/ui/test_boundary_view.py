@@ -1,6 +1,8 @@
 """The Boundary tab: an MLP on moons draws the class of each point of the plane after every epoch, and its
 samples; a network on images says why there is no boundary."""
 import numpy as np
+from PySide6.QtCore import QPoint
+from PySide6.QtTest import QTest
 
 from netbuilder import GraphBuilder
 from netbuilder.ui.document import Document
@@ -45,6 +47,12 @@ def test_the_boundary_of_moons_forms_epoch_by_epoch(qtbot, tmp_path):
     assert painted.shape == (100, 100, 3) and not (painted == boundary_rgb(picture.classes, picture.sureness)).all()
     window.scene.select_nodes([graph.by_name("output1").id])  # the Output: the classes again
     assert "the class the network gives each point" in view.message.text()
+    window.fit()
+    hidden = window.scene.node_items[graph.by_name("hidden").id]
+    QTest.mouseMove(window.view.viewport(), window.view.mapFromScene(hidden.sceneBoundingRect().center()))
+    qtbot.waitUntil(lambda: "the first unit of 'hidden'" in view.message.text())  # while the mouse is over it
+    QTest.mouseMove(window.view.viewport(), QPoint(2, 2))
+    qtbot.waitUntil(lambda: "the class the network gives each point" in view.message.text())
 
 
 def test_a_network_on_images_says_why_there_is_no_boundary(qtbot, tmp_path):

@@ -182,6 +182,14 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(WIDTH - 16, self.height - 16, 10, 10), Qt.AlignmentFlag.AlignCenter, "!")
 
     # ---- interaction -----------------------------------------------------------------------
+    def hoverEnterEvent(self, event) -> None:
+        self.graph_scene.nodeHovered.emit(self.node_id)  # the Boundary tab paints this layer's unit
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.graph_scene.nodeHovered.emit("")
+        super().hoverLeaveEvent(event)
+
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             self.graph_scene.node_item_moved(self)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QMenu
 
 from ...analysis import in_place
+from ...data.sample import new_layer_params
 from ...graph import events as ev
 from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
 from ...graph.layout import downstream
@@ -25,6 +26,7 @@ FADE_MS = 1800  # a replaced wire fades out over this long
 
 class GraphScene(QGraphicsScene):
     message = Signal(str)  # something to tell the user (status bar)
+    nodeHovered = Signal(str)  # the node under the mouse, "" when it leaves
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -189,7 +191,7 @@ class GraphScene(QGraphicsScene):
 
     def add_layer(self, layer_type: str, pos: QPointF) -> str:
         x, y = self._snap(pos.x() - 85, pos.y() - 30)
-        node = new_node(self.graph, layer_type, (x, y))
+        node = new_node(self.graph, layer_type, (x, y), **new_layer_params(self.graph.meta, layer_type))  # fits the data
         self.push(AddNode(node))
         self.clearSelection()
         self.node_items[node.id].setSelected(True)

@@ -55,12 +55,22 @@ class BoundaryView(QWidget):
         self._points = None  # the samples drawn
         self.state = None
         self.layer = None  # the layer whose unit is painted (selected on the canvas), or None: the classes
+        self.hovered = None  # the layer under the mouse on the canvas, painted while it is there
 
     def select_layer(self, name: str | None) -> None:
         """Paint this layer's first unit (None: the classes)."""
         self.layer = name
         self.shown = None
         self.show_run(self.state)
+
+    def hover_layer(self, name: str | None) -> None:
+        """While the mouse is over a layer on the canvas, paint its first unit (as Playground does); then
+        the selected layer's again."""
+        if name != self.hovered:
+            self.hovered = name
+            self.shown = None
+            if self.isVisible():
+                self.show_run(self.state)
 
     def show_run(self, state) -> None:
         self.state = state
@@ -75,9 +85,10 @@ class BoundaryView(QWidget):
         if picture is self.shown:
             return
         self.shown = picture
-        unit = picture.units.get(self.layer) if self.layer else None
+        layer = self.hovered if self.hovered in picture.units else self.layer
+        unit = picture.units.get(layer) if layer else None
         if unit is not None:
-            self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the first unit of '{self.layer}' over"
+            self.message.setText(f"{state.run.name}, epoch {picture.epoch}: the first unit of '{layer}' over"
                                  " the plane (orange above zero, blue below), and the validation samples. Select"
                                  " the Output to see the classes again.")
             rgb = unit_rgb(unit)
