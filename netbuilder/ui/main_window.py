@@ -22,7 +22,7 @@ from ..graph.io import FileFormatError
 from ..graph.layout import layered_positions
 from ..graph.edits import move_nodes
 from ..layers import check_node
-from . import about_pane, guide, import_dialog, layer_reference, settings, welcome
+from . import about_pane, export_dialog, guide, import_dialog, layer_reference, settings, welcome
 from .readable import show_readable
 from .trust_prompt import trust_opened
 from .canvas.scene import GraphScene
@@ -93,8 +93,8 @@ class MainWindow(QMainWindow):
         self._problem_timer = QTimer(self, singleShot=True, interval=0)
         self._problem_timer.timeout.connect(self._refresh_problems)
         self._make_actions()
-        for piece in (about_pane, guide, layer_reference, welcome, import_dialog):  # the first hour; import
-            piece.install(self)
+        for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog):
+            piece.install(self)  # the first hour; File > Export… and Import…
         self.palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
