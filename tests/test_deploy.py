@@ -233,3 +233,21 @@ def test_an_export_that_does_not_give_the_same_outputs_is_not_written(tmp_path, 
     with pytest.raises(UserError, match="TorchScript: the exported model gives 'output1' as .* nothing was written"):
         deploy.export_network(graph, None, "torchscript", tmp_path / "net.pt")
     assert (tmp_path / "net.pt").read_bytes() == b"the old file"
+
+
+def test_a_code_layer_that_decides_on_values_is_refused_by_name(tmp_path):
+    """A Code layer (the user's own Python) with data-dependent control flow: ONNX names it; TorchScript can
+    only trace it, the trace keeps one branch, and the check refuses the file."""
+    from netbuilder.graph import trust
+
+    # the batch of 2 the export traces sums to about 6.4 in size, the check's batch of 5 to about 16
+    code = ("def __init__(self):\n    super().__init__()\n\n"
+            "def forward(self, x):\n    if x.abs().sum() > 10:\n        return x * 2\n    return x\n")
+    trust.trust([code], remember=False)
+    b = GraphBuilder()
+    b.add("Output", b.add("Code", b.add("Input", shape=[4]), name="gate", code=code))
+    with pytest.raises(UserError, match="the layer 'gate' \\(Code\\) cannot be exported to ONNX: .* data-dependent"):
+        deploy.export_network(b.graph, None, "onnx", tmp_path / "net.onnx")
+    with pytest.raises(UserError, match="nothing was written .*cannot compile gate \\(Code\\), so it was traced"):
+        deploy.export_network(b.graph, None, "torchscript", tmp_path / "net.pt")
+    assert not list(tmp_path.iterdir())

@@ -84,7 +84,13 @@ def export_network(graph: Graph, document: str | None, fmt: str, output: str | P
         data, how, traced = _torchscript_bytes(graph, model, inputs)
     say("checking the exported model")
     run_exported = _onnx_runner(data) if fmt == "onnx" else _torchscript_runner(data)
-    difference = _compare(model, run_exported, checks, names[1], FORMATS[fmt])
+    try:
+        difference = _compare(model, run_exported, checks, names[1], FORMATS[fmt])
+    except ExportError as e:
+        if not traced:
+            raise
+        raise ExportError(f"{e} (TorchScript cannot compile {', '.join(traced)}, so it was traced, and a trace keeps"
+                          " only the path its Python took on the example)") from None
     try:
         write_atomic(output, data)  # what was checked is what is written; a failed write leaves no file
     except OSError as e:
