@@ -1,7 +1,7 @@
 """The decision boundary of a classifier of two features (moons, spirals, a two-column CSV), taken on the
 training thread at the end of every epoch: the class the network gives each point of a grid over the
 data, how sure it is, and what each layer's first unit gives there (taken in the same forward pass). A grid of 100 x 100 points is one forward pass of 10,000 rows; for a small
-network that is more than an epoch of training, so it is drawn when it keeps within 3% of the training
+network that is more than an epoch of training, so it is drawn when it keeps within 2% of the training
 time (every epoch for most networks, every few for a tiny one), and always at the last epoch."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..insight import InsightError, class_scores, plane, watching
 from . import Budgeted
 
 POINTS = 1500  # validation samples drawn over the boundary at most
-BUDGET = 0.03  # of the training time (the last epoch is drawn besides)
+BUDGET = 0.02  # of the training time (the last epoch is drawn besides)
 
 
 @dataclass

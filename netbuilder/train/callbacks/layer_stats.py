@@ -1,5 +1,5 @@
 """Histograms of each layer's weights, activations and gradients, taken on the training thread once an epoch
-(as TensorBoard's histograms), within 1.5% of the training time: drawn as a ridge over the epochs they show a layer's weights spreading, its
+(as TensorBoard's histograms), within 1% of the training time: drawn as a ridge over the epochs they show a layer's weights spreading, its
 activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
 probe of validation samples; gradients are those of the epoch's last batch. A run keeps at most KEEP epochs
 of them (spread evenly over the run), so a run of a thousand epochs costs what one of sixty does."""
@@ -19,7 +19,7 @@ BINS = 40
 KEEP = 60  # epochs kept per layer and kind
 PROBE = 64  # validation samples whose activations are counted
 KINDS = ("weights", "activations", "gradients")
-BUDGET = 0.015  # of the training time: a tiny network's epochs are skipped now and then (the last never)
+BUDGET = 0.01  # of the training time: a tiny network's epochs are skipped now and then (the last never)
 
 
 @dataclass(frozen=True)
