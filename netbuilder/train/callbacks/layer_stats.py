@@ -1,6 +1,6 @@
 """Histograms of each layer's weights, activations and gradients, taken on the training thread once an epoch
-(as TensorBoard's histograms), within 1% of the training time: drawn as a ridge over the epochs they show a layer's weights spreading, its
-activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
+(as TensorBoard's histograms), within 1% of the training time: drawn as a ridge over the epochs they show
+a layer's weights spreading, its activations saturating or dying, its gradients fading. Activations are the layer's outputs for a fixed
 probe of validation samples; gradients are those of the epoch's last batch. A run keeps at most KEEP epochs
 of them (spread evenly over the run), so a run of a thousand epochs costs what one of sixty does."""
 from __future__ import annotations
