@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from .curves import style
 
 HEIGHT = 2.5  # a histogram's peak, in rows of the ridge
+ROWS = 16  # histograms drawn at most (spread over the epochs, the newest always): more would not be read
 
 
 class RidgePlot(pg.PlotWidget):
@@ -22,6 +23,9 @@ class RidgePlot(pg.PlotWidget):
         if histograms is self.shown:
             return
         self.shown = histograms
+        if len(histograms) > ROWS:
+            step = (len(histograms) - 1) / (ROWS - 1)
+            histograms = [histograms[round(i * step)] for i in range(ROWS)]
         self.clear()
         self.setLabel("bottom", what)
         count = len(histograms)
