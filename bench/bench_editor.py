@@ -53,18 +53,26 @@ def open_and_draw(app, window, path: Path) -> float:
     return time.perf_counter() - t
 
 
-def add_and_connect(app, window) -> float:
-    graph = window.document.graph
-    last = graph.node_ids()[-2]  # the node feeding the Output
+def timed_edit(app, window, edit) -> float:
+    """Seconds from an edit to its redraw (shapes included); the edit is undone after."""
     t = time.perf_counter()
-    node = new_node(graph, "ReLU", (graph.node(last).pos[0], graph.node(last).pos[1] + 100))
-    window.scene.push(Group([AddNode(node), Connect(Edge(last, "out", node.id, "in"))], "Add"))
+    edit()
     app.processEvents()
     window.view.viewport().repaint()
     elapsed = time.perf_counter() - t
     window.document.undo_stack.undo()
     app.processEvents()
     return elapsed
+
+
+def add_and_connect(app, window) -> float:
+    graph = window.document.graph
+    last = graph.node_ids()[-2]  # the node feeding the Output
+
+    def edit():
+        node = new_node(graph, "ReLU", (graph.node(last).pos[0], graph.node(last).pos[1] + 100))
+        window.scene.push(Group([AddNode(node), Connect(Edge(last, "out", node.id, "in"))], "Add"))
+    return timed_edit(app, window, edit)
 
 
 def in_place(app, window, what: str) -> float:
@@ -73,17 +81,9 @@ def in_place(app, window, what: str) -> float:
     graph = window.document.graph
     ids = graph.node_ids()
     relu = next(n for n in ids[len(ids) // 2:] if graph.node(n).type == "ReLU")
-    t = time.perf_counter()
     if what == "insert":
-        window.scene.insert_on_wire(graph.in_edges(relu)[0], "Dropout")
-    else:
-        window.scene.replace_node(relu, "GELU")
-    app.processEvents()
-    window.view.viewport().repaint()
-    elapsed = time.perf_counter() - t
-    window.document.undo_stack.undo()
-    app.processEvents()
-    return elapsed
+        return timed_edit(app, window, lambda: window.scene.insert_on_wire(graph.in_edges(relu)[0], "Dropout"))
+    return timed_edit(app, window, lambda: window.scene.replace_node(relu, "GELU"))
 
 
 def in_place_numbers(app, window, path: Path) -> dict:

@@ -1,12 +1,7 @@
 """Render the Code layer's editors offscreen into assets/screenshots/ (run: .venv/bin/python
 scripts/code_layer_screenshots.py): its code with a typo highlighted on its line, with its arguments and
 the Problem, as the inspector shows them; and the Run / Don't run prompt for a document's code."""
-import os
-import tempfile
-from pathlib import Path
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # nothing trusted, no recent files
+from screenshots import OUT  # offscreen, a fresh config folder: nothing trusted (it sets both on import)
 
 from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget  # noqa: E402
 
@@ -16,7 +11,6 @@ from netbuilder.ui.code_editor import ArgsField, CodeField  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.trust_prompt import TrustDialog  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
 TYPO = '''\
 def __init__(self, beta=1.0):
     super().__init__()

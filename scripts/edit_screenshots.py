@@ -1,11 +1,6 @@
 """Render editing in place offscreen into assets/screenshots/ (run: .venv/bin/python scripts/edit_screenshots.py):
 a node's context menu with a layer held over a wire, and the lesson laid out top to bottom."""
-import os
-import tempfile
-from pathlib import Path
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # default layout, no recent files
+from screenshots import OUT, settle  # offscreen, a fresh config folder (it sets both on import)
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QPainter  # noqa: E402
@@ -14,13 +9,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from netbuilder.ui.app import TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402
-
-OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
-
-
-def settle(app) -> None:
-    for _ in range(5):
-        app.processEvents()
 
 
 def window_on(app, template: str) -> MainWindow:

@@ -1,13 +1,9 @@
 """Render the first-hour pieces offscreen into assets/screenshots/: the welcome page, the guided first
 network half done, a template with its About pane at a readable zoom, and the layer reference.
 Run: .venv/bin/python scripts/first_hour_screenshots.py"""
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # default layout, no recent files
+from screenshots import OUT, settle  # offscreen, a fresh config folder (it sets both on import)
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -18,13 +14,6 @@ from netbuilder.ui.app import TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402
 from netbuilder.ui.readable import show_readable  # noqa: E402
-
-OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
-
-
-def settle(app) -> None:
-    for _ in range(5):
-        app.processEvents()
 
 
 def window_on(app, document) -> MainWindow:
