@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self._make_actions()
         for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog):
             piece.install(self)  # the first hour; File > Export… and Import…
+        self.view_menu.addAction(self.docks["About This Network"].toggleViewAction())
         self.palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
@@ -159,7 +160,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.docks["History"].toggleViewAction())
 
-        m = bar.addMenu("&View")
+        m = self.view_menu = bar.addMenu("&View")
         add(m, "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
         add(m, "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
         add(m, "fit", "&Fit to View", self.fit, QKeySequence("F"))
