@@ -32,3 +32,39 @@ def test_predict_from_a_run_with_pictures_and_bad_inputs(tmp_path, capsys):
     assert "--run NAME" in capsys.readouterr().err
     assert main(["predict", str(doc), "--run", "run 1", str(tmp_path / "five.png"), "--explain", "ig"]) == 1
     assert "--out DIR" in capsys.readouterr().err
+
+
+def test_predict_normalises_inputs_as_the_runs_data_was(tmp_path, capsys):
+    import torch
+
+    from netbuilder import GraphBuilder, build_model
+    from netbuilder.train.runs import document_folder, list_runs
+
+    b = GraphBuilder()
+    b.add("Output", b.add("Linear", b.add("ReLU", b.add("Linear", b.add("Input", shape=[2]), out_features=16)),
+                          out_features=2))
+    b.graph.meta["data"] = {"source": "moons", "options": {"n": 300}, "normalize": "standardize"}
+    b.graph.meta["training"] = {"epochs": 2, "lr": 0.01}
+    doc = tmp_path / "moons.json"
+    b.graph.save(doc)
+    assert main(["train", str(doc)]) == 0
+    run = list_runs(document_folder(str(doc), ""))[0]
+    kept = run.read_samples()
+    shift, scale = kept["stats"]
+    assert kept["task"] == "classification" and kept["inputs"].shape[1:] == (2,)
+    rows = np.array([[8.0, -3.0], [0.5, 0.25]], dtype=np.float32)  # in the data's own units
+    np.savetxt(tmp_path / "rows.csv", rows, delimiter=",")
+    capsys.readouterr()
+    assert main(["predict", str(doc), "--run", run.name, str(tmp_path / "rows.csv"), "--top", "1"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    model = build_model(b.graph)
+    model.load_state_dict(torch.load(run.folder / "best.pt", weights_only=True)["model"])
+    with torch.no_grad():
+        p = torch.softmax(model((torch.from_numpy(rows) - shift) / scale), dim=1)
+        raw = torch.softmax(model(torch.from_numpy(rows)), dim=1)
+    assert (p - raw).abs().max() > 0.01  # without the normalisation the answers would differ
+    for line, probabilities in zip(said, p):
+        assert line.endswith(f"{probabilities.argmax().item()} {probabilities.max().item():.1%}")
+    (run.folder / "samples.pt").write_bytes(b"damaged")  # a damaged file: predict works unnormalised
+    assert run.read_samples() is None
+    assert main(["predict", str(doc), "--run", run.name, str(tmp_path / "rows.csv")]) == 0
