@@ -2,8 +2,10 @@
 new Input takes, and how many values the last layer should give."""
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .dataset import STANDARD, DataSpec, load_source
 from .raw import DataError
@@ -21,7 +23,21 @@ class Sample:
 
 def sample_of(spec: DataSpec) -> Sample | None:
     """The sample of a built-in dataset (digits, the synthetic sets, the standard ones); None for a
-    file or folder (reading it could take long) and for settings that do not make a dataset."""
+    file or folder (reading it could take long) and for settings that do not make a dataset. Remembered
+    per settings: each new Input asks, and making the data takes tens of milliseconds."""
+    try:
+        key = json.dumps(spec.to_dict(), sort_keys=True)
+    except (TypeError, ValueError):
+        return _sample_of(spec)
+    return _remembered(key)
+
+
+@lru_cache(maxsize=32)
+def _remembered(key: str) -> Sample | None:
+    return _sample_of(DataSpec.from_dict(json.loads(key)))
+
+
+def _sample_of(spec: DataSpec) -> Sample | None:
     if spec.problems() or spec.is_path:
         return None
     if spec.source in STANDARD:
