@@ -13,7 +13,8 @@ class Fix:
 
     kinds: "insert" (put `layer` on the wire into node.port), "set_param" (node.params[param] =
     value), "add_after" (new `layer` fed by node), "add_before" (new `layer` feeding node.port),
-    "disconnect" (remove the wire into node.port).
+    "disconnect" (remove the wire into node.port), "connect" (add the wire `value`: (src, src port,
+    dst, dst port), the nearest port that fits a lone layer).
     """
 
     label: str
