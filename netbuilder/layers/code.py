@@ -45,7 +45,7 @@ NOT_TRUSTED = ("not run: this document's code has not been trusted yet (open the
 FILLED = ("in_features", "in_shape")  # __init__ arguments taken from the input when the args do not give them
 MODULE = "netbuilder_code"  # __module__ of the classes made from code
 
-TIME_LIMIT_S = 5.0  # working out a shape stops after this long in the user's lines (an endless loop)
+TIME_LIMIT_S = 2.0  # working out a shape stops after this long in the user's lines (an endless loop)
 _results: OrderedDict[tuple, TensorType | str] = OrderedDict()  # (code, args, inputs) -> type or error text
 _lock = threading.Lock()  # the training thread may work out shapes too
 
@@ -190,11 +190,14 @@ class _TimeLimit:
     def __exit__(self, *exc) -> None:
         sys.settrace(self.before)
 
-    def _call(self, frame, event, arg):  # only the user's own frames are traced line by line
-        return self._line if frame.f_code.co_filename == FILENAME else None
+    def _call(self, frame, event, arg):  # only the user's own frames are traced, line by line and opcode
+        if frame.f_code.co_filename != FILENAME:  # by opcode (`while True: pass` is one line, never left)
+            return None
+        frame.f_trace_opcodes = True
+        return self._line
 
     def _line(self, frame, event, arg):
-        if event == "line" and time.monotonic() > self.deadline:
+        if event in ("line", "opcode") and time.monotonic() > self.deadline:
             error = TimeoutError(f"still running after {self.seconds:g} s on an example batch (an endless loop?)")
             error.code_line = frame.f_lineno - 1  # the traceback of an error raised by a tracer names no line
             raise error

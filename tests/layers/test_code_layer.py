@@ -130,6 +130,9 @@ def test_an_endless_loop_is_stopped_and_named(monkeypatch):
     found = messages(Analysis(graph), node)
     assert len(found) == 1 and re.match(r"line [34]: TimeoutError: still running after 0.3 s", found[0]), found
     assert sys.gettrace() is before  # the time limit's tracer is gone again
+    graph, node = chain("def forward(self, x):\n    while True: pass\n")  # one line, never left
+    assert messages(Analysis(graph), node) == ["line 2: TimeoutError: still running after 0.3 s on an example batch"
+                                               " (an endless loop?)"]
 
 
 def test_code_that_meta_tensors_cannot_run_is_run_on_the_cpu():
