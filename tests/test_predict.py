@@ -68,3 +68,18 @@ def test_predict_normalises_inputs_as_the_runs_data_was(tmp_path, capsys):
     (run.folder / "samples.pt").write_bytes(b"damaged")  # a damaged file: predict works unnormalised
     assert run.read_samples() is None
     assert main(["predict", str(doc), "--run", run.name, str(tmp_path / "rows.csv")]) == 0
+
+
+def test_rows_and_arrays_that_are_not_finite_numbers_are_refused(tmp_path):
+    import pytest
+
+    from netbuilder.train.predict import PredictError, read_inputs, row_values
+
+    with pytest.raises(PredictError, match="the row has 2 value.s. that are not finite numbers"):
+        row_values("1, nan, 1e40", (3,), "the row")
+    assert row_values("1 2\t3", (3,), "the row").tolist() == [[1.0, 2.0, 3.0]]  # spaces separate too
+    with pytest.raises(PredictError, match="has 2 numbers; the network takes 3"):
+        row_values("1; 2", (3,), "the row")
+    np.save(tmp_path / "inf.npy", np.array([[1.0, np.inf, 0.0]]))
+    with pytest.raises(PredictError, match="inf.npy has 1 value"):
+        read_inputs([str(tmp_path / "inf.npy")], (3,))

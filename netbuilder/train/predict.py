@@ -3,6 +3,7 @@ parts of each input drove it, as PNG pictures (Captum's saliency, Integrated Gra
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, tor
             if array.size % size or array.dtype.kind not in "biuf":
                 raise PredictError(f"{path.name} holds {list(array.shape)} {array.dtype}: the network takes samples of"
                                    f" {list(shape)} ({size} numbers each), one or a batch")
-            found.append((path.name, torch.from_numpy(array.astype(np.float32)).reshape(-1, *shape), False))
+            samples = torch.from_numpy(array.astype(np.float32)).reshape(-1, *shape)
+            finite(samples, path.name)
+            found.append((path.name, samples, False))
         elif suffix in (".csv", ".txt"):
             found.append((path.name, _rows(path, shape), False))
         else:
@@ -136,10 +139,10 @@ def _rows(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
 
 
 def row_values(line: str, shape: tuple[int, ...], where: str) -> torch.Tensor | None:
-    """One row of numbers (separated by commas, semicolons or tabs) as a sample [1, *shape]; None for an empty
+    """One row of numbers (separated by commas, semicolons, tabs or spaces) as a sample [1, *shape]; None for an empty
     line. `where` names it in the message when it is not one sample of numbers."""
     size = math.prod(shape)
-    cells = [c.strip() for c in line.replace(";", ",").replace("\t", ",").split(",") if c.strip()]
+    cells = [c for c in re.split(r"[,;\s]+", line.strip()) if c]
     if not cells:
         return None
     try:
@@ -148,7 +151,17 @@ def row_values(line: str, shape: tuple[int, ...], where: str) -> torch.Tensor | 
         raise PredictError(f"{where}: not all numbers") from None
     if len(values) != size:
         raise PredictError(f"{where} has {len(values)} numbers; the network takes {size} ({list(shape)})")
-    return torch.tensor(values, dtype=torch.float32).reshape(1, *shape)
+    row = torch.tensor(values, dtype=torch.float32).reshape(1, *shape)
+    finite(row, where)
+    return row
+
+
+def finite(x: torch.Tensor, where: str) -> None:
+    """Refuse values that are not finite numbers (NaN, or too large for 32-bit floats)."""
+    bad = ~torch.isfinite(x)
+    if bad.any():
+        raise PredictError(f"{where} has {int(bad.sum())} value(s) that are not finite numbers (NaN or infinite, or"
+                           " too large for 32-bit floats): the network's answer would mean nothing")
 
 
 def as_trained(x: torch.Tensor, samples: dict | None, scaled: bool) -> torch.Tensor:
@@ -201,6 +214,8 @@ def predict_files(graph: Graph, document: str, inputs: list[str], run: str | Non
     model = trained_model(graph, path)
     kept = read_samples(path.parent)  # a run's checkpoint: its data's normalisation and class names
     names = (kept or {}).get("classes") or _class_names(graph)
+    if top < 1:
+        raise PredictError(f"--top must be at least 1, not {top}")
     if explain and out is None:
         raise PredictError("--explain writes pictures: say where with --out DIR")
     for label, samples, scaled in read_inputs(inputs, shape):
