@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QUndoView)
@@ -19,7 +19,7 @@ from ..train.config import TrainConfig, settings_problems
 from ..train.inputs import data_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
-from ..graph.layout import layered_positions
+from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
 from . import about_pane, export_dialog, guide, import_dialog, layer_reference, settings, welcome
@@ -538,8 +538,18 @@ class MainWindow(QMainWindow):
 
     # ---- editing ---------------------------------------------------------------------------
     def add_layer_at_centre(self, layer_type: str) -> None:
-        centre = self.view.mapToScene(self.view.viewport().rect().center())
-        self.scene.add_layer(layer_type, centre)
+        """A layer double-clicked in the palette: right of the selected layer (so a chain builds left to
+        right), else at the view's centre; on a free spot either way, in sight."""
+        graph, ids = self.document.graph, self.scene.selected_node_ids()
+        if len(ids) == 1:
+            x, y = graph.node(ids[0]).pos
+            want = (x + NODE_WIDTH + 70, y)
+        else:
+            centre = self.view.mapToScene(self.view.viewport().rect().center())
+            want = (centre.x() - 85, centre.y() - 30)
+        (x, y), _ = make_room(graph, self.scene._snap(*want))
+        node_id = self.scene.add_layer(layer_type, QPointF(x + 85, y + 30))
+        self.view.ensureVisible(self.scene.node_items[node_id], 40, 40)
 
     def copy(self) -> bool:
         ids = self.scene.selected_node_ids()

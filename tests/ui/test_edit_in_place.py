@@ -300,3 +300,20 @@ def test_the_picker_filters_as_you_type(qtbot):
     assert picker.list.currentItem().data(Qt.ItemDataRole.UserRole) == "ReLU"
     QTest.keyClicks(picker.search, "zzz")
     assert picker.visible_types() == [] and not picker.empty.isHidden()
+
+
+def test_layers_double_clicked_in_the_palette_build_a_row_without_overlapping(qtbot):
+    from netbuilder.graph.layout import box_of
+    from netbuilder.ui.document import Document
+    from uihelpers import make_window as window_on
+
+    window = window_on(qtbot, Document())
+    for layer in ("Input", "Linear", "ReLU", "Linear", "Output"):
+        window.add_layer_at_centre(layer)  # as a double-click in the palette does
+    graph = window.document.graph
+    nodes = graph.node_ids()
+    assert len(nodes) == 5
+    xs = [graph.node(n).pos[0] for n in nodes]
+    assert xs == sorted(xs) and len({graph.node(n).pos[1] for n in nodes}) == 1  # one row, left to right
+    boxes = [box_of(graph, n) for n in nodes]
+    assert all(a[2] <= b[0] for a, b in zip(boxes, boxes[1:]))  # none on top of another
