@@ -138,11 +138,6 @@ class Guide(QWidget):
         intro = QLabel("<b>Build your first network</b>: a classifier of handwritten digits, in eight steps.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        for number, step in enumerate(STEPS, 1):
-            label = QLabel(f"{number}. {step.title}")
-            label.setObjectName(f"step_{step.key}")
-            self.labels[step.key] = label
-            layout.addWidget(label)
         self.explain = QLabel()
         self.explain.setObjectName("guide_text")
         self.explain.setWordWrap(True)
@@ -150,7 +145,12 @@ class Guide(QWidget):
         self.explain.setMinimumHeight(90)
         self.explain.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid);"
                                    " border-radius: 4px; padding: 8px }")
-        layout.addWidget(self.explain)
+        layout.addWidget(self.explain)  # first: what to do now is seen however small the dock
+        for number, step in enumerate(STEPS, 1):
+            label = QLabel(f"{number}. {step.title}")
+            label.setObjectName(f"step_{step.key}")
+            self.labels[step.key] = label
+            layout.addWidget(label)
         self.stop_button = QPushButton("End the Walk")
         self.stop_button.setObjectName("guide_stop")
         self.stop_button.clicked.connect(self.stop)
@@ -303,5 +303,6 @@ def start_walk(window) -> bool:
         window.tabifyDockWidget(about, dock)  # a new document has no story yet: the walk takes its place
     dock.show()
     dock.raise_()
+    window.resizeDocks([dock], [420], Qt.Orientation.Vertical)  # room for what to do and the steps
     guide.start(window.document)
     return True
