@@ -45,6 +45,8 @@ FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
 
 
+PICTURE_HEIGHT = 470  # the Training dock's height for the Boundary and Inside tabs, at least
+
 class MainWindow(QMainWindow):
     def __init__(self, document: Document | None = None):
         super().__init__()
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
         self.data = DataPanel(self)
         self.data.loaded.connect(self._refresh_problems)
         self.data.preview.sampleChosen.connect(self._look_at)
+        self.training.tabs.currentChanged.connect(self._room_for_pictures)
         self.docks = {}
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -365,6 +368,13 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
         self.setWindowModified(self.document.modified)
+
+    def _room_for_pictures(self, *_) -> None:
+        """The Boundary and Inside tabs are pictures: a low Training dock grows for them (once it is shown)."""
+        dock = self.docks["Training"]
+        if self.training.tabs.currentWidget() in (self.training.boundary, self.training.inside) \
+                and dock.isVisible() and dock.height() < PICTURE_HEIGHT:
+            self.resizeDocks([dock], [PICTURE_HEIGHT], Qt.Orientation.Vertical)
 
     def _look_at(self, sample) -> None:
         """A sample clicked in the Data panel, in the Training panel's Inside tab."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from .curves import style
 
@@ -48,9 +48,20 @@ class BoundaryView(QWidget):
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160))
         self.plot.addItem(self.image)
         self.plot.addItem(self.points)
-        layout = QVBoxLayout(self)
+        self.plot.setAspectLocked(True)  # the plane as it is, not stretched into a strip by a low dock
+        self.plot.setMinimumHeight(220)
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)  # fills the dock, no more
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.message)
         layout.addWidget(self.plot, 1)
+        scroll = QScrollArea()  # a low Training dock scrolls the plot rather than squeezing it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.shown = None
         self._points = None  # the samples drawn
         self.state = None
