@@ -27,6 +27,7 @@ class ImportDialog(QDialog):
         self.classes: dict[str, type] = {}
         self._output_edited = False
         self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
+        self._unread = ""  # why the chosen file gave no classes
         self.model.editingFinished.connect(self.read_classes)
         self.class_box = QComboBox(objectName="class")
         self.class_box.currentTextChanged.connect(self._on_class)
@@ -99,15 +100,18 @@ class ImportDialog(QDialog):
         self.class_box.clear()
         self.classes = {}
         self.error.clear()
+        self._unread = ""  # why the file gave no classes, said again when Import is pressed
         if not text:
             return
         try:
             self.classes = defined_classes(text)
         except Exception as e:  # noqa: BLE001 - the boundary of this action: the user's file may raise anything
-            self.error.setText(describe(e))
+            self._unread = describe(e)
+            self.error.setText(self._unread)
             return
         if not self.classes:
-            self.error.setText(f"{Path(text).name} defines no nn.Module class")
+            self._unread = f"{Path(text).name} defines no nn.Module class"
+            self.error.setText(self._unread)
         self.class_box.addItems(list(self.classes))
 
     def _on_class(self, name: str) -> None:
@@ -125,7 +129,8 @@ class ImportDialog(QDialog):
         missing = [what for what, value in (("a model file", model), ("a class", name), ("where to save", output))
                    if not value]
         if missing:
-            self.error.setText(f"Choose {', '.join(missing)}.")
+            unread = self._unread if model and not name else ""
+            self.error.setText(unread or f"Choose {', '.join(missing)}.")
             return False
         if not output.endswith(".json"):
             output += ".json"
