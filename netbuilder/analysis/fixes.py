@@ -85,22 +85,25 @@ def _accepts(layer_type: str, params: dict, value) -> bool:
 
 
 def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | None:
-    """The nearest output of another network whose tensor this node's input takes."""
+    """The nearest output of another network whose tensor this node's input takes: a loose end (an output
+    that feeds nothing yet) before one already in use; never the Input for an Output, which would leave
+    the layers between them out."""
     node = graph.node(node_id)
     own = graph.network_of(node_id)
     x, y = node.pos
-    best, best_d = None, math.inf
+    best, best_key = None, (True, math.inf)
     for other in graph.nodes():
-        if other.id in own:
+        if other.id in own or (node.type == "Output" and other.type == "Input"):  # a network of nothing
             continue
         spec = CATALOG.get(other.type)
         for out in spec.outputs if spec else ():
             value = analysis.output(other.id, out)
             if value is None or not _accepts(node.type, node.params, value):
                 continue
-            d = math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y))
-            if d < best_d:
-                best, best_d = Edge(other.id, out, node_id, port), d
+            used = other.type == "Input" or any(e.src_port == out for e in graph.out_edges(other.id))
+            key = (used, math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y)))
+            if key < best_key:
+                best, best_key = Edge(other.id, out, node_id, port), key
     return best
 
 

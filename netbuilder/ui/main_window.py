@@ -45,6 +45,7 @@ FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
 
 
+LONE_FIXES = 20  # lone layers whose nearest-port fix the Problems panel works out on each refresh
 PICTURE_HEIGHT = 470  # the Training dock's height for the Boundary and Inside tabs, at least
 
 class MainWindow(QMainWindow):
@@ -335,8 +336,11 @@ class MainWindow(QMainWindow):
 
     def _refresh_problems(self) -> None:
         doc = self.document
-        found = [p if (fix := offered_fix(doc.graph, doc.analysis, p.fix)) is p.fix else replace(p, fix=fix)
-                 for p in doc.analysis.problems()]  # a lone layer: a wire from the nearest port that fits
+        found = list(doc.analysis.problems())  # (the analysis keeps its own list)
+        lone = [i for i, p in enumerate(found) if p.fix is not None and p.fix.kind in ("add_before", "add_after")]
+        for i in lone[:LONE_FIXES]:  # a lone layer: a wire from the nearest port that fits (each looks at all)
+            fix = offered_fix(doc.graph, doc.analysis, found[i].fix)
+            found[i] = found[i] if fix is found[i].fix else replace(found[i], fix=fix)
         problems = found + [w for w in self.training_warnings if w.node in doc.graph] \
             + self._settings_problems(doc.graph.meta) + self._data_problems()
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})

@@ -317,3 +317,19 @@ def test_layers_double_clicked_in_the_palette_build_a_row_without_overlapping(qt
     assert xs == sorted(xs) and len({graph.node(n).pos[1] for n in nodes}) == 1  # one row, left to right
     boxes = [box_of(graph, n) for n in nodes]
     assert all(a[2] <= b[0] for a, b in zip(boxes, boxes[1:]))  # none on top of another
+
+
+def test_an_output_is_not_offered_the_input_itself(qtbot):
+    from netbuilder.ui.document import Document
+    from uihelpers import make_window as window_on
+
+    window = window_on(qtbot, Document())
+    for layer in ("Input", "Linear", "ReLU", "Linear", "Output"):
+        window.add_layer_at_centre(layer)  # five lone layers in a row, none wired
+    graph = window.document.graph
+    output, relu = graph.by_name("output1").id, graph.by_name("relu1").id
+
+    def offered(node):
+        return [p.fix.label for p in window.problems.problems or [] if p.node == node and p.fix is not None]
+    qtbot.waitUntil(lambda: "connect input1 to it" in offered(relu))  # a lone layer: the nearest port that fits
+    assert not any("input1" in label for label in offered(output))  # an Output fed by the Input skips them all
