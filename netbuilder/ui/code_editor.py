@@ -140,6 +140,7 @@ class CodeField(QWidget):
         hint = QLabel(f"{QKeySequence('Ctrl+Return').toString(QKeySequence.SequenceFormat.NativeText)}"
                       " or leaving the editor applies the code")
         hint.setEnabled(False)
+        hint.setWordWrap(True)
         self.message = QLabel()  # why typed code was not applied
         self.message.setObjectName("code_message")
         self.message.setWordWrap(True)
