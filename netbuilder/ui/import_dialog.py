@@ -1,18 +1,19 @@
 """File > Import PyTorch Model…: a model's .py file, one of its nn.Module classes, the class's arguments, a
 shape per input of forward and optionally a state dict, imported (compile/importer.py) into a document that
-is saved and opened. A problem is shown in the dialog, and nothing is written."""
+is saved and opened. A problem is shown in the dialog, and nothing is written. The user's file is read and
+run on a pool thread (it may do anything when loaded), with a busy bar: the window never waits for it."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from ..compile.importer import defined_classes, forward_arguments, import_model, parse_args, parse_shape
-from ..errors import describe
 from ..train.imported import save_imported
+from .background import Background
 
 SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10)"
 
@@ -41,6 +42,10 @@ class ImportDialog(QDialog):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setStyleSheet("color: #c0392b")
         self.error.setMinimumWidth(520)
+        self.busy = QProgressBar(objectName="busy", textVisible=False)
+        self.busy.setRange(0, 0)  # a busy bar: reading or importing the file
+        self.busy.hide()
+        self.background = Background(self)
 
         form = QFormLayout()
         form.addRow("Model file", self._with_button(self.model, self._choose_model))
@@ -57,6 +62,7 @@ class ImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
 
     def keyPressEvent(self, event) -> None:
@@ -101,18 +107,31 @@ class ImportDialog(QDialog):
         self.classes = {}
         self.error.clear()
         self._unread = ""  # why the file gave no classes, said again when Import is pressed
-        if not text:
-            return
-        try:
-            self.classes = defined_classes(text)
-        except Exception as e:  # noqa: BLE001 - the boundary of this action: the user's file may raise anything
-            self._unread = describe(e)
-            self.error.setText(self._unread)
-            return
-        if not self.classes:
+        if text:
+            self._working(True)
+            self.background.submit(lambda: defined_classes(text), lambda found: self._classes_read(text, found),
+                                   self._read_failed)
+
+    def _classes_read(self, text: str, classes: dict) -> None:
+        self._working(False)
+        self.classes = classes
+        if not classes:
             self._unread = f"{Path(text).name} defines no nn.Module class"
             self.error.setText(self._unread)
-        self.class_box.addItems(list(self.classes))
+        self.class_box.addItems(list(classes))
+
+    def _read_failed(self, message: str) -> None:
+        self._working(False)
+        self._unread = message
+        self.error.setText(message)
+
+    def _working(self, on: bool) -> None:
+        self.busy.setVisible(on)
+        self.import_button.setEnabled(not on)
+
+    def reject(self) -> None:
+        if not self.background.busy:  # the user's code is running: closing waits for it to end
+            super().reject()
 
     def _on_class(self, name: str) -> None:
         cls = self.classes.get(name)
@@ -123,7 +142,8 @@ class ImportDialog(QDialog):
 
     # ---- importing -------------------------------------------------------------------------------
     def do_import(self) -> bool:
-        """Import and save; on any problem show it here and write nothing."""
+        """Import and save on the pool thread; on any problem show it here and write nothing. False when
+        something is missing (said here), else True: the import has started."""
         self.error.clear()
         model, name, output = self.model.text().strip(), self.class_box.currentText(), self.output.text().strip()
         missing = [what for what, value in (("a model file", model), ("a class", name), ("where to save", output))
@@ -132,22 +152,30 @@ class ImportDialog(QDialog):
             unread = self._unread if model and not name else ""
             self.error.setText(unread or f"Choose {', '.join(missing)}.")
             return False
+        if self.background.busy:
+            return False  # the file is still being read
         if not output.endswith(".json"):
             output += ".json"
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            shapes = [parse_shape(s) for s in self.shapes.text().replace(";", " ").split()]
-            weights = self.weights.text().strip() or None
-            result = import_model(model, name, parse_args(self.args.text().strip()), shapes or None, weights)
+        shape_text, args_text = self.shapes.text(), self.args.text().strip()
+        weights = self.weights.text().strip() or None
+
+        def work():
+            shapes = [parse_shape(s) for s in shape_text.replace(";", " ").split()]
+            result = import_model(model, name, parse_args(args_text), shapes or None, weights)
             save_imported(result, output, weights)
-        except Exception as e:  # noqa: BLE001 - the boundary of this action: errors show here, nothing is written
-            self.error.setText(describe(e))
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+            return output
+        self._working(True)
+        self.background.submit(work, self._imported, self._import_failed)
+        return True
+
+    def _imported(self, output: str) -> None:
+        self._working(False)
         self.imported.emit(output)
         self.accept()
-        return True
+
+    def _import_failed(self, message: str) -> None:
+        self._working(False)
+        self.error.setText(message)
 
 
 def open_dialog(window) -> ImportDialog:

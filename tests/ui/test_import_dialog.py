@@ -44,6 +44,12 @@ def _type(qtbot, edit, text):
     edit.clear()
     qtbot.keyClicks(edit, text)
     QTest.keyClick(edit, Qt.Key.Key_Return)
+    _settle(qtbot, edit.window())
+
+
+def _settle(qtbot, dialog):
+    """Wait for the file's reading or importing on the pool thread (the busy bar is up meanwhile)."""
+    qtbot.waitUntil(lambda: not dialog.background.busy, timeout=20000)
 
 
 def test_import_opens_the_model_as_a_document_with_its_weights(window, qtbot, tmp_path):
@@ -51,6 +57,7 @@ def test_import_opens_the_model_as_a_document_with_its_weights(window, qtbot, tm
     model.write_text(MODEL)
     dialog = _open_dialog(window, qtbot)
     _type(qtbot, dialog.model, str(model))
+    assert not dialog.busy.isVisible() and dialog.import_button.isEnabled()
     assert [dialog.class_box.itemText(i) for i in range(dialog.class_box.count())] == ["Helper", "Small"]
     dialog.class_box.setCurrentText("Small")
     assert dialog.arguments.text() == "forward(x): 1 input shape(s)"
@@ -66,14 +73,15 @@ def test_import_opens_the_model_as_a_document_with_its_weights(window, qtbot, tm
 
     before = dumps(window.document.graph)
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)  # no shape yet
+    _settle(qtbot, dialog)
     assert "forward takes 1 input(s) (x) and no shape was given" in dialog.error.text()
     assert dialog.isVisible() and not (tmp_path / "Small.json").exists()
     assert dumps(window.document.graph) == before
 
     _type(qtbot, dialog.shapes, "4")
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert window.document.path == str(tmp_path / "Small.json")
+    assert dialog.busy.isVisible() and not dialog.import_button.isEnabled()  # on the pool thread meanwhile
+    qtbot.waitUntil(lambda: window.document.path == str(tmp_path / "Small.json"), timeout=20000)  # and closed
     graph = window.document.graph
     assert [n.type for n in graph.nodes()] == ["Input", "Linear", "ReLU", "Linear", "Output"]
     assert graph.by_name("fc1").params["out_features"] == 8
@@ -95,6 +103,7 @@ def test_a_file_that_fails_to_load_is_shown_in_the_dialog(window, qtbot, tmp_pat
     assert dialog.class_box.count() == 0
     assert dialog.error.text() == "broken.py: line 2: raises ImportError: no such package: fancy when it is loaded"
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)  # the reason stays: no bare "Choose a class"
+    _settle(qtbot, dialog)
     assert dialog.error.text() == "broken.py: line 2: raises ImportError: no such package: fancy when it is loaded"
     assert dialog.isVisible() and dumps(window.document.graph) == before
     dialog.reject()
