@@ -54,7 +54,7 @@ class InsideView(QWidget):
         self.sample.setPrefix("sample ")
         self.open = QPushButton("Open…")
         self.row = QLineEdit()
-        self.row.setPlaceholderText("numbers separated by commas, as in a row of a CSV file")
+        self.row.setPlaceholderText("numbers separated by commas or spaces, as in a row of a CSV file")
         self.clear = QPushButton("Clear")
         self.method = QComboBox()
         for key in ATTRIBUTIONS:
