@@ -149,7 +149,6 @@ class Run:
     def read_samples(self) -> dict | None:
         return read_samples(self.folder)
 
-
     # ---- metrics -----------------------------------------------------------------------------
     def append_steps(self, columns: list[str], rows: list[list[float]]) -> None:
         if not rows:
