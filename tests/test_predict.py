@@ -83,3 +83,21 @@ def test_rows_and_arrays_that_are_not_finite_numbers_are_refused(tmp_path):
     np.save(tmp_path / "inf.npy", np.array([[1.0, np.inf, 0.0]]))
     with pytest.raises(PredictError, match="inf.npy has 1 value"):
         read_inputs([str(tmp_path / "inf.npy")], (3,))
+
+
+def test_files_with_no_samples_or_unreadable_are_refused(tmp_path, monkeypatch):
+    import pytest
+
+    from netbuilder.train.predict import PredictError, read_inputs
+
+    np.save(tmp_path / "empty.npy", np.zeros((0, 3), dtype=np.float32))
+    with pytest.raises(PredictError, match=r"empty.npy holds no samples \(\[0, 3\]\)"):
+        read_inputs([str(tmp_path / "empty.npy")], (3,))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("1,2,3\n")
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "read_text", refused)  # as a file without read permission does (root reads all)
+    with pytest.raises(PredictError, match="rows.csv could not be read: Permission denied"):
+        read_inputs([str(rows)], (3,))

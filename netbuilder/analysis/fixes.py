@@ -67,7 +67,7 @@ def offered_fix(graph: Graph, analysis, fix: Fix | None) -> Fix | None:
 def _accepts(layer_type: str, params: dict, value) -> bool:
     """Whether a layer takes this tensor on its (only) input."""
     spec = CATALOG.get(layer_type)
-    if spec is None:
+    if spec is None or layer_type == "Code":  # a fix is never worked out by running the user's code
         return False
     if value is None:
         return True

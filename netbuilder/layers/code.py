@@ -167,11 +167,12 @@ def _example(x: TensorType, device: str):
     import torch
 
     shape = (BATCH, *x.shape)
+    own = torch.Generator().manual_seed(0)  # never the global generator: a run may be training meanwhile
     if x.dtype == "int":
         if device == "meta":
             return torch.empty(shape, dtype=torch.long, device="meta")
-        return torch.randint(0, max(1, x.high or 2), shape)
-    return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape)
+        return torch.randint(0, max(1, x.high or 2), shape, generator=own)
+    return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape, generator=own)
 
 
 class _TimeLimit:
@@ -232,15 +233,13 @@ def _run_once(code: str, args: dict, x: TensorType) -> TensorType:
     except (Exception, SystemExit) as e:  # an operation without a meta kernel, data-dependent code, or an error
         if hasattr(e, "code_line"):  # out of time: the CPU would be no faster
             raise ShapeError(_where(e)) from None
-        state = torch.random.get_rng_state()
-        try:
-            torch.manual_seed(0)
-            with torch.no_grad():
-                y = cls(**kwargs)(_example(x, "cpu"))
+        try:  # its weights made on the meta device and given memory, not drawn: the global generator is
+            with torch.no_grad():  # left alone (a run may be training on another thread)
+                with torch.device("meta"):
+                    layer = cls(**kwargs)
+                y = layer.to_empty(device="cpu")(_example(x, "cpu"))
         except (Exception, SystemExit) as e:
             raise ShapeError(_where(e)) from None
-        finally:
-            torch.random.set_rng_state(state)
     return _output_type(y, x)
 
 

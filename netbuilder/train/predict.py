@@ -79,6 +79,8 @@ def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, tor
                 raise PredictError(f"{path.name} holds {list(array.shape)} {array.dtype}: the network takes samples of"
                                    f" {list(shape)} ({size} numbers each), one or a batch")
             samples = torch.from_numpy(array.astype(np.float32)).reshape(-1, *shape)
+            if not len(samples):
+                raise PredictError(f"{path.name} holds no samples ({list(array.shape)})")
             finite(samples, path.name)
             found.append((path.name, samples, False))
         elif suffix in (".csv", ".txt"):
@@ -89,7 +91,7 @@ def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, tor
 
 
 def _image(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # (a huge image is a DecompressionBombError)
 
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise PredictError(f"{path.name} is an image, but the network takes {list(shape)}, not [channels, height,"
@@ -97,7 +99,7 @@ def _image(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
     try:
         with Image.open(path) as image:
             picture = image.convert("L" if shape[0] == 1 else "RGB").resize((shape[2], shape[1]))
-    except (UnidentifiedImageError, OSError) as e:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
         raise PredictError(f"{path.name} could not be read as an image ({e})") from None
     pixels = np.asarray(picture, dtype=np.float32) / 255.0
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
@@ -124,7 +126,11 @@ def _array(path: Path) -> np.ndarray:
 
 def _rows(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise PredictError(f"{path.name} could not be read: {e.strerror or e}") from None
+    for number, line in enumerate(text.splitlines(), 1):
         try:
             values = row_values(line, shape, f"{path.name} row {number}")
         except PredictError as e:

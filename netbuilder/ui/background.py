@@ -41,8 +41,10 @@ class Background(QObject):
         self._number = 0
         self._waiting: tuple | None = None
         self._handlers: dict[int, tuple[Callable, Callable]] = {}
-        held = self._held = {"count": 0}  # a view closed while its work ran still gives collection back
-        self.destroyed.connect(lambda *_: [release_garbage_collection() for _ in range(held["count"])])
+        held = self._held = {"count": 0}  # a view closed while its work ran gives collection back after it
+        pool = self.pool
+        self.destroyed.connect(lambda *_: held["count"] and (pool.waitForDone(), [
+            release_garbage_collection() for _ in range(held["count"])]))
 
     def submit(self, work: Callable, on_done: Callable, on_error: Callable) -> None:
         """Run work() on the pool thread; on_done(result) or on_error(message) on the window's thread."""

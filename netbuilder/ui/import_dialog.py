@@ -29,6 +29,7 @@ class ImportDialog(QDialog):
         self._output_edited = False
         self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
         self._unread = ""  # why the chosen file gave no classes
+        self._read_path = ""  # the file whose classes are listed (each reading runs the user's file)
         self.model.editingFinished.connect(self.read_classes)
         self.class_box = QComboBox(objectName="class")
         self.class_box.currentTextChanged.connect(self._on_class)
@@ -103,6 +104,9 @@ class ImportDialog(QDialog):
     def read_classes(self) -> None:
         """The nn.Module classes of the chosen file, in the Class list (or why there are none)."""
         text = self.model.text().strip()
+        if text and text == self._read_path and (self.classes or self._unread):
+            return  # the same file again (Return, or leaving the field): not run again
+        self._read_path = text
         self.class_box.clear()
         self.classes = {}
         self.error.clear()

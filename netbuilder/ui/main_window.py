@@ -346,7 +346,10 @@ class MainWindow(QMainWindow):
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
             self.inspector.refresh_info()
-        count = len(doc.graph)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        count = len(self.document.graph)
         self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
 
     @staticmethod
@@ -629,7 +632,7 @@ class MainWindow(QMainWindow):
 
     def _zoom(self, factor: float) -> None:
         self.view.zoom_by(factor)
-        self._refresh_problems()
+        self._show_count()
 
     def _toggle_snap(self, on: bool) -> None:
         self.scene.snap = on
