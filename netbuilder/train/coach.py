@@ -10,9 +10,9 @@ import math
 from dataclasses import dataclass, field
 
 from ..graph.model import EditError
-from ..graph.edits import Edit, Group, SetMeta, SetParam, insert_between
+from ..analysis.in_place import insert_on_wire
+from ..graph.edits import Edit, Group, SetMeta, SetParam
 from ..graph.model import Graph
-from ..layers import new_node
 
 MIN_EPOCHS = 3  # fewer epochs tell nothing yet
 
@@ -36,9 +36,8 @@ class Remedy:
             raise EditError(f"cannot {self.label}: the network has no layer '{self.key}' wired to another now")
         if self.kind == "wider":
             return SetParam(graph, node.id, "out_features", self.value)
-        edge = graph.out_edges(node.id)[0]  # a Dropout on the layer's output wire
-        dropout = new_node(graph, "Dropout", (node.pos[0] + 120.0, node.pos[1] + 60.0), p=self.value)
-        return insert_between(graph, edge, dropout, "in", "out")
+        edge = graph.out_edges(node.id)[0]  # a Dropout on the layer's output wire, on a free place
+        return insert_on_wire(graph, edge, "Dropout", p=self.value)
 
 
 @dataclass
