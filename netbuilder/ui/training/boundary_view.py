@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from .curves import style
+from .curves import scrolled, style
 
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)],
@@ -55,13 +55,7 @@ class BoundaryView(QWidget):
         layout = QVBoxLayout(content)
         layout.addWidget(self.message)
         layout.addWidget(self.plot, 1)
-        scroll = QScrollArea()  # a low Training dock scrolls the plot rather than squeezing it
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolled(self, content)
         self.shown = None
         self._points = None  # the samples drawn
         self.state = None

@@ -26,6 +26,20 @@ def style(plot: pg.PlotWidget) -> None:
         plot.plotItem.legend.setLabelTextColor(theme.text_color())
 
 
+def scrolled(view, content) -> None:
+    """Give `view` its content in a frameless scroll area: a low Training dock scrolls a tab's pictures
+    rather than squeezing them, and the dock stays as small as the user makes it."""
+    from PySide6.QtWidgets import QScrollArea, QVBoxLayout
+
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(view)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+
+
 def envelope(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each bucket's lowest and highest value in turn, so a line through them shows the spread."""
     if np.array_equal(low, high):

@@ -12,7 +12,7 @@ import math
 import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...errors import UserError
 from ...train.callbacks.layer_stats import KINDS
@@ -22,6 +22,7 @@ from ..background import Background
 from .draw_pad import DrawPad
 from .inside_look import Look, Looker
 from .inside_pictures import input_rgb, rgb_pixmap
+from .curves import scrolled
 from .ridge import RidgePlot
 
 SIZE = 180  # pixels of each picture
@@ -112,13 +113,7 @@ class InsideView(QWidget):
         layout.addLayout(grid)
         layout.addLayout(ridge_bar)
         layout.addWidget(self.ridge, 1)
-        scroll = QScrollArea()  # the Training dock stays as small as the user makes it
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolled(self, content)
 
     # ---- what is shown --------------------------------------------------------------------------
     def show_run(self, state) -> None:
