@@ -23,6 +23,7 @@ from ..graph.io import dumps, loads
 from ..layers import check_node
 from ..train.deploy import export_network
 from ..train.runs import list_runs
+from .menus import add_to_file_menu
 from .training.worker import hold_garbage_collection, release_garbage_collection
 
 # (key, label, suffix, file filter); "script" is the training script of netbuilder.train.script
@@ -244,17 +245,10 @@ def open_dialog(window) -> ExportDialog:
 
 def install(window) -> QAction:
     """Add File > Export… (Ctrl+Shift+E) to `window`, after Export PyTorch Code… (once)."""
-    if "export_as" in window.actions_by_name:
-        return window.actions_by_name["export_as"]
-    action = QAction("Export (ONNX, TorchScript, Script)…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.triggered.connect(lambda: open_dialog(window))
-    menu = window.menuBar().actions()[0].menu()  # File
-    entries = menu.actions()
-    after = window.actions_by_name.get("export")
-    following = entries[entries.index(after) + 1] if after in entries and entries.index(after) + 1 < len(entries) \
-        else None
-    menu.insertAction(following, action)
-    window.actions_by_name["export_as"] = action
-    return action
+    def make() -> QAction:
+        action = QAction("Export (ONNX, TorchScript, Script)…", window)
+        action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda: open_dialog(window))
+        return action
+    return add_to_file_menu(window, "export_as", make, "export")

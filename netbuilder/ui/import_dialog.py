@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from ..compile.importer import defined_classes, forward_arguments, import_model, parse_args, parse_shape
 from ..train.imported import save_imported
 from .background import Background
+from .menus import add_to_file_menu
 
 SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10)"
 
@@ -194,22 +195,9 @@ def open_dialog(window) -> ImportDialog:
 
 def install(window) -> QAction:
     """File > Import PyTorch Model…, after the Export entries (or at the end of the File menu)."""
-    action = QAction("&Import PyTorch Model…", window)
-    action.triggered.connect(lambda: open_dialog(window))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    actions = getattr(window, "actions_by_name", {})
-    anchor = actions.get("export_as") or actions.get("export") or actions.get("save_as")
-    menu = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None and anchor in a.menu().actions()),
-                None) if anchor is not None else None
-    if menu is None:
-        menu = window.menuBar().actions()[0].menu()
-        menu.addAction(action)
-    else:
-        items = menu.actions()
-        after = items.index(anchor) + 1
-        if after < len(items):
-            menu.insertAction(items[after], action)
-        else:
-            menu.addAction(action)
-    actions["import"] = action
-    return action
+    def make() -> QAction:
+        action = QAction("&Import PyTorch Model…", window)
+        action.triggered.connect(lambda: open_dialog(window))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        return action
+    return add_to_file_menu(window, "import", make, "export_as", "export", "save_as")
