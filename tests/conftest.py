@@ -22,6 +22,20 @@ def data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def fresh_code_session():
+    """What one test trusted of Code layers (in this process) or cached of their shapes is not known to the
+    next (tests of Code layers use it)."""
+    from netbuilder.graph import trust
+    from netbuilder.layers import code
+
+    trust.forget_session()
+    code.clear_cache()
+    yield
+    trust.forget_session()
+    code.clear_cache()
+
+
+@pytest.fixture
 def one_thread():
     """Small networks train fastest on one thread (and do not fight parallel test runs for cores)."""
     import torch

@@ -60,14 +60,7 @@ def forward(self, x):
 '''
 
 
-@pytest.fixture(autouse=True)
-def fresh_session():
-    """What one test trusted (in this process) or cached is not known to the next."""
-    trust.forget_session()
-    code_layer.clear_cache()
-    yield
-    trust.forget_session()
-    code_layer.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_code_session")  # (conftest.py)
 
 
 def chain(code, args=None, shape=(8,), trusted=True):

@@ -17,13 +17,7 @@ TYPO = ["def forward(self, x):", "    y = x * 2", "    return y + z"]
 FIXED = ["def forward(self, x):", "    y = x * 2", "    return y[:, :3]"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_session():
-    trust.forget_session()
-    code_layer.clear_cache()
-    yield
-    trust.forget_session()
-    code_layer.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_code_session")  # (conftest.py)
 
 
 def document_with_code(code=None):
