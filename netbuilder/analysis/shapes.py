@@ -13,8 +13,8 @@ from ..graph import events as ev
 from ..graph.io import paused_collection
 from ..graph.model import Edge, Graph
 from ..graph.problems import Fix, Problem
-from ..layers import CATALOG
 from ..layers.spec import LayerSpec, ShapeError, TensorType
+from .blocks import spec_of, unknown
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ class Analysis:
             self._pending.add(event.edge.dst)
         elif isinstance(event, ev.ParamChanged):
             self._pending.add(event.node)
+        elif isinstance(event, ev.BlockChanged):  # its instances' ports and shapes may have changed
+            self._pending.update(self.graph.block_users(event.name))
 
     def _flush(self) -> None:
         starts = {n for n in self._pending if n in self._order}
@@ -199,12 +201,12 @@ class Analysis:
 
         Returns (its outputs changed, anything shown about it changed)."""
         node = self.graph.node(node_id)
-        spec = CATALOG.get(node.type)
+        spec = spec_of(self.graph, node)
         old = (self._out.get(node_id), self._ins.get(node_id), self._problems.get(node_id))
         problems: list[Problem] = []
         outputs: dict[str, TensorType] = {}
         if spec is None:
-            problems.append(Problem(node_id, f"unknown layer type '{node.type}'"))
+            problems.append(Problem(node_id, unknown(self.graph, node)))
         else:
             problems += self._param_problems(node_id, node.params, spec)
             ins, ready, input_problems = self._gather_inputs(node_id, spec)
@@ -258,7 +260,7 @@ class Analysis:
                                                                     node_id, port=edge.dst_port)))
                 continue
             source = self.graph.node(edge.src)
-            source_spec = CATALOG.get(source.type)
+            source_spec = spec_of(self.graph, source)
             if source_spec is not None and edge.src_port not in source_spec.outputs:
                 problems.append(Problem(node_id, f"the wire into '{edge.dst_port}' comes from an output"
                                         f" '{edge.src_port}' that {source.type} '{source.name}' does not have"
@@ -343,8 +345,8 @@ class Analysis:
         for part in self.graph.networks():
             types = [self.graph.node(n).type for n in part]
             has_output = "Output" in types
-            for n, layer in zip(part, types):
-                spec = CATALOG.get(layer)
+            for n in part:
+                spec = spec_of(self.graph, self.graph.node(n))
                 if not spec or not spec.outputs or n in used:
                     continue
                 if has_output:

@@ -49,11 +49,13 @@ def make_module(step: Step) -> nn.Module:
     return module
 
 
-def build_model(graph: Graph, network: str | None = None, analysis: Analysis | None = None) -> fx.GraphModule:
+def build_model(graph: Graph, network: str | None = None, analysis: Analysis | None = None,
+                class_name: str | None = None) -> fx.GraphModule:
     """Compile the document (or the network named after one of its nodes) to a GraphModule.
 
     forward takes the Input nodes in document order and returns the Output (a tuple of the
-    Outputs in document order when there are several). Raises GraphError on any problem."""
+    Outputs in document order when there are several). A block is a GraphModule of its own, of a class
+    named after it (nn.Sequential of copies when it is stacked). Raises GraphError on any problem."""
     steps = make_plan(graph, network, analysis)
     root = nn.Module()
     g = fx.Graph()
@@ -66,12 +68,22 @@ def build_model(graph: Graph, network: str | None = None, analysis: Analysis | N
         elif step.kind == "module":
             root.add_module(step.name, make_module(step))
             values[step.name] = g.call_module(step.name, tuple(args))
+        elif step.kind == "block":
+            root.add_module(step.name, block_module(step))
+            values[step.name] = g.call_module(step.name, tuple(args))
         elif step.kind == "combine":
             values[step.name] = _combine(g, step, args)
         else:
             outputs.append(args[0])
     g.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
-    return fx.GraphModule(root, g, class_name=_class_name(graph, network))
+    return fx.GraphModule(root, g, class_name=class_name or _class_name(graph, network))
+
+
+def block_module(step: Step) -> nn.Module:
+    name, definition = step.block
+    repeat = step.params.get("repeat", 1)
+    copies = [build_model(definition, class_name=name) for _ in range(repeat)]
+    return copies[0] if repeat == 1 else nn.Sequential(*copies)
 
 
 def _combine(g: fx.Graph, step: Step, args: list[fx.Node]) -> fx.Node:

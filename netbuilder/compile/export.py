@@ -9,6 +9,7 @@ from ..layers import code as code_layer
 from ..layers import modules as custom_modules
 from .build import _class_name
 from .plan import make_plan
+from ..graph.io import dumps
 
 INIT_CODE = {
     "xavier": "nn.init.xavier_uniform_(p)",
@@ -44,26 +45,90 @@ def _code_classes(steps, taken: set[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
+class _Classes:
+    """What one export writes besides the main class: helper modules, Code layer classes, block classes."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = taken
+        self.custom: list[type] = []
+        self.sources: list[str] = []  # Code layer and block classes, each before the first class using it
+        self.blocks: dict[str, str] = {}  # a sized block definition (as text) -> its class name
+        self.needs_init = False
+
+    def name(self, stem: str) -> str:
+        name, n = stem, 2
+        while name in self.taken:
+            name, n = f"{stem}{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
 def export_source(graph: Graph, network: str | None = None) -> str:
     steps = make_plan(graph, network)
     cls_name = _class_name(graph, network)
-    custom = []
-    taken = {cls_name, "torch", "nn", "F", "math", "_init"} | {s.ctor.cls.__name__ for s in steps if s.ctor}
-    coded = _code_classes(steps, taken)
+    classes = _Classes({cls_name, "torch", "nn", "F", "math", "_init"})
+    body = _class_source(steps, cls_name, classes)
+    inputs = [s.name for s in steps if s.kind == "input"]
+    sources = [inspect.getsource(cls).rstrip() for cls in classes.custom] + classes.sources
+    imports = "import torch\nfrom torch import nn"
+    if any(re.search(r"\bF\.", s) for s in sources):
+        imports += "\nimport torch.nn.functional as F"
+    if any(re.search(r"\bmath\.", s) for s in sources):
+        imports = "import math\n\n" + imports
+    parts = [f'"""{cls_name}: exported by netbuilder. Inputs: {", ".join(inputs)}."""\n\n' + imports]
+    if classes.needs_init:
+        parts.append(
+            "def _init(module, fill):\n"
+            "    \"\"\"Apply `fill` to the weight matrices of a module; biases start at zero.\"\"\"\n"
+            "    with torch.no_grad():\n"
+            "        for name, p in module.named_parameters():\n"
+            "            if p.dim() >= 2:\n"
+            "                fill(p)\n"
+            "            elif name.split(\".\")[-1].startswith(\"bias\"):\n"
+            "                p.zero_()")
+    parts += sources + [body]
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _block_class(step, classes: _Classes) -> str:
+    """The class of a block sized for this step's inputs: one per block and sizing, written once."""
+    name, definition = step.block
+    key = name + "\n" + dumps(definition)
+    if key not in classes.blocks:
+        own = classes.name(name)
+        classes.blocks[key] = own
+        steps = make_plan(definition)
+        classes.sources.append(_class_source(steps, own, classes, f"Block {name}."))
+    return classes.blocks[key]
+
+
+def _class_source(steps, cls_name: str, classes: _Classes, doc: str | None = None) -> str:
+    classes.taken |= {s.ctor.cls.__name__ for s in steps if s.ctor}
+    coded = _code_classes(steps, classes.taken)
+    for name, code in dict(coded.values()).items():
+        if all(not src.startswith(f"class {name}(") for src in classes.sources):
+            classes.sources.append(code_layer.source(code, name).rstrip())
     init_lines, forward, outputs = [], [], []
     inputs = [s.name for s in steps if s.kind == "input"]
     for step in steps:
         args = ", ".join(step.args)
         if step.kind == "module":
-            if step.ctor.cls.__module__ == custom_modules.__name__ and step.ctor.cls not in custom:
-                custom.append(step.ctor.cls)
+            if step.ctor.cls.__module__ == custom_modules.__name__ and step.ctor.cls not in classes.custom:
+                classes.custom.append(step.ctor.cls)
             own = coded.get(step.node, (None, None))[0]
             init_lines.append(f"        self.{step.name} = {_call(step.ctor.cls, step.ctor.kwargs, own)}")
             how = step.params.get("init", "default")
             if how != "default":
                 init_lines.append(f"        _init(self.{step.name}, lambda p: {INIT_CODE[how]})")
+                classes.needs_init = True
             if not step.params.get("trainable", True):
                 init_lines.append(f"        self.{step.name}.requires_grad_(False)  # frozen")
+            forward.append(f"        {step.name} = self.{step.name}({args})")
+        elif step.kind == "block":
+            block = _block_class(step, classes)
+            repeat = step.params.get("repeat", 1)
+            made = f"{block}()" if repeat == 1 else f"nn.Sequential(*[{block}() for _ in range({repeat})])"
+            init_lines.append(f"        self.{step.name} = {made}")
             forward.append(f"        {step.name} = self.{step.name}({args})")
         elif step.kind == "combine":
             c = step.combine
@@ -75,33 +140,11 @@ def export_source(graph: Graph, network: str | None = None) -> str:
             forward.append(f"        {step.name} = {expr}")
         elif step.kind == "output":
             outputs.append(step.args[0])
-    needs_init = any("_init(" in line for line in init_lines)
-    sources = [inspect.getsource(cls).rstrip() for cls in custom]
-    sources += [code_layer.source(code, name).rstrip() for name, code in dict(coded.values()).items()]
-    imports = "import torch\nfrom torch import nn"
-    if any(re.search(r"\bF\.", s) for s in sources):
-        imports += "\nimport torch.nn.functional as F"
-    if any(re.search(r"\bmath\.", s) for s in sources):
-        imports = "import math\n\n" + imports
-    parts = [f'"""{cls_name}: exported by netbuilder. Inputs: {", ".join(inputs)}."""\n\n' + imports]
-    parts += sources
-    if needs_init:
-        parts.append(
-            "def _init(module, fill):\n"
-            "    \"\"\"Apply `fill` to the weight matrices of a module; biases start at zero.\"\"\"\n"
-            "    with torch.no_grad():\n"
-            "        for name, p in module.named_parameters():\n"
-            "            if p.dim() >= 2:\n"
-            "                fill(p)\n"
-            "            elif name.split(\".\")[-1].startswith(\"bias\"):\n"
-            "                p.zero_()")
-    body = [f"class {cls_name}(nn.Module):",
-            "    def __init__(self):",
-            "        super().__init__()",
-            *init_lines,
-            "",
-            f"    def forward(self, {', '.join(inputs)}):",
-            *forward,
-            f"        return {', '.join(outputs)}"]
-    parts.append("\n".join(body))
-    return "\n\n\n".join(parts) + "\n"
+    head = [f"class {cls_name}(nn.Module):"] + ([f'    """{doc}"""', ""] if doc else [])
+    return "\n".join(head + ["    def __init__(self):",
+                              "        super().__init__()",
+                              *init_lines,
+                              "",
+                              f"    def forward(self, {', '.join(inputs)}):",
+                              *forward,
+                              f"        return {', '.join(outputs)}"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from ..analysis import Analysis
 from ..graph.model import Graph
 from ..graph.problems import GraphError
-from ..layers import CATALOG
+from ..analysis.blocks import BLOCK, sized, spec_of
 from ..layers.spec import Combine, Ctor
 
 
@@ -15,11 +15,12 @@ from ..layers.spec import Combine, Ctor
 class Step:
     node: str
     name: str  # the node's name: submodule attribute and variable
-    kind: str  # "input", "module", "combine" or "output"
+    kind: str  # "input", "module", "combine", "block" or "output"
     args: list[str] = field(default_factory=list)  # variables fed in, in port order
     ctor: Ctor | None = None
     combine: Combine | None = None
     params: dict = field(default_factory=dict)
+    block: tuple[str, Graph] | None = None  # a block: its name and its definition sized for these inputs
 
 
 def network_nodes(graph: Graph, network: str | None) -> list[str]:
@@ -49,9 +50,9 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
             if node_id not in members:
                 continue
             node = graph.node(node_id)
-            spec = CATALOG[node.type]
+            spec = spec_of(graph, node)
             ins = analysis.inputs(node_id)
-            ports = sorted(ins, key=lambda p: (len(p), p))
+            ports = sorted(ins, key=lambda p: (len(p), p)) if node.type != BLOCK else list(spec.inputs)
             args = []
             for port in ports:
                 edge = graph.edge_into(node_id, port)
@@ -62,6 +63,8 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
                 step.kind = "input"
             elif node.type == "Output":
                 step.kind = "output"
+            elif node.type == BLOCK:
+                step.kind, step.block = "block", (spec.type, sized(graph.blocks[spec.type], values))
             elif spec.combine is not None:
                 step.kind, step.combine = "combine", spec.combine(node.params, values)
             else:

@@ -205,3 +205,31 @@ def insert_between(graph: Graph, edge: Edge, node: Node, in_port: str, out_port:
         ],
         f"Insert {node.type}",
     )
+
+
+class AddBlock(Edit):
+    """Define block `name` in the document (the blocks it uses must be defined already)."""
+
+    def __init__(self, name: str, definition: Graph):
+        self.name, self.definition = name, definition
+        self.text = f"Define block {name}"
+
+    def apply(self, graph: Graph) -> None:
+        graph._add_block(self.name, self.definition)
+
+    def revert(self, graph: Graph) -> None:
+        graph._remove_block(self.name)
+
+
+class RemoveBlock(Edit):
+    """Remove an unused block definition."""
+
+    def __init__(self, graph: Graph, name: str):
+        self.name, self.definition = name, graph.blocks[name]
+        self.text = f"Remove block {name}"
+
+    def apply(self, graph: Graph) -> None:
+        graph._remove_block(self.name)
+
+    def revert(self, graph: Graph) -> None:
+        graph._add_block(self.name, self.definition)

@@ -54,6 +54,13 @@ class MetaChanged:
 
 
 @dataclass(frozen=True)
+class BlockChanged:
+    """Block `name` was defined, removed, or its definition edited: its instances' ports and shapes may change."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class BatchStarted:
     """The events up to the matching BatchEnded are one edit (a Group): views may wait."""
 

@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 from ..atomic import write_atomic
 from ..errors import UserError
-from .model import Edge, Graph, Node, name_problem
+from .model import Edge, Graph, Node, block_name_problem, name_problem
 
 FORMAT = "netbuilder"
-VERSION = 1
+VERSION = 2  # 2 added "blocks"; a document without blocks is still written as version 1
 
 # check_node(type, params, where) -> params with defaults filled; raises FileFormatError.
 NodeChecker = Callable[[str, dict, str], dict]
@@ -24,9 +24,14 @@ class FileFormatError(UserError, ValueError):
 
 
 def to_dict(graph: Graph) -> dict[str, Any]:
+    data = {"format": FORMAT, "version": VERSION if graph.blocks else 1, **_body(graph)}
+    if graph.blocks:
+        data["blocks"] = {name: _body(b) for name, b in graph.blocks.items()}
+    return data
+
+
+def _body(graph: Graph) -> dict[str, Any]:
     return {
-        "format": FORMAT,
-        "version": VERSION,
         "nodes": [
             {"id": n.id, "type": n.type, "name": n.name, "params": n.params, "pos": list(n.pos)}
             for n in graph.nodes()
@@ -45,9 +50,18 @@ def dumps(graph: Graph) -> str:
     def rows(items):
         return "[\n" + ",\n".join("  " + json.dumps(i) for i in items) + "\n ]" if items else "[]"
 
-    return (f'{{\n "format": {json.dumps(data["format"])},\n "version": {data["version"]},\n'
-            f' "nodes": {rows(data["nodes"])},\n "edges": {rows(data["edges"])},\n'
-            f' "meta": {json.dumps(data["meta"], indent=2).replace(chr(10), chr(10) + " ")}\n}}\n')
+    def body(part, indent):
+        pad = "\n" + " " * indent
+        return (f'{pad}"nodes": {rows(part["nodes"]).replace(chr(10), pad[:-1] or chr(10))},'
+                f'{pad}"edges": {rows(part["edges"]).replace(chr(10), pad[:-1] or chr(10))},'
+                f'{pad}"meta": {json.dumps(part["meta"], indent=2).replace(chr(10), pad)}')
+
+    blocks = ""
+    if "blocks" in data:
+        blocks = ',\n "blocks": {' + ",".join(
+            f'\n  {json.dumps(name)}: {{{body(part, 3)}\n  }}' for name, part in data["blocks"].items()) + "\n }"
+    return (f'{{\n "format": {json.dumps(data["format"])},\n "version": {data["version"]},'
+            f'{body(data, 1)}{blocks}\n}}\n')
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
@@ -137,25 +151,41 @@ def from_dict(data: Any, check_node: NodeChecker | None = None, source: str = "<
     if version > VERSION:
         raise _fail(source, "version", f"the file is format version {version}, made by a newer "
                     f"netbuilder; this one reads up to version {VERSION}: please update netbuilder")
+    graph = _read_body(data, check_node, source, "")
+    blocks = data.get("blocks", {}) if version >= 2 else {}
+    if not isinstance(blocks, dict):
+        raise _fail(source, "blocks", "must be an object of block definitions by name")
+    for name, part in blocks.items():
+        problem = block_name_problem(name)
+        if problem:
+            raise _fail(source, f"blocks.{name}", problem)
+        if not isinstance(part, dict):
+            raise _fail(source, f"blocks.{name}", "must be an object with nodes and edges")
+        graph._own_block(name, _read_body(part, check_node, source, f"block {name}, "))
+    return graph
+
+
+def _read_body(data: dict, check_node: NodeChecker | None, source: str, prefix: str) -> Graph:
+    """The nodes, edges and meta of a document or of one block definition (`prefix` says which)."""
     nodes, edges, meta = data.get("nodes", []), data.get("edges", []), data.get("meta", {})
     if not isinstance(nodes, list):
-        raise _fail(source, "nodes", "must be a list")
+        raise _fail(source, prefix + "nodes", "must be a list")
     if not isinstance(edges, list):
-        raise _fail(source, "edges", "must be a list")
+        raise _fail(source, prefix + "edges", "must be a list")
     if not isinstance(meta, dict):
-        raise _fail(source, "meta", "must be an object")
+        raise _fail(source, prefix + "meta", "must be an object")
 
     graph = Graph()
     graph.meta = meta
     for i, raw in enumerate(nodes):
-        node = _read_node(raw, f"node {i + 1}", source, check_node)
+        node = _read_node(raw, f"{prefix}node {i + 1}", source, check_node)
         if node.id in graph:
-            raise _fail(source, f"node {i + 1}", f"the id '{node.id}' is used twice")
+            raise _fail(source, f"{prefix}node {i + 1}", f"the id '{node.id}' is used twice")
         if graph.by_name(node.name) is not None:
-            raise _fail(source, f"node {i + 1}", f"the name '{node.name}' is used twice")
+            raise _fail(source, f"{prefix}node {i + 1}", f"the name '{node.name}' is used twice")
         graph._insert(node)
     for i, raw in enumerate(edges):
-        where = f"edge {i + 1}"
+        where = f"{prefix}edge {i + 1}"
         try:
             (src, src_port), (dst, dst_port) = raw["from"], raw["to"]
         except (TypeError, KeyError, ValueError):

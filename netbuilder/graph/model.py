@@ -78,6 +78,12 @@ class Graph:
         self.meta: dict[str, Any] = {}
         self.events = ev.Listeners()
         self._next_id = 1
+        # Block definitions by name: each a Graph of its own whose Input and Output nodes are the block's ports.
+        # The document and its definitions share one table, so a block may use another.
+        self.blocks: dict[str, Graph] = {}
+        self.parent: Graph | None = None  # for a block's definition: the document that holds it
+        self.revision = 0  # for a block's definition: counts its changes (what depends on it is recomputed)
+        self._watchers: dict[str, Any] = {}
 
     # ---- reading -------------------------------------------------------------------------
     def __contains__(self, node_id: str) -> bool:
@@ -173,6 +179,21 @@ class Graph:
         self._suffix[stem] = i
         return f"{stem}{i}"
 
+    def copy(self) -> "Graph":
+        """Nodes, wires and meta copied; the block table shared (a definition's copy sees the same blocks)."""
+        other = Graph()
+        for node in self.nodes():
+            other._insert(node.copy())
+        for edge in self.edges():
+            other._g.add_edge(edge.src, edge.dst, key=edge)
+        other.meta = copy.deepcopy(self.meta)
+        other.blocks = self.blocks
+        return other
+
+    def block_users(self, name: str) -> list[str]:
+        """Ids of the nodes that are instances of block `name`."""
+        return [n.id for n in self.nodes() if n.type == "Block" and n.params.get("block") == name]
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Graph):
             return NotImplemented
@@ -180,6 +201,7 @@ class Graph:
             self.nodes() == other.nodes()
             and sorted(self.edges()) == sorted(other.edges())
             and self.meta == other.meta
+            and (self.parent is not None or self.blocks == other.blocks)
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -279,6 +301,60 @@ class Graph:
         else:
             self.meta[key] = copy.deepcopy(value)
         self.events.emit(ev.MetaChanged(key, value))
+
+
+    def _add_block(self, name: str, definition: "Graph") -> None:
+        problem = block_name_problem(name)
+        if problem:
+            raise EditError(problem)
+        if name in self.blocks:
+            raise EditError(f"there is already a block named '{name}'")
+        self._own_block(name, definition)
+        self.events.emit(ev.BlockChanged(name))
+
+    def _own_block(self, name: str, definition: "Graph") -> None:
+        """Hold `definition` as block `name` and pass on its changes (as BlockChanged) to this document."""
+        definition.blocks, definition.parent = self.blocks, self
+        self.blocks[name] = definition
+        depth = [0]
+
+        def forward(event) -> None:
+            definition.revision += 1
+            if isinstance(event, ev.BatchStarted):
+                depth[0] += 1
+                return
+            if isinstance(event, ev.BatchEnded):
+                depth[0] -= 1
+            if depth[0] == 0 and not isinstance(event, ev.NodeMoved):
+                self.events.emit(ev.BlockChanged(name))
+
+        definition.events.connect(forward)
+        self._watchers[name] = forward
+
+    def _remove_block(self, name: str) -> "Graph":
+        if name not in self.blocks:
+            raise EditError(f"no block named '{name}'")
+        users = self.block_users(name)
+        if users:
+            raise EditError(f"block '{name}' is still used by {self.node(users[0]).name}")
+        definition = self.blocks.pop(name)
+        watcher = self._watchers.pop(name, None)
+        if watcher is not None:
+            definition.events.disconnect(watcher)
+        definition.parent = None
+        self.events.emit(ev.BlockChanged(name))
+        return definition
+
+
+def block_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a block (it becomes a Python class), or None."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        return f"'{name}' is not a valid block name: use letters, digits and _, not starting with a digit"
+    if not name[0].isupper():
+        return f"'{name}' does not start with a capital letter: a block names a class (ResBlock, EncoderLayer)"
+    if name in reserved_names() or name in ("Block", "Input", "Output", "Net", "Sequential"):
+        return f"'{name}' is reserved: choose another name"
+    return None
 
 
 class _Missing:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ..graph.io import FileFormatError
-from . import activation, code, conv, core, generative, merge, norm, sequence
+from . import activation, block, code, conv, core, generative, merge, norm, sequence
 from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
 
 CATALOG: dict[str, LayerSpec] = {
     spec.type: spec
-    for module in (core, conv, norm, activation, sequence, merge, generative, code)
+    for module in (core, conv, norm, activation, sequence, merge, generative, code, block)
     for spec in module.SPECS
 }
 

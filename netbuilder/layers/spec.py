@@ -62,7 +62,7 @@ def _is_args(v: Any) -> bool:
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int, float, bool, choice, ints (a list), pair (an int or two ints), code (Python source text),
+    kind: str  # int, float, bool, choice, ints (a list), pair (an int or two ints), code (Python source text), text,
     # args (keyword arguments: names to numbers, text, true/false, null or lists of them)
     default: Any
     help: str = ""
@@ -85,6 +85,7 @@ class Param:
             "ints": lambda v: isinstance(v, list) and all(is_int(x) for x in v),
             "pair": lambda v: is_int(v) or (isinstance(v, list) and len(v) == 2 and all(map(is_int, v))),
             "code": lambda v: isinstance(v, str) and len(v) <= MAX_CODE,
+            "text": lambda v: isinstance(v, str) and len(v) <= 200,
             "args": _is_args,
         }[self.kind](value)
         if ok:
@@ -94,6 +95,7 @@ class Param:
             "choice": "one of " + ", ".join(repr(c) for c in self.choices),
             "ints": "a list of whole numbers", "pair": "a whole number or a list of two",
             "code": f"Python source text of at most {MAX_CODE:,} characters",
+            "text": "text of at most 200 characters",
             "args": "keyword arguments: an object whose keys are Python names and whose values are numbers,"
                     " text, true/false, null or lists of them",
         }[self.kind]

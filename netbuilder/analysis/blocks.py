@@ -1,0 +1,230 @@
+"""Blocks: a network defined once in the document (graph.blocks) and used as one layer (a "Block" node).
+
+A definition is an ordinary network: its Input nodes are the block's input ports (named after them, in document
+order), its one Output the block's result. An instance takes its ports from the definition and its shapes from
+analysing a copy whose Inputs have the shapes arriving at the instance. Grouping a selection makes a definition
+and an instance in one edit; ungrouping puts the layers back.
+"""
+from __future__ import annotations
+
+from ..graph.edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group, RemoveBlock, RemoveNode
+from ..graph.layout import layered_positions
+from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
+from ..layers import CATALOG
+from ..layers.block import SPECS as _BLOCK
+from ..layers.rules import fix_param
+from ..layers.spec import LayerSpec, ShapeError, TensorType
+
+BLOCK = "Block"
+_active: set[str] = set()  # blocks being analysed (one inside itself would never end)
+
+
+def spec_of(graph: Graph, node: Node) -> LayerSpec | None:
+    """The declaration a node follows: the catalog's, or for a block one made from its definition."""
+    if node.type != BLOCK:
+        return CATALOG.get(node.type)
+    name = node.params.get("block")
+    definition = graph.blocks.get(name) if isinstance(name, str) else None
+    return block_spec(name, definition) if definition is not None else None
+
+
+def unknown(graph: Graph, node: Node) -> str:
+    """Why spec_of found nothing for this node."""
+    if node.type != BLOCK:
+        return f"unknown layer type '{node.type}'"
+    have = ", ".join(sorted(graph.blocks)) or "none"
+    return f"this document has no block named '{node.params.get('block')}' (its blocks: {have})"
+
+
+def block_spec(name: str, definition: Graph) -> LayerSpec:
+    cached = definition.__dict__.get("_spec")
+    if cached is not None and cached[0] == (definition.revision, name):
+        return cached[1]
+    base = _BLOCK[0]
+    spec = LayerSpec(
+        name, "Blocks", definition.meta.get("description") or f"Block {name}: double-click to open it",
+        params=base.params, inputs=ports(definition, "Input"), outputs=ports(definition, "Output"),
+        shape=lambda p, xs: block_output(definition, name, list(xs), p["repeat"]), accepts_int=True,
+        key_params=base.key_params)
+    definition.__dict__["_spec"] = ((definition.revision, name), spec)
+    return spec
+
+
+def ports(definition: Graph, layer_type: str) -> tuple[str, ...]:
+    return tuple(n.name for n in definition.nodes() if n.type == layer_type)
+
+
+def sized(definition: Graph, ins: list[TensorType]) -> Graph:
+    """A copy of the definition whose Inputs take the given types (in port order)."""
+    copy = definition.copy()
+    for node, t in zip([n for n in copy.nodes() if n.type == "Input"], ins):
+        node.params.update(shape=list(t.shape), dtype=t.dtype)
+        if t.dtype == "int" and t.high is not None:
+            node.params["vocab_size"] = t.high
+    return copy
+
+
+def block_output(definition: Graph, name: str, ins: list[TensorType], repeat: int = 1) -> TensorType:
+    """What an instance of the block gives for these inputs; ShapeError saying where inside it fails."""
+    cache = definition.__dict__.setdefault("_shapes", {})
+    key = (definition.revision, name, tuple(ins), repeat)
+    if key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        try:
+            cache[key] = _output(definition, name, ins, repeat)
+        except ShapeError as e:
+            cache[key] = e
+    result = cache[key]
+    if isinstance(result, ShapeError):
+        raise result
+    return result
+
+
+def _output(definition: Graph, name: str, ins: list[TensorType], repeat: int) -> TensorType:
+    from .shapes import Analysis
+
+    outputs = ports(definition, "Output")
+    if len(outputs) != 1:
+        raise ShapeError(f"block {name} needs exactly one Output inside (it has {len(outputs)}): open it to fix")
+    if name in _active:
+        raise ShapeError(f"block {name} contains itself: data would flow through it forever")
+    _active.add(name)
+    try:
+        copy = sized(definition, ins)
+        analysis = Analysis(copy)
+        analysis.close()
+    finally:
+        _active.discard(name)
+    errors = [p for p in analysis.problems() if p.severity == "error"]
+    if errors:
+        where = f"{copy.node(errors[0].node).name}: " if errors[0].node else ""
+        raise ShapeError(f"inside block {name}: {where}{errors[0].message} (double-click to open it)")
+    out = analysis.shown_type(copy.by_name(outputs[0]).id)
+    if repeat > 1 and (len(ins) != 1 or out != ins[0]):
+        raise ShapeError(f"{name} is stacked {repeat} times, so its result must have its input's shape:"
+                         f" it takes {ins[0] if ins else 'nothing'} and gives {out}", fix=fix_param("repeat", 1))
+    return out
+
+
+# ---- making and undoing blocks -------------------------------------------------------------------------------
+def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> tuple[Group, str]:
+    """One edit that moves the given nodes into a new block `name` and puts an instance in their place, wired
+    as they were; and the instance's id. EditError saying why not."""
+    chosen = [n for n in graph.node_ids() if n in set(node_ids)]
+    problem = block_name_problem(name)
+    if problem:
+        raise EditError(problem)
+    if name in graph.blocks:
+        raise EditError(f"there is already a block named '{name}'")
+    if not chosen:
+        raise EditError("select the layers to group first")
+    ends = [graph.node(n).name for n in chosen if graph.node(n).type in ("Input", "Output")]
+    if ends:
+        raise EditError(f"a block cannot hold the network's Input or Output ({', '.join(ends)}):"
+                        " leave them out of the selection")
+    inside = set(chosen)
+    entering = [e for n in chosen for e in graph.in_edges(n) if e.src not in inside]
+    leaving = [e for n in chosen for e in graph.out_edges(n) if e.dst not in inside]
+    results = list(dict.fromkeys((e.src, e.src_port) for e in leaving))
+    if len(results) != 1:
+        names = ", ".join(graph.node(s).name for s, _ in results)
+        raise EditError("a block gives one result, but the selection's results leave it from " + names
+                        if results else "nothing leaves the selection: a block's result must be used outside it")
+    sources = list(dict.fromkeys((e.src, e.src_port) for e in entering))
+    for src, port in sources:
+        if analysis.output(src, port) is None:
+            raise EditError(f"the shape coming from {graph.node(src).name} is not known yet:"
+                            " fix the problems above the selection first")
+
+    definition = Graph()
+    names = {graph.node(n).name for n in chosen}
+    free = (f"x{i}" for i in range(1, len(names) + len(sources) + 2) if f"x{i}" not in names)
+    port_names = ["x"] if len(sources) == 1 and "x" not in names else [next(free) for _ in sources]
+    inputs = []
+    for (src, port), port_name in zip(sources, port_names):
+        t = analysis.output(src, port)
+        params = {**CATALOG["Input"].defaults(), "shape": list(t.shape), "dtype": t.dtype}
+        if t.high:
+            params["vocab_size"] = t.high
+        inputs.append(f"port{len(inputs) + 1}")
+        definition._insert(Node(inputs[-1], "Input", port_name, params))
+    for n in chosen:
+        definition._insert(graph.node(n).copy())
+    out_node = Node("result", "Output", next(f"out{i}" if i else "out" for i in range(len(names) + 1)
+                                             if (f"out{i}" if i else "out") not in names))
+    definition._insert(out_node)
+    for n in chosen:
+        for e in graph.out_edges(n):
+            if e.dst in inside:
+                definition._g.add_edge(e.src, e.dst, key=e)
+    for e in entering:
+        wire = Edge(inputs[sources.index((e.src, e.src_port))], "out", e.dst, e.dst_port)
+        definition._g.add_edge(wire.src, wire.dst, key=wire)
+    src, port = results[0]
+    definition._g.add_edge(src, out_node.id, key=Edge(src, port, out_node.id, "in"))
+    for node_id, pos in layered_positions(definition).items():
+        definition.node(node_id).pos = pos
+
+    xs = [graph.node(n).pos[0] for n in chosen]
+    ys = [graph.node(n).pos[1] for n in chosen]
+    instance = Node(graph.new_id(), BLOCK, graph.unique_name(name), {"block": name, "repeat": 1},
+                    (sum(xs) / len(xs), sum(ys) / len(ys)))
+    wires = list(dict.fromkeys(entering + leaving + [e for n in chosen for e in graph.out_edges(n)
+                                                     if e.dst in inside]))
+    edits: list[Edit] = [Disconnect(e) for e in wires]
+    edits += [RemoveNode(graph, n) for n in chosen]
+    edits += [AddBlock(name, definition), AddNode(instance)]
+    edits += [Connect(Edge(src, port, instance.id, p)) for (src, port), p in zip(sources, port_names)]
+    edits += [Connect(Edge(instance.id, out_node.name, e.dst, e.dst_port)) for e in leaving]
+    return Group(edits, f"Group {len(chosen)} layer(s) into {name}"), instance.id
+
+
+def ungroup(graph: Graph, node_id: str) -> tuple[Group, list[str]]:
+    """One edit that puts a block instance's layers in its place (the definition goes when nothing else uses
+    it); and the new nodes' ids."""
+    node = graph.node(node_id)
+    definition = graph.blocks.get(node.params.get("block")) if node.type == BLOCK else None
+    if definition is None:
+        raise EditError(f"{node.name} is not a block of this document")
+    if node.params.get("repeat", 1) != 1:
+        raise EditError(f"{node.name} is stacked {node.params['repeat']} times: set repeat to 1 to ungroup it")
+    inner = [n for n in definition.nodes() if n.type not in ("Input", "Output")]
+    ends = {n.id: n for n in definition.nodes() if n.type in ("Input", "Output")}
+    x0 = min((n.pos[0] for n in inner), default=0.0)
+    y0 = min((n.pos[1] for n in inner), default=0.0)
+    new_id, taken = {}, set(graph.node_ids())
+    edits: list[Edit] = [Disconnect(e) for e in graph.in_edges(node_id) + graph.out_edges(node_id)]
+    edits.append(RemoveNode(graph, node_id))
+    names = {n.name for n in graph.nodes()} - {node.name}
+    for n in inner:
+        k = len(taken) + 1
+        while f"n{k}" in taken:
+            k += 1
+        taken.add(f"n{k}")
+        new_id[n.id] = f"n{k}"
+        name = n.name
+        if name in names:
+            stem, i = name.rstrip("0123456789") or name, 1
+            while f"{stem}{i}" in names:
+                i += 1
+            name = f"{stem}{i}"
+        names.add(name)
+        pos = (node.pos[0] + n.pos[0] - x0, node.pos[1] + n.pos[1] - y0)
+        edits.append(AddNode(Node(new_id[n.id], n.type, name, n.params, pos)))
+    outside_in = {e.dst_port: e for e in graph.in_edges(node_id)}
+    for e in definition.edges():
+        if e.src in ends and e.dst in ends:
+            continue  # an Input wired straight to the Output: the outside wires join below
+        if e.src in ends:  # from a port: from whatever feeds that port outside
+            feed = outside_in.get(ends[e.src].name)
+            if feed is not None:
+                edits.append(Connect(Edge(feed.src, feed.src_port, new_id[e.dst], e.dst_port)))
+        elif e.dst in ends:  # into the Output: on to every outside user
+            edits += [Connect(Edge(new_id[e.src], e.src_port, o.dst, o.dst_port))
+                      for o in graph.out_edges(node_id)]
+        else:
+            edits.append(Connect(Edge(new_id[e.src], e.src_port, new_id[e.dst], e.dst_port)))
+    if graph.block_users(node.params["block"]) == [node_id]:
+        edits.append(RemoveBlock(graph, node.params["block"]))
+    return Group(edits, f"Ungroup {node.name}"), list(new_id.values())
