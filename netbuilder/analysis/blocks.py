@@ -11,11 +11,11 @@ from ..graph.edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group, R
 from ..graph.layout import layered_positions
 from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
 from ..layers import CATALOG
-from ..layers.block import SPECS as _BLOCK
+from ..layers import BLOCK as _BLOCK
 from ..layers.rules import fix_param
 from ..layers.spec import LayerSpec, ShapeError, TensorType
 
-BLOCK = "Block"
+BLOCK = _BLOCK.type
 _active: set[str] = set()  # blocks being analysed (one inside itself would never end)
 
 
@@ -40,7 +40,7 @@ def block_spec(name: str, definition: Graph) -> LayerSpec:
     cached = definition.__dict__.get("_spec")
     if cached is not None and cached[0] == (definition.revision, name):
         return cached[1]
-    base = _BLOCK[0]
+    base = _BLOCK
     spec = LayerSpec(
         name, "Blocks", definition.meta.get("description") or f"Block {name}: double-click to open it",
         params=base.params, inputs=ports(definition, "Input"), outputs=ports(definition, "Output"),

@@ -5,6 +5,7 @@ import json
 from typing import Any, Iterable
 
 from . import io
+from .block_library import adopt, used_blocks
 from .edits import AddNode, Connect, Group
 from .model import Edge, Graph, Node
 
@@ -21,6 +22,8 @@ def copy_nodes(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
         for e in graph.out_edges(n):
             if e.dst in part:
                 part._g.add_edge(e.src, e.dst, key=e)
+    used = used_blocks(graph.blocks, [n.params.get("block") for n in part.nodes() if n.type == "Block"])
+    part.blocks = {name: graph.blocks[name] for name in used}  # pasted elsewhere, they come along
     data = io.to_dict(part)
     del data["meta"]
     return data
@@ -41,7 +44,7 @@ def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] =
     part = io.from_dict({**data, "meta": {}}, check_node, source="clipboard")
     ids, names = set(graph.node_ids()), {n.name for n in graph.nodes()}
     new_id: dict[str, str] = {}
-    edits = []
+    edits, renamed = adopt(graph, part.blocks, list(part.blocks))
     k = 1
     for node in part.nodes():
         while f"n{k}" in ids:
@@ -57,7 +60,10 @@ def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] =
             name = f"{stem}{i}"
         names.add(name)
         pos = (node.pos[0] + offset[0], node.pos[1] + offset[1])
-        edits.append(AddNode(Node(new_id[node.id], node.type, name, node.params, pos)))
+        params = dict(node.params)
+        if node.type == "Block" and params.get("block") in renamed:
+            params["block"] = renamed[params["block"]]
+        edits.append(AddNode(Node(new_id[node.id], node.type, name, params, pos)))
     for e in part.edges():
         edits.append(Connect(Edge(new_id[e.src], e.src_port, new_id[e.dst], e.dst_port)))
     return Group(edits, f"Paste {len(new_id)} node(s)"), list(new_id.values())

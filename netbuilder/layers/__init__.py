@@ -7,7 +7,7 @@ from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
 
 CATALOG: dict[str, LayerSpec] = {
     spec.type: spec
-    for module in (core, conv, norm, activation, sequence, merge, generative, code, block)
+    for module in (core, conv, norm, activation, sequence, merge, generative, code)
     for spec in module.SPECS
 }
 
@@ -22,9 +22,12 @@ def get(layer_type: str) -> LayerSpec:
         raise KeyError(f"unknown layer type '{layer_type}'") from None
 
 
+BLOCK = block.SPECS[0]  # not in the catalog (not a layer of its own): an instance of one of the document's blocks
+
+
 def check_node(layer_type: str, params: dict, where: str = "") -> dict:
     """Params of a node read from a file, checked for type and completed with defaults."""
-    spec = CATALOG.get(layer_type)
+    spec = CATALOG.get(layer_type) or (BLOCK if layer_type == BLOCK.type else None)
     if spec is None:
         raise FileFormatError(f"unknown layer type '{layer_type}'")
     out = spec.defaults()

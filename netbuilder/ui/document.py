@@ -15,10 +15,35 @@ from .training.runs_model import DocumentRuns
 from .undo import EditCommand
 
 
-class Document(QObject):
-    """Edits go through `push`; the graph announces changes, views redraw from its events."""
+class Editable(QObject):
+    """A graph being edited: edits go through `push` onto an undo stack; the graph announces changes, views
+    redraw from its events. A Document, or one of its blocks opened on the canvas (BlockDocument)."""
 
     problemsChanged = Signal()
+    graph: Graph
+    analysis: Analysis
+    undo_stack: QUndoStack
+
+    def push(self, edit: Edit, merge: bool = True) -> str | None:
+        """Apply an edit as one undo step (quick changes of one parameter merge, unless `merge` is False).
+        Returns why it was refused, or None."""
+        try:
+            self.graph.apply(edit)
+        except EditError as e:
+            return str(e)
+        self.undo_stack.push(EditCommand(self.graph, edit, merge))
+        return None
+
+    def apply_fix(self, fix) -> str | None:
+        """Apply a problem's fix as one undo step. Returns why it could not be, or None."""
+        try:
+            edit = fix_edit(self.graph, fix)
+        except EditError as e:
+            return str(e)
+        return self.push(edit, merge=False)  # a fix is its own step, whatever was typed just before
+
+
+class Document(Editable):
 
     def __init__(self, graph: Graph | None = None, path: str | None = None, parent=None):
         super().__init__(parent)
@@ -39,24 +64,6 @@ class Document(QObject):
         """A new untitled document with a template's contents."""
         return cls(io.load(path, check_node), None, parent)
 
-    def push(self, edit: Edit, merge: bool = True) -> str | None:
-        """Apply an edit as one undo step (quick changes of one parameter merge, unless `merge` is False).
-        Returns why it was refused, or None."""
-        try:
-            self.graph.apply(edit)
-        except EditError as e:
-            return str(e)
-        self.undo_stack.push(EditCommand(self.graph, edit, merge))
-        return None
-
-    def apply_fix(self, fix) -> str | None:
-        """Apply a problem's fix as one undo step. Returns why it could not be, or None."""
-        try:
-            edit = fix_edit(self.graph, fix)
-        except EditError as e:
-            return str(e)
-        return self.push(edit, merge=False)  # a fix is its own step, whatever was typed just before
-
     def save(self, path: str | None = None) -> None:
         """Raises OSError when the file cannot be written; the document stays modified then."""
         target = path or self.path
@@ -75,6 +82,26 @@ class Document(QObject):
     @property
     def title(self) -> str:
         return Path(self.path).name if self.path else self.graph.meta.get("name", "Untitled")
+
+    def close(self) -> None:
+        self.analysis.close()
+
+
+class BlockDocument(Editable):
+    """Block `name` of a document, opened on the canvas: its definition edited with the document's undo stack
+    (so Undo works the same inside and out, and saving saves the document)."""
+
+    def __init__(self, document: Document, name: str, parent=None):
+        super().__init__(parent)
+        self.document, self.name = document, name
+        self.graph = document.graph.blocks[name]
+        self.analysis = Analysis(self.graph)
+        self.undo_stack = document.undo_stack
+        self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
+
+    @property
+    def title(self) -> str:
+        return self.name
 
     def close(self) -> None:
         self.analysis.close()

@@ -41,7 +41,8 @@ class EditCommand(QUndoCommand):
         a, b = self.edit, getattr(other, "edit", None)
         if not (isinstance(a, SetParam) and isinstance(b, SetParam)):
             return False
-        if (a.node_id, a.name) != (b.node_id, b.name) or other.made - self.made > MERGE_SECONDS:
+        if (a.node_id, a.name) != (b.node_id, b.name) or other.graph is not self.graph \
+                or other.made - self.made > MERGE_SECONDS:
             return False
         a.value = b.value
         self.made = other.made

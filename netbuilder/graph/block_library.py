@@ -1,0 +1,99 @@
+"""Blocks between documents: "My blocks" (one JSON file per block in the user's folder), and taking a block
+definition (with the blocks it uses) into another document, renamed when the name is taken by another one."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import io
+from .edits import AddBlock, AddNode, Edit, Group
+from .model import Graph, Node, block_name_problem
+
+LIMIT = 16 * 1024 * 1024  # a block file larger than this is refused
+
+
+def used_blocks(blocks: dict[str, Graph], names: list[str]) -> list[str]:
+    """The named blocks and every block they use, those used first (the order to define them in)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in blocks:
+            return
+        seen.add(name)
+        for node in blocks[name].nodes():
+            if node.type == "Block":
+                visit(node.params.get("block"))
+        order.append(name)
+
+    for name in names:
+        visit(name)
+    return order
+
+
+def adopt(graph: Graph, blocks: dict[str, Graph], names: list[str]) -> tuple[list[Edit], dict[str, str]]:
+    """Edits defining in `graph` the named blocks of another table (and those they use), and what each is
+    called in `graph`: a block already there with the same definition is reused; a name taken by a different
+    one gets a number."""
+    edits: list[Edit] = []
+    renamed: dict[str, str] = {}
+    taken = set(graph.blocks)
+    for name in used_blocks(blocks, names):
+        definition = blocks[name].copy()
+        for node in definition.nodes():
+            if node.type == "Block" and node.params.get("block") in renamed:
+                node.params["block"] = renamed[node.params["block"]]
+        text = io.dumps(definition)
+        same = next((n for n, b in graph.blocks.items() if io.dumps(b) == text), None)
+        if graph.blocks.get(name) is not None and io.dumps(graph.blocks[name]) == text:
+            same = name
+        if same is not None:
+            renamed[name] = same
+            continue
+        new, i = name, 2
+        while new in taken:
+            new, i = f"{name}{i}", i + 1
+        taken.add(new)
+        renamed[name] = new
+        definition.blocks = {}
+        edits.append(AddBlock(new, definition))
+    return edits, renamed
+
+
+def folder_blocks(folder: str | os.PathLike) -> list[str]:
+    """The names of the blocks saved in `folder`, sorted."""
+    path = Path(folder)
+    return sorted(p.stem for p in path.glob("*.json") if block_name_problem(p.stem) is None) if path.is_dir() else []
+
+
+def save_block(graph: Graph, name: str, folder: str | os.PathLike) -> Path:
+    """Write block `name` of `graph` (with the blocks it uses) to folder/name.json, atomically."""
+    if name not in graph.blocks:
+        raise KeyError(f"no block named '{name}'")
+    part = Graph()
+    for used in used_blocks(graph.blocks, [name]):
+        part.blocks[used] = graph.blocks[used]
+    part.meta = {"block": name}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = Path(folder) / f"{name}.json"
+    io.write_atomic(path, io.dumps(part))
+    return path
+
+
+def load_block(folder: str | os.PathLike, name: str, check_node=None) -> Graph:
+    """The saved file of block `name` as a graph whose blocks hold it; io.FileFormatError saying why not."""
+    path = Path(folder) / f"{name}.json"
+    graph = io.loads(io.read_text(path, LIMIT, "block"), check_node, source=str(path))
+    if name not in graph.blocks:
+        raise io.FileFormatError(f"{path}: holds no block named '{name}'")
+    return graph
+
+
+def use_block(graph: Graph, library: Graph, name: str, pos: tuple[float, float]) -> tuple[Group, str]:
+    """One edit putting an instance of `library`'s block `name` into `graph` at pos (defining it first when
+    needed); and the new node's id."""
+    edits, renamed = adopt(graph, library.blocks, [name])
+    own = renamed[name]
+    node = Node(graph.new_id(), "Block", graph.unique_name(own), {"block": own, "repeat": 1},
+                (float(pos[0]), float(pos[1])))
+    return Group(edits + [AddNode(node)], f"Add {own}"), node.id
