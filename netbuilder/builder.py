@@ -5,12 +5,21 @@
     h = b.add("Linear", x, out_features=32)
     b.add("Output", b.add("ReLU", h))
     graph = b.graph
+
+A block is defined from another builder's graph (its Inputs are the block's ports, its Output the result) and
+used like a layer:
+
+    inner = GraphBuilder()
+    ...
+    b.define("ResBlock", inner)
+    h = b.add("Block", h, block="ResBlock", repeat=2)
 """
 from __future__ import annotations
 
-from .graph.edits import AddNode, Connect, Group
-from .graph.model import Edge, Graph
-from .layers import get, new_node
+from .analysis.blocks import spec_of
+from .graph.edits import AddBlock, AddNode, Connect, Group
+from .graph.model import Edge, Graph, Node
+from .layers import BLOCK, get, new_node
 
 Source = str | tuple[str, str]  # a node id (its first output) or (node id, output port)
 
@@ -24,13 +33,20 @@ class GraphBuilder:
     def add(self, layer_type: str, *inputs: Source, name: str | None = None,
             pos: tuple[float, float] | None = None, **params) -> str:
         """Add a node fed by `inputs` (to its input ports in order); returns its id."""
-        spec = get(layer_type)
         depth = 1 + max((self._depth.get(_id(s), 0) for s in inputs), default=-1)
         if pos is None:
             row = self._rows.get(depth, 0)
             self._rows[depth] = row + 1
             pos = (depth * 200.0, row * 120.0)
-        node = new_node(self.graph, layer_type, pos, name, **params)
+        if layer_type == BLOCK.type:
+            node = Node(self.graph.new_id(), layer_type, name or self.graph.unique_name(params["block"]),
+                        BLOCK.defaults() | params, (float(pos[0]), float(pos[1])))
+            spec = spec_of(self.graph, node)
+            if spec is None:
+                raise KeyError(f"no block named '{params['block']}': define it first")
+        else:
+            spec = get(layer_type)
+            node = new_node(self.graph, layer_type, pos, name, **params)
         ports = spec.input_ports()
         if spec.variadic:
             ports = [f"in{i}" for i in range(len(inputs))]
@@ -41,13 +57,20 @@ class GraphBuilder:
         self._depth[node.id] = depth
         return node.id
 
+    def define(self, name: str, block: "GraphBuilder", description: str = "") -> str:
+        """Define block `name` from another builder's network; returns the name (for add("Block", block=...))."""
+        if description:
+            block.graph.meta["description"] = description
+        self.graph.apply(AddBlock(name, block.graph))
+        return name
+
     def connect(self, source: Source, target: str, port: str | None = None) -> None:
-        port = port or get(self.graph.node(target).type).input_ports()[0]
+        port = port or spec_of(self.graph, self.graph.node(target)).input_ports()[0]
         self.graph.apply(Connect(self._edge(source, target, port)))
 
     def _edge(self, source: Source, target: str, port: str) -> Edge:
         src, src_port = (source, None) if isinstance(source, str) else source
-        src_port = src_port or get(self.graph.node(src).type).outputs[0]
+        src_port = src_port or spec_of(self.graph, self.graph.node(src)).outputs[0]
         return Edge(src, src_port, target, port)
 
 

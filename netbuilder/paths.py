@@ -20,3 +20,8 @@ def config_dir() -> Path:
         folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "netbuilder" / "netbuilder"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def blocks_dir() -> Path:
+    """Where "My blocks" are kept: one JSON file per block, shared by every document."""
+    return config_dir() / "blocks"

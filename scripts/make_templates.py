@@ -70,34 +70,33 @@ def cnn_digits():
 
 
 def resnet_digits(blocks=2, channels=32):
-    """One row per residual block: the block's input on the left, its Add on the right, the skip
-    a straight wire along the top and the convolutions on a lane below it."""
+    """The stem, then one residual block (ResBlock) used `blocks` times, then the classifier. Inside the block
+    the skip is a straight wire along the top and the convolutions run on a lane below it."""
+    inner = GraphBuilder()
+    skip = h = inner.add("Input", name="x", shape=[channels, 8, 8], pos=(0, 0))
+    for col, (layer, name) in enumerate([("Conv2d", "conv_a"), ("BatchNorm2d", "bn_a"), ("ReLU", "relu_a"),
+                                         ("Conv2d", "conv_b"), ("BatchNorm2d", "bn_b")], start=1):
+        conv = dict(out_channels=channels, padding=1, bias=False) if layer == "Conv2d" else {}
+        h = inner.add(layer, h, name=name, pos=(col * DX, DY), **conv)
+    h = inner.add("ReLU", inner.add("Add", skip, h, name="add", pos=(6 * DX, 0)), name="relu", pos=(7 * DX, 0))
+    inner.add("Output", h, name="out", pos=(8 * DX, 0))
     b = GraphBuilder()
-
-    def at(col, row, lane=0):
-        return (col * DX, row * 2.4 * DY + lane * DY)
-
-    x = b.add("Input", name="image", shape=[1, 8, 8], pos=at(0, 0))
-    h = b.add("Conv2d", x, name="stem", out_channels=channels, padding=1, bias=False, pos=at(1, 0))
-    h = b.add("BatchNorm2d", h, name="stem_bn", pos=at(2, 0))
-    h = b.add("ReLU", h, name="stem_relu", pos=at(0, 1))
-    for k in range(1, blocks + 1):
-        skip = h
-        for col, (layer, name) in enumerate([("Conv2d", "conv_a"), ("BatchNorm2d", "bn_a"), ("ReLU", "relu_a"),
-                                             ("Conv2d", "conv_b"), ("BatchNorm2d", "bn_b")], start=1):
-            conv = dict(out_channels=channels, padding=1, bias=False) if layer == "Conv2d" else {}
-            h = b.add(layer, h, name=f"block{k}_{name}", pos=at(col, k, lane=1), **conv)
-        h = b.add("Add", skip, h, name=f"block{k}_add", pos=at(6, k))
-        h = b.add("ReLU", h, name=f"block{k}_relu", pos=at(0, k + 1))
-    h = b.add("GlobalAvgPool", h, name="pool", pos=at(1, blocks + 1))
-    h = b.add("Linear", h, name="classes", out_features=10, pos=at(2, blocks + 1))
-    b.add("Output", h, name="logits", pos=at(3, blocks + 1))
+    b.define("ResBlock", inner, "A residual block: two 3x3 convolutions with BatchNorm, and the input added back"
+             " before the last ReLU, so the block only learns a correction to its input")
+    x = b.add("Input", name="image", shape=[1, 8, 8])
+    h = b.add("Conv2d", x, name="stem", out_channels=channels, padding=1, bias=False)
+    h = b.add("BatchNorm2d", h, name="stem_bn")
+    h = b.add("ReLU", h, name="stem_relu")
+    h = b.add("Block", h, name="blocks", block="ResBlock", repeat=blocks)
+    h = b.add("GlobalAvgPool", h, name="pool")
+    h = b.add("Linear", h, name="classes", out_features=10)
+    b.add("Output", h, name="logits")
     return describe(
-        b.graph, "ResNet digits",
-        f"A residual network: after a first convolution, {blocks} residual blocks each add their input "
-        "back to the output of two convolutions with BatchNorm (the skip wire along the top of each "
-        "row), so every block only learns a correction. Try deleting a skip wire, or the BatchNorms, "
-        "or adding a third block, and compare the gradients.",
+        rows(b.graph), "ResNet digits",
+        f"A residual network: after a first convolution, the ResBlock block (used {blocks} times: double-click it"
+        " to see inside) adds its input back to the output of two convolutions with BatchNorm (the skip wire"
+        " along the top), so every block only learns a correction. Open the block and delete its skip wire or"
+        " the BatchNorms, or set repeat to 3, and compare the gradients: every copy changes with the block.",
         dict(source="digits"),
         dict(optimizer="adam", lr=0.003, batch_size=32, epochs=6, schedule="cosine", loss="cross_entropy"),
         dict(metric="val_acc", at_least=0.97, epochs=6,
@@ -137,22 +136,42 @@ def gru_sine_forecast():
                   " the noise alone costs 0.0025)"))
 
 
+def encoder_layer(d_model=32, heads=4, feedforward=64, dropout=0.1):
+    """A pre-norm Transformer encoder layer built from its parts: attention, then a feed-forward network,
+    each after a LayerNorm and added back to its input (the skips run along the top)."""
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=[8, d_model], pos=(0, 0))
+    h = b.add("LayerNorm", x, name="norm1", pos=(DX, DY))
+    h = b.add("MultiheadSelfAttention", h, name="attention", num_heads=heads, pos=(2 * DX, DY))
+    h = b.add("Dropout", h, name="drop1", p=dropout, pos=(3 * DX, DY))
+    mid = b.add("Add", x, h, name="add1", pos=(4 * DX, 0))
+    h = b.add("LayerNorm", mid, name="norm2", pos=(5 * DX, DY))
+    h = b.add("Linear", h, name="widen", out_features=feedforward, pos=(6 * DX, DY))
+    h = b.add("ReLU", h, name="relu", pos=(7 * DX, DY))
+    h = b.add("Linear", h, name="narrow", out_features=d_model, pos=(8 * DX, DY))
+    h = b.add("Dropout", h, name="drop2", p=dropout, pos=(9 * DX, DY))
+    b.add("Output", b.add("Add", mid, h, name="add2", pos=(10 * DX, 0)), name="out", pos=(11 * DX, 0))
+    return b
+
+
 def transformer_digits_rows(layers=2, d_model=32):
     b = GraphBuilder()
+    b.define("EncoderLayer", encoder_layer(d_model), "A pre-norm Transformer encoder layer: self-attention,"
+             " then a small feed-forward network, each after a LayerNorm and added back to its input")
     x = b.add("Input", name="rows", shape=[8, 8])
     h = b.add("Linear", x, name="embed", out_features=d_model)
     h = b.add("PositionalEncoding", h, name="positions")
-    for k in range(1, layers + 1):
-        h = b.add("TransformerEncoderLayer", h, name=f"encoder{k}", nhead=4, dim_feedforward=64, dropout=0.1)
+    h = b.add("Block", h, name="encoders", block="EncoderLayer", repeat=layers)
     h = b.add("Permute", h, name="features_first", dims=[2, 1])
     h = b.add("GlobalAvgPool", h, name="mean_over_rows")
     b.add("Output", b.add("Linear", h, name="classes", out_features=10), name="logits")
     return describe(
         rows(b.graph, per_row=5), "Transformer digits, row by row",
         f"A Transformer encoder reads each digit as 8 rows: a Linear layer turns every row into a "
-        f"{d_model}-number vector, PositionalEncoding marks which row is which, {layers} encoder layers "
-        "let every row attend to every other, and the average over rows is classified. Try more heads, "
-        "a learned positional encoding, or removing it to see how much the order matters.",
+        f"{d_model}-number vector, PositionalEncoding marks which row is which, the EncoderLayer block (used"
+        f" {layers} times: double-click it to see its attention, LayerNorms and feed-forward part) lets every"
+        " row attend to every other, and the average over rows is classified. Try more heads inside the block,"
+        " a learned positional encoding, or removing it to see how much the order matters.",
         dict(source="digits_rows"),
         dict(optimizer="adam", lr=0.005, batch_size=32, epochs=10, schedule="cosine", loss="cross_entropy"),
         dict(metric="val_acc", at_least=0.93, epochs=10,

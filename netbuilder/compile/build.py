@@ -9,6 +9,7 @@ from ..errors import UserError
 from torch import fx, nn
 
 from ..analysis import Analysis
+from ..analysis.blocks import BLOCK, sized
 from ..graph.model import Graph
 from ..layers import CATALOG
 from ..layers import code as code_layer
@@ -125,9 +126,17 @@ class TooLarge(UserError):
     """A layer whose parameters could not even be counted: more bytes than a machine can address."""
 
 
-def param_count(layer_type: str, params: dict, inputs: list[TensorType]) -> tuple[int, int]:
+def param_count(layer_type: str, params: dict, inputs: list[TensorType], graph: Graph | None = None) -> tuple[int, int]:
     """(all, trainable) parameters of one node, built on the meta device (no memory used). TooLarge when
-    its sizes overflow torch's size arithmetic."""
+    its sizes overflow torch's size arithmetic. A block's are its layers' (for these inputs) times its repeat."""
+    if layer_type == BLOCK:
+        definition = sized(graph.blocks[params["block"]], inputs)
+        analysis = Analysis(definition)
+        analysis.close()
+        counts = [param_count(n.type, n.params, list(analysis.inputs(n.id).values()), definition)
+                  for n in definition.nodes() if n.type not in ("Input", "Output")]
+        repeat = params.get("repeat", 1)
+        return sum(c[0] for c in counts) * repeat, sum(c[1] for c in counts) * repeat
     spec = CATALOG[layer_type]
     if spec.module is None:
         return 0, 0

@@ -9,7 +9,7 @@ import math
 from contextlib import contextmanager
 
 import torch
-from torch import nn
+from torch import fx, nn
 
 from .generative import evaluating
 
@@ -29,17 +29,40 @@ def layer_outputs(model: nn.Module, inputs: tuple, names: list[str] | None = Non
     return found
 
 
+def layer_names(model: nn.Module) -> list[str]:
+    """The model's layers, and inside each block (a nested GraphModule, or nn.Sequential of them when stacked)
+    the block's layers as dotted names ("encoders.0.attention")."""
+    found = []
+    for name, module in model.named_children():
+        found.append(name)
+        if isinstance(module, fx.GraphModule):
+            found += [f"{name}.{inner}" for inner in layer_names(module)]
+        elif isinstance(module, nn.Sequential) and all(isinstance(m, fx.GraphModule) for m in module):
+            found += [f"{name}.{k}.{inner}" for k, block in enumerate(module) for inner in layer_names(block)]
+    return found
+
+
 @contextmanager
 def watching(model: nn.Module, names: list[str] | None = None):
-    """Forward hooks that keep each named layer's latest output (all layers by default) in the dict given."""
+    """Forward hooks that keep each named layer's latest output (all top-level layers by default; a layer
+    inside a block by its dotted name) in the dict given."""
     found: dict[str, torch.Tensor] = {}
-    hooks = [module.register_forward_hook(_keep(found, name)) for name, module in model.named_children()
-             if names is None or name in names]
+    chosen = [n for n, _ in model.named_children()] if names is None else names
+    hooks = [model.get_submodule(name).register_forward_hook(_keep(found, name)) for name in chosen
+             if _has(model, name)]
     try:
         yield found
     finally:
         for hook in hooks:
             hook.remove()
+
+
+def _has(model: nn.Module, name: str) -> bool:
+    try:
+        model.get_submodule(name)
+    except AttributeError:
+        return False
+    return True
 
 
 def _keep(found: dict, name: str):

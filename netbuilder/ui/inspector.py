@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from ..analysis.blocks import spec_of
 from ..analysis.fixes import offered_fix
 from ..graph.edits import Rename, SetParam
 from ..layers import CATALOG
@@ -28,6 +29,7 @@ def format_value(value) -> str:
 
 class Inspector(QScrollArea):
     referenceRequested = Signal(str)  # a layer type: open the layer reference at it
+    blockRequested = Signal(str)  # a Block node's id: open it on the canvas
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -56,12 +58,18 @@ class Inspector(QScrollArea):
             self.setWidget(body)
             return
         node = document.graph.node(node_id)
-        spec = CATALOG.get(node.type)
-        title = QLabel(f"<b>{node.type}</b>")
-        link = QLabel("<a href='reference'>Layer reference</a>")
-        link.setObjectName("reference_link")
-        link.setToolTip(f"What {node.type} computes, its shape rule and parameters (F1)")
-        link.linkActivated.connect(lambda _, t=node.type: self.referenceRequested.emit(t))
+        spec = spec_of(document.graph, node)
+        title = QLabel(f"<b>{spec.type if spec else node.type}</b>")
+        if node.type == "Block":
+            link = QLabel("<a href='open'>Open block</a>")
+            link.setObjectName("open_block_link")
+            link.setToolTip("Edit the layers inside (every use of this block changes with them)")
+            link.linkActivated.connect(lambda _, n=node_id: self.blockRequested.emit(n))
+        else:
+            link = QLabel("<a href='reference'>Layer reference</a>")
+            link.setObjectName("reference_link")
+            link.setToolTip(f"What {node.type} computes, its shape rule and parameters (F1)")
+            link.linkActivated.connect(lambda _, t=node.type: self.referenceRequested.emit(t))
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch()
@@ -140,7 +148,10 @@ class Inspector(QScrollArea):
             combo.currentTextChanged.connect(lambda v, p=param.name: self._set(p, v))
             return combo
         line = QLineEdit(format_value(value))
-        line.editingFinished.connect(lambda p=param, w=line: self._set_text(p, w))
+        if param.kind == "text":
+            line.editingFinished.connect(lambda p=param.name, w=line: self._set(p, w.text().strip()))
+        else:
+            line.editingFinished.connect(lambda p=param, w=line: self._set_text(p, w))
         return line
 
     # ---- edits -----------------------------------------------------------------------------
@@ -205,9 +216,10 @@ class Inspector(QScrollArea):
         node = self.document.graph.node(self.node_id)
         out = analysis.shown_type(self.node_id)
         lines = [f"output: {out if out is not None else '?'}"]
-        if out is not None and node.type in CATALOG:
+        if out is not None and (node.type in CATALOG or node.type == "Block"):
             try:
-                total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()))
+                total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()),
+                                               self.document.graph)
                 frozen = "" if total == trainable else " (frozen)"
                 lines.append(f"parameters: {total:,}{frozen}")
             except TooLarge as e:

@@ -22,7 +22,7 @@ from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
-from . import about_pane, export_dialog, guide, import_dialog, layer_reference, settings, welcome
+from . import about_pane, blocks, export_dialog, guide, import_dialog, layer_reference, settings, welcome
 from .readable import show_readable
 from .trust_prompt import trust_opened
 from .canvas.scene import GraphScene
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self._problem_timer = QTimer(self, singleShot=True, interval=0)
         self._problem_timer.timeout.connect(self._refresh_problems)
         self._make_actions()
-        for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog):
+        for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog, blocks):
             piece.install(self)  # the first hour; File > Export… and Import…
         self.view_menu.addAction(self.docks["About This Network"].toggleViewAction())
         self.palette.layerActivated.connect(self.add_layer_at_centre)
@@ -254,18 +254,12 @@ class MainWindow(QMainWindow):
 
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on
+        self.blocks.leave_all()  # back on the document's own canvas first
         self.training_warnings = []
         old, old_scene = self.document, self.scene
         self.document = document
         document.setParent(self)
-        self.scene = GraphScene(document, self)
-        self.scene.message.connect(self._show_status)
-        self.scene.selectionChanged.connect(self._on_selection)
-        self.scene.nodeHovered.connect(lambda node_id: self.training.boundary.hover_layer(
-            self.document.graph.node(node_id).name if node_id in self.document.graph else None))
-        self.scene.duplicate_requested.connect(self.duplicate)
-        self.scene.snap = self.snap_action.isChecked()
-        self.view.setScene(self.scene)
+        self.show_scene(GraphScene(document, self))
         document.graph.events.connect(self._on_graph_event)
         document.problemsChanged.connect(self._problem_timer.start)
         stack = document.undo_stack
@@ -293,6 +287,21 @@ class MainWindow(QMainWindow):
         self._update_title()
         QTimer.singleShot(0, self.show_start)
 
+    def show_scene(self, scene: GraphScene) -> None:
+        """Show a scene on the canvas: the document's, or one of its blocks' (blocks.py)."""
+        self.scene = scene
+        if not getattr(scene, "wired", False):  # a block's canvas is shown again after one inside it closes
+            scene.wired = True
+            scene.message.connect(self._show_status)
+            scene.selectionChanged.connect(self._on_selection)
+            scene.nodeHovered.connect(lambda node_id: self.training.boundary.hover_layer(
+                scene.graph.node(node_id).name if node_id in scene.graph and scene.graph is self.document.graph
+                else None))
+            scene.duplicate_requested.connect(self.duplicate)
+            scene.blockAction.connect(self.blocks.act)
+        scene.snap = self.snap_action.isChecked()
+        self.view.setScene(scene)
+
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
 
@@ -312,12 +321,12 @@ class MainWindow(QMainWindow):
 
     def show_training_warnings(self, warnings) -> None:
         self.training_warnings = list(warnings)
-        self.scene.set_training_warnings(self.training_warnings)
+        self.blocks.top_scene.set_training_warnings(self.training_warnings)
         self._refresh_problems()
 
     # ---- what training shows on the canvas ---------------------------------------------------
     def _on_training_started(self, state) -> None:
-        self.scene.set_tints({})
+        self.blocks.top_scene.set_tints({})
         self.show_training_warnings([])
         self._tinted_at = self._warned_at = 0.0
 
@@ -326,7 +335,7 @@ class MainWindow(QMainWindow):
         if now - self._tinted_at >= TINT_SECONDS:  # repainting the canvas is the costly part of an update
             self._tinted_at = now
             ids = {n.name: n.id for n in self.document.graph.nodes()}  # renames count
-            self.scene.set_tints({ids[name]: color for name, color in tints(state).items() if name in ids})
+            self.blocks.top_scene.set_tints({ids[name]: color for name, color in tints(state).items() if name in ids})
         if state.warnings is not self._shown_warnings and now - self._warned_at >= WARN_SECONDS:
             self._warned_at, self._shown_warnings = now, state.warnings
             self.show_training_warnings(state.warnings)
@@ -335,14 +344,15 @@ class MainWindow(QMainWindow):
         self.show_training_warnings(state.warnings)
 
     def _refresh_problems(self) -> None:
-        doc = self.document
+        doc = self.scene.document if self.scene is not None else self.document  # a block's, when one is open
         found = list(doc.analysis.problems())  # (the analysis keeps its own list)
         lone = [i for i, p in enumerate(found) if p.fix is not None and p.fix.kind in ("add_before", "add_after")]
         for i in lone[:LONE_FIXES]:  # a lone layer: a wire from the nearest port that fits (each looks at all)
             fix = offered_fix(doc.graph, doc.analysis, found[i].fix)
             found[i] = found[i] if fix is found[i].fix else replace(found[i], fix=fix)
-        problems = found + [w for w in self.training_warnings if w.node in doc.graph] \
-            + self._settings_problems(doc.graph.meta) + self._data_problems()
+        top = doc is self.document
+        problems = found + [w for w in self.training_warnings if top and w.node in doc.graph] \
+            + self._settings_problems(self.document.graph.meta) + (self._data_problems() if top else [])
         self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
         if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
             self.inspector.refresh_info()
@@ -390,8 +400,8 @@ class MainWindow(QMainWindow):
 
     def _on_selection(self) -> None:
         ids = self.scene.selected_node_ids()
-        self.inspector.show_node(self.document, ids[0] if len(ids) == 1 else None)
-        if len(ids) == 1:  # the Inside and Boundary tabs show the selected layer
+        self.inspector.show_node(self.scene.document, ids[0] if len(ids) == 1 else None)
+        if len(ids) == 1 and self.scene.graph is self.document.graph:  # Inside and Boundary show the selected layer
             name = self.document.graph.node(ids[0]).name
             self.training.inside.select_layer(name)
             self.training.boundary.select_layer(name)
@@ -535,6 +545,7 @@ class MainWindow(QMainWindow):
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()
+        self.blocks.leave_all()
         self.scene.detach()
         self.document.graph.events.disconnect(self._on_graph_event)
         if self in WINDOWS:
@@ -557,7 +568,7 @@ class MainWindow(QMainWindow):
     def add_layer_at_centre(self, layer_type: str) -> None:
         """A layer double-clicked in the palette: right of the selected layer (so a chain builds left to
         right), else at the view's centre; on a free spot either way, in sight."""
-        graph, ids = self.document.graph, self.scene.selected_node_ids()
+        graph, ids = self.scene.graph, self.scene.selected_node_ids()
         if len(ids) == 1:
             x, y = graph.node(ids[0]).pos
             want = (x + NODE_WIDTH + 70, y)
@@ -566,7 +577,8 @@ class MainWindow(QMainWindow):
             want = (centre.x() - 85, centre.y() - 30)
         (x, y), _ = make_room(graph, self.scene._snap(*want))
         node_id = self.scene.add_layer(layer_type, QPointF(x + 85, y + 30))
-        self.view.ensureVisible(self.scene.node_items[node_id], 40, 40)
+        if node_id is not None:
+            self.view.ensureVisible(self.scene.node_items[node_id], 40, 40)
 
     def copy(self) -> bool:
         ids = self.scene.selected_node_ids()
@@ -574,7 +586,7 @@ class MainWindow(QMainWindow):
             return False
         # As text (JSON in the file format): other windows and other netbuilder processes can
         # paste it. (A QMimeData handed to the clipboard crashes PySide at exit.)
-        QGuiApplication.clipboard().setText(json.dumps(copy_nodes(self.document.graph, ids)))
+        QGuiApplication.clipboard().setText(json.dumps(copy_nodes(self.scene.graph, ids)))
         return True
 
     def cut(self) -> None:
@@ -591,11 +603,11 @@ class MainWindow(QMainWindow):
     def duplicate(self) -> None:
         ids = self.scene.selected_node_ids()
         if ids:
-            self._paste_data(json.dumps(copy_nodes(self.document.graph, ids)))
+            self._paste_data(json.dumps(copy_nodes(self.scene.graph, ids)))
 
     def _paste_data(self, text: str) -> None:
         try:
-            edit, new_ids = paste_edit(self.document.graph, json.loads(text), check_node=check_node)
+            edit, new_ids = paste_edit(self.scene.graph, json.loads(text), check_node=check_node)
         except (FileFormatError, ValueError) as e:
             self.statusBar().showMessage(f"Cannot paste: {e}", 6000)
             return
@@ -604,7 +616,7 @@ class MainWindow(QMainWindow):
             self.scene.select_nodes(new_ids)
 
     def select_all(self) -> None:
-        self.scene.select_nodes(self.document.graph.node_ids())
+        self.scene.select_nodes(self.scene.graph.node_ids())
 
     def show_node(self, node_id: str) -> None:
         item = self.scene.node_items.get(node_id)
@@ -614,9 +626,9 @@ class MainWindow(QMainWindow):
 
     def auto_layout(self) -> None:
         ids = self.scene.selected_node_ids()
-        positions = layered_positions(self.document.graph, ids if len(ids) > 1 else None)
+        positions = layered_positions(self.scene.graph, ids if len(ids) > 1 else None)
         if positions:
-            edit = move_nodes(self.document.graph, positions)
+            edit = move_nodes(self.scene.graph, positions)
             edit.text = "Auto Layout"
             self.scene.push(edit)
             QTimer.singleShot(0, self.fit)

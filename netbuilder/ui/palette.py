@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayo
 
 from ..layers import CATALOG, CATEGORIES
 from . import theme
+from .canvas.scene import MY_BLOCK
 from .canvas.view import LAYER_MIME
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
@@ -63,10 +64,28 @@ class Palette(QWidget):
                 item.setToolTip(0, spec.help)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
+        self.my_blocks = QTreeWidgetItem(self.tree, ["My Blocks"])
+        self.my_blocks.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.my_blocks.setForeground(0, QBrush(theme.muted_text()))
+        self.my_blocks.setToolTip(0, "Blocks you saved (right-click a block > Save to My Blocks): drag one into"
+                                     " any document")
+        self.my_blocks.setHidden(True)
         self.tree.expandAll()
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._activate_first)
         self.tree.itemActivated.connect(self._on_activated)
+
+    def show_my_blocks(self, names: list[str]) -> None:
+        """List the blocks saved in the user's folder (their entries carry "myblock:Name")."""
+        self.my_blocks.takeChildren()
+        for name in names:
+            item = QTreeWidgetItem(self.my_blocks, [name])
+            item.setData(0, TYPE_ROLE, MY_BLOCK + name)
+            item.setToolTip(0, f"Your block {name}: drag it onto the canvas")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+        self.my_blocks.setHidden(not names)
+        self.my_blocks.setExpanded(True)
+        self._filter(self.search.text())
 
     def item_for(self, layer_type: str) -> QTreeWidgetItem | None:
         for item in self._layer_items():
@@ -87,9 +106,9 @@ class Palette(QWidget):
             shown = 0
             for i in range(group.childCount()):
                 item = group.child(i)
-                spec = CATALOG[item.data(0, TYPE_ROLE)]
-                match = not text or text in spec.type.lower() or text in spec.help.lower() \
-                    or text in group.text(0).lower()
+                spec = CATALOG.get(item.data(0, TYPE_ROLE))
+                words = f"{item.text(0)} {spec.help if spec else ''} {group.text(0)}".lower()
+                match = not text or text in words
                 item.setHidden(not match)
                 shown += match
             group.setHidden(shown == 0)

@@ -16,8 +16,9 @@ def look(template, layer, x, samples=None, loss="cross_entropy"):
 
 
 def test_an_attention_layer_shows_its_matrix_and_a_recurrent_layer_its_input_weights():
-    found = look("transformer_digits_rows", "encoder1", torch.rand(1, 8, 8), {"task": "classification"})
-    assert found.captions[1] == "encoder1's attention" and found.pictures[1].shape == (8, 8, 3)
+    found = look("transformer_digits_rows", "encoders.1.attention", torch.rand(1, 8, 8), {"task": "classification"})
+    assert "encoders.0.attention" in found.layers  # a block's layers are there by their dotted names
+    assert found.captions[1] == "encoders.1.attention's attention" and found.pictures[1].shape == (8, 8, 3)
     assert found.answer.startswith("The network says <b>")
     found = look("lstm_digits_rows", "recurrent", torch.rand(1, 8, 8))
     assert found.tips[2] == "recurrent.rnn.weight_ih_l0 [256, 8]"  # 4 gates of 64

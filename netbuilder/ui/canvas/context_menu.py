@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMenu
 
+from ...analysis.blocks import spec_of
 from ...analysis.fixes import offered_fix
 from ...analysis.in_place import replace_node, wire_problem
 from ...graph.model import EditError
@@ -35,7 +36,7 @@ def ask_layer(scene, title: str, types: list[str]) -> str | None:
 def build_node_menu(scene, item) -> QMenu:
     graph, node_id = scene.graph, item.node_id
     node = graph.node(node_id)
-    spec = CATALOG.get(node.type)
+    spec = spec_of(graph, node)
     menu = QMenu()
     for problem in item.problems:
         fix = offered_fix(graph, scene.analysis, problem.fix)
@@ -67,6 +68,12 @@ def build_node_menu(scene, item) -> QMenu:
     if spec and spec.outputs:
         add("Add Output after", lambda: scene.add_output_after(node_id))
     add("Select downstream", lambda: scene.select_downstream(node_id))
+    menu.addSeparator()
+    if len(scene.selected_node_ids()) > 1 or node.type not in ("Input", "Output", "Block"):
+        add("Group into Block…", lambda: scene.blockAction.emit("group", ""))
+    if node.type == "Block":
+        for action, text in (("open", "Open block"), ("ungroup", "Ungroup"), ("save", "Save to My Blocks…")):
+            add(text, lambda a=action: scene.blockAction.emit(a, node_id))
     menu.addSeparator()
     add("Duplicate", scene.duplicate_requested.emit)
     add("Delete", scene.delete_selection)

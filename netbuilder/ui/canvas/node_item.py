@@ -5,7 +5,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...layers import CATALOG
+from ...analysis.blocks import spec_of
 from .. import theme
 from .port_item import PortItem
 
@@ -53,8 +53,8 @@ class NodeItem(QGraphicsItem):
     def refresh(self) -> None:
         """Re-read the node (params, name, ports, shape, problems) and redraw."""
         node = self.node
-        spec = CATALOG.get(node.type)
         graph = self.graph_scene.graph
+        spec = spec_of(graph, node)
         connected = [e.dst_port for e in graph.in_edges(self.node_id)]
         in_ports = spec.input_ports(connected) if spec else connected
         out_ports = list(spec.outputs) if spec else []
@@ -101,17 +101,27 @@ class NodeItem(QGraphicsItem):
         value = self.graph_scene.analysis.shown_type(self.node_id)
         return str(value) if value is not None else "?"
 
+    def title(self) -> str:
+        """The header's text: the layer type, or a block's name."""
+        node = self.node
+        return node.params.get("block") or "Block" if node.type == "Block" else node.type
+
     def key_text(self) -> str:
         node = self.node
-        spec = CATALOG.get(node.type)
+        spec = spec_of(self.graph_scene.graph, node)
         if spec is None:
-            return "unknown layer type"
+            return "unknown block" if node.type == "Block" else "unknown layer type"
+        if node.type == "Block":
+            definition = self.graph_scene.graph.blocks[node.params["block"]]
+            layers = sum(n.type not in ("Input", "Output") for n in definition.nodes())
+            repeat = node.params.get("repeat", 1)
+            return f"{layers} layers" + (f" × {repeat}" if repeat > 1 else "") + " · double-click to open"
         parts = [f"{ABBREVIATIONS.get(k, k)}={_short(node.params.get(k))}" for k in spec.key_params]
         return ", ".join(parts)
 
     # ---- drawing ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-6, -6, WIDTH + 12, self.height + 12)
+        return QRectF(-6, -6, WIDTH + 14, self.height + 14)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -120,7 +130,7 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter, option, widget=None) -> None:
         node = self.node
-        spec = CATALOG.get(node.type)
+        spec = spec_of(self.graph_scene.graph, node)
         rect = QRectF(0, 0, WIDTH, self.height)
         errors = [p for p in self.problems if p.severity == "error"]
         if self.isSelected():  # a halo, so a problem's outline stays visible
@@ -133,6 +143,11 @@ class NodeItem(QGraphicsItem):
             outline, width = theme.WARNING, 2.0
         else:
             outline, width = theme.wire_color(), 1.0
+        if node.type == "Block":  # a stack of cards: one layer holding others (two when it is repeated)
+            painter.setPen(QPen(outline, 1.0))
+            painter.setBrush(QBrush(theme.node_fill()))
+            for k in ((2, 1) if node.params.get("repeat", 1) > 1 else (1,)):
+                painter.drawRoundedRect(rect.translated(3 * k, 3 * k), 6, 6)
         painter.setPen(QPen(outline, width))
         painter.setBrush(QBrush(self.tint or theme.node_fill()))
         painter.drawRoundedRect(rect, 6, 6)
@@ -152,8 +167,9 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font)
         painter.setPen(theme.text_color())
         metrics = QFontMetricsF(font)
-        type_width = metrics.horizontalAdvance(node.type)
-        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, node.type)
+        title = self.title()
+        type_width = metrics.horizontalAdvance(title)
+        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, title)
         font.setBold(False)
         painter.setFont(font)
         name = QFontMetricsF(font).elidedText(node.name, Qt.TextElideMode.ElideRight,
@@ -198,6 +214,13 @@ class NodeItem(QGraphicsItem):
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
         self.graph_scene.commit_moves()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.node.type == "Block":
+            self.graph_scene.blockAction.emit("open", self.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event) -> None:
         if not self.isSelected():

@@ -11,7 +11,10 @@ from ...graph import events as ev
 from ...graph.edits import AddNode, Connect, Disconnect, Group, move_nodes, remove_nodes
 from ...graph.layout import downstream
 from ...graph.model import Edge, EditError
-from ...layers import CATALOG, new_node
+from ...graph.block_library import load_block, use_block
+from ...graph.io import FileFormatError
+from ...layers import CATALOG, check_node, new_node
+from ...paths import blocks_dir
 from .. import theme
 from .context_menu import build_edge_menu, build_node_menu
 from .edge_item import ABOVE, BELOW, EdgeItem
@@ -21,6 +24,7 @@ from .port_item import PortItem
 from .wire_drag import WireDrag
 
 GRID = 20.0
+MY_BLOCK = "myblock:"  # what the palette's My blocks entries carry instead of a layer type
 FADE_MS = 1800  # a replaced wire fades out over this long
 
 
@@ -189,13 +193,27 @@ class GraphScene(QGraphicsScene):
             self.message.emit(reason)
         return reason is None
 
-    def add_layer(self, layer_type: str, pos: QPointF) -> str:
+    def add_layer(self, layer_type: str, pos: QPointF) -> str | None:
+        """Add a layer of the catalog, or one of My blocks ("myblock:Name"), at pos; its id, or None when a
+        block file cannot be read (the message says why)."""
         x, y = self._snap(pos.x() - 85, pos.y() - 30)
-        node = new_node(self.graph, layer_type, (x, y), **new_layer_params(self.graph.meta, layer_type))  # fits the data
-        self.push(AddNode(node))
+        if layer_type.startswith(MY_BLOCK):
+            try:
+                name = layer_type[len(MY_BLOCK):]
+                edit, node_id = use_block(self.graph, load_block(blocks_dir(), name, check_node), name, (x, y))
+            except FileFormatError as e:
+                self.last_refusal = str(e)
+                self.message.emit(f"Cannot add the block: {e}")
+                return None
+            if not self.push(edit):
+                return None
+        else:
+            node = new_node(self.graph, layer_type, (x, y), **new_layer_params(self.graph.meta, layer_type))  # fits the data
+            self.push(AddNode(node))
+            node_id = node.id
         self.clearSelection()
-        self.node_items[node.id].setSelected(True)
-        return node.id
+        self.node_items[node_id].setSelected(True)
+        return node_id
 
     def _snap(self, x: float, y: float) -> tuple[float, float]:
         if not self.snap:
@@ -365,6 +383,8 @@ class GraphScene(QGraphicsScene):
 
     def drop_layer(self, layer_type: str, pos: QPointF, wire: EdgeItem | None) -> str | None:
         """A palette layer let go at pos: on the wire when it fits there, else where it fell."""
+        if layer_type.startswith(MY_BLOCK):
+            return self.add_layer(layer_type, pos)
         if layer_type not in CATALOG:  # a drag from elsewhere that only looks like the palette's
             self.last_refusal = f"unknown layer type '{layer_type}'"
             self.message.emit(self.last_refusal)
@@ -395,6 +415,7 @@ class GraphScene(QGraphicsScene):
         return build_edge_menu(self, item)
 
     duplicate_requested = Signal()
+    blockAction = Signal(str, str)  # "group", "open", "ungroup" or "save"; a node id ("" for the selection)
 
     def apply_fix(self, fix) -> None:
         reason = self.document.apply_fix(fix)

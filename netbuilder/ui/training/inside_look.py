@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from ...train.insight import InsightError, attribution, layer_outputs, top_classes
+from ...train.insight import InsightError, attribution, layer_names, layer_outputs, top_classes
 from ...train.predict import heat_rgb, trained_model
 from .inside_pictures import heat, input_rgb, output_rgb, weights_rgb
 
@@ -39,7 +39,7 @@ class Looker:
         return self._model
 
     def look(self, model, x: torch.Tensor, layer: str, method: str, samples: dict | None, loss: str) -> Look:
-        names = [name for name, _ in model.named_children()]
+        names = layer_names(model)  # a block's layers too, by dotted names
         if layer not in names:
             convs = [n for n, m in model.named_children() if isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d))]
             layer = convs[0] if convs else names[0] if names else ""
