@@ -166,10 +166,9 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
     for node_id, pos in layered_positions(definition).items():
         definition.node(node_id).pos = pos
 
-    xs = [graph.node(n).pos[0] for n in chosen]
-    ys = [graph.node(n).pos[1] for n in chosen]
+    first = next(e.dst for e in entering) if entering else chosen[0]  # where data enters the selection
     instance = Node(graph.new_id(), BLOCK, graph.unique_name(name), {"block": name, "repeat": 1},
-                    (sum(xs) / len(xs), sum(ys) / len(ys)))
+                    graph.node(first).pos)
     wires = list(dict.fromkeys(entering + leaving + [e for n in chosen for e in graph.out_edges(n)
                                                      if e.dst in inside]))
     edits: list[Edit] = [Disconnect(e) for e in wires]

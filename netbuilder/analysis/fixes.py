@@ -8,8 +8,9 @@ from ..graph.edits import Connect, Disconnect, Edit, SetParam
 from ..graph.layout import NODE_WIDTH
 from ..graph.model import Edge, EditError, Graph
 from ..graph.problems import Fix
-from ..layers import CATALOG, get
+from ..layers import CATALOG
 from ..layers.spec import ShapeError
+from .blocks import spec_of
 from .in_place import add_after, add_before, insert_on_wire
 
 
@@ -95,7 +96,7 @@ def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | N
     for other in graph.nodes():
         if other.id in own or (node.type == "Output" and other.type == "Input"):  # a network of nothing
             continue
-        spec = CATALOG.get(other.type)
+        spec = spec_of(graph, other)
         for out in spec.outputs if spec else ():
             value = analysis.output(other.id, out)
             if value is None or not _accepts(node.type, node.params, value):
@@ -110,13 +111,16 @@ def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | N
 def _nearest_target(graph: Graph, analysis, node_id: str) -> Edge | None:
     """The nearest free input of another network that takes this node's result."""
     node = graph.node(node_id)
-    out = get(node.type).outputs[0]
+    spec = spec_of(graph, node)
+    if spec is None or not spec.outputs:
+        return None
+    out = spec.outputs[0]
     value = analysis.output(node_id, out)
     own = graph.network_of(node_id)
     x, y = node.pos
     best, best_d = None, math.inf
     for other in graph.nodes():
-        spec = CATALOG.get(other.type)
+        spec = spec_of(graph, other)
         if other.id in own or spec is None or spec.variadic:  # a merge's spare input is rarely meant
             continue
         free = [p for p in spec.inputs if graph.edge_into(other.id, p) is None]

@@ -8,12 +8,21 @@ from ..graph.edits import AddNode, Connect, Disconnect, Edit, Group, Move, Repla
 from ..graph.layout import COLUMN, DOWN_ROW, Occupied, downstream, is_free, make_room
 from ..graph.model import Edge, EditError, Graph, Node, name_problem
 from ..layers import CATALOG, get, new_node
+from .blocks import spec_of, unknown
 
 
 def _spec(layer_type: str):
     spec = CATALOG.get(layer_type)
     if spec is None:
         raise EditError(f"unknown layer type '{layer_type}'")
+    return spec
+
+
+def _node_spec(graph: Graph, node):
+    """The declaration an existing node follows (a block's from its definition)."""
+    spec = spec_of(graph, node)
+    if spec is None:
+        raise EditError(unknown(graph, node))
     return spec
 
 
@@ -103,7 +112,7 @@ def insert_before(graph: Graph, node_id: str, port: str, layer_type: str, **para
 def insert_after(graph: Graph, node_id: str, layer_type: str, **params) -> Group:
     """A new layer fed by the node's first output, which takes over the wires that left it."""
     old = graph.node(node_id)
-    outputs = _spec(old.type).outputs
+    outputs = _node_spec(graph, old).outputs
     if not outputs:
         raise EditError(f"{old.type} has no output: nothing can come after {old.name}")
     spec = _spec(layer_type)
@@ -123,7 +132,7 @@ def insert_after(graph: Graph, node_id: str, layer_type: str, **params) -> Group
 def add_after(graph: Graph, node_id: str, layer_type: str = "Output", port: str | None = None, **params) -> Group:
     """A new layer fed by the node (an Output, say), beside the wires it has."""
     old = graph.node(node_id)
-    outputs = _spec(old.type).outputs
+    outputs = _node_spec(graph, old).outputs
     if not outputs:
         raise EditError(f"{old.type} has no output: nothing can come after {old.name}")
     spec = _spec(layer_type)
@@ -147,7 +156,7 @@ def replace_node(graph: Graph, node_id: str, layer_type: str) -> Group:
     old = graph.node(node_id)
     if old.type == layer_type:
         raise EditError(f"{old.name} already is a {layer_type}")
-    old_spec, spec = CATALOG.get(old.type), _spec(layer_type)
+    old_spec, spec = spec_of(graph, old), _spec(layer_type)
     ins = sorted(graph.in_edges(node_id), key=lambda e: _port_rank(old_spec, e.dst_port))
     outs = graph.out_edges(node_id)
     in_map = _map_ports([e.dst_port for e in ins],

@@ -28,9 +28,14 @@ _stored: dict[Path, tuple[int, list[str]]] = {}  # store path -> (mtime_ns, hash
 
 
 def code_layers(graph: Graph) -> list[tuple[str, str]]:
-    """(node name, source) of each Code layer of the document, in document order."""
-    return [(node.name, node.params.get("code")) for node in graph.nodes()
-            if node.type == CODE_TYPE and isinstance(node.params.get("code"), str)]
+    """(node name, source) of each Code layer of the document, in document order, then those inside its
+    blocks (named "Block.node")."""
+    found = [(node.name, node.params.get("code")) for node in graph.nodes()
+             if node.type == CODE_TYPE and isinstance(node.params.get("code"), str)]
+    if graph.parent is None:
+        for name, block in graph.blocks.items():
+            found += [(f"{name}.{node}", code) for node, code in code_layers(block)]
+    return found
 
 
 def code_hash(code: str) -> str:

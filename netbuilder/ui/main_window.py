@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
         self._show_count()
 
     def _show_count(self) -> None:
-        count = len(self.document.graph)
+        count = len(self.scene.graph if self.scene is not None else self.document.graph)  # an open block's own
         self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
 
     @staticmethod

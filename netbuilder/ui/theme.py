@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 CATEGORY_HUES = {
     "Input/Output": 140, "Core": 210, "Convolution": 25, "Pooling": 45, "Normalization": 280,
     "Regularization": 330, "Activation": 180, "Reshape": 60, "Recurrent": 0, "Attention": 250,
-    "Merge": 100,
+    "Merge": 100, "Blocks": 225,
 }
 ERROR = QColor(220, 50, 47)
 WARNING = QColor(230, 150, 20)

@@ -221,3 +221,13 @@ def test_a_damaged_my_blocks_file_is_said(tmp_path):
     (tmp_path / "Empty.json").write_text(json.dumps({"format": "netbuilder", "version": 2, "nodes": []}))
     with pytest.raises(io.FileFormatError, match="no block named 'Empty'"):
         load_block(tmp_path, "Empty", check_node)
+
+
+def test_code_layers_inside_blocks_are_asked_about(grouped):
+    from netbuilder.graph import trust
+    graph, _, _ = grouped
+    definition = graph.blocks["ResBlock"]
+    relu = next(n for n in definition.nodes() if n.type == "ReLU")
+    definition._g.nodes[relu.id]["node"].type = "Code"  # as a file from someone else may hold it
+    definition._g.nodes[relu.id]["node"].params = {"code": "def forward(self, x):\n    return x\n"}
+    assert (f"ResBlock.{relu.name}", "def forward(self, x):\n    return x\n") in trust.code_layers(graph)
