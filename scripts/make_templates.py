@@ -95,8 +95,8 @@ def resnet_digits(blocks=2, channels=32):
         rows(b.graph), "ResNet digits",
         f"A residual network: after a first convolution, the ResBlock block (used {blocks} times: double-click it"
         " to see inside) adds its input back to the output of two convolutions with BatchNorm (the skip wire"
-        " along the top), so every block only learns a correction. Open the block and delete its skip wire or"
-        " the BatchNorms, or set repeat to 3, and compare the gradients: every copy changes with the block.",
+        " along the top), so every block only learns a correction. Try opening the block and deleting its skip"
+        " wire or the BatchNorms, or setting repeat to 3, and compare the gradients: every copy changes with it.",
         dict(source="digits"),
         dict(optimizer="adam", lr=0.003, batch_size=32, epochs=6, schedule="cosine", loss="cross_entropy"),
         dict(metric="val_acc", at_least=0.97, epochs=6,

@@ -59,9 +59,23 @@ def test_a_short_chain_stays_left_to_right():
     assert len({g.node(n).pos[1] for n in g.node_ids()}) == 1
 
 
-@pytest.mark.parametrize("name", ["resnet_digits", "vanishing_lesson"])
-def test_skips_keep_a_lane_of_their_own_and_nothing_overlaps(name):
-    g = laid_out(template(name))
+def flat(graph):
+    """The document with its blocks' layers put back in their place (each block used once)."""
+    from netbuilder.analysis import Analysis
+    from netbuilder.analysis.blocks import ungroup
+    from netbuilder.graph.edits import SetParam
+
+    analysis = Analysis(graph)
+    for node in [n for n in graph.nodes() if n.type == "Block"]:
+        graph.apply(SetParam(graph, node.id, "repeat", 1))
+        graph.apply(ungroup(graph, node.id)[0])
+    analysis.close()
+    return graph
+
+
+@pytest.mark.parametrize("name, least", [("resnet_digits", 1), ("vanishing_lesson", 2)])
+def test_skips_keep_a_lane_of_their_own_and_nothing_overlaps(name, least):
+    g = laid_out(flat(template(name)))
     assert overlaps(g) == []
     pos = {n: g.node(n).pos for n in g.node_ids()}
     skips = 0
@@ -74,7 +88,7 @@ def test_skips_keep_a_lane_of_their_own_and_nothing_overlaps(name):
             assert not [n for n, (x, y) in pos.items() if x == sx and sy < y < dy]
         else:
             assert dy - sy == pytest.approx(DOWN_ROW)
-    assert skips >= 2
+    assert skips >= least
 
 
 def test_separate_networks_get_separate_columns():

@@ -9,8 +9,8 @@ from netbuilder.data.synthetic import make
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train import TrainConfig, Trainer
-from netbuilder.train.insight import (InsightError, attribution, class_scores, last_conv, layer_outputs, plane,
-                                      top_classes)
+from netbuilder.train.insight import (InsightError, attribution, class_scores, last_conv, layer_names, layer_outputs,
+                                      plane, top_classes)
 from netbuilder.train.callbacks.boundary import Boundary
 from pathlib import Path
 
@@ -30,10 +30,11 @@ def test_an_attention_layer_gives_its_weights():
     graph = load(TEMPLATES / "transformer_digits_rows.json", check_node)
     model = build_model(graph)
     x = torch.rand(3, 8, 8)
-    found = layer_outputs(model, (x,))
-    weights = [v for k, v in found.items() if k.endswith(".attention")]
-    assert weights and weights[0].shape == (3, 8, 8)
-    assert torch.allclose(weights[0].sum(dim=-1), torch.ones(3, 8), atol=1e-5)  # each row a distribution
+    names = [n for n in layer_names(model) if n.endswith("attention")]  # inside the EncoderLayer block
+    assert names == ["encoders.0.attention", "encoders.1.attention"]
+    weights = layer_outputs(model, (x,), names)[f"{names[1]}.attention"]
+    assert weights.shape == (3, 8, 8)
+    assert torch.allclose(weights.sum(dim=-1), torch.ones(3, 8), atol=1e-5)  # each row a distribution
 
 
 def moons_mlp():
