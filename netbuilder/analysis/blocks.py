@@ -8,6 +8,7 @@ and an instance in one edit; ungrouping puts the layers back.
 from __future__ import annotations
 
 from ..graph.edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group, RemoveBlock, RemoveNode
+from ..graph.block_library import used_blocks
 from ..graph.layout import layered_positions
 from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
 from ..layers import CATALOG
@@ -36,9 +37,22 @@ def unknown(graph: Graph, node: Node) -> str:
     return f"this document has no block named '{node.params.get('block')}' (its blocks: {have})"
 
 
+def stamp(definition: Graph) -> tuple[int, ...]:
+    """Changes whenever the definition or a block it uses (at any depth) changes."""
+    used = used_blocks(definition.blocks, [n.params.get("block") for n in definition.nodes() if n.type == BLOCK])
+    return (definition.revision, *(definition.blocks[b].revision for b in used))
+
+
+def users_of(graph: Graph, name: str) -> list[str]:
+    """Ids of the nodes of `graph` whose shapes depend on block `name`: its instances, and instances of the
+    blocks that use it."""
+    names = {b for b in graph.blocks if name in used_blocks(graph.blocks, [b])}
+    return [n.id for n in graph.nodes() if n.type == BLOCK and n.params.get("block") in names]
+
+
 def block_spec(name: str, definition: Graph) -> LayerSpec:
     cached = definition.__dict__.get("_spec")
-    if cached is not None and cached[0] == (definition.revision, name):
+    if cached is not None and cached[0] == (stamp(definition), name):
         return cached[1]
     base = _BLOCK
     spec = LayerSpec(
@@ -46,7 +60,7 @@ def block_spec(name: str, definition: Graph) -> LayerSpec:
         params=base.params, inputs=ports(definition, "Input"), outputs=ports(definition, "Output"),
         shape=lambda p, xs: block_output(definition, name, list(xs), p["repeat"]), accepts_int=True,
         key_params=base.key_params)
-    definition.__dict__["_spec"] = ((definition.revision, name), spec)
+    definition.__dict__["_spec"] = ((stamp(definition), name), spec)
     return spec
 
 
@@ -67,7 +81,7 @@ def sized(definition: Graph, ins: list[TensorType]) -> Graph:
 def block_output(definition: Graph, name: str, ins: list[TensorType], repeat: int = 1) -> TensorType:
     """What an instance of the block gives for these inputs; ShapeError saying where inside it fails."""
     cache = definition.__dict__.setdefault("_shapes", {})
-    key = (definition.revision, name, tuple(ins), repeat)
+    key = (stamp(definition), name, tuple(ins), repeat)
     if key not in cache:
         if len(cache) > 256:
             cache.clear()

@@ -14,7 +14,7 @@ from ..graph.io import paused_collection
 from ..graph.model import Edge, Graph
 from ..graph.problems import Fix, Problem
 from ..layers.spec import LayerSpec, ShapeError, TensorType
-from .blocks import spec_of, unknown
+from .blocks import spec_of, unknown, users_of
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ class Analysis:
                 self._mark_cycles()
         self.listeners.emit(set(self.graph.node_ids()))
 
+    def block_changed(self, name: str) -> None:
+        """Block `name` changed elsewhere (this graph is another block's definition that uses it)."""
+        self._on_event(ev.BlockChanged(name))
+
     def _on_event(self, event) -> None:
         if isinstance(event, ev.BatchStarted):
             self._batch += 1
@@ -121,7 +125,7 @@ class Analysis:
         elif isinstance(event, ev.ParamChanged):
             self._pending.add(event.node)
         elif isinstance(event, ev.BlockChanged):  # its instances' ports and shapes may have changed
-            self._pending.update(self.graph.block_users(event.name))
+            self._pending.update(users_of(self.graph, event.name))
 
     def _flush(self) -> None:
         starts = {n for n in self._pending if n in self._order}

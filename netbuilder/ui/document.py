@@ -8,6 +8,7 @@ from PySide6.QtGui import QUndoStack
 
 from ..analysis import Analysis, fix_edit
 from ..graph import io
+from ..graph.events import BlockChanged
 from ..graph.edits import Edit
 from ..graph.model import EditError, Graph
 from ..layers import check_node
@@ -98,10 +99,16 @@ class BlockDocument(Editable):
         self.analysis = Analysis(self.graph)
         self.undo_stack = document.undo_stack
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
+        document.graph.events.connect(self._on_document_event)
+
+    def _on_document_event(self, event) -> None:
+        if isinstance(event, BlockChanged) and event.name != self.name:  # a block this one may use
+            self.analysis.block_changed(event.name)
 
     @property
     def title(self) -> str:
         return self.name
 
     def close(self) -> None:
+        self.document.graph.events.disconnect(self._on_document_event)
         self.analysis.close()

@@ -231,3 +231,42 @@ def test_code_layers_inside_blocks_are_asked_about(grouped):
     definition._g.nodes[relu.id]["node"].type = "Code"  # as a file from someone else may hold it
     definition._g.nodes[relu.id]["node"].params = {"code": "def forward(self, x):\n    return x\n"}
     assert (f"ResBlock.{relu.name}", "def forward(self, x):\n    return x\n") in trust.code_layers(graph)
+
+
+def test_a_block_inside_a_block_follows_its_changes_and_exports():
+    from netbuilder import GraphBuilder
+
+    inner = GraphBuilder()
+    inner.add("Output", inner.add("ReLU", inner.add("Linear", inner.add("Input", name="x", shape=[8]),
+                                                    name="fc", out_features=8)), name="out")
+    outer = GraphBuilder()
+    b = GraphBuilder()
+    b.define("Dense", inner)
+    outer.graph.blocks = b.graph.blocks  # the outer block uses Dense: they share the document's table
+    h = outer.add("Block", outer.add("Input", name="x", shape=[8]), block="Dense", repeat=2, name="twice")
+    outer.add("Output", outer.add("Linear", h, name="head", out_features=3), name="out")
+    b.define("Head", outer)
+    x = b.add("Input", name="features", shape=[8])
+    node = b.add("Block", x, block="Head", name="head")
+    b.add("Output", node, name="scores")
+    graph = b.graph
+    analysis = Analysis(graph)
+    assert analysis.problems() == [] and str(analysis.output(node)) == "[N, 3]"
+    source = export_source(graph)
+    assert source.count("class Dense(nn.Module)") == 1 and source.count("class Head(nn.Module)") == 1
+    torch.manual_seed(0)
+    model = build_model(graph).eval()
+    namespace = {}
+    exec(compile(source, "exported.py", "exec"), namespace)
+    exported = namespace[type(model).__name__]().eval()
+    exported.load_state_dict(model.state_dict())
+    x = torch.randn(5, 8)
+    assert torch.allclose(exported(x), model(x), atol=1e-6)
+    dense = graph.blocks["Dense"]
+    fc = dense.by_name("fc")
+    dense.apply(SetParam(dense, fc.id, "out_features", 4))  # Dense now gives 4: stacking it twice fails
+    assert "inside block Head" in analysis.node_problems(node)[0].message
+    dense.apply(SetParam(dense, fc.id, "out_features", 8))
+    assert analysis.problems() == []
+    again = io.loads(io.dumps(graph), check_node)
+    assert set(again.blocks) == {"Dense", "Head"} and Analysis(again).problems() == []
