@@ -159,7 +159,9 @@ def check(args) -> int:
                 total, trainable, count = total + number, trainable + train, f"{number:,}"
             except TooLarge as e:
                 count, too_large = "too many", too_large + [f"{node.name}: {e}"]
-        rows.append((node.name, node.type, str(out) if out else "?", count))
+        kind = node.type if node.type != "Block" else \
+            f"{node.params.get('block')}" + (f" ×{node.params['repeat']}" if node.params.get("repeat", 1) > 1 else "")
+        rows.append((node.name, kind, str(out) if out else "?", count))
     widths = [max(len(r[i]) for r in rows + [("name", "type", "output", "params")]) for i in range(4)]
     for row in [("name", "type", "output", "params")] + rows:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}")

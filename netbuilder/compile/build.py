@@ -57,7 +57,11 @@ def build_model(graph: Graph, network: str | None = None, analysis: Analysis | N
     forward takes the Input nodes in document order and returns the Output (a tuple of the
     Outputs in document order when there are several). A block is a GraphModule of its own, of a class
     named after it (nn.Sequential of copies when it is stacked). Raises GraphError on any problem."""
-    steps = make_plan(graph, network, analysis)
+    return _build(make_plan(graph, network, analysis), class_name or _class_name(graph, network), {})
+
+
+def _build(steps: list[Step], class_name: str, plans: dict) -> fx.GraphModule:
+    """The module of a plan; `plans` keeps the plan of each block and sizing, made once per build."""
     root = nn.Module()
     g = fx.Graph()
     values: dict[str, fx.Node] = {}
@@ -70,20 +74,24 @@ def build_model(graph: Graph, network: str | None = None, analysis: Analysis | N
             root.add_module(step.name, make_module(step))
             values[step.name] = g.call_module(step.name, tuple(args))
         elif step.kind == "block":
-            root.add_module(step.name, block_module(step))
+            root.add_module(step.name, block_module(step, plans))
             values[step.name] = g.call_module(step.name, tuple(args))
         elif step.kind == "combine":
             values[step.name] = _combine(g, step, args)
         else:
             outputs.append(args[0])
     g.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
-    return fx.GraphModule(root, g, class_name=class_name or _class_name(graph, network))
+    return fx.GraphModule(root, g, class_name=class_name)
 
 
-def block_module(step: Step) -> nn.Module:
+def block_module(step: Step, plans: dict) -> nn.Module:
+    """A block's module: its layers (fresh weights for each use) in a GraphModule of a class named after it."""
     name, definition = step.block
+    key = (name, repr([n.params for n in definition.nodes() if n.type == "Input"]))  # its sizing
+    if key not in plans:
+        plans[key] = make_plan(definition)
     repeat = step.params.get("repeat", 1)
-    copies = [build_model(definition, class_name=name) for _ in range(repeat)]
+    copies = [_build(plans[key], name, plans) for _ in range(repeat)]
     return copies[0] if repeat == 1 else nn.Sequential(*copies)
 
 
