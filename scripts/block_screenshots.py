@@ -1,10 +1,8 @@
 """Render blocks offscreen into assets/screenshots/ (run: .venv/bin/python scripts/block_screenshots.py): the
 ResNet template with its ResBlock collapsed (its menu open), and the block opened with the breadcrumb."""
-from edit_screenshots import window_on
 from screenshots import OUT, settle  # offscreen, a fresh config folder (it sets both on import)
 
-from PySide6.QtCore import QPoint  # noqa: E402
-from PySide6.QtGui import QPainter  # noqa: E402
+from edit_screenshots import window_on, with_menu  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -18,14 +16,7 @@ def main() -> None:
     item = scene.node_items[blocks]
     scene.select_nodes([blocks])
     settle(app)
-    picture = window.grab()
-    menu = scene.build_node_menu(item)
-    menu.adjustSize()
-    at = window.view.mapTo(window, window.view.mapFromScene(item.sceneBoundingRect().bottomLeft())) + QPoint(20, 8)
-    painter = QPainter(picture)
-    painter.drawPixmap(at, menu.grab())
-    painter.end()
-    picture.save(str(OUT / "block_collapsed.png"))
+    with_menu(window, item, item.sceneBoundingRect().bottomLeft()).save(str(OUT / "block_collapsed.png"))
     window.blocks.open(blocks)  # shown at a readable zoom from its start, as a double-click does
     settle(app)
     inner = window.scene.graph.by_name("conv_a").id

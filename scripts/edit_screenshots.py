@@ -37,15 +37,20 @@ def menu_and_drop(app) -> None:
     item = scene.node_items[graph.by_name("flatten1").id]
     item.setSelected(True)
     settle(app)
+    with_menu(window, item, item.sceneBoundingRect().center()).save(str(OUT / "edit_in_place.png"))
+    window.close()
+
+
+def with_menu(window, item, where):
+    """The window's picture with the layer's context menu drawn on it, opened a little right of `where`."""
     picture = window.grab()
-    menu = scene.build_node_menu(item)
+    menu = window.scene.build_node_menu(item)
     menu.adjustSize()
-    at = window.view.mapTo(window, window.view.mapFromScene(item.sceneBoundingRect().center())) + QPoint(30, 10)
+    at = window.view.mapTo(window, window.view.mapFromScene(where)) + QPoint(30, 10)
     painter = QPainter(picture)
     painter.drawPixmap(at, menu.grab())
     painter.end()
-    picture.save(str(OUT / "edit_in_place.png"))
-    window.close()
+    return picture
 
 
 def lesson(app) -> None:

@@ -69,7 +69,8 @@ class NodeItem(QGraphicsItem):
             port.setPos(WIDTH, self._port_y(i, len(out_ports)))
         analysis = self.graph_scene.analysis
         self.problems = analysis.node_problems(self.node_id) + self.graph_scene.network_problems(self.node_id)
-        tip = [f"{node.type} '{node.name}'", spec.help if spec else ""]
+        tip = [f"{node.type} '{node.name}'" if node.type != "Block" else
+               f"Block {spec.type if spec else '?'} '{node.name}': double-click to open it", spec.help if spec else ""]
         tip += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in self.problems]
         self.setToolTip("\n".join(t for t in tip if t))
         self.update()
@@ -115,7 +116,7 @@ class NodeItem(QGraphicsItem):
             definition = self.graph_scene.graph.blocks[node.params["block"]]
             layers = sum(n.type not in ("Input", "Output") for n in definition.nodes())
             repeat = node.params.get("repeat", 1)
-            return f"{layers} layers" + (f" × {repeat}" if repeat > 1 else "") + " · double-click to open"
+            return f"{layers} layers" + (f", stacked × {repeat}" if repeat > 1 else "")
         parts = [f"{ABBREVIATIONS.get(k, k)}={_short(node.params.get(k))}" for k in spec.key_params]
         return ", ".join(parts)
 
