@@ -155,7 +155,7 @@ def check(args) -> int:
         count = "0"
         if out is not None:
             try:
-                number, train = param_count(node.type, node.params, list(analysis.inputs(node_id).values()), graph)
+                number, train = param_count(node.type, node.params, analysis.input_list(node_id), graph)
                 total, trainable, count = total + number, trainable + train, f"{number:,}"
             except TooLarge as e:
                 count, too_large = "too many", too_large + [f"{node.name}: {e}"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..graph.edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group, RemoveBlock, RemoveNode
 from ..graph.block_library import used_blocks
+from ..graph.clipboard import fresh_nodes
 from ..graph.layout import layered_positions
 from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
 from ..layers import CATALOG
@@ -27,6 +28,15 @@ def spec_of(graph: Graph, node: Node) -> LayerSpec | None:
     name = node.params.get("block")
     definition = graph.blocks.get(name) if isinstance(name, str) else None
     return block_spec(name, definition) if definition is not None else None
+
+
+def ordered(graph: Graph, node: Node, ins: dict) -> list:
+    """Values by input port, in the order the node takes them: a block's ports in its definition's order
+    (x2 before x10), any other layer's as given (by port name)."""
+    if node.type != BLOCK:
+        return list(ins.values())
+    spec = spec_of(graph, node)
+    return [ins[p] for p in spec.inputs if p in ins] if spec else list(ins.values())
 
 
 def unknown(graph: Graph, node: Node) -> str:
@@ -91,8 +101,16 @@ def block_output(definition: Graph, name: str, ins: list[TensorType], repeat: in
             cache[key] = e
     result = cache[key]
     if isinstance(result, ShapeError):
+        if uses_code(definition):  # the code may be trusted or fixed the next time: not kept
+            del cache[key]
         raise result
     return result
+
+
+def uses_code(definition: Graph) -> bool:
+    """Whether the block, or a block inside it, holds a Code layer."""
+    names = used_blocks(definition.blocks, [n.params.get("block") for n in definition.nodes() if n.type == BLOCK])
+    return any(n.type == "Code" for g in [definition, *(definition.blocks[b] for b in names)] for n in g.nodes())
 
 
 def _output(definition: Graph, name: str, ins: list[TensorType], repeat: int) -> TensorType:
@@ -127,8 +145,8 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
     as they were; and the instance's id. EditError saying why not."""
     chosen = [n for n in graph.node_ids() if n in set(node_ids)]
     problem = block_name_problem(name)
-    if problem:
-        raise EditError(problem)
+    if problem or name in CATALOG:
+        raise EditError(problem or f"'{name}' is a layer type: choose another name for the block")
     if name in graph.blocks:
         raise EditError(f"there is already a block named '{name}'")
     if not chosen:
@@ -197,7 +215,8 @@ def ungroup(graph: Graph, node_id: str) -> tuple[Group, list[str]]:
     """One edit that puts a block instance's layers in its place (the definition goes when nothing else uses
     it); and the new nodes' ids."""
     node = graph.node(node_id)
-    definition = graph.blocks.get(node.params.get("block")) if node.type == BLOCK else None
+    name = node.params.get("block")
+    definition = graph.blocks.get(name) if node.type == BLOCK else None
     if definition is None:
         raise EditError(f"{node.name} is not a block of this document")
     if node.params.get("repeat", 1) != 1:
@@ -206,38 +225,25 @@ def ungroup(graph: Graph, node_id: str) -> tuple[Group, list[str]]:
     ends = {n.id: n for n in definition.nodes() if n.type in ("Input", "Output")}
     x0 = min((n.pos[0] for n in inner), default=0.0)
     y0 = min((n.pos[1] for n in inner), default=0.0)
-    new_id, taken = {}, set(graph.node_ids())
-    edits: list[Edit] = [Disconnect(e) for e in graph.in_edges(node_id) + graph.out_edges(node_id)]
-    edits.append(RemoveNode(graph, node_id))
-    names = {n.name for n in graph.nodes()} - {node.name}
-    for n in inner:
-        k = len(taken) + 1
-        while f"n{k}" in taken:
-            k += 1
-        taken.add(f"n{k}")
-        new_id[n.id] = f"n{k}"
-        name = n.name
-        if name in names:
-            stem, i = name.rstrip("0123456789") or name, 1
-            while f"{stem}{i}" in names:
-                i += 1
-            name = f"{stem}{i}"
-        names.add(name)
-        pos = (node.pos[0] + n.pos[0] - x0, node.pos[1] + n.pos[1] - y0)
-        edits.append(AddNode(Node(new_id[n.id], n.type, name, n.params, pos)))
+    nodes, new_id = fresh_nodes(graph, inner, (node.pos[0] - x0, node.pos[1] - y0), keep=node.name)
     outside_in = {e.dst_port: e for e in graph.in_edges(node_id)}
+    users = graph.out_edges(node_id)
+    edits: list[Edit] = [Disconnect(e) for e in graph.in_edges(node_id) + users]
+    edits += [RemoveNode(graph, node_id)] + [AddNode(n) for n in nodes]
+
+    def sources(e: Edge) -> list[tuple[str, str]]:  # what feeds a wire of the definition, outside
+        if e.src not in ends:
+            return [(new_id[e.src], e.src_port)]
+        feed = outside_in.get(ends[e.src].name)
+        return [(feed.src, feed.src_port)] if feed is not None else []
+
     for e in definition.edges():
-        if e.src in ends and e.dst in ends:
-            continue  # an Input wired straight to the Output: the outside wires join below
-        if e.src in ends:  # from a port: from whatever feeds that port outside
-            feed = outside_in.get(ends[e.src].name)
-            if feed is not None:
-                edits.append(Connect(Edge(feed.src, feed.src_port, new_id[e.dst], e.dst_port)))
-        elif e.dst in ends:  # into the Output: on to every outside user
-            edits += [Connect(Edge(new_id[e.src], e.src_port, o.dst, o.dst_port))
-                      for o in graph.out_edges(node_id)]
-        else:
-            edits.append(Connect(Edge(new_id[e.src], e.src_port, new_id[e.dst], e.dst_port)))
-    if graph.block_users(node.params["block"]) == [node_id]:
-        edits.append(RemoveBlock(graph, node.params["block"]))
+        for src, port in sources(e):
+            if e.dst in ends:  # into the Output: on to every user outside
+                edits += [Connect(Edge(src, port, u.dst, u.dst_port)) for u in users]
+            else:
+                edits.append(Connect(Edge(src, port, new_id[e.dst], e.dst_port)))
+    uses = graph.block_uses(name)
+    if len(uses) == 1 and uses[0][0] is graph and uses[0][1] == node_id:  # its last use
+        edits.append(RemoveBlock(graph, name))
     return Group(edits, f"Ungroup {node.name}"), list(new_id.values())

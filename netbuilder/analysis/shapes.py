@@ -14,7 +14,7 @@ from ..graph.io import paused_collection
 from ..graph.model import Edge, Graph
 from ..graph.problems import Fix, Problem
 from ..layers.spec import LayerSpec, ShapeError, TensorType
-from .blocks import spec_of, unknown, users_of
+from .blocks import ordered, spec_of, unknown, users_of
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ class Analysis:
 
     def inputs(self, node: str) -> dict[str, TensorType]:
         return dict(self._ins.get(node, {}))
+
+    def input_list(self, node: str) -> list[TensorType]:
+        """The types arriving at a node, in the order its shape rule and its module take them (a block's in
+        the order of its ports, every other layer's by port name)."""
+        return ordered(self.graph, self.graph.node(node), self._ins.get(node, {}))
 
     def shown_type(self, node: str) -> TensorType | None:
         """What a node shows as its result: its output, or for an Output node what it receives."""
@@ -303,7 +308,7 @@ class Analysis:
         return Fix("add an Input before it", "add_before", node_id, port=port, layer="Input")
 
     def _run_rule(self, node_id: str, spec: LayerSpec, params: dict, ins: dict[str, TensorType]):
-        args = list(ins.values())
+        args = ordered(self.graph, self.graph.node(node_id), ins)
         try:
             result = spec.shape(params, args) if spec.shape else None
         except ShapeError as e:

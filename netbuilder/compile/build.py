@@ -141,7 +141,7 @@ def param_count(layer_type: str, params: dict, inputs: list[TensorType], graph: 
         definition = sized(graph.blocks[params["block"]], inputs)
         analysis = Analysis(definition)
         analysis.close()
-        counts = [param_count(n.type, n.params, list(analysis.inputs(n.id).values()), definition)
+        counts = [param_count(n.type, n.params, analysis.input_list(n.id), definition)
                   for n in definition.nodes() if n.type not in ("Input", "Output")]
         repeat = params.get("repeat", 1)
         return sum(c[0] for c in counts) * repeat, sum(c[1] for c in counts) * repeat

@@ -95,9 +95,10 @@ def _block_class(step, classes: _Classes) -> str:
     name, definition = step.block
     key = name + "\n" + dumps(definition)
     if key not in classes.blocks:
+        steps = make_plan(definition)
+        classes.taken |= {s.ctor.cls.__name__ for s in steps if s.ctor}  # its layers' classes keep their names
         own = classes.name(name)
         classes.blocks[key] = own
-        steps = make_plan(definition)
         classes.sources.append(_class_source(steps, own, classes, f"Block {name}."))
     return classes.blocks[key]
 

@@ -12,23 +12,47 @@ from .model import Graph, Node, block_name_problem
 LIMIT = 16 * 1024 * 1024  # a block file larger than this is refused
 
 
+def inner_blocks(definition: Graph) -> list[str]:
+    """The names of the blocks a definition uses directly."""
+    return list(dict.fromkeys(n.params.get("block") for n in definition.nodes() if n.type == "Block"))
+
+
 def used_blocks(blocks: dict[str, Graph], names: list[str]) -> list[str]:
-    """The named blocks and every block they use, those used first (the order to define them in)."""
+    """The named blocks and every block they use, those used first (the order to define them in). Without
+    recursion, so a hostile file's deep nesting cannot exhaust the stack; a cycle is followed once."""
     order: list[str] = []
     seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen or name not in blocks:
-            return
-        seen.add(name)
-        for node in blocks[name].nodes():
-            if node.type == "Block":
-                visit(node.params.get("block"))
-        order.append(name)
-
-    for name in names:
-        visit(name)
+    for root in names:
+        stack = [(root, False)]
+        while stack:
+            name, done = stack.pop()
+            if done:
+                order.append(name)
+                continue
+            if name in seen or name not in blocks:
+                continue
+            seen.add(name)
+            stack.append((name, True))
+            stack.extend((inner, False) for inner in reversed(inner_blocks(blocks[name])))
     return order
+
+
+def nesting_problem(blocks: dict[str, Graph], limit: int) -> str | None:
+    """Why these blocks cannot be used: one that uses itself (A -> B -> A), or nesting deeper than `limit`."""
+    depth: dict[str, int] = {}
+    for name in used_blocks(blocks, list(blocks)):  # the blocks a block uses come before it
+        inner = [b for b in inner_blocks(blocks[name]) if b in blocks]
+        if any(b not in depth for b in inner):  # used but not done yet: a cycle through this block
+            return f"block {name} uses itself (through {', '.join(b for b in inner if b not in depth)})"
+        depth[name] = 1 + max((depth[b] for b in inner), default=0)
+        if depth[name] > limit:
+            return f"blocks nest more than {limit} deep (block {name})"
+    return None
+
+
+def same_definition(a: Graph, b: Graph) -> bool:
+    """Whether two definitions hold the same layers and wires (the block tables they share aside)."""
+    return io.body_text(a) == io.body_text(b)
 
 
 def adopt(graph: Graph, blocks: dict[str, Graph], names: list[str]) -> tuple[list[Edit], dict[str, str]]:
@@ -43,10 +67,9 @@ def adopt(graph: Graph, blocks: dict[str, Graph], names: list[str]) -> tuple[lis
         for node in definition.nodes():
             if node.type == "Block" and node.params.get("block") in renamed:
                 node.params["block"] = renamed[node.params["block"]]
-        text = io.dumps(definition)
-        same = next((n for n, b in graph.blocks.items() if io.dumps(b) == text), None)
-        if graph.blocks.get(name) is not None and io.dumps(graph.blocks[name]) == text:
-            same = name
+        candidates = [name] + [n for n in graph.blocks if n != name]  # its own name first
+        same = next((n for n in candidates if n in graph.blocks and same_definition(graph.blocks[n], definition)),
+                    None)
         if same is not None:
             renamed[name] = same
             continue

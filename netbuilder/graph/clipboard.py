@@ -38,15 +38,15 @@ def is_copied_nodes(text: str) -> bool:
     return isinstance(data, dict) and data.get("format") == io.FORMAT and "nodes" in data
 
 
-def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] = (30.0, 30.0),
-               check_node=None) -> tuple[Group, list[str]]:
-    """An edit adding a copy of `data` with fresh ids and names; raises io.FileFormatError."""
-    part = io.from_dict({**data, "meta": {}}, check_node, source="clipboard")
-    ids, names = set(graph.node_ids()), {n.name for n in graph.nodes()}
+def fresh_nodes(graph: Graph, nodes: list[Node], offset: tuple[float, float] = (0.0, 0.0),
+                keep: str | None = None) -> tuple[list[Node], dict[str, str]]:
+    """Copies of `nodes` with ids and names not taken in `graph` (a taken name gets the next free number; the
+    name `keep` counts as free), moved by `offset`; and the old id -> new id map."""
+    ids, names = set(graph.node_ids()), {n.name for n in graph.nodes()} - {keep}
     new_id: dict[str, str] = {}
-    edits, renamed = adopt(graph, part.blocks, list(part.blocks))
+    copies = []
     k = 1
-    for node in part.nodes():
+    for node in nodes:
         while f"n{k}" in ids:
             k += 1
         new_id[node.id] = f"n{k}"
@@ -59,11 +59,21 @@ def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] =
                 i += 1
             name = f"{stem}{i}"
         names.add(name)
-        pos = (node.pos[0] + offset[0], node.pos[1] + offset[1])
-        params = dict(node.params)
-        if node.type == "Block" and params.get("block") in renamed:
-            params["block"] = renamed[params["block"]]
-        edits.append(AddNode(Node(new_id[node.id], node.type, name, params, pos)))
+        copies.append(Node(new_id[node.id], node.type, name, dict(node.params),
+                           (node.pos[0] + offset[0], node.pos[1] + offset[1])))
+    return copies, new_id
+
+
+def paste_edit(graph: Graph, data: dict[str, Any], offset: tuple[float, float] = (30.0, 30.0),
+               check_node=None) -> tuple[Group, list[str]]:
+    """An edit adding a copy of `data` with fresh ids and names; raises io.FileFormatError."""
+    part = io.from_dict({**data, "meta": {}}, check_node, source="clipboard")
+    edits, renamed = adopt(graph, part.blocks, list(part.blocks))
+    nodes, new_id = fresh_nodes(graph, part.nodes(), offset)
+    for node in nodes:
+        if node.type == "Block" and node.params.get("block") in renamed:
+            node.params["block"] = renamed[node.params["block"]]
+        edits.append(AddNode(node))
     for e in part.edges():
         edits.append(Connect(Edge(new_id[e.src], e.src_port, new_id[e.dst], e.dst_port)))
     return Group(edits, f"Paste {len(new_id)} node(s)"), list(new_id.values())

@@ -30,6 +30,11 @@ def to_dict(graph: Graph) -> dict[str, Any]:
     return data
 
 
+def body_text(graph: Graph) -> str:
+    """A graph's own nodes, wires and meta as text (not the blocks it may share): to compare definitions."""
+    return json.dumps(_body(graph), sort_keys=True)
+
+
 def _body(graph: Graph) -> dict[str, Any]:
     return {
         "nodes": [
@@ -71,6 +76,7 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
 
 MAX_BYTES = 256 * 1024 * 1024  # a document larger than this is refused (100,000 layers take about 25 MB)
 MAX_DEPTH = 64  # how deeply values may nest (a layer's params, the meta section)
+MAX_BLOCK_DEPTH = 16  # how deeply blocks may hold blocks
 
 
 def load(path: str | os.PathLike, check_node: NodeChecker | None = None) -> Graph:
@@ -162,6 +168,11 @@ def from_dict(data: Any, check_node: NodeChecker | None = None, source: str = "<
         if not isinstance(part, dict):
             raise _fail(source, f"blocks.{name}", "must be an object with nodes and edges")
         graph._own_block(name, _read_body(part, check_node, source, f"block {name}, "))
+    from .block_library import nesting_problem
+
+    problem = nesting_problem(graph.blocks, MAX_BLOCK_DEPTH)
+    if problem:
+        raise _fail(source, "blocks", problem)
     return graph
 
 

@@ -191,8 +191,20 @@ class Graph:
         return other
 
     def block_users(self, name: str) -> list[str]:
-        """Ids of the nodes that are instances of block `name`."""
+        """Ids of this graph's nodes that are instances of block `name`."""
         return [n.id for n in self.nodes() if n.type == "Block" and n.params.get("block") == name]
+
+    def block_uses(self, name: str) -> list[tuple["Graph", str]]:
+        """Every instance of block `name` in the document and in its blocks: (graph, node id) pairs."""
+        root = self.root()
+        return [(g, n) for g in [root, *root.blocks.values()] for n in g.block_users(name)]
+
+    def root(self) -> "Graph":
+        """The document this graph belongs to (itself, unless it is a block's definition)."""
+        graph = self
+        while graph.parent is not None:
+            graph = graph.parent
+        return graph
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Graph):
@@ -304,6 +316,9 @@ class Graph:
 
 
     def _add_block(self, name: str, definition: "Graph") -> None:
+        if self.parent is not None:  # made while a block is open: it is the document's, like every block
+            self.root()._add_block(name, definition)
+            return
         problem = block_name_problem(name)
         if problem:
             raise EditError(problem)
@@ -319,7 +334,8 @@ class Graph:
         depth = [0]
 
         def forward(event) -> None:
-            definition.revision += 1
+            if not isinstance(event, (ev.NodeMoved, ev.BatchStarted, ev.BatchEnded)):
+                definition.revision += 1  # what was worked out from it is stale (moves change nothing)
             if isinstance(event, ev.BatchStarted):
                 depth[0] += 1
                 return
@@ -332,11 +348,14 @@ class Graph:
         self._watchers[name] = forward
 
     def _remove_block(self, name: str) -> "Graph":
+        if self.parent is not None:
+            return self.root()._remove_block(name)
         if name not in self.blocks:
             raise EditError(f"no block named '{name}'")
-        users = self.block_users(name)
-        if users:
-            raise EditError(f"block '{name}' is still used by {self.node(users[0]).name}")
+        uses = self.block_uses(name)
+        if uses:
+            graph, node_id = uses[0]
+            raise EditError(f"block '{name}' is still used by {graph.node(node_id).name}")
         definition = self.blocks.pop(name)
         watcher = self._watchers.pop(name, None)
         if watcher is not None:

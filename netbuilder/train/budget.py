@@ -34,7 +34,7 @@ def estimate(graph: Graph, config: TrainConfig) -> tuple[int, int]:
             if out is None:
                 continue
             try:
-                count, _ = param_count(node.type, node.params, list(analysis.inputs(node.id).values()), graph)
+                count, _ = param_count(node.type, node.params, analysis.input_list(node.id), graph)
             except TooLarge:
                 count = 2**63
             params += count

@@ -218,7 +218,7 @@ class Inspector(QScrollArea):
         lines = [f"output: {out if out is not None else '?'}"]
         if out is not None and (node.type in CATALOG or node.type == "Block"):
             try:
-                total, trainable = param_count(node.type, node.params, list(analysis.inputs(self.node_id).values()),
+                total, trainable = param_count(node.type, node.params, analysis.input_list(self.node_id),
                                                self.document.graph)
                 frozen = "" if total == trainable else " (frozen)"
                 lines.append(f"parameters: {total:,}{frozen}")

@@ -152,7 +152,7 @@ def install(window) -> QAction:
 
 def _open(window) -> None:
     ids = window.scene.selected_node_ids() if window.scene is not None else []
-    graph = window.document.graph
+    graph = window.scene.graph if window.scene is not None else window.document.graph  # an open block's own
     layer = graph.node(ids[0]).type if len(ids) == 1 and ids[0] in graph else None
     dialog = reference(window)
     if layer:

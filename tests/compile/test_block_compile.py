@@ -12,7 +12,7 @@ from netbuilder.compile.export import export_source
 from netbuilder.graph import io
 from netbuilder.graph.block_library import folder_blocks, load_block, save_block, use_block
 from netbuilder.graph.clipboard import copy_nodes, paste_edit
-from netbuilder.graph.edits import AddBlock, Connect, SetParam
+from netbuilder.graph.edits import AddBlock, Connect, RemoveBlock, SetParam
 from netbuilder.graph.model import Graph, Node
 from netbuilder.graph.model import Edge, EditError
 from netbuilder.layers import check_node
@@ -270,3 +270,111 @@ def test_a_block_inside_a_block_follows_its_changes_and_exports():
     assert analysis.problems() == []
     again = io.loads(io.dumps(graph), check_node)
     assert set(again.blocks) == {"Dense", "Head"} and Analysis(again).problems() == []
+
+
+def _two_input_block():
+    """A block whose ports are q [4] then k [6] (in that order, not by name): Linear(q) joined with k."""
+    from netbuilder import GraphBuilder
+
+    inner = GraphBuilder()
+    q = inner.add("Input", name="q", shape=[4])
+    k = inner.add("Input", name="k", shape=[6])
+    inner.add("Output", inner.add("Concatenate", inner.add("Linear", q, out_features=5, name="fc"), k), name="out")
+    b = GraphBuilder()
+    b.define("Join", inner)
+    node = b.add("Block", b.add("Input", name="a", shape=[4]), b.add("Input", name="b", shape=[6]), block="Join")
+    b.add("Output", node, name="joined")
+    return b.graph, node
+
+
+def test_a_block_takes_its_inputs_in_its_ports_order():
+    graph, node = _two_input_block()
+    analysis = Analysis(graph)
+    assert analysis.problems() == [] and str(analysis.output(node)) == "[N, 11]"
+    assert analysis.input_list(node) == [analysis.output(graph.by_name("a").id), analysis.output(graph.by_name("b").id)]
+    model = build_model(graph)
+    assert model(torch.randn(2, 4), torch.randn(2, 6)).shape == (2, 11)
+    from netbuilder.compile import param_count
+    assert param_count("Block", graph.node(node).params, analysis.input_list(node), graph) == (25, 25)
+
+
+def test_pasting_a_block_into_its_own_document_reuses_it(grouped):
+    graph, _, instance = grouped
+    graph.apply(AddBlock("Extra", _residual_doc()))  # another block in the table: not part of ResBlock
+    edit, (copy,) = paste_edit(graph, copy_nodes(graph, [instance]))
+    graph.apply(edit)
+    assert graph.node(copy).params["block"] == "ResBlock" and sorted(graph.blocks) == ["Extra", "ResBlock"]
+
+
+def test_ungrouping_keeps_a_block_another_block_uses(grouped):
+    from netbuilder import GraphBuilder
+
+    graph, analysis, instance = grouped
+    stage = GraphBuilder()
+    stage.graph.blocks = graph.blocks
+    stage.add("Output", stage.add("Block", stage.add("Input", name="x", shape=[8, 8, 8]), block="ResBlock"),
+              name="out")
+    graph.apply(AddBlock("Stage", stage.graph))
+    graph.apply(ungroup(graph, instance)[0])
+    assert "ResBlock" in graph.blocks  # Stage still uses it
+    definition = graph.blocks["Stage"]
+    inner = definition.block_users("ResBlock")[0]
+    with pytest.raises(EditError, match="still used"):
+        graph.apply(RemoveBlock(graph, "ResBlock"))
+    edit, _ = group_into_block(definition, Analysis(definition), [inner], "Wrapped")  # made inside a block
+    definition.apply(edit)
+    assert "Wrapped" in graph.blocks and graph.blocks["Wrapped"].parent is graph  # the document's
+    edit.revert(definition)
+    assert "Wrapped" not in graph.blocks
+
+
+def test_ungrouping_a_pass_through_block_keeps_the_wire():
+    from netbuilder import GraphBuilder
+
+    inner = GraphBuilder()
+    inner.add("Output", inner.add("Input", name="x", shape=[3]), name="out")
+    b = GraphBuilder()
+    b.define("Same", inner)
+    t = b.add("Input", name="t", shape=[3])
+    node = b.add("Block", t, block="Same")
+    r = b.add("Output", node, name="r")
+    graph = b.graph
+    graph.apply(ungroup(graph, node)[0])
+    assert [(e.src, e.dst) for e in graph.edges()] == [(t, r)]
+
+
+def test_a_block_named_like_a_layer_class_exports_as_its_own_class():
+    from netbuilder import GraphBuilder
+
+    inner = GraphBuilder()
+    inner.add("Output", inner.add("PositionalEncoding", inner.add("Input", name="x", shape=[8, 4])), name="out")
+    b = GraphBuilder()
+    b.define("PositionalEncoding", inner)
+    b.add("Output", b.add("Block", b.add("Input", name="s", shape=[8, 4]), block="PositionalEncoding"), name="y")
+    source = export_source(b.graph)
+    namespace = {}
+    exec(compile(source, "exported.py", "exec"), namespace)
+    torch.manual_seed(0)
+    model = build_model(b.graph).eval()
+    exported = namespace[type(model).__name__]().eval()
+    exported.load_state_dict(model.state_dict())
+    x = torch.randn(2, 8, 4)
+    assert torch.allclose(exported(x), model(x))
+    assert "class PositionalEncoding2(nn.Module)" in source
+
+
+@pytest.mark.parametrize("blocks, message", [
+    ({"A": [("B", "A")], "B": [("A", "B")]}, "uses itself"),
+    ({f"B{i}": [(f"B{i + 1}", f"B{i}")] for i in range(40)}, "nest more than 16 deep"),
+])
+def test_blocks_that_use_themselves_or_nest_too_deep_are_refused(blocks, message):
+    parts = {}
+    for name, uses in blocks.items():
+        nodes = [{"id": "i", "type": "Input", "name": "x", "params": {"shape": [2]}},
+                 {"id": "o", "type": "Output", "name": "out", "params": {}}]
+        nodes += [{"id": f"u{k}", "type": "Block", "name": f"use{k}", "params": {"block": used}}
+                  for k, (used, _) in enumerate(uses)]
+        parts[name] = {"nodes": nodes, "edges": []}
+    data = {"format": "netbuilder", "version": 2, "nodes": [], "edges": [], "meta": {}, "blocks": parts}
+    with pytest.raises(io.FileFormatError, match=message):
+        io.from_dict(data, check_node, source="doc.json")
