@@ -17,6 +17,7 @@ from ..layers.spec import LayerSpec, ShapeError, TensorType
 from .blocks import ordered, spec_of, unknown, users_of
 
 log = logging.getLogger(__name__)
+PLACE_MAX = 64  # wires added in one edit beyond this: the order is sorted again once, not wire by wire
 
 
 class Analysis:
@@ -34,6 +35,8 @@ class Analysis:
         self._stale = False  # a full refresh is due (a cycle appeared or went away)
         self._rewired = False
         self._open_inputs: set[str] = set()  # nodes with an unconnected input
+        self._placed = 0  # wires placed one by one in the order since the last flush
+        self._reorder_due = False
         self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
         graph.events.connect(self._on_event)
         self.refresh()
@@ -122,7 +125,11 @@ class Analysis:
             self._pending.add(event.node)
         elif isinstance(event, ev.EdgeAdded):
             e = event.edge
-            self._stale = self._stale or self._cyclic or not self._place(e.src, e.dst)
+            self._placed += 1
+            if self._placed > PLACE_MAX:  # many wires in one edit (an undone delete): one full sort at its end
+                self._reorder_due = True
+            else:
+                self._stale = self._stale or self._cyclic or not self._place(e.src, e.dst)
             self._pending.add(e.dst)
         elif isinstance(event, ev.EdgeRemoved):
             self._stale = self._stale or self._cyclic
@@ -133,6 +140,11 @@ class Analysis:
             self._pending.update(users_of(self.graph, event.name))
 
     def _flush(self) -> None:
+        self._placed = 0
+        if self._reorder_due:
+            self._reorder_due = False
+            self._reorder()  # finds a cycle too
+            self._stale = self._stale or self._cyclic
         starts = {n for n in self._pending if n in self._order}
         if self._rewired:  # whether "add an Input" is offered depends on the whole network
             starts |= {n for n in self._open_inputs if n in self._order}

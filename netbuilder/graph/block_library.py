@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from . import io
-from .edits import AddBlock, AddNode, Edit, Group
-from .model import Graph, Node, block_name_problem
+from .edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group
+from .model import Edge, EditError, Graph, Node, block_name_problem
 
 LIMIT = 16 * 1024 * 1024  # a block file larger than this is refused
 
@@ -112,11 +112,21 @@ def load_block(folder: str | os.PathLike, name: str, check_node=None) -> Graph:
     return graph
 
 
-def use_block(graph: Graph, library: Graph, name: str, pos: tuple[float, float]) -> tuple[Group, str]:
+def use_block(graph: Graph, library: Graph, name: str, pos: tuple[float, float],
+              wire: Edge | None = None) -> tuple[Group, str]:
     """One edit putting an instance of `library`'s block `name` into `graph` at pos (defining it first when
-    needed); and the new node's id."""
+    needed), on `wire` when one is given and the block has one input; and the new node's id."""
     edits, renamed = adopt(graph, library.blocks, [name])
     own = renamed[name]
     node = Node(graph.new_id(), "Block", graph.unique_name(own), {"block": own, "repeat": 1},
                 (float(pos[0]), float(pos[1])))
-    return Group(edits + [AddNode(node)], f"Add {own}"), node.id
+    edits.append(AddNode(node))
+    if wire is not None:
+        definition = library.blocks[name]
+        ports = [n.name for n in definition.nodes() if n.type == "Input"]
+        result = [n.name for n in definition.nodes() if n.type == "Output"]
+        if len(ports) != 1 or len(result) != 1:
+            raise EditError(f"{name} has {len(ports)} inputs: it cannot go on a wire (drop it beside it)")
+        edits += [Disconnect(wire), Connect(Edge(wire.src, wire.src_port, node.id, ports[0])),
+                  Connect(Edge(node.id, result[0], wire.dst, wire.dst_port))]
+    return Group(edits, f"Add {own}"), node.id

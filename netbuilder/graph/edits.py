@@ -178,11 +178,7 @@ class Group(Edit):
 def remove_nodes(graph: Graph, node_ids: Iterable[str]) -> Group:
     """Delete nodes with all their wires, as one edit."""
     ids = list(dict.fromkeys(node_ids))
-    wires: list[Edge] = []
-    for node_id in ids:
-        for edge in graph.in_edges(node_id) + graph.out_edges(node_id):
-            if edge not in wires:
-                wires.append(edge)
+    wires = dict.fromkeys(e for node_id in ids for e in graph.in_edges(node_id) + graph.out_edges(node_id))
     edits: list[Edit] = [Disconnect(e) for e in wires]
     edits += [RemoveNode(graph, n) for n in ids]
     names = ", ".join(graph.node(n).name for n in ids[:3]) + ("..." if len(ids) > 3 else "")

@@ -240,6 +240,8 @@ class Graph:
             raise EditError(problem)
         if self.by_name(node.name) is not None:
             raise EditError(f"the name '{node.name}' is already used by another node")
+        if node.type == "Block" and self.parent is not None:
+            self._check_not_inside_itself(node.params.get("block"))
         self._insert(node.copy())
         if index is not None and index < len(self._g) - 1:
             # Put it back where it was in document order (undoing a delete).
@@ -315,6 +317,14 @@ class Graph:
         self.events.emit(ev.MetaChanged(key, value))
 
 
+    def _check_not_inside_itself(self, block: Any) -> None:
+        """Refuse to put block `block` into this definition when it is this block or uses it."""
+        from .block_library import used_blocks
+
+        own = next((n for n, b in self.blocks.items() if b is self), None)
+        if own is not None and own in used_blocks(self.blocks, [block]):
+            raise EditError(f"block {own} cannot hold {block}: it would contain itself")
+
     def _add_block(self, name: str, definition: "Graph") -> None:
         if self.parent is not None:  # made while a block is open: it is the document's, like every block
             self.root()._add_block(name, definition)
@@ -371,6 +381,8 @@ def block_name_problem(name: str) -> str | None:
         return f"'{name}' is not a valid block name: use letters, digits and _, not starting with a digit"
     if not name[0].isupper():
         return f"'{name}' does not start with a capital letter: a block names a class (ResBlock, EncoderLayer)"
+    if len(name) > 60:
+        return f"'{name[:20]}…' is too long for a block name ({len(name)} characters; at most 60)"
     if name in reserved_names() or name in ("Block", "Input", "Output", "Net", "Sequential"):
         return f"'{name}' is reserved: choose another name"
     return None

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ..analysis.blocks import group_into_block, ungroup
 from ..graph import events as ev
-from ..graph.block_library import folder_blocks, save_block
+from ..graph.block_library import folder_blocks, load_block, same_definition, save_block
+from ..graph.io import FileFormatError
+from ..layers import check_node
 from ..graph.model import EditError
 from ..paths import blocks_dir
 from .canvas.scene import GraphScene
@@ -57,10 +60,12 @@ class BlockNavigator(QObject):
         super().__init__(window)
         self.window = window
         self.stack: list[tuple[BlockDocument, GraphScene]] = []
+        self.prefixes: list[str] = []  # each open block's place in the compiled model ("blocks.0")
         self._top: GraphScene | None = None
         self.breadcrumb = Breadcrumb()
         self.breadcrumb.levelChosen.connect(self.leave)
-        self.ask_name = self._ask_name  # tests replace it
+        self.ask_name = self._ask_name  # tests replace these two
+        self.confirm_replace = self._confirm_replace
 
     @property
     def top_scene(self) -> GraphScene:
@@ -82,7 +87,12 @@ class BlockNavigator(QObject):
         doc.problemsChanged.connect(window._problem_timer.start)
         scene = GraphScene(doc, window)
         self.stack.append((doc, scene))
+        self.prefixes.append(node.name + (".0" if node.params.get("repeat", 1) > 1 else ""))
         self._show(scene)
+
+    def model_name(self, layer: str) -> str:
+        """A layer of the open block by its name in the compiled model (the first copy of a stacked one)."""
+        return ".".join(self.prefixes + [layer])
 
     def leave(self, level: int | None = None) -> None:
         """Back to `level` (0: the document; one up when None)."""
@@ -91,6 +101,7 @@ class BlockNavigator(QObject):
             return
         while len(self.stack) > level:
             doc, scene = self.stack.pop()
+            self.prefixes.pop()
             scene.clearSelection()
             scene.detach()
             scene.deleteLater()
@@ -108,7 +119,7 @@ class BlockNavigator(QObject):
         window.show_scene(scene)
         names = [window.document.title] + [doc.name for doc, _ in self.stack]
         self.breadcrumb.show_path(names)
-        window.inspector.show_node(None, None)
+        window._on_selection()  # the inspector shows what is selected on this canvas
         window._refresh_problems()
         if self.stack:
             QTimer.singleShot(0, lambda: show_readable(window.view) if window.scene is scene else None)
@@ -118,6 +129,7 @@ class BlockNavigator(QObject):
         if isinstance(event, ev.BlockChanged):
             gone = [i for i, (doc, _) in enumerate(self.stack) if doc.name not in self.window.document.graph.blocks]
             if gone:
+                self.window._show_status(f"Block {self.stack[gone[0]][0].name} is gone (undone): back out of it")
                 QTimer.singleShot(0, lambda k=gone[0]: self.leave(k) if k < len(self.stack) else None)
 
     # ---- actions -------------------------------------------------------------------------------------------
@@ -138,7 +150,7 @@ class BlockNavigator(QObject):
         ids = scene.selected_node_ids()
         if not ids:
             self.window.show_message("Group into Block", "Select the layers to group first (drag a rectangle"
-                                     " around them, or Shift+click each).")
+                                     " around them, or Ctrl+click each).")
             return
         taken, k = scene.graph.blocks, 1
         while f"Block{k}" in taken:
@@ -149,7 +161,7 @@ class BlockNavigator(QObject):
         try:
             edit, instance = group_into_block(scene.graph, scene.analysis, ids, name.strip())
         except EditError as e:
-            self.window.show_message("Group into Block", f"These layers cannot be grouped: {e}.")
+            self.window.show_message("Group into Block", f"Cannot group into a block: {e}.")
             return
         if scene.push(edit):
             scene.select_nodes([instance])
@@ -174,12 +186,27 @@ class BlockNavigator(QObject):
         graph = self.window.scene.graph
         name = graph.node(node_id).params["block"]
         try:
+            saved = load_block(blocks_dir(), name, check_node) if name in folder_blocks(blocks_dir()) else None
+        except FileFormatError:
+            saved = None  # a damaged file of that name: replaced
+        if saved is not None and not same_definition(saved.blocks[name], graph.blocks[name]) \
+                and not self.confirm_replace(name):
+            return
+        try:
             path = save_block(graph, name, blocks_dir())
         except (OSError, KeyError) as e:
             self.window.show_message("Save to My Blocks", f"{name} could not be saved: {e}")
             return
-        self.window.palette.show_my_blocks(folder_blocks(blocks_dir()))
+        names = folder_blocks(blocks_dir())
+        for widget in QApplication.topLevelWidgets():  # every window's palette lists it
+            if hasattr(widget, "blocks") and hasattr(widget, "palette"):
+                widget.palette.show_my_blocks(names)
         self.window._show_status(f"{name} saved to My Blocks ({path}): drag it from the palette into any document")
+
+    def _confirm_replace(self, name: str) -> bool:
+        answer = QMessageBox.question(self.window, "Save to My Blocks", f"My Blocks already has a different"
+                                      f" {name}. Replace it with this one?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ask_name(self, default: str) -> str | None:
         name, ok = QInputDialog.getText(self.window, "Group into Block", "Name of the block (a class name,"

@@ -101,6 +101,11 @@ class BlockDocument(Editable):
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
         document.graph.events.connect(self._on_document_event)
 
+    def push(self, edit: Edit, merge: bool = True) -> str | None:
+        if not edit.text.startswith(f"{self.name}: "):
+            edit.text = f"{self.name}: {edit.text}"  # the History says where the step was taken
+        return super().push(edit, merge)
+
     def _on_document_event(self, event) -> None:
         if isinstance(event, BlockChanged) and event.name != self.name:  # a block this one may use
             self.analysis.block_changed(event.name)

@@ -401,10 +401,11 @@ class MainWindow(QMainWindow):
     def _on_selection(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(self.scene.document, ids[0] if len(ids) == 1 else None)
-        if len(ids) == 1 and self.scene.graph is self.document.graph:  # Inside and Boundary show the selected layer
-            name = self.document.graph.node(ids[0]).name
+        if len(ids) == 1:  # the Inside and Boundary tabs show the selected layer (inside a block by its path)
+            name = self.blocks.model_name(self.scene.graph.node(ids[0]).name)
             self.training.inside.select_layer(name)
-            self.training.boundary.select_layer(name)
+            if "." not in name:  # the Boundary tab paints the network's own layers
+                self.training.boundary.select_layer(name)
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:

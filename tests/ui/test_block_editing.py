@@ -1,15 +1,19 @@
 """Blocks as a user makes them: select layers with the mouse, Ctrl+B, double-click to open, edit inside with
 undo, the breadcrumb back out, Save to My Blocks and the block dropped into another document."""
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QSpinBox, QToolButton
 
 from netbuilder.graph import io
+from netbuilder.graph.block_library import load_block
+from netbuilder.graph.edits import AddNode, SetParam
+from netbuilder.graph.model import Edge, Node
+from netbuilder.paths import blocks_dir
 from netbuilder.ui.document import Document
 
-from pathlib import Path
-
-from test_edit_in_place import drag_layer_over
+from test_edit_in_place import drag_layer_over, wire_point
 from uihelpers import assert_consistent, make_window, view_point
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -123,3 +127,33 @@ def test_a_damaged_my_blocks_file_is_said_not_raised(window, qtbot, config_dir):
     count = len(window.document.graph)
     drag_layer_over(window, "myblock:Broken", window.view.viewport().rect().center())
     assert len(window.document.graph) == count and "Broken.json" in window.scene.last_refusal
+
+
+def test_my_block_dropped_on_a_wire_goes_on_it_and_saving_over_another_asks(window, qtbot):
+    instance = group_chain(window)
+    window.blocks.save(instance)
+    graph = window.document.graph
+    edge = graph.edge_into(graph.by_name("fc1").id, "in")
+    drag_layer_over(window, "myblock:ConvStage", wire_point(window, edge))
+    added = [n for n in graph.nodes() if n.type == "Block" and n.id != instance]
+    assert len(added) == 1 and graph.edge_into(added[0].id, "x") == Edge(edge.src, edge.src_port, added[0].id, "x")
+    definition = graph.blocks["ConvStage"]
+    definition.apply(SetParam(definition, definition.by_name("conv2").id, "out_channels", 8))
+    asked = []
+    window.blocks.confirm_replace = lambda name: asked.append(name) or False
+    window.blocks.save(instance)
+    assert asked == ["ConvStage"]  # a different ConvStage is saved: asked, and kept when the answer is no
+    saved = load_block(blocks_dir(), "ConvStage").blocks["ConvStage"]
+    assert saved.by_name("conv2").params["out_channels"] == 32
+
+
+def test_back_out_of_a_block_the_inspector_shows_the_block_again(window, qtbot):
+    instance = group_chain(window)
+    window.blocks.open(instance)
+    assert window.inspector.node_id is None
+    window.blocks.leave()
+    assert window.inspector.node_id == instance  # still selected, and shown
+    definition = window.document.graph.blocks["ConvStage"]
+    window.blocks.open(instance)  # a block inside itself is refused, as a paste inside it would do
+    assert not window.scene.push(AddNode(Node("b9", "Block", "again", {"block": "ConvStage", "repeat": 1})))
+    assert "cannot hold ConvStage" in window.statusBar().currentMessage() and len(definition) == 5

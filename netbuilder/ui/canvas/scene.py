@@ -193,15 +193,16 @@ class GraphScene(QGraphicsScene):
             self.message.emit(reason)
         return reason is None
 
-    def add_layer(self, layer_type: str, pos: QPointF) -> str | None:
-        """Add a layer of the catalog, or one of My blocks ("myblock:Name"), at pos; its id, or None when a
-        block file cannot be read (the message says why)."""
+    def add_layer(self, layer_type: str, pos: QPointF, wire: Edge | None = None) -> str | None:
+        """Add a layer of the catalog, or one of My blocks ("myblock:Name") at pos (on `wire` when it has
+        one input and one output); its id, or None when a block file cannot be read (the message says why)."""
         x, y = self._snap(pos.x() - 85, pos.y() - 30)
         if layer_type.startswith(MY_BLOCK):
             try:
                 name = layer_type[len(MY_BLOCK):]
-                edit, node_id = use_block(self.graph, load_block(blocks_dir(), name, check_node), name, (x, y))
-            except FileFormatError as e:
+                edit, node_id = use_block(self.graph, load_block(blocks_dir(), name, check_node), name, (x, y),
+                                          wire)
+            except (FileFormatError, EditError) as e:
                 self.last_refusal = str(e)
                 self.message.emit(f"Cannot add the block: {e}")
                 return None
@@ -384,7 +385,7 @@ class GraphScene(QGraphicsScene):
     def drop_layer(self, layer_type: str, pos: QPointF, wire: EdgeItem | None) -> str | None:
         """A palette layer let go at pos: on the wire when it fits there, else where it fell."""
         if layer_type.startswith(MY_BLOCK):
-            return self.add_layer(layer_type, pos)
+            return self.add_layer(layer_type, pos, wire.edge if wire is not None else None)
         if layer_type not in CATALOG:  # a drag from elsewhere that only looks like the palette's
             self.last_refusal = f"unknown layer type '{layer_type}'"
             self.message.emit(self.last_refusal)
