@@ -19,7 +19,7 @@ from __future__ import annotations
 from .analysis.blocks import spec_of
 from .graph.edits import AddBlock, AddNode, Connect, Group
 from .graph.model import Edge, Graph, Node
-from .layers import BLOCK, get, new_node
+from .layers import BLOCK_SPEC, get, new_node
 
 Source = str | tuple[str, str]  # a node id (its first output) or (node id, output port)
 
@@ -38,9 +38,9 @@ class GraphBuilder:
             row = self._rows.get(depth, 0)
             self._rows[depth] = row + 1
             pos = (depth * 200.0, row * 120.0)
-        if layer_type == BLOCK.type:
+        if layer_type == BLOCK_SPEC.type:
             node = Node(self.graph.new_id(), layer_type, name or self.graph.unique_name(params["block"]),
-                        BLOCK.defaults() | params, (float(pos[0]), float(pos[1])))
+                        BLOCK_SPEC.defaults() | params, (float(pos[0]), float(pos[1])))
             spec = spec_of(self.graph, node)
             if spec is None:
                 raise KeyError(f"no block named '{params['block']}': define it first")

@@ -12,12 +12,11 @@ from ..graph.block_library import used_blocks
 from ..graph.clipboard import fresh_nodes
 from ..graph.layout import layered_positions
 from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
-from ..layers import CATALOG
-from ..layers import BLOCK as _BLOCK
+from ..layers import BLOCK_SPEC, CATALOG
 from ..layers.rules import fix_param
 from ..layers.spec import LayerSpec, ShapeError, TensorType
 
-BLOCK = _BLOCK.type
+BLOCK = BLOCK_SPEC.type  # the type of a block's node: "Block"
 _active: set[str] = set()  # blocks being analysed (one inside itself would never end)
 
 
@@ -64,12 +63,11 @@ def block_spec(name: str, definition: Graph) -> LayerSpec:
     cached = definition.__dict__.get("_spec")
     if cached is not None and cached[0] == (stamp(definition), name):
         return cached[1]
-    base = _BLOCK
     spec = LayerSpec(
         name, "Blocks", definition.meta.get("description") or f"Block {name}: double-click to open it",
-        params=base.params, inputs=ports(definition, "Input"), outputs=ports(definition, "Output"),
+        params=BLOCK_SPEC.params, inputs=ports(definition, "Input"), outputs=ports(definition, "Output"),
         shape=lambda p, xs: block_output(definition, name, list(xs), p["repeat"]), accepts_int=True,
-        key_params=base.key_params)
+        key_params=BLOCK_SPEC.key_params)
     definition.__dict__["_spec"] = ((stamp(definition), name), spec)
     return spec
 

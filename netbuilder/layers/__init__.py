@@ -22,12 +22,12 @@ def get(layer_type: str) -> LayerSpec:
         raise KeyError(f"unknown layer type '{layer_type}'") from None
 
 
-BLOCK = block.SPECS[0]  # not in the catalog (not a layer of its own): an instance of one of the document's blocks
+BLOCK_SPEC = block.SPECS[0]  # not in the catalog (not a layer of its own): an instance of one of the document's blocks
 
 
 def check_node(layer_type: str, params: dict, where: str = "") -> dict:
     """Params of a node read from a file, checked for type and completed with defaults."""
-    spec = CATALOG.get(layer_type) or (BLOCK if layer_type == BLOCK.type else None)
+    spec = CATALOG.get(layer_type) or (BLOCK_SPEC if layer_type == BLOCK_SPEC.type else None)
     if spec is None:
         raise FileFormatError(f"unknown layer type '{layer_type}'")
     out = spec.defaults()
