@@ -84,6 +84,8 @@ class Graph:
         self.parent: Graph | None = None  # for a block's definition: the document that holds it
         self.revision = 0  # for a block's definition: counts its changes (what depends on it is recomputed)
         self._watchers: dict[str, Any] = {}
+        self._depth = 0  # inside batch(): how deep
+        self._order: list[str] | None = None  # document order while a batch puts nodes back (see _add_node)
 
     # ---- reading -------------------------------------------------------------------------
     def __contains__(self, node_id: str) -> bool:
@@ -99,10 +101,12 @@ class Graph:
             raise EditError(f"no node with id '{node_id}'") from None
 
     def nodes(self) -> list[Node]:
+        if self._order is not None:
+            return [self._g.nodes[n]["node"] for n in self._order]
         return [data["node"] for _, data in self._g.nodes(data=True)]
 
     def node_ids(self) -> list[str]:
-        return list(self._g.nodes)
+        return list(self._order if self._order is not None else self._g.nodes)
 
     def edges(self) -> list[Edge]:
         return [key for _, _, key in self._g.edges(keys=True)]
@@ -154,12 +158,12 @@ class Graph:
 
     def topological_order(self) -> list[str]:
         """Node ids, inputs first; ties keep document order. Raises nx.NetworkXUnfeasible on a cycle."""
-        index = {n: i for i, n in enumerate(self._g.nodes)}
+        index = {n: i for i, n in enumerate(self.node_ids())}
         return list(nx.lexicographical_topological_sort(self._g, key=index.__getitem__))
 
     def networks(self) -> list[list[str]]:
         """The separate networks of the document: weakly connected parts, in document order."""
-        order = {n: i for i, n in enumerate(self._g.nodes)}
+        order = {n: i for i, n in enumerate(self.node_ids())}
         parts = [sorted(p, key=order.__getitem__) for p in nx.weakly_connected_components(self._g)]
         return sorted(parts, key=lambda p: order[p[0]])
 
@@ -227,10 +231,23 @@ class Graph:
     def batch(self):
         """Announce the changes made inside as one step (BatchStarted ... BatchEnded)."""
         self.events.emit(ev.BatchStarted())
+        self._depth += 1
         try:
             yield
         finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._settle_order()
             self.events.emit(ev.BatchEnded())
+
+    def _settle_order(self) -> None:
+        """Put the nodes in the document order kept during a batch (one rebuild for all the put-backs)."""
+        if self._order is not None:
+            order, self._order = self._order, None
+            nodes = self._g._node
+            kept = {n: nodes[n] for n in order}
+            nodes.clear()
+            nodes.update(kept)
 
     def _add_node(self, node: Node, index: int | None = None) -> None:
         if node.id in self._g:
@@ -242,13 +259,13 @@ class Graph:
             raise EditError(f"the name '{node.name}' is already used by another node")
         if node.type == "Block" and self.parent is not None:
             self._check_not_inside_itself(node.params.get("block"))
+        if index is not None and index < len(self._g) and self._order is None:
+            self._order = list(self._g.nodes)  # the order is kept as a list until the edit ends
         self._insert(node.copy())
-        if index is not None and index < len(self._g) - 1:
-            # Put it back where it was in document order (undoing a delete).
-            items = list(self._g._node.items())
-            items.insert(index, items.pop())
-            self._g._node.clear()
-            self._g._node.update(items)
+        if self._order is not None:  # put back where it was in document order (undoing a delete), or last
+            self._order.insert(index if index is not None else len(self._order), node.id)
+            if self._depth == 0:
+                self._settle_order()
         self.events.emit(ev.NodeAdded(node.id))
 
     def _remove_node(self, node_id: str) -> Node:
@@ -256,6 +273,8 @@ class Graph:
         if self._g.degree(node_id):
             raise EditError(f"node '{node.name}' still has wires: disconnect them first")
         self._g.remove_node(node_id)
+        if self._order is not None:
+            self._order.remove(node_id)
         self._names.pop(node.name, None)
         self.events.emit(ev.NodeRemoved(node_id))
         return node
