@@ -23,7 +23,8 @@ from ..errors import UserError
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.io import dumps, loads
 from ..graph.model import Graph
-from ..layers import CATALOG, check_node
+from ..analysis.blocks import spec_of
+from ..layers import check_node
 from .callbacks import Callback
 from .config import LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
 
@@ -131,10 +132,10 @@ def _kind(target: str, graph: Graph) -> tuple[str, tuple]:
     node = graph.by_name(layer)
     if node is None:
         raise SweepError(f"'{target}': the document has no layer named '{layer}'")
-    param = CATALOG[node.type].param(name) if node.type in CATALOG else None
+    spec = spec_of(graph, node)  # a block's too: how many times it is stacked is worth a sweep
+    param = spec.param(name) if spec is not None else None
     if param is None or param.kind not in ("int", "float", "choice"):
-        usable = [p.name for p in CATALOG[node.type].all_params if p.kind in ("int", "float", "choice")] \
-            if node.type in CATALOG else []
+        usable = [p.name for p in spec.all_params if p.kind in ("int", "float", "choice")] if spec else []
         raise SweepError(f"'{target}': {node.type} '{layer}' has no number or choice parameter '{name}'"
                          + (f" (it has {', '.join(usable)})" if usable else ""))
     return param.kind, tuple(param.choices)

@@ -7,6 +7,8 @@ import pytest
 from optuna.trial import TrialState
 
 from netbuilder import GraphBuilder
+from netbuilder.graph.edits import insert_between
+from netbuilder.graph.model import Node
 from netbuilder.train.runs import list_runs
 from netbuilder.train.sweep import Sweep, SweepError, SweepSpec, apply_edit, parse_vary, records, train_trial
 
@@ -129,3 +131,20 @@ def _alive(pid):
     except ProcessLookupError:
         return False
     return True
+
+
+def test_how_often_a_block_is_stacked_can_be_swept(tmp_path):
+    inner = GraphBuilder()
+    inner.add("Output", inner.add("ReLU", inner.add("Linear", inner.add("Input", name="x", shape=[16]),
+                                                    out_features=16)), name="out")
+    graph = mlp()
+    b = GraphBuilder(graph)
+    b.define("Dense", inner)
+    relu = next(e.dst for e in graph.out_edges(graph.by_name("hidden").id))
+    graph.apply(insert_between(graph, graph.out_edges(relu)[0], Node("s1", "Block", "stack", {"block": "Dense", "repeat": 1}),
+                               "x", "out"))  # hidden -> ReLU -> stack -> classes
+    _, found = run(graph, SweepSpec([parse_vary("stack.repeat=1,3", graph)], trials=2, sampler="grid"), tmp_path)
+    runs = {r.id: r for r in list_runs(tmp_path)}
+    assert sorted(runs[r.run_id].graph().by_name("stack").params["repeat"] for r in found) == [1, 3]
+    with pytest.raises(SweepError, match="has no number or choice parameter 'depth' \\(it has repeat"):
+        parse_vary("stack.depth=1,2", graph)

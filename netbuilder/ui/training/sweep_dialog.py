@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QLabel,
                                QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
-from ...layers import CATALOG
+from ...analysis.blocks import spec_of
 from ...train.sweep import METRICS, SAMPLERS, SETTINGS, SweepError, SweepSpec, parse_vary
 
 ROWS = 4
@@ -18,7 +18,7 @@ def targets(graph) -> list[str]:
     """Everything a sweep of this document may vary: settings, then each layer's number and choice parameters."""
     found = list(SETTINGS)
     for node in graph.nodes():
-        spec = CATALOG.get(node.type)
+        spec = spec_of(graph, node)
         if spec is None or node.type in ("Input", "Output"):
             continue
         found += [f"{node.name}.{p.name}" for p in spec.all_params
@@ -32,7 +32,7 @@ def example(target: str, graph) -> str:
     if "." in target:
         layer, _, name = target.partition(".")
         node = graph.by_name(layer)
-        param = CATALOG[node.type].param(name)
+        param = spec_of(graph, node).param(name)
         if param.kind == "choice":
             return ",".join(param.choices)
         value = node.params.get(name, param.default)
