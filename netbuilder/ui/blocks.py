@@ -61,6 +61,7 @@ class BlockNavigator(QObject):
         self.window = window
         self.stack: list[tuple[BlockDocument, GraphScene]] = []
         self.prefixes: list[str] = []  # each open block's place in the compiled model ("blocks.0")
+        self.views: list[tuple] = []  # the zoom and centre of the canvas each open block was opened from
         self._top: GraphScene | None = None
         self.breadcrumb = Breadcrumb()
         self.breadcrumb.levelChosen.connect(self.leave)
@@ -88,6 +89,8 @@ class BlockNavigator(QObject):
         scene = GraphScene(doc, window)
         self.stack.append((doc, scene))
         self.prefixes.append(node.name + (".0" if node.params.get("repeat", 1) > 1 else ""))
+        view = window.view
+        self.views.append((view.transform(), view.mapToScene(view.viewport().rect().center())))
         self._show(scene)
 
     def model_name(self, layer: str) -> str:
@@ -102,6 +105,7 @@ class BlockNavigator(QObject):
         while len(self.stack) > level:
             doc, scene = self.stack.pop()
             self.prefixes.pop()
+            transform, centre = self.views.pop()
             scene.clearSelection()
             scene.detach()
             scene.deleteLater()
@@ -110,6 +114,8 @@ class BlockNavigator(QObject):
         if not self.stack:
             self.window.document.graph.events.disconnect(self._on_document_event)
         self._show(self.stack[-1][1] if self.stack else self._top)
+        self.window.view.setTransform(transform)  # back where the user was before going in
+        self.window.view.centerOn(centre)
 
     def leave_all(self) -> None:
         self.leave(0)

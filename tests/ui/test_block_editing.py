@@ -147,12 +147,16 @@ def test_my_block_dropped_on_a_wire_goes_on_it_and_saving_over_another_asks(wind
     assert saved.by_name("conv2").params["out_channels"] == 32
 
 
-def test_back_out_of_a_block_the_inspector_shows_the_block_again(window, qtbot):
+def test_back_out_of_a_block_the_inspector_and_the_view_are_as_they_were(window, qtbot):
     instance = group_chain(window)
+    window.view.zoom_by(0.5)
+    zoom, centre = window.view.zoom, window.view.mapToScene(window.view.viewport().rect().center())
     window.blocks.open(instance)
     assert window.inspector.node_id is None
     window.blocks.leave()
     assert window.inspector.node_id == instance  # still selected, and shown
+    assert window.view.zoom == zoom
+    assert (window.view.mapToScene(window.view.viewport().rect().center()) - centre).manhattanLength() < 10
     definition = window.document.graph.blocks["ConvStage"]
     window.blocks.open(instance)  # a block inside itself is refused, as a paste inside it would do
     assert not window.scene.push(AddNode(Node("b9", "Block", "again", {"block": "ConvStage", "repeat": 1})))
