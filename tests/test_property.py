@@ -260,3 +260,47 @@ def test_damaged_networks_are_reported_never_crash(case):
     with torch.no_grad():
         model(*netbuilder.example_inputs(graph, batch_size=2))
     netbuilder.export_source(graph)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=recipes(), data=st.data())
+def test_grouping_any_layers_into_a_block_computes_the_same(recipe, data):
+    """Any selection either is refused with a reason, or becomes a block whose network computes what the layers
+    did (their weights moved into it); undo gives the document back exactly, and ungrouping the same outputs."""
+    from netbuilder.analysis.blocks import group_into_block, ungroup
+    from netbuilder.graph import io
+    from netbuilder.graph.model import EditError
+
+    graph, live, ids = build(recipe)
+    if any(p.severity == "error" for p in Analysis(graph).problems()):
+        return
+    inner = [n for n in ids if graph.node(n).type != "Input"]
+    chosen = data.draw(st.lists(st.sampled_from(inner), min_size=1, max_size=len(inner), unique=True))
+    before = io.dumps(graph)
+    try:
+        edit, instance = group_into_block(graph, live, chosen, "Part")
+    except EditError as e:
+        event(f"refused: {str(e).split(':')[0][:40]}")
+        return
+    event("grouped")
+    torch.manual_seed(0)
+    flat = netbuilder.build_model(graph).eval()
+    graph.apply(edit)
+    assert_same_results(live, Analysis(graph), graph)
+    assert not [p for p in live.problems() if p.severity == "error"], live.problems()
+    block = netbuilder.build_model(graph).eval()
+    name = graph.node(instance).name
+    moved = {n: graph.blocks["Part"].by_name(n) is not None for n in {k.split(".")[0] for k in flat.state_dict()}}
+    block.load_state_dict({(f"{name}.{k}" if moved[k.split(".")[0]] else k): v for k, v in flat.state_dict().items()})
+    inputs = netbuilder.example_inputs(graph, batch_size=3)
+    with torch.no_grad():
+        a, b = flat(*inputs), block(*inputs)
+    for x, y in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+        assert torch.allclose(x, y, atol=1e-5, equal_nan=True)
+    undo, _ = ungroup(graph, instance)
+    graph.apply(undo)
+    assert not graph.blocks and not [p for p in live.problems() if p.severity == "error"]
+    undo.revert(graph)
+    edit.revert(graph)
+    assert io.dumps(graph) == before
+    assert_same_results(live, Analysis(graph), graph)

@@ -36,7 +36,8 @@ def network_nodes(graph: Graph, network: str | None) -> list[str]:
 
 
 def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | None = None) -> list[Step]:
-    """Steps in topological order; raises GraphError when the selected network has problems."""
+    """Steps in topological order, the Outputs last in document order (the order forward returns them);
+    raises GraphError when the selected network has problems."""
     own = analysis is None
     analysis = analysis or Analysis(graph)
     try:
@@ -70,7 +71,8 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
             else:
                 step.ctor = spec.module(node.params, values)
             steps.append(step)
-        return steps
+        place = {n: i for i, n in enumerate(graph.node_ids())}  # Outputs (which feed nothing) last, in document
+        return sorted(steps, key=lambda s: (s.kind == "output", place[s.node] if s.kind == "output" else 0))
     finally:
         if own:
             analysis.close()
