@@ -8,10 +8,10 @@ and an instance in one edit; ungrouping puts the layers back.
 from __future__ import annotations
 
 from ..graph.edits import AddBlock, AddNode, Connect, Disconnect, Edit, Group, RemoveBlock, RemoveNode
-from ..graph.block_library import used_blocks
+from ..graph.block_library import same_definition, used_blocks
 from ..graph.clipboard import fresh_nodes
 from ..graph.layout import layered_positions
-from ..graph.model import Edge, EditError, Graph, Node, block_name_problem
+from ..graph.model import Edge, EditError, Graph, Node, block_name_problem, name_problem
 from ..layers import BLOCK_SPEC, CATALOG
 from ..layers.rules import fix_param
 from ..layers.spec import LayerSpec, ShapeError, TensorType
@@ -138,15 +138,15 @@ def _output(definition: Graph, name: str, ins: list[TensorType], repeat: int) ->
 
 
 # ---- making and undoing blocks -------------------------------------------------------------------------------
-def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> tuple[Group, str]:
+def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str,
+                     inner_name=None) -> tuple[Group, str]:
     """One edit that moves the given nodes into a new block `name` and puts an instance in their place, wired
-    as they were; and the instance's id. EditError saying why not."""
+    as they were; and the instance's id. When the document has a block `name` holding the same layers and
+    wires, the instance uses it. `inner_name(name)` may rename the layers inside. EditError saying why not."""
     chosen = [n for n in graph.node_ids() if n in set(node_ids)]
     problem = block_name_problem(name)
     if problem or name in CATALOG:
         raise EditError(problem or f"'{name}' is a layer type: choose another name for the block")
-    if name in graph.blocks:
-        raise EditError(f"there is already a block named '{name}'")
     if not chosen:
         raise EditError("select the layers to group first")
     ends = [graph.node(n).name for n in chosen if graph.node(n).type in ("Input", "Output")]
@@ -168,7 +168,10 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
                             " fix the problems above the selection first")
 
     definition = Graph()
-    names = {graph.node(n).name for n in chosen}
+    rename = inner_name or (lambda n: n)
+    names = {rename(graph.node(n).name) for n in chosen}
+    if len(names) < len(chosen) or any(name_problem(n) for n in names):
+        raise EditError("the layers' names inside the block would not be unique valid names")
     free = (f"x{i}" for i in range(1, len(names) + len(sources) + 2) if f"x{i}" not in names)
     port_names = ["x"] if len(sources) == 1 and "x" not in names else [next(free) for _ in sources]
     inputs = []
@@ -180,7 +183,9 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
         inputs.append(f"port{len(inputs) + 1}")
         definition._insert(Node(inputs[-1], "Input", port_name, params))
     for n in chosen:
-        definition._insert(graph.node(n).copy())
+        node = graph.node(n).copy()
+        node.name = rename(node.name)
+        definition._insert(node)
     out_node = Node("result", "Output", next(f"out{i}" if i else "out" for i in range(len(names) + 1)
                                              if (f"out{i}" if i else "out") not in names))
     definition._insert(out_node)
@@ -195,6 +200,9 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
     definition._g.add_edge(src, out_node.id, key=Edge(src, port, out_node.id, "in"))
     for node_id, pos in layered_positions(definition).items():
         definition.node(node_id).pos = pos
+    existing = graph.blocks.get(name)
+    if existing is not None and not same_definition(existing, definition, places=False):
+        raise EditError(f"there is already a block named '{name}' (with other layers)")
 
     first = next(e.dst for e in entering) if entering else chosen[0]  # where data enters the selection
     instance = Node(graph.new_id(), BLOCK, graph.unique_name(name), {"block": name, "repeat": 1},
@@ -203,7 +211,7 @@ def group_into_block(graph: Graph, analysis, node_ids: list[str], name: str) -> 
                                                      if e.dst in inside]))
     edits: list[Edit] = [Disconnect(e) for e in wires]
     edits += [RemoveNode(graph, n) for n in chosen]
-    edits += [AddBlock(name, definition), AddNode(instance)]
+    edits += ([] if existing is not None else [AddBlock(name, definition)]) + [AddNode(instance)]
     edits += [Connect(Edge(src, port, instance.id, p)) for (src, port), p in zip(sources, port_names)]
     edits += [Connect(Edge(instance.id, out_node.name, e.dst, e.dst_port)) for e in leaving]
     return Group(edits, f"Group {len(chosen)} layer(s) into {name}"), instance.id

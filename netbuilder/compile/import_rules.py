@@ -54,6 +54,7 @@ class Mapper:
         self.called: set[str] = set()  # modules with weights already made into a layer
         self.merges: dict[str, dict[str, fx.Node]] = {}  # Add / Multiply layers made, by id: their call
         self.node: fx.Node | None = None  # the one being mapped
+        self.origin: dict[str, fx.Node] = {}  # the document's layers by id: the call each was made from
         self._names = self._assigned_names()
 
     # ---- running -------------------------------------------------------------------------------
@@ -170,6 +171,8 @@ class Mapper:
                 raise Unsupported(f"{layer} with {problem}")
         name = self._free_name(name or self._name_of(self.node, layer), layer)
         node_id = self.builder.add(layer, *inputs, name=name, pos=(0.0, 0.0), **params)
+        if self.node is not None:
+            self.origin[node_id] = self.node
         if weights is not None:
             source, inner = weights
             self.owners.append((source, f"{name}.{inner}" if inner else name))
@@ -223,7 +226,7 @@ class Mapper:
         last: dict[tuple, fx.Node] = {}
         for n in nodes:
             if places[n][0] is not None:
-                last[places[n]] = n
+                last[places[n], _inside(n)] = n  # per use of a module: each use of a block names its own
         lines: dict[str, set] = {}
         for line, code in set(places.values()):
             m = _ASSIGN.match(code)
@@ -233,7 +236,7 @@ class Mapper:
         taken = {str(n.target).replace(".", "_") for n in self.gm.graph.nodes  # inputs' and layers' names
                  if n.op in ("placeholder", "call_module")}
         names = {}
-        for (line, code), n in last.items():
+        for ((line, code), _), n in last.items():
             m = _ASSIGN.match(code)
             if m and n.op != "call_module" and line not in modules and len(lines[m.group(1)]) == 1 \
                     and m.group(1) not in taken:
@@ -246,11 +249,9 @@ class Mapper:
             return layer.lower()
         if node.op == "call_module":
             return str(node.target).replace(".", "_")
+        prefix = _inside(node).replace(".", "_") + "_" if _inside(node) else ""
         if node in self._names:
-            return self._names[node]
-        stack = node.meta.get("nn_module_stack") or {}
-        inside = [path for path, _ in stack.values() if path]
-        prefix = inside[-1].replace(".", "_") + "_" if inside else ""
+            return prefix + self._names[node]
         return self.builder.graph.unique_name(prefix + layer.lower())
 
     def _free_name(self, wanted: str, layer: str) -> str:
@@ -260,6 +261,13 @@ class Mapper:
             return wanted
         stem = wanted.rstrip("0123456789_")
         return graph.unique_name(stem if stem and name_problem(stem) is None else layer.lower())
+
+
+def _inside(node: fx.Node) -> str:
+    """The path of the innermost module a call was made inside ("" at the top)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    inside = [path for path, _ in stack.values() if path]
+    return inside[-1] if inside else ""
 
 
 def _holds_tensor(value) -> bool:

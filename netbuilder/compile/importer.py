@@ -11,6 +11,7 @@ import importlib.util
 import inspect
 import itertools
 import json
+import logging
 import re
 import sys
 import traceback
@@ -21,14 +22,20 @@ import torch
 from torch import fx, nn
 
 from ..analysis import Analysis
+from ..graph.io import dumps, loads
 from ..graph.layout import layered_positions
+from ..layers import check_node
 from ..layers import modules as custom_modules
 from .build import build_model
 from .export import INIT_CODE
+from .import_blocks import into_blocks, renamed_state
 from .import_rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
 _count = itertools.count(1)
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -167,8 +174,31 @@ def import_model(path: str | Path, class_name: str, args: dict | list | None = N
         built.load_state_dict(state)
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
-    difference = _compare(model, built, _examples(placeholders, input_shapes, ints, 3), where)
+    xs = _examples(placeholders, input_shapes, ints, 3)
+    difference = _compare(model, built, xs, where)
+    grouped = _grouped(graph, mapper.origin, state, model, xs, where)
+    if grouped is not None:
+        graph, state, difference = grouped
     return Imported(graph, state, difference, where)
+
+
+def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor], where: str):
+    """(document, weights, difference) with the model's classes used more than once as blocks, when that
+    computes what the model does; None to keep the document as it is."""
+    copy = loads(dumps(graph), check_node)
+    try:
+        moved = into_blocks(copy, origin)
+        if not moved:
+            return None
+        _lay_out(copy)
+        _check_clean(copy, where)
+        built = build_model(copy).eval()
+        state = renamed_state(state, moved)
+        built.load_state_dict(state)
+        return copy, state, _compare(model, built, xs, where)
+    except Exception:  # noqa: BLE001 - blocks are a nicety: the checked document without them stands
+        log.exception("%s: its repeated classes were left as layers", where)
+        return None
 
 
 def _instantiate(cls: type, args, path: Path) -> nn.Module:

@@ -50,9 +50,10 @@ def nesting_problem(blocks: dict[str, Graph], limit: int) -> str | None:
     return None
 
 
-def same_definition(a: Graph, b: Graph) -> bool:
-    """Whether two definitions hold the same layers and wires (the block tables they share aside)."""
-    return io.body_text(a) == io.body_text(b)
+def same_definition(a: Graph, b: Graph, places: bool = True) -> bool:
+    """Whether two definitions hold the same layers and wires (the block tables they share aside; where the
+    layers stand on the canvas too, unless `places` is False)."""
+    return io.body_text(a, places) == io.body_text(b, places)
 
 
 def adopt(graph: Graph, blocks: dict[str, Graph], names: list[str]) -> tuple[list[Edit], dict[str, str]]:

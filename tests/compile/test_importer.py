@@ -199,14 +199,23 @@ def test_hand_written_models_import_clean_with_the_same_outputs(models, tmp_path
     analysis = Analysis(graph)
     assert [p for p in analysis.problems() if p.severity == "error"] == []
     analysis.close()
-    found = {}
-    for node in graph.nodes():
-        found[node.type] = found.get(node.type, 0) + 1
+    found = _layer_counts(graph)
     assert {t: found.get(t, 0) for t in types} == types
     built = netbuilder.build_model(graph)
     built.load_state_dict(result.state)
     torch.manual_seed(2)
     _same_outputs(model, built, netbuilder.example_inputs(graph, batch_size=4))
+
+
+def _layer_counts(graph, times=1, found=None):
+    """How many layers of each type the network computes with (a block's once per use)."""
+    found = {} if found is None else found
+    for node in graph.nodes():
+        if node.type == "Block":
+            _layer_counts(graph.blocks[node.params["block"]], times * node.params["repeat"], found)
+        else:
+            found[node.type] = found.get(node.type, 0) + times
+    return found
 
 
 def test_recurrent_and_encoder_parameters_come_along(models):
@@ -220,10 +229,13 @@ def test_recurrent_and_encoder_parameters_come_along(models):
     first = encoder.by_name("encoder1")
     assert (first.params["nhead"], first.params["dim_feedforward"], first.params["dropout"]) == (4, 32, 0.1)
     residual = import_model(models, "ResNet", None, [[1, 8, 8]]).graph
-    add = residual.by_name("block1_add1")
-    wires = sorted((residual.node(e.src).name, e.dst_port) for e in residual.in_edges(add.id))
-    assert wires == [("block1_bn2", "in0"), ("stem_2", "in1")]  # out + x, the skip from the stem
-    assert residual.by_name("block1_conv2").params["padding"] == 1  # padding="same"
+    assert [(n.name, n.params) for n in residual.nodes() if n.type == "Block"] == [
+        ("block1", {"block": "Block1", "repeat": 1}), ("block2", {"block": "Block1", "repeat": 1})]  # class Block
+    block = residual.blocks["Block1"]  # ("Block" itself is reserved)
+    add = block.by_name("add1")
+    wires = sorted((block.node(e.src).name, e.dst_port) for e in block.in_edges(add.id))
+    assert wires == [("bn2", "in0"), ("x", "in1")]  # out + x, the skip from the block's input
+    assert block.by_name("conv2").params["padding"] == 1  # padding="same"
 
 
 def _graph_rows(graph):
@@ -260,10 +272,9 @@ def test_exported_source_comes_back_the_same(source, tmp_path):
     code.write_text(netbuilder.export_source(graph))
     shapes = [n.params["shape"] for n in graph.nodes() if n.type == "Input"]
     result = import_model(code, _class_name(graph, None), None, shapes, weights)
-    if graph.blocks:  # a block's class comes back as its layers, one set per use ("encoders_0_norm1")
-        assert not result.graph.blocks and len(result.graph) > len(graph)
-    else:
-        assert _graph_rows(result.graph) == _graph_rows(graph)
+    assert _graph_rows(result.graph) == _graph_rows(graph)
+    for name, block in graph.blocks.items():  # a block's class comes back as a block, its uses stacked again
+        assert _graph_rows(result.graph.blocks[name]) == _graph_rows(block)
     built = netbuilder.build_model(result.graph)
     built.load_state_dict(result.state)
     torch.manual_seed(4)
@@ -385,4 +396,70 @@ def test_both_directions_last_states_and_unnamed_layers(tmp_path):
     gru = graph.by_name("gru")
     assert (gru.params["bidirectional"], gru.params["returns"], gru.params["num_layers"]) == (True, "last", 2)
     assert [n.name for n in graph.nodes()] == ["x", "gru", "head_0", "head_1", "head_2", "output"]
+    assert result.difference < 1e-5
+
+
+STAGES = '''
+import torch
+from torch import nn
+
+
+class Unit(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+        self.act = nn.GELU()
+
+    def forward(self, x):
+        return self.act(self.fc(x)) + x
+
+
+class Both(nn.Module):
+    """Used twice, but two results leave it: it stays as its layers."""
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return self.a(x), torch.relu(x)
+
+
+class Stages(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.widen = nn.Linear(4, 6)
+        self.first = Unit(6)
+        self.body = nn.Sequential(Unit(6), Unit(6), Unit(6))
+        self.side = Unit(6)
+        self.p = Both()
+        self.q = Both()
+
+    def forward(self, x):
+        h = self.side(self.body(self.first(self.widen(x))))
+        a, b = self.p(h)
+        c, d = self.q(a + b)
+        return c + d
+'''
+
+
+def test_a_class_used_several_times_comes_in_as_a_block(tmp_path):
+    path = tmp_path / "stages.py"
+    path.write_text(STAGES)
+    torch.manual_seed(0)
+    result = import_model(path, "Stages", None, [[4]])
+    graph = result.graph
+    assert sorted(graph.blocks) == ["Unit"]
+    uses = {n.name: n.params for n in graph.nodes() if n.type == "Block"}
+    assert uses == {"first": {"block": "Unit", "repeat": 1}, "body": {"block": "Unit", "repeat": 3},
+                    "side": {"block": "Unit", "repeat": 1}}  # the Sequential's three: one use stacked 3 times
+    assert {"p_a", "q_a"} <= {n.name for n in graph.nodes()}  # Both gives two results: left as its layers
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    torch.manual_seed(5)
+    model = namespace["Stages"]().eval()
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    result = import_model(path, "Stages", None, [[4]], tmp_path / "w.pt")
+    built = netbuilder.build_model(result.graph)
+    built.load_state_dict(result.state)
+    _same_outputs(model, built, [torch.randn(3, 4)])
     assert result.difference < 1e-5
