@@ -95,6 +95,25 @@ def block_module(step: Step, plans: dict) -> nn.Module:
     return copies[0] if repeat == 1 else nn.Sequential(*copies)
 
 
+def is_block(module: nn.Module) -> bool:
+    """Whether a compiled submodule is a block: its own GraphModule, or an nn.Sequential of them (stacked)."""
+    return isinstance(module, fx.GraphModule) or (
+        isinstance(module, nn.Sequential) and len(module) > 0 and all(isinstance(m, fx.GraphModule) for m in module))
+
+
+def layer_units(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The compiled model's layers, a block's by their dotted names ("blocks.0.conv_a") instead of the block."""
+    found = []
+    for name, module in model.named_children():
+        if not is_block(module):
+            found.append((name, module))
+        elif isinstance(module, fx.GraphModule):
+            found += [(f"{name}.{inner}", m) for inner, m in layer_units(module)]
+        else:
+            found += [(f"{name}.{k}.{inner}", m) for k, block in enumerate(module) for inner, m in layer_units(block)]
+    return found
+
+
 def _combine(g: fx.Graph, step: Step, args: list[fx.Node]) -> fx.Node:
     c = step.combine
     if c.op is not None:

@@ -8,15 +8,18 @@ import math
 import torch
 from torch import nn
 
+from ..compile.build import layer_units
+
 
 class _Network:
-    """The layers of one network (its direct children with trainable parameters, in network order)."""
+    """The layers of one network with trainable parameters, in network order (a block's layers each on its own,
+    by dotted names: blocks.0.conv_a)."""
 
     def __init__(self, model: nn.Module):
         self.layers: list[str] = []
         self.params: list[torch.Tensor] = []
         self.owner: list[int] = []  # the layer of each parameter tensor
-        for name, module in model.named_children():
+        for name, module in layer_units(model):
             params = [p for p in module.parameters() if p.requires_grad]
             if params:
                 self.layers.append(name)

@@ -9,8 +9,9 @@ import math
 from contextlib import contextmanager
 
 import torch
-from torch import fx, nn
+from torch import nn
 
+from ..compile.build import layer_units
 from .generative import evaluating
 
 ATTRIBUTIONS = ("saliency", "ig", "gradcam")
@@ -30,15 +31,12 @@ def layer_outputs(model: nn.Module, inputs: tuple, names: list[str] | None = Non
 
 
 def layer_names(model: nn.Module) -> list[str]:
-    """The model's layers, and inside each block (a nested GraphModule, or nn.Sequential of them when stacked)
+    """The model's layers, and after each block (a nested GraphModule, or nn.Sequential of them when stacked)
     the block's layers as dotted names ("encoders.0.attention")."""
+    inner = [n for n, _ in layer_units(model) if "." in n]
     found = []
-    for name, module in model.named_children():
-        found.append(name)
-        if isinstance(module, fx.GraphModule):
-            found += [f"{name}.{inner}" for inner in layer_names(module)]
-        elif isinstance(module, nn.Sequential) and all(isinstance(m, fx.GraphModule) for m in module):
-            found += [f"{name}.{k}.{inner}" for k, block in enumerate(module) for inner in layer_names(block)]
+    for name, _ in model.named_children():
+        found += [name] + [n for n in inner if n.startswith(name + ".")]
     return found
 
 

@@ -334,8 +334,12 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         if now - self._tinted_at >= TINT_SECONDS:  # repainting the canvas is the costly part of an update
             self._tinted_at = now
+            colors = tints(state)
             ids = {n.name: n.id for n in self.document.graph.nodes()}  # renames count
-            self.blocks.top_scene.set_tints({ids[name]: color for name, color in tints(state).items() if name in ids})
+            self.blocks.top_scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
+            if self.blocks.stack:  # an open block's layers, by their names in the model (its first copy)
+                ids = {self.blocks.model_name(n.name): n.id for n in self.scene.graph.nodes()}
+                self.scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
         if state.warnings is not self._shown_warnings and now - self._warned_at >= WARN_SECONDS:
             self._warned_at, self._shown_warnings = now, state.warnings
             self.show_training_warnings(state.warnings)

@@ -378,3 +378,18 @@ def test_blocks_that_use_themselves_or_nest_too_deep_are_refused(blocks, message
     data = {"format": "netbuilder", "version": 2, "nodes": [], "edges": [], "meta": {}, "blocks": parts}
     with pytest.raises(io.FileFormatError, match=message):
         io.from_dict(data, check_node, source="doc.json")
+
+
+def test_gradients_and_the_diagnosis_see_the_layers_inside_a_block():
+    from netbuilder.train.callbacks.diagnosis import Diagnosis, layer_type, node_of
+    from netbuilder.train.gradients import GradientMonitor
+
+    graph = io.load(TEMPLATES / "resnet_digits.json", check_node)
+    model = build_model(graph)
+    layers = GradientMonitor({"net": model}).layers
+    assert layers[:2] == ["stem", "stem_bn"] and "blocks.1.conv_b" in layers and "blocks" not in layers
+    assert layer_type(graph, "blocks.1.relu_a") == "ReLU" and layer_type(graph, "blocks.2.nothing") is None
+    blocks = graph.by_name("blocks").id
+    assert node_of(graph, "blocks.0.conv_a") == blocks and node_of(graph, "stem") == graph.by_name("stem").id
+    warning = Diagnosis(graph)._warn({}, "blocks.0.conv_a", "vanishing gradients", "Try ...")
+    assert warning.node == blocks and warning.message.startswith("inside, blocks.0.conv_a: vanishing")

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
+from ...compile.build import layer_units
 from ...graph.model import Graph
 from ...graph.problems import Problem
 from . import Callback
@@ -66,6 +67,27 @@ class Thresholds:
         return found
 
 
+def layer_type(graph, layer: str) -> str | None:
+    """The type of a compiled layer, one inside a block (blocks.0.conv_a) too."""
+    parts = layer.split(".")
+    node = graph.by_name(parts.pop(0))
+    while node is not None and node.type == "Block" and parts:
+        graph = graph.blocks.get(node.params.get("block"))
+        if graph is None:
+            return None
+        if parts[0].isdigit():  # which copy of a stacked block
+            parts.pop(0)
+        node = graph.by_name(parts.pop(0)) if parts else None
+    return node.type if node is not None and not parts else None
+
+
+def node_of(graph, layer: str) -> str | None:
+    """The id of the node a compiled layer belongs to: its own, or for a block's layer (blocks.0.conv_a) the
+    block's node."""
+    node = graph.by_name(layer) or graph.by_name(layer.split(".")[0])
+    return node.id if node is not None else None
+
+
 class Diagnosis(Callback):
     """Judges the run every `window` steps and at its end; `latest` holds the last verdict
     (a list replaced whole, so another thread may read it)."""
@@ -87,9 +109,8 @@ class Diagnosis(Callback):
     # ---- collecting --------------------------------------------------------------------------
     def on_train_start(self, trainer) -> None:
         self.layers = list(trainer.monitor.layers)
-        kinds = {n.name: n.type for n in self.graph.nodes()}
-        for name, module in trainer.model.named_children():
-            kind = kinds.get(name)
+        for name, module in layer_units(trainer.model):
+            kind = layer_type(self.graph, name)
             if kind in ("ReLU", "Sigmoid", "Tanh"):
                 self.activity[name] = deque(maxlen=max(3, self.t.window // self.t.sample_every))
                 self._hooks.append(module.register_forward_hook(self._hook(name, kind)))
@@ -161,7 +182,7 @@ class Diagnosis(Callback):
             if len(shares) < 3:
                 continue
             share = statistics.fmean(shares)
-            kind = self.graph.by_name(name).type if self.graph.by_name(name) else ""
+            kind = layer_type(self.graph, name)
             if kind == "ReLU" and share > self.t.dead:
                 found.append(self._warn(ids, name, f"dead ReLU: {share:.0%} of its outputs are zero",
                                         DEAD_REMEDY))
@@ -173,7 +194,7 @@ class Diagnosis(Callback):
 
     def _last_of_network(self) -> dict[str, str]:
         """For each watched layer, the last watched layer (nearest the output) of its network."""
-        ids = {n.name: n.id for n in self.graph.nodes()}
+        ids = {name: node_of(self.graph, name) for name in self.layers}
         part_of = {}
         for index, part in enumerate(self.graph.networks()):
             part_of.update({node_id: index for node_id in part})
@@ -183,4 +204,7 @@ class Diagnosis(Callback):
         return {name: last[part_of.get(ids.get(name), -1)] for name in self.layers}
 
     def _warn(self, ids: dict[str, str], layer: str, what: str, remedy: str) -> Problem:
-        return Problem(ids.get(layer), f"{what}. {remedy}", severity="warning")
+        """A warning on the layer's node; a layer inside a block (blocks.0.conv_a) warns on the block, naming it."""
+        if layer in ids:
+            return Problem(ids[layer], f"{what}. {remedy}", severity="warning")
+        return Problem(node_of(self.graph, layer), f"inside, {layer}: {what}. {remedy}", severity="warning")

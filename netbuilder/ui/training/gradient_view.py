@@ -98,6 +98,11 @@ def tints(state) -> dict[str, QColor]:
         part = logs[:, idx]
         low, high = float(part.min()), float(part.max())
         found.update({state.layers[i]: tint(state.gradients[-1][i], low, high) for i in idx})
+        inside: dict[str, list[float]] = {}  # a block's layers (blocks.0.conv_a): the block is tinted by their mean
+        for i in idx:
+            if "." in state.layers[i]:
+                inside.setdefault(state.layers[i].split(".")[0], []).append(float(logs[-1, i]))
+        found.update({block: tint(10 ** float(np.mean(v)), low, high) for block, v in inside.items()})
     return found
 
 
