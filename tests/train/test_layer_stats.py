@@ -37,3 +37,13 @@ def test_a_long_run_keeps_its_first_last_and_evenly_spread_epochs():
     assert kept == sorted(set(kept)) and kept[0] <= 32
     gaps = torch.tensor(kept).diff().float()
     assert gaps.max() <= 3 * gaps.mean()  # spread over the run, not crowded at its end
+
+
+def test_a_blocks_layers_have_histograms_of_their_own():
+    graph = load(TEMPLATES / "resnet_digits.json", check_node)  # ResBlock, stacked twice
+    train, val = digits(seed=0)
+    stats = LayerStats()
+    Trainer(graph, TrainConfig(epochs=1, batch_size=64, device="cpu"), train, val, callbacks=[stats]).run()
+    for layer in ("blocks", "blocks.1.conv_b"):  # the block as one, and each of its layers
+        assert {kind for name, kind in stats.latest if name == layer} == {"weights", "gradients", "activations"}
+    assert ("blocks.0.relu_a", "activations") in stats.latest

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import fx
 
-from ..insight import layer_outputs
+from ..insight import layer_names, layer_outputs
 from . import Budgeted
 
 BINS = 40
@@ -76,7 +76,9 @@ class LayerStats(Budgeted):
 
     def capture(self, trainer, number: int) -> None:
         found: dict[tuple[str, str], Histogram] = {}
-        for name, module in trainer.model.named_children():
+        names = layer_names(trainer.model)  # a block, then its layers each on their own (blocks.0.conv_a)
+        for name in names:
+            module = trainer.model.get_submodule(name)
             params = [p for p in module.parameters() if p.requires_grad]
             if not params:
                 continue
@@ -86,12 +88,12 @@ class LayerStats(Budgeted):
                 found[(name, "gradients")] = histogram(torch.cat(grads), number)
         if self._probe is not None:
             try:
-                outputs = layer_outputs(trainer.model, self._probe)
+                outputs = layer_outputs(trainer.model, self._probe, names)
             except (RuntimeError, ValueError, TypeError):  # a network that cannot take the probe: no activations
                 outputs, self._probe = {}, None
-            for name, out in outputs.items():
-                if not name.endswith(".attention"):
-                    found[(name, "activations")] = histogram(out, number)
+            for name in names:  # (an attention layer's weights come as '<name>.attention' too: not these)
+                if name in outputs:
+                    found[(name, "activations")] = histogram(outputs[name], number)
         latest = dict(self.latest)
         for key, value in found.items():
             if value is not None:
