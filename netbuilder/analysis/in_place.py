@@ -79,6 +79,11 @@ def _room(graph: Graph, node: Node, src: str | None, dst: str | None, ignore=())
     return [Move(graph, n, p) for n, p in moves.items()]
 
 
+def room_on_wire(graph: Graph, node: Node, edge: Edge) -> list[Edit]:
+    """Place `node` (not yet added) on the wire between its ends: its position is set; the Moves make room."""
+    return _room(graph, node, edge.src, edge.dst)
+
+
 def insert_on_wire(graph: Graph, edge: Edge, layer_type: str, **params) -> Group:
     """A new layer on the wire src -> dst: src -> new -> dst."""
     reason = wire_problem(layer_type)

@@ -29,22 +29,28 @@ def user_classes(node: fx.Node) -> list[tuple[str, type]]:
     return found
 
 
+def exported_block(cls: type) -> str | None:
+    """The block a class was exported from by netbuilder (its docstring says "Block ResBlock."), or None."""
+    m = re.fullmatch(r"Block (\w+)\.", (cls.__doc__ or "").strip())
+    return m.group(1) if m else None
+
+
 def uses(graph: Graph, origin: dict[str, fx.Node]) -> dict[str, list[str]]:
-    """For each use (module path) of a class used more than once: the document's layers made inside it, in
-    document order. Only the outermost such use holds a layer."""
+    """For each use (module path) of a class used more than once, or exported from a block: the document's
+    layers made inside it, in document order. Only the outermost such use holds a layer."""
     paths: dict[type, set[str]] = {}
     for node_id in graph.node_ids():
         if node_id in origin:
             for path, cls in user_classes(origin[node_id]):
                 paths.setdefault(cls, set()).add(path)
-    repeated = {cls for cls, found in paths.items() if len(found) > 1}
+    repeated = {cls for cls, found in paths.items() if len(found) > 1 or exported_block(cls)}
     groups: dict[str, list[str]] = {}
     for node_id in graph.node_ids():
         if node_id not in origin:
             continue
         outer = next(((p, c) for p, c in user_classes(origin[node_id]) if c in repeated), None)
         if outer is not None:
-            groups.setdefault(f"{outer[1].__name__}\n{outer[0]}", []).append(node_id)
+            groups.setdefault(f"{exported_block(outer[1]) or outer[1].__name__}\n{outer[0]}", []).append(node_id)
     return groups
 
 

@@ -32,11 +32,14 @@ def to_dict(graph: Graph) -> dict[str, Any]:
 
 def body_text(graph: Graph, places: bool = True) -> str:
     """A graph's own nodes, wires and meta as text (not the blocks it may share): to compare definitions.
-    Unless `places`, only what it computes: no places on the canvas, no ids (wires by the layers' names)."""
+    Unless `places`, only what it computes: no places on the canvas, no ids (wires by the layers' names), no
+    Input shapes (each use of a block gives its own)."""
     body = _body(graph)
     if not places:
         name = {n.id: n.name for n in graph.nodes()}
-        body["nodes"] = [{k: v for k, v in n.items() if k not in ("pos", "id")} for n in body["nodes"]]
+        body["nodes"] = [{k: v for k, v in n.items() if k not in ("pos", "id")}
+                         | ({"params": {}} if n["type"] == "Input" else {})  # a use gives its own shapes
+                         for n in body["nodes"]]
         body["edges"] = sorted([name[e.src], e.src_port, name[e.dst], e.dst_port] for e in graph.edges())
     return json.dumps(body, sort_keys=True)
 

@@ -116,6 +116,7 @@ class BlockNavigator(QObject):
         self._show(self.stack[-1][1] if self.stack else self._top)
         self.window.view.setTransform(transform)  # back where the user was before going in
         self.window.view.centerOn(centre)
+        self.window._show_count()
 
     def leave_all(self) -> None:
         self.leave(0)
@@ -128,7 +129,12 @@ class BlockNavigator(QObject):
         window._on_selection()  # the inspector shows what is selected on this canvas
         window._refresh_problems()
         if self.stack:
-            QTimer.singleShot(0, lambda: show_readable(window.view) if window.scene is scene else None)
+            QTimer.singleShot(0, lambda: self._readable(scene))
+
+    def _readable(self, scene: GraphScene) -> None:
+        if self.window.scene is scene:
+            show_readable(self.window.view)
+            self.window._show_count()  # the zoom in the status bar
 
     def _on_document_event(self, event) -> None:
         """An undo took a block away (or its instance went): close the canvases of blocks no longer there."""

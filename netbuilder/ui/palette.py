@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayo
 
 from ..layers import CATALOG, CATEGORIES
 from . import theme
-from .canvas.scene import MY_BLOCK
-from .canvas.view import LAYER_MIME
+from .canvas.view import LAYER_MIME, MY_BLOCK
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 

@@ -12,6 +12,7 @@ from netbuilder.analysis import Analysis
 from netbuilder.cli import main
 from netbuilder.compile.build import _class_name
 from netbuilder.compile.importer import ModelImportError, import_model, load_class, parse_shape
+from netbuilder.graph.edits import SetParam
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train.predict import trained_model, weights_of
@@ -463,3 +464,23 @@ def test_a_class_used_several_times_comes_in_as_a_block(tmp_path):
     built.load_state_dict(result.state)
     _same_outputs(model, built, [torch.randn(3, 4)])
     assert result.difference < 1e-5
+
+
+def test_a_block_used_once_or_in_two_sizings_comes_back_from_its_export(tmp_path):
+    resnet = load(TEMPLATES[0].parent / "resnet_digits.json", check_node)
+    resnet.apply(SetParam(resnet, resnet.by_name("blocks").id, "repeat", 1))  # its class is used once
+    inner = GraphBuilder()
+    inner.add("Output", inner.add("ReLU", inner.add("Linear", inner.add("Input", name="x", shape=[4]), name="fc",
+                                                    out_features=8), name="act"), name="out")
+    b = GraphBuilder()
+    b.define("Dense", inner)
+    h = b.add("Block", b.add("Input", name="features", shape=[4]), block="Dense", name="first")
+    b.add("Output", b.add("Block", h, block="Dense", name="second"), name="y")  # 4 -> 8, then 8 -> 8
+    for graph, shape in ((resnet, [1, 8, 8]), (b.graph, [4])):
+        code = tmp_path / "exported.py"
+        code.write_text(netbuilder.export_source(graph))
+        assert graph is resnet or "class Dense2(nn.Module)" in code.read_text()  # a class per sizing
+        result = import_model(code, _class_name(graph, None), None, [shape])
+        assert _graph_rows(result.graph) == _graph_rows(graph)
+        for name, block in graph.blocks.items():
+            assert _graph_rows(result.graph.blocks[name]) == _graph_rows(block)

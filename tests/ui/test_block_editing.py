@@ -13,7 +13,7 @@ from netbuilder.graph.model import Edge, Node
 from netbuilder.paths import blocks_dir
 from netbuilder.ui.document import Document
 
-from test_edit_in_place import drag_layer_over, wire_point
+from test_edit_in_place import boxes_overlap, drag_layer_over, wire_point
 from uihelpers import assert_consistent, make_window, view_point
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -134,7 +134,10 @@ def test_my_block_dropped_on_a_wire_goes_on_it_and_saving_over_another_asks(wind
     window.blocks.save(instance)
     graph = window.document.graph
     edge = graph.edge_into(graph.by_name("fc1").id, "in")
+    drag_layer_over(window, "myblock:ConvStage", wire_point(window, edge), drop=False)
+    assert window.view.drop_wire is window.scene.edge_items[edge]  # the wire lights up while it is held there
     drag_layer_over(window, "myblock:ConvStage", wire_point(window, edge))
+    assert boxes_overlap(window) == []  # the layers after it moved aside
     added = [n for n in graph.nodes() if n.type == "Block" and n.id != instance]
     assert len(added) == 1 and graph.edge_into(added[0].id, "x") == Edge(edge.src, edge.src_port, added[0].id, "x")
     definition = graph.blocks["ConvStage"]

@@ -21,11 +21,16 @@ from .edge_item import ABOVE, BELOW, EdgeItem
 from .note import Note
 from .node_item import NodeItem
 from .port_item import PortItem
+from .view import MY_BLOCK
 from .wire_drag import WireDrag
 
 GRID = 20.0
-MY_BLOCK = "myblock:"  # what the palette's My blocks entries carry instead of a layer type
 FADE_MS = 1800  # a replaced wire fades out over this long
+
+
+def on_wire(edit: Group, wire: Edge) -> bool:
+    """Whether the edit puts something on `wire` (takes the wire away)."""
+    return any(isinstance(e, Disconnect) and e.edge == wire for e in edit.edits)
 
 
 class GraphScene(QGraphicsScene):
@@ -198,14 +203,21 @@ class GraphScene(QGraphicsScene):
         one input and one output); its id, or None when a block file cannot be read (the message says why)."""
         x, y = self._snap(pos.x() - 85, pos.y() - 30)
         if layer_type.startswith(MY_BLOCK):
+            name = layer_type[len(MY_BLOCK):]
             try:
-                name = layer_type[len(MY_BLOCK):]
-                edit, node_id = use_block(self.graph, load_block(blocks_dir(), name, check_node), name, (x, y),
-                                          wire)
+                library = load_block(blocks_dir(), name, check_node)
+                try:
+                    edit, node_id = use_block(self.graph, library, name, (x, y), wire)
+                except EditError as e:  # it does not fit a wire (several inputs): beside it
+                    self.message.emit(str(e))
+                    edit, node_id = use_block(self.graph, library, name, (x, y))
             except (FileFormatError, EditError) as e:
                 self.last_refusal = str(e)
                 self.message.emit(f"Cannot add the block: {e}")
                 return None
+            if wire is not None and on_wire(edit, wire):  # on the wire: room between its ends
+                added = next(e.node for e in edit.edits if isinstance(e, AddNode) and e.node.id == node_id)
+                edit.edits[:0] = in_place.room_on_wire(self.graph, added, wire)
             if not self.push(edit):
                 return None
         else:

@@ -9,6 +9,7 @@ from ...analysis.in_place import wire_problem
 from ...layers import CATALOG
 
 LAYER_MIME = "application/x-netbuilder-layer"
+MY_BLOCK = "myblock:"  # what the palette's My Blocks entries carry instead of a layer type
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 
 
@@ -87,7 +88,8 @@ class GraphView(QGraphicsView):
         if event.mimeData().hasFormat(LAYER_MIME):
             layer = bytes(event.mimeData().data(LAYER_MIME)).decode()
             wire = self.scene().wire_at(self.mapToScene(event.position().toPoint()))
-            if wire is not None and (layer not in CATALOG or wire_problem(layer) is not None):
+            mine = layer.startswith(MY_BLOCK)  # one of My Blocks: put on the wire when it has one input
+            if wire is not None and not mine and (layer not in CATALOG or wire_problem(layer) is not None):
                 wire = None  # it would not fit there: no promise of an insert
             self._hold_over(wire)
             event.acceptProposedAction()
