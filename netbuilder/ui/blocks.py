@@ -146,8 +146,10 @@ class BlockNavigator(QObject):
 
     # ---- actions -------------------------------------------------------------------------------------------
     def act(self, action: str, node_id: str = "") -> None:
-        {"group": self.group, "open": self.open, "ungroup": self.ungroup, "save": self.save}[action](
-            *([node_id] if action != "group" else []))
+        if action == "group":  # the selection
+            self.group()
+        else:
+            {"open": self.open, "ungroup": self.ungroup, "save": self.save}[action](node_id)
 
     def _selected_block(self, node_id: str | None) -> str | None:
         scene = self.window.scene

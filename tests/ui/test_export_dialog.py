@@ -23,6 +23,14 @@ def choose(combo, data) -> None:
     combo.setCurrentIndex(index)
 
 
+def shown(qtbot, document) -> ExportDialog:
+    """The Export dialog of a document, open (qtbot closes it after the test)."""
+    dialog = ExportDialog(document)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
 def export(qtbot, dialog) -> str:
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.running() and not dialog.export_button.isEnabled()  # busy: the work is on the pool thread
@@ -41,9 +49,7 @@ def test_a_runs_weights_exported_as_torchscript(qtbot, tmp_path):
     run = Run.create(document.runs.folder, document.graph, name="tuned")
     torch.save({"model": model.state_dict()}, run.folder / "best.pt")
     Run.create(document.runs.folder, document.graph, name="no checkpoint")  # nothing to export: not offered
-    dialog = ExportDialog(document)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = shown(qtbot, document)
     labels = [dialog.weights.itemText(i) for i in range(dialog.weights.count())]
     assert labels[0].startswith("Fresh weights") and labels[1].startswith("tuned (")
     assert len(labels) == 2
@@ -79,9 +85,7 @@ def test_file_menu_export_writes_a_checked_onnx_file(qtbot, window, tmp_path):
 
 def test_errors_are_shown_plainly_and_the_dialog_stays_usable(qtbot, tmp_path):
     document = Document.open(str(_saved(tmp_path)))
-    dialog = ExportDialog(document)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = shown(qtbot, document)
     dialog.path.setText(str(tmp_path / "missing" / "net.onnx"))
     text = export(qtbot, dialog)
     assert "Not exported" in text and "the folder" in text and "does not exist" in text
@@ -94,9 +98,7 @@ def test_errors_are_shown_plainly_and_the_dialog_stays_usable(qtbot, tmp_path):
 
 def test_source_and_training_script_carry_no_weights(qtbot, tmp_path):
     document = Document.open(str(_saved(tmp_path)))
-    dialog = ExportDialog(document)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = shown(qtbot, document)
     choose(dialog.format, "py")
     assert not dialog.form.isRowVisible(dialog.weights)
     assert dialog.path.text() == str(tmp_path / "mlp.py")
