@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bench screenshots clean
+.PHONY: run test setup system bench screenshots clean
 
 setup: $(STAMP)
 
@@ -13,10 +13,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# System packages: Qt's xcb libraries and a font for the window, Xvfb for the tests' real-display run.
+# Installed when make runs as root with apt-get; otherwise the apt-get line is printed.
+system: $(STAMP)
+	scripts/system_packages.sh $(BIN)/python
+
 run: $(STAMP)
+	scripts/system_packages.sh $(BIN)/python
 	$(BIN)/netbuilder
 
 test: $(STAMP)
+	scripts/system_packages.sh $(BIN)/python --tests
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 

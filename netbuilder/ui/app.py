@@ -67,6 +67,12 @@ def run(argv: list[str]) -> int:
               "Run it from a desktop session, or under a virtual one: xvfb-run netbuilder.",
               file=sys.stderr)
         return 1
+    from .display_check import message, missing_libraries, uses_xcb
+
+    missing = missing_libraries() if uses_xcb() else []
+    if missing:  # Qt would abort, naming one library at a time
+        print(message(missing), file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication
 
     from . import errors

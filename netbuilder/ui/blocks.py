@@ -214,7 +214,7 @@ class BlockNavigator(QObject):
         names = folder_blocks(blocks_dir())
         for widget in QApplication.topLevelWidgets():  # every window's palette lists it
             if hasattr(widget, "blocks") and hasattr(widget, "palette"):
-                widget.palette.show_my_blocks(names)
+                widget.layer_palette.show_my_blocks(names)
         self.window._show_status(f"{name} saved to My Blocks ({path}): drag it from the palette into any document")
 
     def _confirm_replace(self, name: str) -> bool:
@@ -258,5 +258,5 @@ def install(window) -> BlockNavigator:
         window.actions_by_name[name] = action
     edit_menu.insertSeparator(before)
     window.inspector.blockRequested.connect(navigator.open)
-    window.palette.show_my_blocks(folder_blocks(blocks_dir()))
+    window.layer_palette.show_my_blocks(folder_blocks(blocks_dir()))
     return navigator

@@ -31,7 +31,7 @@ class DataPanel(QWidget):
     def __init__(self, window):
         super().__init__()
         self.setObjectName("data")
-        self.window = window
+        self.main_window = window
         self.prepared = None
         self.source = QComboBox()
         self.source.setObjectName("data_source")
@@ -58,12 +58,12 @@ class DataPanel(QWidget):
         self.missing.addItems(["error", "drop", "mean"])
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("the cache folder (type a folder that holds its files)")
-        self.size, self.color = QSpinBox(), QComboBox()
-        self.size.setRange(4, 512)
+        self.image_size, self.color = QSpinBox(), QComboBox()
+        self.image_size.setRange(4, 512)
         self.color.addItems(["rgb", "gray"])
         self.options = QFormLayout()
         self.option_rows = {"n": self.n, "noise": self.noise, "target": self.target, "missing": self.missing,
-                            "size": self.size, "color": self.color, "folder": self.folder}
+                            "size": self.image_size, "color": self.color, "folder": self.folder}
         for name, editor in self.option_rows.items():
             editor.setObjectName(f"data_{name}")
             if hasattr(editor, "setKeyboardTracking"):  # one reload when the typing is done, not per key
@@ -150,7 +150,7 @@ class DataPanel(QWidget):
     # ---- the draft: what the panel shows, until used ------------------------------------------
     def refresh(self) -> None:
         """Show the document's dataset (a new document, or after an undo)."""
-        document = getattr(self.window, "document", None)
+        document = getattr(self.main_window, "document", None)
         if document is None:
             return
         self.show_spec(DataSpec.from_dict(document.graph.meta.get("data")))
@@ -204,7 +204,7 @@ class DataPanel(QWidget):
             if target:
                 options["target"] = int(target) - 1 if target.isdigit() and int(target) >= 1 else target
         elif kind == "folder":
-            options = {"size": [self.size.value(), self.size.value()], "color": self.color.currentText()}
+            options = {"size": [self.image_size.value(), self.image_size.value()], "color": self.color.currentText()}
         elif source in STANDARD and self.folder.text().strip():
             options = {"folder": self.folder.text().strip()}
         augment = {}
@@ -341,9 +341,9 @@ class DataPanel(QWidget):
     def use(self) -> None:
         if (self.prepared is None or self.prepared_spec != self.spec()) and not self.show_preview():
             return
-        edit, left = use_dataset(self.window.document.graph, self.spec(), self.prepared)
-        self.window.document.push(edit)
+        edit, left = use_dataset(self.main_window.document.graph, self.spec(), self.prepared)
+        self.main_window.document.push(edit)
         message = f"The network now trains on {self.spec().label}."
         if left:
             message += " Still to do: " + "; ".join(left) + "."
-        self.window.statusBar().showMessage(message, 8000)
+        self.main_window.statusBar().showMessage(message, 8000)

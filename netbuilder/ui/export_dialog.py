@@ -127,11 +127,11 @@ class ExportDialog(QDialog):
         self.busy.setRange(0, 0)  # a busy bar, no percentage
         self.busy.setTextVisible(False)
         self.busy.hide()
-        self.result = QLabel(objectName="export_result")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.result.setMinimumHeight(self.result.fontMetrics().lineSpacing() * 3)
-        self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.outcome = QLabel(objectName="export_result")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcome.setMinimumHeight(self.outcome.fontMetrics().lineSpacing() * 3)
+        self.outcome.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.setObjectName("export_run")
@@ -142,7 +142,7 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addSpacing(6)
         layout.addWidget(self.busy)
-        layout.addWidget(self.result)
+        layout.addWidget(self.outcome)
         layout.addWidget(self.buttons)
         self.format.setCurrentIndex(1)  # ONNX: what this dialog is mostly for (Ctrl+E writes the source)
         self.format.currentIndexChanged.connect(self._on_format)
@@ -168,7 +168,7 @@ class ExportDialog(QDialog):
         known = {f[2] for f in FORMATS}
         if text and Path(text).suffix in known and Path(text).suffix != self._suffix():
             self.path.setText(str(Path(text).with_suffix(self._suffix())))
-        self.result.clear()
+        self.outcome.clear()
 
     def _choose_path(self) -> None:
         key = self.fmt()
@@ -202,22 +202,22 @@ class ExportDialog(QDialog):
             widget.setEnabled(not busy)
         self._running = busy
         self.busy.setVisible(busy)
-        self.result.setStyleSheet("")
-        self.result.setText(text)
+        self.outcome.setStyleSheet("")
+        self.outcome.setText(text)
 
     def _on_stage(self, text: str) -> None:
         if self.running():
-            self.result.setText(text[:1].upper() + text[1:] + "…")
+            self.outcome.setText(text[:1].upper() + text[1:] + "…")
 
     def _on_finished(self, text: str) -> None:
         self._set_busy(False)
         head, _, rest = text.partition("\n")
-        self.result.setText(f"<b>{_html(head)}</b>" + (f"<br>{_html(rest).replace(chr(10), '<br>')}" if rest else ""))
+        self.outcome.setText(f"<b>{_html(head)}</b>" + (f"<br>{_html(rest).replace(chr(10), '<br>')}" if rest else ""))
 
     def _on_failed(self, text: str) -> None:
         self._set_busy(False)
-        self.result.setStyleSheet("color: #c0392b")
-        self.result.setText(f"<b>Not exported</b>: {_html(text).replace(chr(10), '<br>')}")
+        self.outcome.setStyleSheet("color: #c0392b")
+        self.outcome.setText(f"<b>Not exported</b>: {_html(text).replace(chr(10), '<br>')}")
 
     def reject(self) -> None:
         if self.running():

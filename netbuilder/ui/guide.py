@@ -124,7 +124,7 @@ class Guide(QWidget):
     def __init__(self, palette, train_button: QPushButton, parent=None):
         super().__init__(parent)
         self.setObjectName("guide")
-        self.palette, self.train_button = palette, train_button
+        self.layer_palette, self.train_button = palette, train_button
         self.document = None
         self.sample: Sample | None = None
         self.runs_at_start = 0
@@ -229,15 +229,15 @@ class Guide(QWidget):
 
     def _mark(self, step: Step) -> None:
         if step.layer:
-            self.palette.search.clear()  # a search could hide the entry
-            item = self.palette.item_for(step.layer)
+            self.layer_palette.search.clear()  # a search could hide the entry
+            item = self.layer_palette.item_for(step.layer)
             if item is not None:
                 item.setBackground(0, QBrush(HIGHLIGHT))
                 item.setForeground(0, QBrush(QColor(0, 0, 0)))
                 font = QFont(item.font(0))
                 font.setBold(True)
                 item.setFont(0, font)
-                self.palette.tree.scrollToItem(item)
+                self.layer_palette.tree.scrollToItem(item)
                 self._marked = item
         if step.train:
             self.train_button.setStyleSheet(BUTTON_STYLE)
@@ -269,7 +269,7 @@ def install(window) -> Guide:
     """The guide's dock (hidden until a walk starts; once per window)."""
     if getattr(window, "guide", None) is not None:
         return window.guide
-    guide = Guide(window.palette, window.training.train_button)
+    guide = Guide(window.layer_palette, window.training.train_button)
     dock = GuideDock("First Network", window)
     dock.setObjectName("dock_first_network")
     scroll = QScrollArea()  # the steps scroll rather than make the window taller

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.training_warnings: list = []
         self.view = GraphView(None, self)
         self.setCentralWidget(self.view)
-        self.palette = Palette()
+        self.layer_palette = Palette()
         self.inspector = Inspector()
         self.problems = ProblemsPanel()
         self.history = QUndoView()
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.data.preview.sampleChosen.connect(self._look_at)
         self.training.tabs.currentChanged.connect(self._room_for_pictures)
         self.docks = {}
-        self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog, blocks):
             piece.install(self)  # the first hour; File > Export… and Import…
         self.view_menu.addAction(self.docks["About This Network"].toggleViewAction())
-        self.palette.layerActivated.connect(self.add_layer_at_centre)
+        self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
         self.autosave = Autosave(self)

@@ -101,13 +101,13 @@ def test_what_cannot_be_grouped_is_said(window, qtbot):
 def test_saved_block_is_dropped_into_another_document(window, qtbot, tmp_path):
     instance = group_chain(window)
     window.blocks.save(instance)
-    palette = window.palette
+    palette = window.layer_palette
     assert not palette.my_blocks.isHidden() and palette.my_blocks.child(0).text(0) == "ConvStage"
 
     other = make_window(qtbot, Document.from_template(TEMPLATES / "mlp_digits.json"))
     other.activateWindow()
     qtbot.waitUntil(other.isActiveWindow)
-    assert other.palette.my_blocks.child(0).text(0) == "ConvStage"  # My Blocks are the user's, in every window
+    assert other.layer_palette.my_blocks.child(0).text(0) == "ConvStage"  # My Blocks are the user's, in every window
     graph = other.document.graph
     count = len(graph)
     drag_layer_over(other, "myblock:ConvStage", other.view.viewport().rect().center())
@@ -123,7 +123,7 @@ def test_a_damaged_my_blocks_file_is_said_not_raised(window, qtbot, config_dir):
     folder = config_dir / "blocks"
     folder.mkdir(parents=True)
     (folder / "Broken.json").write_text("{ not json")
-    window.palette.show_my_blocks(["Broken"])
+    window.layer_palette.show_my_blocks(["Broken"])
     count = len(window.document.graph)
     drag_layer_over(window, "myblock:Broken", window.view.viewport().rect().center())
     assert len(window.document.graph) == count and "Broken.json" in window.scene.last_refusal

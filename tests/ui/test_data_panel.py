@@ -120,7 +120,7 @@ def test_an_image_folder_trains_on_the_cnn(qtbot, tmp_path):
     folder = write_images(tmp_path / "shades")
     (folder / "light" / "broken.png").write_bytes(b"not a png")
     panel.open_path(str(folder))
-    panel.size.setValue(8)
+    panel.image_size.setValue(8)
     panel.color.setCurrentText("gray")
     assert "skipped 1 unreadable image" in panel.notes.text()
     assert panel.prepared.sample_shape == (1, 8, 8)

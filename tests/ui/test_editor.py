@@ -62,7 +62,7 @@ def test_drop_a_layer_from_the_palette_where_the_mouse_is(window, qtbot):
 def test_palette_mime_and_double_click(window, qtbot):
     mime = layer_mime("Conv2d")
     assert bytes(mime.data(LAYER_MIME)).decode() == "Conv2d"
-    palette = window.palette
+    palette = window.layer_palette
     palette.search.setText("lstm")
     visible = [i.text(0) for i in palette._layer_items() if not i.isHidden()]
     assert visible[0] == "LSTM" and "Conv2d" not in visible  # names first, then help text
@@ -251,10 +251,18 @@ def test_uncaught_exceptions_are_shown_and_logged(window, qtbot, config_dir):
         raise RuntimeError("boom")
     except RuntimeError as e:
         errors._hook(type(e), e, e.__traceback__)
-    box = errors._open_boxes[-1]
+    box = errors._REPORTER.box
     assert box.isVisible() and "RuntimeError: boom" in box.text()
     assert "boom" in (config_dir / "netbuilder.log").read_text()
-    box.close()
+    for _ in range(5):  # an error that repeats (on every paint, say) is counted in the one dialog
+        errors._hook(RuntimeError, RuntimeError("boom"), None)
+    errors._hook(ValueError, ValueError("other"), None)
+    assert errors._REPORTER.box is box and "This happened 6 times" in box.text() and "other" in box.text()
+    assert len([w for w in QApplication.topLevelWidgets() if w.objectName() == "error_box" and w.isVisible()]) == 1
+    log_text = (config_dir / "netbuilder.log").read_text()
+    assert "Python was here when it was raised" in log_text and "test_editor.py" in log_text  # where, not one line
+    box.done(0)
+    assert errors._REPORTER.box is None
     import logging
     import sys
     import threading

@@ -65,7 +65,7 @@ def test_shows_summary_table_heatmap_and_misclassified(view):
     assert [caption.text() for _, caption in view.thumbnails] == ["true cat → dog", "true dog → owl",
                                                                   "true owl → cat"]
     assert all(picture.pixmap().width() >= 48 for picture, _ in view.thumbnails)
-    assert view.findChild(type(view.scroll), "misclassified").isVisible()
+    assert view.findChild(type(view.wrong_scroll), "misclassified").isVisible()
     assert view.wrong_note.text() == "3 of 3 shown"
 
 
@@ -87,7 +87,7 @@ def test_words_instead_of_pictures(view):
     x = images(8)
     perfect = evaluate(Fixed(TRUE, 3), x, torch.tensor(TRUE), nn.CrossEntropyLoss())
     view.show_result(perfect, x)
-    assert view.wrong_note.text() == "No misclassified samples." and not view.scroll.isVisible()
+    assert view.wrong_note.text() == "No misclassified samples." and not view.wrong_scroll.isVisible()
     flat = x.reshape(8, 16)
     wrong = evaluate(nn.Sequential(nn.Unflatten(1, (1, 4, 4)), Fixed(SAID, 3)), flat, torch.tensor(TRUE),
                      nn.CrossEntropyLoss())

@@ -37,7 +37,7 @@ def export(qtbot, dialog) -> str:
     qtbot.waitUntil(lambda: not dialog.running() and not export_dialog.EXPORTING, timeout=60000)
     assert dialog.export_button.isEnabled()
     assert gc.isenabled()  # held only while the export thread works
-    return dialog.result.text()
+    return dialog.outcome.text()
 
 
 def test_a_runs_weights_exported_as_torchscript(qtbot, tmp_path):
@@ -92,7 +92,7 @@ def test_errors_are_shown_plainly_and_the_dialog_stays_usable(qtbot, tmp_path):
     assert "Traceback" not in text
     dialog.path.clear()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    assert "say where to write the file" in dialog.result.text()
+    assert "say where to write the file" in dialog.outcome.text()
     document.close()
 
 

@@ -41,7 +41,7 @@ def test_each_document_shows_its_own_runs_and_they_come_back(qtbot, tmp_path):
     assert panel.runs.states == [] and panel.status.text() == IDLE and summary(panel) == ""
     assert panel.run_list.topLevelItemCount() == 0
     panel.loss_plot.redraw()
-    assert panel.loss_plot.items == {}  # nothing of the other document's runs is drawn
+    assert panel.loss_plot.curves == {}  # nothing of the other document's runs is drawn
     train(window, qtbot, epochs=2)
     assert [s.run.name for s in panel.runs.states] == ["run 1"] and panel.runs.current.run.epochs_done == 2
 
@@ -53,7 +53,7 @@ def test_each_document_shows_its_own_runs_and_they_come_back(qtbot, tmp_path):
     window.docks["Training"].raise_()
     panel.tabs.setCurrentIndex(0)
     panel.loss_plot.redraw()
-    assert {key[1] for key in panel.loss_plot.items} >= {"raw", "smoothed", "val"}
+    assert {key[1] for key in panel.loss_plot.curves} >= {"raw", "smoothed", "val"}
 
 
 def test_unsaved_documents_keep_their_runs_apart(qtbot):

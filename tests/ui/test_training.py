@@ -22,7 +22,7 @@ def test_train_in_the_window_shows_live_curves(window, qtbot):
     assert len(history.series["loss"]) == 3 * math.ceil(len(train) / 32)  # every step reached the run, batched
     assert history.last("val_accuracy") > 0.5
     panel.loss_plot.redraw()
-    xs, _ = panel.loss_plot.items[(panel.runs.current.id, "raw", "train (per step)")].getData()
+    xs, _ = panel.loss_plot.curves[(panel.runs.current.id, "raw", "train (per step)")].getData()
     assert len(xs) == len(history.series["loss"])  # drawn as they came: short runs are not summarised
     assert "Finished" in panel.status.text() and panel.progress.value() == panel.progress.maximum()
     assert panel.train_button.isEnabled() and not panel.running
@@ -60,7 +60,7 @@ def test_closing_while_training_stops_the_thread(qtbot):
     assert window.training.start()
     qtbot.waitUntil(lambda: window.training.runs.current.history.steps > 0, timeout=30000)
     window.close()  # a thread still running here would make Qt warn, and the warning fails the test
-    assert window.controller.thread is None
+    assert window.controller.worker_thread is None
 
 
 def test_a_graph_with_problems_does_not_start(window, qtbot):
@@ -125,7 +125,7 @@ def test_second_run_overlays_the_first_and_plots_the_learning_rate(window, qtbot
     legend = [label.text for _, label in panel.loss_plot.plotItem.legend.items]
     assert "run 1 (smoothed)" in legend and "run 2 (smoothed)" in legend  # overlaid, told apart
     panel.lr_plot.redraw()
-    lrs = panel.lr_plot.items[(second.id, "lr", None)].getData()[1]
+    lrs = panel.lr_plot.curves[(second.id, "lr", None)].getData()[1]
     assert lrs[0] == 0.001 and lrs[-1] == 0.0005  # the step schedule halves it after epoch 1
     panel.log_scale.setChecked(True)
     assert panel.loss_plot.plotItem.ctrl.logYCheck.isChecked()
@@ -222,9 +222,9 @@ def test_a_gan_template_trains_in_the_window_with_both_losses_and_samples(qtbot)
     assert panel.result.status == "finished"
     panel.loss_plot.redraw()
     run_id = panel.runs.current.id
-    assert {key[1] for key in panel.loss_plot.items} == {"generator", "discriminator"}
+    assert {key[1] for key in panel.loss_plot.curves} == {"generator", "discriminator"}
     steps = panel.runs.current.history.steps
-    assert len(panel.loss_plot.items[(run_id, "generator", "generator")].getData()[1]) == steps
+    assert len(panel.loss_plot.curves[(run_id, "generator", "generator")].getData()[1]) == steps
     panel.tabs.setCurrentWidget(panel.gradients)
     assert len(panel.gradients.views) == 2  # one gradient view per network
     panel.tabs.setCurrentWidget(panel.samples_view)
@@ -238,7 +238,7 @@ def test_the_vanishing_lesson_trains_side_by_side_in_the_window(qtbot):
     panel.loss_plot.redraw()
     panel.acc_plot.redraw()
     nets = {"sigmoid_net", "residual_net"}
-    assert {key[1] for key in panel.loss_plot.items} == {key[1] for key in panel.acc_plot.items} == nets
+    assert {key[1] for key in panel.loss_plot.curves} == {key[1] for key in panel.acc_plot.curves} == nets
     panel.tabs.setCurrentWidget(panel.gradients)
     assert [v.layers[0] for v in panel.gradients.views] == ["s_in", "r_in"]  # a gradient view each
     assert "sigmoid_net" in panel.status.text() and "residual_net" in panel.status.text()

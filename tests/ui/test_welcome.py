@@ -71,8 +71,8 @@ def test_open_a_template_from_the_welcome_page(qtbot, monkeypatch):
 
 def add_from_palette(window, layer_type: str) -> str:
     """Double-click a palette entry (it lands at the view's centre); the new node's id."""
-    tree = window.palette.tree
-    rect = tree.visualItemRect(window.palette.item_for(layer_type))
+    tree = window.layer_palette.tree
+    rect = tree.visualItemRect(window.layer_palette.item_for(layer_type))
     QTest.mouseClick(tree.viewport(), LEFT, NONE, rect.center())
     QTest.mouseDClick(tree.viewport(), LEFT, NONE, rect.center())
     node = window.document.graph.nodes()[-1]

@@ -33,7 +33,7 @@ class RunController(QObject):
         super().__init__(parent)
         self.runs: DocumentRuns | None = None
         self.state: RunState | None = None
-        self.thread: QThread | None = None
+        self.worker_thread: QThread | None = None
         self.worker: TrainWorker | None = None
         self.result = None
         self.paused = False
@@ -49,7 +49,7 @@ class RunController(QObject):
 
     @property
     def running(self) -> bool:
-        return self.thread is not None
+        return self.worker_thread is not None
 
     def _usable(self, graph, problems: list, verb: str) -> str | None:
         """Why this document cannot train now, or None."""
@@ -136,9 +136,9 @@ class RunController(QObject):
 
     def _launch(self, worker: TrainWorker) -> None:
         self.worker = worker
-        self.thread = QThread()
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.work)
+        self.worker_thread = QThread()
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.worker.work)
         self.worker.ready.connect(self._on_ready)
         self.worker.steps.connect(self._on_steps)
         self.worker.epoch.connect(self._on_epoch)
@@ -149,7 +149,7 @@ class RunController(QObject):
         hold_garbage_collection()
         self._collector.start()
         RUNNING.add(self.worker)
-        self.thread.start()
+        self.worker_thread.start()
 
     @staticmethod
     def _resumable(state: RunState, graph) -> str | None:
@@ -189,7 +189,7 @@ class RunController(QObject):
 
     def shutdown(self) -> None:
         """Stop training and wait for the thread (closing the window or the document)."""
-        if self.thread is not None:
+        if self.worker_thread is not None:
             self.worker.stop()
             self.worker.set_paused(False)
             self._cleanup()
@@ -254,7 +254,7 @@ class RunController(QObject):
     def _on_finished(self, result) -> None:
         self.result = result
         state = self.state
-        if self.thread is None:  # already shut down (the window closed): nothing to show
+        if self.worker_thread is None:  # already shut down (the window closed): nothing to show
             return
         self._cleanup()
         if self.sweeping:
@@ -277,15 +277,15 @@ class RunController(QObject):
         self.ended.emit(state)
 
     def _cleanup(self) -> None:
-        self.thread.quit()  # the worker has returned: its thread only waits in its event loop
-        self.thread.wait()
+        self.worker_thread.quit()  # the worker has returned: its thread only waits in its event loop
+        self.worker_thread.wait()
         sys.setswitchinterval(self._switch_interval)
         self._collector.stop()
         release_garbage_collection()
         RUNNING.discard(self.worker)
         self.worker.deleteLater()
-        self.thread.deleteLater()
-        self.worker = self.thread = None
+        self.worker_thread.deleteLater()
+        self.worker = self.worker_thread = None
         self.paused = False
 
 

@@ -62,7 +62,7 @@ class RunPlot(pg.PlotWidget):
         self.plotItem.vb.disableAutoRange()
         self.fixed_y: tuple[float, float] | None = None  # a y range that never changes (accuracy)
         self.runs: DocumentRuns | None = None
-        self.items: dict[tuple, pg.PlotDataItem] = {}
+        self.curves: dict[tuple, pg.PlotDataItem] = {}
         self._used: set[tuple] = set()
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
@@ -81,9 +81,9 @@ class RunPlot(pg.PlotWidget):
         if runs is not None:
             for signal in (runs.listChanged, runs.shownChanged, runs.currentChanged, runs.runUpdated):
                 signal.connect(self._changed)
-        for item in self.items.values():  # another document: nothing of the last one's runs stays
+        for item in self.curves.values():  # another document: nothing of the last one's runs stays
             self.removeItem(item)
-        self.items.clear()
+        self.curves.clear()
         self._drawn = self._extent = self._y = None
         self.redraw()
 
@@ -98,7 +98,7 @@ class RunPlot(pg.PlotWidget):
             self.redraw()
 
     def redraw(self) -> None:
-        if not self.isVisible() and self.items:
+        if not self.isVisible() and self.curves:
             self._stale = True  # drawn when shown: a hidden plot costs the window nothing
             return
         self._stale = False
@@ -114,8 +114,8 @@ class RunPlot(pg.PlotWidget):
                 self._extent = extent
                 self.setXRange(*extent, padding=0.02)
             self._fit_y()
-        for key in [k for k in self.items if k not in self._used]:
-            self.removeItem(self.items.pop(key))
+        for key in [k for k in self.curves if k not in self._used]:
+            self.removeItem(self.curves.pop(key))
 
     def _fit_y(self) -> None:
         """Fit y to the values drawn; moved only when they leave the range or fill under half of it."""
@@ -162,10 +162,10 @@ class RunPlot(pg.PlotWidget):
         """The curve `key`, made once and then given new data (made anew when its legend name changes)."""
         key = (*key, name)
         self._used.add(key)
-        item = self.items.get(key)
+        item = self.curves.get(key)
         if item is None:
             item = self.plot(name=name, **options)
-            self.items[key] = item
+            self.curves[key] = item
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         if len(y):
             self._bounds += [float(np.nanmin(y)), float(np.nanmax(y))]

@@ -89,15 +89,15 @@ class EvaluationView(QWidget):
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.thumbnails: list[tuple[QLabel, QLabel]] = []  # (picture, caption)
         self.wrong_note = QLabel()
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("misclassified")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.grid_widget)
+        self.wrong_scroll = QScrollArea()
+        self.wrong_scroll.setObjectName("misclassified")
+        self.wrong_scroll.setWidgetResizable(True)
+        self.wrong_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.wrong_scroll.setWidget(self.grid_widget)
         wrong = QVBoxLayout()
         wrong.addWidget(QLabel("Misclassified test samples (true → predicted):"))
         wrong.addWidget(self.wrong_note)
-        wrong.addWidget(self.scroll, 1)
+        wrong.addWidget(self.wrong_scroll, 1)
         self.body = QWidget()
         row = QHBoxLayout(self.body)
         row.setContentsMargins(0, 0, 0, 0)
@@ -194,7 +194,7 @@ class EvaluationView(QWidget):
         else:
             wrong = int(e.confusion.sum() - np.trace(e.confusion))
             self.wrong_note.setText(f"{min(SHOWN, len(e.misclassified))} of {wrong} shown")
-        self.scroll.setVisible(images is not None and bool(e.misclassified))
+        self.wrong_scroll.setVisible(images is not None and bool(e.misclassified))
         if images is None:
             return
         shown = list(zip(e.misclassified, e.labels, e.predictions))[:SHOWN]
@@ -209,8 +209,8 @@ class EvaluationView(QWidget):
             self.grid.addWidget(picture, 2 * (n // COLUMNS), n % COLUMNS, Qt.AlignmentFlag.AlignHCenter)
             self.grid.addWidget(caption, 2 * (n // COLUMNS) + 1, n % COLUMNS, Qt.AlignmentFlag.AlignHCenter)
             self.thumbnails.append((picture, caption))
-        frame = 2 * self.scroll.frameWidth() + self.scroll.verticalScrollBar().sizeHint().width()
-        self.scroll.setMinimumWidth(self.grid_widget.sizeHint().width() + frame)  # all columns, no sideways scroll
+        frame = 2 * self.wrong_scroll.frameWidth() + self.wrong_scroll.verticalScrollBar().sizeHint().width()
+        self.wrong_scroll.setMinimumWidth(self.grid_widget.sizeHint().width() + frame)  # all columns, no sideways scroll
 
     def _clear_counts(self) -> None:
         for item in self.counts:

@@ -72,13 +72,13 @@ class SweepDialog(QDialog):
         self.trials = QSpinBox()
         self.trials.setRange(1, 10_000)
         self.trials.setValue(10)
-        self.metric = QComboBox()
-        self.metric.addItems(list(METRICS))
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(list(METRICS))
         self.prune = QCheckBox("stop hopeless trials early (median pruner)")
         form = QFormLayout()
         form.addRow("sampler", self.sampler)
         form.addRow("trials", self.trials)
-        form.addRow("optimise", self.metric)
+        form.addRow("optimise", self.metric_box)
         form.addRow("", self.prune)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start Sweep")
@@ -105,7 +105,7 @@ class SweepDialog(QDialog):
             except SweepError as e:
                 error.setText(str(e))
                 ok = False
-        spec = SweepSpec(varies, self.trials.value(), self.sampler.currentText(), self.metric.currentText(),
+        spec = SweepSpec(varies, self.trials.value(), self.sampler.currentText(), self.metric_box.currentText(),
                          self.prune.isChecked())
         problems = spec.problems()
         if problems and ok:
