@@ -17,8 +17,8 @@ from netbuilder import GraphBuilder, load_graph
 from netbuilder.data.builtin import digits
 from netbuilder.data.synthetic import moons
 from netbuilder.train import TrainConfig, Trainer
-from netbuilder.train.callbacks.boundary import Boundary
-from netbuilder.train.callbacks.layer_stats import LayerStats
+from netbuilder.insight.boundary import Boundary
+from netbuilder.insight.layer_stats import LayerStats
 
 PAIRS = 9
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from netbuilder import load_graph
-from netbuilder.train.script import write_script
+from netbuilder.deploy.script import write_script
 
 REPEATS = 3
 EPOCHS = 3

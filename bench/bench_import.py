@@ -14,7 +14,7 @@ import torch
 
 import netbuilder
 from netbuilder.compile.build import _class_name
-from netbuilder.compile.importer import import_model
+from netbuilder.compile.importer.model import import_model
 from netbuilder.graph import io
 from netbuilder.layers import check_node
 

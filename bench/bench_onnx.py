@@ -4,7 +4,7 @@ inference_mode), at batch 1 and 64, for the MLP, CNN and ResNet templates.
 
     .venv/bin/python bench/bench_onnx.py
 
-Each network is exported with netbuilder.train.deploy.export_network (fresh weights; the export checks the
+Each network is exported with netbuilder.deploy.formats.export_network (fresh weights; the export checks the
 outputs match), then the runtimes are timed in turn, one call each, many times (ABBA order: who goes first
 alternates), so all see the same machine noise. "ratio" is the median over these pairs of exported /
 compiled latency (below 1: the export is faster), "IQR" its quartiles. torch and onnxruntime use one thread
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import netbuilder  # noqa: E402
 from netbuilder.compile import build_model, example_inputs  # noqa: E402
-from netbuilder.train.deploy import export_network  # noqa: E402
+from netbuilder.deploy.formats import export_network  # noqa: E402
 
 torch.set_num_threads(1)
 TEMPLATES = ["mlp_digits", "cnn_digits", "resnet_digits"]

@@ -16,10 +16,10 @@ from netbuilder.data.dataset import DataSpec, prepare
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train import make_trainer
-from netbuilder.train.callbacks.record import RunRecorder
+from netbuilder.runs.recorder import RunRecorder
 from netbuilder.train.callbacks.tensorboard import TensorBoardLog
-from netbuilder.train.runs import Run
-from netbuilder.train.sweep import Sweep, SweepSpec, apply, parse_vary, train_trial, trial_config
+from netbuilder.runs.run import Run
+from netbuilder.tune.sweep import Sweep, SweepSpec, apply, parse_vary, train_trial, trial_config
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "mlp_digits.json"
 TRIALS = 20

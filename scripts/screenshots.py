@@ -55,7 +55,7 @@ def train_and_grab(app, document, tab: int, name: str, runs: list[dict] | None =
 
 
 def sweep_and_grab(app) -> None:
-    from netbuilder.train.sweep import SweepSpec, parse_vary
+    from netbuilder.tune.sweep import SweepSpec, parse_vary
 
     window = MainWindow(Document.from_template(TEMPLATES / "mlp_digits.json"))
     window.resize(1280, 900)

@@ -21,12 +21,12 @@ from ..compile import export_source
 from ..errors import describe
 from ..graph.io import dumps, loads
 from ..layers import check_node
-from ..train.deploy import export_network
-from ..train.runs import list_runs
+from ..deploy.formats import export_network
+from ..runs.run import list_runs
 from .menus import add_to_file_menu
 from .training.worker import hold_garbage_collection, release_garbage_collection
 
-# (key, label, suffix, file filter); "script" is the training script of netbuilder.train.script
+# (key, label, suffix, file filter); "script" is the training script of netbuilder.deploy.script
 FORMATS = [("py", "PyTorch source (.py)", ".py", "Python files (*.py)"),
            ("onnx", "ONNX (.onnx)", ".onnx", "ONNX models (*.onnx)"),
            ("torchscript", "TorchScript (.pt)", ".pt", "TorchScript models (*.pt)"),
@@ -41,7 +41,7 @@ def export(graph, document: str | None, fmt: str, path: str, run: str | None, ne
         write_atomic(path, export_source(graph, network))
         return f"PyTorch source: wrote {path}"
     if fmt == "script":
-        from ..train.script import write_script
+        from ..deploy.script import write_script
 
         written = write_script(graph, path, network)
         return f"Training script: wrote {', '.join(map(str, written))}"

@@ -1,5 +1,5 @@
 """File > Import PyTorch Model…: a model's .py file, one of its nn.Module classes, the class's arguments, a
-shape per input of forward and optionally a state dict, imported (compile/importer.py) into a document that
+shape per input of forward and optionally a state dict, imported (compile/importer/) into a document that
 is saved and opened. A problem is shown in the dialog, and nothing is written. The user's file is read and
 run on a pool thread (it may do anything when loaded), with a busy bar: the window never waits for it."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from ..compile.importer import defined_classes, forward_arguments, import_model, parse_args, parse_shape
-from ..train.imported import save_imported
+from ..compile.importer.model import defined_classes, forward_arguments, import_model, parse_args, parse_shape
+from ..runs.imported import save_imported
 from .background import Background
 from .menus import add_to_file_menu
 

@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def open_tensorboard(self) -> None:
         """Train > Open in TensorBoard: on this document's runs, in the browser once it answers."""
-        from ..train.board import Board
+        from ..runs.board import Board
 
         if self.board is not None and self.board.failed() is None and self.board.logdir == self.document.runs.folder:
             QDesktopServices.openUrl(QUrl(self.board.url))

@@ -8,7 +8,7 @@ import torch
 from netbuilder.analysis import Analysis
 from netbuilder.analysis.blocks import group_into_block, spec_of, ungroup
 from netbuilder.compile.build import build_model
-from netbuilder.compile.export import export_source
+from netbuilder.compile.source import export_source
 from netbuilder.graph import io
 from netbuilder.graph.block_library import folder_blocks, load_block, save_block, use_block
 from netbuilder.graph.clipboard import copy_nodes, paste_edit

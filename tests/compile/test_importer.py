@@ -11,11 +11,11 @@ from netbuilder import GraphBuilder
 from netbuilder.analysis import Analysis
 from netbuilder.cli import main
 from netbuilder.compile.build import _class_name
-from netbuilder.compile.importer import ModelImportError, import_model, load_class, parse_shape
+from netbuilder.compile.importer.model import ModelImportError, import_model, load_class, parse_shape
 from netbuilder.graph.edits import SetParam
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
-from netbuilder.train.predict import trained_model, weights_of
+from netbuilder.deploy.predict import trained_model, weights_of
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "templates").glob("*.json"))
 

@@ -2,8 +2,8 @@
 overfitting on the training panel; Apply adds the Dropout as one undoable edit, Try it adds it and trains
 the changed network as a new run beside the first."""
 from netbuilder.graph import SetMeta
-from netbuilder.train.history import History
-from netbuilder.train.runs import Run
+from netbuilder.runs.history import History
+from netbuilder.runs.run import Run
 
 from uihelpers import make_window
 

@@ -11,7 +11,7 @@ from netbuilder.compile import build_model, example_inputs
 from netbuilder.ui.document import Document
 from netbuilder.ui import export_dialog
 from netbuilder.ui.export_dialog import ExportDialog, install
-from netbuilder.train.runs import Run
+from netbuilder.runs.run import Run
 
 ROOT = Path(__file__).resolve().parents[2]
 MLP = ROOT / "templates" / "mlp_digits.json"

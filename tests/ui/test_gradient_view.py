@@ -1,7 +1,7 @@
 """The gradient view: one heatmap and bar chart per network, each on its own colour range, drawn from
 the current run."""
 from netbuilder import GraphBuilder
-from netbuilder.train.runs import Run
+from netbuilder.runs.run import Run
 from netbuilder.ui.training.gradient_view import GradientView, log_window, tints
 from netbuilder.ui.training.runs_model import DocumentRuns
 

@@ -87,7 +87,7 @@ def test_import_opens_the_model_as_a_document_with_its_weights(window, qtbot, tm
     assert graph.by_name("fc1").params["out_features"] == 8
     assert [s.run.name for s in window.document.runs.states] == ["imported weights"]
     x = torch.randn(5, 4)
-    from netbuilder.train.predict import trained_model, weights_of
+    from netbuilder.deploy.predict import trained_model, weights_of
 
     imported = trained_model(graph, weights_of(window.document.path, "imported weights", None))
     with torch.no_grad():

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from netbuilder.ui.document import Document
 
-from netbuilder.train.runs import Run
+from netbuilder.runs.run import Run
 
 from test_runs_view import train
 from uihelpers import make_window

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from netbuilder.graph import SetMeta
-from netbuilder.train.sweep import SweepSpec, parse_vary
+from netbuilder.tune.sweep import SweepSpec, parse_vary
 from netbuilder.ui.training.sweep_dialog import SweepDialog
 
 

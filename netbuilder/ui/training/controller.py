@@ -13,7 +13,7 @@ from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig
 from ...train.config import settings_problems
-from ...train.runs import Run
+from ...runs.run import Run
 from .runs_model import DocumentRuns, RunState
 from .worker import (RUNNING, SweepWorker, TrainWorker, collect_young, hold_garbage_collection,
                      release_garbage_collection)

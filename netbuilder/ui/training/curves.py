@@ -1,7 +1,7 @@
 """Loss, accuracy and learning-rate curves of a document's runs: the ticked runs overlaid, each in its own
 colour and named in the legend, the current one drawn strongest. They subscribe to the document's runs
 and redraw at most REDRAW_MS apart, only while shown, and only the curves that changed; a curve holds at most a few thousand points
-whatever the run's length (train/history.py), so a redraw costs the same at step 100 and 100,000."""
+whatever the run's length (runs/history.py), so a redraw costs the same at step 100 and 100,000."""
 from __future__ import annotations
 
 import numpy as np

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from ...train.insight import InsightError, attribution, layer_names, layer_outputs, top_classes
-from ...train.predict import heat_rgb, trained_model
+from ...insight.probes import InsightError, attribution, layer_names, layer_outputs, top_classes
+from ...deploy.predict import heat_rgb, trained_model
 from .inside_pictures import heat, input_rgb, output_rgb, weights_rgb
 
 CLASSIFIES = ("cross_entropy", "nll", "bce_with_logits")

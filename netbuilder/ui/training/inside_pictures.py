@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
-from ...train.insight import square
+from ...insight.probes import square
 
 SIZE = 220  # pixels of each picture
 MAPS = 16  # feature maps or filters shown at most

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...errors import UserError
-from ...train.callbacks.layer_stats import KINDS
-from ...train.insight import ATTRIBUTIONS
-from ...train.predict import as_trained, read_inputs, row_values, weights_of
+from ...insight.layer_stats import KINDS
+from ...insight.probes import ATTRIBUTIONS
+from ...deploy.predict import as_trained, read_inputs, row_values, weights_of
 from ..background import Background
 from .draw_pad import DrawPad
 from .inside_look import Look, Looker

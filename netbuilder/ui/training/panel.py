@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPu
                                QTabWidget, QVBoxLayout, QWidget)
 
 from ...graph.model import EditError
-from ...train.coach import apply as apply_remedy
+from ...insight.coach import apply as apply_remedy
 from .boundary_view import BoundaryView
 from .coach_view import CoachView
 from .controller import RunController
@@ -160,7 +160,7 @@ class TrainingPanel(QWidget):
         self.status.setText(message)
 
     def _apply_values(self, values: dict) -> None:
-        from ...train.sweep import apply_edit
+        from ...tune.sweep import apply_edit
 
         self.document.push(apply_edit(self.document.graph, values))
         self.message.emit("The document now has the sweep's best values (Edit > Undo takes them back).")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ...train.history import History
-from ...train.runs import Run, document_folder, list_runs, new_key
+from ...runs.history import History
+from ...runs.run import Run, document_folder, list_runs, new_key
 
 GRADIENT_STEPS = 200  # steps of gradient norms a run keeps for its heatmap
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from ...analysis.blocks import spec_of
-from ...train.sweep import METRICS, SAMPLERS, SETTINGS, SweepError, SweepSpec, parse_vary
+from ...tune.sweep import METRICS, SAMPLERS, SETTINGS, SweepError, SweepSpec, parse_vary
 
 ROWS = 4
 EXAMPLES = {"lr": "1e-4..1e-1:log", "batch_size": "16,32,64,128", "epochs": "5..20", "weight_decay": "0,1e-4,1e-3",

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...train.sweep import TrialRecord, label, records
+from ...tune.sweep import TrialRecord, label, records
 from .curves import style
 
 REDRAW_MS = 300

@@ -19,14 +19,14 @@ from ...graph.model import Graph
 from ...graph.problems import GraphError
 from ...train import Callback, TrainConfig, make_trainer
 from ...train.callbacks.diagnosis import Diagnosis
-from ...train.callbacks.boundary import Boundary
-from ...train.callbacks.layer_stats import LayerStats
+from ...insight.boundary import Boundary
+from ...insight.layer_stats import LayerStats
 from ...train.callbacks.pictures import Pictures
-from ...train.callbacks.record import RunRecorder
+from ...runs.recorder import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
 from ...train.loop import Result
 from ...train.optim import TrainingError
-from ...train.runs import Run
+from ...runs.run import Run
 
 log = logging.getLogger("netbuilder")
 EMIT_SECONDS = 0.04  # at most 25 updates a second
@@ -264,7 +264,7 @@ class SweepWorker(TrainWorker):
 
     def _sweep(self) -> Result:
         from ...data.dataset import DataSpec, prepare
-        from ...train.sweep import Sweep, label, train_trial
+        from ...tune.sweep import Sweep, label, train_trial
 
         storage = f"sqlite:///{self.folder / 'sweeps.db'}"
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,252 @@
+"""Which catalog layer each torch function and tensor method becomes (relu, view, cat, a + b, mean, ...), with
+its parameters read from the call's arguments. A call that has none raises Unsupported, saying what it is."""
+from __future__ import annotations
+
+from torch import fx, nn
+
+from .catalog import Part, _index_text, _size, _upsample_params
+from .rules import Mapper, Unsupported
+
+
+def _arg(node: fx.Node, i: int, name: str, default=None):
+    if name in node.kwargs:
+        return node.kwargs[name]
+    return node.args[i] if len(node.args) > i else default
+
+
+def _name(node: fx.Node) -> str | None:
+    """The function's plain name (relu, add, cat, ...) when it is torch's or Python's operator, else None."""
+    if node.op == "call_method":
+        return str(node.target).rstrip("_") or None
+    module = getattr(node.target, "__module__", None) or ""
+    if module.startswith("torch") or module in ("_operator", "operator"):
+        name = getattr(node.target, "__name__", "") or ""
+        return {"iadd": "add", "imul": "mul", "concat": "cat", "concatenate": "cat"}.get(name, name.rstrip("_"))
+    return None
+
+
+def _describe(node: fx.Node) -> str:
+    if node.op == "call_method":
+        return f"the tensor method .{node.target}()"
+    module = getattr(node.target, "__module__", None) or ""
+    name = getattr(node.target, "__name__", str(node.target))
+    if module in ("_operator", "operator"):
+        return f"the operator {_SYMBOLS.get(name, name)}"
+    if module.startswith("torch.nn.functional") or module == "torch._C._nn":
+        return f"F.{name}"
+    return f"{'torch.' if module.startswith('torch') else ''}{name}"
+
+
+_SYMBOLS = {"sub": "-", "truediv": "/", "floordiv": "//", "matmul": "@", "pow": "**", "neg": "- (negation)",
+            "getitem": "[] (indexing)", "mod": "%"}
+
+
+def map_function(m: Mapper, node: fx.Node):
+    rule = FUNCTIONS.get(_name(node))
+    if rule is None:
+        raise Unsupported(_describe(node))
+    return rule(m, node)
+
+
+def _act(layer: str, **args):
+    """An elementwise activation: params from the call's arguments (name: (position, default))."""
+    def rule(m: Mapper, node: fx.Node):
+        params = {k: _arg(node, i, k, d) for k, (i, d) in args.items()}
+        if layer == "GELU":
+            if params.pop("approximate") != "none":
+                raise Unsupported("F.gelu with approximate='tanh'")
+        if "dim" in params and params["dim"] is None:
+            raise Unsupported(f"{_describe(node)} without a dim")
+        if node.kwargs.get("dtype") is not None:
+            raise Unsupported(f"{_describe(node)} with a dtype")
+        return m.add(layer, [m.tensor(node.args[0])], params)
+    return rule
+
+
+def flatten(m: Mapper, node: fx.Node):
+    rank = len(m.shape(node.args[0]))
+    start, end = _arg(node, 1, "start_dim", 0), _arg(node, 2, "end_dim", -1)
+    start = start + rank if start < 0 else start
+    if start == 0:
+        raise Unsupported("flatten from dim 0, which joins the batch with the rest")
+    return m.add("Flatten", [m.tensor(node.args[0])], dict(start_dim=start, end_dim=end))
+
+
+def reshape(m: Mapper, node: fx.Node, source=None):
+    """view, reshape, unsqueeze, squeeze, unflatten: the new shape as it was when the model ran."""
+    source = node.args[0] if source is None else source
+    before, after = m.shape(source), m.shape(node)
+    x = m.tensor(source)
+    if len(after) < 2 or after[0] != before[0]:
+        raise Unsupported(f"a reshape from {_shape_text(before)} to {list(after)} that does not keep the batch dim"
+                          " first (the catalog's Reshape keeps it)")
+    if after == before:
+        return x
+    if len(after) == 2 and len(before) > 2:
+        return m.add("Flatten", [x], dict(start_dim=1, end_dim=-1))
+    return m.add("Reshape", [x], dict(shape=list(after[1:])))
+
+
+def permute(m: Mapper, node: fx.Node):
+    rank = len(m.shape(node.args[0]))
+    dims = list(node.args[1:]) or list(node.kwargs.get("dims", ()))
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = list(dims[0])
+    dims = [d + rank if d < 0 else d for d in dims]
+    return _permutation(m, node, dims)
+
+
+def transpose(m: Mapper, node: fx.Node):
+    rank = len(m.shape(node.args[0]))
+    a, b = (d + rank if d < 0 else d for d in (_arg(node, 1, "dim0"), _arg(node, 2, "dim1")))
+    dims = list(range(rank))
+    dims[a], dims[b] = dims[b], dims[a]
+    return _permutation(m, node, dims)
+
+
+def _permutation(m: Mapper, node: fx.Node, dims: list[int]) -> str:
+    x = m.tensor(node.args[0])
+    if dims[0] != 0:
+        raise Unsupported(f"moving the batch dim ({_describe(node)} with dims {dims}); the catalog's Permute keeps"
+                          " it first")
+    if dims == sorted(dims):
+        return x
+    return m.add("Permute", [x], dict(dims=dims[1:]))
+
+
+def merge(layer: str, symbol: str):
+    """a + b, a * b (also torch.add, torch.mul): a Merge layer; a chain on one line becomes one layer."""
+    def rule(m: Mapper, node: fx.Node):
+        a, b = _arg(node, 0, "input"), _arg(node, 1, "other")
+        if node.kwargs.get("alpha", 1) != 1:
+            raise Unsupported("torch.add with alpha")
+        if not isinstance(a, fx.Node) or not isinstance(b, fx.Node):
+            raise Unsupported(f"{'adding a number to a tensor' if symbol == '+' else 'multiplying a tensor by a number'}"
+                              " (the catalog has no layer for it)")
+        learned = _positions(m, node, a, b) if symbol == "+" else None
+        if learned is not None:
+            return learned
+        if m.shape(a) != m.shape(b):
+            raise Unsupported(f"{'adding' if symbol == '+' else 'multiplying'} tensors of different shapes"
+                              f" {_shape_text(m.shape(a))} and {_shape_text(m.shape(b))} (broadcasting; the catalog's"
+                              f" {layer} takes equal shapes)")
+        x, y = m.tensor(a), m.tensor(b)
+        if x in m.merges.get(layer, {}) and len(a.users) == 1 and m.where(a) == m.where(node):
+            graph = m.builder.graph
+            m.builder.connect(y, x, f"in{len(graph.in_edges(x))}")  # a + b + c: one Add of three
+            return x
+        made = m.add(layer, [x, y], {})
+        m.merges.setdefault(layer, {})[made] = node
+        return made
+    return rule
+
+
+def _positions(m: Mapper, node: fx.Node, a: fx.Node, b: fx.Node):
+    """x + self.pos with a learned [1, length, features] tensor: a learned PositionalEncoding."""
+    for x, p in ((a, b), (b, a)):
+        value = m.values.get(p)
+        if isinstance(value, tuple) and value[:1] == ("parameter",):
+            shape = m.shape(x)
+            if len(shape) == 3 and m.shape(p) == (1, *shape[1:]) \
+                    and isinstance(m.gm.get_parameter(value[1]), nn.Parameter):
+                return m.add("PositionalEncoding", [m.tensor(x)], dict(kind="learned"), weights=(value[1], "pe"))
+    return None
+
+
+def cat(m: Mapper, node: fx.Node):
+    tensors, dim = _arg(node, 0, "tensors"), _arg(node, 1, "dim", 0)
+    rank = len(m.shape(node))
+    if dim == 0 or dim == -rank:
+        raise Unsupported("joining tensors along the batch dim (torch.cat with dim=0)")
+    parts = [m.values.get(t) for t in tensors]
+    if [getattr(p, "kind", None) for p in parts] == ["h-2", "h-1"] and parts[0].owner is parts[1].owner \
+            and dim in (1, -1):
+        return parts[0].owner.materialize(m, "last")
+    ids = [m.tensor(t) for t in tensors]
+    return ids[0] if len(ids) == 1 else m.add("Concatenate", ids, dict(dim=dim))
+
+
+def mean(m: Mapper, node: fx.Node):
+    shape = m.shape(node.args[0])
+    rank, dims = len(shape), _arg(node, 1, "dim")
+    if _arg(node, 2, "keepdim", False) or dims is None or node.kwargs.get("dtype") is not None:
+        raise Unsupported("a mean over every dim, with keepdim or with a dtype (the catalog averages the dims"
+                          " after the channels: GlobalAvgPool)")
+    dims = {d + rank if d < 0 else d for d in (dims if isinstance(dims, (tuple, list)) else [dims])}
+    x = m.tensor(node.args[0])
+    if rank >= 3 and dims == set(range(2, rank)):
+        return m.add("GlobalAvgPool", [x], {})
+    if rank == 3 and dims == {1}:
+        x = m.add("Permute", [x], dict(dims=[2, 1]))
+        return m.add("GlobalAvgPool", [x], {})
+    raise Unsupported(f"a mean over dims {sorted(dims)} of {_shape_text(shape)} (the catalog averages the dims after the"
+                      " channels: GlobalAvgPool)")
+
+
+def _dropout(layer: str):
+    def rule(m: Mapper, node: fx.Node):
+        return m.add(layer, [m.tensor(node.args[0])], dict(p=float(_arg(node, 1, "p", 0.5))))
+    return rule
+
+
+def _fpool(layer: str, dims: int, kind: str):
+    def rule(m: Mapper, node: fx.Node):
+        kernel = _arg(node, 1, "kernel_size")
+        stride = _arg(node, 2, "stride") or kernel
+        padding = _arg(node, 3, "padding", 0)
+        if kind == "max":
+            odd = _size(_arg(node, 4, "dilation", 1), dims) != 1 or _arg(node, 5, "ceil_mode", False) \
+                or _arg(node, 6, "return_indices", False)
+        else:
+            odd = _arg(node, 4, "ceil_mode", False) or not _arg(node, 5, "count_include_pad", True) \
+                or _arg(node, 6, "divisor_override") is not None
+        if odd:
+            raise Unsupported(f"{_describe(node)} with ceil_mode, dilation, return_indices or a divisor")
+        return m.add(layer, [m.tensor(node.args[0])], dict(
+            kernel_size=_size(kernel, dims), stride=_size(stride, dims), padding=_size(padding, dims)))
+    return rule
+
+
+def _fadaptive(m: Mapper, node: fx.Node):
+    size = _arg(node, 1, "output_size")
+    if size is None or (isinstance(size, (tuple, list)) and None in size):
+        raise Unsupported("F.adaptive_avg_pool2d keeping a size as it is (None)")
+    return m.add("AdaptiveAvgPool2d", [m.tensor(node.args[0])], dict(output_size=_size(size, 2)))
+
+
+def _interpolate(m: Mapper, node: fx.Node):
+    params = _upsample_params(_arg(node, 1, "size"), _arg(node, 2, "scale_factor"), _arg(node, 3, "mode", "nearest"),
+                              _arg(node, 4, "align_corners"))
+    return m.add("Upsample", [m.tensor(node.args[0])], params)
+
+
+def getitem(m: Mapper, node: fx.Node):
+    value = m.values.get(node.args[0])
+    if isinstance(value, Part):
+        return value.index(m, node.args[1])
+    raise Unsupported(f"indexing a tensor ([{_index_text(node.args[1])}]); the catalog has no layer that picks"
+                      " parts of a tensor")
+
+
+def _same(m: Mapper, node: fx.Node):
+    return m.tensor(node.args[0])
+
+
+def _shape_text(shape) -> str:
+    """A shape as the editor writes it, the batch as N: [N, 4]; a single number is []."""
+    return "[" + ", ".join(["N", *map(str, shape[1:])]) + "]" if shape else "[]"
+
+
+FUNCTIONS = {
+    "relu": _act("ReLU"), "sigmoid": _act("Sigmoid"), "tanh": _act("Tanh"), "silu": _act("SiLU"),
+    "gelu": _act("GELU", approximate=(1, "none")), "elu": _act("ELU", alpha=(1, 1.0)),
+    "leaky_relu": _act("LeakyReLU", negative_slope=(1, 0.01)),
+    "softmax": _act("Softmax", dim=(1, None)), "log_softmax": _act("LogSoftmax", dim=(1, None)),
+    "flatten": flatten, "view": reshape, "reshape": reshape, "unsqueeze": reshape, "squeeze": reshape,
+    "unflatten": reshape, "permute": permute, "transpose": transpose, "contiguous": _same,
+    "add": merge("Add", "+"), "mul": merge("Multiply", "*"), "cat": cat, "mean": mean,
+    "dropout": _dropout("Dropout"), "dropout2d": _dropout("Dropout2d"),
+    "max_pool1d": _fpool("MaxPool1d", 1, "max"), "max_pool2d": _fpool("MaxPool2d", 2, "max"),
+    "avg_pool1d": _fpool("AvgPool1d", 1, "avg"), "avg_pool2d": _fpool("AvgPool2d", 2, "avg"),
+    "adaptive_avg_pool2d": _fadaptive, "interpolate": _interpolate, "getitem": getitem,
+}

@@ -1,0 +1,285 @@
+"""The walk over a traced model that builds the document: one value per torch.fx node (a layer's id, a
+recurrent layer's output not yet decided, a number), names from the model's attributes and variables,
+every source line whose call the catalog lacks, and where each layer's weights came from."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+from torch import fx, nn
+
+from ...builder import GraphBuilder
+from ...errors import UserError
+from ...graph.model import name_problem
+from ...layers import get
+
+NETBUILDER_MODULES = ("Reshape", "Permute", "GlobalAvgPool", "Recurrent", "SelfAttention", "PositionalEncoding",
+                      "Reparameterize")
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in \S+\n\s*(?P<code>[^\n]*)')
+_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)")
+
+
+class ModelImportError(UserError):
+    """A model that cannot be imported; the message names the file, the class and the line."""
+
+
+class Unsupported(Exception):
+    """What the catalog lacks for one call: becomes a line of the message."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class _Bad:
+    """The value of a node that could not be mapped: what uses it is not reported again."""
+
+
+class _Skip(Exception):
+    """A call fed by a node that could not be mapped: only its own problems are reported."""
+
+
+BAD, NUMBER = _Bad(), object()
+
+
+class Mapper:
+    def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module):
+        self.gm, self.path, self.model = traced, Path(path), model
+        self.builder = GraphBuilder()
+        self.values: dict[fx.Node, object] = {}
+        self.results: dict[fx.Node, object] = {}
+        self.unsupported: list[str] = []
+        self.owners: list[tuple[str, str]] = []  # (the model's prefix, the document's prefix) of weights
+        self.called: set[str] = set()  # modules with weights already made into a layer
+        self.merges: dict[str, dict[str, fx.Node]] = {}  # Add / Multiply layers made, by id: their call
+        self.node: fx.Node | None = None  # the one being mapped
+        self.origin: dict[str, fx.Node] = {}  # the document's layers by id: the call each was made from
+        self._names = self._assigned_names()
+
+    # ---- running -------------------------------------------------------------------------------
+    def record(self, xs: list[torch.Tensor], class_name: str) -> None:
+        """Run the traced model once, keeping every node's value (shapes and sizes come from it)."""
+        results = self.results
+
+        class Recorder(fx.Interpreter):
+            def run_node(self, n):
+                results[n] = value = super().run_node(n)
+                return value
+
+        try:
+            with torch.no_grad():
+                Recorder(self.gm).run(*xs)
+        except Exception as e:  # noqa: BLE001 - the user's forward on the shapes they gave
+            failed = next((n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")
+                           and n not in results), None)
+            line = self.where(failed)[0] if failed is not None else None
+            shapes = ", ".join(str(list(x.shape[1:])) for x in xs)
+            text = str(e).strip().splitlines()
+            raise ModelImportError(
+                f"{self.path.name}{f': line {line}' if line else ''}: {class_name} does not run on inputs of"
+                f" shape {shapes} ({type(e).__name__}: {text[0] if text else ''}); check --input-shape") from None
+
+    # ---- mapping -------------------------------------------------------------------------------
+    def map(self, shapes: list[list[int]], ints: dict[str, int]) -> None:
+        from .catalog import map_module
+        from .functions import map_function
+
+        live = self._live()
+        inputs = iter(shapes)
+        for node in self.gm.graph.nodes:
+            if node.op != "placeholder" and node not in live:
+                continue
+            self.node = node
+            try:
+                if node.op == "placeholder":
+                    value = self._input(node, next(inputs), ints)
+                elif node.op == "output":
+                    value = self._outputs(node)
+                elif not _holds_tensor(self.results.get(node)):
+                    value = NUMBER  # sizes and shapes: what uses them reads the shapes it was run with
+                elif node.op == "get_attr":
+                    value = ("parameter", str(node.target))
+                elif node.op == "call_module":
+                    value = map_module(self, node, self.gm.get_submodule(node.target))
+                else:
+                    value = map_function(self, node)
+            except _Skip:
+                value = BAD
+            except Unsupported as u:
+                value = BAD
+                line, code = self.where(node)
+                at = f"line {line}: " if line else ""
+                self.unsupported.append(f"{at}{u.what}" + (f"   ({code})" if code else ""))
+            self.values[node] = value
+
+    def _input(self, node: fx.Node, shape: list[int], ints: dict[str, int]) -> str:
+        params = {"shape": list(shape)}
+        if node.name in ints:
+            params.update(dtype="int", vocab_size=ints[node.name])
+        return self.add("Input", [], params, name=str(node.target))
+
+    def _outputs(self, node: fx.Node) -> None:
+        items = node.args[0]
+        items = list(items) if isinstance(items, (tuple, list)) else [items]
+        if any(not isinstance(i, fx.Node) for i in items) or isinstance(node.args[0], dict):
+            raise Unsupported("forward returns something other than tensors (or a tuple of them)")
+        ids = [self.tensor(i) for i in items]
+        for i in ids:
+            self.add("Output", [i], {}, name="output")
+
+    def _live(self) -> set[fx.Node]:
+        """The nodes the outputs depend on (what forward computes and drops makes no layer)."""
+        out = next(n for n in self.gm.graph.nodes if n.op == "output")
+        seen, stack = set(), [out]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(n.all_input_nodes)
+        return seen
+
+    # ---- values --------------------------------------------------------------------------------
+    def tensor(self, arg) -> str:
+        """The layer id that gives this argument's tensor."""
+        value = self.values.get(arg) if isinstance(arg, fx.Node) else arg
+        if value is BAD:
+            raise _Skip()
+        if isinstance(value, str):
+            return value
+        if hasattr(value, "materialize"):
+            return value.materialize(self)
+        if isinstance(value, tuple) and value[:1] == ("parameter",):
+            raise Unsupported(f"the model's own tensor '{value[1]}' used directly in forward (not a layer's)")
+        raise Unsupported("a number or a constant where the catalog's layers take a tensor")
+
+    def shape(self, arg) -> tuple[int, ...]:
+        """The full shape (batch first) the argument had when the model was run."""
+        value = self.results.get(arg)
+        if not isinstance(value, torch.Tensor):
+            raise Unsupported("a value that is not a tensor")
+        return tuple(value.shape)
+
+    def add(self, layer: str, inputs: list[str], params: dict, name: str | None = None,
+            weights: tuple[str, str] | None = None) -> str:
+        """A layer of the document; `weights` = (the model's prefix, the prefix inside the layer)."""
+        spec = get(layer)
+        for key, value in params.items():
+            param = spec.param(key)
+            problem = param.type_error(value) or param.range_error(value)
+            if problem:
+                raise Unsupported(f"{layer} with {problem}")
+        name = self._free_name(name or self._name_of(self.node, layer), layer)
+        node_id = self.builder.add(layer, *inputs, name=name, pos=(0.0, 0.0), **params)
+        if self.node is not None:
+            self.origin[node_id] = self.node
+        if weights is not None:
+            source, inner = weights
+            self.owners.append((source, f"{name}.{inner}" if inner else name))
+        return node_id
+
+    def owns(self, path: str, module: nn.Module) -> None:
+        """A module with weights may become one layer only: netbuilder's layers do not share weights."""
+        if any(True for _ in module.parameters()):
+            if path in self.called:
+                raise Unsupported(f"self.{path} is called more than once: its weights would be shared, and each"
+                                  " netbuilder layer has weights of its own")
+            self.called.add(path)
+
+    def weights(self, theirs: dict, own: dict) -> dict:
+        """The model's weights under the document's names (what could not be found stays missing)."""
+        mapped = {}
+        owners = sorted(self.owners, key=lambda o: -len(o[1]))
+        for key in own:
+            for source, target in owners:
+                if key.startswith(target + "."):
+                    found = f"{source}.{key[len(target) + 1:]}"
+                elif key == target:
+                    found = source
+                else:
+                    continue
+                if found in theirs:
+                    mapped[key] = theirs[found]
+                break
+        return mapped
+
+    # ---- names and places ----------------------------------------------------------------------
+    def where(self, node: fx.Node | None) -> tuple[int | None, str]:
+        """(line, code) of the node's call in the user's file (the innermost such frame)."""
+        if node is None or not node.stack_trace:
+            return None, ""
+        target = str(self.path.resolve())
+        found, other = None, None
+        for m in _FRAME.finditer(node.stack_trace):
+            file = m.group("file")
+            if _same_file(file, target):
+                found = (int(m.group("line")), m.group("code").strip())
+            elif "site-packages" not in file and "/torch/" not in file:
+                other = (int(m.group("line")), m.group("code").strip())
+        return found or other or (None, "")
+
+    def _assigned_names(self) -> dict[fx.Node, str]:
+        """For a call that makes a variable (`block_add = a + b`), that variable's name, when only that line
+        assigns it, no layer module is called on it, and the call is the last of its line."""
+        nodes = [n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")]
+        places = {n: self.where(n) for n in nodes}
+        last: dict[tuple, fx.Node] = {}
+        for n in nodes:
+            if places[n][0] is not None:
+                last[places[n], _inside(n)] = n  # per use of a module: each use of a block names its own
+        lines: dict[str, set] = {}
+        for line, code in set(places.values()):
+            m = _ASSIGN.match(code)
+            if m:
+                lines.setdefault(m.group(1), set()).add(line)
+        modules = {places[n][0] for n in nodes if n.op == "call_module"}
+        taken = {str(n.target).replace(".", "_") for n in self.gm.graph.nodes  # inputs' and layers' names
+                 if n.op in ("placeholder", "call_module")}
+        names = {}
+        for ((line, code), _), n in last.items():
+            m = _ASSIGN.match(code)
+            if m and n.op != "call_module" and line not in modules and len(lines[m.group(1)]) == 1 \
+                    and m.group(1) not in taken:
+                names[n] = m.group(1)
+        return names
+
+    def _name_of(self, node: fx.Node | None, layer: str = "layer") -> str:
+        """The module's path, the variable the call makes, else the layer type numbered (relu1, relu2)."""
+        if node is None:
+            return layer.lower()
+        if node.op == "call_module":
+            return str(node.target).replace(".", "_")
+        prefix = _inside(node).replace(".", "_") + "_" if _inside(node) else ""
+        if node in self._names:
+            return prefix + self._names[node]
+        return self.builder.graph.unique_name(prefix + layer.lower())
+
+    def _free_name(self, wanted: str, layer: str) -> str:
+        graph = self.builder.graph
+        wanted = re.sub(r"\W", "_", wanted)
+        if name_problem(wanted) is None and graph.by_name(wanted) is None:
+            return wanted
+        stem = wanted.rstrip("0123456789_")
+        return graph.unique_name(stem if stem and name_problem(stem) is None else layer.lower())
+
+
+def _inside(node: fx.Node) -> str:
+    """The path of the innermost module a call was made inside ("" at the top)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    inside = [path for path, _ in stack.values() if path]
+    return inside[-1] if inside else ""
+
+
+def _holds_tensor(value) -> bool:
+    if isinstance(value, torch.Tensor):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_holds_tensor(v) for v in value)
+    return False
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return str(Path(a).resolve()) == b
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,1 @@
+"""Sweeps of training settings and layer parameters (Optuna)."""
