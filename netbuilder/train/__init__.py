@@ -2,6 +2,6 @@
 from .callbacks import Callback
 from .config import TrainConfig
 from .loop import Epoch, Result, Step, Trainer, make_trainer
-from .optim import TrainingError
+from .errors import TrainingError
 
 __all__ = ["Callback", "TrainConfig", "Trainer", "TrainingError", "Epoch", "Result", "Step", "make_trainer"]

@@ -10,7 +10,7 @@ from ..analysis import Analysis
 from ..compile.build import TooLarge, param_count
 from ..graph.model import Graph
 from .config import TrainConfig
-from .optim import TrainingError
+from .errors import TrainingError
 
 STATES = {"adam": 2, "adamw": 2, "rmsprop": 2, "sgd": 1}  # tensors of optimizer state per weight (at most)
 FLOAT = 4  # bytes

@@ -14,7 +14,7 @@ from ..graph.model import Graph
 from ..graph.problems import Fix, Problem
 from .config import TrainConfig
 from .config import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES
-from .optim import TrainingError
+from .errors import TrainingError
 
 
 @dataclass

@@ -24,7 +24,8 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .evaluate import Evaluation
 from .gradients import GradientMonitor
-from .optim import TrainingError, batch_bounds, lr_factor, pick_device
+from .errors import TrainingError
+from .optim import batch_bounds, lr_factor, pick_device
 from .transfer import TransferError, load_matching
 
 log = logging.getLogger("netbuilder")

@@ -6,20 +6,12 @@ import math
 import torch
 from torch import nn
 
-from ..errors import UserError
+from .errors import TrainingError
 from ..graph.model import Graph
 from .config import CLASSIFICATION, TrainConfig
 
-__all__ = ["CLASSIFICATION", "TrainingError", "pick_device", "make_loss", "make_optimizer", "lr_factor",
+__all__ = ["CLASSIFICATION", "pick_device", "make_loss", "make_optimizer", "lr_factor",
            "batch_bounds"]
-
-
-class TrainingError(UserError):
-    """Training cannot start or go on; the message says why, in words. `layer` names the layer at fault."""
-
-    def __init__(self, message: str, layer: str | None = None):
-        super().__init__(message)
-        self.layer = layer
 
 
 def pick_device(name: str) -> torch.device:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from ..optim import TrainingError
+from ..errors import TrainingError
 from . import Callback
 
 CHECKPOINT_SECONDS = 5.0  # the newest checkpoint on disk is at most this old while training

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ..optim import TrainingError
+from ..errors import TrainingError
 from .base import Recipe
 
 _found: dict[str, type[Recipe]] = {}

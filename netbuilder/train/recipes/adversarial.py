@@ -34,7 +34,8 @@ from ...analysis import Analysis
 from ...compile import build_model
 from ...graph.model import Graph
 from ...graph.problems import GraphError
-from ..optim import TrainingError, make_optimizer
+from ..errors import TrainingError
+from ..optim import make_optimizer
 from .base import Recipe
 
 BETAS = (0.5, 0.999)  # Adam's betas for both networks (DCGAN)

@@ -17,7 +17,8 @@ from ...graph.model import Graph
 from .. import budget
 from ..config import TrainConfig
 from ..inputs import TrainingData
-from ..optim import TrainingError, make_optimizer
+from ..errors import TrainingError
+from ..optim import make_optimizer
 
 
 class Recipe:

@@ -9,7 +9,8 @@ import torch
 
 from ...compile import build_model
 from ..config import CLASSIFICATION
-from ..optim import TrainingError, make_loss
+from ..errors import TrainingError
+from ..optim import make_loss
 from .base import Recipe
 
 

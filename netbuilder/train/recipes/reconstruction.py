@@ -10,7 +10,7 @@ from ...compile.plan import network_nodes
 from ..config import RECONSTRUCTION_LOSSES
 from ..evaluate import evaluate
 from ..generative import reconstructions
-from ..optim import TrainingError
+from ..errors import TrainingError
 from .supervised import Supervised
 
 

@@ -5,7 +5,7 @@ import torch
 
 from ...layers.modules import Reparameterize
 from ..generative import latent_grid
-from ..optim import TrainingError
+from ..errors import TrainingError
 from .reconstruction import Reconstruction
 
 

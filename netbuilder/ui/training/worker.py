@@ -25,7 +25,7 @@ from ...train.callbacks.pictures import Pictures
 from ...runs.recorder import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
 from ...train.loop import Result
-from ...train.optim import TrainingError
+from ...train.errors import TrainingError
 from ...runs.run import Run
 
 log = logging.getLogger("netbuilder")
