@@ -19,7 +19,7 @@ from netbuilder.data.dataset import DataSpec
 from netbuilder.graph import io
 from netbuilder.layers import check_node
 from netbuilder.train import TrainConfig
-from netbuilder.train.inputs import training_data
+from netbuilder.train.fitting import training_data
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "cnn_digits.json"
 EPOCHS, REPEATS, BATCH = 5, 5, 64

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from netbuilder.graph import SetMeta  # noqa: E402
 from netbuilder.train import TrainConfig  # noqa: E402
 from netbuilder.runs.history import CAPACITY, History  # noqa: E402
-from netbuilder.train.inputs import training_data  # noqa: E402
+from netbuilder.train.fitting import training_data  # noqa: E402
 from netbuilder.ui.app import TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402

@@ -171,7 +171,7 @@ def check(args) -> int:
         print(f"error: {text}", file=sys.stderr)
     for p in problems:
         print(f"{p.severity}: {p.describe(names)}", file=sys.stderr if p.severity == "error" else sys.stdout)
-    from ..train.config import settings_problems
+    from ..train.settings import settings_problems
 
     warnings: list[str] = []
     settings = settings_problems(graph.meta, warnings)

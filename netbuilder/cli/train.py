@@ -16,7 +16,8 @@ from ..train.callbacks import Callback
 from ..train.callbacks.diagnosis import Diagnosis
 from ..runs.recorder import RunRecorder
 from ..train.callbacks.tensorboard import TensorBoardLog
-from ..train.config import TrainConfig, settings_problems
+from ..train.config import TrainConfig
+from ..train.settings import settings_problems
 from ..train.evaluate import Evaluation, per_class_table
 from ..train.loop import make_trainer
 from ..runs.run import Run, document_folder
@@ -137,7 +138,7 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run),
                                                      TensorBoardLog(run.folder)], run.folder, spec, shown, download)
         shown.end()
-        run.keep_samples(data.prepared, config.recipe)
+        run.keep_samples(data.prepared, trainer.recipe.keeps_inputs)
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
     except UserError as e:
@@ -198,7 +199,7 @@ def sweep_file(graph: Graph, varies: list[str], trials: int, sampler: str, metri
     name = study or "sweep-" + hashlib.sha1(f"{Path(document).stem}|{spec.to_dict()}".encode()).hexdigest()[:8]
     sweep = Sweep(graph, spec, storage, name)
     config = TrainConfig.from_dict(graph.meta.get("training"))
-    prepared = prepare(DataSpec.from_dict(graph.meta.get("data"))) if config.recipe == "supervised" else None
+    prepared = prepare(DataSpec.from_dict(graph.meta.get("data")))  # read once, shared by the trials
     done = sweep.finished()
     stream.write(f"sweep '{name}' in {storage}: {spec.trials} trials of {', '.join(v.to_text() for v in spec.varies)}"
                  f" ({spec.sampler}{', pruning' if prune else ''}), {done} done before\n")

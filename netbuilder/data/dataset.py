@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -13,6 +13,7 @@ import torch
 from .augment import Augment
 from .builtin import _digits_arrays, stratified_split
 from .raw import DataError, RawData
+from ..section import Section
 
 STANDARD = ("mnist", "fashion_mnist", "cifar10")
 NORMALIZE = ("none", "standardize", "minmax")
@@ -26,7 +27,8 @@ def builtin_names() -> list[str]:
 
 
 @dataclass
-class DataSpec:
+class DataSpec(Section):
+    key, title = "data", "the dataset settings"
     source: str = "digits"  # a built-in name (see builtin_names) or the path of a file or folder
     options: dict = field(default_factory=dict)  # the generator's or loader's own options
     val_fraction: float = 0.15
@@ -62,17 +64,6 @@ class DataSpec:
     def label(self) -> str:
         return Path(self.source).name if self.is_path else self.source
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def check(cls, data: dict) -> list[str]:
-        return cls.from_dict(data).problems()
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "DataSpec":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in names})
 
 
 @dataclass

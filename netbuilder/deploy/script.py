@@ -25,9 +25,10 @@ from ..data.builtin import _digits_arrays
 from ..data.dataset import DataSpec
 from ..errors import UserError
 from ..graph.model import Graph
-from ..train.config import TrainConfig, settings_problems
+from ..train.config import TrainConfig
+from ..train.recipes import recipe_class, recipes
+from ..train.settings import settings_problems
 
-SUPPORTED = ("supervised",)
 DIGITS_FILE = "digits.npz"
 
 
@@ -51,10 +52,11 @@ def script_settings(graph: Graph, network: str | None = None) -> dict:
     if errors:
         raise ScriptError("the settings are not usable: " + "; ".join(errors))
     config = TrainConfig.from_dict(graph.meta.get("training"))
-    if config.recipe not in SUPPORTED:
-        raise ScriptError(f"the training script covers the supervised recipe (classification and regression);"
-                          f" this document uses the '{config.recipe}' recipe: train it in the app or with `netbuilder"
-                          " train` in one process")
+    if not recipe_class(config.recipe).script:
+        covered = " and ".join(f"the {name} recipe ({cls.summary.split(':')[0]})"
+                               for name, cls in recipes().items() if cls.script)
+        raise ScriptError(f"the training script covers {covered}; this document uses the '{config.recipe}' recipe:"
+                          " train it in the app or with `netbuilder train` in one process")
     spec = DataSpec.from_dict(graph.meta.get("data"))
     if spec.is_path and Path(spec.source).expanduser().is_dir():
         raise ScriptError(f"the dataset is a folder of images ({spec.source}), which the script cannot read with"

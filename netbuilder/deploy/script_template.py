@@ -683,7 +683,7 @@ def fit(model, c, device, rank, size, shape, sample, args, parts) -> None:
             row = [epoch + 1, total / seen, train_acc, val_loss, val_acc, lr, seconds]
             with open(out_dir / "metrics.csv", "a") as file:
                 file.write(",".join("" if v is None else f"{v:.6g}" for v in row) + "\n")
-            state = {"format": 2, "recipe": "supervised", "model": model.state_dict(),
+            state = {"format": 2, "recipe": c["recipe"], "model": model.state_dict(),
                      "optimizers": {"model": optimizer.state_dict()}, "schedulers": {"model": schedule.state_dict()},
                      "epoch": epoch, "best": best, "shuffle": gen.get_state(), "recipe_state": {}}
             save(state, out_dir / "last.pt")

@@ -12,6 +12,7 @@ from ..atomic import write_atomic
 from ..compile.importer.model import Imported
 from ..graph.io import dumps
 from ..train.callbacks.checkpoints import write_states
+from ..train.config import TrainConfig
 from .run import Run, document_folder
 
 RUN_NAME = "imported weights"
@@ -36,7 +37,7 @@ def write_run(imported: Imported, document: str | Path, weights: Path) -> Run:
     graph = imported.graph
     run = Run.create(document_folder(str(document), ""), graph, name=RUN_NAME)
     settings = graph.meta.get("training") if isinstance(graph.meta.get("training"), dict) else {}
-    recipe = str(settings.get("recipe", "supervised"))
+    recipe = str(settings.get("recipe", TrainConfig.recipe))
     try:
         write_states(run.folder, {"best.pt": {"format": 2, "recipe": recipe, "model": imported.state,
                                               "imported": f"{weights.name} ({imported.source})"}})

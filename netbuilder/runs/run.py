@@ -28,6 +28,7 @@ from ..atomic import write_atomic
 from ..graph.io import FileFormatError, dumps, loads
 from ..graph.model import Graph
 from ..paths import config_dir
+from ..train.config import TrainConfig
 from .history import History
 
 RUN_FILE = "run.json"
@@ -66,7 +67,7 @@ class Run:
     message: str = ""
     created: float = 0.0
     ended: float | None = None
-    recipe: str = "supervised"
+    recipe: str = TrainConfig.recipe  # the default recipe until the settings say
     settings: dict = field(default_factory=dict)  # the training settings it started with
     data: dict = field(default_factory=dict)  # the dataset it trained on
     best: dict = field(default_factory=dict)  # e.g. {"val_loss": 0.08, "val_accuracy": 0.97}
@@ -85,7 +86,7 @@ class Run:
         settings = dict(graph.meta.get("training") or {}) if isinstance(graph.meta.get("training"), dict) else {}
         data = dict(graph.meta.get("data") or {}) if isinstance(graph.meta.get("data"), dict) else {}
         run = cls(folder, run_id, name or f"run {count}", created=time.time(),
-                  recipe=str(settings.get("recipe", "supervised")), settings=settings, data=data)
+                  recipe=str(settings.get("recipe", TrainConfig.recipe)), settings=settings, data=data)
         write_atomic(folder / "graph.json", dumps(graph))
         for old in ("metrics.csv", "steps.f32", "evaluation.json"):  # a reused --out folder starts clean
             (folder / old).unlink(missing_ok=True)
@@ -126,7 +127,7 @@ class Run:
         return self.folder / "last.pt"
 
     # ---- samples to look inside with -----------------------------------------------------------
-    def keep_samples(self, prepared, recipe: str) -> dict:
+    def keep_samples(self, prepared, keeps_inputs: bool) -> dict:
         """samples.pt: the first test samples as the network takes them (a network of one input), the
         data's normalisation and range of values, its task and class names: what the Inside tab and
         `netbuilder predict` need to feed the run's network new inputs as it was trained. Returns them, with
@@ -134,7 +135,7 @@ class Run:
         import torch
 
         inputs = [n for n in self.graph().nodes() if n.type == "Input"]
-        one_input = len(inputs) == 1 and recipe in ("supervised", "reconstruction", "variational")
+        one_input = len(inputs) == 1 and keeps_inputs  # what the recipe says its network takes
         x, y = prepared.test if len(prepared.test[0]) else prepared.val
         shown = prepared.shown(x[:SAMPLES])
         samples = {"inputs": x if one_input and len(x) else None, "labels": y,

@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+
+from ..section import Section
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 LOSSES = ("cross_entropy", "bce_with_logits", "mse", "l1", "nll")
 SCHEDULES = ("none", "step", "exponential", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
-GENERATIVE = ("reconstruction", "variational")  # recipes whose target is the input itself
-RECONSTRUCTION_LOSSES = ("mse", "l1", "bce_with_logits")
-
-
-def recipe_names() -> tuple[str, ...]:
-    """The recipes there are (train/recipes/, one file each): supervised, reconstruction, variational,
-    adversarial, compare, ..."""
-    from .recipes import recipes
-
-    return tuple(recipes())
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(Section):
+    """The training settings. Which recipe names are known is checked by settings.py (the recipes import
+    this module)."""
+    key, title = "training", "the training settings"
     optimizer: str = "adam"
     lr: float = 1e-3
     momentum: float = 0.9  # SGD and RMSprop
@@ -51,7 +46,7 @@ class TrainConfig:
         """What is wrong with the values, in words; empty when they are usable."""
         found = []
         for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
-                              ("device", DEVICES), ("recipe", recipe_names())):
+                              ("device", DEVICES)):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in allowed:
                 found.append(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
@@ -71,22 +66,9 @@ class TrainConfig:
                 found.append(f"{name} must be true or false, not {getattr(self, name)!r}")
         if not isinstance(self.init_from, str):
             found.append("init_from must be the path of a checkpoint file")
+        if not isinstance(self.recipe, str):
+            found.append(f"recipe must be a name, not {self.recipe!r}")
         return found
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def check(cls, data: dict) -> list[str]:
-        """The problems of settings as a document holds them."""
-        return cls.from_dict(data).problems()
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "TrainConfig":
-        """Known keys are taken, missing ones defaulted; what is not a mapping, and unknown keys, are left
-        out (settings_problems says so). The values are checked by problems()."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in names})
 
 
 WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (1, 10_000_000),
@@ -94,36 +76,3 @@ WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (
 NUMBERS = {"lr": (0.0, math.inf, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
            "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, math.inf, False),
            "kl_weight": (0.0, math.inf, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)
-
-
-def section_problems(meta: dict, key: str, kind) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of one section of a document's meta: not a mapping, or values its class refuses,
-    are errors; keys the section does not have are warnings (a newer netbuilder's, or a typo)."""
-    raw = meta.get(key) if isinstance(meta, dict) else None
-    if raw is None:
-        return [], []
-    label = {"training": "the training settings", "data": "the dataset settings",
-             "diagnosis": "the diagnosis thresholds"}.get(key, key)
-    if not isinstance(raw, dict):
-        return [f"{label} (meta.{key}) must be a mapping of names to values, not {type(raw).__name__}"], []
-    unknown = sorted(set(raw) - {f.name for f in fields(kind)})
-    warnings = [f"{label}: unknown setting{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}"
-                " (ignored: a newer netbuilder's, or a typo)"] if unknown else []
-    return [f"{label}: {p}" for p in kind.check(raw)], warnings
-
-
-def settings_problems(meta: dict, warnings: list[str] | None = None,
-                      sections: tuple[str, ...] = ("training", "data", "diagnosis")) -> list[str]:
-    """The errors in a document's training, dataset and diagnosis settings, in words; its warnings are
-    added to `warnings` when given."""
-    from ..data.dataset import DataSpec
-    from .callbacks.diagnosis import Thresholds
-
-    kinds = {"training": TrainConfig, "data": DataSpec, "diagnosis": Thresholds}
-    errors = []
-    for key in sections:
-        found, warned = section_problems(meta, key, kinds[key])
-        errors += found
-        if warnings is not None:
-            warnings += warned
-    return errors

@@ -1,4 +1,6 @@
-"""The document's dataset, shaped for its network: what the trainer is fed."""
+"""The document's dataset, shaped for its network: what the trainer is fed, and the checks and fixes that
+every recipe shares (the Input's shape; a supervised network's Output). Which of them a run uses is the
+recipe's to say (recipes/base.py); fitting.py asks it."""
 from __future__ import annotations
 
 import math
@@ -12,8 +14,7 @@ from ..data.raw import DataError
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.model import Graph
 from ..graph.problems import Fix, Problem
-from .config import TrainConfig
-from .config import CLASSIFICATION, GENERATIVE, RECONSTRUCTION_LOSSES
+from .config import CLASSIFICATION, TrainConfig
 from .errors import TrainingError
 
 
@@ -26,9 +27,10 @@ class TrainingData:
     augment: object | None  # callable(batch, generator) for training batches, or None
 
 
-def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = None, progress=None,
-                  download: bool = False, prepared: Prepared | None = None) -> TrainingData:
-    """Raises TrainingError saying what does not fit: the data, the Input's shape, the loss."""
+def shaped_data(recipe, graph: Graph, config: TrainConfig, spec: DataSpec | None = None, progress=None,
+                download: bool = False, prepared: Prepared | None = None) -> TrainingData:
+    """The data reshaped to the network's Inputs, for `recipe` (its class). Raises TrainingError saying what
+    does not fit: the data, the Input's shape, the loss."""
     spec = spec or DataSpec.from_dict(graph.meta.get("data"))
     try:
         prepared = prepared or prepare(spec, progress, download)
@@ -37,14 +39,14 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     inputs = [n for n in graph.nodes() if n.type == "Input"]
     if not inputs:
         raise TrainingError(f"the network has no Input to feed {spec.label} to: add one")
-    _check_task(config, prepared, spec)
+    recipe.check_task(config, prepared, spec)
     if len(inputs) > 1:
         data = _several_inputs(inputs, prepared, spec)
-        _check_outputs(graph, config, prepared, spec)
+        _check_outputs(recipe, graph, config, prepared, spec)
         return data
     shape = tuple(inputs[0].params["shape"])
     sample = prepared.sample_shape
-    _check_outputs(graph, config, prepared, spec)
+    _check_outputs(recipe, graph, config, prepared, spec)
     aug = prepared.augment
     augment = None
     if aug is not None:
@@ -57,31 +59,24 @@ def training_data(graph: Graph, config: TrainConfig, spec: DataSpec | None = Non
     return TrainingData(prepared, fit(prepared.train), fit(prepared.val), fit(prepared.test), augment)
 
 
-def _check_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
-    """The loss must suit the task: classes or numbers (the samples themselves for reconstruction)."""
+def check_supervised_task(config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
+    """The loss must suit the task: classes or numbers."""
     classifies = config.loss in CLASSIFICATION
-    if config.recipe in GENERATIVE:  # the samples are their own targets: labels and the task do not matter
-        if config.loss not in RECONSTRUCTION_LOSSES:
-            raise TrainingError(f"the {config.recipe} recipe compares the network's output with its input:"
-                                f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
-    elif config.recipe == "supervised":
-        if prepared.raw.task == "regression" and classifies:
-            raise TrainingError(f"{spec.label} is a regression task (numbers to predict, not classes): choose"
-                                " the mse or l1 loss")
-        if prepared.raw.task == "classification" and not classifies:
-            raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
+    if prepared.raw.task == "regression" and classifies:
+        raise TrainingError(f"{spec.label} is a regression task (numbers to predict, not classes): choose"
+                            " the mse or l1 loss")
+    if prepared.raw.task == "classification" and not classifies:
+        raise TrainingError(f"{spec.label} is a classification task: choose the cross_entropy loss")
 
 
-def _check_outputs(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
-    errors = [p for p in data_problems(graph, config, prepared, spec) if p.severity == "error"]
+def _check_outputs(recipe, graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec) -> None:
+    errors = [p for p in recipe.data_problems(graph, config, prepared, spec) if p.severity == "error"]
     if errors:
         raise TrainingError(f"{errors[0].message}{f': {errors[0].fix.label}' if errors[0].fix else ''}")
 
 
-def data_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec,
-                  analysis: Analysis | None = None) -> list[Problem]:
-    """What does not fit the dataset, each on its node with a fix: the Input's shape (a network of one
-    Input), and for a supervised network what its Output gives (output_problems)."""
+def input_problems(graph: Graph, prepared: Prepared, spec: DataSpec) -> list[Problem]:
+    """Whether the Input (of a network of one Input) takes the dataset's samples, on the Input with a fix."""
     inputs = [n for n in graph.nodes() if n.type == "Input"]
     found = []
     if len(inputs) == 1:
@@ -92,8 +87,6 @@ def data_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: D
                                  f" but {spec.label} samples are [N, {dims}] ({math.prod(sample)} values)",
                                  fix=Fix(f"set its shape to [{dims}]", "set_param", inputs[0].id, param="shape",
                                          value=list(sample))))
-    if config.recipe == "supervised":
-        found += output_problems(graph, config, prepared, spec, analysis)
     return found
 
 
@@ -116,7 +109,7 @@ def output_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec:
     if given is None:
         return []
     width = math.prod(given.shape)
-    last = _last_linear(graph, outputs[0].id)
+    last = last_linear(graph, outputs[0].id)
     raw, name = prepared.raw, f"the Output '{outputs[0].name}'"
 
     def problem(message: str, wanted: int | None, severity: str = "error") -> list[Problem]:
@@ -183,25 +176,22 @@ PASS_THROUGH = ("Dropout", "Dropout2d", "ReLU", "LeakyReLU", "ELU", "GELU", "SiL
                 "LogSoftmax", "Identity")
 
 
-def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group, list[str]]:
-    """One undoable edit that makes the network fit the dataset: the document's dataset, the
-    Input's shape, the last Linear's outputs (classes, or the target's size) and a loss that suits
-    the task. Returns the edit and what it could not do, in words."""
-    edits: list = [SetMeta(graph, "data", spec.to_dict())]
-    left: list[str] = []
+def fit_input(graph: Graph, prepared: Prepared, edits: list, left: list[str]) -> None:
+    """The Input's shape for the dataset (an Input of the same size keeps its shape: the samples are reshaped
+    to it, as a flat MLP wants)."""
     inputs = [n for n in graph.nodes() if n.type == "Input"]
     if len(inputs) == 1 and math.prod(inputs[0].params["shape"]) != math.prod(prepared.sample_shape):
-        # (an Input of the same size keeps its shape: the samples are reshaped to it, as a flat MLP wants)
         edits.append(SetParam(graph, inputs[0].id, "shape", list(prepared.sample_shape)))
     elif len(inputs) != 1:
         left.append(f"the network has {len(inputs)} Inputs: set the one for this data to "
                     f"{list(prepared.sample_shape)} by hand")
+
+
+def fit_supervised(graph: Graph, config: TrainConfig, prepared: Prepared, edits: list, left: list[str]) -> None:
+    """The last Linear gives a score per class (one logit for two classes with bce_with_logits) or the
+    target's size, and the loss suits the task."""
     outputs = [n for n in graph.nodes() if n.type == "Output"]
-    config = TrainConfig.from_dict(graph.meta.get("training"))
-    if config.recipe in GENERATIVE:
-        _fit_reconstruction(graph, outputs, prepared, config, edits, left)
-        return Group(edits, f"Use dataset {spec.label}"), left
-    last = _last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
+    last = last_linear(graph, outputs[0].id) if len(outputs) == 1 else None
     units = 1 if config.loss == "bce_with_logits" and prepared.raw.classes == 2 else prepared.outputs
     if last is not None:
         edits.append(SetParam(graph, last.id, "out_features", units))
@@ -212,33 +202,9 @@ def use_dataset(graph: Graph, spec: DataSpec, prepared: Prepared) -> tuple[Group
         settings = dict(graph.meta.get("training") or {})
         settings["loss"] = "cross_entropy" if classifies else "mse"
         edits.append(SetMeta(graph, "training", settings))
-    return Group(edits, f"Use dataset {spec.label}"), left
 
 
-def _fit_reconstruction(graph: Graph, outputs: list, prepared: Prepared, config: TrainConfig, edits: list,
-                        left: list[str]) -> None:
-    """An autoencoder gives back a sample: the last Linear gets the sample's size, a Reshape after it
-    the sample's shape, and the loss stays one that compares values (mse unless l1 or bce is set)."""
-    sample = list(prepared.sample_shape)
-    size = math.prod(sample)
-    last = _last_linear(graph, outputs[0].id, PASS_THROUGH + ("Reshape", "Flatten")) if len(outputs) == 1 else None
-    if last is None:
-        left.append(f"no Linear layer feeds the Output: make the last layer give {size} values"
-                    f" (the sample's size), reshaped to {sample}")
-    else:
-        if last.params.get("out_features") != size:
-            edits.append(SetParam(graph, last.id, "out_features", size))
-        node_id = outputs[0].id
-        while node_id != last.id:  # Reshapes between it and the Output give the sample's shape
-            node = graph.node(node_id)
-            if node.type == "Reshape" and list(node.params.get("shape", [])) != sample:
-                edits.append(SetParam(graph, node.id, "shape", sample))
-            node_id = graph.predecessors(node_id)[0]
-    if config.loss not in RECONSTRUCTION_LOSSES:
-        edits.append(SetMeta(graph, "training", {**(graph.meta.get("training") or {}), "loss": "mse"}))
-
-
-def _last_linear(graph: Graph, output_id: str, through: tuple[str, ...] = PASS_THROUGH):
+def last_linear(graph: Graph, output_id: str, through: tuple[str, ...] = PASS_THROUGH):
     """The Linear that gives the Output its values, looking back through dropout and activations."""
     node_id = output_id
     while True:

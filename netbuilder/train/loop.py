@@ -430,7 +430,7 @@ def make_trainer(graph: Graph, config: TrainConfig, callbacks=(), checkpoint_dir
     says what data it takes (`prepared`: the dataset already read, as a sweep's trials share it). Raises
     TrainingError (or GraphError) saying what is wrong."""
     from ..data.dataset import DataSpec
-    from .config import settings_problems
+    from .settings import settings_problems
     from .recipes import recipe_class
 
     problems = settings_problems(graph.meta, sections=("data", "diagnosis")) + config.problems()

@@ -11,7 +11,7 @@ from ..data.dataset import NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
 from ..data.raw import DataError
 from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
-from ..train.inputs import use_dataset
+from ..train.fitting import use_dataset
 from .data_preview import DataPreview
 
 STANDARD_HELP = {"mnist": "MNIST handwritten digits, 28x28 (a download of 11 MB, or a folder of its files)",

@@ -15,8 +15,9 @@ from ..errors import UserError
 from ..graph.events import MetaChanged
 from ..analysis.fixes import offered_fix
 from ..graph.problems import Problem
-from ..train.config import TrainConfig, settings_problems
-from ..train.inputs import data_problems
+from ..train.config import TrainConfig
+from ..train.settings import settings_problems
+from ..train.fitting import data_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room

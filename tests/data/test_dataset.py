@@ -8,7 +8,7 @@ from netbuilder.data.augment import Augment
 from netbuilder.data.dataset import DataSpec, prepare
 from netbuilder.data.raw import DataError, RawData
 from netbuilder.train import Callback, TrainConfig, Trainer, TrainingError
-from netbuilder.train.inputs import training_data
+from netbuilder.train.fitting import training_data
 
 
 def table(n=200, classes=4):
@@ -116,7 +116,7 @@ def test_what_does_not_fit_the_network_is_said():
 
 def test_using_a_dataset_fits_the_network_in_one_undoable_edit():
     from netbuilder.analysis import Analysis
-    from netbuilder.train.inputs import use_dataset
+    from netbuilder.train.fitting import use_dataset
 
     b = GraphBuilder()
     h = b.add("ReLU", b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=16))

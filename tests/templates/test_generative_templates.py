@@ -12,7 +12,7 @@ from netbuilder.graph import io
 from netbuilder.layers import check_node
 from netbuilder.train import TrainConfig, Trainer
 from netbuilder.train.generative import latent_grid, reconstructions
-from netbuilder.train.inputs import training_data
+from netbuilder.train.fitting import training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["autoencoder_digits", "vae_digits"]

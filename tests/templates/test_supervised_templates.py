@@ -17,7 +17,7 @@ from netbuilder.graph import SetParam
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train.config import TrainConfig
-from netbuilder.train.inputs import training_data
+from netbuilder.train.fitting import training_data
 from netbuilder.train import Trainer
 from netbuilder.train.config import CLASSIFICATION
 

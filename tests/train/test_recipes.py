@@ -14,7 +14,7 @@ from netbuilder.data.dataset import DataSpec, prepare
 from netbuilder.layers.modules import Reparameterize
 from netbuilder.train import Callback, TrainConfig, Trainer, TrainingError
 from netbuilder.train.generative import decode, decoder, encode, latent_grid, reconstructions
-from netbuilder.train.inputs import training_data, use_dataset
+from netbuilder.train.fitting import training_data, use_dataset
 
 
 def autoencoder(code=8, flat_output=False, sigmoid=True):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from ..config import TrainConfig
 from ..errors import TrainingError
 from . import Callback
 
@@ -122,7 +123,7 @@ def differences(theirs: dict, own: dict) -> list[str]:
 def restore(trainer, path: Path) -> None:
     """Load a checkpoint into the trainer; it goes on after the checkpoint's epoch."""
     state = read_checkpoint(path, trainer.device)
-    recipe = state.get("recipe", "supervised")
+    recipe = state.get("recipe", TrainConfig().recipe)  # checkpoints before recipes were the default's
     if recipe != trainer.config.recipe:
         raise TrainingError(f"cannot resume from '{path.name}': it is a checkpoint of a {recipe} run, and this"
                             f" run is {trainer.config.recipe}")

@@ -7,13 +7,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import torch
 
 from ...compile.build import layer_units
 from ...graph.model import Graph
 from ...graph.problems import Problem
+from ...section import Section
 from . import Callback
 
 VANISHING_REMEDY = ("Use ReLU (or GELU) instead of sigmoid/tanh, add BatchNorm or residual connections,"
@@ -27,7 +28,8 @@ SATURATED_REMEDY = "Put BatchNorm before it, use ReLU instead, or start with sma
 
 
 @dataclass
-class Thresholds:
+class Thresholds(Section):
+    key, title = "diagnosis", "the diagnosis thresholds"
     vanishing: float = 1e-7  # a layer's gradient norm staying below this
     ratio: float = 1e-4  # input-side norms this far below the output side's
     exploding: float = 1e3
@@ -35,9 +37,6 @@ class Thresholds:
     saturated: float = 0.95  # fraction of sigmoid/tanh outputs within 1% of their bounds
     window: int = 50  # steps
     sample_every: int = 10  # steps between activation samples
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Thresholds":

@@ -27,11 +27,27 @@ def recipes() -> dict[str, type[Recipe]]:
     return _found
 
 
-def recipe_class(name: str) -> type[Recipe]:
+def recipe_names() -> tuple[str, ...]:
+    """The recipes there are, in the order Settings lists them."""
+    return tuple(recipes())
+
+
+def recipe_problem(name) -> str | None:
     known = recipes()
-    if name not in known:
-        raise TrainingError(f"recipe must be one of {', '.join(known)}, not {name!r}")
-    return known[name]
+    return None if isinstance(name, str) and name in known else \
+        f"recipe must be one of {', '.join(known)}, not {name!r}"
 
 
-__all__ = ["Recipe", "recipes", "recipe_class"]
+def recipe_class(name: str) -> type[Recipe]:
+    problem = recipe_problem(name)
+    if problem:
+        raise TrainingError(problem)
+    return recipes()[name]
+
+
+def own_settings() -> set[str]:
+    """The settings that only some recipes use (kl_weight, l1, ...): each applies where its recipe says so."""
+    return {name for cls in recipes().values() for name in cls.settings}
+
+
+__all__ = ["Recipe", "recipes", "recipe_class", "recipe_names", "recipe_problem", "own_settings"]

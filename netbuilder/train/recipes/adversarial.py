@@ -135,6 +135,12 @@ class Adversarial(Recipe):
     automatic = False
     drop_last = True
     mixed_precision = False
+    summary = "a GAN: a generator and a discriminator trained in turns, each with its own optimizer"
+    target_is_input = True
+    losses = ()  # it fixes its own
+    shows = frozenset({"samples"})
+    keeps_inputs = False
+    falls = False  # the two players' losses balance; they need not fall
 
     def build(self, network):
         return {}  # built in attach(), once the data's sample shape is known

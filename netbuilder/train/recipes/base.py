@@ -6,6 +6,10 @@ A step returns its metrics as a mapping of 0-d tensors, left on the device: "los
 recipe adds ("kl", or per network "loss/<network>"). With `automatic` the loop optimizes "loss"; a
 recipe with several optimizers (a GAN) calls `self.loop.optimize(loss, network)` itself, as Lightning's
 manual optimisation does. Validation returns plain numbers: "val_loss", "val_accuracy", ...
+
+A recipe also declares everything the rest of the program would otherwise have to know about it (the class
+attributes and class methods below): the window, the terminal, sweeps, runs, the settings form and the script
+exporter ask the recipe, and no module outside recipes/ names one.
 """
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from torch import nn
 from ...data.dataset import DataSpec, prepare
 from ...data.raw import DataError
 from ...graph.model import Graph
+from ...graph.problems import Problem
 from .. import budget
 from ..config import TrainConfig
-from ..inputs import TrainingData
+from ..inputs import TrainingData, fit_supervised, input_problems
 from ..errors import TrainingError
 from ..optim import make_optimizer
 
@@ -28,6 +33,16 @@ class Recipe:
     automatic = True  # the loop optimizes the step's "loss"; False: the step calls loop.optimize itself
     drop_last = False  # only full batches
     mixed_precision = True  # autocast and gradient scaling on CUDA when the settings ask for them
+    # ---- what the rest of the program asks of a recipe ----
+    summary = ""  # one line for the Settings form: what it trains and how
+    target_is_input = False  # the samples are their own targets: labels and the data's task do not matter
+    losses: tuple[str, ...] | None = None  # the losses it takes (None: any that suits the data; (): its own)
+    settings: tuple[str, ...] = ()  # the settings of its own that apply to it (kl_weight, l1, ...)
+    shows: frozenset[str] = frozenset({"test"})  # its runs' views: "test", "samples", "boundary", "inside", "text"
+    keeps_inputs = True  # samples.pt keeps test inputs to look inside with (a network of one Input)
+    shares_data = True  # a sweep's trials can share the dataset as read once (prepare)
+    script = False  # the exported standalone training script covers it
+    falls = True  # its training loss should fall as it learns (an adversarial loss need not): for the coach
 
     def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
         self.graph, self.config = graph, config
@@ -50,6 +65,24 @@ class Recipe:
         except DataError as e:
             raise TrainingError(str(e)) from None
         return TrainingData(prepared, prepared.train, prepared.val, prepared.test, None)
+
+    @classmethod
+    def check_task(cls, config: TrainConfig, prepared, spec: DataSpec) -> None:
+        """Raise TrainingError when the loss does not suit the data (a classification loss on numbers...)."""
+        if cls.losses and config.loss not in cls.losses:
+            raise TrainingError(f"the {cls.name} recipe takes the {' or '.join(cls.losses)} loss, not {config.loss}")
+
+    @classmethod
+    def data_problems(cls, graph: Graph, config: TrainConfig, prepared, spec: DataSpec, analysis=None) -> list[Problem]:
+        """What does not fit the dataset before training, each on its node with a fix (the Problems panel,
+        `netbuilder check --data`): by default, the Input's shape."""
+        return input_problems(graph, prepared, spec)
+
+    @classmethod
+    def fit_to_data(cls, graph: Graph, config: TrainConfig, prepared, edits: list, left: list[str]) -> None:
+        """Add to `edits` what makes the network's end fit the dataset (Use dataset): by default the last
+        Linear's outputs and a loss that suits the task; say in `left` what it could not do."""
+        fit_supervised(graph, config, prepared, edits, left)
 
     def build(self, network: str | None) -> dict[str, nn.Module]:
         raise NotImplementedError

@@ -19,6 +19,10 @@ class Compare(Recipe):
     rank = 4
     monitor = None
     automatic = False
+    summary = "every network of the document trained on the same batches, side by side"
+    losses = ("cross_entropy", "nll")
+    shows = frozenset({"boundary"})
+    keeps_inputs = False
 
     def build(self, network):
         if self.config.loss not in CLASSIFICATION or self.config.loss == "bce_with_logits":

@@ -7,21 +7,60 @@ import torch
 
 from ...analysis import Analysis
 from ...compile.plan import network_nodes
-from ..config import RECONSTRUCTION_LOSSES
+from ...graph.edits import SetMeta, SetParam
 from ..evaluate import evaluate
 from ..generative import reconstructions
 from ..errors import TrainingError
+from ..inputs import PASS_THROUGH, input_problems, last_linear
 from .supervised import Supervised
+
+RECONSTRUCTION_LOSSES = ("mse", "l1", "bce_with_logits")  # they compare the output with the input
 
 
 class Reconstruction(Supervised):
     name = "reconstruction"
     rank = 1
+    summary = "an autoencoder: the network gives back its input; the labels are not used"
+    target_is_input = True
+    losses = RECONSTRUCTION_LOSSES
+    shows = frozenset({"samples", "inside"})
+    script = False
+
+    @classmethod
+    def check_task(cls, config, prepared=None, spec=None) -> None:
+        if config.loss not in RECONSTRUCTION_LOSSES:
+            raise TrainingError(f"the {cls.name} recipe compares the network's output with its input:"
+                                f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
+
+    @classmethod
+    def data_problems(cls, graph, config, prepared, spec, analysis=None):
+        return input_problems(graph, prepared, spec)  # the samples are their own targets
+
+    @classmethod
+    def fit_to_data(cls, graph, config, prepared, edits, left) -> None:
+        """An autoencoder gives back a sample: the last Linear gets the sample's size, a Reshape after it
+        the sample's shape, and the loss stays one that compares values (mse unless l1 or bce is set)."""
+        outputs = [n for n in graph.nodes() if n.type == "Output"]
+        sample = list(prepared.sample_shape)
+        size = math.prod(sample)
+        last = last_linear(graph, outputs[0].id, PASS_THROUGH + ("Reshape", "Flatten")) if len(outputs) == 1 else None
+        if last is None:
+            left.append(f"no Linear layer feeds the Output: make the last layer give {size} values"
+                        f" (the sample's size), reshaped to {sample}")
+        else:
+            if last.params.get("out_features") != size:
+                edits.append(SetParam(graph, last.id, "out_features", size))
+            node_id = outputs[0].id
+            while node_id != last.id:  # Reshapes between it and the Output give the sample's shape
+                node = graph.node(node_id)
+                if node.type == "Reshape" and list(node.params.get("shape", [])) != sample:
+                    edits.append(SetParam(graph, node.id, "shape", sample))
+                node_id = graph.predecessors(node_id)[0]
+        if config.loss not in RECONSTRUCTION_LOSSES:
+            edits.append(SetMeta(graph, "training", {**(graph.meta.get("training") or {}), "loss": "mse"}))
 
     def build(self, network):
-        if self.config.loss not in RECONSTRUCTION_LOSSES:
-            raise TrainingError(f"the {self.name} recipe compares the network's output with its input:"
-                                f" choose the mse loss (or l1, or bce_with_logits), not {self.config.loss}")
+        self.check_task(self.config)
         networks = super().build(network)
         analysis = Analysis(self.graph)
         try:

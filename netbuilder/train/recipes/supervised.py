@@ -6,7 +6,7 @@ import torch
 from ...compile import build_model
 from ..config import CLASSIFICATION
 from ..evaluate import evaluate
-from ..inputs import training_data
+from ..inputs import check_supervised_task, output_problems, shaped_data
 from ..optim import make_loss
 from .base import Recipe
 
@@ -16,10 +16,23 @@ CLASSIFY = {"cross_entropy": "multiclass", "nll": "multiclass", "bce_with_logits
 class Supervised(Recipe):
     name = "supervised"
     rank = 0
+    summary = "classification or regression: the network learns the dataset's targets from its samples"
+    settings = ("l1",)
+    shows = frozenset({"test", "boundary", "inside"})
+    script = True
 
     @classmethod
     def data(cls, graph, config, spec, progress=None, download=False, prepared=None):
-        return training_data(graph, config, spec, progress, download, prepared)
+        return shaped_data(cls, graph, config, spec, progress, download, prepared)
+
+    @classmethod
+    def check_task(cls, config, prepared, spec) -> None:
+        check_supervised_task(config, prepared, spec)
+
+    @classmethod
+    def data_problems(cls, graph, config, prepared, spec, analysis=None):
+        return super().data_problems(graph, config, prepared, spec, analysis) + output_problems(
+            graph, config, prepared, spec, analysis)
 
     def build(self, network):
         self.loss_fn = make_loss(self.config.loss)

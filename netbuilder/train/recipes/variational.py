@@ -12,6 +12,8 @@ from .reconstruction import Reconstruction
 class Variational(Reconstruction):
     name = "variational"
     rank = 2
+    summary = "a VAE: reconstruction plus kl_weight times the KL term of its Reparameterize layers"
+    settings = ("l1", "kl_weight")
 
     def build(self, network):
         networks = super().build(network)

@@ -12,7 +12,7 @@ from ...graph.io import dumps, loads
 from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig
-from ...train.config import settings_problems
+from ...train.settings import settings_problems
 from ...runs.run import Run
 from .runs_model import DocumentRuns, RunState
 from .worker import (RUNNING, SweepWorker, TrainWorker, collect_young, hold_garbage_collection,

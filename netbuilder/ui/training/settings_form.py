@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
 from ...train.applies import applies
-from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, recipe_names
+from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ...train.recipes import recipe_names
 from ...train.callbacks.diagnosis import Thresholds
 
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names()}

@@ -211,7 +211,7 @@ class TrainWorker(QObject):
         self.ready.emit({"layers": list(trainer.monitor.layers), "networks": list(trainer.monitor.networks.items()),
                          "note": note.strip(),
                          "test_images": prepared.shown(prepared.test[0]) if prepared.raw.kind == "image" else None,
-                         "samples": self.run_.keep_samples(prepared, self.config.recipe),
+                         "samples": self.run_.keep_samples(prepared, trainer.recipe.keeps_inputs),
                          "class_names": prepared.raw.class_names, "start_epoch": trainer.start_epoch,
                          "notes": list(prepared.raw.notes)})
         try:
@@ -273,8 +273,7 @@ class SweepWorker(TrainWorker):
             self.sweep = sweep
             if self._stop:
                 sweep.stop()
-        prepared = prepare(DataSpec.from_dict(self.graph.meta.get("data"))) \
-            if self.config.recipe == "supervised" else None
+        prepared = prepare(DataSpec.from_dict(self.graph.meta.get("data")))  # read once, shared by the trials
 
         def train(trial_graph, values, trial, pruning):
             diagnosis, pictures = Diagnosis(trial_graph), Pictures()
