@@ -1,4 +1,5 @@
-"""The recipes, one file each; a new file here with a Recipe subclass is found by its `name`."""
+"""The recipes, one file each; a new file here with a Recipe subclass is found by its `name`. A recipe defined
+elsewhere (a plug-in, a test) joins them with `register`."""
 from __future__ import annotations
 
 import importlib
@@ -19,12 +20,28 @@ def recipes() -> dict[str, type[Recipe]]:
         while pending:
             cls = pending.pop()
             pending += cls.__subclasses__()
-            if cls.name:
+            if cls.name and cls.__module__.startswith(__name__):  # others join by register()
                 _found[cls.name] = cls
         ordered = sorted(_found.values(), key=lambda c: c.rank)
         _found.clear()
         _found.update((c.name, c) for c in ordered)
     return _found
+
+
+def register(cls: type[Recipe]) -> type[Recipe]:
+    """Make a Recipe subclass defined outside this package known by its name (usable as a decorator)."""
+    if not (isinstance(cls, type) and issubclass(cls, Recipe)) or not cls.name or not cls.name.isidentifier():
+        raise TypeError(f"{cls!r} is not a Recipe subclass with a name")
+    known = recipes()
+    if known.get(cls.name, cls) is not cls:
+        raise ValueError(f"a recipe named '{cls.name}' is already known: {known[cls.name].__module__}")
+    known[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Forget a recipe that `register` added."""
+    recipes().pop(name, None)
 
 
 def recipe_names() -> tuple[str, ...]:
@@ -50,4 +67,4 @@ def own_settings() -> set[str]:
     return {name for cls in recipes().values() for name in cls.settings}
 
 
-__all__ = ["Recipe", "recipes", "recipe_class", "recipe_names", "recipe_problem", "own_settings"]
+__all__ = ["Recipe", "recipes", "recipe_class", "register", "unregister", "recipe_names", "recipe_problem", "own_settings"]

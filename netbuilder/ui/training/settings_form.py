@@ -6,7 +6,7 @@ import math
 
 from dataclasses import fields
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
@@ -15,10 +15,10 @@ from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
 from ...train.applies import applies
 from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
-from ...train.recipes import recipe_names
+from ...train.recipes import recipe_names, recipes
 from ...train.callbacks.diagnosis import Thresholds
 
-CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names()}
+CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
          "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "memory_limit", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
@@ -78,7 +78,11 @@ class SettingsForm(QWidget):
     def _editor(self, key: str, name: str, kind) -> QWidget:
         if name in CHOICES:
             editor = QComboBox()
-            editor.addItems(list(CHOICES[name]))
+            choices = CHOICES[name]
+            editor.addItems(list(choices() if callable(choices) else choices))  # recipes: as known now
+            if name == "recipe":
+                for i, recipe in enumerate(recipes().values()):
+                    editor.setItemData(i, recipe.summary, Qt.ItemDataRole.ToolTipRole)
             editor.currentTextChanged.connect(lambda v: self._set(key, name, v))
         elif kind in ("bool", bool):
             editor = QCheckBox()
