@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     p_check = sub.add_parser("check", help="print each node's output shape and parameters, or the problems")
     p_check.add_argument("file")
+    p_check.add_argument("--data", action="store_true",
+                         help="also check the network against the document's dataset (it is read)")
     p_check.add_argument("--trust-code", action="store_true",
                          help="run the Python code of the document's Code layers (only code you have read)")
     p_export = sub.add_parser("export", help="write the network as PyTorch source")
@@ -136,6 +138,22 @@ def _load(path: str):
         return None
 
 
+def _data_problems(graph, names: dict) -> list:
+    """What does not fit the document's dataset, as the window's Problems panel shows it: printed; the
+    errors returned."""
+    from ..data.dataset import DataSpec, prepare
+    from ..train.config import TrainConfig
+    from ..train.fitting import data_problems
+
+    spec = DataSpec.from_dict(graph.meta.get("data"))
+    prepared = prepare(spec)
+    found = data_problems(graph, TrainConfig.from_dict(graph.meta.get("training")), prepared, spec)
+    for p in found:
+        fix = f" (fix: {p.fix.label})" if p.fix else ""
+        print(f"{p.severity}: {p.describe(names)}{fix}", file=sys.stderr if p.severity == "error" else sys.stdout)
+    return [p for p in found if p.severity == "error"]
+
+
 def check(args) -> int:
     from ..analysis import Analysis
     from ..compile import param_count
@@ -179,6 +197,8 @@ def check(args) -> int:
         print(f"warning: {text}")
     for text in settings:
         print(f"error: {text}", file=sys.stderr)
+    if args.data and not settings:
+        errors += _data_problems(graph, names)
     if settings and not errors:
         print(f"{len(settings)} problem(s) in the settings of {args.file}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from ..train.callbacks.diagnosis import Diagnosis
 from ..runs.recorder import RunRecorder
 from ..train.callbacks.tensorboard import TensorBoardLog
 from ..train.config import TrainConfig
+from ..train.fitting import data_problems
 from ..train.settings import settings_problems
 from ..train.evaluate import Evaluation, per_class_table
 from ..train.loop import make_trainer
@@ -141,6 +142,9 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         run.keep_samples(data.prepared, trainer.recipe.keeps_inputs)
         for note in data.prepared.raw.notes:
             stream.write(f"note: {note}\n")
+        names = {n.id: n.name for n in graph.nodes()}
+        for problem in data_problems(graph, config, data.prepared, spec):  # what the window shows as warnings
+            stream.write(f"{problem.severity}: {problem.describe(names)}\n")
     except UserError as e:
         hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
         print(f"error: {e}{hint}", file=sys.stderr)

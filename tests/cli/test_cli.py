@@ -135,3 +135,24 @@ def test_train_makes_a_run_of_the_document_and_runs_lists_them(tmp_path, capsys)
     assert table[1].startswith("run 1") and "finished" in table[1] and "val acc" in table[1]
     assert table[2].startswith("run 2") and table[2].rstrip().endswith("0.01")
     assert table[-1].startswith("2 run(s) in ")
+
+
+def test_check_and_train_print_what_does_not_fit_the_data(tmp_path, capsys):
+    """64 scores for the digits' 10 classes: a warning in the window, and the same in the terminal."""
+    from netbuilder import GraphBuilder
+    from netbuilder.cli import main
+
+    b = GraphBuilder()
+    x = b.add("Flatten", b.add("Input", shape=[1, 8, 8]))
+    b.add("Output", b.add("Linear", x, out_features=64, name="scores"))
+    b.graph.meta["training"] = {"epochs": 1}
+    path = tmp_path / "net.json"
+    b.graph.save(path)
+    assert main(["check", str(path)]) == 0
+    assert "classes" not in capsys.readouterr().out  # without --data the dataset is not read
+    assert main(["check", str(path), "--data"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: " in out and "gives 64 scores but digits has 10 classes" in out and "scores's out_features" in out
+    assert main(["train", str(path), "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: " in out and "gives 64 scores but digits has 10 classes" in out
