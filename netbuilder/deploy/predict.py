@@ -18,6 +18,7 @@ from ..errors import UserError
 from ..graph.model import Graph
 from ..insight.probes import attribution, top_classes
 from ..runs.run import document_folder, list_runs, read_samples
+from ..train.callbacks.checkpoints import differences
 from ..train.transfer import TransferError, read_weights
 
 IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -48,17 +49,28 @@ def weights_of(document: str, run: str | None, weights: str | None) -> Path:
 
 
 def trained_model(graph: Graph, path: Path):
+    """The document's network with the weights in `path`; refused, naming the layers, when they are another
+    network's (the document changed since the run, say)."""
     model = build_model(graph)
     try:
         state = read_weights(path)
     except TransferError as e:
         raise PredictError(str(e)) from None
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        first = [line.strip() for line in str(e).splitlines()[1:] if line.strip()][:2]
-        raise PredictError(f"the weights in {path.name} are not this network's: {'; '.join(first)}") from None
+    diff = differences(state, model.state_dict())
+    if diff:
+        raise PredictError(f"the weights in {path} are not this network's: the network has changed since they"
+                           f" were trained ({'; '.join(diff)}). Choose a run of the network as it is now, or"
+                           " fresh weights")
+    model.load_state_dict(state)
     return model.eval()
+
+
+def weights_fit(graph: Graph, path: Path) -> bool:
+    """Whether the weights in `path` are those of the document's network as it is now."""
+    try:
+        return not differences(read_weights(path), build_model(graph).state_dict())
+    except (UserError, OSError, ValueError):
+        return False
 
 
 def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, torch.Tensor, bool]]:

@@ -22,6 +22,7 @@ from ..errors import describe
 from ..graph.io import dumps, loads
 from ..layers import check_node
 from ..deploy.formats import export_network
+from ..deploy.predict import weights_fit, weights_of
 from ..runs.run import list_runs
 from .menus import add_to_file_menu
 from .training.worker import hold_garbage_collection, release_garbage_collection
@@ -98,11 +99,8 @@ class ExportDialog(QDialog):
             self.format.addItem(label, key)
         self.weights = QComboBox(objectName="export_weights")
         self.weights.addItem("Fresh weights (newly initialised, not trained)", None)
-        for run in list_runs(document.runs.folder):
-            if any((run.folder / name).is_file() for name in ("best.pt", "last.pt")):
-                summary = ", ".join(t for t in (run.status.replace("_", " "), run.summary()) if t)
-                self.weights.addItem(f"{run.name} ({summary})", str(run.folder))
-        self.weights.setCurrentIndex(self.weights.count() - 1)  # the latest trained run, if any
+        self.note = ""
+        self._fill_weights(document)
         self.network = QComboBox(objectName="export_network")
         self.network.addItem("The whole document", None)
         graph = document.graph
@@ -148,6 +146,28 @@ class ExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._on_format)
         self.path.setText(self._default_path())
         self._on_format()
+        self.outcome.setText(self.note)
+
+    def _fill_weights(self, document) -> None:
+        """The document's trained runs, the latest first chosen whose weights fit the network as it is now
+        (a run from before an edit or Apply Best does not): else fresh weights, said."""
+        trained = [r for r in list_runs(document.runs.folder)
+                   if any((r.folder / name).is_file() for name in ("best.pt", "last.pt"))]
+        fitting = None
+        for run in reversed(trained):  # newest first; stop at the first that fits
+            if weights_fit(document.graph, weights_of("", str(run.folder), None)):
+                fitting = run
+                break
+        for run in trained:
+            summary = ", ".join(t for t in (run.status.replace("_", " "), run.summary()) if t)
+            newer = fitting is None or trained.index(run) > trained.index(fitting)  # checked: they do not fit
+            changed = "; the network has changed since" if newer else ""
+            self.weights.addItem(f"{run.name} ({summary}{changed})", str(run.folder))
+        if fitting is not None:
+            self.weights.setCurrentIndex(1 + trained.index(fitting))
+        elif trained:
+            self.note = ("No run's weights fit the network as it is now (it changed after those runs):"
+                         " fresh weights are chosen.")
 
     # ---- choices ---------------------------------------------------------------------------------------------
     def fmt(self) -> str:

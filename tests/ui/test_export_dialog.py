@@ -115,3 +115,29 @@ def _saved(tmp_path) -> Path:
     path = tmp_path / "mlp.json"
     path.write_text(MLP.read_text())
     return path
+
+
+def test_the_default_weights_are_those_of_the_network_as_it_is_now(qtbot, tmp_path):
+    """After Apply Best (or any edit that changes a layer's size) the latest run is another network's: the
+    dialog does not default to it, says why, and an export of it is refused naming the layer."""
+    from netbuilder.graph import SetParam
+
+    document = Document.open(str(_saved(tmp_path)))
+    old = Run.create(document.runs.folder, document.graph, name="before")
+    torch.save({"model": build_model(document.graph).state_dict()}, old.folder / "best.pt")
+    hidden = next(n for n in document.graph.nodes() if n.type == "Linear")
+    document.push(SetParam(document.graph, hidden.id, "out_features", hidden.params["out_features"] + 3))
+    changed = Run.create(document.runs.folder, document.graph, name="after")
+    torch.save({"model": build_model(document.graph).state_dict()}, changed.folder / "best.pt")
+    document.push(SetParam(document.graph, hidden.id, "out_features", hidden.params["out_features"] - 3))
+    dialog = shown(qtbot, document)
+    assert dialog.weights.currentData() == str(old.folder)  # the latest run that fits, not the latest
+    assert "changed since" in dialog.weights.itemText(dialog.weights.findData(str(changed.folder)))
+    choose(dialog.weights, str(changed.folder))
+    text = export(qtbot, dialog)
+    assert "not this network's" in text and hidden.name in text and "size mismatch" not in text
+    dialog.close()
+    document.push(SetParam(document.graph, hidden.id, "out_features", hidden.params["out_features"] + 5))
+    dialog = shown(qtbot, document)  # no run fits: fresh weights, said
+    assert dialog.weights.currentData() is None and "fresh weights are chosen" in dialog.outcome.text()
+    document.close()
