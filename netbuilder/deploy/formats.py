@@ -141,8 +141,10 @@ def _model(graph: Graph, document: str | None, run: str | None, weights: str | N
 
 
 def _names(graph: Graph, network: str | None, model: nn.Module) -> tuple[list[str], list[str]]:
-    """(inputs, outputs): the Input and Output nodes' names, in the order forward takes and returns them."""
-    inputs = [n.name for n in model.graph.nodes if n.op == "placeholder"]
+    """(inputs, outputs): the Input and Output nodes' names, in the order forward takes and returns them. An
+    Input is named by its placeholder's target, forward's argument: torch.fx renames the node of one that shadows a
+    Python builtin (`input` becomes the node `input_1`), and torch.export asks for forward's own names."""
+    inputs = [str(n.target) for n in model.graph.nodes if n.op == "placeholder"]
     outputs = [s.name for s in make_plan(graph, network) if s.kind == "output"]
     return inputs, outputs
 

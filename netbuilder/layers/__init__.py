@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from ..graph.io import FileFormatError
-from . import activation, block, code, conv, core, generative, merge, norm, sequence
+from . import activation, arithmetic, block, code, conv, core, generative, merge, norm, padding, sequence
 from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
 
 CATALOG: dict[str, LayerSpec] = {
     spec.type: spec
-    for module in (core, conv, norm, activation, sequence, merge, generative, code)
+    for module in (core, conv, padding, norm, activation, arithmetic, sequence, merge, generative, code)
     for spec in module.SPECS
 }
 
-CATEGORIES = ("Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
-              "Activation", "Reshape", "Recurrent", "Attention", "Merge", "Generative", "Custom")
+CATEGORIES = ("Input/Output", "Core", "Convolution", "Pooling", "Padding", "Normalization", "Regularization",
+              "Activation", "Math", "Reshape", "Recurrent", "Attention", "Merge", "Generative", "Custom")
 
 
 def get(layer_type: str) -> LayerSpec:

@@ -24,6 +24,10 @@ def _softmax(layer, what):
                      module=lambda p, xs: Ctor(nn(layer), dict(dim=p["dim"])))
 
 
+def _prelu_shape(p, xs):
+    return floats(xs[0], "PReLU")
+
+
 SPECS = [
     _elementwise("ReLU", "max(0, x): the default choice for hidden layers"),
     _elementwise("LeakyReLU", "Like ReLU but lets a small slope through for x < 0",
@@ -35,6 +39,12 @@ SPECS = [
     _elementwise("SiLU", "x * sigmoid(x) (Swish): smooth, used in modern CNNs"),
     _elementwise("Sigmoid", "Squashes to (0, 1); saturates, so gradients vanish in deep stacks"),
     _elementwise("Tanh", "Squashes to (-1, 1); saturates, so gradients vanish in deep stacks"),
+    LayerSpec("PReLU", "Activation", "Like LeakyReLU with a learned slope for x < 0 (one, or one per channel)",
+              params=(Param("per_channel", "bool", False, "One slope per channel (dim 1) instead of one in all"),
+                      Param("init", "float", 0.25, "The slope it starts from", min=0.0, max=1.0)),
+              shape=_prelu_shape, weights="norm", key_params=("per_channel",),
+              module=lambda p, xs: Ctor(nn("PReLU"), dict(num_parameters=xs[0].shape[0] if p["per_channel"] else 1,
+                                                          init=float(p["init"])))),
     _softmax("Softmax", "Turns scores into probabilities that sum to one"),
     _softmax("LogSoftmax", "Log of Softmax, for NLL loss"),
 ]

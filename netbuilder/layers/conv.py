@@ -74,6 +74,27 @@ def _adaptive_shape(p, xs):
     return x.with_shape(x.shape[0], *pair(p["output_size"]))
 
 
+def _adaptive_max_shape(p, xs):
+    x = need_rank(xs[0], "AdaptiveMaxPool2d", (3,), IMAGE, fix=square_reshape(xs[0], 3))
+    return x.with_shape(x.shape[0], *pair(p["output_size"]))
+
+
+def _shuffle_shape(layer):
+    def rule(p, xs):
+        x = need_rank(xs[0], layer, (3,), IMAGE, fix=square_reshape(xs[0], 3))
+        c, h, w = x.shape
+        if layer == "PixelShuffle":
+            r = p["upscale_factor"]
+            if c % (r * r):
+                raise ShapeError(f"PixelShuffle needs channels divisible by upscale_factor² ({r * r}); {x} has {c}")
+            return x.with_shape(c // (r * r), h * r, w * r)
+        r = p["downscale_factor"]
+        if h % r or w % r:
+            raise ShapeError(f"PixelUnshuffle needs the height and width divisible by downscale_factor ({r}); {x}")
+        return x.with_shape(c * r * r, h // r, w // r)
+    return rule
+
+
 def _global_shape(p, xs):
     x = need_rank(xs[0], "GlobalAvgPool", (2, 3), f"{SIGNAL} or {IMAGE}")
     return x.with_shape(x.shape[0])
@@ -92,7 +113,7 @@ def _upsample_shape(p, xs):
 def _upsample_module(p, xs):
     kwargs = dict(scale_factor=float(p["scale_factor"]), mode=p["mode"])
     if p["mode"] != "nearest":
-        kwargs["align_corners"] = False
+        kwargs["align_corners"] = p["align_corners"]
     return Ctor(nn("Upsample"), kwargs)
 
 
@@ -125,9 +146,23 @@ SPECS = [
               module=lambda p, xs: Ctor(nn("AdaptiveAvgPool2d"), dict(output_size=p["output_size"]))),
     LayerSpec("GlobalAvgPool", "Pooling", "Averages each channel to one number: [N, C, ...] to [N, C]",
               shape=_global_shape, module=lambda p, xs: Ctor(custom("GlobalAvgPool"), {})),
+    LayerSpec("AdaptiveMaxPool2d", "Pooling", "Keeps the largest value of each region: any image size to a fixed one",
+              params=(Param("output_size", "pair", 1, "Output height and width", min=1),),
+              shape=_adaptive_max_shape, key_params=("output_size",),
+              module=lambda p, xs: Ctor(nn("AdaptiveMaxPool2d"), dict(output_size=p["output_size"]))),
+    LayerSpec("PixelShuffle", "Reshape", "Moves channels into space: [C·r², H, W] to [C, H·r, W·r] (sub-pixel"
+              " upsampling)", params=(Param("upscale_factor", "int", 2, "r: how many times larger", min=1, max=16),),
+              shape=_shuffle_shape("PixelShuffle"), key_params=("upscale_factor",),
+              module=lambda p, xs: Ctor(nn("PixelShuffle"), dict(upscale_factor=p["upscale_factor"]))),
+    LayerSpec("PixelUnshuffle", "Reshape", "Moves space into channels: [C, H·r, W·r] to [C·r², H, W]",
+              params=(Param("downscale_factor", "int", 2, "r: how many times smaller", min=1, max=16),),
+              shape=_shuffle_shape("PixelUnshuffle"), key_params=("downscale_factor",),
+              module=lambda p, xs: Ctor(nn("PixelUnshuffle"), dict(downscale_factor=p["downscale_factor"]))),
     LayerSpec("Upsample", "Reshape", "Enlarges a signal or image by repeating or interpolating",
               params=(Param("scale_factor", "int", 2, "How many times larger", min=1, max=16),
                       Param("mode", "choice", "nearest", "nearest copies values; linear/bilinear blend",
-                            choices=("nearest", "linear", "bilinear"))),
+                            choices=("nearest", "linear", "bilinear")),
+                      Param("align_corners", "bool", False, "linear/bilinear: the corner values stay where they are"
+                            " (the older interpolation; off is torch's default)")),
               shape=_upsample_shape, module=_upsample_module, key_params=("scale_factor",)),
 ]

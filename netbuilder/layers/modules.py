@@ -123,3 +123,36 @@ class Reparameterize(nn.Module):
         if not self.training:
             return mean
         return mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+
+
+class Scale(nn.Module):
+    """y = x * scale + shift, by constants (0.5 * logvar, x / 255, 1 - x)."""
+
+    def __init__(self, scale=1.0, shift=0.0):
+        super().__init__()
+        self.scale, self.shift = scale, shift
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+class Elementwise(nn.Module):
+    """One of torch's elementwise functions (exp, log, sqrt, abs) applied to every value."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return getattr(torch, self.fn)(x)
+
+
+class Clamp(nn.Module):
+    """Values below `min` become `min`, above `max` become `max` (None: no limit on that side)."""
+
+    def __init__(self, min=None, max=None):
+        super().__init__()
+        self.min, self.max = min, max
+
+    def forward(self, x):
+        return x.clamp(self.min, self.max)

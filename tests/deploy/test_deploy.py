@@ -14,6 +14,8 @@ from netbuilder import GraphBuilder
 from netbuilder.cli import main
 from netbuilder.compile import build_model, example_inputs
 from netbuilder.errors import UserError
+from netbuilder.graph.edits import Rename
+from netbuilder.graph.model import EditError, name_problem
 from netbuilder.deploy import formats as deploy
 from netbuilder.runs.run import Run, document_folder
 
@@ -251,3 +253,27 @@ def test_a_code_layer_that_decides_on_values_is_refused_by_name(tmp_path):
     with pytest.raises(UserError, match="nothing was written .*cannot compile gate \\(Code\\), so it was traced"):
         deploy.export_network(b.graph, None, "torchscript", tmp_path / "net.pt")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["input", "len", "type", "lambda"])
+def test_an_input_named_after_a_python_builtin_or_keyword_exports_to_onnx(name, tmp_path):
+    """forward(self, input) is what most PyTorch code writes: torch.fx names that placeholder input_1, and the
+    exporter must ask for the argument's own name. Keywords and names torch reserves cannot name a layer at all:
+    the document says so before anything is exported."""
+    b = GraphBuilder()
+    x = b.add("Input", shape=[4], name="x")
+    b.add("Output", b.add("Linear", x, out_features=3))
+    problem = name_problem(name)
+    if problem is not None:
+        assert name in ("type", "lambda") and "reserved" in problem
+        with pytest.raises(EditError, match="reserved"):
+            b.graph.apply(Rename(b.graph, x, name))
+        return
+    b.graph.apply(Rename(b.graph, x, name))
+    model = build_model(b.graph).eval()
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    deploy.export_network(b.graph, None, "onnx", tmp_path / "net.onnx", weights=tmp_path / "w.pt")
+    inputs = example_inputs(b.graph, 3)
+    session, got = run_onnx(tmp_path / "net.onnx", inputs)
+    assert [i.name for i in session.get_inputs()] == [name]
+    assert_same(got, model, inputs)
