@@ -22,13 +22,14 @@ def log_file():
 
 
 def start_logging() -> None:
-    """Log to netbuilder.log in the config folder (once per process)."""
+    """Log to netbuilder.log in the config folder (once per process). The log is the only place a traceback
+    goes: without a handler of its own, Python would print the logger's errors on stderr."""
     if any(getattr(h, "netbuilder", False) for h in log.handlers):
         return
     try:
         handler = logging.FileHandler(log_file(), encoding="utf-8")
-    except OSError:
-        return  # no log file: the messages still reach the user
+    except OSError:  # no log file: the messages still reach the user, the tracebacks nowhere
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.netbuilder = True
     log.addHandler(handler)

@@ -172,6 +172,47 @@ def fx_nodes(model, graph: Graph, analysis: Analysis) -> dict[str, torch.fx.Node
 @given(recipe=recipes())
 def test_random_network_is_reported_or_runs_with_the_inferred_shapes(recipe):
     graph, live, _ = build(recipe)
+    reported_or_runs(graph, live)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=recipes(), data=st.data())
+def test_random_networks_with_blocks_are_reported_or_run_with_the_inferred_shapes(recipe, data):
+    """The same with blocks: random selections grouped into blocks (a later one may hold an earlier block), each
+    stacked 1 to 3 times, the document's analysis following every edit."""
+    from netbuilder.analysis.blocks import group_into_block
+    from netbuilder.graph.edits import SetParam
+    from netbuilder.graph.model import EditError
+
+    graph, live, _ = build(recipe)
+    made: list[str] = []
+    for number in range(data.draw(st.integers(1, 2))):
+        inner = [n for n in graph.node_ids() if graph.node(n).type not in ("Input", "Output")]
+        chosen = data.draw(st.lists(st.sampled_from(inner), min_size=1, max_size=len(inner), unique=True))
+        if made and made[-1] in graph and made[-1] not in chosen and data.draw(st.booleans()):
+            chosen.append(made[-1])  # a block inside a block
+        try:
+            edit, instance = group_into_block(graph, live, chosen, f"Part{number}")
+        except EditError:
+            continue
+        graph.apply(edit)
+        ins, out = live.input_list(instance), live.output(instance)
+        keeps_shape = len(ins) == 1 and ins[0] == out  # stacking copies works (otherwise it is a problem to name)
+        repeat = data.draw(st.sampled_from([1, 2, 3] if keeps_shape else [1, 1, 1, 2]))
+        if repeat > 1:
+            graph.apply(SetParam(graph, instance, "repeat", repeat))
+        made.append(instance)
+    stacked = sum(graph.node(n).params["repeat"] > 1 for n in made if n in graph)
+    nested = any(n.type == "Block" for part in graph.blocks.values() for n in part.nodes())
+    event(f"blocks: {len(graph.blocks)}, stacked: {stacked}, nested: {nested}")
+    assert_same_results(live, Analysis(graph), graph)
+    if reported_or_runs(graph, live) and stacked:
+        event("a stacked block compiled and ran")
+
+
+def reported_or_runs(graph: Graph, live: Analysis) -> bool:
+    """Validation names a node with a problem (and its fix removes that problem), or the network compiles, runs,
+    and every node's real output shape is the inferred one (then True)."""
     analysis = Analysis(graph)
     assert_same_results(live, analysis, graph)
     problems = analysis.problems()
@@ -190,7 +231,7 @@ def test_random_network_is_reported_or_runs_with_the_inferred_shapes(recipe):
             assert_same_results(live, fresh, graph)
             assert not any(p.node == first.node and p.message == first.message
                            for p in fresh.problems())
-        return
+        return False
 
     event("compiled and ran")
     torch.manual_seed(0)
@@ -209,6 +250,7 @@ def test_random_network_is_reported_or_runs_with_the_inferred_shapes(recipe):
     for out in outputs:
         source = graph.in_edges(out.id)[0].src
         assert analysis.inputs(out.id)["in"] == analysis.output(source)
+    return True
 
 
 FUZZ_EXAMPLES = int(__import__("os").environ.get("NETBUILDER_FUZZ_EXAMPLES", "100"))

@@ -90,7 +90,7 @@ def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | N
     that feeds nothing yet) before one already in use; never the Input for an Output, which would leave
     the layers between them out."""
     node = graph.node(node_id)
-    own = graph.network_of(node_id)
+    own = analysis.network_of(node_id) if analysis.graph is graph else graph.network_of(node_id)
     x, y = node.pos
     best, best_key = None, (True, math.inf)
     for other in graph.nodes():
@@ -116,7 +116,7 @@ def _nearest_target(graph: Graph, analysis, node_id: str) -> Edge | None:
         return None
     out = spec.outputs[0]
     value = analysis.output(node_id, out)
-    own = graph.network_of(node_id)
+    own = analysis.network_of(node_id) if analysis.graph is graph else graph.network_of(node_id)
     x, y = node.pos
     best, best_d = None, math.inf
     for other in graph.nodes():

@@ -30,6 +30,7 @@ class Analysis:
         self._cyclic = False
         self._sorted: list[str] | None = None
         self._networks: list[Problem] | None = None
+        self._parts: dict[str, _Network] = {}  # node id -> its network, for those asked about since the wiring changed
         self._batch = 0  # inside a Group: changes wait for its end
         self._pending: set[str] = set()
         self._stale = False  # a full refresh is due (a cycle appeared or went away)
@@ -111,6 +112,7 @@ class Analysis:
         """Record what an event makes stale; the work waits for the end of a Group."""
         if not isinstance(event, ev.ParamChanged):  # the wiring changed
             self._networks = None
+            self._parts = {}
             self._rewired = True
         if isinstance(event, (ev.NodeAdded, ev.NodeRemoved)):
             self._sorted = None
@@ -209,6 +211,7 @@ class Analysis:
         self._next_index = len(order)
         self._sorted = None
         self._networks = None
+        self._parts = {}
 
     def ordered_nodes(self) -> list[str]:
         """Node ids in network order: inputs first (kept until nodes are added or removed)."""
@@ -315,9 +318,23 @@ class Analysis:
 
     def _input_fix(self, node_id: str, port: str) -> Fix | None:
         """Offer an Input when this node's network has none."""
-        if any(self.graph.node(n).type == "Input" for n in self.graph.network_of(node_id)):
+        if self._network(node_id).has_input:
             return None
         return Fix("add an Input before it", "add_before", node_id, port=port, layer="Input")
+
+    def network_of(self, node_id: str) -> frozenset[str]:
+        """The ids of the network (weakly connected part) that holds this node."""
+        return self._network(node_id).members
+
+    def _network(self, node_id: str) -> "_Network":
+        """Each network is walked once after the wiring changes, however many of its layers ask, so
+        problems and fixes take time linear in the document."""
+        part = self._parts.get(node_id)
+        if part is None:
+            members = frozenset(self.graph.network_of(node_id))
+            part = _Network(members, any(self.graph.node(n).type == "Input" for n in members))
+            self._parts.update(dict.fromkeys(members, part))
+        return part
 
     def _run_rule(self, node_id: str, spec: LayerSpec, params: dict, ins: dict[str, TensorType]):
         args = ordered(self.graph, self.graph.node(node_id), ins)
@@ -378,6 +395,12 @@ class Analysis:
                                          fix=Fix("add an Output after it", "add_after", n,
                                                  layer="Output")))
         return found
+
+
+@dataclasses.dataclass(frozen=True)
+class _Network:
+    members: frozenset[str]
+    has_input: bool
 
 
 def _port_key(port: str):

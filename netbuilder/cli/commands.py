@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import boundary
+from ..errors import boundary, start_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
                "tensorboard": tensorboard, "predict": predict, "import": import_model}[args.command]
+    start_logging()  # a failed run's traceback goes to the log, not the terminal
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)

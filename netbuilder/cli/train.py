@@ -1,6 +1,7 @@
 """`netbuilder train`: the same training, runs, metrics and diagnosis as the editor, in a terminal."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import signal
@@ -8,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..atomic import write_atomic
+from ..atomic import no_space, write_atomic
 from ..data.dataset import STANDARD, DataSpec
 from ..graph.model import Graph
-from ..errors import UserError
+from ..errors import UserError, describe
 from ..train.callbacks import Callback
 from ..train.callbacks.diagnosis import Diagnosis
 from ..runs.recorder import RunRecorder
@@ -20,7 +21,7 @@ from ..train.config import TrainConfig
 from ..train.fitting import data_problems
 from ..train.settings import settings_problems
 from ..train.evaluate import Evaluation, per_class_table
-from ..train.loop import make_trainer
+from ..train.loop import make_trainer, out_of_space
 from ..runs.run import Run, document_folder
 
 
@@ -145,12 +146,15 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         names = {n.id: n.name for n in graph.nodes()}
         for problem in data_problems(graph, config, data.prepared, spec):  # what the window shows as warnings
             stream.write(f"{problem.severity}: {problem.describe(names)}\n")
-    except UserError as e:
+    except (UserError, OSError) as e:  # an OSError: the run's folder cannot be written (a full disk, no permission)
         hint = " (add --download to fetch it)" if "can be downloaded" in str(e) else ""
-        print(f"error: {e}{hint}", file=sys.stderr)
+        message = str(e) if isinstance(e, UserError) else \
+            out_of_space(e, out, 0) if no_space(e) else describe(e)
+        print(f"error: {message}{hint}", file=sys.stderr)
         if "run" in locals():
-            run.status, run.message = "failed", str(e)
-            run.save()
+            run.status, run.message = "failed", message
+            with contextlib.suppress(OSError):  # the same full disk
+                run.save()
         return 1
     stream.write(f"{run.name} in {run.folder}\n")
     interrupt = _Interrupt(trainer, stream)

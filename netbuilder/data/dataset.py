@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from ..paths import why_missing
 from .augment import Augment
 from .builtin import _digits_arrays, stratified_split
 from .raw import DataError, RawData
@@ -54,7 +55,38 @@ class DataSpec(Section):
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
             found.append(f"the dataset seed must be a whole number from 0 to {2**63 - 1:,}")
         found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
+        if isinstance(self.options, dict) and isinstance(self.source, str) and self.source.strip():
+            found += self.option_problems()
         return found
+
+    def options_taken(self) -> list[str] | None:
+        """The options its source takes (None: not known before it is read, as for a file that is not there)."""
+        if self.source == "digits":
+            return []
+        if self.source in STANDARD:
+            return ["folder"]
+        from .synthetic import GENERATORS
+
+        if self.source in GENERATORS:
+            return list(inspect.signature(GENERATORS[self.source]).parameters)
+        from .files import loader
+
+        path = Path(self.source).expanduser()
+        try:
+            load = loader(path) if path.exists() else None
+        except DataError:
+            return None
+        return None if load is None else [p for p in inspect.signature(load).parameters
+                                          if p not in ("path", "folder", "progress")]
+
+    def option_problems(self) -> list[str]:
+        """Options the source does not take: a mistake to say (a misspelt one would change nothing)."""
+        taken = self.options_taken()
+        unknown = sorted(set(self.options) - set(taken)) if taken is not None else []
+        if not unknown:
+            return []
+        takes = f"it takes {', '.join(taken)}" if taken else "it takes none"
+        return [f"{self.label}: unknown option{'s' * (len(unknown) > 1)} {', '.join(unknown)}; {takes}"]
 
     @property
     def is_path(self) -> bool:
@@ -108,6 +140,9 @@ class Prepared:
 def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawData:
     """All samples of the source, as the loaders give them. Raises DataError with the reason."""
     options = dict(spec.options or {})
+    unknown = spec.option_problems()
+    if unknown:
+        raise DataError(unknown[0])
     if spec.source == "digits":
         images, labels = _digits_arrays()
         x = torch.tensor(images, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16.0
@@ -116,32 +151,23 @@ def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawDat
     if spec.source in STANDARD:
         from .standard import load_standard
 
-        _known_options(spec.label, options, ("folder",))
         return load_standard(spec.source, options.get("folder"), download_missing=download, progress=progress)
     from .synthetic import GENERATORS, make
 
     if spec.source in GENERATORS:
         return make(spec.source, **{"seed": spec.seed, **options})
     path = Path(spec.source).expanduser()
+    if not path.exists() and path.is_symlink():
+        raise DataError(f"'{spec.source}' is {why_missing(path)}")
     if not path.exists():
         raise DataError(f"'{spec.source}' is neither a built-in dataset ({', '.join(builtin_names())})"
                         " nor a file or folder that exists")
     from .files import loader
 
     load = loader(path)
-    _known_options(spec.label, options, [p for p in inspect.signature(load).parameters if p not in ("path", "folder",
-                                                                                                    "progress")])
     if path.is_dir():
         options["progress"] = progress
     return load(path, **options)
-
-
-def _known_options(label: str, options: dict, known) -> None:
-    """Options the loader does not take are a mistake to report, not to ignore."""
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        takes = f"it takes {', '.join(known)}" if known else "it takes none"
-        raise DataError(f"{label}: unknown option{'s' * (len(unknown) > 1)} {', '.join(unknown)}; {takes}")
 
 
 def split(raw: RawData, spec: DataSpec):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..paths import why_missing
 from .images import load_image_folder
 from .raw import DataError, RawData
 from .tabular import few, load_csv
@@ -31,7 +32,7 @@ def loader(path: Path):
     if path.is_dir():
         return load_image_folder
     if not path.exists():
-        raise DataError(f"{path} does not exist")
+        raise DataError(f"{path}: {why_missing(path)}" if path.is_symlink() else f"{path} does not exist")
     if not path.is_file():
         raise DataError(f"{path} is not a regular file (a device, a pipe or a socket): netbuilder reads files")
     suffix = path.suffix.lower()

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..paths import why_missing
 from .download import SOURCES, TITLES, Progress, check_name, damaged, default_cache_dir, download
 from .raw import DataError, RawData
 
@@ -99,7 +100,7 @@ def _read_maybe_gzipped(path: Path) -> bytearray:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise DataError(f"{path}: {why_missing(path)}") from None
     except OSError as exc:
         raise DataError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
     if raw[:2] != b"\x1f\x8b":

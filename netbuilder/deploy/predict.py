@@ -17,6 +17,7 @@ from ..data.raw import DataError
 from ..errors import UserError
 from ..graph.model import Graph
 from ..insight.probes import attribution, top_classes
+from ..paths import why_missing
 from ..runs.run import document_folder, list_runs, read_samples
 from ..train.callbacks.checkpoints import differences
 from ..train.transfer import TransferError, read_weights
@@ -81,7 +82,8 @@ def read_inputs(paths: list[str], shape: tuple[int, ...]) -> list[tuple[str, tor
     for text in paths:
         path = Path(text)
         if not path.is_file():
-            raise PredictError(f"{text}: no such file (or not a regular file)")
+            raise PredictError(f"{text}: {why_missing(path)}" if not path.exists() else
+                               f"{text}: not a regular file (a folder, a device, a pipe or a socket)")
         suffix = path.suffix.lower()
         if suffix in IMAGES:
             found.append((path.name, _image(path, shape), True))

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
-from ..atomic import write_atomic
+from ..atomic import remove_stale, write_atomic
 from ..errors import UserError
+from ..paths import why_missing
 from .model import Edge, Graph, Node, block_name_problem, name_problem
 
 FORMAT = "netbuilder"
@@ -89,8 +90,12 @@ MAX_BLOCK_DEPTH = 16  # how deeply blocks may hold blocks
 
 
 def load(path: str | os.PathLike, check_node: NodeChecker | None = None) -> Graph:
+    """The document at `path`; the temporary files a save that was killed left beside it are removed."""
     path = Path(path)
-    return loads(read_text(path, MAX_BYTES, "document"), check_node, source=str(path))
+    text = read_text(path, MAX_BYTES, "document")
+    real = Path(os.path.realpath(path))
+    remove_stale(real.parent, real.name)
+    return loads(text, check_node, source=str(path))
 
 
 def read_text(path: Path, limit: int, what: str) -> str:
@@ -99,7 +104,7 @@ def read_text(path: Path, limit: int, what: str) -> str:
     try:
         if not path.is_file():
             kind = "a folder" if path.is_dir() else "not a regular file (a device, a pipe or a socket)"
-            raise FileFormatError(f"{path}: no such file" if not path.exists() else f"{path}: {kind}")
+            raise FileFormatError(f"{path}: {why_missing(path)}" if not path.exists() else f"{path}: {kind}")
         with open(path, "rb") as f:
             data = f.read(limit + 1)
     except OSError as e:

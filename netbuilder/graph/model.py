@@ -130,8 +130,18 @@ class Graph:
         return self._g.out_degree(node_id)
 
     def network_of(self, node_id: str) -> set[str]:
-        """The ids of the network (weakly connected part) that holds this node."""
-        return nx.node_connected_component(self._g.to_undirected(as_view=True), node_id)
+        """The ids of the network (weakly connected part) that holds this node: a walk over the wires in
+        either direction, in time of that network's size (an undirected view of the graph costs the whole
+        document's size to make)."""
+        pred, succ = self._g.pred, self._g.succ
+        found, stack = {node_id}, [node_id]
+        while stack:
+            n = stack.pop()
+            for m in (*pred[n], *succ[n]):
+                if m not in found:
+                    found.add(m)
+                    stack.append(m)
+        return found
 
     def successors(self, node_id: str) -> list[str]:
         return list(dict.fromkeys(self._g.successors(node_id)))
@@ -151,9 +161,10 @@ class Graph:
     def cycles(self) -> list[list[str]]:
         """Node ids of each strongly connected part with more than one node (or a self-loop)."""
         found = []
+        index = {n: i for i, n in enumerate(self.node_ids())}
         for part in nx.strongly_connected_components(self._g):
             if len(part) > 1 or any(self._g.has_edge(n, n) for n in part):
-                found.append(sorted(part, key=self.node_ids().index))
+                found.append(sorted(part, key=index.__getitem__))
         return found
 
     def topological_order(self) -> list[str]:

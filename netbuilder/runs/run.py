@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_atomic
+from ..atomic import remove_stale, write_atomic
 from ..graph.io import FileFormatError, dumps, loads
 from ..graph.model import Graph
 from ..paths import config_dir
@@ -106,6 +106,7 @@ class Run:
             return None
         if run.status == "running":  # nobody trains it now: the app or the terminal was killed
             run.status = "interrupted"
+        remove_stale(run.folder)  # what a checkpoint or a save cut short by a kill left there
         return run
 
     def save(self) -> None:

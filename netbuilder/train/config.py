@@ -58,8 +58,8 @@ class TrainConfig(Section):
             value = getattr(self, name)
             number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
             if not number or value < low or value > high or (above and value == low):
-                bounds = f"above {low:g}" if above else f"of at least {low:g}" if high == math.inf \
-                    else f"from {low:g} to {high:g}"
+                bounds = (f"above {low:g}" if above else f"of at least {low:g}") if high == math.inf \
+                    else f"above {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
                 found.append(f"{name} must be a number {bounds}, not {value!r}")
         for name in ("nesterov", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
@@ -73,6 +73,8 @@ class TrainConfig(Section):
 
 WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (1, 10_000_000),
          "warmup_epochs": (0, 10_000_000), "early_stopping": (0, 10_000_000), "seed": (0, 2**63 - 1)}
-NUMBERS = {"lr": (0.0, math.inf, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
-           "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, math.inf, False),
+# lr and gamma keep the rate a finite float all run: the schedules only lower it (gamma at most 1), and the
+# highest rate, times a layer's lr_scale (at most 1,000) and Adam's first-step correction (10), fits a float32
+NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
+           "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
            "kl_weight": (0.0, math.inf, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

@@ -19,13 +19,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..atomic import no_space
 from ..graph.model import Graph
 from .callbacks import Callback
 from .config import TrainConfig
 from .evaluate import Evaluation
 from .gradients import GradientMonitor
 from .errors import TrainingError
-from .optim import batch_bounds, lr_factor, pick_device
+from .optim import batch_bounds, batch_statistics_of_one, lr_factor, pick_device
 from .transfer import TransferError, load_matching
 
 log = logging.getLogger("netbuilder")
@@ -148,6 +149,7 @@ class Trainer(Controls):
         self.recipe = recipe_class(config.recipe)(graph, config, network)
         self.recipe.attach(self, train, val, test, augment)
         self.model = self.recipe.model
+        self._refuse_batches_of_one()
         self.transferred: list[str] = []  # layers started from config.init_from
         self.transfer_skipped: list[str] = []
         if config.init_from:
@@ -189,6 +191,21 @@ class Trainer(Controls):
         self._sums: dict[str, float] = {}
         self._seen = 0
         self._lr_now = 0.0  # the rate of this epoch
+
+    def _refuse_batches_of_one(self) -> None:
+        """A BatchNorm layer cannot train on a batch of one sample where it sees one value per channel:
+        said before training, rather than torch's error in its first step."""
+        n = len(self.recipe.train_tensors[0])
+        if min(b - a for a, b in batch_bounds(n, self.config.batch_size, self.recipe.drop_last)) > 1:
+            return
+        lone = batch_statistics_of_one(self.graph, {name for name, _ in self.model.named_children()})
+        if lone:
+            kind, name = lone[0]
+            why, remedy = ("there is only one training sample", "train on more samples") if n == 1 else \
+                ("batch_size is 1", "set batch_size to 2 or more")
+            raise TrainingError(f"{kind} '{name}' cannot train on batches of one sample ({why}): it normalises"
+                                f" each channel over the batch, and one sample leaves one value to normalise;"
+                                f" {remedy}, or use LayerNorm")
 
     # ---- what recipes and callbacks use --------------------------------------------------------
     @property
@@ -245,16 +262,26 @@ class Trainer(Controls):
         except TrainingError as e:
             result.status, result.message, result.bad_layer = "failed", str(e), e.layer
         except Exception as e:  # noqa: BLE001 - the run's boundary: torch's errors on this data and network
-            log.exception("training failed")
-            result.status, result.message = "failed", f"training failed: {_first_line(e)}"
+            if no_space(e):
+                result.status, result.message = "failed", out_of_space(e, self.checkpoint_dir, self._epochs_done(result))
+            else:
+                log.exception("training failed")
+                result.status, result.message = "failed", f"training failed: {_first_line(e)}"
         self._pending.clear()
         for callback in list(self.callbacks):  # each one hears the end, whatever another one did
             try:
                 callback.on_train_end(self, result)
             except Exception as e:  # noqa: BLE001 - e.g. the last checkpoint could not be written
-                log.exception("ending the run failed")
-                result.message = f"{result.message} {_first_line(e)}".strip()
+                if not no_space(e):
+                    log.exception("ending the run failed")
+                    result.message = f"{result.message} {_first_line(e)}".strip()
+                elif not result.message.startswith("no space left"):  # said once, whichever file it was
+                    result.status = "failed"
+                    result.message = out_of_space(e, self.checkpoint_dir, self._epochs_done(result))
         return result
+
+    def _epochs_done(self, result: Result) -> int:
+        return result.epochs[-1].epoch + 1 if result.epochs else self.start_epoch
 
     def _fit(self, result: Result) -> None:
         data = self.recipe.train_tensors
@@ -417,6 +444,16 @@ def _host(tensors: list[torch.Tensor]) -> list[list[float]]:
     if len(tensors) == 1:
         return [tensors[0].tolist()]
     return torch.stack(tensors).tolist()
+
+
+def out_of_space(error: OSError, folder: Path | None, epochs: int) -> str:
+    """What a run that filled the disk says: where, how far it got, and that what it wrote is whole (every file
+    is written atomically)."""
+    where = Path(error.filename).parent if error.filename else folder
+    if not epochs:
+        return f"no space left on the disk of {where or 'the run'}: the run stopped before its first epoch"
+    return f"no space left on the disk of {where or 'the run'}: the run stopped after epoch {epochs}; its" \
+        " checkpoints are intact"
 
 
 def _first_line(e: BaseException) -> str:

@@ -87,3 +87,26 @@ def batch_bounds(n: int, size: int, drop_last: bool = False) -> list[tuple[int, 
     if bounds[-1][1] - bounds[-1][0] == 1:
         bounds[-2:] = [(bounds[-2][0], n)]
     return bounds
+
+
+
+def batch_statistics_of_one(graph: Graph, names=None) -> list[tuple[str, str]]:
+    """(type, name) of the BatchNorm layers that would see one value per channel in a batch of one sample (a
+    block's by 'block.layer'): they normalise over the batch and its positions, and torch refuses to when that
+    is a single value. `names`: only the document's layers of these names (those the run trains)."""
+    from ..analysis import Analysis
+    from ..analysis.blocks import BLOCK, sized
+
+    analysis = Analysis(graph)
+    analysis.close()
+    found = []
+    for node in graph.nodes():
+        if names is not None and node.name not in names:
+            continue
+        ins = analysis.input_list(node.id)
+        if node.type.startswith("BatchNorm") and ins and math.prod(ins[0].shape[1:]) == 1:
+            found.append((node.type, node.name))
+        elif node.type == BLOCK and node.params.get("block") in graph.blocks and ins:
+            inner = batch_statistics_of_one(sized(graph.blocks[node.params["block"]], ins))
+            found += [(kind, f"{node.name}.{name}") for kind, name in inner]
+    return found

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..paths import why_missing
 
 
 class TransferError(UserError):
@@ -17,11 +18,15 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     """The weights in a checkpoint: netbuilder's own (with "model") or a bare state dict."""
     path = Path(path)
     if not path.is_file():
-        raise TransferError(f"the checkpoint '{path}' does not exist")
+        raise TransferError(f"the checkpoint '{path}' is {why_missing(path)}" if not path.exists() else
+                            f"the checkpoint '{path}' is not a regular file")
+    if path.stat().st_size == 0:
+        raise TransferError(f"the checkpoint '{path.name}' is empty (0 bytes: a write was cut short)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # a truncated or foreign file: torch raises many kinds
-        raise TransferError(f"the checkpoint '{path.name}' could not be read: {e}") from None
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise TransferError(f"the checkpoint '{path.name}' could not be read: {reason}") from None
     if isinstance(state, dict) and isinstance(state.get("model"), dict):
         state = state["model"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

@@ -26,6 +26,7 @@ from ...graph.io import dumps, loads
 from ...graph.layout import layered_positions
 from ...layers import check_node
 from ...layers import modules as custom_modules
+from ...paths import why_missing
 from ..build import build_model
 from ..source import INIT_CODE
 from .blocks import into_blocks, renamed_state
@@ -51,7 +52,7 @@ def load_file(path: str | Path):
     """Run the user's .py file as a module (its folder on sys.path for its own imports)."""
     path = Path(path)
     if not path.is_file():
-        raise ModelImportError(f"{path}: no such file")
+        raise ModelImportError(f"{path}: {why_missing(path)}" if not path.exists() else f"{path}: not a regular file")
     if path.suffix != ".py":
         raise ModelImportError(f"{path}: not a Python file (.py)")
     name = f"_netbuilder_import_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}_{next(_count)}"
@@ -212,7 +213,10 @@ def _instantiate(cls: type, args, path: Path) -> nn.Module:
 
 def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:
     if not path.is_file():
-        raise ModelImportError(f"{path}: no such weights file")
+        raise ModelImportError(f"{path}: no such weights file" if not path.is_symlink() else
+                               f"{path}: {why_missing(path)}")
+    if path.stat().st_size == 0:
+        raise ModelImportError(f"{path.name}: the file is empty (0 bytes)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - a foreign or damaged file: torch raises many kinds

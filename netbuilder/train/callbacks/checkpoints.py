@@ -4,13 +4,15 @@ interpreter lock, which the window needs to stay smooth). Resuming reads them ba
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
+from ...atomic import no_space, write_atomic
+from ...paths import why_missing
 from ..config import TrainConfig
 from ..errors import TrainingError
 from . import Callback
@@ -38,8 +40,10 @@ class Checkpoints(Callback):
     def write(self, during: bool) -> None:
         try:
             write_states(self.folder, self.unsaved)
-        except Exception as e:  # noqa: BLE001 - a full disk is a RuntimeError from torch.save
+        except Exception as e:  # noqa: BLE001 - a folder that cannot be written, a state torch cannot save
             self.unsaved.clear()
+            if no_space(e):  # the loop says it, with the epoch the run stopped after
+                raise
             reason = str(e).splitlines()[0] if str(e) else type(e).__name__
             if during:
                 raise TrainingError(f"the checkpoints could not be written to {self.folder}: {reason}") from None
@@ -48,29 +52,25 @@ class Checkpoints(Callback):
 
 
 def write_states(folder: Path, unsaved: dict[str, dict]) -> None:
-    """Write each state to folder/name through a .part file, flushed to disk before it replaces the old
-    one (a crash mid-write leaves the old file whole); a state listed twice (the best is also the last)
-    is serialised once, then copied."""
+    """Write each state to folder/name atomically (write_atomic: a crash or a full disk mid-write leaves the
+    old file whole); a state listed twice (the best is also the last) is serialised once, then copied."""
     if not unsaved:
         return
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, state in unsaved.items():
         target = folder / name
-        part = target.with_name(target.name + ".part")
-        try:
-            if id(state) in written:
-                shutil.copyfile(written[id(state)], part)
-            else:
-                with open(part, "wb") as f:
-                    torch.save(state, f)
-                    f.flush()
-                    os.fsync(f.fileno())
-            os.replace(part, target)
-        finally:
-            part.unlink(missing_ok=True)
+        if id(state) in written:
+            write_atomic(target, partial(_copy, written[id(state)]))
+        else:
+            write_atomic(target, partial(torch.save, state))
         written[id(state)] = target
     unsaved.clear()
+
+
+def _copy(source: Path, out) -> None:
+    with open(source, "rb") as f:
+        shutil.copyfileobj(f, out)
 
 
 def copy_state(state):
@@ -87,7 +87,8 @@ def copy_state(state):
 def read_checkpoint(path: Path, device="cpu") -> dict:
     """A checkpoint as a dict; TrainingError saying why it cannot be used."""
     if not path.is_file():
-        raise TrainingError(f"there is no checkpoint to resume from at '{path}'")
+        raise TrainingError(f"there is no checkpoint to resume from at '{path}'" if not path.is_symlink() else
+                            f"cannot resume from '{path}': it is {why_missing(path)}")
     if path.stat().st_size == 0:
         raise TrainingError(f"cannot resume from '{path.name}': the file is empty (a write was cut short)")
     try:
@@ -120,6 +121,37 @@ def differences(theirs: dict, own: dict) -> list[str]:
     return listed[:6] + ([f"and {len(listed) - 6} more"] if len(listed) > 6 else [])
 
 
+def state_problem(state: dict, own: dict) -> str | None:
+    """What makes a checkpoint (its names and shapes already match `own`, the network's state dict) unusable to
+    go on from, in words: an epoch that is not a count, a best value that is not a number, weights of another
+    type than the network's, or weights that are not finite (the run had diverged)."""
+    epoch = state.get("epoch")
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        return f"its epoch is {epoch!r}, not a whole number"
+    if epoch < 0:
+        return f"its epoch is {epoch}: epochs count from 0"
+    best = state.get("best", state.get("best_val", math.inf))
+    if not isinstance(best, (int, float)) or isinstance(best, bool) or math.isnan(best):
+        return f"its best value so far is {best!r}, not a number"
+    for key, value in state["model"].items():
+        if key in own and value.dtype != own[key].dtype:
+            return f"its weights are {_type(value)} ({key}) and this network's are {_type(own[key])}"
+    for key, value in state["model"].items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return (f"its weights hold NaN or infinite values ({key}): the run had diverged when it was written;"
+                    " resume from another checkpoint (best.pt) or start a new run")
+    return None
+
+
+def _type(tensor: torch.Tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def restore(trainer, path: Path) -> None:
     """Load a checkpoint into the trainer; it goes on after the checkpoint's epoch."""
     state = read_checkpoint(path, trainer.device)
@@ -136,18 +168,31 @@ def restore(trainer, path: Path) -> None:
                                              if "optimizer" in state else {})
     schedulers = state.get("schedulers") or ({next(iter(trainer.schedulers)): state["scheduler"]}
                                              if "scheduler" in state else {})
+    problem = state_problem(state, own)
+    if problem:
+        raise TrainingError(f"cannot resume from '{path.name}': {problem}")
     bases = {k: list(s.base_lrs) for k, s in trainer.schedulers.items()}  # the rates set now, not that run's
-    try:
-        trainer.model.load_state_dict(state["model"])
-        for k in trainer.optimizers:
+    trainer.model.load_state_dict(state["model"])  # names, shapes and types were compared above
+    for k in trainer.optimizers:
+        if not isinstance(optimizers.get(k), dict) or not isinstance(schedulers.get(k), dict):
+            raise TrainingError(f"cannot resume from '{path.name}': it holds no optimizer or schedule state"
+                                f"{f' for the {k}' if len(trainer.optimizers) > 1 else ''}")
+        try:
             trainer.optimizers[k].load_state_dict(optimizers[k])
+        except (ValueError, KeyError, TypeError, IndexError):  # its parameter groups are not this network's
+            raise TrainingError(f"cannot resume from '{path.name}': layers were frozen, unfrozen or given another"
+                                " lr_scale since that run; start a new run instead") from None
+        try:
             trainer.schedulers[k].load_state_dict(schedulers[k])
-        epoch = int(state["epoch"])
-        best = float(state.get("best", state.get("best_val", math.inf)))
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+            raise TrainingError(f"cannot resume from '{path.name}': its schedule state is damaged"
+                                f" ({_first_line(e)})") from None
+    try:
         trainer.recipe.load_state_dict(state.get("recipe_state") or {})
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise TrainingError(f"cannot resume from '{path.name}': layers were frozen, unfrozen or given another"
-                            " lr_scale since that run; start a new run instead") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError) as e:
+        raise TrainingError(f"cannot resume from '{path.name}': its {trainer.config.recipe} state is damaged"
+                            f" ({_first_line(e)})") from None
+    epoch, best = state["epoch"], float(state.get("best", state.get("best_val", math.inf)))
     if "shuffle" in state:
         try:
             trainer.gen.set_state(state["shuffle"])

@@ -14,7 +14,8 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from ...errors import UserError
+from ...atomic import no_space
+from ...errors import UserError, describe
 from ...graph.model import Graph
 from ...graph.problems import GraphError
 from ...train import Callback, TrainConfig, make_trainer
@@ -24,7 +25,7 @@ from ...insight.layer_stats import LayerStats
 from ...train.callbacks.pictures import Pictures
 from ...runs.recorder import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
-from ...train.loop import Result
+from ...train.loop import Result, out_of_space
 from ...train.errors import TrainingError
 from ...runs.run import Run
 
@@ -174,6 +175,10 @@ class TrainWorker(QObject):
             result = self._train(verb)
         except (TrainingError, GraphError) as e:
             result = Result("failed", f"Cannot {verb}: {e}")
+            self._record_failure(result)
+        except OSError as e:  # the run's folder cannot be written: a full disk, no permission
+            message = out_of_space(e, self.run_.folder, 0) if no_space(e) else describe(e)
+            result = Result("failed", f"Cannot {verb}: {message}")
             self._record_failure(result)
         except Exception as e:  # noqa: BLE001 - the thread's boundary: the window must always hear the end
             log.exception("training failed")
