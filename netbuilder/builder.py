@@ -17,6 +17,7 @@ used like a layer:
 from __future__ import annotations
 
 from .analysis.blocks import spec_of
+from .analysis.wiring import connect
 from .graph.edits import AddBlock, AddNode, Connect, Group
 from .graph.model import Edge, Graph, Node
 from .layers import BLOCK_SPEC, get, new_node
@@ -64,9 +65,13 @@ class GraphBuilder:
         self.graph.apply(AddBlock(name, block.graph))
         return name
 
-    def connect(self, source: Source, target: str, port: str | None = None) -> None:
+    def connect(self, source: Source, target: str, port: str | None = None, replace: bool = False) -> None:
+        """Wire `source` into `target`'s `port` (its first input by default) by the rules the canvas follows:
+        EditError says why not (an input with a wire already, unless `replace`; a layer feeding itself; a cycle)."""
         port = port or spec_of(self.graph, self.graph.node(target)).input_ports()[0]
-        self.graph.apply(Connect(self._edge(source, target, port)))
+        edit = connect(self.graph, self._edge(source, target, port), replace)
+        if edit is not None:
+            self.graph.apply(edit)
 
     def _edge(self, source: Source, target: str, port: str) -> Edge:
         src, src_port = (source, None) if isinstance(source, str) else source

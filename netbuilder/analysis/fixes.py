@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ..graph.edits import Connect, Disconnect, Edit, SetParam
+from ..graph.edits import Disconnect, Edit, SetParam
 from ..graph.layout import NODE_WIDTH
 from ..graph.model import Edge, EditError, Graph
 from ..graph.problems import Fix
@@ -12,6 +12,7 @@ from ..layers import CATALOG
 from ..layers.spec import ShapeError
 from .blocks import spec_of
 from .in_place import add_after, add_before, insert_on_wire
+from .wiring import connect
 
 
 def fix_edit(graph: Graph, fix: Fix) -> Edit:
@@ -33,17 +34,11 @@ def fix_edit(graph: Graph, fix: Fix) -> Edit:
     if fix.kind == "add_before":
         return add_before(graph, fix.node, fix.port, fix.layer, **fix.params)
     if fix.kind == "connect":
-        edge = Edge(*fix.value)
-        for end in (edge.src, edge.dst):
-            if end not in graph:
-                raise EditError("the layer to connect to is gone")
-        if graph.edge_into(edge.dst, edge.dst_port) is not None:
-            raise EditError(f"input '{edge.dst_port}' of '{graph.node(edge.dst).name}' is already connected")
-        if graph.would_create_cycle(edge.src, edge.dst):
-            raise EditError("this wire would make a cycle: data cannot flow in a loop")
-        connect = Connect(edge)
-        connect.text = fix.label[0].upper() + fix.label[1:]
-        return connect
+        edit = connect(graph, Edge(*fix.value))  # the wiring rules, as on the canvas
+        if edit is None:
+            raise EditError("that wire is there already")
+        edit.text = fix.label[0].upper() + fix.label[1:]
+        return edit
     raise EditError(f"unknown kind of fix '{fix.kind}'")
 
 

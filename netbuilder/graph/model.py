@@ -155,6 +155,10 @@ class Graph:
         self._g.add_node(node.id, node=node)
         self._names[node.name] = node.id
 
+    def taken_input(self, edge: Edge) -> str:
+        """Why `edge` cannot go in: its input has a wire already (the one text of that refusal)."""
+        return f"input '{edge.dst_port}' of '{self.node(edge.dst).name}' is already connected"
+
     def would_create_cycle(self, src: str, dst: str) -> bool:
         return src == dst or nx.has_path(self._g, dst, src)
 
@@ -294,9 +298,7 @@ class Graph:
         for end in (edge.src, edge.dst):
             self.node(end)
         if self.edge_into(edge.dst, edge.dst_port) is not None:
-            raise EditError(
-                f"input '{edge.dst_port}' of '{self.node(edge.dst).name}' is already connected"
-            )
+            raise EditError(self.taken_input(edge))
         self._g.add_edge(edge.src, edge.dst, key=edge)
         self.events.emit(ev.EdgeAdded(edge))
 

@@ -9,6 +9,7 @@ import netbuilder
 from netbuilder import GraphBuilder, GraphError
 from netbuilder.analysis import Analysis, fix_edit
 from netbuilder.compile import param_count
+from netbuilder.graph import Connect, Edge
 from netbuilder.layers import CATALOG
 
 
@@ -434,7 +435,7 @@ def test_wire_into_a_port_the_layer_lacks():
     x = b.add("Input", shape=[8])
     relu = b.add("ReLU", x)
     extra = b.add("Input", shape=[8])
-    b.connect(extra, relu, "extra")
+    b.graph.apply(Connect(Edge(extra, "out", relu, "extra")))  # as a file may hold (GraphBuilder refuses it)
     b.add("Output", relu)
     graph = b.graph
     analysis = Analysis(graph)
@@ -455,7 +456,7 @@ def test_cycle_is_a_problem_on_each_member():
     b = GraphBuilder()
     add = b.add("Add", b.add("Input", shape=[4]), b.add("Input", shape=[4]))
     relu = b.add("ReLU", b.add("Linear", add, out_features=4))
-    b.connect(relu, add, "in2")
+    b.graph.apply(Connect(Edge(relu, "out", add, "in2")))  # as a file may hold (GraphBuilder refuses it)
     b.add("Output", add)
     graph = b.graph
     analysis = Analysis(graph)
@@ -488,7 +489,7 @@ def test_cycle_made_after_the_analysis_started():
     analysis = Analysis(graph)
     assert errors(analysis) == []
     relu2 = b.add("ReLU", relu)
-    b.connect(relu2, add, "in2")
+    b.graph.apply(Connect(Edge(relu2, "out", add, "in2")))  # as a file may hold (GraphBuilder refuses it)
     assert {p.node for p in errors(analysis) if "cycle" in p.message} == {add, relu, relu2}
     assert set(analysis.problems()) == set(Analysis(graph).problems())
 
