@@ -18,8 +18,9 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     """The weights in a checkpoint: netbuilder's own (with "model") or a bare state dict."""
     path = Path(path)
     if not path.is_file():
-        raise TransferError(f"the checkpoint '{path}' is {why_missing(path)}" if not path.exists() else
-                            f"the checkpoint '{path}' is not a regular file")
+        why = why_missing(path) if not path.exists() else "not a regular file"
+        raise TransferError(f"the checkpoint '{path}' does not exist" if why == "no such file" else
+                            f"the checkpoint '{path}' is {why}")
     if path.stat().st_size == 0:
         raise TransferError(f"the checkpoint '{path.name}' is empty (0 bytes: a write was cut short)")
     try:
