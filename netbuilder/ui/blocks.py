@@ -85,7 +85,6 @@ class BlockNavigator(QObject):
             self._top = window.scene
             window.document.graph.events.connect(self._on_document_event)
         doc = BlockDocument(window.document, name, self)
-        doc.problemsChanged.connect(window._problem_timer.start)
         scene = GraphScene(doc, window)
         self.stack.append((doc, scene))
         self.prefixes.append(node.name + (".0" if node.params.get("repeat", 1) > 1 else ""))
@@ -127,7 +126,6 @@ class BlockNavigator(QObject):
         names = [window.document.title] + [doc.name for doc, _ in self.stack]
         self.breadcrumb.show_path(names)
         window._on_selection()  # the inspector shows what is selected on this canvas
-        window._refresh_problems()
         if self.stack:
             QTimer.singleShot(0, lambda: self._readable(scene))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
@@ -13,11 +12,6 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from ..errors import UserError
 from ..graph.events import MetaChanged
-from ..analysis.fixes import offered_fix
-from ..graph.problems import Problem
-from ..train.config import TrainConfig
-from ..train.settings import settings_problems
-from ..train.fitting import data_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
@@ -46,7 +40,6 @@ FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
 
 
-LONE_FIXES = 20  # lone layers whose nearest-port fix the Problems panel works out on each refresh
 PICTURE_HEIGHT = 470  # the Training dock's height for the Boundary and Inside tabs, at least
 
 class MainWindow(QMainWindow):
@@ -58,7 +51,6 @@ class MainWindow(QMainWindow):
         self.document: Document | None = None
         self.scene: GraphScene | None = None
         self.message_box: QMessageBox | None = None
-        self.training_warnings: list = []
         self.view = GraphView(None, self)
         self.setCentralWidget(self.view)
         self.layer_palette = Palette()
@@ -79,7 +71,7 @@ class MainWindow(QMainWindow):
         self._board_timer = QTimer(self, interval=250)
         self._board_timer.timeout.connect(self._check_board)
         self.data = DataPanel(self)
-        self.data.loaded.connect(self._refresh_problems)
+        self.data.loaded.connect(self._on_data_loaded)
         self.data.preview.sampleChosen.connect(self._look_at)
         self.training.tabs.currentChanged.connect(self._room_for_pictures)
         self.docks = {}
@@ -95,8 +87,6 @@ class MainWindow(QMainWindow):
         self.docks["Problems"].raise_()
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
-        self._problem_timer = QTimer(self, singleShot=True, interval=0)
-        self._problem_timer.timeout.connect(self._refresh_problems)
         self._make_actions()
         for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog, blocks):
             piece.install(self)  # the first hour; File > Export… and Import…
@@ -256,13 +246,12 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on
         self.blocks.leave_all()  # back on the document's own canvas first
-        self.training_warnings = []
         old, old_scene = self.document, self.scene
         self.document = document
         document.setParent(self)
         self.show_scene(GraphScene(document, self))
         document.graph.events.connect(self._on_graph_event)
-        document.problemsChanged.connect(self._problem_timer.start)
+        self._on_data_loaded()  # the dataset the Data panel holds, checked against this document
         stack = document.undo_stack
         self.history.setStack(stack)
         stack.cleanChanged.connect(self._update_title)
@@ -284,7 +273,6 @@ class MainWindow(QMainWindow):
         self.about_pane.set_document(document)
         self.guide.set_document(document)
         self.data.refresh()
-        self._refresh_problems()
         self._update_title()
         QTimer.singleShot(0, self.show_start)
 
@@ -300,8 +288,11 @@ class MainWindow(QMainWindow):
                 else None))
             scene.duplicate_requested.connect(self.duplicate)
             scene.blockAction.connect(self.blocks.act)
+            scene.problems.changed.connect(self._show_count)  # the layers counted in the status bar
         scene.snap = self.snap_action.isChecked()
         self.view.setScene(scene)
+        self.problems.set_model(scene.problems)  # the panel lists what the canvas shows
+        self._show_count()
 
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
@@ -316,14 +307,12 @@ class MainWindow(QMainWindow):
         if isinstance(event, MetaChanged) and event.key == "data" and self.data.spec() != DataSpec.from_dict(
                 self.document.graph.meta.get("data")):
             self.data.refresh()  # an undo, or a file: the panel's draft follows the document
-        if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
-            self.inspector.refresh()
-        self._problem_timer.start()
+
+    def _on_data_loaded(self) -> None:
+        self.document.problems.set_data(self.data.prepared, self.data.prepared_spec)
 
     def show_training_warnings(self, warnings) -> None:
-        self.training_warnings = list(warnings)
-        self.blocks.top_scene.set_training_warnings(self.training_warnings)
-        self._refresh_problems()
+        self.document.problems.set_diagnosis(warnings)
 
     # ---- what training shows on the canvas ---------------------------------------------------
     def _on_training_started(self, state) -> None:
@@ -348,44 +337,9 @@ class MainWindow(QMainWindow):
     def _on_training_ended(self, state) -> None:
         self.show_training_warnings(state.warnings)
 
-    def _refresh_problems(self) -> None:
-        doc = self.scene.document if self.scene is not None else self.document  # a block's, when one is open
-        found = list(doc.analysis.problems())  # (the analysis keeps its own list)
-        lone = [i for i, p in enumerate(found) if p.fix is not None and p.fix.kind in ("add_before", "add_after")]
-        for i in lone[:LONE_FIXES]:  # a lone layer: a wire from the nearest port that fits (each looks at all)
-            fix = offered_fix(doc.graph, doc.analysis, found[i].fix)
-            found[i] = found[i] if fix is found[i].fix else replace(found[i], fix=fix)
-        top = doc is self.document
-        problems = found + [w for w in self.training_warnings if top and w.node in doc.graph] \
-            + self._settings_problems(self.document.graph.meta) + (self._data_problems() if top else [])
-        self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
-        if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
-            self.inspector.refresh_info()
-        self._show_count()
-
     def _show_count(self) -> None:
         count = len(self.scene.graph if self.scene is not None else self.document.graph)  # an open block's own
         self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
-
-    @staticmethod
-    def _settings_problems(meta: dict) -> list[Problem]:
-        warnings: list[str] = []
-        errors = settings_problems(meta, warnings)
-        return [Problem(None, text) for text in errors] + [Problem(None, text, severity="warning") for text in warnings]
-
-    def _data_problems(self) -> list[Problem]:
-        """Whether the network's Input and Output fit the dataset the Data panel has loaded (the document's own)."""
-        prepared, spec = self.data.prepared, self.data.prepared_spec
-        graph = self.document.graph
-        own = DataSpec.from_dict(graph.meta.get("data"))
-        if prepared is None or spec is None or spec.source != own.source \
-                or any(own.options.get(k, v) != v for k, v in spec.options.items()):
-            return []  # the panel shows another dataset (options it has no editor for aside)
-        try:
-            config = TrainConfig.from_dict(graph.meta.get("training"))
-        except (UserError, TypeError, ValueError):
-            return []  # the settings' own problems are listed
-        return data_problems(graph, config, prepared, spec, self.document.analysis)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
@@ -641,12 +595,12 @@ class MainWindow(QMainWindow):
 
     def fit(self) -> None:
         self.view.fit()
-        self._refresh_problems()
+        self._show_count()
 
     def show_start(self) -> None:
         """A document as it opens: whole when it is readable so, else its start at a readable zoom."""
         show_readable(self.view)
-        self._refresh_problems()
+        self._show_count()
 
     def _zoom(self, factor: float) -> None:
         self.view.zoom_by(factor)

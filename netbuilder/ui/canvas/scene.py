@@ -41,6 +41,7 @@ class GraphScene(QGraphicsScene):
         super().__init__(parent)
         self.document = document
         self.graph, self.analysis = document.graph, document.analysis
+        self.problems = document.problems  # a node's outline shows its problems from here
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
         self.snap = True
@@ -50,18 +51,16 @@ class GraphScene(QGraphicsScene):
         self.ghosts: list[QGraphicsPathItem] = []  # replaced wires fading out
         self._cover_pending: set[EdgeItem] = set()
         self._cover_timer_set = False
-        self.training_warnings: dict[str, list] = {}
-        self._marks_shown: dict[str, list] = self._network_table()
         self.note = Note(self)
         self.setBackgroundBrush(theme.canvas_background())
-        self.analysis.edited.connect(self._on_edited)  # the one channel: each edit once, with its results
+        self.problems.edited.connect(self._on_edited)  # the one channel: each edit once, with its results
         for node_id in self.graph.node_ids():
             self._add_node_item(node_id)
         for edge in self.graph.edges():
             self._add_edge_item(edge)
 
     def detach(self) -> None:
-        self.analysis.edited.disconnect(self._on_edited)
+        self.problems.edited.disconnect(self._on_edited)
 
     # ---- document -> items -----------------------------------------------------------------
     def _add_node_item(self, node_id: str) -> None:
@@ -79,16 +78,13 @@ class GraphScene(QGraphicsScene):
         """One edit, after the analysis caught up: items made and removed in its order, then each node whose
         drawing changed refreshed once (a node made by the edit is drawn with its results already)."""
         fresh, fresh_wires, refresh, reroute = set(), set(), set(edited.changed), set()
-        wiring = not edited.events  # a full refresh of the analysis: the marks are looked at again too
         for event in edited.events:
             if isinstance(event, ev.NodeAdded):
-                wiring = True
                 if event.node in self.graph and event.node not in self.node_items:  # (not taken back meanwhile)
                     self._add_node_item(event.node)
                     fresh.add(event.node)
                     self.raise_hidden_wires(self.node_items[event.node].sceneBoundingRect())
             elif isinstance(event, ev.NodeRemoved):
-                wiring = True
                 fresh.discard(event.node)
                 item = self.node_items.pop(event.node, None)
                 if item is not None:
@@ -97,7 +93,6 @@ class GraphScene(QGraphicsScene):
                     self.raise_hidden_wires(item.sceneBoundingRect())  # one it covered may go back under
                     self.removeItem(item)
             elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
-                wiring = True
                 edge = event.edge
                 item = self.edge_items.pop(edge, None)
                 if item is not None:
@@ -115,10 +110,6 @@ class GraphScene(QGraphicsScene):
                     self.raise_hidden_wires(item.sceneBoundingRect())
             elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
                 refresh.add(event.node)
-            elif isinstance(event, ev.BlockChanged):
-                wiring = True  # an instance's ports may have changed
-        if wiring:
-            refresh |= self._new_marks()
         for node_id in refresh - fresh:
             item = self.node_items.get(node_id)
             if item is not None:
@@ -135,20 +126,6 @@ class GraphScene(QGraphicsScene):
         """Whether the document has this wire (after the edit)."""
         return edge.dst in self.graph and self.graph.edge_into(edge.dst, edge.dst_port) == edge
 
-    def network_problems(self, node_id: str) -> list:
-        """Problems of the node's network (no Output...), as last drawn, and training warnings."""
-        return self._marks_shown.get(node_id, []) + self.training_warnings.get(node_id, [])
-
-    def set_training_warnings(self, problems) -> None:
-        """Warnings from the last training run (vanishing gradients...), shown on their nodes."""
-        old = self.training_warnings
-        self.training_warnings = {}
-        for p in problems:
-            self.training_warnings.setdefault(p.node, []).append(p)
-        for node_id in set(old) | set(self.training_warnings):
-            if node_id in self.node_items:
-                self.node_items[node_id].refresh()
-
     def set_tints(self, tints: dict) -> None:
         """Colour nodes by a value (gradient magnitude while training); {} clears."""
         for node_id, item in self.node_items.items():
@@ -156,20 +133,6 @@ class GraphScene(QGraphicsScene):
             if color != item.tint:
                 item.tint = color
                 item.update()
-
-    def _new_marks(self) -> set[str]:
-        """After a change of the wiring: the nodes whose network problems changed (a network gaining its
-        Output clears the marks of all its layers)."""
-        old, new = self._marks_shown, self._network_table()
-        self._marks_shown = new
-        return {node_id for node_id in set(old) | set(new) if old.get(node_id) != new.get(node_id)}
-
-    def _network_table(self) -> dict[str, list]:
-        table: dict[str, list] = {}
-        for p in self.analysis.network_problems():
-            if p.node is not None:
-                table.setdefault(p.node, []).append(p)
-        return table
 
     def _reroute(self, node_id: str) -> None:
         for edge in self.graph.in_edges(node_id) + self.graph.out_edges(node_id):
