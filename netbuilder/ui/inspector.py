@@ -43,6 +43,11 @@ class Inspector(QScrollArea):
         self.setWidget(QWidget())
         self.show_node(None, None)
 
+    def follow(self, canvas) -> None:
+        """Show the one layer selected on the canvas, on whichever graph it shows (the document's, a block's)."""
+        canvas.selectionChanged.connect(lambda: self.show_node(
+            canvas.scene.document if canvas.scene is not None else None, canvas.selected_node()))
+
     # ---- building the form -----------------------------------------------------------------
     def show_node(self, document, node_id: str | None) -> None:
         self.document, self.node_id = document, node_id

@@ -20,7 +20,9 @@ from ..layers import check_node
 from . import about_pane, blocks, export_dialog, guide, import_dialog, layer_reference, settings, welcome
 from .readable import show_readable
 from .trust_prompt import trust_opened
+from .canvas.canvas import Canvas
 from .canvas.scene import GraphScene
+from .canvas.stack import CanvasStack
 from .canvas.view import GraphView
 from .document import Document
 from .inspector import Inspector
@@ -49,18 +51,28 @@ class MainWindow(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setAcceptDrops(True)
         self.document: Document | None = None
-        self.scene: GraphScene | None = None
         self.message_box: QMessageBox | None = None
         self.view = GraphView(None, self)
         self.setCentralWidget(self.view)
+        self.stack = CanvasStack(self)  # which graph the canvas shows: the document's, or a block opened in it
+        self.canvas = Canvas(self.view, self.stack, self)
+        self.stack.message.connect(self.show_status)
+        self.canvas.message.connect(self.show_status)
+        self.canvas.sceneChanged.connect(self._on_scene)
+        self.canvas.graphChanged.connect(self._show_count)
+        self.canvas.zoomChanged.connect(self._show_count)
+        self.canvas.selectionChanged.connect(self._on_selection)
+        self.canvas.nodeHovered.connect(self._on_hover)
+        self.canvas.duplicateRequested.connect(self.duplicate)
         self.layer_palette = Palette()
         self.inspector = Inspector()
+        self.inspector.follow(self.canvas)  # the layer selected on whichever graph the canvas shows
         self.problems = ProblemsPanel()
         self.history = QUndoView()
         self.history.setObjectName("history")
         self.controller = RunController(self)
         self.training = TrainingPanel(self.controller)
-        self.training.message.connect(self._show_status)
+        self.training.message.connect(self.show_status)
         self.controller.started.connect(self._on_training_started)
         self.controller.stepped.connect(self._on_training_progress)
         self.controller.ended.connect(self._on_training_ended)
@@ -216,7 +228,7 @@ class MainWindow(QMainWindow):
             return
         self._board_deadline = time.monotonic() + 60
         self._board_timer.start()
-        self._show_status(f"Starting TensorBoard on {self.board.url}…")
+        self.show_status(f"Starting TensorBoard on {self.board.url}…")
 
     def _check_board(self) -> None:
         board = self.board
@@ -232,7 +244,7 @@ class MainWindow(QMainWindow):
         elif board.ready():
             self._board_timer.stop()
             QDesktopServices.openUrl(QUrl(board.url))
-            self._show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
+            self.show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
 
     def _stop_board(self) -> None:
         if self.board is not None:
@@ -245,11 +257,10 @@ class MainWindow(QMainWindow):
 
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on
-        self.blocks.leave_all()  # back on the document's own canvas first
-        old, old_scene = self.document, self.scene
+        old = self.document
         self.document = document
         document.setParent(self)
-        self.show_scene(GraphScene(document, self))
+        self.stack.set_document(document)  # on its own canvas (the old one's scenes are let go)
         document.graph.events.connect(self._on_graph_event)
         self._on_data_loaded()  # the dataset the Data panel holds, checked against this document
         stack = document.undo_stack
@@ -263,10 +274,8 @@ class MainWindow(QMainWindow):
         self.redo_action.setEnabled(stack.canRedo())
         if old is not None:
             old.graph.events.disconnect(self._on_graph_event)
-            old_scene.detach()
             old.close()
             old.deleteLater()
-            old_scene.deleteLater()
             self.autosave.discard()
         self.inspector.show_node(None, None)
         self.training.set_document(document)
@@ -276,23 +285,22 @@ class MainWindow(QMainWindow):
         self._update_title()
         QTimer.singleShot(0, self.show_start)
 
-    def show_scene(self, scene: GraphScene) -> None:
-        """Show a scene on the canvas: the document's, or one of its blocks' (blocks.py)."""
-        self.scene = scene
-        if not getattr(scene, "wired", False):  # a block's canvas is shown again after one inside it closes
-            scene.wired = True
-            scene.message.connect(self._show_status)
-            scene.selectionChanged.connect(self._on_selection)
-            scene.nodeHovered.connect(lambda node_id: self.training.boundary.hover_layer(
-                scene.graph.node(node_id).name if node_id in scene.graph and scene.graph is self.document.graph
-                else None))
-            scene.duplicate_requested.connect(self.duplicate)
-            scene.blockAction.connect(self.blocks.act)
-            scene.problems.changed.connect(self._show_count)  # the layers counted in the status bar
-        scene.snap = self.snap_action.isChecked()
-        self.view.setScene(scene)
-        self.problems.set_model(scene.problems)  # the panel lists what the canvas shows
-        self._show_count()
+    @property
+    def scene(self) -> GraphScene | None:
+        """The scene the canvas shows: the document's, or an open block's."""
+        return self.canvas.scene
+
+    def _on_scene(self, scene: GraphScene) -> None:
+        """The canvas shows another graph: the Problems panel lists its problems."""
+        if scene is not None:
+            self.problems.set_model(scene.problems)
+            self._show_count()
+
+    def _on_hover(self, node_id: str) -> None:
+        """The Boundary tab paints the unit of the layer under the mouse (the network's own layers)."""
+        graph = self.scene.graph
+        self.training.hover_layer(graph.node(node_id).name if node_id in graph and graph is self.document.graph
+                                  else None)
 
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
@@ -300,7 +308,7 @@ class MainWindow(QMainWindow):
     def _on_redo_text(self, text: str) -> None:
         self.redo_action.setText(f"&Redo {text}".strip())
 
-    def _show_status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
 
     def _on_graph_event(self, event) -> None:
@@ -316,7 +324,7 @@ class MainWindow(QMainWindow):
 
     # ---- what training shows on the canvas ---------------------------------------------------
     def _on_training_started(self, state) -> None:
-        self.blocks.top_scene.set_tints({})
+        self.canvas.top_scene.set_tints({})
         self.show_training_warnings([])
         self._tinted_at = self._warned_at = 0.0
 
@@ -326,9 +334,9 @@ class MainWindow(QMainWindow):
             self._tinted_at = now
             colors = tints(state)
             ids = {n.name: n.id for n in self.document.graph.nodes()}  # renames count
-            self.blocks.top_scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
-            if self.blocks.stack:  # an open block's layers, by their names in the model (its first copy)
-                ids = {self.blocks.model_name(n.name): n.id for n in self.scene.graph.nodes()}
+            self.canvas.top_scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
+            if self.stack.blocks:  # an open block's layers, by their names in the model (its first copy)
+                ids = {self.stack.model_name(n.name): n.id for n in self.scene.graph.nodes()}
                 self.scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
         if state.warnings is not self._shown_warnings and now - self._warned_at >= WARN_SECONDS:
             self._warned_at, self._shown_warnings = now, state.warnings
@@ -358,13 +366,9 @@ class MainWindow(QMainWindow):
         self.training.look_at(sample)
 
     def _on_selection(self) -> None:
-        ids = self.scene.selected_node_ids()
-        self.inspector.show_node(self.scene.document, ids[0] if len(ids) == 1 else None)
-        if len(ids) == 1:  # the Inside and Boundary tabs show the selected layer (inside a block by its path)
-            name = self.blocks.model_name(self.scene.graph.node(ids[0]).name)
-            self.training.inside.select_layer(name)
-            if "." not in name:  # the Boundary tab paints the network's own layers
-                self.training.boundary.select_layer(name)
+        node_id = self.canvas.selected_node()
+        if node_id is not None:  # the Training panel's views of one layer show it (inside a block by its path)
+            self.training.select_layer(self.stack.model_name(self.scene.graph.node(node_id).name))
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:
@@ -505,8 +509,8 @@ class MainWindow(QMainWindow):
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()
-        self.blocks.leave_all()
-        self.scene.detach()
+        self.stack.leave_all()
+        self.canvas.detach()
         self.document.graph.events.disconnect(self._on_graph_event)
         if self in WINDOWS:
             WINDOWS.remove(self)
@@ -607,7 +611,7 @@ class MainWindow(QMainWindow):
         self._show_count()
 
     def _toggle_snap(self, on: bool) -> None:
-        self.scene.snap = on
+        self.canvas.set_snap(on)
 
     def _about(self) -> None:
         self.show_message("About netbuilder", "netbuilder: build neural networks visually, train "

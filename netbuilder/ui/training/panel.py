@@ -177,6 +177,17 @@ class TrainingPanel(QWidget):
         self.message.emit(f"Applied: {remedy.label} (Edit > Undo takes it back).")
         return True
 
+    def select_layer(self, name: str) -> None:
+        """A layer selected on the canvas, by its name in the compiled model (blocks.0.conv_a inside a block):
+        the Inside tab shows it, and the Boundary tab paints it when it is one of the network's own."""
+        self.inside.select_layer(name)
+        if "." not in name:
+            self.boundary.select_layer(name)
+
+    def hover_layer(self, name: str | None) -> None:
+        """The layer under the mouse on the canvas (None: none of the network's own): the Boundary tab paints it."""
+        self.boundary.hover_layer(name)
+
     def look_at(self, sample) -> None:
         """The Inside tab on a sample of the data as it was loaded [1, ...] (clicked in the Data panel)."""
         self.tabs.setCurrentWidget(self.inside)
