@@ -3,9 +3,9 @@ Save to My Blocks, and My Blocks in the palette. The edits are the core's (analy
 graph/block_library.py); this only asks, shows and navigates."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from ..analysis.blocks import group_into_block, ungroup
 from ..graph.block_library import folder_blocks, load_block, same_definition, save_block
@@ -22,9 +22,9 @@ class BlockActions(QObject):
     """Group into Block, Ungroup, Save to My Blocks, and opening a block, on the graph the canvas shows (the
     stack says which; the canvas has the selection)."""
 
-    def __init__(self, window, stack: CanvasStack, canvas: Canvas):
-        super().__init__(window)
-        self.window, self.stack, self.canvas = window, stack, canvas
+    def __init__(self, bench, stack: CanvasStack, canvas: Canvas):
+        super().__init__(bench)
+        self.bench, self.stack, self.canvas = bench, stack, canvas
         self.breadcrumb = Breadcrumb(stack)
         self.ask_name = self._ask_name  # tests replace these two
         self.confirm_replace = self._confirm_replace
@@ -32,7 +32,7 @@ class BlockActions(QObject):
     def open(self, node_id: str) -> None:
         reason = self.stack.open(node_id)
         if reason:
-            self.window.show_status(reason)
+            self.bench.show_status(reason)
 
     def leave(self, level: int | None = None) -> None:
         self.stack.leave(level)
@@ -48,7 +48,7 @@ class BlockActions(QObject):
         scene = self.canvas.scene
         ids = [node_id] if node_id else scene.selected_node_ids()
         if len(ids) != 1 or scene.graph.node(ids[0]).type != "Block":
-            self.window.show_message("Blocks", "Select one block first (a layer made by Group into Block).")
+            self.bench.show_message("Blocks", "Select one block first (a layer made by Group into Block).")
             return None
         return ids[0]
 
@@ -56,7 +56,7 @@ class BlockActions(QObject):
         scene = self.canvas.scene
         ids = scene.selected_node_ids()
         if not ids:
-            self.window.show_message("Group into Block", "Select the layers to group first (drag a rectangle"
+            self.bench.show_message("Group into Block", "Select the layers to group first (drag a rectangle"
                                      " around them, or Ctrl+click each).")
             return
         taken, k = scene.graph.blocks, 1
@@ -68,7 +68,7 @@ class BlockActions(QObject):
         try:
             edit, instance = group_into_block(scene.graph, scene.analysis, ids, name.strip())
         except EditError as e:
-            self.window.show_message("Group into Block", f"Cannot group into a block: {e}.")
+            self.bench.show_message("Group into Block", f"Cannot group into a block: {e}.")
             return
         if scene.push(edit):
             scene.select_nodes([instance])
@@ -81,7 +81,7 @@ class BlockActions(QObject):
         try:
             edit, new_ids = ungroup(scene.graph, node_id)
         except EditError as e:
-            self.window.show_message("Ungroup", f"{e}.")
+            self.bench.show_message("Ungroup", f"{e}.")
             return
         if scene.push(edit):
             scene.select_nodes(new_ids)
@@ -102,55 +102,55 @@ class BlockActions(QObject):
         try:
             path = save_block(graph, name, blocks_dir())
         except (OSError, KeyError) as e:
-            self.window.show_message("Save to My Blocks", f"{name} could not be saved: {e}")
+            self.bench.show_message("Save to My Blocks", f"{name} could not be saved: {e}")
             return
-        names = folder_blocks(blocks_dir())
-        for widget in QApplication.topLevelWidgets():  # every window's palette lists it
-            if hasattr(widget, "blocks") and hasattr(widget, "palette"):
-                widget.layer_palette.show_my_blocks(names)
-        self.window.show_status(f"{name} saved to My Blocks ({path}): drag it from the palette into any document")
+        my_blocks().saved.emit(folder_blocks(blocks_dir()))  # every window's palette lists it
+        self.bench.show_status(f"{name} saved to My Blocks ({path}): drag it from the palette into any document")
 
     def _confirm_replace(self, name: str) -> bool:
-        answer = QMessageBox.question(self.window, "Save to My Blocks", f"My Blocks already has a different"
+        answer = QMessageBox.question(self.bench.widget, "Save to My Blocks", f"My Blocks already has a different"
                                       f" {name}. Replace it with this one?")
         return answer == QMessageBox.StandardButton.Yes
 
     def _ask_name(self, default: str) -> str | None:
-        name, ok = QInputDialog.getText(self.window, "Group into Block", "Name of the block (a class name,"
+        name, ok = QInputDialog.getText(self.bench.widget, "Group into Block", "Name of the block (a class name,"
                                         " e.g. ResBlock):", text=default)
         return name if ok else None
 
 
-def install(window) -> BlockActions:
-    """The breadcrumb above the canvas, the Edit menu's block actions and the palette's My Blocks."""
-    if getattr(window, "blocks", None) is not None:
-        return window.blocks
-    navigator = window.blocks = BlockActions(window, window.stack, window.canvas)
-    holder = QWidget()
-    column = QVBoxLayout(holder)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.setSpacing(0)
-    column.addWidget(navigator.breadcrumb)
-    window.takeCentralWidget()
-    column.addWidget(window.view)
-    window.setCentralWidget(holder)
-    edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
-    before = window.actions_by_name["select_all"]
-    edit_menu.insertSeparator(before)
+def install(bench, stack: CanvasStack, canvas: Canvas, palette, inspector) -> BlockActions:
+    """The block actions on the canvas's graph: the Edit menu's entries, a Block's double-click and the
+    inspector's Open block link; My Blocks in the palette, in every window as one is saved."""
+    actions = BlockActions(bench, stack, canvas)
+    entries = {}
     for name, text, slot, keys in (
-            ("group", "&Group into Block…", navigator.group, "Ctrl+B"),
-            ("ungroup", "U&ngroup Block", navigator.ungroup, "Ctrl+Shift+B"),
-            ("save_block", "Save Block to &My Blocks…", navigator.save, None),
-            ("leave_block", "&Out of Block", navigator.leave, "Alt+Up")):
-        action = QAction(text, window)
+            ("group", "&Group into Block…", actions.group, "Ctrl+B"),
+            ("ungroup", "U&ngroup Block", actions.ungroup, "Ctrl+Shift+B"),
+            ("save_block", "Save Block to &My Blocks…", actions.save, None),
+            ("leave_block", "&Out of Block", actions.leave, "Alt+Up")):
+        action = QAction(text, bench.widget)
         if keys:
             action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda checked=False, s=slot: s())
-        edit_menu.insertAction(before, action)
-        window.actions_by_name[name] = action
-    edit_menu.insertSeparator(before)
-    window.inspector.blockRequested.connect(navigator.open)
-    window.canvas.blockAction.connect(navigator.act)
-    window.layer_palette.show_my_blocks(folder_blocks(blocks_dir()))
-    return navigator
+        entries[name] = action
+    bench.add_actions("edit", entries, before="select_all", separated=True)
+    inspector.blockRequested.connect(actions.open)
+    canvas.blockAction.connect(actions.act)
+    palette.show_my_blocks(folder_blocks(blocks_dir()))
+    my_blocks().saved.connect(palette.show_my_blocks)
+    return actions
+
+
+class MyBlocks(QObject):
+    """The user's blocks folder, as every window's palette follows it."""
+
+    saved = Signal(list)  # the names of My Blocks, after one was saved
+
+
+_MY_BLOCKS: list[MyBlocks] = []
+
+
+def my_blocks() -> MyBlocks:
+    if not _MY_BLOCKS:
+        _MY_BLOCKS.append(MyBlocks())
+    return _MY_BLOCKS[0]

@@ -48,6 +48,12 @@ class Inspector(QScrollArea):
         canvas.selectionChanged.connect(lambda: self.show_node(
             canvas.scene.document if canvas.scene is not None else None, canvas.selected_node()))
 
+    def shown_type(self) -> str | None:
+        """The layer type of the node shown, if one is."""
+        if self.document is None or self.node_id is None or self.node_id not in self.document.graph:
+            return None
+        return self.document.graph.node(self.node_id).type
+
     # ---- building the form -----------------------------------------------------------------
     def show_node(self, document, node_id: str | None) -> None:
         self.document, self.node_id = document, node_id

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QUndoView)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
+                               QVBoxLayout, QWidget)
 
 from ..errors import UserError
-from ..graph.events import MetaChanged
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
@@ -29,11 +28,11 @@ from .inspector import Inspector
 from .palette import Palette
 from .problems_panel import ProblemsPanel
 from .recovery import Autosave
-from ..data.dataset import DataSpec
 from .data_panel import DataPanel
 from .training.controller import RunController
 from .training.gradient_view import tints
 from .training.panel import TrainingPanel
+from .workbench import Workbench
 
 TINT_SECONDS = 0.5  # node tints follow the gradients twice a second
 WARN_SECONDS = 1.0  # the diagnosis reaches the nodes at most once a second while training
@@ -82,31 +81,53 @@ class MainWindow(QMainWindow):
         self._board_deadline = 0.0
         self._board_timer = QTimer(self, interval=250)
         self._board_timer.timeout.connect(self._check_board)
-        self.data = DataPanel(self)
+        self.data = DataPanel()
         self.data.loaded.connect(self._on_data_loaded)
+        self.data.message.connect(lambda text: self.show_status(text, 8000))
         self.data.preview.sampleChosen.connect(self._look_at)
-        self.training.tabs.currentChanged.connect(self._room_for_pictures)
-        self.docks = {}
-        self._dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Data", self.data, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["History"])
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["Training"])
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["Data"])
+        self.training.picturesShown.connect(self._room_for_pictures)
+        self.bench = Workbench(self, {"open_file": self.open_file, "new_document": self.new_document,
+                                      "new_from_template": self.new_from_template})
+        self.docks, self.actions_by_name = self.bench.docks, self.bench.actions
+        self.bench.documentChanged.connect(self.training.set_document)
+        self.bench.documentChanged.connect(self.data.set_document)
+        self.canvas.sceneChanged.connect(lambda scene: self.bench.canvasChanged.emit(scene.document if scene else None))
+        self._make_actions()
+        area = Qt.DockWidgetArea
+        for title, widget, where in (("Layers", self.layer_palette, area.LeftDockWidgetArea),
+                                     ("Inspector", self.inspector, area.RightDockWidgetArea),
+                                     ("Problems", self.problems, area.BottomDockWidgetArea),
+                                     ("History", self.history, area.BottomDockWidgetArea),
+                                     ("Training", self.training, area.BottomDockWidgetArea),
+                                     ("Data", self.data, area.BottomDockWidgetArea)):
+            self.bench.add_dock(title, widget, where)
+        for title in ("History", "Training", "Data"):
+            self.tabifyDockWidget(self.docks["Problems"], self.docks[title])
         self.docks["Problems"].raise_()
+        edit = self.bench.menu("edit")
+        edit.addSeparator()
+        edit.addAction(self.docks["History"].toggleViewAction())
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
-        self._make_actions()
-        for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog, blocks):
-            piece.install(self)  # the first hour; File > Export… and Import…
-        self.view_menu.addAction(self.docks["About This Network"].toggleViewAction())
+        # the pieces: each gets the workbench and its models, and puts its docks and menu entries in
+        self.about_pane = about_pane.install(self.bench)
+        self.guide = guide.install(self.bench, self.layer_palette, self.training.train_button)
+        layer_reference.install(self.bench, self.inspector)
+        welcome.install(self.bench)
+        export_dialog.install(self.bench)  # File > Export… and Import…
+        import_dialog.install(self.bench)
+        self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
+        self.central = QWidget()  # the breadcrumb above the canvas
+        column = QVBoxLayout(self.central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.blocks.breadcrumb)
+        column.addWidget(self.view)
+        self.setCentralWidget(self.central)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
-        self.autosave = Autosave(self)
+        self.autosave = Autosave(self.bench)
         self.set_document(document or Document())
         self.resize(1280, 800)
         self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [190, 270],
@@ -114,18 +135,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Problems"]], [130], Qt.Orientation.Vertical)
         self._restore_layout()
 
-    def _dock(self, title: str, widget, area) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title.lower()}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[title] = dock
-
     # ---- actions ---------------------------------------------------------------------------
     def _make_actions(self) -> None:
         K = QKeySequence.StandardKey
-        bar = self.menuBar()
-        self.actions_by_name: dict[str, QAction] = {}
+        menus = {name: self.bench.menu(name) for name in ("file", "edit", "view", "train", "help")}  # in this order
 
         def add(menu, name, text, slot, keys=None, checkable=False):
             action = QAction(text, self)
@@ -133,70 +146,56 @@ class MainWindow(QMainWindow):
                 action.setShortcuts(keys if isinstance(keys, list) else [keys])
             action.setCheckable(checkable)
             action.triggered.connect(slot)
-            menu.addAction(action)
-            self.actions_by_name[name] = action
-            return action
+            return self.bench.add_action(menu, name, action)
 
-        m = bar.addMenu("&File")
-        add(m, "new", "&New", self.new_document, K.New)
-        add(m, "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
-        add(m, "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
-        add(m, "open", "&Open…", self.choose_and_open, K.Open)
-        self.recent_menu = m.addMenu("Open &Recent")
+        add("file", "new", "&New", self.new_document, K.New)
+        add("file", "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
+        add("file", "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
+        add("file", "open", "&Open…", self.choose_and_open, K.Open)
+        self.recent_menu = menus["file"].addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addSeparator()
-        add(m, "save", "&Save", self.save, K.Save)
-        add(m, "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
-        add(m, "export", "&Export PyTorch Code…", self.choose_and_export, QKeySequence("Ctrl+E"))
-        m.addSeparator()
-        add(m, "close", "&Close Window", self.close, K.Close)
-        add(m, "quit", "&Quit", QApplication.closeAllWindows, K.Quit)
+        menus["file"].addSeparator()
+        add("file", "save", "&Save", self.save, K.Save)
+        add("file", "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
+        add("file", "export", "&Export PyTorch Code…", self.choose_and_export, QKeySequence("Ctrl+E"))
+        menus["file"].addSeparator()
+        add("file", "close", "&Close Window", self.close, K.Close)
+        add("file", "quit", "&Quit", QApplication.closeAllWindows, K.Quit)
 
-        m = bar.addMenu("&Edit")
-        self.undo_action = add(m, "undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo)
-        self.redo_action = add(m, "redo", "&Redo", lambda: self.document.undo_stack.redo(),
+        self.undo_action = add("edit", "undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo)
+        self.redo_action = add("edit", "redo", "&Redo", lambda: self.document.undo_stack.redo(),
                                [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        m.addSeparator()
-        add(m, "cut", "Cu&t", self.cut, K.Cut)
-        add(m, "copy", "&Copy", self.copy, K.Copy)
-        add(m, "paste", "&Paste", self.paste, K.Paste)
-        add(m, "duplicate", "&Duplicate", self.duplicate, QKeySequence("Ctrl+D"))
-        add(m, "delete", "De&lete", lambda: self.scene.delete_selection(),
+        menus["edit"].addSeparator()
+        add("edit", "cut", "Cu&t", self.cut, K.Cut)
+        add("edit", "copy", "&Copy", self.copy, K.Copy)
+        add("edit", "paste", "&Paste", self.paste, K.Paste)
+        add("edit", "duplicate", "&Duplicate", self.duplicate, QKeySequence("Ctrl+D"))
+        add("edit", "delete", "De&lete", lambda: self.scene.delete_selection(),
             [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)])
-        add(m, "select_all", "Select &All", self.select_all, K.SelectAll)
-        m.addSeparator()
-        m.addAction(self.docks["History"].toggleViewAction())
+        add("edit", "select_all", "Select &All", self.select_all, K.SelectAll)
 
-        m = self.view_menu = bar.addMenu("&View")
-        add(m, "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
-        add(m, "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
-        add(m, "fit", "&Fit to View", self.fit, QKeySequence("F"))
-        self.snap_action = add(m, "snap", "&Snap to Grid", self._toggle_snap, QKeySequence("Ctrl+G"),
+        add("view", "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
+        add("view", "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
+        add("view", "fit", "&Fit to View", self.fit, QKeySequence("F"))
+        self.snap_action = add("view", "snap", "&Snap to Grid", self._toggle_snap, QKeySequence("Ctrl+G"),
                                checkable=True)
         self.snap_action.setChecked(True)
-        add(m, "layout", "&Auto Layout", self.auto_layout, QKeySequence("Ctrl+L"))
-        m.addSeparator()
-        for dock in self.docks.values():
-            m.addAction(dock.toggleViewAction())
+        add("view", "layout", "&Auto Layout", self.auto_layout, QKeySequence("Ctrl+L"))
+        menus["view"].addSeparator()  # the docks follow
 
-        m = bar.addMenu("&Train")
-        add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
-        add(m, "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
-        add(m, "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
-        add(m, "sweep", "S&weep…", self.start_sweep)
-        add(m, "tensorboard", "Open in &TensorBoard", self.open_tensorboard)
-        add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
-        add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
+        add("train", "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
+        add("train", "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
+        add("train", "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
+        add("train", "sweep", "S&weep…", self.start_sweep)
+        add("train", "tensorboard", "Open in &TensorBoard", self.open_tensorboard)
+        add("train", "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
+        add("train", "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
 
-        m = bar.addMenu("&Help")
-        add(m, "about", "&About netbuilder", self._about)
-        for action in self.actions_by_name.values():  # shortcuts work wherever the focus is
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        add("help", "about", "&About netbuilder", self._about)
 
     # ---- the document ----------------------------------------------------------------------
     def show_data(self) -> None:
-        self.docks["Data"].show()
-        self.docks["Data"].raise_()
+        self.bench.show_dock("Data")
 
     def start_training(self, resume: bool = False) -> None:
         self.training.start(resume)
@@ -252,8 +251,7 @@ class MainWindow(QMainWindow):
             self.board = None
 
     def _show_training(self) -> None:
-        self.docks["Training"].show()
-        self.docks["Training"].raise_()
+        self.bench.show_dock("Training")
 
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on
@@ -261,7 +259,6 @@ class MainWindow(QMainWindow):
         self.document = document
         document.setParent(self)
         self.stack.set_document(document)  # on its own canvas (the old one's scenes are let go)
-        document.graph.events.connect(self._on_graph_event)
         self._on_data_loaded()  # the dataset the Data panel holds, checked against this document
         stack = document.undo_stack
         self.history.setStack(stack)
@@ -273,15 +270,11 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(stack.canUndo())
         self.redo_action.setEnabled(stack.canRedo())
         if old is not None:
-            old.graph.events.disconnect(self._on_graph_event)
             old.close()
             old.deleteLater()
             self.autosave.discard()
         self.inspector.show_node(None, None)
-        self.training.set_document(document)
-        self.about_pane.set_document(document)
-        self.guide.set_document(document)
-        self.data.refresh()
+        self.bench.documentChanged.emit(document)  # the panels that show the document follow it
         self._update_title()
         QTimer.singleShot(0, self.show_start)
 
@@ -308,13 +301,8 @@ class MainWindow(QMainWindow):
     def _on_redo_text(self, text: str) -> None:
         self.redo_action.setText(f"&Redo {text}".strip())
 
-    def show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 6000)
-
-    def _on_graph_event(self, event) -> None:
-        if isinstance(event, MetaChanged) and event.key == "data" and self.data.spec() != DataSpec.from_dict(
-                self.document.graph.meta.get("data")):
-            self.data.refresh()  # an undo, or a file: the panel's draft follows the document
+    def show_status(self, text: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, ms)
 
     def _on_data_loaded(self) -> None:
         self.document.problems.set_data(self.data.prepared, self.data.prepared_spec)
@@ -353,11 +341,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
         self.setWindowModified(self.document.modified)
 
-    def _room_for_pictures(self, *_) -> None:
+    def _room_for_pictures(self) -> None:
         """The Boundary and Inside tabs are pictures: a low Training dock grows for them (once it is shown)."""
         dock = self.docks["Training"]
-        if self.training.tabs.currentWidget() in (self.training.boundary, self.training.inside) \
-                and dock.isVisible() and dock.height() < PICTURE_HEIGHT:
+        if dock.isVisible() and dock.height() < PICTURE_HEIGHT:
             self.resizeDocks([dock], [PICTURE_HEIGHT], Qt.Orientation.Vertical)
 
     def _look_at(self, sample) -> None:
@@ -395,9 +382,12 @@ class MainWindow(QMainWindow):
         self.message_box = QMessageBox(icon, title, text, parent=self)
         self.message_box.open()
 
-    def new_document(self) -> None:
-        if self.maybe_keep_changes():
-            self.set_document(Document())
+    def new_document(self) -> bool:
+        """File > New: a new empty document, unless the user keeps the current one (then False)."""
+        if not self.maybe_keep_changes():
+            return False
+        self.set_document(Document())
+        return True
 
     def new_from_template(self) -> None:
         from .gallery import Gallery
@@ -511,7 +501,6 @@ class MainWindow(QMainWindow):
         self.autosave.discard()
         self.stack.leave_all()
         self.canvas.detach()
-        self.document.graph.events.disconnect(self._on_graph_event)
         if self in WINDOWS:
             WINDOWS.remove(self)
         event.accept()

@@ -19,24 +19,24 @@ class ProblemsPanel(QListWidget):
         self.customContextMenuRequested.connect(self._menu)
         self.itemActivated.connect(self._on_activated)
         self.problems = None
-        self.model = None
+        self.source = None
 
     def set_model(self, model) -> None:
         """List this model's problems (the document's, or an open block's) and follow it."""
-        if model is self.model:
+        if model is self.source:
             return
-        if self.model is not None:
+        if self.source is not None:
             try:
-                self.model.changed.disconnect(self.refresh)
+                self.source.changed.disconnect(self.refresh)
             except RuntimeError:  # (a block's, already deleted)
                 pass
-        self.model = model
+        self.source = model
         model.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        if self.model is not None:
-            self.show_problems(self.model.listed(), self.model.names())
+        if self.source is not None:
+            self.show_problems(self.source.listed(), self.source.names())
 
     def show_problems(self, problems, names: dict[str, str]) -> None:
         if problems == self.problems:

@@ -45,7 +45,7 @@ def test_settings_problems_are_listed_inside_a_block_too(window, qtbot):
     window.blocks.ask_name = lambda default: "Stem"
     window.blocks.group()
     window.blocks.open(graph.by_name("stem1").id)
-    assert window.problems.model is window.scene.problems is not window.document.problems
+    assert window.problems.source is window.scene.problems is not window.document.problems
     qtbot.waitUntil(lambda: any("epochs" in p.message for p in window.problems.problems))
     window.document.problems.set_diagnosis([Problem(graph.by_name("stem1").id, "slow", severity="warning")])
     assert not any(p.message == "slow" for p in window.problems.problems)
