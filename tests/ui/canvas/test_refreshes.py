@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from netbuilder.graph import Connect, Disconnect, Edge, SetParam
+from netbuilder.graph import Connect, Disconnect, SetParam
 from netbuilder.ui.canvas.node_item import NodeItem
 
 from uihelpers import assert_consistent

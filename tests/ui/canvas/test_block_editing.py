@@ -13,10 +13,10 @@ from netbuilder.graph.model import Edge, Node
 from netbuilder.paths import blocks_dir
 from netbuilder.ui.document import Document
 
-from test_edit_in_place import boxes_overlap, drag_layer_over, wire_point
+from canvashelpers import boxes_overlap, drag_layer_over, wire_point
 from uihelpers import assert_consistent, make_window, view_point
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 CHAIN = ["conv2", "relu2", "pool2"]  # the CNN template's second convolution stage
 
 
