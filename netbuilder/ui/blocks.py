@@ -1,4 +1,4 @@
-"""Blocks on the canvas: Group into Block, open a block (double-click) and back out by the breadcrumb, Ungroup,
+"""Blocks on the canvas: Group into Block, open a block (double-click) and back out (Alt+Up), Ungroup,
 Save to My Blocks, and My Blocks in the palette. The edits are the core's (analysis/blocks.py,
 graph/block_library.py); this only asks, shows and navigates."""
 from __future__ import annotations
@@ -13,7 +13,6 @@ from ..graph.io import FileFormatError
 from ..layers import check_node
 from ..graph.model import EditError
 from ..paths import blocks_dir
-from .canvas.breadcrumb import Breadcrumb
 from .canvas.canvas import Canvas
 from .canvas.stack import CanvasStack
 
@@ -25,7 +24,6 @@ class BlockActions(QObject):
     def __init__(self, bench, stack: CanvasStack, canvas: Canvas):
         super().__init__(bench)
         self.bench, self.stack, self.canvas = bench, stack, canvas
-        self.breadcrumb = Breadcrumb(stack)
         self.ask_name = self._ask_name  # tests replace these two
         self.confirm_replace = self._confirm_replace
 

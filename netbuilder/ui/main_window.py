@@ -19,6 +19,7 @@ from ..layers import check_node
 from . import about_pane, blocks, export_dialog, guide, import_dialog, layer_reference, settings, welcome
 from .readable import show_readable
 from .trust_prompt import trust_opened
+from .canvas.breadcrumb import Breadcrumb
 from .canvas.canvas import Canvas
 from .canvas.scene import GraphScene
 from .canvas.stack import CanvasStack
@@ -52,9 +53,16 @@ class MainWindow(QMainWindow):
         self.document: Document | None = None
         self.message_box: QMessageBox | None = None
         self.view = GraphView(None, self)
-        self.setCentralWidget(self.view)
         self.stack = CanvasStack(self)  # which graph the canvas shows: the document's, or a block opened in it
         self.canvas = Canvas(self.view, self.stack, self)
+        self.breadcrumb = Breadcrumb(self.stack)  # above the canvas: where it is, and the way back
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.breadcrumb)
+        column.addWidget(self.view)
+        self.setCentralWidget(central)
         self.stack.message.connect(self.show_status)
         self.canvas.message.connect(self.show_status)
         self.canvas.sceneChanged.connect(self._on_scene)
@@ -117,13 +125,6 @@ class MainWindow(QMainWindow):
         export_dialog.install(self.bench)  # File > Export… and Import…
         import_dialog.install(self.bench)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
-        self.central = QWidget()  # the breadcrumb above the canvas
-        column = QVBoxLayout(self.central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.blocks.breadcrumb)
-        column.addWidget(self.view)
-        self.setCentralWidget(self.central)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
