@@ -23,7 +23,7 @@ def main() -> None:
     window.scene.select_nodes([inner])
     settle(app)
     window.grab().save(str(OUT / "block_open.png"))
-    window.blocks.leave_all()
+    window.stack.leave_all()
     window.close()
     for name in ("block_collapsed.png", "block_open.png"):
         print("wrote", OUT / name)

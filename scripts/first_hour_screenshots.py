@@ -9,7 +9,7 @@ from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from netbuilder.graph.edits import Connect, Edge, SetParam, move_nodes  # noqa: E402
-from netbuilder.ui import about_pane, guide, layer_reference, settings, welcome  # noqa: E402
+from netbuilder.ui import guide, layer_reference, settings, welcome  # noqa: E402
 from netbuilder.ui.app import TEMPLATES  # noqa: E402
 from netbuilder.ui.document import Document  # noqa: E402
 from netbuilder.ui.main_window import MainWindow  # noqa: E402
@@ -17,9 +17,7 @@ from netbuilder.ui.readable import show_readable  # noqa: E402
 
 
 def window_on(app, document) -> MainWindow:
-    window = MainWindow(document)
-    for piece in (about_pane, guide, layer_reference, welcome):
-        piece.install(window)  # the window installs them itself; a second install changes nothing
+    window = MainWindow(document)  # it installs the first-hour pieces itself
     window.ask_save_changes = lambda: "discard"
     window.resize(1280, 1260)  # the Training panel keeps the bottom docks 640 px tall: the pictures show the top
     window.show()
@@ -47,17 +45,17 @@ def main() -> None:
     show_readable(window.view)
     settle(app)
     top(window).save(str(OUT / "about.png"))
-    page = welcome.open_welcome(window)
+    page = welcome.open_welcome(window.bench)
     settle(app)
     page.grab().save(str(OUT / "welcome.png"))
     page.close()
-    reference = layer_reference.reference(window)
+    reference = layer_reference.reference(window.bench)
     reference.show_layer("Conv2d")
     settle(app)
     reference.grab().save(str(OUT / "layer_reference.png"))
     reference.close()
 
-    guide.start_walk(window)  # an empty document, then Input, Linear, ReLU placed and the first two wired
+    guide.start_walk(window.bench)  # an empty document, then Input, Linear, ReLU placed and the first two wired
     graph, ids = window.document.graph, []
     for layer in ("Input", "Linear", "ReLU"):
         ids.append(window.scene.add_layer(layer, window.view.mapToScene(window.view.viewport().rect().center())))

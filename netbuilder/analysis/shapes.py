@@ -20,6 +20,15 @@ log = logging.getLogger(__name__)
 PLACE_MAX = 64  # wires added in one edit beyond this: the order is sorted again once, not wire by wire
 
 
+@dataclasses.dataclass(frozen=True)
+class Edited:
+    """One edit, announced once the analysis has caught up with it: the document's events in order (a Group's
+    all together) and the nodes whose shapes or problems changed. Views redraw each changed node once."""
+
+    events: tuple
+    changed: frozenset
+
+
 class Analysis:
     def __init__(self, graph: Graph):
         self.graph = graph
@@ -39,6 +48,8 @@ class Analysis:
         self._placed = 0  # wires placed one by one in the order since the last flush
         self._reorder_due = False
         self.listeners = ev.Listeners()  # called with the set of node ids whose results changed
+        self.edited = ev.Listeners()  # called with an Edited after each edit (views listen here, once)
+        self._events: list = []  # the events of the edit under way
         graph.events.connect(self._on_event)
         self.refresh()
 
@@ -79,7 +90,10 @@ class Analysis:
 
     # ---- updating --------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Recompute everything (after loading, or when the graph has a cycle)."""
+        """Recompute everything (after loading, trusting code, or when the graph has a cycle)."""
+        self._announce(self._refresh())
+
+    def _refresh(self) -> set[str]:
         self._out.clear(), self._ins.clear(), self._problems.clear(), self._open_inputs.clear()
         with paused_collection():  # many small objects at once: collecting midway costs more than the pass
             self._reorder()
@@ -87,7 +101,15 @@ class Analysis:
                 self._compute(node)
             if self._cyclic:
                 self._mark_cycles()
-        self.listeners.emit(set(self.graph.node_ids()))
+        return set(self.graph.node_ids())
+
+    def _announce(self, changed: set[str] | None) -> None:
+        """After an edit: the nodes recomputed (when any work was done), then the edit itself to views."""
+        events, self._events = tuple(self._events), []
+        if changed is not None:
+            self.listeners.emit(changed)
+        if events or changed:
+            self.edited.emit(Edited(events, frozenset(changed or ())))
 
     def block_changed(self, name: str) -> None:
         """Block `name` changed elsewhere (this graph is another block's definition that uses it)."""
@@ -99,14 +121,14 @@ class Analysis:
             return
         if isinstance(event, ev.BatchEnded):
             self._batch -= 1
-        elif isinstance(event, ev.NodeRenamed) and self._cyclic:
-            self._stale = True  # cycle messages name the nodes
-        elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
-            return
         else:
-            self._note(event)
+            self._events.append(event)
+            if isinstance(event, ev.NodeRenamed) and self._cyclic:
+                self._stale = True  # cycle messages name the nodes
+            elif not isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.MetaChanged)):
+                self._note(event)
         if self._batch == 0:
-            self._flush()
+            self._announce(self._flush())
 
     def _note(self, event) -> None:
         """Record what an event makes stale; the work waits for the end of a Group."""
@@ -141,7 +163,8 @@ class Analysis:
         elif isinstance(event, ev.BlockChanged):  # its instances' ports and shapes may have changed
             self._pending.update(users_of(self.graph, event.name))
 
-    def _flush(self) -> None:
+    def _flush(self) -> set[str] | None:
+        """Bring the results up to date; the nodes whose results changed, or None when nothing was due."""
         self._placed = 0
         if self._reorder_due:
             self._reorder_due = False
@@ -153,9 +176,8 @@ class Analysis:
         self._pending, self._rewired = set(), False
         if self._stale or self._cyclic:
             self._stale = False
-            self.refresh()
-        elif starts:
-            self._update(starts)
+            return self._refresh()
+        return self._update(starts) if starts else None
 
     def _place(self, src: str, dst: str) -> bool:
         """Keep the order topological after a new wire src -> dst (Pearce-Kelly): renumber only
@@ -183,7 +205,7 @@ class Analysis:
         self._sorted = None
         return True
 
-    def _update(self, starts: set[str]) -> None:
+    def _update(self, starts: set[str]) -> set[str]:
         heap = [(self._order[n], n) for n in starts]
         heapq.heapify(heap)
         done, changed = set(), set()
@@ -198,7 +220,7 @@ class Analysis:
             if outputs_changed:
                 for succ in self.graph.successors(node):
                     heapq.heappush(heap, (self._order[succ], succ))
-        self.listeners.emit(changed)
+        return changed
 
     def _reorder(self) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ..graph.edits import SetMeta
 from ..graph.events import MetaChanged
@@ -121,19 +121,14 @@ class AboutPane(QWidget):
         self.document.undo_stack.push(command)
 
 
-def install(window) -> AboutPane:
-    """The "About this network" dock, above the inspector (once per window)."""
-    if getattr(window, "about_pane", None) is not None:
-        return window.about_pane
-    pane = AboutPane(window.document)
-    dock = QDockWidget("About This Network", window)
-    dock.setObjectName("dock_about_network")
-    dock.setWidget(pane)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.docks["About This Network"] = dock
-    dock.show()
-    if "Inspector" in window.docks:
-        window.splitDockWidget(dock, window.docks["Inspector"], Qt.Orientation.Vertical)
-        window.resizeDocks([dock, window.docks["Inspector"]], [190, 500], Qt.Orientation.Vertical)
-    window.about_pane = pane
+def install(bench) -> AboutPane:
+    """The "About this network" dock above the inspector, on the window's document and following it (once)."""
+    found = bench.dock("About This Network")
+    if found is not None:
+        return found.widget()
+    pane = AboutPane(bench.document)
+    bench.add_dock("About This Network", pane, Qt.DockWidgetArea.RightDockWidgetArea, name="dock_about_network").show()
+    if bench.dock("Inspector") is not None:
+        bench.stack_docks("About This Network", "Inspector", (190, 500))
+    bench.documentChanged.connect(pane.set_document)
     return pane

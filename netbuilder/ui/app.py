@@ -46,8 +46,7 @@ def offer_recovery(window) -> None:
             except FileFormatError:
                 continue
             target = MainWindow(document)
-            document.undo_stack.resetClean()  # restored work is unsaved until saved
-            target._update_title()
+            document.undo_stack.resetClean()  # restored work is unsaved until saved (the title says so)
             target.show()
             from .trust_prompt import trust_opened
 
@@ -89,7 +88,7 @@ def run(argv: list[str]) -> int:
     offer_recovery(window)
     from .welcome import show_on_start
 
-    show_on_start(window)  # the first start (and later ones, when asked)
+    show_on_start(window.bench)  # the first start (and later ones, when asked)
     return app.exec()
 
 

@@ -11,6 +11,7 @@ from ..data.dataset import NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
 from ..data.raw import DataError
 from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
+from ..graph.events import MetaChanged
 from ..train.fitting import use_dataset
 from .data_preview import DataPreview
 
@@ -26,12 +27,15 @@ class Cancelled(Exception):
 
 
 class DataPanel(QWidget):
-    loaded = Signal()  # a dataset was prepared (the window checks the network against it)
+    """Shows and edits the dataset of the document it is given; follows that document's changes itself."""
 
-    def __init__(self, window):
+    loaded = Signal()  # a dataset was prepared (the window checks the network against it)
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, document=None):
         super().__init__()
         self.setObjectName("data")
-        self.main_window = window
+        self.document = None
         self.prepared = None
         self.source = QComboBox()
         self.source.setObjectName("data_source")
@@ -145,15 +149,29 @@ class DataPanel(QWidget):
             signal = getattr(editor, "valueChanged", None) or getattr(editor, "currentTextChanged", None) or \
                 getattr(editor, "toggled", None) or editor.editingFinished
             signal.connect(self._changed)
-        self.refresh()
+        self.set_document(document)
 
     # ---- the draft: what the panel shows, until used ------------------------------------------
+    def set_document(self, document) -> None:
+        """Show this document's dataset, and follow it."""
+        if document is self.document:
+            return
+        if self.document is not None:
+            self.document.graph.events.disconnect(self._on_event)
+        self.document = document
+        if document is not None:
+            document.graph.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, MetaChanged) and event.key == "data" and self.spec() != DataSpec.from_dict(
+                self.document.graph.meta.get("data")):
+            self.refresh()  # an undo, or a file: the draft follows the document
+
     def refresh(self) -> None:
         """Show the document's dataset (a new document, or after an undo)."""
-        document = getattr(self.main_window, "document", None)
-        if document is None:
-            return
-        self.show_spec(DataSpec.from_dict(document.graph.meta.get("data")))
+        if self.document is not None:
+            self.show_spec(DataSpec.from_dict(self.document.graph.meta.get("data")))
 
     def show_spec(self, spec: DataSpec) -> None:
         self._quiet = True
@@ -341,9 +359,9 @@ class DataPanel(QWidget):
     def use(self) -> None:
         if (self.prepared is None or self.prepared_spec != self.spec()) and not self.show_preview():
             return
-        edit, left = use_dataset(self.main_window.document.graph, self.spec(), self.prepared)
-        self.main_window.document.push(edit)
+        edit, left = use_dataset(self.document.graph, self.spec(), self.prepared)
+        self.document.push(edit)
         message = f"The network now trains on {self.spec().label}."
         if left:
             message += " Still to do: " + "; ".join(left) + "."
-        self.main_window.statusBar().showMessage(message, 8000)
+        self.message.emit(message)

@@ -12,6 +12,7 @@ from ..graph.events import BlockChanged
 from ..graph.edits import Edit
 from ..graph.model import EditError, Graph
 from ..layers import check_node
+from .problems import Problems
 from .training.runs_model import DocumentRuns
 from .undo import EditCommand
 
@@ -23,6 +24,7 @@ class Editable(QObject):
     problemsChanged = Signal()
     graph: Graph
     analysis: Analysis
+    problems: Problems
     undo_stack: QUndoStack
 
     def push(self, edit: Edit, merge: bool = True) -> str | None:
@@ -53,6 +55,7 @@ class Document(Editable):
         self.analysis = Analysis(self.graph)
         self.undo_stack = QUndoStack(self)
         self.runs = DocumentRuns(self.path, self)  # its training runs, on disk in a folder of its own
+        self.problems = Problems(self, parent=self)  # with the settings', the data's and the diagnosis's
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
 
     @classmethod
@@ -85,6 +88,7 @@ class Document(Editable):
         return Path(self.path).name if self.path else self.graph.meta.get("name", "Untitled")
 
     def close(self) -> None:
+        self.problems.close()
         self.analysis.close()
 
 
@@ -98,6 +102,7 @@ class BlockDocument(Editable):
         self.graph = document.graph.blocks[name]
         self.analysis = Analysis(self.graph)
         self.undo_stack = document.undo_stack
+        self.problems = Problems(self, document.problems, parent=self)
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
         document.graph.events.connect(self._on_document_event)
 
@@ -116,4 +121,5 @@ class BlockDocument(Editable):
 
     def close(self) -> None:
         self.document.graph.events.disconnect(self._on_document_event)
+        self.problems.close()
         self.analysis.close()

@@ -24,7 +24,6 @@ from ..layers import check_node
 from ..deploy.formats import export_network
 from ..deploy.predict import weights_fit, weights_of
 from ..runs.run import list_runs
-from .menus import add_to_file_menu
 from .training.worker import hold_garbage_collection, release_garbage_collection
 
 # (key, label, suffix, file filter); "script" is the training script of netbuilder.deploy.script
@@ -255,20 +254,20 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def open_dialog(window) -> ExportDialog:
-    """File > Export… on `window`'s document (window-modal, so the document cannot change meanwhile)."""
-    dialog = ExportDialog(window.document, window)
+def open_dialog(bench) -> ExportDialog:
+    """File > Export… on the window's document (window-modal, so the document cannot change meanwhile)."""
+    dialog = ExportDialog(bench.document, bench.widget)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
 
 
-def install(window) -> QAction:
-    """Add File > Export… (Ctrl+Shift+E) to `window`, after Export PyTorch Code… (once)."""
-    def make() -> QAction:
-        action = QAction("Export (ONNX, TorchScript, Script)…", window)
-        action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda: open_dialog(window))
-        return action
-    return add_to_file_menu(window, "export_as", make, "export")
+def install(bench) -> QAction:
+    """File > Export… (Ctrl+Shift+E), after Export PyTorch Code… (once)."""
+    found = bench.action("export_as")
+    if found is not None:
+        return found
+    action = QAction("Export (ONNX, TorchScript, Script)…", bench.widget)
+    action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+    action.triggered.connect(lambda: open_dialog(bench))
+    return bench.add_action("file", "export_as", action, after=("export",))

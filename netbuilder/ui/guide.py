@@ -260,49 +260,41 @@ class Guide(QWidget):
 class GuideDock(QDockWidget):
     """Closing the dock ends the walk (a dock tabbed behind another is only hidden: the walk goes on)."""
 
+    def __init__(self, title: str, guide: Guide, parent=None):
+        super().__init__(title, parent)
+        self.guide = guide
+
     def closeEvent(self, event) -> None:
-        self.widget().widget().stop()
+        self.guide.stop()
         super().closeEvent(event)
 
 
-def install(window) -> Guide:
-    """The guide's dock (hidden until a walk starts; once per window)."""
-    if getattr(window, "guide", None) is not None:
-        return window.guide
-    guide = Guide(window.layer_palette, window.training.train_button)
-    dock = GuideDock("First Network", window)
-    dock.setObjectName("dock_first_network")
+TITLE = "First Network"
+
+
+def install(bench, palette, train_button: QPushButton) -> Guide:
+    """The guide's dock (hidden until a walk starts; once per window), pointing at this palette and Train button."""
+    found = bench.dock(TITLE)
+    if found is not None:
+        return found.guide
+    guide = Guide(palette, train_button)
     scroll = QScrollArea()  # the steps scroll rather than make the window taller
     scroll.setWidgetResizable(True)
     scroll.setWidget(guide)
-    dock.setWidget(scroll)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.docks["First Network"] = dock
+    dock = bench.add_dock(TITLE, scroll, Qt.DockWidgetArea.RightDockWidgetArea,
+                          dock=GuideDock(TITLE, guide, bench.widget), listed=False)
     dock.hide()
-    guide.stepChanged.connect(lambda key: _show_training(window) if key == "train" else None)
-    window.guide = guide
+    guide.stepChanged.connect(lambda key: bench.show_dock("Training") if key == "train" else None)
+    bench.documentChanged.connect(guide.set_document)
     return guide
 
 
-def _show_training(window) -> None:
-    window.docks["Training"].show()
-    window.docks["Training"].raise_()
-
-
-def start_walk(window) -> bool:
+def start_walk(bench) -> bool:
     """Build your first network: a new document (after asking about unsaved changes), then the walk."""
-    if not window.maybe_keep_changes():
+    dock = bench.dock(TITLE)
+    if dock is None or not bench.new_document():
         return False
-    from .document import Document
-
-    window.set_document(Document())
-    guide = getattr(window, "guide", None) or install(window)
-    dock = window.docks["First Network"]
-    about = window.docks.get("About This Network")
-    if about is not None and about.isVisible() and not window.tabifiedDockWidgets(dock):
-        window.tabifyDockWidget(about, dock)  # a new document has no story yet: the walk takes its place
-    dock.show()
-    dock.raise_()
-    window.resizeDocks([dock], [420], Qt.Orientation.Vertical)  # room for what to do and the steps
-    guide.start(window.document)
+    # a new document has no story yet: the walk takes the About pane's place, with room for what to do and the steps
+    bench.show_dock(TITLE, height=420, beside="About This Network")
+    dock.guide.start(bench.document)
     return True

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from ..compile.importer.model import defined_classes, forward_arguments, import_model, parse_args, parse_shape
 from ..runs.imported import save_imported
 from .background import Background
-from .menus import add_to_file_menu
 
 SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10)"
 
@@ -183,21 +182,22 @@ class ImportDialog(QDialog):
         self.error.setText(message)
 
 
-def open_dialog(window) -> ImportDialog:
-    """The dialog over `window`; the imported document opens in it."""
-    folder = str(Path(window.document.path).parent) if window.document and window.document.path else None
-    dialog = ImportDialog(window, folder)
+def open_dialog(bench) -> ImportDialog:
+    """The dialog over the window; the imported document opens in it."""
+    document = bench.document
+    folder = str(Path(document.path).parent) if document is not None and document.path else None
+    dialog = ImportDialog(bench.widget, folder)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.imported.connect(window.open_file)
+    dialog.imported.connect(bench.open_file)
     dialog.open()
     return dialog
 
 
-def install(window) -> QAction:
-    """File > Import PyTorch Model…, after the Export entries (or at the end of the File menu)."""
-    def make() -> QAction:
-        action = QAction("&Import PyTorch Model…", window)
-        action.triggered.connect(lambda: open_dialog(window))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        return action
-    return add_to_file_menu(window, "import", make, "export_as", "export", "save_as")
+def install(bench) -> QAction:
+    """File > Import PyTorch Model…, after the Export entries (or at the end of the File menu; once)."""
+    found = bench.action("import")
+    if found is not None:
+        return found
+    action = QAction("&Import PyTorch Model…", bench.widget)
+    action.triggered.connect(lambda: open_dialog(bench))
+    return bench.add_action("file", "import", action, after=("export_as", "export", "save_as"))

@@ -36,15 +36,28 @@ class Inspector(QScrollArea):
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
         self.document = None
+        self.watched = None  # the document (or open block) whose problems and edits it follows
         self.node_id: str | None = None
         self.editors: dict[str, QWidget] = {}
         self.error = QLabel()
         self.setWidget(QWidget())
         self.show_node(None, None)
 
+    def follow(self, canvas) -> None:
+        """Show the one layer selected on the canvas, on whichever graph it shows (the document's, a block's)."""
+        canvas.selectionChanged.connect(lambda: self.show_node(
+            canvas.scene.document if canvas.scene is not None else None, canvas.selected_node()))
+
+    def shown_type(self) -> str | None:
+        """The layer type of the node shown, if one is."""
+        if self.document is None or self.node_id is None or self.node_id not in self.document.graph:
+            return None
+        return self.document.graph.node(self.node_id).type
+
     # ---- building the form -----------------------------------------------------------------
     def show_node(self, document, node_id: str | None) -> None:
         self.document, self.node_id = document, node_id
+        self._watch(document)
         self.editors = {}
         body = QWidget()
         outer = QVBoxLayout(body)
@@ -184,6 +197,31 @@ class Inspector(QScrollArea):
         self.error.setText(reason or "")
 
     # ---- document -> form ------------------------------------------------------------------
+    def _watch(self, document) -> None:
+        """Follow the edits of the shown node's document and its problems (the model's, as the canvas)."""
+        if document is self.watched:
+            return
+        if self.watched is not None:
+            self.watched.problems.edited.disconnect(self._on_edited)
+            try:
+                self.watched.problems.changed.disconnect(self._on_problems)
+            except RuntimeError:  # (a block's, already deleted)
+                pass
+        self.watched = document
+        if document is not None:
+            document.problems.edited.connect(self._on_edited)
+            document.problems.changed.connect(self._on_problems)
+
+    def _on_edited(self, edited) -> None:
+        if self.node_id is not None and (self.node_id in edited.changed or any(
+                getattr(e, "node", None) == self.node_id for e in edited.events)):
+            self.refresh()
+
+    def _on_problems(self) -> None:
+        """The list changed: a fix offered here may have too (the nearest port of a lone layer)."""
+        if self.document is not None and self.node_id is not None and self.node_id in self.document.graph:
+            self.refresh_info()
+
     def refresh(self) -> None:
         """The node changed (undo, another view): show its current values."""
         if self.document is None or self.node_id is None:
@@ -224,8 +262,7 @@ class Inspector(QScrollArea):
                 lines.append(f"parameters: {total:,}{frozen}")
             except TooLarge as e:
                 lines.append(f"parameters: too many ({e})")
-        problems = analysis.node_problems(self.node_id) + [
-            p for p in analysis.network_problems() if p.node == self.node_id]
+        problems = self.document.problems.on_node(self.node_id)  # as the canvas outlines it
         lines += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in problems]
         self.shape_label.setText("\n".join(lines))
         while self.fixes.count():

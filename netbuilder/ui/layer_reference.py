@@ -129,56 +129,37 @@ class LayerReference(QDialog):
         bring_forward(self)
 
 
-def reference(window) -> LayerReference:
+def reference(bench) -> LayerReference:
     """The window's reference (made on first use)."""
-    found = window.findChild(LayerReference, "layer_reference")
-    return found if found is not None else LayerReference(window)
+    found = bench.widget.findChild(LayerReference, "layer_reference")
+    return found if found is not None else LayerReference(bench.widget)
 
 
-def install(window) -> QAction:
-    """Help > Layer Reference, and the inspector's link to it (once per window)."""
-    found = next((a for a in help_menu(window).actions() if a.objectName() == "layer_reference"), None)
+def install(bench, inspector) -> QAction:
+    """Help > Layer Reference (F1: at the layer the inspector shows), and the inspector's link to it (once)."""
+    found = bench.action("layer_reference")
     if found is not None:
         return found
-    action = QAction("Layer &Reference", window)
-    action.setObjectName("layer_reference")
+    action = QAction("Layer &Reference", bench.widget)
     action.setShortcut("F1")
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.triggered.connect(lambda: _open(window))
-    add_to_help(window, action)
-    window.inspector.referenceRequested.connect(lambda layer: reference(window).show_layer(layer))
+    action.triggered.connect(lambda: _open(bench, inspector))
+    bench.add_action("help", "layer_reference", action, before="about")  # About stays last
+    inspector.referenceRequested.connect(lambda layer: reference(bench).show_layer(layer))
     return action
 
 
-def _open(window) -> None:
-    ids = window.scene.selected_node_ids() if window.scene is not None else []
-    graph = window.scene.graph if window.scene is not None else window.document.graph  # an open block's own
-    layer = graph.node(ids[0]).type if len(ids) == 1 and ids[0] in graph else None
-    dialog = reference(window)
+def _open(bench, inspector) -> None:
+    layer = inspector.shown_type()  # the one layer selected on the canvas (an open block's own)
+    dialog = reference(bench)
     if layer:
         dialog.show_layer(layer)
     else:
         bring_forward(dialog)
 
 
-def bring_forward(window) -> None:
+def bring_forward(widget) -> None:
     """Show a top-level window in front of the others (where the platform can: not offscreen)."""
-    window.show()
+    widget.show()
     if QGuiApplication.platformName() != "offscreen":
-        window.raise_()
-        window.activateWindow()
-
-
-def help_menu(window):
-    """The window's Help menu (made if it has none)."""
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == "Help":
-            return action.menu()
-    return window.menuBar().addMenu("&Help")
-
-
-def add_to_help(window, action: QAction) -> None:
-    """Put `action` in the Help menu, before "About netbuilder" (which stays last)."""
-    menu = help_menu(window)
-    about = next((a for a in menu.actions() if a.text().replace("&", "").startswith("About")), None)
-    menu.insertAction(about, action)
+        widget.raise_()
+        widget.activateWindow()

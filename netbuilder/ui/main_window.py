@@ -3,21 +3,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QUndoView)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
+                               QVBoxLayout, QWidget)
 
 from ..errors import UserError
-from ..graph.events import MetaChanged
-from ..analysis.fixes import offered_fix
-from ..graph.problems import Problem
-from ..train.config import TrainConfig
-from ..train.settings import settings_problems
-from ..train.fitting import data_problems
 from ..graph.clipboard import copy_nodes, is_copied_nodes, paste_edit
 from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
@@ -26,18 +19,21 @@ from ..layers import check_node
 from . import about_pane, blocks, export_dialog, guide, import_dialog, layer_reference, settings, welcome
 from .readable import show_readable
 from .trust_prompt import trust_opened
+from .canvas.breadcrumb import Breadcrumb
+from .canvas.canvas import Canvas
 from .canvas.scene import GraphScene
+from .canvas.stack import CanvasStack
 from .canvas.view import GraphView
 from .document import Document
 from .inspector import Inspector
 from .palette import Palette
 from .problems_panel import ProblemsPanel
 from .recovery import Autosave
-from ..data.dataset import DataSpec
 from .data_panel import DataPanel
 from .training.controller import RunController
 from .training.gradient_view import tints
 from .training.panel import TrainingPanel
+from .workbench import Workbench
 
 TINT_SECONDS = 0.5  # node tints follow the gradients twice a second
 WARN_SECONDS = 1.0  # the diagnosis reaches the nodes at most once a second while training
@@ -46,7 +42,6 @@ FILTER = "netbuilder documents (*.json);;All files (*)"
 WINDOWS: list["MainWindow"] = []  # open windows (kept alive here)
 
 
-LONE_FIXES = 20  # lone layers whose nearest-port fix the Problems panel works out on each refresh
 PICTURE_HEIGHT = 470  # the Training dock's height for the Boundary and Inside tabs, at least
 
 class MainWindow(QMainWindow):
@@ -56,19 +51,35 @@ class MainWindow(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setAcceptDrops(True)
         self.document: Document | None = None
-        self.scene: GraphScene | None = None
         self.message_box: QMessageBox | None = None
-        self.training_warnings: list = []
         self.view = GraphView(None, self)
-        self.setCentralWidget(self.view)
+        self.stack = CanvasStack(self)  # which graph the canvas shows: the document's, or a block opened in it
+        self.canvas = Canvas(self.view, self.stack, self)
+        self.breadcrumb = Breadcrumb(self.stack)  # above the canvas: where it is, and the way back
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.breadcrumb)
+        column.addWidget(self.view)
+        self.setCentralWidget(central)
+        self.stack.message.connect(self.show_status)
+        self.canvas.message.connect(self.show_status)
+        self.canvas.sceneChanged.connect(self._on_scene)
+        self.canvas.graphChanged.connect(self._show_count)
+        self.canvas.zoomChanged.connect(self._show_count)
+        self.canvas.selectionChanged.connect(self._on_selection)
+        self.canvas.nodeHovered.connect(self._on_hover)
+        self.canvas.duplicateRequested.connect(self.duplicate)
         self.layer_palette = Palette()
         self.inspector = Inspector()
+        self.inspector.follow(self.canvas)  # the layer selected on whichever graph the canvas shows
         self.problems = ProblemsPanel()
         self.history = QUndoView()
         self.history.setObjectName("history")
         self.controller = RunController(self)
         self.training = TrainingPanel(self.controller)
-        self.training.message.connect(self._show_status)
+        self.training.message.connect(self.show_status)
         self.controller.started.connect(self._on_training_started)
         self.controller.stepped.connect(self._on_training_progress)
         self.controller.ended.connect(self._on_training_ended)
@@ -78,33 +89,46 @@ class MainWindow(QMainWindow):
         self._board_deadline = 0.0
         self._board_timer = QTimer(self, interval=250)
         self._board_timer.timeout.connect(self._check_board)
-        self.data = DataPanel(self)
-        self.data.loaded.connect(self._refresh_problems)
+        self.data = DataPanel()
+        self.data.loaded.connect(self._on_data_loaded)
+        self.data.message.connect(lambda text: self.show_status(text, 8000))
         self.data.preview.sampleChosen.connect(self._look_at)
-        self.training.tabs.currentChanged.connect(self._room_for_pictures)
-        self.docks = {}
-        self._dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Training", self.training, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Data", self.data, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["History"])
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["Training"])
-        self.tabifyDockWidget(self.docks["Problems"], self.docks["Data"])
+        self.training.picturesShown.connect(self._room_for_pictures)
+        self.bench = Workbench(self, {"open_file": self.open_file, "new_document": self.new_document,
+                                      "new_from_template": self.new_from_template})
+        self.docks, self.actions_by_name = self.bench.docks, self.bench.actions
+        self.bench.documentChanged.connect(self.training.set_document)
+        self.bench.documentChanged.connect(self.data.set_document)
+        self.canvas.sceneChanged.connect(lambda scene: self.bench.canvasChanged.emit(scene.document if scene else None))
+        self._make_actions()
+        area = Qt.DockWidgetArea
+        for title, widget, where in (("Layers", self.layer_palette, area.LeftDockWidgetArea),
+                                     ("Inspector", self.inspector, area.RightDockWidgetArea),
+                                     ("Problems", self.problems, area.BottomDockWidgetArea),
+                                     ("History", self.history, area.BottomDockWidgetArea),
+                                     ("Training", self.training, area.BottomDockWidgetArea),
+                                     ("Data", self.data, area.BottomDockWidgetArea)):
+            self.bench.add_dock(title, widget, where)
+        for title in ("History", "Training", "Data"):
+            self.tabifyDockWidget(self.docks["Problems"], self.docks[title])
         self.docks["Problems"].raise_()
+        edit = self.bench.menu("edit")
+        edit.addSeparator()
+        edit.addAction(self.docks["History"].toggleViewAction())
         self.zoom_label = QLabel()
         self.statusBar().addPermanentWidget(self.zoom_label)
-        self._problem_timer = QTimer(self, singleShot=True, interval=0)
-        self._problem_timer.timeout.connect(self._refresh_problems)
-        self._make_actions()
-        for piece in (about_pane, guide, layer_reference, welcome, export_dialog, import_dialog, blocks):
-            piece.install(self)  # the first hour; File > Export… and Import…
-        self.view_menu.addAction(self.docks["About This Network"].toggleViewAction())
+        # the pieces: each gets the workbench and its models, and puts its docks and menu entries in
+        self.about_pane = about_pane.install(self.bench)
+        self.guide = guide.install(self.bench, self.layer_palette, self.training.train_button)
+        layer_reference.install(self.bench, self.inspector)
+        welcome.install(self.bench)
+        export_dialog.install(self.bench)  # File > Export… and Import…
+        import_dialog.install(self.bench)
+        self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
-        self.autosave = Autosave(self)
+        self.autosave = Autosave(self.bench)
         self.set_document(document or Document())
         self.resize(1280, 800)
         self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [190, 270],
@@ -112,18 +136,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Problems"]], [130], Qt.Orientation.Vertical)
         self._restore_layout()
 
-    def _dock(self, title: str, widget, area) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title.lower()}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[title] = dock
-
     # ---- actions ---------------------------------------------------------------------------
     def _make_actions(self) -> None:
         K = QKeySequence.StandardKey
-        bar = self.menuBar()
-        self.actions_by_name: dict[str, QAction] = {}
+        menus = {name: self.bench.menu(name) for name in ("file", "edit", "view", "train", "help")}  # in this order
 
         def add(menu, name, text, slot, keys=None, checkable=False):
             action = QAction(text, self)
@@ -131,70 +147,56 @@ class MainWindow(QMainWindow):
                 action.setShortcuts(keys if isinstance(keys, list) else [keys])
             action.setCheckable(checkable)
             action.triggered.connect(slot)
-            menu.addAction(action)
-            self.actions_by_name[name] = action
-            return action
+            return self.bench.add_action(menu, name, action)
 
-        m = bar.addMenu("&File")
-        add(m, "new", "&New", self.new_document, K.New)
-        add(m, "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
-        add(m, "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
-        add(m, "open", "&Open…", self.choose_and_open, K.Open)
-        self.recent_menu = m.addMenu("Open &Recent")
+        add("file", "new", "&New", self.new_document, K.New)
+        add("file", "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
+        add("file", "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
+        add("file", "open", "&Open…", self.choose_and_open, K.Open)
+        self.recent_menu = menus["file"].addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addSeparator()
-        add(m, "save", "&Save", self.save, K.Save)
-        add(m, "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
-        add(m, "export", "&Export PyTorch Code…", self.choose_and_export, QKeySequence("Ctrl+E"))
-        m.addSeparator()
-        add(m, "close", "&Close Window", self.close, K.Close)
-        add(m, "quit", "&Quit", QApplication.closeAllWindows, K.Quit)
+        menus["file"].addSeparator()
+        add("file", "save", "&Save", self.save, K.Save)
+        add("file", "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
+        add("file", "export", "&Export PyTorch Code…", self.choose_and_export, QKeySequence("Ctrl+E"))
+        menus["file"].addSeparator()
+        add("file", "close", "&Close Window", self.close, K.Close)
+        add("file", "quit", "&Quit", QApplication.closeAllWindows, K.Quit)
 
-        m = bar.addMenu("&Edit")
-        self.undo_action = add(m, "undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo)
-        self.redo_action = add(m, "redo", "&Redo", lambda: self.document.undo_stack.redo(),
+        self.undo_action = add("edit", "undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo)
+        self.redo_action = add("edit", "redo", "&Redo", lambda: self.document.undo_stack.redo(),
                                [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        m.addSeparator()
-        add(m, "cut", "Cu&t", self.cut, K.Cut)
-        add(m, "copy", "&Copy", self.copy, K.Copy)
-        add(m, "paste", "&Paste", self.paste, K.Paste)
-        add(m, "duplicate", "&Duplicate", self.duplicate, QKeySequence("Ctrl+D"))
-        add(m, "delete", "De&lete", lambda: self.scene.delete_selection(),
+        menus["edit"].addSeparator()
+        add("edit", "cut", "Cu&t", self.cut, K.Cut)
+        add("edit", "copy", "&Copy", self.copy, K.Copy)
+        add("edit", "paste", "&Paste", self.paste, K.Paste)
+        add("edit", "duplicate", "&Duplicate", self.duplicate, QKeySequence("Ctrl+D"))
+        add("edit", "delete", "De&lete", lambda: self.scene.delete_selection(),
             [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)])
-        add(m, "select_all", "Select &All", self.select_all, K.SelectAll)
-        m.addSeparator()
-        m.addAction(self.docks["History"].toggleViewAction())
+        add("edit", "select_all", "Select &All", self.select_all, K.SelectAll)
 
-        m = self.view_menu = bar.addMenu("&View")
-        add(m, "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
-        add(m, "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
-        add(m, "fit", "&Fit to View", self.fit, QKeySequence("F"))
-        self.snap_action = add(m, "snap", "&Snap to Grid", self._toggle_snap, QKeySequence("Ctrl+G"),
+        add("view", "zoom_in", "Zoom &In", lambda: self._zoom(1.25), [QKeySequence(K.ZoomIn), QKeySequence("=")])
+        add("view", "zoom_out", "Zoom &Out", lambda: self._zoom(0.8), [QKeySequence(K.ZoomOut), QKeySequence("-")])
+        add("view", "fit", "&Fit to View", self.fit, QKeySequence("F"))
+        self.snap_action = add("view", "snap", "&Snap to Grid", self._toggle_snap, QKeySequence("Ctrl+G"),
                                checkable=True)
         self.snap_action.setChecked(True)
-        add(m, "layout", "&Auto Layout", self.auto_layout, QKeySequence("Ctrl+L"))
-        m.addSeparator()
-        for dock in self.docks.values():
-            m.addAction(dock.toggleViewAction())
+        add("view", "layout", "&Auto Layout", self.auto_layout, QKeySequence("Ctrl+L"))
+        menus["view"].addSeparator()  # the docks follow
 
-        m = bar.addMenu("&Train")
-        add(m, "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
-        add(m, "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
-        add(m, "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
-        add(m, "sweep", "S&weep…", self.start_sweep)
-        add(m, "tensorboard", "Open in &TensorBoard", self.open_tensorboard)
-        add(m, "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
-        add(m, "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
+        add("train", "train", "&Train", self.start_training, QKeySequence("Ctrl+R"))
+        add("train", "data", "Choose &Data…", self.show_data, QKeySequence("Ctrl+Shift+D"))
+        add("train", "resume", "Resume From &Last Checkpoint", lambda: self.start_training(resume=True))
+        add("train", "sweep", "S&weep…", self.start_sweep)
+        add("train", "tensorboard", "Open in &TensorBoard", self.open_tensorboard)
+        add("train", "pause", "&Pause / Resume", lambda: self.training.toggle_pause(), QKeySequence("Ctrl+P"))
+        add("train", "stop", "&Stop", lambda: self.training.stop(), QKeySequence("Ctrl+."))
 
-        m = bar.addMenu("&Help")
-        add(m, "about", "&About netbuilder", self._about)
-        for action in self.actions_by_name.values():  # shortcuts work wherever the focus is
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        add("help", "about", "&About netbuilder", self._about)
 
     # ---- the document ----------------------------------------------------------------------
     def show_data(self) -> None:
-        self.docks["Data"].show()
-        self.docks["Data"].raise_()
+        self.bench.show_dock("Data")
 
     def start_training(self, resume: bool = False) -> None:
         self.training.start(resume)
@@ -226,7 +228,7 @@ class MainWindow(QMainWindow):
             return
         self._board_deadline = time.monotonic() + 60
         self._board_timer.start()
-        self._show_status(f"Starting TensorBoard on {self.board.url}…")
+        self.show_status(f"Starting TensorBoard on {self.board.url}…")
 
     def _check_board(self) -> None:
         board = self.board
@@ -242,7 +244,7 @@ class MainWindow(QMainWindow):
         elif board.ready():
             self._board_timer.stop()
             QDesktopServices.openUrl(QUrl(board.url))
-            self._show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
+            self.show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
 
     def _stop_board(self) -> None:
         if self.board is not None:
@@ -250,19 +252,15 @@ class MainWindow(QMainWindow):
             self.board = None
 
     def _show_training(self) -> None:
-        self.docks["Training"].show()
-        self.docks["Training"].raise_()
+        self.bench.show_dock("Training")
 
     def set_document(self, document: Document) -> None:
         self.controller.shutdown()  # a run belongs to the document it started on
-        self.blocks.leave_all()  # back on the document's own canvas first
-        self.training_warnings = []
-        old, old_scene = self.document, self.scene
+        old = self.document
         self.document = document
         document.setParent(self)
-        self.show_scene(GraphScene(document, self))
-        document.graph.events.connect(self._on_graph_event)
-        document.problemsChanged.connect(self._problem_timer.start)
+        self.stack.set_document(document)  # on its own canvas (the old one's scenes are let go)
+        self._on_data_loaded()  # the dataset the Data panel holds, checked against this document
         stack = document.undo_stack
         self.history.setStack(stack)
         stack.cleanChanged.connect(self._update_title)
@@ -273,35 +271,30 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(stack.canUndo())
         self.redo_action.setEnabled(stack.canRedo())
         if old is not None:
-            old.graph.events.disconnect(self._on_graph_event)
-            old_scene.detach()
             old.close()
             old.deleteLater()
-            old_scene.deleteLater()
             self.autosave.discard()
         self.inspector.show_node(None, None)
-        self.training.set_document(document)
-        self.about_pane.set_document(document)
-        self.guide.set_document(document)
-        self.data.refresh()
-        self._refresh_problems()
+        self.bench.documentChanged.emit(document)  # the panels that show the document follow it
         self._update_title()
         QTimer.singleShot(0, self.show_start)
 
-    def show_scene(self, scene: GraphScene) -> None:
-        """Show a scene on the canvas: the document's, or one of its blocks' (blocks.py)."""
-        self.scene = scene
-        if not getattr(scene, "wired", False):  # a block's canvas is shown again after one inside it closes
-            scene.wired = True
-            scene.message.connect(self._show_status)
-            scene.selectionChanged.connect(self._on_selection)
-            scene.nodeHovered.connect(lambda node_id: self.training.boundary.hover_layer(
-                scene.graph.node(node_id).name if node_id in scene.graph and scene.graph is self.document.graph
-                else None))
-            scene.duplicate_requested.connect(self.duplicate)
-            scene.blockAction.connect(self.blocks.act)
-        scene.snap = self.snap_action.isChecked()
-        self.view.setScene(scene)
+    @property
+    def scene(self) -> GraphScene | None:
+        """The scene the canvas shows: the document's, or an open block's."""
+        return self.canvas.scene
+
+    def _on_scene(self, scene: GraphScene) -> None:
+        """The canvas shows another graph: the Problems panel lists its problems."""
+        if scene is not None:
+            self.problems.set_model(scene.problems)
+            self._show_count()
+
+    def _on_hover(self, node_id: str) -> None:
+        """The Boundary tab paints the unit of the layer under the mouse (the network's own layers)."""
+        graph = self.scene.graph
+        self.training.hover_layer(graph.node(node_id).name if node_id in graph and graph is self.document.graph
+                                  else None)
 
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())
@@ -309,25 +302,18 @@ class MainWindow(QMainWindow):
     def _on_redo_text(self, text: str) -> None:
         self.redo_action.setText(f"&Redo {text}".strip())
 
-    def _show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 6000)
+    def show_status(self, text: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, ms)
 
-    def _on_graph_event(self, event) -> None:
-        if isinstance(event, MetaChanged) and event.key == "data" and self.data.spec() != DataSpec.from_dict(
-                self.document.graph.meta.get("data")):
-            self.data.refresh()  # an undo, or a file: the panel's draft follows the document
-        if self.inspector.node_id is not None and getattr(event, "node", None) == self.inspector.node_id:
-            self.inspector.refresh()
-        self._problem_timer.start()
+    def _on_data_loaded(self) -> None:
+        self.document.problems.set_data(self.data.prepared, self.data.prepared_spec)
 
     def show_training_warnings(self, warnings) -> None:
-        self.training_warnings = list(warnings)
-        self.blocks.top_scene.set_training_warnings(self.training_warnings)
-        self._refresh_problems()
+        self.document.problems.set_diagnosis(warnings)
 
     # ---- what training shows on the canvas ---------------------------------------------------
     def _on_training_started(self, state) -> None:
-        self.blocks.top_scene.set_tints({})
+        self.canvas.top_scene.set_tints({})
         self.show_training_warnings([])
         self._tinted_at = self._warned_at = 0.0
 
@@ -337,9 +323,9 @@ class MainWindow(QMainWindow):
             self._tinted_at = now
             colors = tints(state)
             ids = {n.name: n.id for n in self.document.graph.nodes()}  # renames count
-            self.blocks.top_scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
-            if self.blocks.stack:  # an open block's layers, by their names in the model (its first copy)
-                ids = {self.blocks.model_name(n.name): n.id for n in self.scene.graph.nodes()}
+            self.canvas.top_scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
+            if self.stack.blocks:  # an open block's layers, by their names in the model (its first copy)
+                ids = {self.stack.model_name(n.name): n.id for n in self.scene.graph.nodes()}
                 self.scene.set_tints({ids[name]: color for name, color in colors.items() if name in ids})
         if state.warnings is not self._shown_warnings and now - self._warned_at >= WARN_SECONDS:
             self._warned_at, self._shown_warnings = now, state.warnings
@@ -348,54 +334,18 @@ class MainWindow(QMainWindow):
     def _on_training_ended(self, state) -> None:
         self.show_training_warnings(state.warnings)
 
-    def _refresh_problems(self) -> None:
-        doc = self.scene.document if self.scene is not None else self.document  # a block's, when one is open
-        found = list(doc.analysis.problems())  # (the analysis keeps its own list)
-        lone = [i for i, p in enumerate(found) if p.fix is not None and p.fix.kind in ("add_before", "add_after")]
-        for i in lone[:LONE_FIXES]:  # a lone layer: a wire from the nearest port that fits (each looks at all)
-            fix = offered_fix(doc.graph, doc.analysis, found[i].fix)
-            found[i] = found[i] if fix is found[i].fix else replace(found[i], fix=fix)
-        top = doc is self.document
-        problems = found + [w for w in self.training_warnings if top and w.node in doc.graph] \
-            + self._settings_problems(self.document.graph.meta) + (self._data_problems() if top else [])
-        self.problems.show_problems(problems, {n.id: n.name for n in doc.graph.nodes()})
-        if self.inspector.node_id is not None and self.inspector.node_id in doc.graph:
-            self.inspector.refresh_info()
-        self._show_count()
-
     def _show_count(self) -> None:
         count = len(self.scene.graph if self.scene is not None else self.document.graph)  # an open block's own
         self.zoom_label.setText(f"{count} layer{'s' * (count != 1)}   zoom {self.view.zoom:.0%}")
-
-    @staticmethod
-    def _settings_problems(meta: dict) -> list[Problem]:
-        warnings: list[str] = []
-        errors = settings_problems(meta, warnings)
-        return [Problem(None, text) for text in errors] + [Problem(None, text, severity="warning") for text in warnings]
-
-    def _data_problems(self) -> list[Problem]:
-        """Whether the network's Input and Output fit the dataset the Data panel has loaded (the document's own)."""
-        prepared, spec = self.data.prepared, self.data.prepared_spec
-        graph = self.document.graph
-        own = DataSpec.from_dict(graph.meta.get("data"))
-        if prepared is None or spec is None or spec.source != own.source \
-                or any(own.options.get(k, v) != v for k, v in spec.options.items()):
-            return []  # the panel shows another dataset (options it has no editor for aside)
-        try:
-            config = TrainConfig.from_dict(graph.meta.get("training"))
-        except (UserError, TypeError, ValueError):
-            return []  # the settings' own problems are listed
-        return data_problems(graph, config, prepared, spec, self.document.analysis)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
         self.setWindowModified(self.document.modified)
 
-    def _room_for_pictures(self, *_) -> None:
+    def _room_for_pictures(self) -> None:
         """The Boundary and Inside tabs are pictures: a low Training dock grows for them (once it is shown)."""
         dock = self.docks["Training"]
-        if self.training.tabs.currentWidget() in (self.training.boundary, self.training.inside) \
-                and dock.isVisible() and dock.height() < PICTURE_HEIGHT:
+        if dock.isVisible() and dock.height() < PICTURE_HEIGHT:
             self.resizeDocks([dock], [PICTURE_HEIGHT], Qt.Orientation.Vertical)
 
     def _look_at(self, sample) -> None:
@@ -404,13 +354,9 @@ class MainWindow(QMainWindow):
         self.training.look_at(sample)
 
     def _on_selection(self) -> None:
-        ids = self.scene.selected_node_ids()
-        self.inspector.show_node(self.scene.document, ids[0] if len(ids) == 1 else None)
-        if len(ids) == 1:  # the Inside and Boundary tabs show the selected layer (inside a block by its path)
-            name = self.blocks.model_name(self.scene.graph.node(ids[0]).name)
-            self.training.inside.select_layer(name)
-            if "." not in name:  # the Boundary tab paints the network's own layers
-                self.training.boundary.select_layer(name)
+        node_id = self.canvas.selected_node()
+        if node_id is not None:  # the Training panel's views of one layer show it (inside a block by its path)
+            self.training.select_layer(self.stack.model_name(self.scene.graph.node(node_id).name))
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:
@@ -437,9 +383,12 @@ class MainWindow(QMainWindow):
         self.message_box = QMessageBox(icon, title, text, parent=self)
         self.message_box.open()
 
-    def new_document(self) -> None:
-        if self.maybe_keep_changes():
-            self.set_document(Document())
+    def new_document(self) -> bool:
+        """File > New: a new empty document, unless the user keeps the current one (then False)."""
+        if not self.maybe_keep_changes():
+            return False
+        self.set_document(Document())
+        return True
 
     def new_from_template(self) -> None:
         from .gallery import Gallery
@@ -551,9 +500,8 @@ class MainWindow(QMainWindow):
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()
-        self.blocks.leave_all()
-        self.scene.detach()
-        self.document.graph.events.disconnect(self._on_graph_event)
+        self.stack.leave_all()
+        self.canvas.detach()
         if self in WINDOWS:
             WINDOWS.remove(self)
         event.accept()
@@ -641,19 +589,19 @@ class MainWindow(QMainWindow):
 
     def fit(self) -> None:
         self.view.fit()
-        self._refresh_problems()
+        self._show_count()
 
     def show_start(self) -> None:
         """A document as it opens: whole when it is readable so, else its start at a readable zoom."""
         show_readable(self.view)
-        self._refresh_problems()
+        self._show_count()
 
     def _zoom(self, factor: float) -> None:
         self.view.zoom_by(factor)
         self._show_count()
 
     def _toggle_snap(self, on: bool) -> None:
-        self.scene.snap = on
+        self.canvas.set_snap(on)
 
     def _about(self) -> None:
         self.show_message("About netbuilder", "netbuilder: build neural networks visually, train "

@@ -1,4 +1,5 @@
-"""The problems panel: every problem of the document; double-click shows the node."""
+"""The problems panel: every problem of what the canvas shows, from its Problems model; double-click shows the
+node."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,24 @@ class ProblemsPanel(QListWidget):
         self.customContextMenuRequested.connect(self._menu)
         self.itemActivated.connect(self._on_activated)
         self.problems = None
+        self.source = None
+
+    def set_model(self, model) -> None:
+        """List this model's problems (the document's, or an open block's) and follow it."""
+        if model is self.source:
+            return
+        if self.source is not None:
+            try:
+                self.source.changed.disconnect(self.refresh)
+            except RuntimeError:  # (a block's, already deleted)
+                pass
+        self.source = model
+        model.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.source is not None:
+            self.show_problems(self.source.listed(), self.source.names())
 
     def show_problems(self, problems, names: dict[str, str]) -> None:
         if problems == self.problems:

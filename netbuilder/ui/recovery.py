@@ -25,9 +25,9 @@ def recovery_dir() -> Path:
 class Autosave(QObject):
     """Writes the window's document to its own recovery file while it has unsaved changes."""
 
-    def __init__(self, window, interval_ms: int = INTERVAL_MS):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, bench, interval_ms: int = INTERVAL_MS):
+        super().__init__(bench)
+        self.bench = bench
         self.stem = f"{os.getpid()}-{next(_counter)}"
         self._saved_index = None
         self.timer = QTimer(self)
@@ -39,7 +39,7 @@ class Autosave(QObject):
         return recovery_dir() / f"{self.stem}.json"
 
     def save_now(self) -> None:
-        doc = self.window.document
+        doc = self.bench.document
         if doc is None or not doc.modified:
             self.discard()
             return
@@ -52,7 +52,7 @@ class Autosave(QObject):
             write_atomic(recovery_dir() / f"{self.stem}.info", json.dumps(info))
             self._saved_index = index
         except OSError as e:
-            self.window.statusBar().showMessage(f"Autosave failed: {e.strerror}", 5000)
+            self.bench.show_status(f"Autosave failed: {e.strerror}", 5000)
 
     def discard(self) -> None:
         self._saved_index = None

@@ -101,44 +101,39 @@ class Welcome(QDialog):
         then()
 
 
-def open_welcome(window) -> Welcome:
-    """Show the welcome page over `window` (one at a time); its choices act on that window."""
+def open_welcome(bench) -> Welcome:
+    """Show the welcome page over the window (one at a time); its choices act on that window."""
     from .guide import start_walk
     from .layer_reference import bring_forward
 
-    found = window.findChild(Welcome, "welcome")
+    found = bench.widget.findChild(Welcome, "welcome")
     if found is not None:
         found.fill_recent()
         bring_forward(found)
         return found
-    page = Welcome(window)
+    page = Welcome(bench.widget)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     page.at_start.setChecked(settings.show_welcome())
-    page.templateRequested.connect(window.new_from_template)
-    page.walkRequested.connect(lambda: start_walk(window))
-    page.fileRequested.connect(window.open_file)
+    page.templateRequested.connect(bench.new_from_template)
+    page.walkRequested.connect(lambda: start_walk(bench))
+    page.fileRequested.connect(bench.open_file)
     page.show()
     return page
 
 
-def show_on_start(window) -> Welcome | None:
+def show_on_start(bench) -> Welcome | None:
     """At start: the welcome page the first time, and later when "Show this page" was ticked."""
     if settings.welcomed() and not settings.show_welcome():
         return None
     settings.set_welcomed()
-    return open_welcome(window)
+    return open_welcome(bench)
 
 
-def install(window) -> QAction:
-    """Help > Getting Started."""
-    from .layer_reference import help_menu
-
-    found = next((a for a in help_menu(window).actions() if a.objectName() == "getting_started"), None)
+def install(bench) -> QAction:
+    """Help > Getting Started, first in the Help menu (once)."""
+    found = bench.action("getting_started")
     if found is not None:
         return found
-    action = QAction("&Getting Started", window)
-    action.setObjectName("getting_started")
-    action.triggered.connect(lambda: open_welcome(window))
-    menu = help_menu(window)
-    menu.insertAction(menu.actions()[0] if menu.actions() else None, action)  # first
-    return action
+    action = QAction("&Getting Started", bench.widget)
+    action.triggered.connect(lambda: open_welcome(bench))
+    return bench.add_action("help", "getting_started", action, first=True)

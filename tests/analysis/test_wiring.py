@@ -28,7 +28,8 @@ def test_each_rule_has_its_reason():
     assert connect_problem(g, Edge("n99", "out", a, "in")) == GONE
     assert connect_problem(g, Edge(x, "out", c, "in")) == "input 'in' of 'relu2' is already connected"
     assert connect_problem(g, Edge(x, "out", c, "in"), replace=True) is None
-    assert connect_problem(g, Edge(x, "out", c, "extra"), replace=True) == "relu2 has no input 'extra' (its inputs: in)"
+    assert connect_problem(g, Edge(x, "out", c, "extra"), replace=True) == \
+        "relu2 has no input 'extra' (its inputs: in)"
     assert connect_problem(g, Edge(x, "nope", c, "in"), replace=True) == "input1 has no output 'nope' (its outputs: out)"
     assert connect_problem(g, Edge(a, "out", c, "in")) is None  # the wire that is there: nothing to refuse
 

@@ -116,7 +116,7 @@ def test_it_trains_and_resumes_through_the_windows_controller(own_recipe, qtbot,
     assert run.status == "finished" and run.recipe == Denoise.name
     assert (run.folder / "last.pt").exists() and list(run.folder.rglob("events.out.tfevents.*"))
     assert panel.runs.current.history.last("val_loss") is not None
-    assert not [w for w in window.training_warnings if w.severity == "error"]  # the diagnosis ran, found nothing
+    assert not [w for w in window.document.problems.diagnosis if w.severity == "error"]  # the diagnosis ran, found nothing
     before = torch.load(run.checkpoint, weights_only=False)
     steps = before["recipe_state"]["steps"]
     from netbuilder.graph import SetMeta

@@ -19,7 +19,7 @@ LESSON = TEMPLATES / "vanishing_lesson.json"
 
 def test_a_template_opens_with_its_story_in_the_pane(qtbot):
     window = make_window(qtbot, Document.from_template(LESSON))
-    pane = about_pane.install(window)
+    pane = about_pane.install(window.bench)
     assert window.docks["About This Network"].isVisible()
     assert "try swapping a sigmoid for ReLU" in pane.text.toPlainText()
     assert "Vanishing gradients" in pane.title.text() and pane.facts.text() == "Trains on: digits"
@@ -28,7 +28,7 @@ def test_a_template_opens_with_its_story_in_the_pane(qtbot):
 
 def test_typing_is_one_undoable_edit_saved_with_the_document(qtbot, tmp_path):
     window = make_window(qtbot, Document.from_template(LESSON))
-    pane = about_pane.install(window)
+    pane = about_pane.install(window.bench)
     graph, stack = window.document.graph, window.document.undo_stack
     old = graph.meta["description"]
     pane.text.setFocus()
@@ -75,7 +75,7 @@ def test_the_pane_follows_another_document_and_keeps_text_typed_in_the_first(qtb
 
 def test_about_pane_screenshot(qtbot, tmp_path):
     window = make_window(qtbot, Document.from_template(LESSON))
-    about_pane.install(window)
+    about_pane.install(window.bench)
     dock = window.docks["About This Network"]
     window.resizeDocks([dock], [260], Qt.Orientation.Vertical)
     path = Path(tmp_path) / "about.png"

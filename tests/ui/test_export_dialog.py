@@ -65,8 +65,8 @@ def test_a_runs_weights_exported_as_torchscript(qtbot, tmp_path):
 
 
 def test_file_menu_export_writes_a_checked_onnx_file(qtbot, window, tmp_path):
-    action = install(window)
-    assert install(window) is action  # once
+    action = install(window.bench)
+    assert install(window.bench) is action  # once
     file_menu = window.menuBar().actions()[0].menu()
     entries = file_menu.actions()
     assert entries[entries.index(window.actions_by_name["export"]) + 1] is action

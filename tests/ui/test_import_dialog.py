@@ -29,7 +29,7 @@ class Small(nn.Module):
 
 def _open_dialog(window, qtbot) -> ImportDialog:
     exports = window.actions_by_name.get("export_as") or window.actions_by_name["export"]
-    action = install(window)
+    action = install(window.bench)
     file_menu = window.menuBar().actions()[0].menu()
     items = file_menu.actions()
     assert items.index(action) == items.index(exports) + 1  # after the Export entries

@@ -49,7 +49,7 @@ def test_the_reference_lists_every_layer_and_filters_as_typed(qtbot):
 
 def test_the_inspector_link_opens_the_reference_at_the_selected_layer(qtbot):
     window = make_window(qtbot)
-    layer_reference.install(window)
+    layer_reference.install(window.bench, window.inspector)
     conv = next(n for n in window.document.graph.nodes() if n.type == "Conv2d")
     window.scene.select_nodes([conv.id])
     link = window.inspector.findChild(QLabel, "reference_link")
@@ -59,7 +59,7 @@ def test_the_inspector_link_opens_the_reference_at_the_selected_layer(qtbot):
     assert dialog is not None and dialog.isVisible() and dialog.current_type() == "Conv2d"
     assert "Shape rule" in dialog.browser.toHtml() and "out_channels" in dialog.browser.toPlainText()
     dialog.close()
-    menu = layer_reference.help_menu(window)
+    menu = window.bench.menu("help")
     action = next(a for a in menu.actions() if a.text() == "Layer &Reference")
     assert menu.actions()[-1].text().startswith("&About")  # About stays last
     window.scene.select_nodes([])
@@ -69,7 +69,7 @@ def test_the_inspector_link_opens_the_reference_at_the_selected_layer(qtbot):
 
 def test_a_click_on_the_inspector_link_opens_the_reference(qtbot):
     window = make_window(qtbot)
-    layer_reference.install(window)
+    layer_reference.install(window.bench, window.inspector)
     node = window.document.graph.nodes()[0]
     window.scene.select_nodes([node.id])
     link = window.inspector.findChild(QLabel, "reference_link")

@@ -20,26 +20,26 @@ LEFT, NONE = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
 def installed(qtbot, document=None):
     window = make_window(qtbot, document)
-    welcome.install(window)
-    guide.install(window)
+    welcome.install(window.bench)
+    guide.install(window.bench, window.layer_palette, window.training.train_button)
     return window
 
 
 def test_the_welcome_page_opens_on_the_first_start_only_unless_asked(qtbot, config_dir):
     window = installed(qtbot)
     assert not settings.welcomed()  # this test's own settings (conftest), never the user's
-    page = welcome.show_on_start(window)
+    page = welcome.show_on_start(window.bench)
     assert page is not None and page.isVisible() and settings.welcomed()
     about = page.findChild(QLabel, "welcome_about").text()
     assert about.count(". ") == 2 and about.endswith(".")  # what it does, in three sentences
     page.close()
-    assert welcome.show_on_start(window) is None  # the second start goes straight to work
-    page = welcome.open_welcome(window)  # Help > Getting Started
+    assert welcome.show_on_start(window.bench) is None  # the second start goes straight to work
+    page = welcome.open_welcome(window.bench)  # Help > Getting Started
     page.at_start.click()  # "Show this page when netbuilder starts"
     page.close()
     assert settings.show_welcome()
     assert (config_dir / "settings.ini").read_text().count("show_welcome=true") == 1
-    assert welcome.show_on_start(window) is not None
+    assert welcome.show_on_start(window.bench) is not None
 
 
 def test_help_has_getting_started_and_the_page_lists_recent_files(qtbot, tmp_path):
@@ -64,7 +64,7 @@ def test_help_has_getting_started_and_the_page_lists_recent_files(qtbot, tmp_pat
 def test_open_a_template_from_the_welcome_page(qtbot, monkeypatch):
     window = installed(qtbot, Document())
     monkeypatch.setattr(Gallery, "choose", classmethod(lambda cls, parent=None: str(TEMPLATES / "mlp_digits.json")))
-    page = welcome.open_welcome(window)
+    page = welcome.open_welcome(window.bench)
     qtbot.mouseClick(page.template_button, LEFT)
     assert window.document.graph.meta["name"] == "MLP digits" and not page.isVisible()
 
@@ -82,7 +82,7 @@ def add_from_palette(window, layer_type: str) -> str:
 
 def test_the_guided_walk_advances_as_each_step_is_done_and_reaches_train(qtbot, one_thread):
     window = installed(qtbot)
-    page = welcome.open_welcome(window)
+    page = welcome.open_welcome(window.bench)
     qtbot.mouseClick(page.walk_button, LEFT)
     walk, graph = window.guide, window.document.graph
     assert len(graph) == 0 and window.docks["First Network"].isVisible()
@@ -134,7 +134,7 @@ def test_the_guided_walk_advances_as_each_step_is_done_and_reaches_train(qtbot, 
 
 def test_the_walk_steps_back_when_a_step_is_undone_and_ends_with_its_dock(qtbot):
     window = installed(qtbot)
-    assert guide.start_walk(window)
+    assert guide.start_walk(window.bench)
     walk, graph = window.guide, window.document.graph
     node = add_from_palette(window, "Input")
     window.document.push(SetParam(graph, node, "shape", [64]))  # a flat Input of 64 values takes the digits too
@@ -173,7 +173,7 @@ def test_a_chain_is_found_through_other_layers_but_not_out_of_order():
 def test_welcome_screenshot(qtbot, tmp_path):
     """Rendered offscreen (and looked at: see the README)."""
     window = installed(qtbot)
-    page = welcome.open_welcome(window)
+    page = welcome.open_welcome(window.bench)
     qtbot.waitExposed(page)
     path = Path(tmp_path) / "welcome.png"
     assert page.grab().save(str(path)) and path.stat().st_size > 5000

@@ -67,8 +67,7 @@ class NodeItem(QGraphicsItem):
             port.setPos(0, self._port_y(i, len(in_ports)))
         for i, port in enumerate(self.outputs.values()):
             port.setPos(WIDTH, self._port_y(i, len(out_ports)))
-        analysis = self.graph_scene.analysis
-        self.problems = analysis.node_problems(self.node_id) + self.graph_scene.network_problems(self.node_id)
+        self.problems = self.graph_scene.problems.on_node(self.node_id)  # its own, its network's, the diagnosis's
         tip = [f"{node.type} '{node.name}'" if node.type != "Block" else
                f"Block {spec.type if spec else '?'} '{node.name}': double-click to open it", spec.help if spec else ""]
         tip += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in self.problems]

@@ -41,6 +41,7 @@ class GraphScene(QGraphicsScene):
         super().__init__(parent)
         self.document = document
         self.graph, self.analysis = document.graph, document.analysis
+        self.problems = document.problems  # a node's outline shows its problems from here
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
         self.snap = True
@@ -50,21 +51,16 @@ class GraphScene(QGraphicsScene):
         self.ghosts: list[QGraphicsPathItem] = []  # replaced wires fading out
         self._cover_pending: set[EdgeItem] = set()
         self._cover_timer_set = False
-        self._marks_pending = False
-        self.training_warnings: dict[str, list] = {}
-        self._marks_shown: dict[str, list] = self._network_table()
         self.note = Note(self)
         self.setBackgroundBrush(theme.canvas_background())
-        self.graph.events.connect(self._on_graph_event)
-        self.analysis.listeners.connect(self._on_analysis)
+        self.problems.edited.connect(self._on_edited)  # the one channel: each edit once, with its results
         for node_id in self.graph.node_ids():
             self._add_node_item(node_id)
         for edge in self.graph.edges():
             self._add_edge_item(edge)
 
     def detach(self) -> None:
-        self.graph.events.disconnect(self._on_graph_event)
-        self.analysis.listeners.disconnect(self._on_analysis)
+        self.problems.edited.disconnect(self._on_edited)
 
     # ---- document -> items -----------------------------------------------------------------
     def _add_node_item(self, node_id: str) -> None:
@@ -78,59 +74,57 @@ class GraphScene(QGraphicsScene):
         self.edge_items[edge] = item
         self.addItem(item)
 
-    def _on_graph_event(self, event) -> None:
-        if isinstance(event, (ev.NodeAdded, ev.NodeRemoved, ev.EdgeAdded, ev.EdgeRemoved)):
-            self._refresh_problem_marks()
-        if isinstance(event, ev.NodeAdded):
-            self._add_node_item(event.node)
-            self.raise_hidden_wires(self.node_items[event.node].sceneBoundingRect())
-        elif isinstance(event, ev.NodeRemoved):
-            item = self.node_items.pop(event.node)
-            if self.wire is not None and self.wire.port.node_item is item:
-                self.cancel_wire()  # its layer went away mid-drag (an undo shortcut, say)
-            self.raise_hidden_wires(item.sceneBoundingRect())  # one it covered may go back under
-            self.removeItem(item)
-        elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
-            edge = event.edge
-            if isinstance(event, ev.EdgeAdded):
-                self._add_edge_item(edge)
-            else:
-                self.removeItem(self.edge_items.pop(edge))
-            for end in (edge.src, edge.dst):
-                if end in self.node_items:
-                    self.node_items[end].refresh()
-            self._reroute(edge.dst)
-        elif isinstance(event, ev.NodeMoved):
-            item = self.node_items[event.node]
-            if (item.pos().x(), item.pos().y()) != event.pos:
-                item.setPos(QPointF(*event.pos))
-                self.raise_hidden_wires(item.sceneBoundingRect())
-        elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
-            self.node_items[event.node].refresh()
-
-    def _on_analysis(self, changed: set[str]) -> None:
-        for node_id in changed:
+    def _on_edited(self, edited) -> None:
+        """One edit, after the analysis caught up: items made and removed in its order, then each node whose
+        drawing changed refreshed once (a node made by the edit is drawn with its results already)."""
+        fresh, fresh_wires, refresh, reroute = set(), set(), set(edited.changed), set()
+        for event in edited.events:
+            if isinstance(event, ev.NodeAdded):
+                if event.node in self.graph and event.node not in self.node_items:  # (not taken back meanwhile)
+                    self._add_node_item(event.node)
+                    fresh.add(event.node)
+                    self.raise_hidden_wires(self.node_items[event.node].sceneBoundingRect())
+            elif isinstance(event, ev.NodeRemoved):
+                fresh.discard(event.node)
+                item = self.node_items.pop(event.node, None)
+                if item is not None:
+                    if self.wire is not None and self.wire.port.node_item is item:
+                        self.cancel_wire()  # its layer went away mid-drag (an undo shortcut, say)
+                    self.raise_hidden_wires(item.sceneBoundingRect())  # one it covered may go back under
+                    self.removeItem(item)
+            elif isinstance(event, (ev.EdgeAdded, ev.EdgeRemoved)):
+                edge = event.edge
+                item = self.edge_items.pop(edge, None)
+                if item is not None:
+                    self.removeItem(item)
+                    fresh_wires.discard(edge)
+                if isinstance(event, ev.EdgeAdded) and self._holds(edge):
+                    self._add_edge_item(edge)
+                    fresh_wires.add(edge)
+                refresh.update((edge.src, edge.dst))
+                reroute.add(edge.dst)
+            elif isinstance(event, ev.NodeMoved):
+                item = self.node_items.get(event.node)
+                if item is not None and (item.pos().x(), item.pos().y()) != event.pos:
+                    item.setPos(QPointF(*event.pos))
+                    self.raise_hidden_wires(item.sceneBoundingRect())
+            elif isinstance(event, (ev.ParamChanged, ev.NodeRenamed)):
+                refresh.add(event.node)
+        for node_id in refresh - fresh:
             item = self.node_items.get(node_id)
-            if item is None:
-                continue
-            item.refresh()
-            for edge in self.graph.out_edges(node_id):
-                if edge in self.edge_items:
+            if item is not None:
+                item.refresh()
+        for node_id in edited.changed:  # the shapes its wires carry
+            for edge in self.graph.out_edges(node_id) if node_id in self.graph else ():
+                if edge in self.edge_items and edge not in fresh_wires:
                     self.edge_items[edge].refresh()
+        for node_id in reroute:
+            if node_id in self.graph:
+                self._reroute(node_id)
 
-    def network_problems(self, node_id: str) -> list:
-        """Problems of the node's network (no Output...), as last drawn, and training warnings."""
-        return self._marks_shown.get(node_id, []) + self.training_warnings.get(node_id, [])
-
-    def set_training_warnings(self, problems) -> None:
-        """Warnings from the last training run (vanishing gradients...), shown on their nodes."""
-        old = self.training_warnings
-        self.training_warnings = {}
-        for p in problems:
-            self.training_warnings.setdefault(p.node, []).append(p)
-        for node_id in set(old) | set(self.training_warnings):
-            if node_id in self.node_items:
-                self.node_items[node_id].refresh()
+    def _holds(self, edge: Edge) -> bool:
+        """Whether the document has this wire (after the edit)."""
+        return edge.dst in self.graph and self.graph.edge_into(edge.dst, edge.dst_port) == edge
 
     def set_tints(self, tints: dict) -> None:
         """Colour nodes by a value (gradient magnitude while training); {} clears."""
@@ -139,28 +133,6 @@ class GraphScene(QGraphicsScene):
             if color != item.tint:
                 item.tint = color
                 item.update()
-
-    def _refresh_problem_marks(self) -> None:
-        """Soon (once per burst of events): redraw nodes whose problems changed elsewhere, such
-        as a network gaining its Output."""
-        if not self._marks_pending:
-            self._marks_pending = True
-            QTimer.singleShot(0, self._refresh_marks_now)
-
-    def _refresh_marks_now(self) -> None:
-        self._marks_pending = False
-        old, new = self._marks_shown, self._network_table()
-        self._marks_shown = new
-        for node_id in set(old) | set(new):
-            if old.get(node_id) != new.get(node_id) and node_id in self.node_items:
-                self.node_items[node_id].refresh()
-
-    def _network_table(self) -> dict[str, list]:
-        table: dict[str, list] = {}
-        for p in self.analysis.network_problems():
-            if p.node is not None:
-                table.setdefault(p.node, []).append(p)
-        return table
 
     def _reroute(self, node_id: str) -> None:
         for edge in self.graph.in_edges(node_id) + self.graph.out_edges(node_id):

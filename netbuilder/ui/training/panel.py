@@ -30,6 +30,7 @@ IDLE = "Press Train to train this network on its dataset (Train > Choose Data to
 
 class TrainingPanel(QWidget):
     message = Signal(str)  # for the status bar
+    picturesShown = Signal()  # the Boundary or the Inside tab came to the front: pictures want some height
 
     def __init__(self, controller: RunController):
         super().__init__()
@@ -94,6 +95,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.coach)
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._show_current)
+        self.tabs.currentChanged.connect(
+            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside) else None)
         self.train_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -176,6 +179,17 @@ class TrainingPanel(QWidget):
             return False
         self.message.emit(f"Applied: {remedy.label} (Edit > Undo takes it back).")
         return True
+
+    def select_layer(self, name: str) -> None:
+        """A layer selected on the canvas, by its name in the compiled model (blocks.0.conv_a inside a block):
+        the Inside tab shows it, and the Boundary tab paints it when it is one of the network's own."""
+        self.inside.select_layer(name)
+        if "." not in name:
+            self.boundary.select_layer(name)
+
+    def hover_layer(self, name: str | None) -> None:
+        """The layer under the mouse on the canvas (None: none of the network's own): the Boundary tab paints it."""
+        self.boundary.hover_layer(name)
 
     def look_at(self, sample) -> None:
         """The Inside tab on a sample of the data as it was loaded [1, ...] (clicked in the Data panel)."""

@@ -7,7 +7,7 @@ import torch
 from netbuilder import build_model, load_graph
 from netbuilder.ui.training.inside_look import Looker
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 def look(template, layer, x, samples=None, loss="cross_entropy"):

@@ -10,7 +10,7 @@ from netbuilder.ui.document import Document
 
 from netbuilder.runs.run import Run
 
-from test_runs_view import train
+from runhelpers import train
 from uihelpers import make_window
 
 

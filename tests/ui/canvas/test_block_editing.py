@@ -13,10 +13,10 @@ from netbuilder.graph.model import Edge, Node
 from netbuilder.paths import blocks_dir
 from netbuilder.ui.document import Document
 
-from test_edit_in_place import boxes_overlap, drag_layer_over, wire_point
+from canvashelpers import boxes_overlap, drag_layer_over, wire_point
 from uihelpers import assert_consistent, make_window, view_point
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 CHAIN = ["conv2", "relu2", "pool2"]  # the CNN template's second convolution stage
 
 
@@ -54,7 +54,7 @@ def test_group_open_edit_inside_and_back_out(window, qtbot):
 
     click_node(window, graph.node(instance).name, double=True)  # open it
     definition = graph.blocks["ConvStage"]
-    assert window.scene.graph is definition and window.blocks.breadcrumb.isVisible()
+    assert window.scene.graph is definition and window.breadcrumb.isVisible()
     assert sorted(n.name for n in definition.nodes()) == sorted(CHAIN + ["x", "out"])
     click_node(window, "conv2")  # inside: the inspector edits the block's layer, one undo step
     spin = window.inspector.editors["out_channels"]
@@ -65,9 +65,9 @@ def test_group_open_edit_inside_and_back_out(window, qtbot):
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert str(window.document.analysis.output(instance)) == "[N, 32, 2, 2]"
 
-    crumb = window.blocks.breadcrumb.findChild(QToolButton, "crumb_0")
+    crumb = window.breadcrumb.findChild(QToolButton, "crumb_0")
     QTest.mouseClick(crumb, Qt.MouseButton.LeftButton)  # the breadcrumb: back to the document
-    assert window.scene.graph is graph and not window.blocks.breadcrumb.isVisible()
+    assert window.scene.graph is graph and not window.breadcrumb.isVisible()
     assert_consistent(window)
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the grouping
     assert io.dumps(graph) == before
@@ -80,7 +80,7 @@ def test_undoing_the_group_from_inside_closes_the_block(window, qtbot):
     assert window.scene.graph is window.document.graph.blocks["ConvStage"]
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.scene.graph is window.document.graph)
-    assert not window.document.graph.blocks and not window.blocks.breadcrumb.isVisible()
+    assert not window.document.graph.blocks and not window.breadcrumb.isVisible()
     assert_consistent(window)
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QSpinBox
 from netbuilder.ui.canvas.view import LAYER_MIME
 from netbuilder.ui.palette import layer_mime
 
+from canvashelpers import node_named
 from uihelpers import assert_consistent, drag, make_window, port_point, view_point
 
 
@@ -18,10 +19,6 @@ def key(window, sequence: str) -> None:
     QApplication.processEvents()
     QTest.keySequence(window, sequence)
     QApplication.processEvents()
-
-
-def node_named(window, name):
-    return window.document.graph.by_name(name)
 
 
 def drop_layer(window, layer: str, at: QPoint) -> None:

@@ -2,22 +2,13 @@
 a document reopens; resume refuses a run of another network, naming the layers."""
 from PySide6.QtWidgets import QLabel
 
-from netbuilder.graph import SetMeta, SetParam
+from netbuilder.graph import SetParam
 from netbuilder.ui.app import TEMPLATES
 from netbuilder.ui.document import Document
 from netbuilder.ui.training.panel import IDLE
 
+from runhelpers import train
 from uihelpers import make_window
-
-
-def train(window, qtbot, epochs=1):
-    window.document.push(SetMeta(window.document.graph, "training",
-                                 {**window.document.graph.meta.get("training", {}), "epochs": epochs}))
-    window.controller.result = None
-    window.start_training()
-    assert window.training.running, window.training.status.text()
-    qtbot.waitUntil(lambda: window.training.result is not None, timeout=60000)
-    assert window.training.result.status == "finished", window.training.result.message
 
 
 def summary(panel) -> str:

@@ -144,7 +144,7 @@ def test_warnings_reach_the_nodes_while_the_run_goes_on(qtbot):
     window = make_window(qtbot, Document(b.graph))
     panel = window.training
     assert panel.start()
-    qtbot.waitUntil(lambda: bool(window.training_warnings), timeout=60000)
+    qtbot.waitUntil(lambda: bool(window.document.problems.diagnosis), timeout=60000)
     assert panel.running  # seen before the run ended
     first = window.scene.node_items[b.graph.by_name("linear1").id]
     assert any("vanishing" in p.message for p in first.problems)

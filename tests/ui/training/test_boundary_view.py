@@ -8,7 +8,7 @@ from netbuilder import GraphBuilder
 from netbuilder.ui.document import Document
 from netbuilder.ui.training.boundary_view import boundary_rgb
 
-from test_runs_view import train
+from runhelpers import train
 from uihelpers import make_window
 
 
