@@ -18,6 +18,11 @@ from ..section import Section
 
 STANDARD = ("mnist", "fashion_mnist", "cifar10")
 NORMALIZE = ("none", "standardize", "minmax")
+NONE = "none"  # the source of a document without a dataset yet (an imported network): it trains once one is chosen
+NO_DATASET = ("no dataset is chosen for this network yet: choose one in the Data panel (Train > Choose Data…)"
+              " or with netbuilder train --dataset NAME|PATH")
+KNOWN_SAMPLES = {"digits": ((1, 8, 8), 10), "mnist": ((1, 28, 28), 10), "fashion_mnist": ((1, 28, 28), 10),
+                 "cifar10": ((3, 32, 32), 10)}  # (sample shape, classes) of the sets that are not generated
 
 
 def builtin_names() -> list[str]:
@@ -90,7 +95,7 @@ class DataSpec(Section):
 
     @property
     def is_path(self) -> bool:
-        return self.source not in builtin_names()
+        return self.source not in builtin_names() and self.source != NONE
 
     @property
     def label(self) -> str:
@@ -137,8 +142,23 @@ class Prepared:
         return {"train": len(self.train[0]), "validation": len(self.val[0]), "test": len(self.test[0])}
 
 
+def builtin_sample(name: str) -> tuple[tuple[int, ...], int]:
+    """A built-in dataset's sample shape and the width a network's Output needs for it (its number of classes,
+    or the size of its target), with its default options, without loading or downloading it (a generated set
+    is made with a few samples)."""
+    if name in KNOWN_SAMPLES:
+        return KNOWN_SAMPLES[name]
+    from .synthetic import make
+
+    raw = make(name, n=20)
+    width = raw.classes if raw.task == "classification" else math.prod(raw.y.shape[1:]) or 1
+    return tuple(raw.x.shape[1:]), int(width)
+
+
 def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawData:
     """All samples of the source, as the loaders give them. Raises DataError with the reason."""
+    if spec.source == NONE:
+        raise DataError(NO_DATASET)
     options = dict(spec.options or {})
     unknown = spec.option_problems()
     if unknown:

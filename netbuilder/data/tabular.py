@@ -40,7 +40,7 @@ class _Column:
     """What the first pass learned of a column, and what the second one fills in."""
     name: str
     present: int = 0
-    bad: list = field(default_factory=list)  # (line, cell) of text in it, the first MAX_TYPOS + 1
+    bad: list = field(default_factory=list)  # (row, line, cell) of text in it, the first MAX_TYPOS + 1
     n_bad: int = 0
     infinite: tuple | None = None  # (line, cell) of the first infinite number
     missing: array = field(default_factory=lambda: array("q"))  # row indices of missing cells
@@ -80,10 +80,14 @@ def load_csv(path, target: str | int | None = None, task: str | None = None, hea
     if blank:
         notes.append(f"skipped {len(blank)} empty line{'s' * (len(blank) > 1)} ({_plural('line', blank)})")
     t = _target_index(target, names, name)
+    junk: list[str] = []
     for i, col in enumerate(columns):
-        _decide(col, lines, name)
+        junk += _decide(col, name, missing)
         if i != t and col.present == 0:
             raise DataError(f"{name} column '{col.name}' is empty in every row: remove the column")
+    if junk:
+        notes.append(f"{len(junk)} cell{'s' * (len(junk) > 1)} that {'are' if len(junk) > 1 else 'is'} not a"
+                     f" number counted as missing ({few(junk)})")
     features = [c for i, c in enumerate(columns) if i != t and c.numeric]
     matrix = _fill(source, columns, header, t, features, len(lines))
     task = _task(columns[t], task, name, notes)
@@ -170,7 +174,7 @@ def _survey(source: CsvSource, columns: list[_Column], header: bool, width: int,
             else:
                 numbers, missing, bad, cells = _numbers(chunk, i)
                 for j in np.flatnonzero(bad)[:MAX_TYPOS + 1 - len(col.bad)]:
-                    col.bad.append((int(chunk_lines[j]), str(cells[j])))
+                    col.bad.append((offset + int(j), int(chunk_lines[j]), str(cells[j])))
                 col.n_bad += int(bad.sum())
                 infinite = np.flatnonzero(np.isinf(numbers))
                 if col.infinite is None and len(infinite):
@@ -189,19 +193,26 @@ def _survey(source: CsvSource, columns: list[_Column], header: bool, width: int,
     return np.frombuffer(lines, dtype=np.int64)
 
 
-def _decide(col: _Column, lines: np.ndarray, file: str) -> None:
-    """Numbers, a numeric column with a few mistakes (an error), or text."""
+def _decide(col: _Column, file: str, missing: str) -> list[str]:
+    """Numbers, a numeric column with a few mistakes, or text. The mistakes are an error, or when missing
+    values are dropped or filled in, missing values themselves: returned as "row 7 'abc' in 'age'"."""
     if col.n_bad == 0:
         if col.infinite is not None:
             line, cell = col.infinite
             raise DataError(f"{file} row {line}, column '{col.name}': '{cell}' is not a finite number")
-        return
+        return []
     if col.n_bad <= MAX_TYPOS and col.n_bad <= 0.05 * col.present:
-        (line, cell), *others = col.bad
-        also = "".join(f"; also row {o_line} '{o_cell}'" for o_line, o_cell in others)
+        if missing != "error":
+            col.missing = array("q", sorted([*col.missing, *(row for row, _, _ in col.bad)]))
+            col.present -= col.n_bad
+            return [f"row {line} '{cell}' in '{col.name}'" for _, line, cell in col.bad]
+        (_, line, cell), *others = col.bad
+        also = "".join(f"; also row {o_line} '{o_cell}'" for _, o_line, o_cell in others)
         raise DataError(f"{file} row {line}, column '{col.name}': '{cell}' is not a number "
-                        f"(the column is otherwise numeric){also}")
+                        f"(the column is otherwise numeric){also}. Correct the file, or choose to drop such rows"
+                        " or fill them in (missing: drop or mean)")
     col.numeric = False
+    return []
 
 
 def _fill(source: CsvSource, columns: list[_Column], header: bool, t: int, features: list[_Column],

@@ -22,7 +22,7 @@ from ..atomic import write_atomic
 from ..compile.source import export_source
 from ..compile.plan import network_nodes
 from ..data.builtin import _digits_arrays
-from ..data.dataset import DataSpec
+from ..data.dataset import NO_DATASET, NONE, DataSpec
 from ..errors import UserError
 from ..graph.model import Graph
 from ..train.config import TrainConfig
@@ -58,6 +58,8 @@ def script_settings(graph: Graph, network: str | None = None) -> dict:
         raise ScriptError(f"the training script covers {covered}; this document uses the '{config.recipe}' recipe:"
                           " train it in the app or with `netbuilder train` in one process")
     spec = DataSpec.from_dict(graph.meta.get("data"))
+    if spec.source == NONE:
+        raise ScriptError(NO_DATASET)
     if spec.is_path and Path(spec.source).expanduser().is_dir():
         raise ScriptError(f"the dataset is a folder of images ({spec.source}), which the script cannot read with"
                           " torch and numpy alone: save it as an .npz of x and y and choose that")

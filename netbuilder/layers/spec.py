@@ -71,6 +71,11 @@ class Param:
     choices: tuple[str, ...] = ()
     min_len: int = 1
     max_len: int = 8
+    choice_help: tuple[tuple[str, str], ...] = ()  # (choice, what it means in plain words)
+
+    def choice_text(self, choice: str) -> str:
+        """What the choice `choice` means, in plain words ("" when the declaration does not say)."""
+        return dict(self.choice_help).get(choice, "")
 
     def type_error(self, value: Any) -> str | None:
         """Why `value` has the wrong type for this parameter, or None."""
@@ -145,9 +150,19 @@ class Combine:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-INITS = ("default", "xavier", "kaiming", "normal", "zeros")
-INIT = Param("init", "choice", "default", "How the weights start: PyTorch's default, Xavier/Glorot,"
-             " He/Kaiming, normal(0, 0.02) or zeros", choices=INITS)
+INIT_HELP = (
+    ("default", "PyTorch's own rule for the layer: random values in a range that shrinks as the layer's inputs grow"),
+    ("xavier", "Xavier (Glorot): random values scaled so a signal keeps its spread going forward and back; suits"
+               " tanh and sigmoid layers"),
+    ("kaiming", "He (Kaiming): random values a little larger than Xavier's, for layers followed by a ReLU, which"
+                " zeroes about half of what it gets"),
+    ("normal", "small random values from a normal distribution of spread 0.02, as GANs (DCGAN) use"),
+    ("zeros", "every weight zero: the units of the layer then all learn the same, so only for special cases"),
+)
+INITS = tuple(choice for choice, _ in INIT_HELP)
+INIT = Param("init", "choice", "default", "How the weights start before training: default (PyTorch's rule), xavier"
+             " (Glorot; for tanh, sigmoid), kaiming (He; for ReLU), normal (small, for GANs) or zeros",
+             choices=INITS, choice_help=INIT_HELP)
 TRAINABLE = Param("trainable", "bool", True, "Off freezes the layer: its weights do not change")
 LR_SCALE = Param("lr_scale", "float", 1.0, "Multiplies the learning rate for this layer (below 1 for"
                  " pretrained layers that should change slowly)", min=0.0, max=1000.0)

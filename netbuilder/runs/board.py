@@ -1,10 +1,14 @@
 """TensorBoard on a document's runs: `tensorboard --logdir <runs folder>` as a child process bound to
 127.0.0.1 on a free port. The window and `netbuilder tensorboard` both start it here; it is stopped with
-them."""
+them, also when they crash or are killed: it runs under board_guard.py, which stops it when this process's
+end of its stdin closes, in a process group of its own that stop() ends whole (TensorBoard may start a data
+server of its own)."""
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +20,7 @@ from pathlib import Path
 from ..errors import UserError
 
 HOST = "127.0.0.1"
+GUARD = Path(__file__).with_name("board_guard.py")
 
 
 class BoardError(UserError):
@@ -46,9 +51,12 @@ class Board:
         self.logdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(self.logdir),
+        own_group = {"start_new_session": True} if os.name == "posix" else \
+            {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        self.process = subprocess.Popen([sys.executable, str(GUARD), "--logdir", str(self.logdir),
                                          "--host", HOST, "--port", str(self.port), "--reload_interval", "5"],
-                                        stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                        stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
+                                        **own_group)  # the pipe's end here closes when this process ends
         return self.url
 
     def ready(self) -> bool:
@@ -70,6 +78,16 @@ class Board:
             reason = f"port {self.port} is taken ({reason})"
         return f"TensorBoard stopped: {reason}"
 
+    def _signal(self, sig) -> None:
+        """Send `sig` to the process group (POSIX), or end the process (elsewhere: sig None)."""
+        try:
+            if sig is None:
+                self.process.kill()
+            else:
+                os.killpg(self.process.pid, sig)  # the group is the guard's own: its id is the guard's
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone
+
     def wait(self, seconds: float = 60.0) -> str:
         """Wait until it answers; its address, or BoardError saying why not."""
         deadline = time.monotonic() + seconds
@@ -84,13 +102,20 @@ class Board:
         raise BoardError(f"TensorBoard did not answer on {self.url} within {seconds:.0f} s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """End TensorBoard and everything it started (its process group)."""
+        process = self.process
+        if process is not None:
+            if process.poll() is None:
+                self._signal(signal.SIGTERM if os.name == "posix" else None)
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    self._signal(signal.SIGKILL if os.name == "posix" else None)
+                    process.wait()
+            if os.name == "posix":
+                self._signal(signal.SIGKILL)  # what is left of the group (a data server)
+            if process.stdin is not None:
+                process.stdin.close()
         self.process = None
         if self._log is not None:
             self._log.close()

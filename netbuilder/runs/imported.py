@@ -1,16 +1,25 @@
 """An imported PyTorch model on disk: the document, and its weights as the document's first run, "imported
 weights": a finished run of no epochs whose best.pt holds the model's weights under the layers' names, so
 the editor (run list, Inside tab), `netbuilder predict --run "imported weights"` and "start from" read them
-as they read a trained run's. It has no last.pt: there is no training to resume."""
+as they read a trained run's. It has no last.pt: there is no training to resume.
+
+The document's dataset is the first built-in one that fits its Input and Output (MNIST for a 1x28x28 network
+of 10 outputs), else none, so it opens without a data error (choosing one is then the user's)."""
 from __future__ import annotations
 
 import shutil
 import time
 from pathlib import Path
 
+import math
+
+from ..analysis import Analysis
 from ..atomic import write_atomic
 from ..compile.importer.model import Imported
+from ..data.dataset import NONE, DataSpec, builtin_names, builtin_sample
+from ..data.raw import DataError
 from ..graph.io import dumps
+from ..graph.model import Graph
 from ..train.callbacks.checkpoints import write_states
 from ..train.config import TrainConfig
 from .run import Run, document_folder
@@ -21,6 +30,7 @@ RUN_NAME = "imported weights"
 def save_imported(imported: Imported, document: str | Path, weights: str | Path | None) -> Run | None:
     """Write the document to `document` and, when the model came with a weights file, its run first. When the
     document cannot be written, the run made for it is removed again (OSError goes on to the caller)."""
+    imported.graph.meta["data"] = DataSpec(source=fitting_dataset(imported.graph)).to_dict()
     run = None
     if weights:
         run = write_run(imported, document, Path(weights))
@@ -48,3 +58,28 @@ def write_run(imported: Imported, document: str | Path, weights: Path) -> Run:
     run.message = f"weights imported from {weights.name} ({imported.source})"
     run.save()
     return run
+
+
+def fitting_dataset(graph: Graph) -> str:
+    """The first built-in dataset whose samples fit the network's one Input (the same shape, else as many
+    values) and whose classes or targets fit its one Output; "none" when none does."""
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    outputs = [n for n in graph.nodes() if n.type == "Output"]
+    if len(inputs) != 1 or len(outputs) != 1 or inputs[0].params.get("dtype", "float") != "float":
+        return NONE
+    shape = tuple(inputs[0].params.get("shape", ()))
+    analysis = Analysis(graph)
+    try:
+        given = analysis.inputs(outputs[0].id).get("in")
+    finally:
+        analysis.close()
+    width = math.prod(given.shape) if given is not None else None
+    fitting = []
+    for order, name in enumerate(builtin_names()):
+        try:
+            sample, wanted = builtin_sample(name)
+        except DataError:  # a generator that cannot be made here: not a candidate
+            continue
+        if math.prod(sample) == math.prod(shape) and width in (None, wanted):
+            fitting.append((sample != shape, order, name))  # the same shape first, then in the list's order
+    return min(fitting)[2] if fitting else NONE

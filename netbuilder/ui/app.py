@@ -88,7 +88,7 @@ def run(argv: list[str]) -> int:
     offer_recovery(window)
     from .welcome import show_on_start
 
-    show_on_start(window.bench)  # the first start (and later ones, when asked)
+    show_on_start(window.bench)  # the first start, and later ones until its "Show this page" is unticked
     return app.exec()
 
 

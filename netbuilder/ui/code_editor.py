@@ -1,6 +1,7 @@
-"""The inspector's editors for a Code layer: its Python code (a monospace editor with line numbers, applied
-on focus-out or Ctrl+Enter as one undoable edit, the line of its error highlighted) and its __init__
-arguments (typed as Python keywords: beta=0.5, sizes=[1, 2]).
+"""The inspector's editors for a Code layer: its Python code (a monospace editor with line numbers that
+indents after a colon, applied on focus-out or Ctrl+Enter as one undoable edit, the line of its error
+highlighted and scrolled into sight; a button opens it in a larger window, code_dialog.py) and its
+__init__ arguments (typed as Python keywords: beta=0.5, sizes=[1, 2]).
 
 Each takes the document and the node it edits and follows the document itself. Code typed here is the
 user's own, so it is trusted (remembered in the config folder) before it is applied."""
@@ -10,18 +11,18 @@ import ast
 import logging
 import re
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QPainter, QTextCursor, QTextFormat
-from PySide6.QtWidgets import (QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..graph import trust
 from ..graph.edits import SetParam
 from ..layers import CATALOG
 from ..layers.code import is_trusted
+from .python_editor import CodeEditor
 
 log = logging.getLogger(__name__)
 LINE = re.compile(r"^line (\d+): ")
-ERROR_BACKGROUND = QColor(255, 80, 80, 70)
 
 
 def error_line(messages: list[str]) -> int | None:
@@ -33,100 +34,12 @@ def error_line(messages: list[str]) -> int | None:
     return None
 
 
-class _Gutter(QWidget):
-    def __init__(self, editor: "CodeEditor"):
-        super().__init__(editor)
-        self.editor = editor
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.editor.gutter_width(), 0)
-
-    def paintEvent(self, event) -> None:
-        self.editor.paint_gutter(event)
-
-
-class CodeEditor(QPlainTextEdit):
-    """Plain text in a fixed-width font, with line numbers; Tab inserts four spaces."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
-        self.gutter = _Gutter(self)
-        self.error_at: int | None = None
-        self.on_apply = None  # called on Ctrl+Enter and when focus leaves
-        self.blockCountChanged.connect(lambda _: self.setViewportMargins(self.gutter_width(), 0, 0, 0))
-        self.updateRequest.connect(self._scroll_gutter)
-        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
-
-    # ---- line numbers ------------------------------------------------------------------------
-    def gutter_width(self) -> int:
-        return 8 + self.fontMetrics().horizontalAdvance("9") * max(2, len(str(self.blockCount())))
-
-    def _scroll_gutter(self, rect: QRect, dy: int) -> None:
-        if dy:
-            self.gutter.scroll(0, dy)
-        else:
-            self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        r = self.contentsRect()
-        self.gutter.setGeometry(QRect(r.left(), r.top(), self.gutter_width(), r.height()))
-
-    def paint_gutter(self, event) -> None:
-        painter = QPainter(self.gutter)
-        painter.fillRect(event.rect(), self.palette().alternateBase())
-        block = self.firstVisibleBlock()
-        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
-        height = self.fontMetrics().height()
-        while block.isValid() and top <= event.rect().bottom():
-            number = block.blockNumber() + 1
-            if block.isVisible():
-                painter.setPen(QColor("#d0342c") if number == self.error_at else self.palette().placeholderText().color())
-                painter.drawText(0, top, self.gutter.width() - 4, height, Qt.AlignmentFlag.AlignRight, str(number))
-            top += round(self.blockBoundingRect(block).height())
-            block = block.next()
-
-    # ---- the error's line ----------------------------------------------------------------------
-    def show_error_line(self, line: int | None) -> None:
-        """Highlight line `line` (from 1), or nothing."""
-        self.error_at = line
-        selections = []
-        block = self.document().findBlockByNumber(line - 1) if line else None
-        if block is not None and block.isValid():
-            selection = QTextEdit.ExtraSelection()
-            selection.format.setBackground(ERROR_BACKGROUND)
-            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-            selection.cursor = QTextCursor(block)
-            selections.append(selection)
-        self.setExtraSelections(selections)
-        self.gutter.update()
-
-    # ---- keys and focus --------------------------------------------------------------------------
-    def keyPressEvent(self, event) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            if self.on_apply:
-                self.on_apply()
-            return
-        if event.key() == Qt.Key.Key_Tab and not event.modifiers():
-            self.insertPlainText("    ")
-            return
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event) -> None:
-        super().focusOutEvent(event)
-        if self.on_apply:
-            self.on_apply()
-
-
 class CodeField(QWidget):
     """A Code layer's code: the editor, what is wrong with it, and (for a document's code that has not been
-    trusted) a button that asks to run it."""
+    trusted) a button that asks to run it. In the inspector it has a button that opens the code in a larger
+    window; in that window (`larger=False`) it also says what is wrong with the code, as the inspector does."""
 
-    def __init__(self, document, node_id: str, param: str = "code", parent=None):
+    def __init__(self, document, node_id: str, param: str = "code", parent=None, larger: bool = True):
         super().__init__(parent)
         self.document, self.node_id, self.param = document, node_id, param
         layout = QVBoxLayout(self)
@@ -135,6 +48,17 @@ class CodeField(QWidget):
         self.editor.setObjectName("code_editor")
         self.editor.setMinimumHeight(220)
         self.editor.on_apply = self.apply
+        self.larger_button = QPushButton("Larger Editor…")
+        self.larger_button.setObjectName("code_larger")
+        self.larger_button.setToolTip("Edit this code in a window of its own, as large as you like")
+        self.larger_button.clicked.connect(self._open_larger)
+        self.problem = QLabel()  # what is wrong with the applied code (the larger window only)
+        self.problem.setObjectName("code_problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d0342c")
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.hide()
+        self.says_problems = not larger
         self.shown = self._value()  # the document's code as last put in the editor: typing differs from it
         self.editor.setPlainText(self.shown)
         hint = QLabel(f"{QKeySequence('Ctrl+Return').toString(QKeySequence.SequenceFormat.NativeText)}"
@@ -149,7 +73,12 @@ class CodeField(QWidget):
         self.trust_button.setObjectName("trust_code")
         self.trust_button.setToolTip("This code came with the document and has not been run: read it, then allow it")
         self.trust_button.clicked.connect(self._ask_trust)
-        for widget in (self.editor, hint, self.message, self.trust_button):
+        if larger:
+            top = QHBoxLayout()
+            top.addStretch(1)
+            top.addWidget(self.larger_button)
+            layout.addLayout(top)
+        for widget in (self.editor, hint, self.problem, self.message, self.trust_button):
             layout.addWidget(widget)
         self.message.hide()
         document.problemsChanged.connect(self.refresh)
@@ -203,7 +132,15 @@ class CodeField(QWidget):
         line = error_line(messages)
         self.editor.show_error_line(line if value == self.editor.toPlainText() else None)
         self.editor.setToolTip(next((m for m in messages if LINE.match(m)), ""))  # the inspector lists it too
+        self.problem.setText("\n".join(messages))
+        self.problem.setVisible(self.says_problems and bool(messages))
         self.trust_button.setVisible(not is_trusted(value))
+
+    def _open_larger(self) -> None:
+        from .code_dialog import open_code_dialog
+
+        self.apply()  # what was typed here goes on there
+        open_code_dialog(self.document, self.node_id, self.param, self.window())
 
     def _ask_trust(self) -> None:
         from .trust_prompt import ask_trust

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBo
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressDialog, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
-from ..data.dataset import NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
+from .. import glossary
+from ..data.dataset import NONE, NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
 from ..data.raw import DataError
 from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
@@ -39,7 +40,8 @@ class DataPanel(QWidget):
         self.prepared = None
         self.source = QComboBox()
         self.source.setObjectName("data_source")
-        for name in builtin_names():
+        self.source.setToolTip(glossary.tooltip("data", "source", "dataset"))
+        for name in [*builtin_names(), NONE]:
             self.source.addItem(name)
             self.source.setItemData(self.source.count() - 1, self._help(name), Qt.ItemDataRole.ToolTipRole)
         open_file, open_folder = QPushButton("Open File…"), QPushButton("Open Folder…")
@@ -73,6 +75,7 @@ class DataPanel(QWidget):
             if hasattr(editor, "setKeyboardTracking"):  # one reload when the typing is done, not per key
                 editor.setKeyboardTracking(False)
             self.options.addRow(name, editor)
+            self._tip(self.options, editor, "data option", name)
 
         self.normalize = QComboBox()
         self.normalize.addItems(list(NORMALIZE))
@@ -85,10 +88,11 @@ class DataPanel(QWidget):
         for box in (self.val, self.test, self.seed):
             box.setKeyboardTracking(False)
         prep = QFormLayout()
-        prep.addRow("normalize", self.normalize)
-        prep.addRow("validation", self.val)
-        prep.addRow("test", self.test)
-        prep.addRow("seed", self.seed)
+        for label, editor, name in (("normalize", self.normalize, "normalize"),
+                                    ("validation", self.val, "val_fraction"), ("test", self.test, "test_fraction"),
+                                    ("seed", self.seed, "seed")):
+            prep.addRow(label, editor)
+            self._tip(prep, editor, "data", name, label)
         self.augment: dict[str, QWidget] = {}
         for name, label in AUGMENT:
             editor = QCheckBox() if name == "flip" else QDoubleSpinBox()
@@ -99,6 +103,7 @@ class DataPanel(QWidget):
             editor.setObjectName(f"augment_{name}")
             self.augment[name] = editor
             prep.addRow(label, editor)
+            self._tip(prep, editor, "augment", name, label)
 
         self.preview = DataPreview()
         self.counts = QLabel()
@@ -113,6 +118,8 @@ class DataPanel(QWidget):
         self.download_button.clicked.connect(lambda: self.show_preview(download=True))
         self.options_box, prep_box = QGroupBox("Options"), QGroupBox("Preparation")
         self.options_box.setLayout(self.options)
+        self.options_box.setToolTip(glossary.tooltip("data", "options"))
+        prep_box.setToolTip(glossary.tooltip("data", "augment", "augmentation"))
         prep_box.setLayout(prep)
         column = QWidget()
         settings = QVBoxLayout(column)
@@ -150,6 +157,13 @@ class DataPanel(QWidget):
                 getattr(editor, "toggled", None) or editor.editingFinished
             signal.connect(self._changed)
         self.set_document(document)
+
+    @staticmethod
+    def _tip(form: QFormLayout, editor: QWidget, section: str, name: str, shown: str | None = None) -> None:
+        """The setting's plain words (glossary.py) on its editor and its label."""
+        tip = glossary.tooltip(section, name, shown)
+        editor.setToolTip(tip)
+        form.labelForField(editor).setToolTip(tip)
 
     # ---- the draft: what the panel shows, until used ------------------------------------------
     def set_document(self, document) -> None:
@@ -235,6 +249,8 @@ class DataPanel(QWidget):
                         augment=augment, seed=self.seed.value())
 
     def _help(self, name: str) -> str:
+        if name == NONE:
+            return "No dataset yet: the network is not checked against data, and trains once you choose one"
         if name == "digits":
             return "scikit-learn's 1,797 handwritten digits, 8x8"
         return STANDARD_HELP.get(name) or describe(name)
@@ -279,7 +295,14 @@ class DataPanel(QWidget):
             self.open_path(path)
 
     def open_path(self, path: str) -> None:
-        self.show_spec(DataSpec(source=str(path), options=self._default_options(str(path))))
+        """Show the file or folder at `path`. Opening the file shown again keeps its options; another table
+        keeps how missing values are treated."""
+        options, shown = self._default_options(str(path)), self.spec()
+        if shown.source == str(path):
+            options.update(shown.options)
+        elif "missing" in options and "missing" in shown.options:
+            options["missing"] = shown.options["missing"]
+        self.show_spec(DataSpec(source=str(path), options=options))
 
     @staticmethod
     def _default_options(path: str) -> dict:
@@ -297,6 +320,9 @@ class DataPanel(QWidget):
             return False
         spec = self.spec()
         self.download_button.setVisible(False)
+        if spec.source == NONE:
+            self._failed("Pick a dataset in the list above, or open a file or folder.", error=False)
+            return False
         self._loading, self._again = True, False
         dialog = None
         if spec.is_path or spec.source in STANDARD:
@@ -315,18 +341,15 @@ class DataPanel(QWidget):
         try:
             self.prepared = prepare(spec, progress, download)
         except DatasetMissing as e:  # a standard set not on this computer yet: offer to fetch it
-            self.prepared = None
-            self._say(f"{e}. Press Download to fetch it into {e.folder}, or type the folder that holds its"
-                      " files under Options.", error=True)
+            self._failed(f"{e}. Press Download to fetch it into {e.folder}, or type the folder that holds its"
+                         " files under Options.")
             self.download_button.setVisible(True)
             return False
         except DataError as e:
-            self.prepared = None
-            self._say(str(e), error=True)
+            self._failed(str(e))
             return False
         except Cancelled:
-            self.prepared = None
-            self._say("Loading was cancelled.", error=True)
+            self._failed("Loading was cancelled.")
             return False
         finally:
             self._loading = False
@@ -335,6 +358,7 @@ class DataPanel(QWidget):
         if self._again:
             return self.show_preview(download)
         self.prepared_spec = spec
+        self.preview.show()
         try:
             self.preview.show_data(self.prepared)
         except Exception as e:  # noqa: BLE001 - a preview must never take the panel down
@@ -347,9 +371,18 @@ class DataPanel(QWidget):
         shape = " x ".join(map(str, self.prepared.sample_shape))
         self.counts.setText(f"{raw.kind}, {shape} per sample, {what}: train {counts['train']:,}, "
                             f"validation {counts['validation']:,}, test {counts['test']:,}")
-        self._say(" ".join(raw.notes))
+        self._say("\n".join(raw.notes))  # a line each
         self.loaded.emit()
         return True
+
+    def _failed(self, text: str, error: bool = True) -> None:
+        """Nothing loaded: the reason alone, not the last dataset's pictures and counts under it."""
+        self.prepared = self.prepared_spec = None
+        self.preview.clear()
+        self.preview.hide()
+        self.counts.setText("")
+        self._say(text, error=error)
+        self.use_button.setEnabled(False)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.notes.setText(text)

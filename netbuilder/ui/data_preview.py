@@ -157,6 +157,8 @@ class DataPreview(QWidget):
             self.images.removeItem(label)
         self.labels = []
         self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
         self.sequences.clear()
         self.points.clear()
         self.bars.setOpts(x=[], height=[])

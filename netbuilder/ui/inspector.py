@@ -157,6 +157,8 @@ class Inspector(QScrollArea):
         if param.kind == "choice":
             combo = QComboBox()
             combo.addItems(list(param.choices))
+            for i, choice in enumerate(param.choices):  # what each means (He/Kaiming...), from the declaration
+                combo.setItemData(i, param.choice_text(choice), Qt.ItemDataRole.ToolTipRole)
             combo.setCurrentText(str(value))
             combo.currentTextChanged.connect(lambda v, p=param.name: self._set(p, v))
             return combo

@@ -5,8 +5,8 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
                                QVBoxLayout, QWidget)
 
@@ -16,7 +16,8 @@ from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
-from . import about_pane, blocks, export_dialog, guide, import_dialog, layer_reference, settings, welcome
+from . import (about_pane, blocks, board_link, export_dialog, glossary_view, guide, import_dialog, layer_reference,
+               settings, welcome)
 from .readable import show_readable
 from .trust_prompt import trust_opened
 from .canvas.breadcrumb import Breadcrumb
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel()
         self.history = QUndoView()
         self.history.setObjectName("history")
+        self.history.setEmptyLabel("The document as opened")  # the first row: click it to undo everything
         self.controller = RunController(self)
         self.training = TrainingPanel(self.controller)
         self.training.message.connect(self.show_status)
@@ -85,10 +87,6 @@ class MainWindow(QMainWindow):
         self.controller.ended.connect(self._on_training_ended)
         self._tinted_at = self._warned_at = 0.0
         self._shown_warnings = None
-        self.board = None  # TensorBoard, once opened
-        self._board_deadline = 0.0
-        self._board_timer = QTimer(self, interval=250)
-        self._board_timer.timeout.connect(self._check_board)
         self.data = DataPanel()
         self.data.loaded.connect(self._on_data_loaded)
         self.data.message.connect(lambda text: self.show_status(text, 8000))
@@ -124,6 +122,8 @@ class MainWindow(QMainWindow):
         welcome.install(self.bench)
         export_dialog.install(self.bench)  # File > Export… and Import…
         import_dialog.install(self.bench)
+        glossary_view.install(self.bench)
+        self.board_link = board_link.install(self.bench)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
@@ -213,43 +213,7 @@ class MainWindow(QMainWindow):
 
     def open_tensorboard(self) -> None:
         """Train > Open in TensorBoard: on this document's runs, in the browser once it answers."""
-        from ..runs.board import Board
-
-        if self.board is not None and self.board.failed() is None and self.board.logdir == self.document.runs.folder:
-            QDesktopServices.openUrl(QUrl(self.board.url))
-            return
-        self._stop_board()
-        self.board = Board(self.document.runs.folder)
-        try:
-            self.board.start()
-        except UserError as e:
-            self.show_message("Cannot open TensorBoard", str(e))
-            self.board = None
-            return
-        self._board_deadline = time.monotonic() + 60
-        self._board_timer.start()
-        self.show_status(f"Starting TensorBoard on {self.board.url}…")
-
-    def _check_board(self) -> None:
-        board = self.board
-        if board is None:
-            self._board_timer.stop()
-            return
-        problem = board.failed() or ("TensorBoard did not answer within a minute"
-                                     if time.monotonic() > self._board_deadline else None)
-        if problem:
-            self._board_timer.stop()
-            self._stop_board()
-            self.show_message("Cannot open TensorBoard", problem)
-        elif board.ready():
-            self._board_timer.stop()
-            QDesktopServices.openUrl(QUrl(board.url))
-            self.show_status(f"TensorBoard: {board.url} (it stops when netbuilder quits)")
-
-    def _stop_board(self) -> None:
-        if self.board is not None:
-            self.board.stop()
-            self.board = None
+        self.board_link.open(self.document.runs.folder)
 
     def _show_training(self) -> None:
         self.bench.show_dock("Training")
@@ -496,7 +460,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.shutdown()
-        self._stop_board()
+        self.board_link.stop()
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()

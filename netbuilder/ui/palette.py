@@ -1,8 +1,9 @@
-"""The palette: layers from the catalog by category, with a search box; drag or double-click."""
+"""The palette: layers from the catalog by category, with a search box; drag or double-click. Undo and redo
+in the search box undo its typing, and once there is none left, the document's edits (the window's keys)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
-from PySide6.QtGui import QBrush, QDrag
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QDrag, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ..layers import CATALOG, CATEGORIES
@@ -47,7 +48,9 @@ class Palette(QWidget):
         super().__init__(parent)
         self.setObjectName("palette")
         self.search = QLineEdit(placeholderText="Search layers…")
+        self.search.setObjectName("palette_search")
         self.search.setClearButtonEnabled(True)
+        self.search.installEventFilter(self)
         self.tree = LayerTree()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -73,6 +76,17 @@ class Palette(QWidget):
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._activate_first)
         self.tree.itemActivated.connect(self._on_activated)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Ctrl+Z (and redo) with nothing of the search box's own to undo: left to the window's shortcut."""
+        if watched is self.search and event.type() == QEvent.Type.ShortcutOverride:
+            undo = event.matches(QKeySequence.StandardKey.Undo)
+            redo = event.matches(QKeySequence.StandardKey.Redo) or \
+                event.keyCombination() == QKeySequence("Ctrl+Y")[0]
+            if (undo and not self.search.isUndoAvailable()) or (redo and not self.search.isRedoAvailable()):
+                event.ignore()
+                return True  # not overridden: the shortcut goes to the window's Undo / Redo
+        return super().eventFilter(watched, event)
 
     def show_my_blocks(self, names: list[str]) -> None:
         """List the blocks saved in the user's folder (their entries carry "myblock:Name")."""

@@ -28,8 +28,8 @@ def add_recent(path: str) -> None:
 
 
 
-def _flag(name: str) -> bool:
-    return settings().value(name, False) in (True, "true", "1", 1)
+def _flag(name: str, default: bool = False) -> bool:
+    return settings().value(name, default) in (True, "true", "1", 1)
 
 
 def welcomed() -> bool:
@@ -42,8 +42,8 @@ def set_welcomed() -> None:
 
 
 def show_welcome() -> bool:
-    """Whether the welcome page opens at every start (it opens at the first one anyway)."""
-    return _flag("show_welcome")
+    """Whether the welcome page opens at start: yes until the user unticks "Show this page"."""
+    return _flag("show_welcome", True)
 
 
 def set_show_welcome(show: bool) -> None:

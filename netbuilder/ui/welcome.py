@@ -1,5 +1,6 @@
 """The welcome page: what netbuilder does, a template, a guided first network, the recent files. It opens
-on the first start (a flag in the settings) and from Help > Getting Started."""
+at start, the first one and every later one until its "Show this page" is unticked (flags in the settings),
+and from Help > Getting Started."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -122,7 +123,7 @@ def open_welcome(bench) -> Welcome:
 
 
 def show_on_start(bench) -> Welcome | None:
-    """At start: the welcome page the first time, and later when "Show this page" was ticked."""
+    """At start: the welcome page the first time, and later unless "Show this page" was unticked."""
     if settings.welcomed() and not settings.show_welcome():
         return None
     settings.set_welcomed()

@@ -127,6 +127,10 @@ class Workbench(QObject):
         return dict(actions)
 
     # ---- telling the user ----------------------------------------------------------------------------------------
+    def add_status_widget(self, widget: QWidget) -> None:
+        """A widget kept on the right of the status bar (a link, a count)."""
+        self._window.statusBar().addPermanentWidget(widget)
+
     def show_status(self, text: str, ms: int = 6000) -> None:
         """A line in the status bar, for a few seconds."""
         self._window.statusBar().showMessage(text, ms)

@@ -92,12 +92,32 @@ def test_csv_a_few_words_in_a_numeric_column_are_named_by_row_and_column(tmp_pat
     rows[5] = "abc,1"  # data row 6 is file row 7, counting the header
     path = write(tmp_path, "data.csv", "age,label\n" + "\n".join(rows) + "\n")
     with pytest.raises(DataError, match=r"^data.csv row 7, column 'age': 'abc' is not a number "
-                                        r"\(the column is otherwise numeric\)$"):
+                                        r"\(the column is otherwise numeric\)\. Correct the file, or choose to drop"
+                                        r" such rows or fill them in \(missing: drop or mean\)$"):
         load_csv(path)
     rows = [f"{i},{i % 2}" for i in range(60)]
     rows[5], rows[18], rows[28] = "abc,1", "x1,0", "1.2.3,0"
-    with pytest.raises(DataError, match=r"row 7, column 'age': 'abc' .*; also row 20 'x1'; also row 30 '1.2.3'$"):
+    with pytest.raises(DataError, match=r"row 7, column 'age': 'abc' .*; also row 20 'x1'; also row 30 '1.2.3'\. "):
         load_csv(write(tmp_path, "more.csv", "age,label\n" + "\n".join(rows) + "\n"))
+
+
+def test_csv_cells_that_are_not_numbers_are_dropped_or_filled_as_missing_values_when_asked(tmp_path):
+    rows = [f"{20 + i},{i % 3},{i % 2}" for i in range(60)]
+    rows[5], rows[18], rows[40] = "abc,0,1", "x1,1,0", "30,?,1"  # two junk ages (file rows 7, 20), one missing cell
+    path = write(tmp_path, "data.csv", "age,size,label\n" + "\n".join(rows) + "\n")
+    data = load_csv(path, missing="drop")
+    assert "2 cells that are not a number counted as missing (row 7 'abc' in 'age', row 20 'x1' in 'age')" \
+        in data.notes
+    assert "dropped 3 rows with missing values (rows 7, 20, 42)" in data.notes
+    assert len(data.x) == 57 and data.x[:, 0].tolist() == [20 + i for i in range(60) if i not in (5, 18, 40)]
+    data = load_csv(path, missing="mean")
+    assert len(data.x) == 60 and not torch.isnan(data.x).any()
+    mean = (sum(20 + i for i in range(60) if i not in (5, 18, 40)) + 30) / 58
+    assert data.x[5, 0].item() == pytest.approx(mean) and data.x[18, 0].item() == pytest.approx(mean)
+    assert f"filled 2 missing values in 'age' with the column mean {mean:g} (rows 7, 20)" in data.notes
+    rows[7] = "25,1,cat"  # in the target: the row goes, in either mode
+    data = load_csv(write(tmp_path, "target.csv", "age,size,label\n" + "\n".join(rows) + "\n"), missing="mean")
+    assert "dropped 1 row whose target 'label' is missing (row 9)" in data.notes and len(data.x) == 59
 
 
 def test_csv_a_column_with_many_words_is_categorical(tmp_path):

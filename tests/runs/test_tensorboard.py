@@ -68,3 +68,79 @@ def test_a_taken_port_is_said(tmp_path):
                 board.wait(90)
         finally:
             board.stop()
+
+
+def _alive_in_group(group: int) -> list[int]:
+    """The processes of process group `group` that have not ended (zombies left out), from /proc."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while we looked
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_tensorboard_ends_with_the_process_that_started_it_even_when_that_is_killed(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    import netbuilder
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("reads the process table from /proc")
+    script = ("import sys, time\n"
+              "from netbuilder.runs.board import Board\n"
+              "board = Board(sys.argv[1])\n"
+              "board.start()\n"
+              "print(board.process.pid, flush=True)\n"
+              "board.wait(90)\n"
+              "print('ready', flush=True)\n"
+              "time.sleep(600)\n")
+    root = str(Path(netbuilder.__file__).parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              env=env)
+    guard = None
+    try:
+        guard = int(parent.stdout.readline())
+        assert parent.stdout.readline().strip() == "ready"  # TensorBoard answers
+        assert guard in _alive_in_group(guard), "TensorBoard is not in a process group of its own"
+        parent.kill()  # a crash: no stop(), no atexit
+        parent.wait()
+        deadline = time.monotonic() + 60
+        while _alive_in_group(guard) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive_in_group(guard), "TensorBoard outlived the process that started it"
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        for pid in _alive_in_group(guard) + _children(guard) + [guard] if guard else []:  # nothing left running
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

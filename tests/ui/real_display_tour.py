@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMenu, QMessageBox, QPushButton, QWidget
 
 WARNINGS: list[str] = []
 OPENED: list[str] = []
@@ -94,9 +94,15 @@ def tour(app) -> None:
             name = next((n for n, a in window.actions_by_name.items() if a is action), None)
             if name in skip or action.menu() is not None or not action.isEnabled():
                 continue
-            if action.text().endswith("…") or name in ("about",):
+            if action.text().endswith("…") or name in ("about",) or action.objectName() == "glossary":
                 OPENED.append(f"action {action.text()!r}")
                 trigger_with_closer(app, windows, action)
+    window.add_layer_at_centre("Code")  # the Code layer's larger editor, beside the canvas
+    window.scene.select_nodes([window.document.graph.nodes()[-1].id])
+    wait(app)
+    window.inspector.findChild(QPushButton, "code_larger").click()
+    wait(app, 300)
+    close_dialogs(windows)
     for w in list(windows):
         w.close()
     wait(app, 300)

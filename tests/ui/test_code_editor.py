@@ -3,10 +3,11 @@ shows on its line, and a document's code runs only after the user chose Run."""
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from netbuilder import GraphBuilder
 from netbuilder.graph import io, trust
+from netbuilder.graph.edits import SetParam
 from netbuilder.layers import check_node
 from netbuilder.layers import code as code_layer
 from netbuilder.ui.code_editor import ArgsField, CodeField, parse_args
@@ -43,12 +44,14 @@ def form(qtbot, *widgets):
 
 
 def type_lines(editor, lines):
-    """Click into the editor, select everything and type the lines over it."""
+    """Click into the editor, select everything and type the lines over it (each with its own indentation:
+    what Return indented is selected and typed over)."""
     QTest.mouseClick(editor.viewport(), Qt.MouseButton.LeftButton, pos=editor.viewport().rect().center())
     QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     for i, line in enumerate(lines):
         if i:
             QTest.keyClick(editor, Qt.Key.Key_Return)
+            QTest.keyClick(editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ShiftModifier)
         QTest.keyClicks(editor, line)
 
 
@@ -177,3 +180,80 @@ def test_file_open_in_the_window_asks_before_the_documents_code_runs(qtbot, tmp_
     assert seen == [code, True] and not marker.exists()  # Don't run: opened, its code not run
     received = window.document.graph.by_name("received").id
     assert window.document.analysis.node_problems(received)[0].message == code_layer.NOT_TRUSTED
+
+
+def test_return_indents_after_a_colon_and_out_after_return(qtbot):
+    document, node = document_with_code()
+    field = CodeField(document, node)
+    field.host = form(qtbot, field)  # holds the window
+    editor = field.editor
+    QTest.mouseClick(editor.viewport(), Qt.MouseButton.LeftButton, pos=editor.viewport().rect().center())
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    for text in ("def forward(self, x):", "if x.sum() > 0:  # a comment", "return x", "y = x * 2",
+                 "return y"):
+        QTest.keyClicks(editor, text)
+        QTest.keyClick(editor, Qt.Key.Key_Return)
+    QTest.keyClicks(editor, "x")
+    assert editor.toPlainText().split("\n") == [
+        "def forward(self, x):", "    if x.sum() > 0:  # a comment", "        return x", "    y = x * 2",
+        "    return y", "x"]
+    QTest.keyClick(editor, Qt.Key.Key_Backspace)  # the x; then Backspace in the indentation goes back a level
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    QTest.keyClick(editor, Qt.Key.Key_Backspace)
+    assert editor.toPlainText().split("\n")[-1] == "    "
+    QTest.keyClick(editor, Qt.Key.Key_Backtab)  # Shift+Tab: the line one level out
+    assert editor.toPlainText().split("\n")[-1] == ""
+    assert document.undo_stack.count() == 0  # nothing applied while typing
+
+
+def test_the_error_line_is_scrolled_into_sight(qtbot):
+    code = "def forward(self, x):\n" + "".join(f"    y{i} = x * {i}\n" for i in range(60)) + "    return y59 + z\n"
+    trust.trust([code])
+    document, node = document_with_code()
+    field = CodeField(document, node)
+    field.host = form(qtbot, field)  # holds the window
+    editor = field.editor
+    assert 62 not in editor.visible_lines()  # the editor shows a dozen lines or so
+    document.push(SetParam(document.graph, node, "code", code), merge=False)
+    assert editor.toPlainText() == code and editor.error_at == 62
+    assert 62 in editor.visible_lines() and editor.firstVisibleBlock().blockNumber() > 0
+    editor.verticalScrollBar().setValue(0)  # the user scrolls away: later analyses leave the view alone
+    document.analysis.refresh()
+    assert 62 not in editor.visible_lines() and editor.error_at == 62
+
+
+def test_the_larger_editor_edits_the_same_code_in_a_window_of_its_own(qtbot):
+    from uihelpers import make_window
+
+    from netbuilder.ui.code_dialog import CodeDialog
+
+    document, node = document_with_code()
+    window = make_window(qtbot, document)
+    window.scene.select_nodes([node])
+    small = window.inspector.findChild(CodeField)
+    button = small.findChild(QPushButton, "code_larger")
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(CodeDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "Code of 'mine'"
+    editor = dialog.code.editor
+    assert editor.toPlainText() == code_layer.DEFAULT_CODE
+    columns = editor.viewport().width() // editor.fontMetrics().horizontalAdvance("m")
+    assert columns >= 80 and len(editor.visible_lines()) >= 25  # the inspector's shows about 22 x 10
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    type_lines(editor, TYPO)
+    QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert document.graph.node(node).params["code"] == "\n".join(TYPO) and document.undo_stack.count() == 1
+    assert small.editor.toPlainText() == "\n".join(TYPO)  # the inspector's follows
+    problem = dialog.code.findChild(QLabel, "code_problem")
+    assert problem.isVisible() and problem.text() == "line 3: NameError: name 'z' is not defined"
+    assert editor.error_at == 3
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # one window a layer
+    assert window.findChildren(CodeDialog) == [dialog]
+    type_lines(editor, FIXED)
+    QTest.keyClick(editor, Qt.Key.Key_Escape)  # closing applies what was typed
+    qtbot.waitUntil(lambda: not window.findChildren(CodeDialog))
+    assert document.graph.node(node).params["code"] == "\n".join(FIXED) and document.undo_stack.count() == 2
+    assert document.analysis.node_problems(node) == []

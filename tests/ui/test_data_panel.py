@@ -201,3 +201,29 @@ def test_a_flat_input_of_the_same_size_keeps_its_shape(qtbot):
     window.data.use()  # the digits: 64 values per sample, as the Input already takes
     assert b.graph.by_name("input1").params["shape"] == [64] and b.graph.by_name("head").params["out_features"] == 10
     assert not [p for p in window.document.analysis.problems() if p.severity == "error"]
+
+
+def test_a_bad_cell_leaves_no_old_dataset_under_the_error_and_drop_skips_it_also_when_reopened(qtbot, tmp_path):
+    window = make_window(qtbot)
+    panel = window.data
+    window.show_data()
+    good = write_csv(tmp_path / "people.csv")
+    panel.open_path(str(good))
+    assert panel.preview.isVisible() and panel.preview.table.rowCount() > 0 and "train" in panel.counts.text()
+    bad = write_csv(tmp_path / "typo.csv")
+    lines = bad.read_text().splitlines()
+    lines[5] = "abc," + lines[5].split(",", 1)[1]
+    bad.write_text("\n".join(lines) + "\n")
+    panel.open_path(str(bad))
+    assert "typo.csv row 6, column 'height': 'abc' is not a number" in panel.notes.text()
+    assert panel.counts.text() == "" and not panel.preview.isVisible() and panel.preview.table.rowCount() == 0
+    assert panel.prepared is None and not panel.use_button.isEnabled()
+    missing = panel.findChild(QComboBox, "data_missing")
+    missing.setCurrentText("drop")  # the user's answer: skip such rows
+    assert panel.prepared is not None and len(panel.prepared.raw.x) == 119
+    assert "row 6 'abc' in 'height'" in panel.notes.text() and "dropped 1 row" in panel.notes.text()
+    assert panel.preview.isVisible() and "train" in panel.counts.text() and panel.use_button.isEnabled()
+    panel.open_path(str(bad))  # File > Open again: the choice stays
+    assert missing.currentText() == "drop" and panel.prepared is not None
+    panel.open_path(str(good))  # another table: missing values are treated as chosen
+    assert missing.currentText() == "drop" and panel.spec().options == {"missing": "drop"}

@@ -107,3 +107,40 @@ def test_a_file_that_fails_to_load_is_shown_in_the_dialog(window, qtbot, tmp_pat
     assert dialog.error.text() == "broken.py: line 2: raises ImportError: no such package: fancy when it is loaded"
     assert dialog.isVisible() and dumps(window.document.graph) == before
     dialog.reject()
+
+
+NET = '''from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 5)
+        self.fc = nn.Linear(4 * 24 * 24, classes)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).relu().flatten(1))
+'''
+
+
+def test_an_imported_network_opens_on_a_dataset_that_fits_it_or_none_without_an_error(qtbot, tmp_path):
+    from netbuilder.compile.importer.model import import_model
+    from netbuilder.runs.imported import save_imported
+    from netbuilder.ui.document import Document
+    from uihelpers import make_window
+
+    model = tmp_path / "net.py"
+    model.write_text(NET)
+    for classes, source in ((10, "mnist"), (7, "none")):
+        path = tmp_path / f"net{classes}.json"
+        save_imported(import_model(model, "Net", {"classes": classes}, [[1, 28, 28]]), path, None)
+        window = make_window(qtbot, Document.open(str(path)))
+        window.problems.refresh()
+        assert [p.message for p in window.problems.problems if p.severity == "error"] == []
+        assert window.data.source.currentText() == source
+        if source == "mnist":  # not on this computer: the panel offers it, the network has no problem
+            assert "can be downloaded" in window.data.notes.text() and window.data.download_button.isVisibleTo(window)
+        else:
+            assert window.data.notes.text() == "Pick a dataset in the list above, or open a file or folder."
+            assert window.data.about.text().startswith("No dataset yet")
+            assert not window.data.use_button.isEnabled()

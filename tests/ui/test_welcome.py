@@ -25,21 +25,27 @@ def installed(qtbot, document=None):
     return window
 
 
-def test_the_welcome_page_opens_on_the_first_start_only_unless_asked(qtbot, config_dir):
+def test_the_welcome_page_opens_at_start_as_its_box_says_until_unticked(qtbot, config_dir):
     window = installed(qtbot)
     assert not settings.welcomed()  # this test's own settings (conftest), never the user's
     page = welcome.show_on_start(window.bench)
     assert page is not None and page.isVisible() and settings.welcomed()
+    assert page.at_start.isChecked()  # "Show this page when netbuilder starts": it did, and it will
     about = page.findChild(QLabel, "welcome_about").text()
     assert about.count(". ") == 2 and about.endswith(".")  # what it does, in three sentences
     page.close()
-    assert welcome.show_on_start(window.bench) is None  # the second start goes straight to work
-    page = welcome.open_welcome(window.bench)  # Help > Getting Started
-    page.at_start.click()  # "Show this page when netbuilder starts"
+    page = welcome.show_on_start(window.bench)  # the second start: again, as the box said
+    assert page is not None and page.at_start.isChecked()
+    qtbot.mouseClick(page.at_start, LEFT)  # unticked
     page.close()
-    assert settings.show_welcome()
-    assert (config_dir / "settings.ini").read_text().count("show_welcome=true") == 1
-    assert welcome.show_on_start(window.bench) is not None
+    assert not settings.show_welcome()
+    assert (config_dir / "settings.ini").read_text().count("show_welcome=false") == 1
+    assert welcome.show_on_start(window.bench) is None  # the next start goes straight to work
+    page = welcome.open_welcome(window.bench)  # Help > Getting Started
+    assert not page.at_start.isChecked()
+    qtbot.mouseClick(page.at_start, LEFT)
+    page.close()
+    assert settings.show_welcome() and welcome.show_on_start(window.bench) is not None
 
 
 def test_help_has_getting_started_and_the_page_lists_recent_files(qtbot, tmp_path):

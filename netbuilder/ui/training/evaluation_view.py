@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ... import glossary
 from ...train.evaluate import Evaluation, per_class_table
 from .. import theme
 
@@ -82,6 +83,9 @@ class EvaluationView(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("evaluation_table")
         self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "support"])
+        for column in range(self.table.columnCount()):  # each column in plain words (glossary.py)
+            header = self.table.horizontalHeaderItem(column)
+            header.setToolTip(glossary.tooltip("evaluation", header.text()))
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_widget = QWidget()

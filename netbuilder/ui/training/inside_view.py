@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
+from ... import glossary
 from ...errors import UserError
 from ...insight.layer_stats import KINDS
 from ...insight.probes import ATTRIBUTIONS
@@ -60,6 +61,9 @@ class InsideView(QWidget):
         self.method = QComboBox()
         for key in ATTRIBUTIONS:
             self.method.addItem(METHODS.get(key, key), key)
+            self.method.setItemData(self.method.count() - 1, glossary.tooltip("attribution", key, METHODS.get(key)),
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.method.setToolTip("How the picture beside explains the answer: hover a choice for what it shows")
         self.layer = QComboBox()
         self.kind = QComboBox()
         self.kind.addItems(KINDS)

@@ -1,5 +1,6 @@
 """The training settings and the diagnosis thresholds as a form; each change is one undoable
-edit of the document's meta ("training" and "diagnosis")."""
+edit of the document's meta ("training" and "diagnosis"). Every setting and every choice has a tooltip in
+plain words (glossary.py), and a link opens the glossary; a setting at 0 that turns something off says "off"."""
 from __future__ import annotations
 
 import math
@@ -11,27 +12,21 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
+from ... import glossary
 from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
 from ...train.applies import applies
 from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
 from ...train.recipes import recipe_names, recipes
 from ...train.callbacks.diagnosis import Thresholds
+from ..glossary_view import glossary_link
 
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
          "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "memory_limit", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
-THRESHOLD_HELP = {
-    "vanishing": "vanishing when a layer's gradient norm stays below this",
-    "ratio": "vanishing when the input side's norms fall this far below the output side's",
-    "exploding": "exploding when a gradient norm rises above this",
-    "dead": "a ReLU is dead when this share of its outputs is zero",
-    "saturated": "a sigmoid or tanh is saturated when this share of its outputs sits at its limits",
-    "window": "steps the diagnosis looks back over",
-    "sample_every": "steps between samples of the activations",
-}
+AT_ZERO = {"clip_norm": "off", "early_stopping": "off", "warmup_epochs": "none", "weight_decay": "off"}  # 0 means
 
 
 class SettingsForm(QWidget):
@@ -48,6 +43,8 @@ class SettingsForm(QWidget):
         self.setMaximumWidth(460)
         self.form = form = QFormLayout(self)
         self.rows: dict[tuple[str, str], QWidget] = {}  # the widget of each editor's row
+        self.labels: dict[tuple[str, str], QLabel] = {}
+        form.addRow(glossary_link("training"))
         for key, kind, names in SECTIONS:
             if key == "diagnosis":
                 heading = QLabel("<b>Gradient diagnosis thresholds</b>")
@@ -56,9 +53,12 @@ class SettingsForm(QWidget):
             for name in names:
                 editor = self._editor(key, name, types[name])
                 editor.setObjectName(f"{'train' if key == 'training' else 'diagnosis'}_{name}")
-                editor.setToolTip(THRESHOLD_HELP.get(name, "") if key == "diagnosis" else "")
-                self.editors[(key, name)] = editor
-                label = "start from" if name == "init_from" else name.replace("_", " ")
+                shown = "start from" if name == "init_from" else name.replace("_", " ")
+                tip = glossary.tooltip(key, name, shown)
+                editor.setToolTip(tip)
+                label = QLabel(shown)
+                label.setToolTip(tip)
+                self.editors[(key, name)], self.labels[(key, name)] = editor, label
                 self.rows[(key, name)] = self._with_browse(editor) if name == "init_from" else editor
                 form.addRow(label, self.rows[(key, name)])
         self.refresh()
@@ -80,9 +80,11 @@ class SettingsForm(QWidget):
             editor = QComboBox()
             choices = CHOICES[name]
             editor.addItems(list(choices() if callable(choices) else choices))  # recipes: as known now
-            if name == "recipe":
-                for i, recipe in enumerate(recipes().values()):
-                    editor.setItemData(i, recipe.summary, Qt.ItemDataRole.ToolTipRole)
+            for i in range(editor.count()):
+                text = editor.itemText(i)
+                tip = getattr(recipes().get(text), "summary", "") if name == "recipe" else \
+                    glossary.words("choice", text)
+                editor.setItemData(i, f"{text}: {tip}" if tip else "", Qt.ItemDataRole.ToolTipRole)
             editor.currentTextChanged.connect(lambda v: self._set(key, name, v))
         elif kind in ("bool", bool):
             editor = QCheckBox()
@@ -90,9 +92,6 @@ class SettingsForm(QWidget):
         elif name == "init_from":
             editor = QLineEdit()
             editor.setPlaceholderText("none: a checkpoint (.pt) to start same-named layers from")
-            editor.setToolTip("Transfer learning: layers whose name and shape match the checkpoint's start"
-                              " from its weights. Freeze them with 'trainable' or slow them with 'lr_scale'"
-                              " in the inspector.")
             editor.editingFinished.connect(lambda: self._set(key, name, editor.text().strip()))
         elif name in SCIENTIFIC:
             editor = QLineEdit()
@@ -104,6 +103,7 @@ class SettingsForm(QWidget):
             editor = QSpinBox()
             low = 0 if name in ("warmup_epochs", "early_stopping", "seed") else 1
             editor.setRange(low, 1_000_000)
+            editor.setSpecialValueText(AT_ZERO.get(name, ""))  # early stopping "off", not 0
             editor.setKeyboardTracking(False)
             editor.valueChanged.connect(lambda v: self._set(key, name, int(v)))
         else:
@@ -111,6 +111,7 @@ class SettingsForm(QWidget):
             editor.setDecimals(6)
             editor.setRange(0.0, 1.0 if key == "diagnosis" else 1e6)
             editor.setSingleStep(0.001 if name == "lr" else 0.01 if key == "diagnosis" else 0.1)
+            editor.setSpecialValueText(AT_ZERO.get(name, "") if key == "training" else "")
             editor.setKeyboardTracking(False)
             editor.valueChanged.connect(lambda v: self._set(key, name, float(v)))
         return editor

@@ -1,13 +1,18 @@
 """Train > Sweep: what to vary (1 to 4 training settings or layer parameters, each a range or a list), the
 sampler, the number of trials, the metric and pruning. Each row is checked against the document as it is
-typed; OK is enabled when every row is usable."""
+typed; OK is enabled when every row is usable. Every option, choice and thing to vary has a tooltip in plain
+words (glossary.py; a layer's parameter, its declaration's)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QLabel,
                                QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
+from PySide6.QtCore import Qt
+
+from ... import glossary
 from ...analysis.blocks import spec_of
 from ...tune.sweep import METRICS, SAMPLERS, SETTINGS, SweepError, SweepSpec, parse_vary
+from ..glossary_view import glossary_link
 
 ROWS = 4
 EXAMPLES = {"lr": "1e-4..1e-1:log", "batch_size": "16,32,64,128", "epochs": "5..20", "weight_decay": "0,1e-4,1e-3",
@@ -24,6 +29,20 @@ def targets(graph) -> list[str]:
         found += [f"{node.name}.{p.name}" for p in spec.all_params
                   if p.kind in ("int", "float", "choice") and p.name not in ("init", "lr_scale")]
     return found
+
+
+def target_tip(target: str, graph) -> str:
+    """What varying `target` changes, in plain words."""
+    if "." not in target:
+        return glossary.tooltip("training", target)
+    layer, _, name = target.partition(".")
+    param = spec_of(graph, graph.by_name(layer)).param(name)
+    return f"{layer}'s {name}: {param.help}" if param is not None and param.help else ""
+
+
+def _tip_items(box: QComboBox, section: str) -> None:
+    for i in range(box.count()):
+        box.setItemData(i, glossary.tooltip(section, box.itemText(i)), Qt.ItemDataRole.ToolTipRole)
 
 
 def example(target: str, graph) -> str:
@@ -49,13 +68,21 @@ class SweepDialog(QDialog):
         self.setObjectName("sweep_dialog")
         self.graph = graph
         grid = QGridLayout()
-        grid.addWidget(QLabel("<b>vary</b>"), 0, 0)
-        grid.addWidget(QLabel("<b>values</b>: low..high (:log), or a list a,b,c"), 0, 1)
+        vary_tip = glossary.tooltip("sweep", "varies", "vary")
+        for column, text in enumerate(("<b>vary</b>", "<b>values</b>: low..high (:log), or a list a,b,c")):
+            heading = QLabel(text)
+            heading.setToolTip(vary_tip)
+            grid.addWidget(heading, 0, column)
         self.rows: list[tuple[QComboBox, QLineEdit, QLabel]] = []
         choices = ["(nothing)"] + targets(graph)
+        tips = [""] + [target_tip(t, graph) for t in choices[1:]]
         for i in range(ROWS):
             what, values, error = QComboBox(), QLineEdit(), QLabel()
             what.addItems(choices)
+            for k, tip in enumerate(tips):
+                what.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
+            what.setToolTip(vary_tip)
+            values.setToolTip(vary_tip)
             what.setObjectName(f"sweep_vary_{i}")
             values.setObjectName(f"sweep_values_{i}")
             error.setStyleSheet("color: #c0392b")
@@ -69,17 +96,23 @@ class SweepDialog(QDialog):
             self.rows.append((what, values, error))
         self.sampler = QComboBox()
         self.sampler.addItems(list(SAMPLERS))
+        _tip_items(self.sampler, "sweep")
         self.trials = QSpinBox()
         self.trials.setRange(1, 10_000)
         self.trials.setValue(10)
         self.metric_box = QComboBox()
         self.metric_box.addItems(list(METRICS))
+        _tip_items(self.metric_box, "sweep")
         self.prune = QCheckBox("stop hopeless trials early (median pruner)")
         form = QFormLayout()
-        form.addRow("sampler", self.sampler)
-        form.addRow("trials", self.trials)
-        form.addRow("optimise", self.metric_box)
-        form.addRow("", self.prune)
+        for label, editor, name in (("sampler", self.sampler, "sampler"), ("trials", self.trials, "trials"),
+                                    ("optimise", self.metric_box, "metric"), ("", self.prune, "prune")):
+            editor.setObjectName(f"sweep_{name}")
+            editor.setToolTip(glossary.tooltip("sweep", name, label or "median pruner"))
+            form.addRow(label, editor)
+            if label:
+                form.labelForField(editor).setToolTip(editor.toolTip())
+        form.addRow(glossary_link("sweep"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start Sweep")
         self.buttons.accepted.connect(self.accept)
