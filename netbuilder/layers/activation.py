@@ -41,10 +41,10 @@ SPECS = [
     _elementwise("Tanh", "Squashes to (-1, 1); saturates, so gradients vanish in deep stacks"),
     LayerSpec("PReLU", "Activation", "Like LeakyReLU with a learned slope for x < 0 (one, or one per channel)",
               params=(Param("per_channel", "bool", False, "One slope per channel (dim 1) instead of one in all"),
-                      Param("init", "float", 0.25, "The slope it starts from", min=0.0, max=1.0)),
+                      Param("slope", "float", 0.25, "The slope for x < 0 it starts from", min=0.0, max=1.0)),
               shape=_prelu_shape, weights="norm", key_params=("per_channel",),
               module=lambda p, xs: Ctor(nn("PReLU"), dict(num_parameters=xs[0].shape[0] if p["per_channel"] else 1,
-                                                          init=float(p["init"])))),
+                                                          init=float(p["slope"])))),
     _softmax("Softmax", "Turns scores into probabilities that sum to one"),
     _softmax("LogSoftmax", "Log of Softmax, for NLL loss"),
 ]

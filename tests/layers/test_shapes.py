@@ -147,7 +147,7 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
     "InstanceNorm2d": [([I(3, 4, 4)], dict(eps=1e-3)), ([I(2, 3, 5)], dict(affine=True))],
     "GroupNorm": [([I(8, 4, 4)], dict(num_groups=4)), ([I(6, 5)], dict(num_groups=3, affine=False)),
                   ([I(4)], dict(num_groups=1))],
-    "PReLU": [([I(5)], {}), ([I(3, 4, 4)], dict(per_channel=True, init=0.1))],
+    "PReLU": [([I(5)], {}), ([I(3, 4, 4)], dict(per_channel=True, slope=0.1))],
     "Scale": [([I(5)], dict(scale=0.5)), ([I(2, 3)], dict(scale=-1.0, shift=1.0))],
     "Exp": [([I(5)], {})],
     "Log": [([I(2, 3)], {})],
@@ -160,6 +160,14 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
 
 def test_cases_cover_the_whole_catalog():
     assert set(CASES) == set(CATALOG) - {"Input", "Output"}
+
+
+def test_no_layer_names_a_parameter_as_the_weight_settings_do():
+    """A layer's own parameter named init, trainable or lr_scale would be read as how its weights start or learn
+    (a PReLU slope named init once reached the exporter as an initialisation scheme)."""
+    from netbuilder.layers.spec import INIT, LR_SCALE, TRAINABLE
+    taken = {INIT.name, TRAINABLE.name, LR_SCALE.name}
+    assert not {(spec.type, p.name) for spec in CATALOG.values() for p in spec.params if p.name in taken}
 
 
 def one_layer(layer: str, inputs: list[dict], params: dict):
