@@ -13,7 +13,7 @@ from netbuilder.ui.app import TEMPLATES
 from netbuilder.ui.document import Document
 from netbuilder.ui.gallery import Gallery
 
-from uihelpers import drag, make_window, port_point
+from uihelpers import double_click, drag, make_window, port_point
 
 LEFT, NONE = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
@@ -79,8 +79,7 @@ def add_from_palette(window, layer_type: str) -> str:
     """Double-click a palette entry (it lands at the view's centre); the new node's id."""
     tree = window.layer_palette.tree
     rect = tree.visualItemRect(window.layer_palette.item_for(layer_type))
-    QTest.mouseClick(tree.viewport(), LEFT, NONE, rect.center())
-    QTest.mouseDClick(tree.viewport(), LEFT, NONE, rect.center())
+    double_click(tree.viewport(), rect.center())
     node = window.document.graph.nodes()[-1]
     assert node.type == layer_type
     return node.id

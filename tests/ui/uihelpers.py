@@ -33,6 +33,15 @@ def port_point(window, node_id, port, is_input):
     return point
 
 
+def double_click(widget, point: QPoint, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A double-click as a hand makes it: a click, a second press, the release. QTest's mouseDClick stops at the
+    second press (Qt 6), so the button would stay held for every later test (hover then never happens)."""
+    left = Qt.MouseButton.LeftButton
+    QTest.mouseClick(widget, left, modifier, point)
+    QTest.mouseDClick(widget, left, modifier, point)
+    QTest.mouseRelease(widget, left, modifier, point)
+
+
 def drag(window, start: QPoint, end: QPoint, steps: int = 5) -> None:
     """A real mouse drag on the canvas: press, several moves, release."""
     vp = window.view.viewport()

@@ -14,7 +14,7 @@ from netbuilder.paths import blocks_dir
 from netbuilder.ui.document import Document
 
 from canvashelpers import boxes_overlap, drag_layer_over, wire_point
-from uihelpers import assert_consistent, make_window, view_point
+from uihelpers import assert_consistent, double_click, make_window, view_point
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 CHAIN = ["conv2", "relu2", "pool2"]  # the CNN template's second convolution stage
@@ -27,7 +27,7 @@ def click_node(window, name, modifier=Qt.KeyboardModifier.NoModifier, double=Fal
     point = view_point(window, item.mapToScene(item.boundingRect().center()))
     vp = window.view.viewport()
     if double:
-        QTest.mouseDClick(vp, Qt.MouseButton.LeftButton, modifier, point)
+        double_click(vp, point, modifier)
     else:
         QTest.mouseClick(vp, Qt.MouseButton.LeftButton, modifier, point)
 

@@ -10,7 +10,7 @@ from netbuilder.ui.canvas.view import LAYER_MIME
 from netbuilder.ui.palette import layer_mime
 
 from canvashelpers import node_named
-from uihelpers import assert_consistent, drag, make_window, port_point, view_point
+from uihelpers import assert_consistent, double_click, drag, make_window, port_point, view_point
 
 
 def key(window, sequence: str) -> None:
@@ -65,9 +65,7 @@ def test_palette_mime_and_double_click(window, qtbot):
     assert visible[0] == "LSTM" and "Conv2d" not in visible  # names first, then help text
     item = palette.item_for("LSTM")
     rect = palette.tree.visualItemRect(item)
-    vp, left, none = palette.tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QTest.mouseClick(vp, left, none, rect.center())  # a double-click is a click, then a second press
-    QTest.mouseDClick(vp, left, none, rect.center())
+    double_click(palette.tree.viewport(), rect.center())
     assert window.document.graph.nodes()[-1].type == "LSTM"
     assert_consistent(window)
 
