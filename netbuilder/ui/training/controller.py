@@ -142,6 +142,7 @@ class RunController(QObject):
         return None
 
     def _launch(self, worker: TrainWorker) -> None:
+        self.runs.training = True  # saving the document meanwhile moves its runs when this ends
         self.worker = worker
         self.worker_thread = QThread()
         self.worker.moveToThread(self.worker_thread)
@@ -304,6 +305,7 @@ class RunController(QObject):
         self.paused = False
         if self.state is not None:
             self.state.paused = False
+        self.runs.settle()
 
 
 def _finished_text(state: RunState, result) -> str:

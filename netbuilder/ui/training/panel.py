@@ -119,9 +119,11 @@ class TrainingPanel(QWidget):
         if self.runs is not None:
             self.runs.currentChanged.disconnect(self._show_current)
             self.runs.runUpdated.disconnect(self._on_updated)
+            self.runs.listChanged.disconnect(self._follow_folder)
         self.document, self.runs = document, document.runs
         self.runs.currentChanged.connect(self._show_current)
         self.runs.runUpdated.connect(self._on_updated)
+        self.runs.listChanged.connect(self._follow_folder)  # saved elsewhere: its sweeps moved with its runs
         for view in (self.run_list, self.loss_plot, self.acc_plot, self.lr_plot, self.gradients):
             view.set_runs(self.runs)
         self.settings.set_document(document)
@@ -159,6 +161,10 @@ class TrainingPanel(QWidget):
         self._set_running(True)
         self.status.setText(f"{name}: starting (its trials appear in the run list and the Sweep tab)…")
         return True
+
+    def _follow_folder(self) -> None:
+        if self.sweep_view.folder != self.runs.folder:
+            self.sweep_view.set_folder(self.runs.folder)
 
     def _on_sweep_ended(self, message: str) -> None:
         self._set_running(False)

@@ -94,6 +94,8 @@ class DocumentRuns(QObject):
         self.states: list[RunState] = []
         self.current: RunState | None = None
         self.shown: set[str] = set()
+        self.training = False  # a run or sweep of the document trains now (the run controller says)
+        self._unmoved: Path | None = None  # where the runs stay until that ends, when the document was saved meanwhile
         OPEN.add(self)
         self.reload()
 
@@ -103,7 +105,7 @@ class DocumentRuns(QObject):
 
     @property
     def folder(self) -> Path:
-        return document_folder(self.path, self.key)
+        return self._unmoved or document_folder(self.path, self.key)
 
     def reload(self) -> None:
         self.states = [RunState(run) for run in list_runs(self.folder)]
@@ -114,9 +116,26 @@ class DocumentRuns(QObject):
         self.currentChanged.emit(self.current)
 
     def moved_to(self, path: str) -> None:
-        """The document was saved as `path`: its runs move to that path's folder."""
+        """The document was saved as `path`: its runs move to that path's folder (once the run training now
+        ends: its folder is being written)."""
         old = self.folder
         self.path = path
+        if self.training:
+            self._unmoved = old
+            return
+        self._move(old)
+
+    def settle(self) -> None:
+        """The run or sweep training ended: the runs go where the document was saved meanwhile."""
+        self.training = False
+        old, self._unmoved = self._unmoved, None
+        if old is not None:
+            try:
+                self._move(old)
+            except OSError:
+                self._unmoved = old  # they stay, and are listed, where they are
+
+    def _move(self, old: Path) -> None:
         new = self.folder
         if old != new and old.is_dir():
             new.mkdir(parents=True, exist_ok=True)

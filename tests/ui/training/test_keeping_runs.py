@@ -97,3 +97,20 @@ def test_closing_while_a_run_trains_says_it_stops_and_stops_it_cleanly(qtbot, tm
     again = Run.load(run.folder)
     assert again.status == "stopped" and "its document was closed while it trained" in again.message
     assert recent_runs.unsaved() == []  # a saved document's runs are found with it, not in the list
+
+
+def test_saving_while_a_run_trains_moves_its_runs_once_it_ends(qtbot, tmp_path):
+    window = make_window(qtbot, untitled(epochs=300))
+    panel = window.training
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.runs.current.history.steps > 0, timeout=30000)
+    before = panel.runs.folder
+    assert window.save_to(str(tmp_path / "saved.json"))
+    assert panel.running and panel.runs.current.run.status == "running"  # the run goes on where it was
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
+    assert panel.result.status == "stopped", panel.result.message
+    runs = window.document.runs
+    assert runs.folder != before and not before.exists()  # then its folder went with the document
+    assert [s.run.status for s in runs.states] == ["stopped"] and runs.states[0].run.epochs_done >= 0
+    assert runs.states[0].history.steps > 0 and runs.states[0].run.folder.parent == runs.folder
