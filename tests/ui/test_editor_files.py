@@ -112,6 +112,7 @@ def test_autosave_and_recovery(window, qtbot, monkeypatch):
     qtbot.addWidget(restored[0])
     restored[0].ask_save_changes = lambda: "discard"
     assert restored[0].document.graph.by_name("fc1").params["out_features"] == 7
+    assert restored[0].document.runs.folder == doc.runs.folder  # an untitled document's runs come back with it
     assert restored[0].isWindowModified()
     assert recovery.orphans() == []
 
