@@ -122,7 +122,8 @@ class MainWindow(QMainWindow):
         welcome.install(self.bench)
         export_dialog.install(self.bench)  # File > Export… and Import…
         import_dialog.install(self.bench)
-        recent_runs.install(self.bench)  # File > Recent Runs: the runs of documents closed unsaved        glossary_view.install(self.bench)
+        recent_runs.install(self.bench)  # File > Open Recent, and Recent Runs: the runs of documents closed unsaved
+        glossary_view.install(self.bench)
         self.board_link = board_link.install(self.bench)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
@@ -153,9 +154,6 @@ class MainWindow(QMainWindow):
         add("file", "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
         add("file", "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
         add("file", "open", "&Open…", self.choose_and_open, K.Open)
-        self.recent_menu = menus["file"].addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.bench.add_action("file", "open_recent", self.recent_menu.menuAction())
         menus["file"].addSeparator()
         add("file", "save", "&Save", self.save, K.Save)
         add("file", "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
@@ -330,8 +328,7 @@ class MainWindow(QMainWindow):
         return closing.ask(self, closing.question(self.document, self.controller.training))
 
     def maybe_keep_changes(self) -> bool:
-        """True when it is fine to drop the current document (saved, discarded or nothing to lose); a run
-        training on it is stopped then."""
+        """True when the document may go (saved, discarded or nothing to lose); a run training stops then."""
         self.about_pane.commit()  # text typed just now reaches the document
         if closing.question(self.document, self.controller.training) is None:
             return True
@@ -439,14 +436,6 @@ class MainWindow(QMainWindow):
     def _folder(self, name: str = "") -> str:
         base = Path(self.document.path).parent if self.document.path else Path.cwd()
         return str(base / name)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = settings.recent_files()
-        for path in files:
-            self.recent_menu.addAction(path).triggered.connect(lambda c=False, p=path: self.open_file(p))
-        if not files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -1,4 +1,5 @@
-"""File > Recent Runs: the runs of documents that were never saved. They stay in the app's folder (one folder per
+"""File > Open Recent (the documents opened or saved lately) and File > Recent Runs: the runs of documents that
+were never saved. They stay in the app's folder (one folder per
 untitled document); this lists them, newest first, and reopens one: its network (as its latest run started it) as
 an untitled document that shows its runs again, to save, compare or resume."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from ..graph.io import FileFormatError
 from ..runs.run import Run, list_runs, runs_root
+from . import settings
 from .document import Document
 from .trust_prompt import trust_opened
 from .training.runs_model import open_folders
@@ -102,12 +104,31 @@ class RecentRuns(QMenu):
         return True
 
 
+class RecentFiles(QMenu):
+    """The documents opened or saved lately, filled each time it opens."""
+
+    def __init__(self, bench):
+        super().__init__("Open &Recent", bench.widget)
+        self.setObjectName("recent_files")
+        self.bench = bench
+        self.aboutToShow.connect(self.fill)
+
+    def fill(self) -> None:
+        self.clear()
+        files = settings.recent_files()
+        for path in files:
+            self.addAction(path).triggered.connect(lambda checked=False, p=path: self.bench.open_file(p))
+        if not files:
+            self.addAction("(none)").setEnabled(False)
+
+
 def install(bench) -> RecentRuns:
-    """File > Recent Runs, after Open Recent (once per window)."""
+    """File > Open Recent and Recent Runs, after Open (once per window)."""
     found = bench.action("recent_runs")
     if found is not None:
         return found.menu()
+    files: QAction = RecentFiles(bench).menuAction()
+    bench.add_action("file", "open_recent", files, after=("open",))
     menu = RecentRuns(bench)
-    action: QAction = menu.menuAction()
-    bench.add_action("file", "recent_runs", action, after=("open_recent", "open"))
+    bench.add_action("file", "recent_runs", menu.menuAction(), after=("open_recent",))
     return menu
