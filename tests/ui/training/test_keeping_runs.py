@@ -9,6 +9,7 @@ from netbuilder.runs.run import Run
 from netbuilder.ui import closing, recent_runs
 from netbuilder.ui.app import TEMPLATES
 from netbuilder.ui.document import Document
+from netbuilder.ui.gallery import Gallery
 
 from uihelpers import make_window
 
@@ -27,7 +28,7 @@ def train_unedited(window, qtbot):
     assert window.training.result.status == "finished"
 
 
-def test_an_untitled_document_with_runs_asks_before_it_goes_and_its_runs_come_back(qtbot, tmp_path):
+def test_an_untitled_document_with_runs_asks_before_it_goes_and_its_runs_come_back(qtbot, tmp_path, monkeypatch):
     window = make_window(qtbot, untitled())
     assert not window.isWindowModified() and closing.question(window.document) is None
     train_unedited(window, qtbot)
@@ -40,8 +41,10 @@ def test_an_untitled_document_with_runs_asks_before_it_goes_and_its_runs_come_ba
     asked = []
     window.ask_save_changes = lambda: asked.append(window.document.title) or "cancel"
     assert not window.new_document() and not window.open_file(str(TEMPLATES / "gan_ring.json"))
+    monkeypatch.setattr(Gallery, "choose", staticmethod(lambda parent: str(TEMPLATES / "gan_ring.json")))
+    window.new_from_template()
     assert not window.close()
-    assert len(asked) == 3 and window.document is document  # New, Open and closing each asked; nothing went
+    assert len(asked) == 4 and window.document is document  # New, Open, a template, closing: each asked
 
     window.ask_save_changes = lambda: "discard"
     assert window.new_document() and window.document is not document and not window.isWindowModified()
