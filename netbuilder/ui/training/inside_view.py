@@ -136,6 +136,8 @@ class InsideView(QWidget):
         self.layer.clear()
         self.layer.blockSignals(False)
         self.ridge_message.clear()
+        if self.background.busy:  # a look at the one before still runs: a newer (empty) request drops its answer
+            self.background.submit(lambda: None, lambda _: None, lambda _: None)
 
     def select_layer(self, name: str) -> None:
         """Show this layer (selected on the canvas), when the run's network has it."""

@@ -25,9 +25,12 @@ def test_the_inside_tab_names_no_layer_of_the_document_before(qtbot):
     window.scene.select_nodes([window.document.graph.by_name("conv1").id])
     qtbot.waitUntil(lambda: panel.inside.layer.currentText() == "conv1", timeout=30000)
     assert "conv1" in shown_texts(panel.inside)
+    panel.inside.redraw()  # a look at the CNN is still being worked out when the other document opens
+    assert panel.inside.background.busy
 
     assert window.show_document(Document.from_template(TEMPLATES / "lstm_digits_rows.json"))
     assert window.document.graph.by_name("conv1") is None
+    qtbot.waitUntil(lambda: not panel.inside.background.busy, timeout=30000)
     text = shown_texts(panel.inside)
     assert "Train the network to look inside it." in text and "conv1" not in text
 
