@@ -119,13 +119,18 @@ class TrainingPanel(QWidget):
         if self.runs is not None:
             self.runs.currentChanged.disconnect(self._show_current)
             self.runs.runUpdated.disconnect(self._on_updated)
+            self.runs.listChanged.disconnect(self._follow_folder)
         self.document, self.runs = document, document.runs
         self.runs.currentChanged.connect(self._show_current)
         self.runs.runUpdated.connect(self._on_updated)
+        self.runs.listChanged.connect(self._follow_folder)  # saved elsewhere: its sweeps moved with its runs
         for view in (self.run_list, self.loss_plot, self.acc_plot, self.lr_plot, self.gradients):
             view.set_runs(self.runs)
         self.settings.set_document(document)
         self.sweep_view.set_folder(document.runs.folder)
+        self.inside.forget()  # views that follow the canvas's selection start afresh: no layer of the one before
+        self.boundary.select_layer(None)
+        self._drawn, self._inside_shown = (None, None), None
         self._show_current()
 
     # ---- control -------------------------------------------------------------------------------
@@ -156,6 +161,10 @@ class TrainingPanel(QWidget):
         self._set_running(True)
         self.status.setText(f"{name}: starting (its trials appear in the run list and the Sweep tab)…")
         return True
+
+    def _follow_folder(self) -> None:
+        if self.sweep_view.folder != self.runs.folder:
+            self.sweep_view.set_folder(self.runs.folder)
 
     def _on_sweep_ended(self, message: str) -> None:
         self._set_running(False)
@@ -258,7 +267,7 @@ class TrainingPanel(QWidget):
                     caption, samples, real = pictures
                     self.samples_view.show_samples(samples, caption, real)
                 else:
-                    self.samples_view.clear()
+                    self.samples_view.clear(self._no_samples(state))
             self._drawn = (self._drawn[0], pictures)
         elif current is self.boundary:
             self.boundary.show_run(state)
@@ -269,6 +278,25 @@ class TrainingPanel(QWidget):
             else:
                 self.inside.draw_histograms()  # a new epoch's, while it trains
             self._inside_shown = key
+
+    def _no_samples(self, state) -> str:
+        """Why the Samples tab shows nothing for this run (or the document, with no run)."""
+        from ...train import TrainConfig
+        from ...train.recipes import recipe_class
+        from ...train.errors import TrainingError
+
+        name = state.run.recipe if state is not None else \
+            TrainConfig.from_dict((self.document.graph.meta if self.document else {}).get("training")).recipe
+        try:
+            makes = "samples" in recipe_class(name).shows
+        except TrainingError:
+            makes = False
+        if not makes:
+            return (f"The {name} recipe makes no samples to show: this tab shows what generative networks (GAN,"
+                    " autoencoder, VAE) make after every epoch.")
+        return (f"{state.run.name} has no samples to show: they are made after every epoch while a run trains in"
+                " this session." if state is not None else "Train the network: what it makes shows here after"
+                " every epoch.")
 
     def _set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)

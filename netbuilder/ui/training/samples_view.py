@@ -45,6 +45,7 @@ class SamplesView(QWidget):
     def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None) -> None:
         """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
         self.caption.setText(caption)
+        self.stack.show()
         if samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
@@ -56,8 +57,10 @@ class SamplesView(QWidget):
         self.picture.setImage(mosaic(images, 8), levels=(0, 1))
         self.stack.setCurrentWidget(self.images)
 
-    def clear(self) -> None:
+    def clear(self, why: str = "Generative recipes show here what the network makes, after every epoch.") -> None:
+        """Nothing to show (no plot, not even empty axes): `why` instead."""
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
-        self.caption.setText("Generative recipes show here what the network makes, after every epoch.")
+        self.caption.setText(why)
+        self.stack.hide()

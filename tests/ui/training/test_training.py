@@ -45,10 +45,14 @@ def test_pause_resume_and_stop(window, qtbot):
     panel = window.training
     assert panel.start()
     qtbot.waitUntil(lambda: panel.runs.current.history.steps > 0, timeout=30000)
+    status = lambda: panel.run_list.item_of(panel.runs.current.id).text(1)  # noqa: E731 - the run list's column
+    assert status() == "running"
     panel.toggle_pause()
     assert panel.controller.worker.trainer.paused and panel.pause_button.text() == "Resume"
     assert "paused" in panel.status.text() and "left" not in panel.status.text()  # no ETA counting down
+    assert status() == "paused"
     panel.toggle_pause()
+    assert status() == "running"
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
     assert panel.result.status == "stopped"
