@@ -31,7 +31,7 @@ IDLE = "Press Train to train this network on its dataset (Train > Choose Data to
 
 class TrainingPanel(QWidget):
     message = Signal(str)  # for the status bar
-    picturesShown = Signal()  # the Boundary or the Inside tab came to the front: pictures want some height
+    picturesShown = Signal()  # the Boundary, Inside or Samples tab came to the front: pictures want height
 
     def __init__(self, controller: RunController):
         super().__init__()
@@ -95,7 +95,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._show_current)
         self.tabs.currentChanged.connect(
-            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside) else None)
+            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside, self.samples_view) else None)
         self.train_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
