@@ -12,7 +12,7 @@ from ..layers import CATALOG
 from ..layers.spec import ShapeError
 from .blocks import spec_of
 from .in_place import add_after, add_before, insert_on_wire
-from .wiring import connect
+from .wiring import before, connect
 
 
 def fix_edit(graph: Graph, fix: Fix) -> Edit:
@@ -63,15 +63,6 @@ def offered_fix(graph: Graph, analysis, fix: Fix | None) -> Fix | None:
             return dataclasses.replace(fix, label=f"connect it to {graph.node(edge.dst).name}", kind="connect",
                                        layer=None, value=tuple(dataclasses.astuple(edge)))
     return fix
-
-
-def before(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """Whether a layer at `a` comes before one at `b` in the flow the canvas shows: left of it, or in the
-    same column (less than half a layer's width apart) above it."""
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    if abs(dx) >= NODE_WIDTH / 2:
-        return dx > 0
-    return dy > 0
 
 
 def _accepts(layer_type: str, params: dict, value) -> bool:
