@@ -88,12 +88,14 @@ def _accepts(layer_type: str, params: dict, value) -> bool:
 def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | None:
     """The nearest output of another network, before this node in the flow, whose tensor this node's input
     takes (an output whose tensor is not known yet, a layer not wired itself, may fit): a loose end (an
-    output that feeds nothing yet) before one already in use. For an Output, any loose end, those before it
-    first; never an Input, which would leave the layers between them out."""
+    output that feeds nothing yet) before one already in use. An Input whose tensor does not fit as it is
+    comes after those: it is still where the data enters (its wire's own problem offers the Flatten, say),
+    where a second Input would not be. For an Output, any loose end, those before it first; never an Input,
+    which would leave the layers between them out."""
     node = graph.node(node_id)
     own = analysis.network_of(node_id) if analysis.graph is graph else graph.network_of(node_id)
     x, y = node.pos
-    best, best_key = None, (True, True, math.inf)
+    best, best_key = None, (True, True, True, math.inf)
     for other in graph.nodes():
         if other.id in own or (node.type == "Output" and other.type == "Input"):  # a network of nothing
             continue
@@ -103,10 +105,11 @@ def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | N
         spec = spec_of(graph, other)
         for out in spec.outputs if spec else ():
             value = analysis.output(other.id, out)
-            if value is not None and not _accepts(node.type, node.params, value):
+            fits = value is None or _accepts(node.type, node.params, value)
+            if not fits and other.type != "Input":
                 continue
             used = other.type == "Input" or any(e.src_port == out for e in graph.out_edges(other.id))
-            key = (not upstream, used, math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y)))
+            key = (not upstream, not fits, used, math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y)))
             if key < best_key:
                 best, best_key = Edge(other.id, out, node_id, port), key
     return best

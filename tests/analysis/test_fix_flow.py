@@ -69,3 +69,12 @@ def test_applying_the_offered_fixes_wires_the_walk_in_order():
         graph.apply(fix_edit(graph, wire))
     assert [(e.src, e.dst) for e in graph.edges()] == list(zip(ids, ids[1:]))
     assert Analysis(graph).ok()
+
+
+def test_the_first_layer_is_offered_the_input_even_when_its_tensor_needs_a_flatten_first():
+    b = GraphBuilder()
+    x = b.add("Input", shape=[1, 8, 8], pos=(0.0, 0.0))  # the digits as images: a Linear needs them flat
+    fc1 = b.add("Linear", pos=(240.0, 0.0))
+    assert labels(b.graph, fc1)[0] == "connect input1 to it"  # not a second Input
+    b.graph.apply(fix_edit(b.graph, offered(b.graph, fc1)[0]))
+    assert labels(b.graph, fc1) == ["insert Flatten", "add an Output after it"]  # the walk's next step
