@@ -20,6 +20,7 @@ from . import (about_pane, blocks, board_link, closing, export_dialog, glossary_
                layer_reference, recent_runs, settings, welcome)
 from .readable import show_readable
 from .trust_prompt import trust_opened
+from .canvas import connect_to
 from .canvas.breadcrumb import Breadcrumb
 from .canvas.canvas import Canvas
 from .canvas.scene import GraphScene
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         glossary_view.install(self.bench)
         self.board_link = board_link.install(self.bench)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
+        connect_to.install(self.bench, self.canvas)  # Edit > Connect To…
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))

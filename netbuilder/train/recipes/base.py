@@ -142,7 +142,9 @@ class Recipe:
         self.training_step(batch)
 
     def pictures(self, epoch: int):
-        """What the network makes now, for the Samples view: (caption, samples, real points or None)."""
+        """What the network makes now, for the Samples view: (caption, samples, real points or None). Samples
+        are images [N, C, H, W] shown eight to a row, points [N, 2], or a tuple of image tensors shown side by
+        side (each its own grid)."""
         return None
 
     def state_dict(self) -> dict:

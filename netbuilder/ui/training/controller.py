@@ -2,6 +2,7 @@
 feeds what arrives into the document's runs. A QObject without widgets: views subscribe to the runs."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -9,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ...graph.io import dumps, loads
-from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig
 from ...train.settings import settings_problems
@@ -64,7 +64,12 @@ class RunController(QObject):
             return "a run is going on: stop it first"
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            return f"Cannot {verb}: {GraphError(errors, {n.id: n.name for n in graph.nodes()})}"
+            names = {n.id: n.name for n in graph.nodes()}
+            count = f"{len(errors)} problems" if len(errors) > 1 else "a problem"
+            lines = "\n  ".join(dataclasses.replace(p, fix=None).describe(names) for p in errors)
+            return (f"Cannot {verb}: {count} to fix first (red on the canvas; the Problems panel lists"
+                    f" {'them' if len(errors) > 1 else 'it'} with {'their' if len(errors) > 1 else 'its'} fixes):"
+                    f"\n  {lines}")
         config = TrainConfig.from_dict(graph.meta.get("training"))
         problems = settings_problems(graph.meta)
         if problems:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from ...graph.model import EditError
@@ -22,6 +22,7 @@ from .inside_view import InsideView
 from .run_list import RunList
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
+from .status_line import StatusLine
 from .sweep_view import SweepView
 
 STATUS_MS = 200  # the status line and progress bar follow a run five times a second
@@ -30,7 +31,7 @@ IDLE = "Press Train to train this network on its dataset (Train > Choose Data to
 
 class TrainingPanel(QWidget):
     message = Signal(str)  # for the status bar
-    picturesShown = Signal()  # the Boundary or the Inside tab came to the front: pictures want some height
+    picturesShown = Signal()  # the Boundary, Inside or Samples tab came to the front: pictures want height
 
     def __init__(self, controller: RunController):
         super().__init__()
@@ -43,11 +44,9 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.progress = QProgressBar()
-        self.status = QLabel(IDLE)
-        self.status.setWordWrap(True)
+        self.status = StatusLine(IDLE)
         # two lines, always: a status that wraps differently must not lay the whole panel out again
         self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
         self._status_timer.timeout.connect(lambda: self._show_status(self.runs.current if self.runs else None))
         self.coach = CoachView()
@@ -96,7 +95,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._show_current)
         self.tabs.currentChanged.connect(
-            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside) else None)
+            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside, self.samples_view) else None)
         self.train_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)

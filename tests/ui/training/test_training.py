@@ -257,7 +257,7 @@ def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
     panel.tabs.setCurrentWidget(panel.samples_view)
     assert "reconstructions" in panel.samples_view.caption.text() and "latent" in panel.samples_view.caption.text()
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
-    assert panel.samples_view.picture.image.shape[:2] == (8 * 10, 12 * 10)  # 8 across, 96 pictures of 8x8
+    assert panel.samples_view.picture.image.shape[:2] == (8 * 10 * 2 + 8, 8 * 10)  # the walk beside the pairs
 
 
 def train_template(qtbot, name: str, epochs: int):
