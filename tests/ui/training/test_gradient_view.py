@@ -58,10 +58,10 @@ def test_layer_names_never_overlap_however_many_layers(qtbot):
         view.show()
         qtbot.waitExposed(view)
         view.draw(np.random.default_rng(0).normal(-2, 0.5, size=(40, count)))
-        qtbot.wait(50)
-        for plot in (view.heat, view.bar_plot):
+        for plot in (view.heat, view.bar_plot):  # the axes lay out once the plots have their size
+            qtbot.waitUntil(lambda: bool(drawn_names(plot)))
             names = drawn_names(plot)
-            assert names and names[0][1] == layers[0]  # the input side is always named
+            assert names[0][1] == layers[0]  # the input side is always named
             rects = sorted((r for r, _ in names), key=lambda r: r.top())
             assert all(a.bottom() <= b.top() + 0.5 for a, b in zip(rects, rects[1:])), f"{count} layers overlap"
             assert all(r.width() <= NAME_WIDTH + 2 for r in rects)  # long names elided, not widening the axis
