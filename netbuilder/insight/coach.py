@@ -163,12 +163,13 @@ def _judge(c: Curves, context: Context, recipe: type[Recipe]) -> Verdict | None:
     if since > (1 + CLIMB) * lowest and since - lowest > 2 * noise:
         return _too_high(c, context, f"the training loss climbed from {lowest:.3g} back up to {loss[-1]:.3g}")
     accuracy = c.val_accuracy or c.accuracy
+    still = max(loss[-WINDOW:]) - min(loss[-WINDOW:]) < 2 * noise  # no trend in the last epochs
     guessing = (accuracy and context.chance is not None and fmean(accuracy[-WINDOW:]) <= context.chance + NEAR_CHANCE) \
-        or (context.guess_loss is not None and recent >= context.guess_loss - noise)
-    if guessing:
+        or (context.guess_loss is not None and loss[-1] >= context.guess_loss - noise)
+    if guessing and still:
         if loss[0] - recent > 5 * noise:  # it fell, then settled at guessing: the first steps broke it
-            return _too_high(c, context, f"the training loss fell to guessing's level ({recent:.3g}) and stays"
-                                         f" there{_accuracy_note(accuracy, context)}")
+            return _too_high(c, context, f"the training loss started at {loss[0]:.3g} and now sits at guessing's"
+                                         f" level ({recent:.3g}){_accuracy_note(accuracy, context)}")
         return _too_low(c, context, f"the training loss has not moved from guessing's level ({recent:.3g}) in"
                                     f" {len(loss)} epochs{_accuracy_note(accuracy, context)}")
     if context.guess_loss is None and loss[0] - recent < noise:
