@@ -170,6 +170,9 @@ def _judge(c: Curves, context: Context, recipe: type[Recipe]) -> Verdict | None:
         if loss[0] - recent > 5 * noise:  # it fell, then settled at guessing: the first steps broke it
             return _too_high(c, context, f"the training loss started at {loss[0]:.3g} and now sits at guessing's"
                                          f" level ({recent:.3g}){_accuracy_note(accuracy, context)}")
+        if context.guess_loss is not None and recent > context.guess_loss + noise:
+            return _too_low(c, context, f"the training loss has not moved in {len(loss)} epochs ({loss[0]:.3g} to"
+                                        f" {loss[-1]:.3g}), worse than guessing ({context.guess_loss:.3g})")
         return _too_low(c, context, f"the training loss has not moved from guessing's level ({recent:.3g}) in"
                                     f" {len(loss)} epochs{_accuracy_note(accuracy, context)}")
     if context.guess_loss is None and loss[0] - recent < noise:
@@ -198,7 +201,7 @@ def _too_high(c: Curves, context: Context, what: str) -> Verdict:
 def _too_low(c: Curves, context: Context, what: str) -> Verdict:
     remedies = [Remedy(f"raise the learning rate to {context.rate(10):g}", "setting", "lr", context.rate(10))]
     cause = "the learning rate may be too low"
-    if squashing(context.graph, c.name):
+    if len(squashing(context.graph, c.name)) >= 2:  # a stack of them: one at the output is no such trouble
         cause += ", or the gradients fade away in its Sigmoid or Tanh layers before they reach the first ones"
         remedies.append(_relu_remedy(c.name))
     return Verdict("lr_low", f"{c.who}{what}: {cause}", remedies)
