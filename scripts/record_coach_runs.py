@@ -52,6 +52,8 @@ CASES = {
     "mlp_two_hidden_units": ("mlp_digits", {}, {}, {"hidden": {"out_features": 2}}, 30),
     "autoencoder_lr_far_too_low": ("autoencoder_digits", {"optimizer": "sgd", "lr": 1e-5}, {}, {}, 10),
     "gan_ring_lr_ten_times": ("gan_ring", {"lr": 0.02}, {}, {}, 20),
+    "cnn_lr_far_too_low": ("cnn_digits", {"optimizer": "sgd", "lr": 1e-5}, {}, {}, 6),
+    "lstm_lr_far_too_high": ("lstm_digits_rows", {"lr": 0.5}, {}, {}, 8),
 }
 
 

@@ -164,9 +164,10 @@ def _judge(c: Curves, context: Context, recipe: type[Recipe]) -> Verdict | None:
         return _too_high(c, context, f"the training loss climbed from {lowest:.3g} back up to {loss[-1]:.3g}")
     accuracy = c.val_accuracy or c.accuracy
     still = max(loss[-WINDOW:]) - min(loss[-WINDOW:]) < 2 * noise  # no trend in the last epochs
-    guessing = (accuracy and context.chance is not None and fmean(accuracy[-WINDOW:]) <= context.chance + NEAR_CHANCE) \
-        or (context.guess_loss is not None and loss[-1] >= context.guess_loss - noise)
-    if guessing and still:
+    at_chance = bool(accuracy) and context.chance is not None and len(accuracy) >= WINDOW and \
+        max(accuracy[-WINDOW:]) <= context.chance + NEAR_CHANCE  # every epoch of the window
+    guessing = at_chance or (context.guess_loss is not None and loss[-1] >= context.guess_loss - noise)
+    if guessing and (still or at_chance):  # settled there, or no epoch of the window better than chance
         if loss[0] - recent > 5 * noise:  # it fell, then settled at guessing: the first steps broke it
             return _too_high(c, context, f"the training loss started at {loss[0]:.3g} and now sits at guessing's"
                                          f" level ({recent:.3g}){_accuracy_note(accuracy, context)}")
