@@ -74,6 +74,7 @@ class Run:
     epochs_done: int = 0
     step_columns: list[str] = field(default_factory=list)
     sweep: dict = field(default_factory=dict)  # a sweep's trial: {"study": ..., "trial": n, "values": {...}}
+    baseline: dict = field(default_factory=dict)  # what learning nothing scores: {"loss": 2.3, "accuracy": 0.1}
 
     # ---- making and reading ------------------------------------------------------------------
     @classmethod
