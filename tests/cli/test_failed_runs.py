@@ -197,3 +197,32 @@ def test_torch_save_on_a_full_disk_is_a_full_disk(small_disk):
         write_atomic(small_disk / "samples.pt", lambda f: torch.save({"x": torch.zeros(100_000)}, f))
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(small_disk / "samples.pt")
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
+def test_a_full_disk_under_tensorboards_writer_prints_no_traceback(small_disk, tmp_path, capsys, monkeypatch,
+                                                                   config_dir):
+    """TensorBoard writes its event file on a thread of its own; a full disk ended that thread with a traceback
+    on the terminal (Python's default for a thread) beside the run's message. It goes to the log."""
+    import threading
+
+    from netbuilder.train.callbacks.tensorboard import TensorBoardLog
+
+    monkeypatch.setattr(threading, "excepthook", threading.__excepthook__)  # as in a plain `netbuilder` process
+    end = TensorBoardLog.on_train_end
+
+    def full_first(self, *args):  # the disk fills up just before the last histograms are written
+        fill(small_disk)
+        return end(self, *args)
+
+    monkeypatch.setattr(TensorBoardLog, "on_train_end", full_first)
+    path = tmp_path / "doc.json"
+    mlp().save(path)
+    code = main(["train", str(path), "--epochs", "1", "--out", str(small_disk / "run")])
+    for thread in threading.enumerate():  # the writer's thread may still be ending
+        if type(thread).__name__ == "_AsyncWriterThread":
+            thread.join(30)
+    out, err = capsys.readouterr()
+    assert code == 1 and "no space left on the disk of" in err, out + err
+    assert "Traceback" not in out + err and "Exception in thread" not in err, err
+    log = (config_dir / "netbuilder.log").read_text(encoding="utf-8")
+    assert "failed" in log and "No space left on device" in log and "Traceback" in log
