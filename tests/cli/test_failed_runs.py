@@ -68,8 +68,11 @@ def test_an_error_inside_training_prints_no_traceback_and_logs_it(tmp_path):
     ("gamma", 1e300, "gamma must be a number from 0 to 1, not 1e+300"),
     ("gamma", 1.5, "gamma must be a number from 0 to 1, not 1.5"),
     ("lr", 1e300, "lr must be a number above 0 and at most 1e+30, not 1e+300"),
+    ("weight_decay", 1e300, "weight_decay must be a number from 0 to 100000, not 1e+300"),
+    ("l1", 1e39, "l1 must be a number from 0 to 100000, not 1e+39"),
+    ("kl_weight", 1e300, "kl_weight must be a number from 0 to 100000, not 1e+300"),
 ])
-def test_schedule_settings_that_would_overflow_the_rate_are_refused(tmp_path, capsys, setting, value, message):
+def test_settings_that_would_overflow_a_float_are_refused(tmp_path, capsys, setting, value, message):
     graph = mlp()
     graph.meta["training"] = {"schedule": "exponential", setting: value, "epochs": 3}
     path = tmp_path / "doc.json"
@@ -89,6 +92,8 @@ def test_the_highest_rates_allowed_stay_finite_floats_all_run():
 
     highest = NUMBERS["lr"][1] * LR_SCALE.max * 10
     assert torch.isfinite(torch.tensor(highest, dtype=torch.float32))
+    decay = NUMBERS["lr"][1] * LR_SCALE.max * NUMBERS["weight_decay"][1]  # AdamW's 1 - rate * weight_decay
+    assert torch.isfinite(torch.tensor(decay, dtype=torch.float32))
     for schedule in ("step", "exponential", "cosine"):
         config = TrainConfig(schedule=schedule, gamma=NUMBERS["gamma"][1], step_size=1, warmup_epochs=2, epochs=50)
         assert max(lr_factor(config, e) for e in range(50)) <= 1.0
