@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import NotAFile, remove_stale, write_atomic
+from ..atomic import NotAFile, append_whole, remove_stale, write_atomic
 from ..graph.io import FileFormatError, dumps, loads
 from ..graph.model import Graph
 from ..paths import config_dir, why_missing
@@ -166,8 +166,7 @@ class Run:
             self.save()
         if list(columns) != self.step_columns:  # a metric came or went: keep the known columns
             rows = [[dict(zip(columns, r)).get(c, math.nan) for c in self.step_columns] for r in rows]
-        with open(self.folder / "steps.f32", "ab") as f:
-            f.write(np.asarray(rows, dtype=np.float32).tobytes())
+        append_whole(self.folder / "steps.f32", np.asarray(rows, dtype=np.float32).tobytes())
 
     def read_steps(self) -> np.ndarray:
         """Every step's row [steps, columns] (float32), as far as it was written whole."""
@@ -194,11 +193,12 @@ class Run:
             writer.writerows(rows)
             write_atomic(path, text.getvalue())
             return
-        with open(path, "a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=columns)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+        append_whole(path, text.getvalue().encode("utf-8"))  # a full disk leaves no half row
 
     def read_epochs(self) -> list[dict]:
         path = self.folder / "metrics.csv"

@@ -231,3 +231,20 @@ def test_a_full_disk_under_tensorboards_writer_prints_no_traceback(small_disk, t
     assert "Traceback" not in out + err and "Exception in thread" not in err, err
     log = (config_dir / "netbuilder.log").read_text(encoding="utf-8")
     assert "failed" in log and "No space left on device" in log and "Traceback" in log
+
+
+def test_a_full_disk_leaves_no_part_of_a_row_in_the_steps(small_disk):
+    """steps.f32 and metrics.csv grow by appending: a row that fits only in part (the last page of the file
+    had 4 bytes left) is taken back, so the rows after it (a resumed run's) are not shifted."""
+    run = Run.create(small_disk, mlp(), folder=small_disk / "run")
+    run.append_steps(["loss"], [[0.5]] * 1023)  # 4,092 bytes: 4 left on the file's page
+    path = run.folder / "steps.f32"
+    before = path.read_bytes()
+    fill(small_disk)
+    with pytest.raises(OSError) as caught:
+        run.append_steps(["loss"], [[0.25], [0.125]])
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(path)
+    assert path.read_bytes() == before
+    with pytest.raises(OSError) as caught:
+        run.append_epoch({"epoch": 1, "loss": 0.5})
+    assert caught.value.errno == errno.ENOSPC and not (run.folder / "metrics.csv").read_bytes()
