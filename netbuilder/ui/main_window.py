@@ -17,7 +17,7 @@ from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
 from . import (about_pane, blocks, board_link, export_dialog, glossary_view, guide, import_dialog, layer_reference,
-               settings, welcome)
+               settings, start_from_run, welcome)
 from .readable import show_readable
 from .trust_prompt import trust_opened
 from .canvas.breadcrumb import Breadcrumb
@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         self.data.preview.sampleChosen.connect(self._look_at)
         self.training.picturesShown.connect(self._room_for_pictures)
         self.bench = Workbench(self, {"open_file": self.open_file, "new_document": self.new_document,
-                                      "new_from_template": self.new_from_template})
+                                      "new_from_template": self.new_from_template,
+                                      "open_document": self.open_document})
         self.docks, self.actions_by_name = self.bench.docks, self.bench.actions
         self.bench.documentChanged.connect(self.training.set_document)
         self.bench.documentChanged.connect(self.data.set_document)
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         import_dialog.install(self.bench)
         glossary_view.install(self.bench)
         self.board_link = board_link.install(self.bench)
+        start_from_run.install(self.bench, self.training.run_list)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
@@ -352,6 +354,13 @@ class MainWindow(QMainWindow):
         if not self.maybe_keep_changes():
             return False
         self.set_document(Document())
+        return True
+
+    def open_document(self, document: Document) -> bool:
+        """A document made in memory (from a run), unless the user keeps the current one (then False)."""
+        if not self.maybe_keep_changes():
+            return False
+        self.set_document(document)
         return True
 
     def new_from_template(self) -> None:
