@@ -81,3 +81,39 @@ def lesson_next_step(run: Run) -> Graph:
         path = renamed_weights(run, start, f"lesson-step-{lesson.get('step', 'next')}")
         graph.meta["training"] = {**training, "init_from": str(path)}
     return graph
+
+
+def weights_fit(graph: Graph, path: str | Path) -> tuple[list[str], list[str], list[str]]:
+    """How a weights file (a checkpoint or a bare state dict) fits the document's networks, matched by layer
+    name and shape: (layers it fills, layers of its names it cannot fill and why, its layers the document
+    lacks). TransferError naming the layers on both sides when it fills none (or cannot be read, or the
+    document does not compile)."""
+    from ..compile import build_model
+    from ..errors import UserError
+    from ..train.transfer import matching, refusal
+
+    weights = read_weights(path)
+    layers = {}
+    for part in graph.networks():
+        outputs = [graph.node(n).name for n in part if graph.node(n).type == "Output"]
+        if not outputs:
+            continue
+        try:
+            layers.update(build_model(graph, outputs[0]).named_children())
+        except UserError as e:
+            raise TransferError(f"the network of {outputs[0]} cannot be built to check the weights: {e}") from None
+    _, loaded, skipped = matching(layers, weights)
+    if not loaded:
+        raise refusal(path, weights, layers, skipped)
+    absent = sorted({k.split(".", 1)[0] for k in weights} - set(layers))
+    return loaded, skipped, absent
+
+
+def fit_words(path: str | Path, loaded: list[str], skipped: list[str], absent: list[str]) -> str:
+    """weights_fit's answer in a sentence."""
+    text = f"{', '.join(loaded)} start{'s' * (len(loaded) == 1)} from {Path(path).name}."
+    if skipped:
+        text += f" Not matching: {'; '.join(skipped)}."
+    if absent:
+        text += f" Not here: {', '.join(absent)} (no layer of that name)."
+    return text

@@ -99,3 +99,25 @@ def test_a_run_without_weights_is_said(tmp_path):
     run = Run.create(tmp_path, graph, name="cut short")
     with pytest.raises(TransferError, match="the run 'cut short' has no weights to start from"):
         start_from_run(run)
+
+
+def test_a_weights_file_whose_layer_names_match_is_a_starting_point_and_a_refusal_names_the_layers(tmp_path):
+    from netbuilder.runs.start_from import fit_words, weights_fit
+
+    graph = io.load(TEMPLATES / "cnn_digits.json", check_node)
+    state = build_model(graph, "logits").state_dict()
+    state["fc2.weight"] = torch.zeros(3, 64)  # another head
+    state["extra.weight"] = torch.zeros(2)
+    path = tmp_path / "pretrained.pt"
+    torch.save(state, path)  # a bare state dict, as torch.save(model.state_dict()) writes
+    found = weights_fit(graph, path)
+    assert found == (["conv1", "conv2", "fc1"], ["fc2 (weight is [3, 64] in the checkpoint, [10, 64] here)"],
+                     ["extra"])
+    assert fit_words(path, *found) == ("conv1, conv2, fc1 start from pretrained.pt. Not matching: fc2 (weight is"
+                                       " [3, 64] in the checkpoint, [10, 64] here). Not here: extra (no layer of"
+                                       " that name).")
+    torch.save({"features.0.weight": torch.zeros(16, 1, 3, 3), "classifier.weight": torch.zeros(10, 64)}, path)
+    with pytest.raises(TransferError, match="no layer here matches the checkpoint 'pretrained.pt' by name and shape"
+                       " \\(it holds classifier, features; this network's layers with weights are conv1, conv2,"
+                       " fc1, fc2\\)"):
+        weights_fit(graph, path)

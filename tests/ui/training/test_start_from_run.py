@@ -66,3 +66,30 @@ def test_the_lesson_s_next_step_starts_from_the_first_step_s_run(qtbot):
     assert window.training.result.status == "finished"
     note = window.training.runs.current.note
     assert "frozen_conv1, frozen_conv2, tuned_conv1, tuned_conv2 started from lesson-step-2.pt" in note
+
+
+def test_a_weights_file_is_checked_when_chosen_as_the_starting_point(qtbot, tmp_path, monkeypatch):
+    import torch
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from netbuilder.compile import build_model
+    from netbuilder.ui.training.settings_form import SettingsForm
+
+    document = Document.from_template(TEMPLATES / "cnn_digits.json")
+    form = SettingsForm()
+    qtbot.addWidget(form)
+    form.set_document(document)
+    said = []
+    form.message.connect(said.append)
+    good, bad = tmp_path / "good.pt", tmp_path / "bad.pt"
+    torch.save(build_model(document.graph, "logits").state_dict(), good)
+    torch.save({"encoder.weight": torch.zeros(3)}, bad)
+    browse = form.findChild(QPushButton, "train_init_from_browse")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    browse.click()
+    assert "no layer here matches the checkpoint 'bad.pt'" in said[-1] and "encoder" in said[-1]
+    assert not document.graph.meta["training"].get("init_from")  # refused: not set
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    browse.click()
+    assert said[-1] == "conv1, conv2, fc1, fc2 start from good.pt."
+    assert document.graph.meta["training"]["init_from"] == str(good)
