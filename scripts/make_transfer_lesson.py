@@ -52,16 +52,20 @@ def step_two():
                     " same batches. transferred_frozen keeps the convolutional layers step 1 trained (frozen,"
                     " drawn with a dashed frame) and learns a new head; fine_tuned starts from the same layers"
                     " and goes on adjusting them with a tenth of the learning rate (their lr scale); from_scratch"
-                    " starts from random weights. With 100 labels the network from scratch must learn what a"
-                    " stroke is and what a 7 is at once; the transferred ones already see strokes and shapes,"
-                    " and only learn which combination is which digit: their validation accuracy rises sooner"
-                    " and ends higher, while the scratch one's training loss falls as fast and its validation"
-                    " lags (it learns the 100 samples by heart).",
+                    " starts from random weights. The transferred layers already see strokes and shapes, so only"
+                    " the head has to learn which combination is which digit, while the network from scratch must"
+                    " learn both at once. Watch the validation curves: on these small 8x8 digits that is not much"
+                    " of a head start. The network from scratch learns the strokes from 100 labels too and ends"
+                    " level with the transferred ones or ahead (about 93% to 96%), and the frozen layers, tuned"
+                    " for 0 to 4, can even hold it back. Transfer pays where labels are scarcer or the pictures"
+                    " richer: set labels per class to 5 in the Data panel, or compare on MNIST, where Keras'"
+                    " example keeps a clear lead.",
         data=DataSpec(classes=[5, 6, 7, 8, 9], labels_per_class=LABELS).to_dict(),
         training={"recipe": "compare", "optimizer": "adam", "lr": 0.003, "batch_size": 20, "epochs": 30},
         lesson={"step": 2, "steps": STEPS,
                 "start": {f"{p}{c}": c for p in ("frozen_", "tuned_") for c in CONVS}},
-        quality={"metric": "val_accuracy", "note": "the transferred networks beat the one from scratch"})
+        quality={"metric": "val_accuracy", "note": "on the 8x8 digits the three end about level after 30 epochs"
+                 " (0.88 to 0.98 validation accuracy over seeds); the one from scratch is not beaten by 10 points"})
     return graph
 
 
