@@ -130,3 +130,14 @@ def narrowed_training(raw: RawData, parts: tuple, spec) -> torch.Tensor:
     check_parts(raw.y, {"training": raw.y[train], "validation": raw.y[val],
                         "test": raw.test[1] if raw.test is not None else raw.y[test]}, names, spec.label)
     return train
+
+
+def narrowing_words(data: dict) -> str:
+    """How a document's data (meta["data"]) is narrowed, for a line saying what it trains on: " (classes 5-9,
+    20 labels each)", or "" when it is not (or the settings are not readable)."""
+    classes, per_class = data.get("classes", []), data.get("labels_per_class", 0)
+    if settings_problems(classes, per_class):
+        return ""
+    said = ([f"classes {classes_text(classes)}"] if classes else []) + \
+        ([f"{per_class} labels each"] if per_class else [])
+    return f" ({', '.join(said)})" if said else ""

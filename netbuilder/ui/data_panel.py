@@ -126,10 +126,10 @@ class DataPanel(QWidget):
         settings = QVBoxLayout(column)
         settings.setContentsMargins(0, 0, 0, 0)
         settings.addWidget(self.options_box)
-        settings.addWidget(prep_box)
-        self.narrow = NarrowBox()
+        self.narrow = NarrowBox()  # above the preparation: what the network learns, then how it is prepared
         self.narrow.changed.connect(self._changed)
         settings.addWidget(self.narrow)
+        settings.addWidget(prep_box)
         settings.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(column)

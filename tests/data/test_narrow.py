@@ -83,3 +83,12 @@ def test_the_training_script_refuses_a_narrowed_dataset():
     graph.meta["data"] = DataSpec(classes=[5, 6, 7, 8, 9]).to_dict()
     with pytest.raises(ScriptError, match="the dataset is narrowed"):
         script_source(graph)
+
+
+def test_what_a_document_trains_on_says_how_it_is_narrowed():
+    from netbuilder.data.narrow import narrowing_words
+    from netbuilder.ui.gallery import facts  # the gallery and the About pane say it so
+
+    assert narrowing_words({"classes": [5, 6, 7, 8, 9], "labels_per_class": 20}) == " (classes 5-9, 20 labels each)"
+    assert narrowing_words({}) == "" and narrowing_words({"classes": "5-9"}) == ""  # unreadable: said elsewhere
+    assert facts({"data": {"source": "digits", "classes": [0, 1]}}) == "Trains on: digits (classes 0, 1)."

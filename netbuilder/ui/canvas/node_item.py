@@ -199,7 +199,7 @@ class NodeItem(QGraphicsItem):
         if frozen:
             painter.setPen(theme.FROZEN)
             painter.drawText(QRectF(12, HEADER + 4 + 2 * LINE, WIDTH - 24, LINE), Qt.AlignmentFlag.AlignVCenter,
-                             "❄ frozen: its weights do not change")
+                             "❄ frozen")
         if errors:
             painter.setPen(QPen(theme.ERROR, 1))
             painter.setBrush(theme.ERROR)
