@@ -291,3 +291,25 @@ def test_an_output_is_not_offered_the_input_itself(qtbot):
         return [p.fix.label for p in window.problems.problems or [] if p.node == node and p.fix is not None]
     qtbot.waitUntil(lambda: "connect input1 to it" in offered(relu))  # a lone layer: the nearest port that fits
     assert not any("input1" in label for label in offered(output))  # an Output fed by the Input skips them all
+
+
+def test_freeze_and_replace_the_final_layer_from_a_layer_s_menu(window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    graph, scene = window.document.graph, window.scene
+    pool2 = node_named(window, "pool2").id
+    menu = scene.build_node_menu(scene.node_items[pool2])  # kept: its actions die with it
+    names = [a.text() for a in menu.actions()]
+    assert "Freeze Layers up to Here" in names and "Unfreeze Layers up to Here" not in names
+    trigger(scene.build_node_menu(scene.node_items[pool2]), "Freeze Layers up to Here")
+    assert [n.name for n in graph.nodes() if n.params.get("trainable") is False] == ["conv1", "conv2"]
+    menu = scene.build_node_menu(scene.node_items[pool2])
+    names = [a.text() for a in menu.actions()]
+    assert "Unfreeze Layers up to Here" in names and "Freeze Layers up to Here" not in names
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda parent, title, label, value, *a: (asked.append(value), (4, True))[1])
+    trigger(scene.build_node_menu(scene.node_items[pool2]), "Replace the Final Layer for N Classes…")
+    assert asked == [10]  # the dataset's classes, offered
+    assert graph.by_name("fc2_new").params["out_features"] == 4 and graph.by_name("fc2") is None
+    window.document.undo_stack.undo()
+    assert graph.by_name("fc2").params["out_features"] == 10
