@@ -88,6 +88,12 @@ DATA = {
     "augment": "Random changes to the training images (flips, turns, shifts, brightness, noise), so that the"
                " network sees more variety and learns less by heart; images only.",
     "seed": "Fixes which samples go to training, validation and test, and the generated samples.",
+    "classes": "Keep only these classes of a classification dataset (\"5-9\" or \"0, 2, 4\"; empty keeps all)."
+               " They are relabelled 0, 1, 2... in the order written, so the last layer needs one output per kept"
+               " class.",
+    "labels_per_class": "Train on only this many labelled samples of each class (0: all of them), picked by the"
+                        " seed; validation and test keep their share, so a few labels are judged on many samples."
+                        " Transfer learning shines here.",
 }
 
 DATA_OPTIONS = {

@@ -13,6 +13,7 @@ import torch
 from ..paths import why_missing
 from .augment import Augment
 from .builtin import _digits_arrays, stratified_split
+from .narrow import keep_classes, narrowed_training, settings_problems
 from .raw import DataError, RawData
 from ..section import Section
 
@@ -42,6 +43,8 @@ class DataSpec(Section):
     normalize: str = "none"
     augment: dict = field(default_factory=dict)  # Augment's fields; images only
     seed: int = 0
+    classes: list = field(default_factory=list)  # classification: the classes kept, relabelled 0..k-1; [] all
+    labels_per_class: int = 0  # training samples kept of each class (0: all); see narrow.py
 
     def problems(self) -> list[str]:
         found = []
@@ -59,6 +62,7 @@ class DataSpec(Section):
             found.append(f"normalize must be one of {', '.join(NORMALIZE)}, not {self.normalize!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
             found.append(f"the dataset seed must be a whole number from 0 to {2**63 - 1:,}")
+        found += settings_problems(self.classes, self.labels_per_class)
         found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
         if isinstance(self.options, dict) and isinstance(self.source, str) and self.source.strip():
             found += self.option_problems()
@@ -221,10 +225,11 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
     problems = spec.problems()
     if problems:
         raise DataError("the dataset settings are not usable: " + "; ".join(problems))
-    raw = raw or load_source(spec, progress, download)
+    raw = keep_classes(raw or load_source(spec, progress, download), spec.classes, spec.label)
     if len(raw.x) < 3:
         raise DataError(f"{spec.label} has {len(raw.x)} samples: at least 3 are needed to train, validate and test")
     train_idx, val_idx, test_idx = split(raw, spec)
+    train_idx = narrowed_training(raw, (train_idx, val_idx, test_idx), spec)
     if len(train_idx) == 0:
         raise DataError(f"{spec.label}: no samples are left to train on after the validation and test parts")
     stats = fit_normalization(raw.x[train_idx], spec.normalize)

@@ -41,12 +41,12 @@ def _sample_of(spec: DataSpec) -> Sample | None:
     if spec.problems() or spec.is_path:
         return None
     if spec.source in STANDARD:
-        return Sample(STANDARD_SAMPLES[spec.source], 10, "classification")
+        return Sample(STANDARD_SAMPLES[spec.source], len(spec.classes) or 10, "classification")
     try:
         raw = load_source(spec)
     except (DataError, TypeError, ValueError):
         return None  # options the generator refuses: the Data panel says why
-    outputs = raw.classes if raw.task == "classification" else int(math.prod(raw.y.shape[1:])) or 1
+    outputs = (len(spec.classes) or raw.classes) if raw.task == "classification" else int(math.prod(raw.y.shape[1:])) or 1
     return Sample(tuple(int(s) for s in raw.x.shape[1:]), int(outputs), raw.task)
 
 

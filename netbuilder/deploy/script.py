@@ -63,6 +63,9 @@ def script_settings(graph: Graph, network: str | None = None) -> dict:
     if spec.is_path and Path(spec.source).expanduser().is_dir():
         raise ScriptError(f"the dataset is a folder of images ({spec.source}), which the script cannot read with"
                           " torch and numpy alone: save it as an .npz of x and y and choose that")
+    if spec.classes or spec.labels_per_class:
+        raise ScriptError("the dataset is narrowed (some classes, or a few labels per class), which the script does"
+                          " not do: train it in the app or with `netbuilder train`")
     try:
         members = set(network_nodes(graph, network))
     except KeyError as e:  # no network of that name

@@ -47,32 +47,50 @@ def not_finite(weights: dict) -> str | None:
     return None
 
 
-def load_matching(model: nn.Module, path: str | Path) -> tuple[list[str], list[str]]:
-    """Copy the checkpoint's weights into the layers of the same name and shape.
-
-    Returns (layers started from the checkpoint, reasons others were skipped). A checkpoint
-    that matches no layer at all is an error: training would silently start from scratch."""
-    weights = read_weights(path)
-    own = model.state_dict()
+def matching(layers: dict[str, nn.Module], weights: dict[str, torch.Tensor]):
+    """(the weights to copy by key, layers they fill, reasons layers of the same name are not filled) of
+    `layers` (name: module) from `weights` (a state dict keyed "layer.parameter")."""
     loaded, skipped, taken = [], [], {}
-    for layer, module in model.named_children():
-        keys = [f"{layer}.{k}" for k in module.state_dict()]
-        if not keys or not any(k in weights for k in keys):
+    for layer, module in layers.items():
+        own = {f"{layer}.{k}": v for k, v in module.state_dict().items()}
+        if not own or not any(k in weights for k in own):
             continue
-        wrong = [k for k in keys if k not in weights or weights[k].shape != own[k].shape]
+        wrong = [k for k in own if k not in weights or weights[k].shape != own[k].shape]
         if wrong:
             k = wrong[0]
             there = list(weights[k].shape) if k in weights else "missing"
             skipped.append(f"{layer} ({k.split('.', 1)[1]} is {there} in the checkpoint,"
                            f" {list(own[k].shape)} here)")
             continue
-        taken.update({k: weights[k] for k in keys})
+        taken.update({k: weights[k] for k in own})
         loaded.append(layer)
+    return taken, loaded, skipped
+
+
+def _listed(names: list[str], most: int = 8) -> str:
+    return ", ".join(names[:most]) + ("…" if len(names) > most else "") if names else "none"
+
+
+def refusal(path: str | Path, weights: dict, layers: dict[str, nn.Module], skipped: list[str]) -> TransferError:
+    """Why no layer starts from the file, naming the layers on both sides."""
+    held = sorted({k.split(".", 1)[0] for k in weights})
+    own = [name for name, module in layers.items() if any(True for _ in module.parameters())]
+    return TransferError(f"no layer here matches the checkpoint '{Path(path).name}' by name and shape"
+                         f" (it holds {_listed(held)}; this network's layers with weights are {_listed(own)})"
+                         + (f"; skipped: {'; '.join(skipped)}" if skipped else ""))
+
+
+def load_matching(model: nn.Module, path: str | Path) -> tuple[list[str], list[str]]:
+    """Copy the checkpoint's weights into the layers of the same name and shape.
+
+    Returns (layers started from the checkpoint, reasons others were skipped). A checkpoint
+    that matches no layer at all is an error: training would silently start from scratch."""
+    weights = read_weights(path)
+    layers = dict(model.named_children())
+    taken, loaded, skipped = matching(layers, weights)
     if not loaded:
-        names = sorted({k.split(".", 1)[0] for k in weights})
-        raise TransferError(f"no layer here matches the checkpoint '{Path(path).name}' by name and shape"
-                            f" (it holds {', '.join(names[:8])}{'…' if len(names) > 8 else ''})"
-                            + (f"; skipped: {'; '.join(skipped)}" if skipped else ""))
+        raise refusal(path, weights, layers, skipped)
+    own = model.state_dict()
     with torch.no_grad():
         for k, v in taken.items():
             own[k].copy_(v)

@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from ..data.narrow import narrowing_words
 from ..graph.edits import SetMeta
 from ..graph.events import MetaChanged
 from .gallery import facts
@@ -90,7 +91,7 @@ class AboutPane(QWidget):
         self.title.setText(f"<b>{meta.get('name') or 'Untitled network'}</b>")
         data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
         source = data.get("source", "digits")  # the document's dataset, the digits unless it names one
-        self.facts.setText(f"Trains on: {source}" if isinstance(source, str) else "")  # else a Problem says why
+        self.facts.setText(f"Trains on: {source}{narrowing_words(data)}" if isinstance(source, str) else "")  # else a Problem says why
         self.facts.setToolTip(facts(meta))  # and the bar a template reaches
         text = meta.get(KEY) if isinstance(meta.get(KEY), str) else ""
         self.text.setReadOnly(self.document is None)

@@ -14,6 +14,7 @@ from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
 from ..graph.events import MetaChanged
 from ..train.fitting import use_dataset
+from .data_narrow import NarrowBox
 from .data_preview import DataPreview
 
 STANDARD_HELP = {"mnist": "MNIST handwritten digits, 28x28 (a download of 11 MB, or a folder of its files)",
@@ -125,6 +126,9 @@ class DataPanel(QWidget):
         settings = QVBoxLayout(column)
         settings.setContentsMargins(0, 0, 0, 0)
         settings.addWidget(self.options_box)
+        self.narrow = NarrowBox()  # above the preparation: what the network learns, then how it is prepared
+        self.narrow.changed.connect(self._changed)
+        settings.addWidget(self.narrow)
         settings.addWidget(prep_box)
         settings.addStretch(1)
         scroll = QScrollArea()
@@ -212,6 +216,7 @@ class DataPanel(QWidget):
         self.val.setValue(round(spec.val_fraction * 100))
         self.test.setValue(round(spec.test_fraction * 100))
         self.seed.setValue(spec.seed)
+        self.narrow.show_values(spec.classes, spec.labels_per_class)
         for name, editor in self.augment.items():
             value = spec.augment.get(name, 0)
             editor.setChecked(bool(value)) if isinstance(editor, QCheckBox) else editor.setValue(float(value))
@@ -244,9 +249,13 @@ class DataPanel(QWidget):
             value = editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
             if value:
                 augment[name] = value
+        try:
+            classes, per_class = self.narrow.values()
+        except DataError:  # show_preview says why
+            classes, per_class = [], self.narrow.per_class.value()
         return DataSpec(source=source, options=options, val_fraction=self.val.value() / 100,
                         test_fraction=self.test.value() / 100, normalize=self.normalize.currentText(),
-                        augment=augment, seed=self.seed.value())
+                        augment=augment, seed=self.seed.value(), classes=classes, labels_per_class=per_class)
 
     def _help(self, name: str) -> str:
         if name == NONE:
@@ -322,6 +331,9 @@ class DataPanel(QWidget):
         self.download_button.setVisible(False)
         if spec.source == NONE:
             self._failed("Pick a dataset in the list above, or open a file or folder.", error=False)
+            return False
+        if self.narrow.error():
+            self._failed(self.narrow.error())
             return False
         self._loading, self._again = True, False
         dialog = None

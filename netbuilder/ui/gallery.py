@@ -8,6 +8,7 @@ from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem,
                                QVBoxLayout)
 
+from ..data.narrow import narrowing_words
 from ..graph import io
 from ..layers import check_node
 from . import theme
@@ -40,7 +41,7 @@ def facts(meta: dict) -> str:
     """The data a document trains on and the bar it reaches, in a line."""
     data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
     quality = meta.get("quality") if isinstance(meta.get("quality"), dict) else {}
-    text = f"Trains on: {data['source']}." if isinstance(data.get("source"), str) else ""
+    text = f"Trains on: {data['source']}{narrowing_words(data)}." if isinstance(data.get("source"), str) else ""
     note = quality.get("note")
     if isinstance(note, str) and note:
         text += f" {note[:1].upper()}{note[1:]}."

@@ -12,6 +12,7 @@ CATEGORY_HUES = {
 ERROR = QColor(220, 50, 47)
 WARNING = QColor(230, 150, 20)
 SELECTED = QColor(38, 139, 210)
+FROZEN = QColor(70, 150, 220)  # a layer whose weights are frozen (trainable off)
 
 
 def palette() -> QPalette:

@@ -227,3 +227,27 @@ def test_a_bad_cell_leaves_no_old_dataset_under_the_error_and_drop_skips_it_also
     assert missing.currentText() == "drop" and panel.prepared is not None
     panel.open_path(str(good))  # another table: missing values are treated as chosen
     assert missing.currentText() == "drop" and panel.spec().options == {"missing": "drop"}
+
+
+def test_narrowing_to_digits_5_to_9_with_20_labels_each_from_the_panel(qtbot):
+    window = make_window(qtbot)  # the CNN on the digits
+    panel = window.data
+    window.show_data()
+    graph = window.document.graph
+    panel.narrow.classes.setText("5-9")
+    panel.narrow.classes.editingFinished.emit()  # what leaving the field does
+    panel.narrow.per_class.setValue(20)
+    assert "5 classes: train 100, validation 134, test 134" in panel.counts.text()
+    assert "relabelled 0 to 4" in panel.notes.text() and "9 → 4" in panel.narrow.relabelled.text()
+    qtbot.mouseClick(panel.use_button, Qt.MouseButton.LeftButton)
+    assert graph.meta["data"]["classes"] == [5, 6, 7, 8, 9] and graph.meta["data"]["labels_per_class"] == 20
+    assert graph.by_name("fc2").params["out_features"] == 5
+    panel.narrow.classes.setText("5-x")
+    panel.narrow.classes.editingFinished.emit()
+    assert "'5-x' is neither a class number nor a range" in panel.notes.text() and not panel.use_button.isEnabled()
+    panel.narrow.classes.setText("5, 6")
+    panel.narrow.classes.editingFinished.emit()
+    panel.narrow.per_class.setValue(500)
+    assert "fewer than the 500 labels per class" in panel.notes.text() and not panel.use_button.isEnabled()
+    window.document.undo_stack.undo()  # the panel follows the document back to all ten digits
+    assert panel.narrow.classes.text() == "" and panel.narrow.per_class.value() == 0

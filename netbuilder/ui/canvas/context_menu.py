@@ -6,6 +6,8 @@ from PySide6.QtWidgets import QMenu
 from ...analysis.blocks import spec_of
 from ...analysis.fixes import offered_fix
 from ...analysis.in_place import replace_node, wire_problem
+from ...analysis.transfer import final_layer, freezable, is_frozen, upstream
+from ...data.sample import data_spec, sample_of
 from ...graph.model import EditError
 from ...layers import CATALOG
 from ..layer_picker import pick_layer
@@ -72,6 +74,8 @@ def build_node_menu(scene, item) -> QMenu:
         add("Add Output after", lambda: scene.add_output_after(node_id))
     add("Select downstream", lambda: scene.select_downstream(node_id))
     menu.addSeparator()
+    _transfer_entries(scene, node_id, add)
+    menu.addSeparator()
     if len(scene.selected_node_ids()) > 1 or node.type not in ("Input", "Output", "Block"):
         add("Group into Block…", lambda: scene.blockAction.emit("group", ""))
     if node.type == "Block":
@@ -81,6 +85,34 @@ def build_node_menu(scene, item) -> QMenu:
     add("Duplicate", scene.duplicate_requested.emit)
     add("Delete", scene.delete_selection)
     return menu
+
+
+def _transfer_entries(scene, node_id: str, add) -> None:
+    """Freeze or unfreeze the layers up to this one, and replace the network's final layer (transfer learning)."""
+    graph = scene.graph
+    layers = [graph.node(n) for n in upstream(graph, node_id) if freezable(graph, graph.node(n))]
+    if any(not is_frozen(n) for n in layers):
+        add("Freeze Layers up to Here", lambda: scene.freeze_up_to(node_id))
+    if any(is_frozen(n) for n in layers):
+        add("Unfreeze Layers up to Here", lambda: scene.freeze_up_to(node_id, False))
+    try:
+        final_layer(graph, node_id)
+    except EditError:
+        return
+    add("Replace the Final Layer for N Classes…", lambda: _ask_classes(scene, node_id))
+
+
+def _ask_classes(scene, node_id: str) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    sample = sample_of(data_spec(scene.graph.root().meta))
+    views = scene.views()
+    classes, ok = QInputDialog.getInt(views[0] if views else None, "Replace the final layer",
+                                      "Classes of the new final layer (a new layer, with fresh weights):",
+                                      sample.outputs if sample is not None and sample.task == "classification"
+                                      else 10, 1, 1_000_000)
+    if ok:
+        scene.replace_final_layer(node_id, classes)
 
 
 def build_edge_menu(scene, edge_item) -> QMenu:

@@ -6,6 +6,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from ...analysis.blocks import spec_of
+from ...analysis.transfer import is_frozen
 from .. import theme
 from .port_item import PortItem
 
@@ -62,7 +63,8 @@ class NodeItem(QGraphicsItem):
         self._sync_ports(self.outputs, out_ports, False)
         self.prepareGeometryChange()
         rows = max(len(in_ports), len(out_ports), 1)
-        self.height = max(HEADER + 2 * LINE + 8, HEADER + rows * PORT_GAP + 4)
+        lines = 3 if is_frozen(node) else 2  # a frozen layer says so on a line of its own
+        self.height = max(HEADER + lines * LINE + 8, HEADER + rows * PORT_GAP + 4)
         for i, port in enumerate(self.inputs.values()):
             port.setPos(0, self._port_y(i, len(in_ports)))
         for i, port in enumerate(self.outputs.values()):
@@ -158,6 +160,10 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(outline, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 6, 6)
+        frozen = is_frozen(node)
+        if frozen:  # frozen weights: an icy dashed frame inside the body
+            painter.setPen(QPen(theme.FROZEN, 1.5, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(rect.adjusted(3, HEADER + 2, -3, -3), 4, 4)
         if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
             return  # too small to read: the coloured box is enough
 
@@ -190,6 +196,10 @@ class NodeItem(QGraphicsItem):
             text = small.elidedText(text, Qt.TextElideMode.ElideRight, WIDTH - 24)
             painter.drawText(QRectF(12, y, WIDTH - 24, LINE), Qt.AlignmentFlag.AlignVCenter, text)
             y += LINE
+        if frozen:
+            painter.setPen(theme.FROZEN)
+            painter.drawText(QRectF(12, HEADER + 4 + 2 * LINE, WIDTH - 24, LINE), Qt.AlignmentFlag.AlignVCenter,
+                             "❄ frozen")
         if errors:
             painter.setPen(QPen(theme.ERROR, 1))
             painter.setBrush(theme.ERROR)

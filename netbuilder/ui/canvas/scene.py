@@ -5,7 +5,7 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QMenu
 
-from ...analysis import in_place, wiring
+from ...analysis import in_place, transfer, wiring
 from ...data.sample import new_layer_params
 from ...graph import events as ev
 from ...graph.edits import AddNode, Disconnect, Group, move_nodes, remove_nodes
@@ -354,6 +354,12 @@ class GraphScene(QGraphicsScene):
 
     def replace_node(self, node_id: str, layer_type: str) -> str | None:
         return self._build_and_push(in_place.replace_node, node_id, layer_type)
+
+    def freeze_up_to(self, node_id: str, frozen: bool = True) -> None:
+        self._build_and_push(transfer.freeze_up_to, node_id, frozen)
+
+    def replace_final_layer(self, node_id: str, classes: int) -> None:
+        self._build_and_push(transfer.replace_final_layer, node_id, classes)
 
     def add_output_after(self, node_id: str) -> str | None:
         return self._build_and_push(in_place.add_after, node_id, "Output")

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem
 
+from ...runs.start_from import lesson_next
 from .runs_model import DocumentRuns
 
 COLUMNS = ("run", "status", "started", "epochs", "best")
@@ -14,6 +15,7 @@ COLUMNS = ("run", "status", "started", "epochs", "best")
 
 class RunList(QTreeWidget):
     resumeRequested = Signal(object)  # RunState
+    startRequested = Signal(object, str)  # RunState, "network" (a new one from the run) or "lesson" (its next step)
     message = Signal(str)
 
     def __init__(self):
@@ -107,13 +109,23 @@ class RunList(QTreeWidget):
         item = self.itemAt(point)
         if item is None or self.runs is None:
             return
-        state = self.runs.state(item.data(0, Qt.ItemDataRole.UserRole))
+        self.menu_for(self.runs.state(item.data(0, Qt.ItemDataRole.UserRole)), item).popup(
+            self.viewport().mapToGlobal(point))
+
+    def menu_for(self, state, item: QTreeWidgetItem) -> QMenu:
+        """What can be done to a run: its context menu."""
         menu = QMenu(self)
         menu.addAction("Rename", lambda: self.editItem(item, 0))
         resume = menu.addAction("Resume This Run", lambda: self.resumeRequested.emit(state))
         resume.setEnabled(state.run.checkpoint.is_file() and not state.running)
+        weights = not state.running and any((state.run.folder / n).is_file() for n in ("best.pt", "last.pt"))
+        menu.addAction("Start a New Network from This Run",
+                       lambda: self.startRequested.emit(state, "network")).setEnabled(weights)
+        if lesson_next(state.run) is not None:
+            menu.addAction("Start the Lesson's Next Step from This Run",
+                           lambda: self.startRequested.emit(state, "lesson")).setEnabled(weights)
         menu.addAction("Delete Run", lambda: self._delete(state))
-        menu.popup(self.viewport().mapToGlobal(point))
+        return menu
 
     def _delete(self, state) -> None:
         reason = self.runs.delete(state.id)

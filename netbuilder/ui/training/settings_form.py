@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from ... import glossary
 from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
+from ...runs.start_from import fit_words, weights_fit
 from ...train.applies import applies
 from ...train.config import DEVICES, LOSSES, NUMBERS, OPTIMIZERS, SCHEDULES, TrainConfig
 from ...train.recipes import recipe_names, recipes
 from ...train.callbacks.diagnosis import Thresholds
+from ...train.transfer import TransferError
 from ..glossary_view import glossary_link
 
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names}
@@ -133,8 +135,14 @@ class SettingsForm(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Start layers from a checkpoint", start,
                                               "Checkpoints (*.pt *.pth);;All files (*)")
         if path:
+            try:
+                said = fit_words(path, *weights_fit(self.document.graph, path))
+            except TransferError as e:
+                self.message.emit(f"Not a starting point for this network: {e}")
+                return
             editor.setText(path)
             self._set("training", "init_from", path)
+            self.message.emit(said)
 
     def config(self) -> TrainConfig:
         return TrainConfig.from_dict(self.document.graph.meta.get("training"))

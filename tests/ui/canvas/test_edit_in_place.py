@@ -292,3 +292,25 @@ def test_an_output_is_not_offered_the_input_itself(qtbot):
     qtbot.waitUntil(lambda: "connect linear1 to it" in offered(relu))  # the layer before it in the row
     assert offered(output) == ["connect linear2 to it"]  # not the Input itself, nor a second Input
     assert "connect it to linear2" in offered(relu)  # and the one after it: never backwards
+
+
+def test_freeze_and_replace_the_final_layer_from_a_layer_s_menu(window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    graph, scene = window.document.graph, window.scene
+    pool2 = node_named(window, "pool2").id
+    menu = scene.build_node_menu(scene.node_items[pool2])  # kept: its actions die with it
+    names = [a.text() for a in menu.actions()]
+    assert "Freeze Layers up to Here" in names and "Unfreeze Layers up to Here" not in names
+    trigger(scene.build_node_menu(scene.node_items[pool2]), "Freeze Layers up to Here")
+    assert [n.name for n in graph.nodes() if n.params.get("trainable") is False] == ["conv1", "conv2"]
+    menu = scene.build_node_menu(scene.node_items[pool2])
+    names = [a.text() for a in menu.actions()]
+    assert "Unfreeze Layers up to Here" in names and "Freeze Layers up to Here" not in names
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda parent, title, label, value, *a: (asked.append(value), (4, True))[1])
+    trigger(scene.build_node_menu(scene.node_items[pool2]), "Replace the Final Layer for N Classes…")
+    assert asked == [10]  # the dataset's classes, offered
+    assert graph.by_name("fc2_new").params["out_features"] == 4 and graph.by_name("fc2") is None
+    window.document.undo_stack.undo()
+    assert graph.by_name("fc2").params["out_features"] == 10
