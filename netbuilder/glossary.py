@@ -88,6 +88,9 @@ DATA = {
     "augment": "Random changes to the training images (flips, turns, shifts, brightness, noise), so that the"
                " network sees more variety and learns less by heart; images only.",
     "seed": "Fixes which samples go to training, validation and test, and the generated samples.",
+    "anomaly": "An anomaly-detection protocol: one_class (one class is normal: the network trains on it alone"
+               " and every other class is an anomaly) or held_out (one class is the anomaly, kept out of"
+               " training). Validation and test keep every class, labelled normal or anomaly.",
 }
 
 DATA_OPTIONS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from ..paths import why_missing
+from .anomaly import AnomalyProtocol
 from .augment import Augment
 from .builtin import _digits_arrays, stratified_split
 from .raw import DataError, RawData
@@ -42,6 +43,7 @@ class DataSpec(Section):
     normalize: str = "none"
     augment: dict = field(default_factory=dict)  # Augment's fields; images only
     seed: int = 0
+    anomaly: dict = field(default_factory=dict)  # an anomaly-detection protocol (data/anomaly.py); {}: none
 
     def problems(self) -> list[str]:
         found = []
@@ -60,6 +62,7 @@ class DataSpec(Section):
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**63:
             found.append(f"the dataset seed must be a whole number from 0 to {2**63 - 1:,}")
         found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
+        found += AnomalyProtocol.from_dict(self.anomaly).problems(self.anomaly)
         if isinstance(self.options, dict) and isinstance(self.source, str) and self.source.strip():
             found += self.option_problems()
         return found
@@ -225,6 +228,7 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
     if len(raw.x) < 3:
         raise DataError(f"{spec.label} has {len(raw.x)} samples: at least 3 are needed to train, validate and test")
     train_idx, val_idx, test_idx = split(raw, spec)
+    raw, train_idx = AnomalyProtocol.from_dict(spec.anomaly).apply(raw, train_idx, spec.label)
     if len(train_idx) == 0:
         raise DataError(f"{spec.label}: no samples are left to train on after the validation and test parts")
     stats = fit_normalization(raw.x[train_idx], spec.normalize)

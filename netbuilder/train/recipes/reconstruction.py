@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
 from ...analysis import Analysis
 from ...compile.plan import network_nodes
+from ...data.anomaly import normal_part, under_protocol
 from ...graph.edits import SetMeta, SetParam
 from ..evaluate import evaluate
 from ..generative import reconstructions
@@ -31,6 +33,13 @@ class Reconstruction(Supervised):
         if config.loss not in RECONSTRUCTION_LOSSES:
             raise TrainingError(f"the {cls.name} recipe compares the network's output with its input:"
                                 f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
+
+    @classmethod
+    def data(cls, graph, config, spec, progress=None, download=False, prepared=None):
+        """As the dataset gives it; under an anomaly protocol the validation loss is measured on the normal
+        samples (what the network learns to rebuild): the labelled anomalies are for choosing a threshold."""
+        data = super().data(graph, config, spec, progress, download, prepared)
+        return replace(data, val=normal_part(data.val)) if under_protocol(data.prepared) else data
 
     @classmethod
     def data_problems(cls, graph, config, prepared, spec, analysis=None):
