@@ -26,6 +26,7 @@ class ProtocolData(RawData):
     protocol: dict = field(default_factory=dict)
     original: torch.Tensor | None = None
     original_test: torch.Tensor | None = None
+    original_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +105,8 @@ class AnomalyProtocol:
         notes = [*raw.notes, f"anomaly protocol: {self.describe(name)}"]
         relabelled = ProtocolData(raw.x, anomalous(raw.y), raw.kind, "classification", list(LABELS),
                                   raw.feature_names, notes, test, raw.inputs, self.to_dict(), raw.y,
-                                  raw.test[1] if raw.test is not None else None)
+                                  raw.test[1] if raw.test is not None else None,
+                                  [str(n) for n in (raw.class_names or range(raw.classes))])
         return relabelled, kept
 
 

@@ -43,6 +43,7 @@ class Recipe:
     shares_data = True  # a sweep's trials can share the dataset as read once (prepare)
     script = False  # the exported standalone training script covers it
     falls = True  # its training loss should fall as it learns (an adversarial loss need not): for the coach
+    scores: tuple[str, ...] = ()  # the anomaly scores it gives each sample (score_batch), the main one first
 
     def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
         self.graph, self.config = graph, config
@@ -136,6 +137,11 @@ class Recipe:
     def test(self):
         """An Evaluation on the test split after training, or None."""
         return None
+
+    def score_batch(self, inputs: tuple) -> dict:
+        """Each sample's anomaly scores (higher: more unusual), a [N] tensor per name in `scores`; called
+        with the networks in eval mode and without gradients (insight/anomaly.py)."""
+        raise NotImplementedError(f"the {self.name} recipe gives no anomaly score")
 
     def probe(self, batch: tuple) -> None:
         """Run the networks forward on a batch (no gradients), to find where a value stopped being finite."""

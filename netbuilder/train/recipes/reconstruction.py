@@ -27,6 +27,7 @@ class Reconstruction(Supervised):
     losses = RECONSTRUCTION_LOSSES
     shows = frozenset({"samples", "inside"})
     script = False
+    scores = ("reconstruction error",)
 
     @classmethod
     def check_task(cls, config, prepared=None, spec=None) -> None:
@@ -100,6 +101,16 @@ class Reconstruction(Supervised):
         x = data[0]
         return evaluate(self.model, x, x, lambda out, target: self.objective(out, target)["loss"],
                         None, None, limit=limit)
+
+    def score_batch(self, inputs):
+        """The reconstruction error of each sample: its loss (mse, l1 or bce) averaged over its values."""
+        x = inputs[0]
+        return {"reconstruction error": self.sample_error(self.model(x), x)}
+
+    def sample_error(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        name = {"mse": "mse_loss", "l1": "l1_loss", "bce_with_logits": "binary_cross_entropy_with_logits"}
+        each = getattr(torch.nn.functional, name[self.config.loss])(out, self.target(x, out), reduction="none")
+        return each.reshape(len(x), -1).mean(dim=1)
 
     def pictures(self, epoch: int):
         x = (self.val_tensors or self.train_tensors)[0]
