@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,7 +136,7 @@ class AnomalyEvaluation:
     recipe: object
     prepared: Prepared
     test_inputs: tuple
-    weights: Path
+    weights: Path | None  # the checkpoint scored (None: a trainer's networks as they are)
 
     @property
     def main(self) -> AnomalyReport:
@@ -156,9 +157,21 @@ class AnomalyEvaluation:
         if not self.recipe.target_is_input or not indices:
             return None
         x = tuple(t[indices] for t in self.test_inputs)
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(self.recipe.model):
             made = self.recipe.model(*x)
         return made.reshape(x[0].shape) if made.numel() == x[0].numel() else None
+
+
+@contextmanager
+def evaluating(model: torch.nn.Module):
+    """The model in eval mode for a while; each module's training flag restored afterwards."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def scorers() -> list[str]:
@@ -206,11 +219,18 @@ def run_weights(folder: Path) -> Path:
 
 def evaluate_run(run, percentile: float = PERCENTILE, prepared: Prepared | None = None) -> AnomalyEvaluation:
     """Score the run's validation and test samples with its best weights, and judge each score."""
-    from ..train.fitting import training_data
-
     graph = run.graph()
     weights = run_weights(run.folder)
-    recipe = scored_recipe(graph, weights)
+    return evaluate_recipe(scored_recipe(graph, weights), percentile, prepared, weights)
+
+
+def evaluate_recipe(recipe, percentile: float = PERCENTILE, prepared: Prepared | None = None,
+                    weights: Path | None = None) -> AnomalyEvaluation:
+    """Score the validation and test samples of the recipe's document with its networks as they are (a
+    trainer's recipe after training, or scored_recipe's), and judge each score."""
+    from ..train.fitting import training_data
+
+    graph = recipe.graph
     spec = DataSpec.from_dict(graph.meta.get("data"))
     try:
         prepared = prepared or prepare(spec)
@@ -223,7 +243,8 @@ def evaluate_run(run, percentile: float = PERCENTILE, prepared: Prepared | None 
     labelled = under_protocol(prepared)
     val_labels = prepared.val[1].numpy() if labelled else None
     test_labels = prepared.test[1].numpy() if labelled else None
-    val_scores, test_scores = score(recipe, val_inputs), score(recipe, test_inputs)
+    with evaluating(recipe.model):
+        val_scores, test_scores = score(recipe, val_inputs), score(recipe, test_inputs)
     reports = {name: report(name, (val_scores[name], val_labels), (test_scores[name], test_labels), percentile)
                for name in recipe.scores}
     return AnomalyEvaluation(reports, recipe, prepared, test_inputs, weights)
