@@ -20,6 +20,7 @@ PLACEHOLDER = ("Train a run of a recipe that scores anomalies ({}): the scores o
                " threshold and the ROC curve appear here when it ends.")
 NORMAL, ANOMALY = (38, 139, 210), (220, 50, 47)
 COLUMNS = 8
+PLOT_HEIGHT = 260
 
 
 class AnomalyView(QWidget):
@@ -42,7 +43,8 @@ class AnomalyView(QWidget):
         self.histogram.addLegend(offset=(-10, 10))
         self.roc = pg.PlotWidget(title="ROC curve")
         for plot in (self.histogram, self.roc):
-            plot.setMinimumSize(280, 220)
+            plot.setMinimumWidth(280)
+            plot.setFixedHeight(PLOT_HEIGHT)  # the worst samples below stay in sight
             plot.setMenuEnabled(False)
             plot.hideButtons()
         self.histogram.setLabel("left", "samples")
@@ -67,9 +69,10 @@ class AnomalyView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(top)
         column.addWidget(self.summary)
-        column.addLayout(plots, 1)
+        column.addLayout(plots)
         column.addWidget(self.worst_note)
         column.addLayout(self.grid)
+        column.addStretch(1)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.addWidget(self.message)
