@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from netbuilder.cli import main
 from netbuilder.data.dataset import DataSpec, prepare
@@ -79,3 +80,38 @@ def test_evaluate_without_anomaly_prints_the_test_results_and_refusals_are_said(
     capsys.readouterr()
     assert main(["evaluate", str(mlp), "--run", str(tmp_path / "mlp_run"), "--anomaly"]) == 1
     assert "the supervised recipe gives no anomaly score" in capsys.readouterr().err
+
+
+def test_a_csv_without_labels_trains_an_autoencoder_and_its_unusual_rows_are_flagged(tmp_path, capsys):
+    from netbuilder import GraphBuilder
+
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(400, 2, generator=gen)
+    mix = torch.tensor([[1.0, 0.5, -1.0, 2.0, 0.0, 1.0], [0.0, 1.0, 1.0, -1.0, 2.0, 0.5]])
+    rows = z @ mix + 0.05 * torch.randn(400, 6, generator=gen)  # six columns that follow two hidden numbers
+    table = tmp_path / "sensors.csv"
+    table.write_text("a,b,c,d,e,f\n" + "\n".join(",".join(f"{v:.4f}" for v in r.tolist()) for r in rows))
+    odd = rows[:5].clone()
+    odd[:, 3] += 6.0  # five rows that break the pattern, among five that keep it
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(",".join(f"{v:.4f}" for v in r.tolist()) for r in torch.cat([rows[5:10], odd])))
+    b = GraphBuilder()
+    h = b.add("ReLU", b.add("Linear", b.add("Input", name="row", shape=[6]), name="encoder", out_features=16))
+    h = b.add("Linear", h, name="bottleneck", out_features=2)
+    h = b.add("ReLU", b.add("Linear", h, name="decoder", out_features=16))
+    b.add("Output", b.add("Linear", h, name="values", out_features=6))
+    b.graph.meta["data"] = {"source": str(table), "options": {"labels": False}, "normalize": "standardize"}
+    b.graph.meta["training"] = {"recipe": "reconstruction", "loss": "mse", "lr": 0.01, "batch_size": 32,
+                                "epochs": 40}
+    doc = tmp_path / "sensors.json"
+    b.graph.save(doc)
+    assert main(["train", str(doc), "--out", str(tmp_path / "run")]) == 0
+    assert "no target column: every column is an input" in capsys.readouterr().out
+    assert main(["evaluate", str(doc), "--run", str(tmp_path / "run"), "--anomaly", "--rows", str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "95th percentile of the scores of 60 validation samples" in out and "ROC AUC" not in out
+    with open(tmp_path / "run" / "flagged_rows.csv", newline="") as f:
+        flagged = list(csv.reader(f))
+    assert flagged[0] == ["row", "reconstruction_error", "a", "b", "c", "d", "e", "f"]
+    assert sorted(int(r[0]) for r in flagged[1:]) == [6, 7, 8, 9, 10]  # the rows that break the pattern
+    assert float(flagged[1][5]) == pytest.approx(float(odd[int(flagged[1][0]) - 6, 3]), abs=1e-3)  # as in the file

@@ -95,3 +95,19 @@ def test_an_autoencoder_under_a_protocol_is_validated_on_normal_samples():
     data = training_data(graph, TrainConfig.from_dict(graph.meta["training"]))
     assert len(data.val[0]) == 27 and data.val[1].sum() == 0  # the zeros of validation only
     assert len(data.prepared.val[0]) > 200  # the prepared data keeps the anomalies, for the threshold
+
+
+def test_a_csv_without_labels_makes_every_column_an_input(tmp_path):
+    from netbuilder.data.tabular import load_csv
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,6\n7,8,9\n")
+    raw = load_csv(path, labels=False)
+    assert raw.feature_names == ["a", "b", "c"] and raw.x.tolist()[1] == [4.0, 5.0, 6.0]
+    assert raw.task == "regression" and raw.y.tolist() == [0.0, 0.0, 0.0] and "no target column" in raw.notes[-1]
+    single = tmp_path / "one.csv"
+    single.write_text("v\n1\n2\n3\n")
+    assert load_csv(single, labels=False).x.shape == (3, 1)
+    with pytest.raises(DataError, match="labels must be true or false"):
+        load_csv(path, labels="no")
+    assert DataSpec(source=str(path), options={"labels": False}).problems() == []
