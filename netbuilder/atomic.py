@@ -11,6 +11,7 @@ named `.<name>.<process id>.<random>.tmp`; one left behind by a process that was
 remove_stale when its folder is next opened."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -99,6 +100,23 @@ def write_atomic(path: str | os.PathLike, content: bytes | str | Callable[[Binar
         raise
     finally:
         _writing.discard(tmp)
+
+
+def append_whole(path: str | os.PathLike, data: bytes) -> None:
+    """Add `data` at the end of the file at `path` (made when missing), all of it or none: a write cut short (a
+    full disk) is taken back, so the file keeps only whole rows. Raises OSError naming the file (errno ENOSPC
+    for a full disk); a target that is not a regular file is refused (NotAFile)."""
+    with open(path, "ab", buffering=0) as f:  # unbuffered: nothing is left to write at close
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise NotAFile(errno.EEXIST, "not a regular file: netbuilder appends only to files", str(path))
+        size, rest = f.seek(0, os.SEEK_END), memoryview(data)
+        try:
+            while rest:  # a write may take part of it, the next one then says why
+                rest = rest[f.write(rest):]
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                f.truncate(size)
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from None
 
 
 def _write(f: BinaryIO, content, target: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from contextlib import contextmanager
 
 log = logging.getLogger("netbuilder")
@@ -34,6 +35,23 @@ def start_logging() -> None:
     handler.netbuilder = True
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+
+def log_threads() -> None:
+    """An exception that ends a thread of a command goes to the log with its traceback, never to the terminal
+    (TensorBoard's writer thread on a full disk printed one). Whoever uses the thread says what went wrong: the
+    writer raises the same error where the run writes to it. A hook set by someone else (the window's, a test
+    runner's) is kept."""
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _thread_failed
+
+
+def _thread_failed(args) -> None:
+    if args.exc_type is SystemExit:
+        return
+    start_logging()
+    log.error("the thread %s failed", getattr(args.thread, "name", "?"),
+              exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def describe(error: BaseException) -> str:

@@ -132,6 +132,33 @@ def test_a_killed_checkpoint_leaves_nothing_once_the_run_is_opened(tmp_path):
     assert sorted(p.name for p in run.folder.iterdir()) == ["graph.json", "run.json"]
 
 
+def test_a_reused_run_folder_loses_what_a_killed_run_left_there(tmp_path):
+    """`netbuilder train --out FOLDER` again after a run there was killed mid-checkpoint: the new run starts
+    without the old run's temporary file."""
+    b = GraphBuilder()
+    b.add("Output", b.add("Linear", b.add("Input", shape=[4]), out_features=2))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert killed_while_writing(folder / "last.pt")
+    Run.create(tmp_path, b.graph, folder=folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["graph.json", "run.json"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p.write_text("{}"),
+    lambda p: os.mkfifo(p),
+    lambda p: (p.symlink_to(p.with_name("b")), p.with_name("b").symlink_to(p.name)),
+], ids=["file", "fifo", "loop"])
+def test_a_run_out_that_is_not_a_folder_is_said(tmp_path, capsys, make):
+    out = tmp_path / "out"
+    make(out)
+    code = main(["train", str(MLP), "--epochs", "1", "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 1 and "a run is a folder of files; give another place" in err, err
+    assert "File exists" not in err and "Traceback" not in err
+    assert ("a loop of symbolic links" if out.is_symlink() else "not a folder") in err
+
+
 def test_what_a_live_writer_is_writing_is_kept(tmp_path):
     document = tmp_path / "net.json"
     alive = tmp_path / f".net.json.{os.getppid()}.abcdefgh.tmp"  # the test's parent process: running

@@ -12,7 +12,7 @@ from ..layers import CATALOG
 from ..layers.spec import ShapeError
 from .blocks import spec_of
 from .in_place import add_after, add_before, insert_on_wire
-from .wiring import connect
+from .wiring import before, connect
 
 
 def fix_edit(graph: Graph, fix: Fix) -> Edit:
@@ -44,7 +44,10 @@ def fix_edit(graph: Graph, fix: Fix) -> Edit:
 
 def offered_fix(graph: Graph, analysis, fix: Fix | None) -> Fix | None:
     """The fix to offer for a problem: for a layer with nothing before it (or after it), a wire from
-    (to) the nearest port that fits, when there is one, rather than a new Input (Output)."""
+    (to) the nearest port that fits, when there is one, rather than a new Input (Output). Wires follow the
+    data flow as the canvas draws it (left to right, or down a column): a layer is offered what lies
+    before it and offered to what lies after it, never wired backwards; an Input (an Output) may be
+    anywhere, being where the flow starts (ends). An Output is never offered a second Input."""
     if fix is None or fix.node not in graph:
         return fix
     if fix.kind == "add_before" and fix.layer == "Input":
@@ -52,6 +55,8 @@ def offered_fix(graph: Graph, analysis, fix: Fix | None) -> Fix | None:
         if edge is not None:
             return dataclasses.replace(fix, label=f"connect {graph.node(edge.src).name} to it", kind="connect",
                                        layer=None, value=tuple(dataclasses.astuple(edge)))
+        if graph.node(fix.node).type == "Output" and any(n.type == "Input" for n in graph.nodes()):
+            return None  # an Input fed straight into the Output would be a network of nothing
     if fix.kind == "add_after" and fix.layer == "Output":
         edge = _nearest_target(graph, analysis, fix.node)
         if edge is not None:
@@ -81,30 +86,38 @@ def _accepts(layer_type: str, params: dict, value) -> bool:
 
 
 def _nearest_source(graph: Graph, analysis, node_id: str, port: str) -> Edge | None:
-    """The nearest output of another network whose tensor this node's input takes: a loose end (an output
-    that feeds nothing yet) before one already in use; never the Input for an Output, which would leave
-    the layers between them out."""
+    """The nearest output of another network, before this node in the flow, whose tensor this node's input
+    takes (an output whose tensor is not known yet, a layer not wired itself, may fit): a loose end (an
+    output that feeds nothing yet) before one already in use. An Input whose tensor does not fit as it is
+    comes after those: it is still where the data enters (its wire's own problem offers the Flatten, say),
+    where a second Input would not be. For an Output, any loose end, those before it first; never an Input,
+    which would leave the layers between them out."""
     node = graph.node(node_id)
     own = analysis.network_of(node_id) if analysis.graph is graph else graph.network_of(node_id)
     x, y = node.pos
-    best, best_key = None, (True, math.inf)
+    best, best_key = None, (True, True, True, math.inf)
     for other in graph.nodes():
         if other.id in own or (node.type == "Output" and other.type == "Input"):  # a network of nothing
+            continue
+        upstream = other.type == "Input" or before(other.pos, node.pos)
+        if not upstream and node.type != "Output":
             continue
         spec = spec_of(graph, other)
         for out in spec.outputs if spec else ():
             value = analysis.output(other.id, out)
-            if value is None or not _accepts(node.type, node.params, value):
+            fits = value is None or _accepts(node.type, node.params, value)
+            if not fits and other.type != "Input":
                 continue
             used = other.type == "Input" or any(e.src_port == out for e in graph.out_edges(other.id))
-            key = (used, math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y)))
+            key = (not upstream, not fits, used, math.dist((other.pos[0] + NODE_WIDTH, other.pos[1]), (x, y)))
             if key < best_key:
                 best, best_key = Edge(other.id, out, node_id, port), key
     return best
 
 
 def _nearest_target(graph: Graph, analysis, node_id: str) -> Edge | None:
-    """The nearest free input of another network that takes this node's result."""
+    """The nearest free input of another network, after this node in the flow (an Output anywhere), that
+    takes this node's result."""
     node = graph.node(node_id)
     spec = spec_of(graph, node)
     if spec is None or not spec.outputs:
@@ -117,6 +130,8 @@ def _nearest_target(graph: Graph, analysis, node_id: str) -> Edge | None:
     for other in graph.nodes():
         spec = spec_of(graph, other)
         if other.id in own or spec is None or spec.variadic:  # a merge's spare input is rarely meant
+            continue
+        if other.type != "Output" and not before(node.pos, other.pos):  # never against the flow
             continue
         free = [p for p in spec.inputs if graph.edge_into(other.id, p) is None]
         if not free or not _accepts(other.type, other.params, value):

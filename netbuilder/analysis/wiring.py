@@ -4,7 +4,10 @@ call `connect`; each refusal is an EditError whose text says why, the same where
 (as orange-canvas-core's Scheme.check_connect returns a reason)."""
 from __future__ import annotations
 
+import math
+
 from ..graph.edits import Connect, Disconnect, Edit, Group
+from ..graph.layout import NODE_WIDTH
 from ..graph.model import Edge, EditError, Graph
 from .blocks import spec_of
 
@@ -47,3 +50,41 @@ def connect(graph: Graph, edge: Edge, replace: bool = False) -> Edit | None:
     if old is not None:
         return Group([Disconnect(old), Connect(edge)], "Reconnect")
     return Group([Connect(edge)], "Connect")
+
+
+def before(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether a layer at `a` comes before one at `b` in the flow the canvas shows: left of it, or in the
+    same column (less than half a layer's width apart) above it."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    if abs(dx) >= NODE_WIDTH / 2:
+        return dx > 0
+    return dy > 0
+
+
+def connect_choices(graph: Graph, node_id: str) -> list[Edge]:
+    """The wires that may go from this layer's outputs into the free inputs of other layers (a merge's next
+    free input), by the rules above: those after it in the flow first, the nearest first."""
+    node = graph.node(node_id)
+    spec = spec_of(graph, node)
+    found = []
+    for out in spec.outputs if spec else ():
+        for other in graph.nodes():
+            other_spec = spec_of(graph, other)
+            if other.id == node_id or other_spec is None:
+                continue
+            for port in other_spec.input_ports([e.dst_port for e in graph.in_edges(other.id)]):
+                edge = Edge(node_id, out, other.id, port)
+                if graph.edge_into(other.id, port) is None and connect_problem(graph, edge) is None:
+                    found.append(edge)
+    x, y = node.pos
+    return sorted(found, key=lambda e: (not before(node.pos, graph.node(e.dst).pos),
+                                        math.dist((x, y), graph.node(e.dst).pos)))
+
+
+def connect_text(graph: Graph, edge: Edge) -> str:
+    """The wire in words, as the undo history names it."""
+    src, dst = graph.node(edge.src), graph.node(edge.dst)
+    src_spec, dst_spec = spec_of(graph, src), spec_of(graph, dst)
+    out = f".{edge.src_port}" if src_spec is not None and len(src_spec.outputs) > 1 else ""
+    inp = f".{edge.dst_port}" if dst_spec is not None and (dst_spec.variadic or len(dst_spec.inputs) > 1) else ""
+    return f"Connect {src.name}{out} to {dst.name}{inp}"

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import boundary, start_logging
+from ..errors import boundary, log_threads, start_logging
 from .evaluate import add_parser as evaluate_parser, evaluate
 
 
@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
                "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
+    log_threads()  # and so does a thread's (TensorBoard's writer)
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
             return command(args)

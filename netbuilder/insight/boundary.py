@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .probes import InsightError, class_scores, plane, watching
+from .probes import class_scores, plane, watching
 from ..train.callbacks import Budgeted
 
 POINTS = 1500  # validation samples drawn over the boundary at most
@@ -25,6 +25,23 @@ class BoundaryPicture:
     points: np.ndarray  # [N, 2] validation samples
     labels: np.ndarray  # [N] their classes
     units: dict  # layer name -> [size, size] its first unit's output at each grid point
+
+
+def why_not(recipe, data: tuple) -> str:
+    """Why this run gets no boundary, in words the recipe's declarations give ("" when it gets one)."""
+    if not recipe.classifies:
+        if recipe.target_is_input:
+            return "the boundary is drawn for classifiers, and this run's network gives back or draws samples"
+        return f"the boundary is drawn for classifiers, and this network is trained as a regression" \
+               f" (the {recipe.config.loss} loss)"
+    if len(data) != 2:
+        return "the boundary is drawn for a network of one input"
+    if data[0].dim() != 2 or data[0].shape[1] != 2:
+        return f"the boundary is drawn for samples of two features (points on a plane), and these are" \
+               f" {'x'.join(map(str, data[0].shape[1:]))}"
+    if "boundary" not in recipe.shows:
+        return f"the boundary is drawn for one network, and this run trains {len(recipe.networks)} side by side"
+    return ""
 
 
 class Boundary(Budgeted):
@@ -43,16 +60,9 @@ class Boundary(Budgeted):
         super().on_train_start(trainer)
         recipe = trainer.recipe
         data = recipe.val_tensors or recipe.train_tensors
-        if not getattr(recipe, "classifies", False):
-            self.why_not = "the boundary is drawn for classifiers, and this network is trained as a regression"
-        elif len(data) != 2:
-            self.why_not = "the boundary is drawn for a network of one input"
-        else:
-            try:
-                self._grid, self._extent = plane(data[0].detach().float().cpu(), self.size)
-            except InsightError as e:
-                self.why_not = f"{e} (the samples here are {list(data[0].shape[1:])})"
-                return
+        self.why_not = why_not(recipe, data)
+        if not self.why_not:
+            self._grid, self._extent = plane(data[0].detach().float().cpu(), self.size)
             self._points = data[0][:POINTS].detach().float().cpu().numpy()
             self._labels = data[1][:POINTS].detach().cpu().numpy().reshape(len(self._points), -1)[:, 0]
 

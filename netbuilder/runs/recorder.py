@@ -21,6 +21,7 @@ class RunRecorder(Callback):
 
     def on_train_start(self, trainer) -> None:
         self.run.status, self.run.message, self.run.ended = "running", "", None
+        self.run.baseline = trainer.recipe.baseline()  # what the coach compares the curves with
         self.run.save()
 
     def on_step_end(self, trainer, step) -> None:

@@ -13,10 +13,12 @@ the document's path; for an unsaved one, a folder of its own that no other docum
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
 import math
+import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import remove_stale, write_atomic
+from ..atomic import NotAFile, append_whole, remove_stale, write_atomic
 from ..graph.io import FileFormatError, dumps, loads
 from ..graph.model import Graph
-from ..paths import config_dir
+from ..paths import config_dir, why_missing
 from ..train.config import TrainConfig
 from .history import History
 
@@ -74,6 +76,7 @@ class Run:
     epochs_done: int = 0
     step_columns: list[str] = field(default_factory=list)
     sweep: dict = field(default_factory=dict)  # a sweep's trial: {"study": ..., "trial": n, "values": {...}}
+    baseline: dict = field(default_factory=dict)  # what learning nothing scores: {"loss": 2.3, "accuracy": 0.1}
 
     # ---- making and reading ------------------------------------------------------------------
     @classmethod
@@ -81,7 +84,11 @@ class Run:
         """A new run of `graph` in a new folder under `parent` (or in `folder` itself)."""
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
         folder = Path(folder) if folder is not None else Path(parent) / run_id
+        if os.path.lexists(folder) and not folder.is_dir():  # mkdir would say "File exists"
+            why = "not a folder" if folder.exists() else why_missing(folder)
+            raise NotAFile(errno.EEXIST, f"{why}: a run is a folder of files; give another place", str(folder))
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale(folder)  # a reused folder: what a run killed mid-write left there
         count = len(list_runs(folder.parent)) + 1 if folder.parent.exists() else 1
         settings = dict(graph.meta.get("training") or {}) if isinstance(graph.meta.get("training"), dict) else {}
         data = dict(graph.meta.get("data") or {}) if isinstance(graph.meta.get("data"), dict) else {}
@@ -160,8 +167,7 @@ class Run:
             self.save()
         if list(columns) != self.step_columns:  # a metric came or went: keep the known columns
             rows = [[dict(zip(columns, r)).get(c, math.nan) for c in self.step_columns] for r in rows]
-        with open(self.folder / "steps.f32", "ab") as f:
-            f.write(np.asarray(rows, dtype=np.float32).tobytes())
+        append_whole(self.folder / "steps.f32", np.asarray(rows, dtype=np.float32).tobytes())
 
     def read_steps(self) -> np.ndarray:
         """Every step's row [steps, columns] (float32), as far as it was written whole."""
@@ -188,11 +194,12 @@ class Run:
             writer.writerows(rows)
             write_atomic(path, text.getvalue())
             return
-        with open(path, "a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=columns)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+        append_whole(path, text.getvalue().encode("utf-8"))  # a full disk leaves no half row
 
     def read_epochs(self) -> list[dict]:
         path = self.folder / "metrics.csv"

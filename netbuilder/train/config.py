@@ -74,7 +74,10 @@ class TrainConfig(Section):
 WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (1, 10_000_000),
          "warmup_epochs": (0, 10_000_000), "early_stopping": (0, 10_000_000), "seed": (0, 2**63 - 1)}
 # lr and gamma keep the rate a finite float all run: the schedules only lower it (gamma at most 1), and the
-# highest rate, times a layer's lr_scale (at most 1,000) and Adam's first-step correction (10), fits a float32
-NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
-           "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
-           "kl_weight": (0.0, math.inf, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)
+# highest rate, times a layer's lr_scale (at most 1,000) and Adam's first-step correction (10), fits a float32.
+# The factors torch takes as float32 scalars stay below its largest (3.4e38) too: weight_decay (AdamW multiplies
+# the weights by 1 - rate * weight_decay: 1e33 * 1e5), l1 and kl_weight (times the loss's terms)
+FACTOR = 1e5
+NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, FACTOR, False),
+           "l1": (0.0, FACTOR, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
+           "kl_weight": (0.0, FACTOR, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

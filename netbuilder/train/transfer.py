@@ -32,7 +32,19 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
         state = state["model"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise TransferError(f"'{path.name}' is not a checkpoint of weights (a state dict of tensors)")
+    bad = not_finite(state)
+    if bad:
+        raise TransferError(f"the weights in '{path.name}' hold NaN or infinite values ({bad}): the run had diverged"
+                            " when they were written; use another checkpoint (a run's best.pt)")
     return state
+
+
+def not_finite(weights: dict) -> str | None:
+    """The name of the first floating-point tensor holding NaN or infinite values (a diverged run's), or None."""
+    for key, value in weights.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return key
+    return None
 
 
 def load_matching(model: nn.Module, path: str | Path) -> tuple[list[str], list[str]]:

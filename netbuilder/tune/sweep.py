@@ -442,7 +442,7 @@ def train_trial(graph: Graph, values: dict, trial, pruning: Pruning, folder, stu
     from ..train.loop import make_trainer
     from ..runs.run import Run
 
-    run = Run.create(folder, graph, name=f"#{trial.number} {label(values)}")
+    run = Run.create(folder, graph, name=f"#{trial.number + 1} {label(values)}")  # counted from 1, as everywhere
     run.sweep = {"study": study, "trial": trial.number, "values": values}
     run.save()
     on_run(run)

@@ -42,7 +42,8 @@ def offer_recovery(window) -> None:
     for path, info in found:
         if answer == QMessageBox.StandardButton.Yes:
             try:
-                document = Document(load(path, check_node), info.get("path"))
+                runs = info.get("runs") if isinstance(info.get("runs"), str) else None
+                document = Document(load(path, check_node), info.get("path"), runs_key=runs)
             except FileFormatError:
                 continue
             target = MainWindow(document)

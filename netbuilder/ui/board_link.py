@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel
 
@@ -24,6 +24,7 @@ class BoardLink(QLabel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("board_link")
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # "stop" at its right end
         self.board: Board | None = None
         self._deadline = 0.0
         self._timer = QTimer(self, interval=250)
@@ -69,6 +70,7 @@ class BoardLink(QLabel):
         elif board.ready():
             self._timer.stop()
             self.setText(f"TensorBoard: <a href='{board.url}'>{board.url}</a> &nbsp;<a href='stop'>stop</a>")
+            self.setMinimumWidth(self.sizeHint().width())  # the status bar never squeezes "stop" out of sight
             self.setToolTip(f"TensorBoard on the runs in {board.logdir}: click the address to open it in the"
                             " browser. It stops when this window closes.")
             self.open_in_browser(board.url)

@@ -48,13 +48,14 @@ class Editable(QObject):
 
 class Document(Editable):
 
-    def __init__(self, graph: Graph | None = None, path: str | None = None, parent=None):
+    def __init__(self, graph: Graph | None = None, path: str | None = None, parent=None, runs_key: str | None = None):
+        """`runs_key`: an untitled document's runs folder (reopened from File > Recent Runs); a new one's own when None."""
         super().__init__(parent)
         self.graph = graph if graph is not None else Graph()
         self.path = path
         self.analysis = Analysis(self.graph)
         self.undo_stack = QUndoStack(self)
-        self.runs = DocumentRuns(self.path, self)  # its training runs, on disk in a folder of its own
+        self.runs = DocumentRuns(self.path, self, key=runs_key)  # its training runs, on disk in a folder of its own
         self.problems = Problems(self, parent=self)  # with the settings', the data's and the diagnosis's
         self.analysis.listeners.connect(lambda changed: self.problemsChanged.emit())
 
@@ -84,10 +85,22 @@ class Document(Editable):
         return not self.undo_stack.isClean()
 
     @property
+    def unsaved_runs(self) -> int:
+        """Runs that stay with the document only once it is saved: an untitled document's (File > Recent Runs
+        finds them again when it is closed unsaved)."""
+        return 0 if self.path else len(self.runs.states)
+
+    @property
+    def needs_saving(self) -> bool:
+        """Edits not saved, or runs of a document never saved: closing it asks first, the title shows `*`."""
+        return self.modified or self.unsaved_runs > 0
+
+    @property
     def title(self) -> str:
         return Path(self.path).name if self.path else self.graph.meta.get("name", "Untitled")
 
     def close(self) -> None:
+        self.runs.close()
         self.problems.close()
         self.analysis.close()
 

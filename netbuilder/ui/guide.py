@@ -115,6 +115,9 @@ STEPS = (
 )
 
 
+ENDED = "The walk has ended. Help > Getting Started, then Build Your First Network, begins it again."
+
+
 class Guide(QWidget):
     """The walk, shown in a dock: the steps with the current one explained. It is given the document to
     watch, the palette and the Train button to point at."""
@@ -223,8 +226,8 @@ class Guide(QWidget):
             self.explain.setText("<b>Done: your network trains.</b> Try a wider hidden layer or a second one, "
                                  "swap ReLU for Sigmoid and watch the Gradients tab, or open a template "
                                  "(File &gt; New from Template) to see larger networks.")
-        else:
-            self.explain.setText("")
+        else:  # ended: the box says so rather than stay empty
+            self.explain.setText(ENDED)
         self.stepChanged.emit(key or "")
 
     def _mark(self, step: Step) -> None:
@@ -286,6 +289,7 @@ def install(bench, palette, train_button: QPushButton) -> Guide:
     dock.hide()
     guide.stepChanged.connect(lambda key: bench.show_dock("Training") if key == "train" else None)
     bench.documentChanged.connect(guide.set_document)
+    bench.documentChanged.connect(lambda _: dock.hide() if guide.document is None else None)  # about the one before
     return guide
 
 

@@ -16,10 +16,11 @@ from ..graph.io import FileFormatError
 from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
-from . import (about_pane, blocks, board_link, export_dialog, glossary_view, guide, import_dialog, layer_reference,
-               settings, welcome)
+from . import (about_pane, blocks, board_link, closing, export_dialog, glossary_view, guide, import_dialog,
+               layer_reference, recent_runs, settings, welcome)
 from .readable import show_readable
 from .trust_prompt import trust_opened
+from .canvas import connect_to
 from .canvas.breadcrumb import Breadcrumb
 from .canvas.canvas import Canvas
 from .canvas.scene import GraphScene
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self.data.preview.sampleChosen.connect(self._look_at)
         self.training.picturesShown.connect(self._room_for_pictures)
         self.bench = Workbench(self, {"open_file": self.open_file, "new_document": self.new_document,
-                                      "new_from_template": self.new_from_template})
+                                      "new_from_template": self.new_from_template, "show_document": self.show_document})
         self.docks, self.actions_by_name = self.bench.docks, self.bench.actions
         self.bench.documentChanged.connect(self.training.set_document)
         self.bench.documentChanged.connect(self.data.set_document)
@@ -122,9 +123,11 @@ class MainWindow(QMainWindow):
         welcome.install(self.bench)
         export_dialog.install(self.bench)  # File > Export… and Import…
         import_dialog.install(self.bench)
+        recent_runs.install(self.bench)  # File > Open Recent, and Recent Runs: the runs of documents closed unsaved
         glossary_view.install(self.bench)
         self.board_link = board_link.install(self.bench)
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
+        connect_to.install(self.bench, self.canvas)  # Edit > Connect To…
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
         self.problems.nodeRequested.connect(self.show_node)
         self.problems.fixRequested.connect(lambda fix: self.scene.apply_fix(fix))
@@ -153,8 +156,6 @@ class MainWindow(QMainWindow):
         add("file", "new_window", "New &Window", lambda: MainWindow().show(), QKeySequence("Ctrl+Shift+N"))
         add("file", "template", "New from &Template…", self.new_from_template, QKeySequence("Ctrl+T"))
         add("file", "open", "&Open…", self.choose_and_open, K.Open)
-        self.recent_menu = menus["file"].addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
         menus["file"].addSeparator()
         add("file", "save", "&Save", self.save, K.Save)
         add("file", "save_as", "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         stack = document.undo_stack
         self.history.setStack(stack)
         stack.cleanChanged.connect(self._update_title)
+        document.runs.listChanged.connect(self._update_title)  # an untitled document's runs want saving too
         stack.canUndoChanged.connect(self.undo_action.setEnabled)
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
         stack.undoTextChanged.connect(self._on_undo_text)
@@ -304,7 +306,7 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — netbuilder")
-        self.setWindowModified(self.document.modified)
+        self.setWindowModified(self.document.needs_saving)
 
     def _room_for_pictures(self) -> None:
         """The Boundary and Inside tabs are pictures: a low Training dock grows for them (once it is shown)."""
@@ -324,23 +326,18 @@ class MainWindow(QMainWindow):
 
     # ---- files -----------------------------------------------------------------------------
     def ask_save_changes(self) -> str:
-        """'save', 'discard' or 'cancel' (tests replace this)."""
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.document.title}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+        """'save', 'discard' (a run training stops) or 'cancel' (tests replace this)."""
+        return closing.ask(self, closing.question(self.document, self.controller.training))
 
     def maybe_keep_changes(self) -> bool:
-        """True when it is fine to drop the current document (saved, discarded or unmodified)."""
+        """True when the document may go (saved, discarded or nothing to lose); a run training stops then."""
         self.about_pane.commit()  # text typed just now reaches the document
-        if not self.document.modified:
+        if closing.question(self.document, self.controller.training) is None:
             return True
         answer = self.ask_save_changes()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
+        if answer != "cancel":
+            self.controller.shutdown("its document was closed while it trained")  # before saving moves its folder
+        return self.save() if answer == "save" else answer == "discard"
 
     def show_message(self, title: str, text: str, icon=QMessageBox.Icon.Critical) -> None:
         """A window-modal message that does not block the event loop."""
@@ -366,6 +363,14 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
+    def show_document(self, document: Document) -> bool:
+        """Show `document` instead, unless the user keeps the current one (then it is closed, and False)."""
+        if not self.maybe_keep_changes():
+            document.close()
+            return False
+        self.set_document(document)
+        return True
+
     def open_file(self, path: str) -> bool:
         """Open a document; a broken file shows the reason and leaves the current one as it is."""
         try:
@@ -373,10 +378,8 @@ class MainWindow(QMainWindow):
         except FileFormatError as e:
             self.show_message("Cannot open the file", str(e))
             return False
-        if not self.maybe_keep_changes():
-            document.close()
+        if not self.show_document(document):
             return False
-        self.set_document(document)
         trust_opened(self, document)  # a document's code runs only after Run (asked once per code)
         settings.add_recent(path)
         return True
@@ -435,14 +438,6 @@ class MainWindow(QMainWindow):
     def _folder(self, name: str = "") -> str:
         base = Path(self.document.path).parent if self.document.path else Path.cwd()
         return str(base / name)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = settings.recent_files()
-        for path in files:
-            self.recent_menu.addAction(path).triggered.connect(lambda c=False, p=path: self.open_file(p))
-        if not files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -48,7 +48,8 @@ class Autosave(QObject):
             return
         try:
             io.save(doc.graph, self.path)
-            info = {"path": doc.path, "title": doc.title, "pid": os.getpid()}
+            info = {"path": doc.path, "title": doc.title, "pid": os.getpid(),
+                    "runs": None if doc.path else doc.runs.key}  # an untitled document's runs come back with it
             write_atomic(recovery_dir() / f"{self.stem}.info", json.dumps(info))
             self._saved_index = index
         except OSError as e:

@@ -18,7 +18,8 @@ class Workbench(QObject):
     canvasChanged = Signal(object)  # the canvas shows another graph: the document's, or a block's opened in it
 
     def __init__(self, window: QMainWindow, commands: dict[str, Callable]):
-        """`commands`: the window's document commands ("open_file", "new_document", "new_from_template")."""
+        """`commands`: the window's document commands ("open_file", "new_document", "new_from_template",
+        "show_document")."""
         super().__init__(window)
         self._window, self._commands = window, commands
         self.docks: dict[str, QDockWidget] = {}  # by title
@@ -45,6 +46,11 @@ class Workbench(QObject):
 
     def new_from_template(self) -> None:
         self._commands["new_from_template"]()
+
+    def show_document(self, document) -> bool:
+        """Show this Document in the window (asking about unsaved changes first; when the user keeps the
+        current one, `document` is closed); False when it did not."""
+        return self._commands["show_document"](document)
 
     # ---- docks -------------------------------------------------------------------------------------------------
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str | None = None,

@@ -91,7 +91,7 @@ def test_the_input_fix_follows_the_wiring():
 def test_the_offered_wire_comes_from_another_network():
     b = GraphBuilder()
     h = b.add("Linear", b.add("Input", shape=[16]), out_features=16)
-    lone = b.add("Linear", out_features=4)
+    lone = b.add("Linear", out_features=4, pos=(400.0, 120.0))  # after h in the flow: wires go left to right
     analysis = Analysis(b.graph)
     problem = next(p for p in analysis.problems() if p.node == lone and "not connected" in p.message)
     fix = offered_fix(b.graph, analysis, problem.fix)

@@ -82,3 +82,23 @@ def test_a_refused_wire_changes_nothing_and_an_allowed_one_analyses():
     assert sorted(b.graph.edges()) == before
     b.connect(b.add("Input", shape=[4]), add, "in1")
     assert live.ok() and str(live.output(relu)) == "[N, 4]"
+
+
+def test_connect_choices_are_the_wires_the_rules_allow_after_it_first():
+    from netbuilder.analysis.wiring import connect_choices
+
+    b = GraphBuilder()
+    x = b.add("Input", shape=[4], pos=(0.0, 0.0))
+    a = b.add("ReLU", x, pos=(240.0, 0.0))
+    c = b.add("ReLU", a, pos=(480.0, 0.0))
+    lone = b.add("Tanh", pos=(720.0, 0.0))
+    merge = b.add("Add", c, pos=(960.0, 0.0))
+    early = b.add("Sigmoid", pos=(-240.0, 0.0))  # before it in the flow: offered last
+    out = b.add("Output", pos=(1200.0, 0.0))
+    g = b.graph
+    edges = connect_choices(g, a)
+    assert [e.dst for e in edges] == [lone, merge, out, early]  # after it, nearest first; then before it
+    assert all(connect_problem(g, e) is None for e in edges)
+    assert Edge(a, "out", merge, "in1") in edges  # a merge's next free input
+    assert not any(e.dst in (x, a, c) for e in edges)  # no taken input, not itself, no cycle
+    assert connect_choices(g, out) == []  # an Output has nothing to give

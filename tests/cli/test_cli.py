@@ -3,6 +3,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from netbuilder import GraphBuilder
 from netbuilder.cli import main
 
@@ -44,8 +46,9 @@ def test_export_writes_source(tmp_path):
     assert "class Net(nn.Module)" in out.read_text()
 
 
-def test_entry_point_runs(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "netbuilder", "check", str(saved(tmp_path))],
+@pytest.mark.parametrize("module", ["netbuilder", "netbuilder.cli"])
+def test_entry_point_runs(tmp_path, module):
+    result = subprocess.run([sys.executable, "-m", module, "check", str(saved(tmp_path))],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "total parameters" in result.stdout

@@ -68,8 +68,11 @@ def test_an_error_inside_training_prints_no_traceback_and_logs_it(tmp_path):
     ("gamma", 1e300, "gamma must be a number from 0 to 1, not 1e+300"),
     ("gamma", 1.5, "gamma must be a number from 0 to 1, not 1.5"),
     ("lr", 1e300, "lr must be a number above 0 and at most 1e+30, not 1e+300"),
+    ("weight_decay", 1e300, "weight_decay must be a number from 0 to 100000, not 1e+300"),
+    ("l1", 1e39, "l1 must be a number from 0 to 100000, not 1e+39"),
+    ("kl_weight", 1e300, "kl_weight must be a number from 0 to 100000, not 1e+300"),
 ])
-def test_schedule_settings_that_would_overflow_the_rate_are_refused(tmp_path, capsys, setting, value, message):
+def test_settings_that_would_overflow_a_float_are_refused(tmp_path, capsys, setting, value, message):
     graph = mlp()
     graph.meta["training"] = {"schedule": "exponential", setting: value, "epochs": 3}
     path = tmp_path / "doc.json"
@@ -89,6 +92,8 @@ def test_the_highest_rates_allowed_stay_finite_floats_all_run():
 
     highest = NUMBERS["lr"][1] * LR_SCALE.max * 10
     assert torch.isfinite(torch.tensor(highest, dtype=torch.float32))
+    decay = NUMBERS["lr"][1] * LR_SCALE.max * NUMBERS["weight_decay"][1]  # AdamW's 1 - rate * weight_decay
+    assert torch.isfinite(torch.tensor(decay, dtype=torch.float32))
     for schedule in ("step", "exponential", "cosine"):
         config = TrainConfig(schedule=schedule, gamma=NUMBERS["gamma"][1], step_size=1, warmup_epochs=2, epochs=50)
         assert max(lr_factor(config, e) for e in range(50)) <= 1.0
@@ -197,3 +202,49 @@ def test_torch_save_on_a_full_disk_is_a_full_disk(small_disk):
         write_atomic(small_disk / "samples.pt", lambda f: torch.save({"x": torch.zeros(100_000)}, f))
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(small_disk / "samples.pt")
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
+def test_a_full_disk_under_tensorboards_writer_prints_no_traceback(small_disk, tmp_path, capsys, monkeypatch,
+                                                                   config_dir):
+    """TensorBoard writes its event file on a thread of its own; a full disk ended that thread with a traceback
+    on the terminal (Python's default for a thread) beside the run's message. It goes to the log."""
+    import threading
+
+    from netbuilder.train.callbacks.tensorboard import TensorBoardLog
+
+    monkeypatch.setattr(threading, "excepthook", threading.__excepthook__)  # as in a plain `netbuilder` process
+    end = TensorBoardLog.on_train_end
+
+    def full_first(self, *args):  # the disk fills up just before the last histograms are written
+        fill(small_disk)
+        return end(self, *args)
+
+    monkeypatch.setattr(TensorBoardLog, "on_train_end", full_first)
+    path = tmp_path / "doc.json"
+    mlp().save(path)
+    code = main(["train", str(path), "--epochs", "1", "--out", str(small_disk / "run")])
+    for thread in threading.enumerate():  # the writer's thread may still be ending
+        if type(thread).__name__ == "_AsyncWriterThread":
+            thread.join(30)
+    out, err = capsys.readouterr()
+    assert code == 1 and "no space left on the disk of" in err, out + err
+    assert "Traceback" not in out + err and "Exception in thread" not in err, err
+    log = (config_dir / "netbuilder.log").read_text(encoding="utf-8")
+    assert "failed" in log and "No space left on device" in log and "Traceback" in log
+
+
+def test_a_full_disk_leaves_no_part_of_a_row_in_the_steps(small_disk):
+    """steps.f32 and metrics.csv grow by appending: a row that fits only in part (the last page of the file
+    had 4 bytes left) is taken back, so the rows after it (a resumed run's) are not shifted."""
+    run = Run.create(small_disk, mlp(), folder=small_disk / "run")
+    run.append_steps(["loss"], [[0.5]] * 1023)  # 4,092 bytes: 4 left on the file's page
+    path = run.folder / "steps.f32"
+    before = path.read_bytes()
+    fill(small_disk)
+    with pytest.raises(OSError) as caught:
+        run.append_steps(["loss"], [[0.25], [0.125]])
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(path)
+    assert path.read_bytes() == before
+    with pytest.raises(OSError) as caught:
+        run.append_epoch({"epoch": 1, "loss": 0.5})
+    assert caught.value.errno == errno.ENOSPC and not (run.folder / "metrics.csv").read_bytes()

@@ -122,3 +122,29 @@ def test_options_of_a_csv_are_checked_against_its_reader(tmp_path, capsys):
     code, _, err = run(capsys, "check", path)
     assert "unknown option" not in err
     assert os.path.exists(csv)
+
+
+def test_weights_that_are_not_finite_are_named_by_predict_export_and_init_from(tmp_path, capsys):
+    """A diverged run's weights predicted 'nan%' for every class, failed the ONNX check with 'differs by up to nan',
+    and started a run that failed at its first step blaming the learning rate."""
+    import torch
+
+    import netbuilder
+
+    state = netbuilder.build_model(netbuilder.load_graph(MLP)).state_dict()
+    name = next(k for k in state if k.endswith("bias"))
+    state[name][0] = float("nan")
+    weights = tmp_path / "diverged.pt"
+    torch.save({"model": state, "epoch": 3}, weights)
+    said = f"the weights in 'diverged.pt' hold NaN or infinite values ({name}): the run had diverged"
+    inputs = tmp_path / "x.csv"
+    inputs.write_text(",".join(["0"] * 64) + "\n")
+    code, out, err = run(capsys, "predict", MLP, "--weights", weights, inputs)
+    assert code == 1 and said in err and "nan" not in out
+    code, _, err = run(capsys, "export", MLP, "--format", "onnx", "-o", tmp_path / "net.onnx", "--weights", weights)
+    assert code == 1 and said in err and not (tmp_path / "net.onnx").exists()
+    document = json.loads(MLP.read_text())
+    document["meta"]["training"].update(init_from=str(weights), epochs=1)
+    (tmp_path / "doc.json").write_text(json.dumps(document))
+    code, _, err = run(capsys, "train", tmp_path / "doc.json", "--out", tmp_path / "run")
+    assert code == 1 and said in err and "learning rate" not in err

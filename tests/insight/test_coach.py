@@ -3,7 +3,7 @@ climbs means a learning rate too high; remedies apply as one undoable edit each.
 from netbuilder import GraphBuilder
 from netbuilder.data import digits
 from netbuilder.train import TrainConfig, Trainer
-from netbuilder.insight.coach import apply, read
+from netbuilder.insight.coach import apply, assess, read
 
 
 def wide(dropout=False):
@@ -58,3 +58,84 @@ def test_remedies_are_one_undoable_edit_each():
     assert graph.node(graph.predecessors(added.id)[0]).name == "hidden"
     edit.revert(graph)
     assert len(graph) == before
+
+
+def rows(**columns):
+    """Epoch rows from columns of equal length: rows(loss=[...], val_loss=[...])."""
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def test_noise_at_a_loss_near_zero_is_not_a_climb():
+    loss = [0.4, 0.05, 0.004, 0.0009, 0.000408, 0.000951]  # the ResNet's last epochs: noise, not overshooting
+    reading = assess(rows(loss=loss, val_accuracy=[0.9, 0.97, 0.99, 0.99, 0.996, 0.996]), wide(), {"lr": 3e-3},
+                     baseline={"loss": 2.3, "accuracy": 0.1})
+    assert reading.verdicts == [] and reading.note.startswith("nothing to flag")
+    real = assess(rows(loss=[2.0, 0.6, 0.3, 0.9, 1.4]), wide(), {"lr": 3e-3}, baseline={"loss": 2.3})
+    assert [v.kind for v in real.verdicts] == ["lr_high"]  # a climb as large as the loss's scale is one
+
+
+def test_losses_that_need_not_fall_are_not_read_as_a_learning_rate_too_low():
+    flat = rows(loss=[0.72, 0.71, 0.72, 0.7, 0.71], d_accuracy=[0.6, 0.62, 0.58, 0.6, 0.61])
+    reading = assess(flat, wide(), {"recipe": "adversarial", "lr": 2e-3})
+    assert reading.verdicts == [] and "Samples tab" in reading.note
+    winning = rows(loss=[2.0, 3.5, 4.8, 5.5, 6.0], d_accuracy=[0.9, 0.97, 0.99, 1.0, 1.0])
+    verdicts = read(winning, wide(), {"recipe": "adversarial", "lr": 2e-3})
+    assert [v.kind for v in verdicts] == ["limit"] and "discriminator" in verdicts[0].message
+    assert verdicts[0].remedies[0].label == "lower the learning rate to 0.001"
+
+
+def test_a_flat_loss_under_the_templates_bar_is_not_underfitting():
+    graph = wide()
+    graph.meta["quality"] = {"metric": "val_loss", "at_most": 0.06}
+    loss = [0.09, 0.07, 0.065, 0.062, 0.06, 0.059, 0.0585, 0.058, 0.0578, 0.0577, 0.0576]
+    epochs = rows(loss=loss, val_loss=[v + 0.001 for v in loss])
+    reading = assess(epochs, graph, {"recipe": "variational", "loss": "mse"}, baseline={"loss": 0.073})
+    assert reading.verdicts == [] and "meets the template's bar" in reading.note
+    graph.meta["quality"]["at_most"] = 0.03  # the same curves short of a stricter bar: underfitting
+    assert [v.kind for v in read(epochs, graph, {"recipe": "variational", "loss": "mse"}, baseline={"loss": 0.073})] \
+        == ["underfitting"]
+
+
+def lesson():
+    b = GraphBuilder()
+    x = b.add("Flatten", b.add("Input", shape=[1, 8, 8]))
+    for i in range(3):
+        x = b.add("Sigmoid", b.add("Linear", x, out_features=16))
+    b.add("Output", b.add("Linear", x, out_features=10), name="sigmoid_net")
+    y = b.add("ReLU", b.add("Linear", b.add("Flatten", b.add("Input", shape=[1, 8, 8])), out_features=16))
+    b.add("Output", b.add("Linear", y, out_features=10), name="relu_net")
+    return b.graph
+
+
+def test_a_network_stuck_at_guessing_beside_one_that_learns_is_named_with_its_remedy():
+    graph = lesson()
+    epochs = rows(**{"loss/sigmoid_net": [2.33, 2.32, 2.33, 2.32], "loss/relu_net": [1.6, 0.3, 0.2, 0.15],
+                     "val_accuracy/sigmoid_net": [0.1, 0.1, 0.1, 0.1], "val_accuracy/relu_net": [0.8, 0.93, 0.95, 0.96]})
+    verdicts = read(epochs, graph, {"recipe": "compare", "lr": 0.05}, baseline={"loss": 2.302, "accuracy": 0.1025})
+    assert [v.kind for v in verdicts] == ["stuck"]
+    assert verdicts[0].message.startswith("'sigmoid_net': ") and "'relu_net' learns" in verdicts[0].message
+    remedy = verdicts[0].remedies[0]
+    edit = apply(graph, remedy)
+    graph.apply(edit)
+    assert [n.type for n in graph.nodes()].count("Sigmoid") == 0 and [n.type for n in graph.nodes()].count("ReLU") == 4
+    edit.revert(graph)
+    assert [n.type for n in graph.nodes()].count("Sigmoid") == 3
+
+
+def test_a_run_says_nothing_to_flag_yet_until_it_has_epochs_enough():
+    reading = assess(rows(loss=[2.3, 5.0]), wide(), {"lr": 1.0})
+    assert reading.verdicts == [] and reading.text.startswith("nothing to flag yet")
+
+
+def test_a_run_records_what_guessing_scores_on_its_data(tmp_path):
+    import math
+
+    from netbuilder.runs.recorder import RunRecorder
+    from netbuilder.runs.run import Run
+
+    graph = wide()
+    (x, y), val = digits(seed=0)
+    run = Run.create(tmp_path, graph)
+    Trainer(graph, TrainConfig(epochs=1, device="cpu"), (x[::4], y[::4]), val, callbacks=[RunRecorder(run)]).run()
+    baseline = Run.load(run.folder).baseline
+    assert 0.08 < baseline["accuracy"] < 0.2 and abs(baseline["loss"] - math.log(10)) < 0.05

@@ -66,6 +66,9 @@ def test_a_grid_gives_a_run_per_value_and_the_best_applies_as_one_edit(tmp_path)
     runs = list_runs(tmp_path)
     assert len(runs) == 3 and all(r.sweep["study"] == "study" and r.settings["lr"] == r.sweep["values"]["lr"]
                                   for r in runs)
+    numbers = {r.run_id: r.number + 1 for r in found}  # trials are counted from 1, in a run's name too
+    assert sorted(r.name.split()[0] for r in runs) == ["#1", "#2", "#3"]
+    assert all(r.name.startswith(f"#{numbers[r.id]} ") for r in runs)
     ordered = sorted(found, key=lambda r: r.metric)
     best = sweep.best()
     assert best.number == ordered[0].number

@@ -88,6 +88,16 @@ def tour(app) -> None:
         wait(app)
         mlp.grab()
     OPENED.append(f"trained: {mlp.training.result is not None}")
+    from netbuilder.ui import closing
+
+    closer = QTimer(interval=300)  # the question before an untitled document with a run goes (Save / Discard / Cancel)
+    closer.timeout.connect(lambda: close_dialogs(windows))
+    closer.start()
+    OPENED.append(f"asked before closing: {closing.ask(mlp, closing.question(mlp.document, 'run 1'))}")
+    closer.stop()
+    recent = window.bench.action("recent_runs").menu()  # File > Recent Runs, filled as when it opens
+    recent.fill()
+    OPENED.append(f"recent runs: {len(recent.actions())} entries")
     skip = {"quit", "close", "new_window"}
     for menu in window.menuBar().findChildren(QMenu):
         for action in menu.actions():

@@ -75,6 +75,15 @@ def test_the_settings_form_hides_what_does_not_apply_and_follows_undo(qtbot):
     assert not form.shown("loss") and not form.shown("early_stopping") and not form.shown("kl_weight")
 
 
+def test_the_settings_form_spins_a_setting_no_further_than_the_check_allows(qtbot):
+    form = SettingsForm()
+    qtbot.addWidget(form)
+    form.set_document(Document.from_template(TEMPLATES / "mlp_digits.json"))
+    highest = {name: form.editors[("training", name)].maximum() for name in ("weight_decay", "kl_weight", "momentum")}
+    assert highest == {"weight_decay": 1e5, "kl_weight": 1e5, "momentum": 1.0}
+    assert form.editors[("training", "clip_norm")].maximum() == 1e6
+
+
 def opened(qtbot, name):
     window = make_window(qtbot, Document.from_template(TEMPLATES / name))
     for name in ("Problems", "History", "Training", "Data"):  # offscreen, they take most of the window's height

@@ -112,6 +112,7 @@ def test_autosave_and_recovery(window, qtbot, monkeypatch):
     qtbot.addWidget(restored[0])
     restored[0].ask_save_changes = lambda: "discard"
     assert restored[0].document.graph.by_name("fc1").params["out_features"] == 7
+    assert restored[0].document.runs.folder == doc.runs.folder  # an untitled document's runs come back with it
     assert restored[0].isWindowModified()
     assert recovery.orphans() == []
 
@@ -147,3 +148,15 @@ def test_layout_is_restored(qtbot):
     first.close()
     second = make_window(qtbot)
     assert second.docks["Layers"].isHidden()
+
+
+def test_open_recent_lists_the_files_saved_and_opens_one(window, tmp_path):
+    path = tmp_path / "recent.json"
+    assert window.save_to(str(path))
+    assert window.new_document() and window.document.path is None
+    menu = window.bench.action("open_recent").menu()
+    menu.fill()
+    entries = [a for a in menu.actions() if a.text() == str(path)]
+    assert len(entries) == 1
+    entries[0].trigger()
+    assert window.document.path == str(path)

@@ -40,3 +40,4 @@ def test_every_dock_tab_and_dialog_opens_on_a_real_display(x_display, tmp_path):
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     assert "platform: xcb" in report and "SweepDialog" in report and "trained: True" in report
+    assert "asked before closing: cancel" in report and "QMessageBox 'Unsaved changes'" in report

@@ -15,6 +15,7 @@ from ...atomic import no_space, write_atomic
 from ...paths import why_missing
 from ..config import TrainConfig
 from ..errors import TrainingError
+from ..transfer import not_finite
 from . import Callback
 
 CHECKPOINT_SECONDS = 5.0  # the newest checkpoint on disk is at most this old while training
@@ -136,10 +137,10 @@ def state_problem(state: dict, own: dict) -> str | None:
     for key, value in state["model"].items():
         if key in own and value.dtype != own[key].dtype:
             return f"its weights are {_type(value)} ({key}) and this network's are {_type(own[key])}"
-    for key, value in state["model"].items():
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            return (f"its weights hold NaN or infinite values ({key}): the run had diverged when it was written;"
-                    " resume from another checkpoint (best.pt) or start a new run")
+    bad = not_finite(state["model"])
+    if bad:
+        return (f"its weights hold NaN or infinite values ({bad}): the run had diverged when it was written;"
+                " resume from another checkpoint (best.pt) or start a new run")
     return None
 
 

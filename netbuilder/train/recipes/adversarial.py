@@ -36,7 +36,7 @@ from ...graph.model import Graph
 from ...graph.problems import GraphError
 from ..errors import TrainingError
 from ..optim import make_optimizer
-from .base import Recipe
+from .base import Limit, Recipe
 
 BETAS = (0.5, 0.999)  # Adam's betas for both networks (DCGAN)
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
@@ -141,6 +141,9 @@ class Adversarial(Recipe):
     shows = frozenset({"samples"})
     keeps_inputs = False
     falls = False  # the two players' losses balance; they need not fall
+    judged_by = "the drawings in the Samples tab"
+    limits = (Limit("d_accuracy", 0.95, "the discriminator tells nearly every drawing from a real sample, so the"
+                    " generator gets little to learn from", lr_factor=0.5),)
 
     def build(self, network):
         return {}  # built in attach(), once the data's sample shape is known
@@ -197,6 +200,9 @@ class Adversarial(Recipe):
         fake = self.generator(self.noise(len(real))).reshape(len(real), *self.nets.d_input)
         self.discriminator(real)
         self.discriminator(fake)
+
+    def baseline(self) -> dict:
+        return {}  # the players' losses are not scores against a target
 
     def validation(self) -> dict:
         if self.val_tensors is None:

@@ -13,6 +13,9 @@ exporter ask the recipe, and no module outside recipes/ names one.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import torch
 from torch import nn
 
 from ...data.dataset import DataSpec, prepare
@@ -24,6 +27,43 @@ from ..config import TrainConfig
 from ..inputs import TrainingData, fit_supervised, input_problems
 from ..errors import TrainingError
 from ..optim import make_optimizer
+
+GUESS_ROWS = 10_000  # training samples a guess's score is taken on (a mean or a spread is steady by then)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An epoch metric past which a run goes wrong, what that means in words, and the learning rate's
+    factor that helps (0: none helps)."""
+    metric: str
+    at_most: float
+    means: str
+    lr_factor: float = 0.0
+
+
+def guessing(target: torch.Tensor, loss: str) -> dict:
+    """What a network that learned nothing scores on these targets: always the most common class, with the
+    classes' shares as its scores (cross_entropy, nll: the loss is their entropy), always each value's
+    share of ones (bce_with_logits), its mean (mse) or its median (l1). {} for another loss."""
+    rows = target[:GUESS_ROWS].detach().cpu()
+    if loss in ("cross_entropy", "nll"):
+        counts = torch.bincount(target.detach().cpu().long().flatten()).double()
+        shares = counts[counts > 0] / counts.sum()
+        return {"loss": float(-(shares * shares.log()).sum()), "accuracy": float(shares.max())}
+    values = rows.double().reshape(len(rows), -1)
+    if not len(values):
+        return {}
+    if loss == "bce_with_logits":
+        p = values.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+        found = {"loss": float(-(values * p.log() + (1 - values) * (1 - p).log()).mean())}
+        if values.shape[1] == 1 and bool(((values == 0) | (values == 1)).all()):
+            found["accuracy"] = float(max(p.item(), 1 - p.item()))
+        return found
+    if loss == "mse":
+        return {"loss": float(values.var(dim=0, unbiased=False).mean())}
+    if loss == "l1":
+        return {"loss": float((values - values.median(dim=0).values).abs().mean())}
+    return {}
 
 
 class Recipe:
@@ -42,8 +82,13 @@ class Recipe:
     keeps_inputs = True  # samples.pt keeps test inputs to look inside with (a network of one Input)
     shares_data = True  # a sweep's trials can share the dataset as read once (prepare)
     script = False  # the exported standalone training script covers it
-    falls = True  # its training loss should fall as it learns (an adversarial loss need not): for the coach
     scores: tuple[str, ...] = ()  # the anomaly scores it gives each sample (score_batch), the main one first
+    # ---- what its curves mean (the coach reads these, insight/coach.py) ----
+    falls = True  # its training loss should fall as it learns (an adversarial loss need not)
+    judged_by = ""  # where to see whether it learns, when its loss need not fall ("the drawings in ...")
+    apart = False  # its networks train side by side: "loss/<network>", "val_accuracy/<network>" are read one by one
+    limits: tuple[Limit, ...] = ()  # epoch metrics that say something is wrong past a value
+    classifies = False  # its network sorts samples into classes (the Boundary tab draws them)
 
     def __init__(self, graph: Graph, config: TrainConfig, network: str | None = None):
         self.graph, self.config = graph, config
@@ -147,8 +192,15 @@ class Recipe:
         """Run the networks forward on a batch (no gradients), to find where a value stopped being finite."""
         self.training_step(batch)
 
+    def baseline(self) -> dict:
+        """What a network that learned nothing scores on the training samples ("loss", "accuracy"), to
+        compare the curves with (the coach); {} where there is no such score (an adversarial loss)."""
+        return guessing(self.train_tensors[-1], self.config.loss) if self.train_tensors else {}
+
     def pictures(self, epoch: int):
-        """What the network makes now, for the Samples view: (caption, samples, real points or None)."""
+        """What the network makes now, for the Samples view: (caption, samples, real points or None). Samples
+        are images [N, C, H, W] shown eight to a row, points [N, 2], or a tuple of image tensors shown side by
+        side (each its own grid)."""
         return None
 
     def state_dict(self) -> dict:

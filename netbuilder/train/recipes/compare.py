@@ -21,8 +21,10 @@ class Compare(Recipe):
     automatic = False
     summary = "every network of the document trained on the same batches, side by side"
     losses = ("cross_entropy", "nll")
-    shows = frozenset({"boundary"})
+    shows = frozenset()  # a boundary is drawn for one network
     keeps_inputs = False
+    classifies = True  # it takes a classification loss only
+    apart = True  # each network's loss and accuracy are read on their own
 
     def build(self, network):
         if self.config.loss not in CLASSIFICATION or self.config.loss == "bce_with_logits":

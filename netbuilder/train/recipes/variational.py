@@ -48,13 +48,14 @@ class Variational(Reconstruction):
         return {"negative ELBO": error + self.config.kl_weight * sum(kls), "reconstruction error": error}
 
     def pictures(self, epoch: int):
+        """The reconstructions, and beside them (a panel of their own, eight by eight) the decoder's walk."""
         caption, pictures, _ = super().pictures(epoch)
         try:
-            pictures = torch.cat([pictures, latent_grid(self.graph, self.model, steps=8).clamp(0, 1)])
-            caption += "; then a walk through the first two latent dimensions"
+            walk = latent_grid(self.graph, self.model, steps=8).clamp(0, 1)
         except ValueError:
-            pass  # a latent code of one dimension: no grid
-        return caption, pictures, None
+            return caption, pictures, None  # a latent code of one dimension: no grid
+        caption += "; on the right, a walk through the first two latent dimensions"
+        return caption, (pictures, walk), None
 
 
 def sample_kl(layer: Reparameterize, features: torch.Tensor) -> torch.Tensor:

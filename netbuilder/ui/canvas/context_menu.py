@@ -9,6 +9,7 @@ from ...analysis.in_place import replace_node, wire_problem
 from ...graph.model import EditError
 from ...layers import CATALOG
 from ..layer_picker import pick_layer
+from . import connect_to
 
 
 def wire_types() -> list[str]:
@@ -52,6 +53,8 @@ def build_node_menu(scene, item) -> QMenu:
 
     add("Replace with…", lambda: _ask(scene, f"Replace {name} with", replace_types(graph, node_id),
                                       lambda t: scene.replace_node(node_id, t)))
+    if spec and spec.outputs:
+        connect_to.menu_action(menu, scene, node_id)
     in_ports = spec.input_ports([e.dst_port for e in graph.in_edges(node_id)]) if spec else []
     in_ports = [p for p in in_ports if not spec.variadic or graph.edge_into(node_id, p) is not None]
     for port in in_ports:

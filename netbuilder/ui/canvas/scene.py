@@ -283,6 +283,20 @@ class GraphScene(QGraphicsScene):
             self.wire_replaced(old, ghost, inp.scenePos())
         return None
 
+    def connect_wire(self, edge: Edge) -> bool:
+        """Add this wire by the core's rules (Connect to…), as one undo step named after it; False with the
+        reason on the status line when it may not be added."""
+        try:
+            edit = wiring.connect(self.graph, edge)
+        except EditError as e:
+            self.last_refusal = str(e)
+            self.message.emit(str(e))
+            return False
+        if edit is None:
+            return False
+        edit.text = wiring.connect_text(self.graph, edge)
+        return self.push(edit)
+
     def wire_replaced(self, old: Edge, path, where: QPointF) -> None:
         """Say that a wire took the place of another: the old one fades out, with a note."""
         text = (f"replaced the wire from {self.graph.node(old.src).name}"

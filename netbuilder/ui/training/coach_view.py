@@ -1,13 +1,18 @@
 """The coach's strip under the status line: what the current run's curves show, in plain words, and its
 remedies: Apply makes the remedy an undoable edit of the document, Try it applies it and trains the
 changed network as a new run next to the last one (same data, same seed), so the user sees whether it
-helped. Hidden while the curves show nothing to say."""
+helped. When the curves show nothing wrong it says so, and why ("nothing to flag yet", the bar met), in a
+quieter colour; hidden only while there is no run."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ...insight import coach
+from .. import theme
+
+
+FLAGGED = "#9a5b00"  # a verdict: amber; nothing to flag: the theme's muted text
 
 
 class CoachView(QWidget):
@@ -19,7 +24,6 @@ class CoachView(QWidget):
         self.setObjectName("coach")
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.text.setStyleSheet("color: #9a5b00;")
         self.remedies = QComboBox()
         self.remedies.setToolTip("What the coach suggests for this run")
         self.apply_button = QPushButton("Apply")
@@ -39,25 +43,31 @@ class CoachView(QWidget):
 
     def show_run(self, state, graph, force: bool = False) -> None:
         """Read the run's curves (once per new epoch) with remedies fitting `graph`, the document's network."""
-        if state is None:
+        if state is None or graph is None:
             self._read = None
-            self._show([])
+            self._show(None)
             return
         key = (state.id, state.history.epochs)
         if key == self._read and not force:
             return
         self._read = key
         settings = state.run.settings if isinstance(state.run.settings, dict) else {}
-        self._show(coach.read(coach.epochs_of(state.history), graph, settings,
-                              image_data=state.test_images is not None))
+        baseline = state.run.baseline if isinstance(state.run.baseline, dict) else {}
+        self._show(coach.assess(coach.epochs_of(state.history), graph, settings,
+                                image_data=state.test_images is not None, baseline=baseline,
+                                classes=len(state.class_names) if state.class_names else None))
 
-    def _show(self, verdicts: list) -> None:
+    def _show(self, reading) -> None:
+        verdicts = reading.verdicts if reading is not None else []
         self.verdicts = verdicts
         self.remedies.clear()
-        if not verdicts:
+        if reading is None:
             self.hide()
             return
-        self.text.setText("Coach: " + "; ".join(v.message for v in verdicts) + ".")
+        self.text.setText(f"Coach: {reading.text}.")
+        quiet = theme.muted_text()
+        quiet = f"rgba({quiet.red()}, {quiet.green()}, {quiet.blue()}, {quiet.alpha()})"
+        self.text.setStyleSheet(f"color: {FLAGGED if verdicts else quiet};")
         for verdict in verdicts:
             for remedy in verdict.remedies:
                 self.remedies.addItem(remedy.label[:1].upper() + remedy.label[1:], remedy)

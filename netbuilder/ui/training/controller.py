@@ -2,6 +2,7 @@
 feeds what arrives into the document's runs. A QObject without widgets: views subscribe to the runs."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -9,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ...graph.io import dumps, loads
-from ...graph.problems import GraphError
 from ...layers import check_node
 from ...train import TrainConfig
 from ...train.settings import settings_problems
@@ -51,13 +51,25 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.worker_thread is not None
 
+    @property
+    def training(self) -> str | None:
+        """The name of the run (or the sweep) training now, or None."""
+        if not self.running:
+            return None
+        return self.sweeping or (self.state.run.name if self.state is not None else "a run")
+
     def _usable(self, graph, problems: list, verb: str) -> str | None:
         """Why this document cannot train now, or None."""
         if self.running:
             return "a run is going on: stop it first"
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            return f"Cannot {verb}: {GraphError(errors, {n.id: n.name for n in graph.nodes()})}"
+            names = {n.id: n.name for n in graph.nodes()}
+            count = f"{len(errors)} problems" if len(errors) > 1 else "a problem"
+            lines = "\n  ".join(dataclasses.replace(p, fix=None).describe(names) for p in errors)
+            return (f"Cannot {verb}: {count} to fix first (red on the canvas; the Problems panel lists"
+                    f" {'them' if len(errors) > 1 else 'it'} with {'their' if len(errors) > 1 else 'its'} fixes):"
+                    f"\n  {lines}")
         config = TrainConfig.from_dict(graph.meta.get("training"))
         problems = settings_problems(graph.meta)
         if problems:
@@ -135,6 +147,7 @@ class RunController(QObject):
         return None
 
     def _launch(self, worker: TrainWorker) -> None:
+        self.runs.training = True  # saving the document meanwhile moves its runs when this ends
         self.worker = worker
         self.worker_thread = QThread()
         self.worker.moveToThread(self.worker_thread)
@@ -169,7 +182,7 @@ class RunController(QObject):
     def toggle_pause(self) -> None:
         if self.worker is None or self.state is None:
             return
-        self.paused = not self.paused
+        self.paused = self.state.paused = not self.paused
         self.worker.set_paused(self.paused)
         now = time.perf_counter()
         if self.paused:
@@ -187,12 +200,20 @@ class RunController(QObject):
             if self.paused:
                 self.toggle_pause()
 
-    def shutdown(self) -> None:
-        """Stop training and wait for the thread (closing the window or the document)."""
+    def shutdown(self, why: str = "") -> None:
+        """Stop training and wait for the thread (closing the window or the document); the run's folder says it
+        stopped, and `why` when given."""
         if self.worker_thread is not None:
             self.worker.stop()
             self.worker.set_paused(False)
-            self._cleanup()
+            state = self.state
+            self._cleanup()  # the run ends as a stopped one: its recorder writes its status and last epoch
+            if why and state is not None and state.run.status == "stopped":
+                state.run.message = f"{state.run.message}: {why}" if state.run.message else why
+                try:
+                    state.run.save()
+                except OSError:
+                    pass  # the run stays recorded as stopped, without the reason
 
     # ---- from the worker -----------------------------------------------------------------------
     def _on_ready(self, info: dict) -> None:
@@ -287,6 +308,9 @@ class RunController(QObject):
         self.worker_thread.deleteLater()
         self.worker = self.worker_thread = None
         self.paused = False
+        if self.state is not None:
+            self.state.paused = False
+        self.runs.settle()
 
 
 def _finished_text(state: RunState, result) -> str:

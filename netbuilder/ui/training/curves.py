@@ -185,6 +185,14 @@ class RunPlot(pg.PlotWidget):
         return [(s, s is runs.current) for s in states]
 
 
+def network_colors(history) -> dict[str, tuple[int, int, int]]:
+    """The colour of each network of a run that trains several (a comparison's, a GAN's players): by its
+    name's place among them, so a network has the same colour on the loss and the accuracy chart."""
+    names = sorted({k.split("/", 1)[1] for k in (*history.series, *history.by_epoch)
+                    if k.startswith(("loss/", "val_accuracy/"))})
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
 def planned_steps(state: RunState) -> int:
     """A running run's steps to its last epoch; a finished one's steps."""
     return max(state.progress[1], state.history.steps) if state.running else state.history.steps
@@ -214,9 +222,10 @@ class LossView(RunPlot):
             history, color, name = state.history, runs.color(state), state.run.name
             parts = {k.split("/", 1)[1]: s for k, s in history.series.items() if k.startswith("loss/")}
             if parts and current:  # a GAN's or a comparison's networks, each its own curve
-                for i, (part, series) in enumerate(parts.items()):
+                tones = network_colors(history)
+                for part, series in parts.items():
                     x, mean, _, _ = series.arrays()
-                    tone = PALETTE[i % len(PALETTE)]
+                    tone = tones[part]
                     self.curve((state.id, part), x, mean, f"{name}: {part}" if several else part,
                                pen=pg.mkPen(tone, width=2))
                 continue
@@ -260,9 +269,10 @@ class AccuracyView(RunPlot):
             history, color, name = state.history, runs.color(state), state.run.name
             parts = sorted(k.split("/", 1)[1] for k in history.by_epoch if k.startswith("val_accuracy/"))
             if parts and current:
-                for i, part in enumerate(parts):
+                tones = network_colors(history)
+                for part in parts:
                     xs, ys = history.column(f"val_accuracy/{part}", by="epoch")
-                    tone = PALETTE[i % len(PALETTE)]
+                    tone = tones[part]
                     self.curve((state.id, part), xs, ys, part, pen=pg.mkPen(tone, width=2),
                                **({"symbol": "o", "symbolBrush": tone} if len(xs) <= SYMBOLS else {}))
                 continue
@@ -300,4 +310,4 @@ class LearningRateView(RunPlot):
         if state is None or "lr" not in state.history.series:
             return
         x, mean, low, high = state.history.series["lr"].arrays()
-        self.curve((state.id, "lr"), *envelope(x, low, high), pen=pg.mkPen((133, 153, 0), width=2))
+        self.curve((state.id, "lr"), *envelope(x, low, high), pen=pg.mkPen(runs.color(state), width=2))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .. import theme
+from .layer_axis import LayerAxis
 
 REDRAW_MS = 100  # at most ten redraws a second
 COLORMAP = pg.colormap.get("viridis")
@@ -35,24 +36,23 @@ class NetworkGradients(QWidget):
         super().__init__()
         self.layers = layers
         prefix = f"{title}: " if title else ""
-        self.heat = pg.PlotWidget(title=f"{prefix}gradient norm per layer (log10), input side at the top")
+        self.heat = pg.PlotWidget(title=f"{prefix}gradient norm per layer (log10), input side at the top",
+                                  axisItems={"left": LayerAxis(layers)})
         self.image = pg.ImageItem()
         self.heat.addItem(self.image)
         self.colors = pg.ColorBarItem(colorMap=COLORMAP, interactive=False, width=12, label="log10 norm")
         self.colors.setImageItem(self.image, insert_in=self.heat.plotItem)
         self.heat.invertY(True)
         self.heat.setLabel("bottom", "step (rolling window)")
-        self.bar_plot = pg.PlotWidget(title="current gradient norm (log10)")
+        self.bar_plot = pg.PlotWidget(title="current gradient norm (log10)", axisItems={"left": LayerAxis(layers)})
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brush=(38, 139, 210))
         self.bar_plot.addItem(self.bars)
         self.bar_plot.invertY(True)
-        ticks = [list(enumerate(layers))]
         for plot in (self.heat, self.bar_plot):
             plot.setBackground(theme.canvas_background())
             plot.setTitle(plot.plotItem.titleLabel.text, color=theme.text_color())
             for axis in ("left", "bottom"):
                 plot.getAxis(axis).setTextPen(theme.text_color())
-            plot.getAxis("left").setTicks(ticks)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.heat, 3)

@@ -127,6 +127,18 @@ class InsideView(QWidget):
         self._load()
         self.redraw()
 
+    def forget(self) -> None:
+        """The window shows another document: nothing of the one before (its layer selected on the canvas, its
+        network's layers, a file opened for it) stays in the tab."""
+        self._wanted, self._graph, self._checkpoint, self._shape = "", None, None, None
+        self._file, self._file_problem = None, ""
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.blockSignals(False)
+        self.ridge_message.clear()
+        if self.background.busy:  # a look at the one before still runs: a newer (empty) request drops its answer
+            self.background.submit(lambda: None, lambda _: None, lambda _: None)
+
     def select_layer(self, name: str) -> None:
         """Show this layer (selected on the canvas), when the run's network has it."""
         self._wanted = name

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from ...graph.model import EditError
@@ -23,6 +23,7 @@ from .inside_view import InsideView
 from .run_list import RunList
 from .samples_view import SamplesView
 from .settings_form import SettingsForm
+from .status_line import StatusLine
 from .sweep_view import SweepView
 
 STATUS_MS = 200  # the status line and progress bar follow a run five times a second
@@ -31,7 +32,7 @@ IDLE = "Press Train to train this network on its dataset (Train > Choose Data to
 
 class TrainingPanel(QWidget):
     message = Signal(str)  # for the status bar
-    picturesShown = Signal()  # the Boundary or the Inside tab came to the front: pictures want some height
+    picturesShown = Signal()  # the Boundary, Inside or Samples tab came to the front: pictures want height
 
     def __init__(self, controller: RunController):
         super().__init__()
@@ -44,11 +45,9 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.progress = QProgressBar()
-        self.status = QLabel(IDLE)
-        self.status.setWordWrap(True)
+        self.status = StatusLine(IDLE)
         # two lines, always: a status that wraps differently must not lay the whole panel out again
         self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
         self._status_timer.timeout.connect(lambda: self._show_status(self.runs.current if self.runs else None))
         self.coach = CoachView()
@@ -99,7 +98,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._show_current)
         self.tabs.currentChanged.connect(
-            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside) else None)
+            lambda _: self.picturesShown.emit() if self.tabs.currentWidget() in (self.boundary, self.inside, self.samples_view) else None)
         self.train_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -122,13 +121,18 @@ class TrainingPanel(QWidget):
         if self.runs is not None:
             self.runs.currentChanged.disconnect(self._show_current)
             self.runs.runUpdated.disconnect(self._on_updated)
+            self.runs.listChanged.disconnect(self._follow_folder)
         self.document, self.runs = document, document.runs
         self.runs.currentChanged.connect(self._show_current)
         self.runs.runUpdated.connect(self._on_updated)
+        self.runs.listChanged.connect(self._follow_folder)  # saved elsewhere: its sweeps moved with its runs
         for view in (self.run_list, self.loss_plot, self.acc_plot, self.lr_plot, self.gradients):
             view.set_runs(self.runs)
         self.settings.set_document(document)
         self.sweep_view.set_folder(document.runs.folder)
+        self.inside.forget()  # views that follow the canvas's selection start afresh: no layer of the one before
+        self.boundary.select_layer(None)
+        self._drawn, self._inside_shown = (None, None), None
         self._show_current()
 
     # ---- control -------------------------------------------------------------------------------
@@ -159,6 +163,10 @@ class TrainingPanel(QWidget):
         self._set_running(True)
         self.status.setText(f"{name}: starting (its trials appear in the run list and the Sweep tab)…")
         return True
+
+    def _follow_folder(self) -> None:
+        if self.sweep_view.folder != self.runs.folder:
+            self.sweep_view.set_folder(self.runs.folder)
 
     def _on_sweep_ended(self, message: str) -> None:
         self._set_running(False)
@@ -261,7 +269,7 @@ class TrainingPanel(QWidget):
                     caption, samples, real = pictures
                     self.samples_view.show_samples(samples, caption, real)
                 else:
-                    self.samples_view.clear()
+                    self.samples_view.clear(self._no_samples(state))
             self._drawn = (self._drawn[0], pictures)
         elif current is self.boundary:
             self.boundary.show_run(state)
@@ -274,6 +282,25 @@ class TrainingPanel(QWidget):
             else:
                 self.inside.draw_histograms()  # a new epoch's, while it trains
             self._inside_shown = key
+
+    def _no_samples(self, state) -> str:
+        """Why the Samples tab shows nothing for this run (or the document, with no run)."""
+        from ...train import TrainConfig
+        from ...train.recipes import recipe_class
+        from ...train.errors import TrainingError
+
+        name = state.run.recipe if state is not None else \
+            TrainConfig.from_dict((self.document.graph.meta if self.document else {}).get("training")).recipe
+        try:
+            makes = "samples" in recipe_class(name).shows
+        except TrainingError:
+            makes = False
+        if not makes:
+            return (f"The {name} recipe makes no samples to show: this tab shows what generative networks (GAN,"
+                    " autoencoder, VAE) make after every epoch.")
+        return (f"{state.run.name} has no samples to show: they are made after every epoch while a run trains in"
+                " this session." if state is not None else "Train the network: what it makes shows here after"
+                " every epoch.")
 
     def _set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)

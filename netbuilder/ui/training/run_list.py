@@ -74,7 +74,7 @@ class RunList(QTreeWidget):
 
     def _texts(self, item: QTreeWidgetItem, state) -> None:
         run = state.run
-        for column, text in enumerate((run.name, run.status.replace("_", " "), run.when, str(run.epochs_done),
+        for column, text in enumerate((run.name, state.status_word, run.when, str(run.epochs_done),
                                        run.summary())):
             item.setText(column, text)
 

@@ -4,6 +4,7 @@ from the run, never from what a view kept."""
 from __future__ import annotations
 
 import shutil
+import weakref
 from collections import deque
 from pathlib import Path
 
@@ -37,6 +38,12 @@ class RunState:
         self.status = _ended_text(run)
         self.progress = (run.epochs_done, max(run.epochs_done, int(run.settings.get("epochs", 0) or 0)))
         self.note = ""  # stays on the status line for the whole run (resumed from, transferred layers)
+        self.paused = False  # a running run held by Pause
+
+    @property
+    def status_word(self) -> str:
+        """Its status in a word or two: "paused" while a running run is held, else the run's own."""
+        return "paused" if self.paused and self.running else self.run.status.replace("_", " ")
 
     @property
     def id(self) -> str:
@@ -80,18 +87,25 @@ class DocumentRuns(QObject):
     shownChanged = Signal()  # the ticked runs
     runUpdated = Signal(object)  # RunState: new steps, an epoch, a status
 
-    def __init__(self, path: str | None = None, parent=None):
+    def __init__(self, path: str | None = None, parent=None, key: str | None = None):
         super().__init__(parent)
-        self.key = new_key()  # an unsaved document's own folder
+        self.key = key or new_key()  # an unsaved document's own folder
         self.path = path
         self.states: list[RunState] = []
         self.current: RunState | None = None
         self.shown: set[str] = set()
+        self.training = False  # a run or sweep of the document trains now (the run controller says)
+        self._unmoved: Path | None = None  # where the runs stay until that ends, when the document was saved meanwhile
+        OPEN.add(self)
         self.reload()
+
+    def close(self) -> None:
+        """The document closed: its folder is no longer shown by anyone."""
+        OPEN.discard(self)
 
     @property
     def folder(self) -> Path:
-        return document_folder(self.path, self.key)
+        return self._unmoved or document_folder(self.path, self.key)
 
     def reload(self) -> None:
         self.states = [RunState(run) for run in list_runs(self.folder)]
@@ -102,9 +116,26 @@ class DocumentRuns(QObject):
         self.currentChanged.emit(self.current)
 
     def moved_to(self, path: str) -> None:
-        """The document was saved as `path`: its runs move to that path's folder."""
+        """The document was saved as `path`: its runs move to that path's folder (once the run training now
+        ends: its folder is being written)."""
         old = self.folder
         self.path = path
+        if self.training:
+            self._unmoved = old
+            return
+        self._move(old)
+
+    def settle(self) -> None:
+        """The run or sweep training ended: the runs go where the document was saved meanwhile."""
+        self.training = False
+        old, self._unmoved = self._unmoved, None
+        if old is not None:
+            try:
+                self._move(old)
+            except OSError:
+                self._unmoved = old  # they stay, and are listed, where they are
+
+    def _move(self, old: Path) -> None:
         new = self.folder
         if old != new and old.is_dir():
             new.mkdir(parents=True, exist_ok=True)
@@ -175,6 +206,14 @@ class DocumentRuns(QObject):
         """The run's colour in every plot: by its place in the list, so it never changes while shown."""
         index = self.states.index(state) if state in self.states else 0
         return PALETTE[index % len(PALETTE)]
+
+
+OPEN: "weakref.WeakSet[DocumentRuns]" = weakref.WeakSet()  # the runs of the documents open in this process
+
+
+def open_folders() -> set[Path]:
+    """The runs folders of the documents open now (in any window)."""
+    return {runs.folder for runs in list(OPEN)}
 
 
 PALETTE = ((38, 139, 210), (220, 50, 47), (133, 153, 0), (211, 54, 130), (42, 161, 152), (203, 75, 22),

@@ -2,12 +2,35 @@
 reconstructions (autoencoder, VAE), or generated 2-D points over the real ones."""
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from .. import theme
 from ..data_preview import mosaic
+
+
+COLUMNS = 8  # images to a row: a latent walk is eight by eight
+GAP = 8  # pixels of the images between two grids
+
+
+def as_images(samples: torch.Tensor) -> torch.Tensor:
+    return samples if samples.dim() == 4 else samples.reshape(len(samples), 1, *samples.shape[1:])
+
+
+def side_by_side(pictures: list[np.ndarray]) -> np.ndarray:
+    """Mosaics (x first, as mosaic() gives them) in a row, GAP apart, top-aligned on the background."""
+    if len(pictures) == 1:
+        return pictures[0]
+    height = max(p.shape[1] for p in pictures)
+    width = sum(p.shape[0] for p in pictures) + GAP * (len(pictures) - 1)
+    row = np.ones((width, height, 3), dtype=np.float32)
+    x = 0
+    for picture in pictures:
+        row[x:x + picture.shape[0], :picture.shape[1]] = picture
+        x += picture.shape[0] + GAP
+    return row
 
 
 class SamplesView(QWidget):
@@ -42,22 +65,26 @@ class SamplesView(QWidget):
         layout.addWidget(self.stack, 1)
         self.real_points = None
 
-    def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None) -> None:
-        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
+    def show_samples(self, samples, caption: str, real: torch.Tensor | None = None) -> None:
+        """Images [N, C, H, W] as a grid, several such (a tuple) as grids side by side, or points [N, 2] over
+        the real ones."""
         self.caption.setText(caption)
-        if samples.dim() == 2 and samples.shape[1] == 2:
+        self.stack.show()
+        if isinstance(samples, torch.Tensor) and samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
                 self.real.setData(some[:, 0].numpy(), some[:, 1].numpy())
             self.fake.setData(samples[:, 0].numpy(), samples[:, 1].numpy())
             self.stack.setCurrentWidget(self.points)
             return
-        images = samples if samples.dim() == 4 else samples.reshape(len(samples), 1, *samples.shape[1:])
-        self.picture.setImage(mosaic(images, 8), levels=(0, 1))
+        panels = samples if isinstance(samples, (tuple, list)) else (samples,)
+        self.picture.setImage(side_by_side([mosaic(as_images(p), COLUMNS) for p in panels]), levels=(0, 1))
         self.stack.setCurrentWidget(self.images)
 
-    def clear(self) -> None:
+    def clear(self, why: str = "Generative recipes show here what the network makes, after every epoch.") -> None:
+        """Nothing to show (no plot, not even empty axes): `why` instead."""
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
-        self.caption.setText("Generative recipes show here what the network makes, after every epoch.")
+        self.caption.setText(why)
+        self.stack.hide()

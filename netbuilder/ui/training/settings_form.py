@@ -16,7 +16,7 @@ from ... import glossary
 from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
 from ...train.applies import applies
-from ...train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ...train.config import DEVICES, LOSSES, NUMBERS, OPTIMIZERS, SCHEDULES, TrainConfig
 from ...train.recipes import recipe_names, recipes
 from ...train.callbacks.diagnosis import Thresholds
 from ..glossary_view import glossary_link
@@ -109,7 +109,8 @@ class SettingsForm(QWidget):
         else:
             editor = QDoubleSpinBox()
             editor.setDecimals(6)
-            editor.setRange(0.0, 1.0 if key == "diagnosis" else 1e6)
+            high = min(NUMBERS[name][1], 1e6) if key == "training" and name in NUMBERS else 1e6  # the check's
+            editor.setRange(0.0, 1.0 if key == "diagnosis" else high)
             editor.setSingleStep(0.001 if name == "lr" else 0.01 if key == "diagnosis" else 0.1)
             editor.setSpecialValueText(AT_ZERO.get(name, "") if key == "training" else "")
             editor.setKeyboardTracking(False)

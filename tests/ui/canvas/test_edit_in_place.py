@@ -289,5 +289,6 @@ def test_an_output_is_not_offered_the_input_itself(qtbot):
 
     def offered(node):
         return [p.fix.label for p in window.problems.problems or [] if p.node == node and p.fix is not None]
-    qtbot.waitUntil(lambda: "connect input1 to it" in offered(relu))  # a lone layer: the nearest port that fits
-    assert not any("input1" in label for label in offered(output))  # an Output fed by the Input skips them all
+    qtbot.waitUntil(lambda: "connect linear1 to it" in offered(relu))  # the layer before it in the row
+    assert offered(output) == ["connect linear2 to it"]  # not the Input itself, nor a second Input
+    assert "connect it to linear2" in offered(relu)  # and the one after it: never backwards

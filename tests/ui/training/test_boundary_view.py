@@ -62,5 +62,6 @@ def test_a_network_on_images_says_why_there_is_no_boundary(qtbot, tmp_path):
     panel.tabs.setCurrentWidget(panel.boundary)
     assert "Train a classifier of two features" in panel.boundary.message.text()
     train(window, qtbot, epochs=1)
-    assert "No boundary: a boundary needs samples of two features, not [1, 8, 8]" in panel.boundary.message.text()
+    assert ("No boundary: the boundary is drawn for samples of two features (points on a plane), and these are 1x8x8"
+            in panel.boundary.message.text())
     assert not panel.boundary.plot.isVisible()

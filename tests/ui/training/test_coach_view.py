@@ -52,3 +52,22 @@ def test_a_remedy_for_a_layer_that_is_gone_says_so(qtbot, tmp_path):
     remedy.key = "no such layer"
     assert not panel.apply_remedy(remedy)
     assert "no layer 'no such layer'" in panel.status.text()
+
+
+def test_the_coach_says_where_it_stands_when_it_has_nothing_to_flag(qtbot, tmp_path):
+    window = make_window(qtbot)
+    window.save_to(str(tmp_path / "doc.json"))
+    panel = window.training
+    runs, coach = panel.runs, panel.coach
+    assert not coach.isVisible()  # no run: nothing to read
+    history = History()
+    history.add_epoch(0, 1e-3, {"loss": 2.0, "val_loss": 1.5})
+    state = runs.add(Run.create(runs.folder, window.document.graph, name="run 1"), history)
+    runs.set_current(state)
+    assert coach.isVisible() and coach.text.text().startswith("Coach: nothing to flag yet")
+    assert not coach.apply_button.isVisible() and not coach.remedies.isVisible()
+    for epoch, (loss, val) in enumerate([(1.0, 0.9), (0.6, 0.55), (0.4, 0.38)], start=1):
+        history.add_epoch(epoch, 1e-3, {"loss": loss, "val_loss": val})
+    runs.updated(state)
+    assert coach.text.text().startswith("Coach: nothing to flag: the training loss went from 2 to 0.4")
+    assert coach.verdicts == [] and not coach.try_button.isVisible()

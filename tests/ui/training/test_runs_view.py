@@ -60,6 +60,7 @@ def test_saving_moves_an_unsaved_documents_runs_with_it(qtbot, tmp_path):
     runs = window.document.runs
     assert [s.run.name for s in runs.states] == ["run 1"] and not before.exists()
     assert runs.current.run.checkpoint.is_file()
+    assert window.training.sweep_view.folder == runs.folder  # its sweeps are read from where they went
 
 
 def test_resume_refuses_a_run_of_another_network_naming_the_layers(qtbot):

@@ -40,6 +40,12 @@ def test_a_grid_sweep_in_the_window(window, qtbot):
     view.redraw()
     table = view.table
     assert table.rowCount() == 3
+    # one numbering: the run list's "#n" names the trial the Sweep tab numbers n (from 1)
+    numbered = {int(table.item(r, 0).data(Qt.ItemDataRole.DisplayRole)): table.item(r, 1).data(Qt.ItemDataRole.DisplayRole)
+                for r in range(3)}
+    listed = {int(item.text(0).split()[0].lstrip("#")): state.run.sweep["values"]["lr"]
+              for item, state in ((panel.run_list.item_of(s.id), s) for s in runs)}
+    assert sorted(numbered) == [1, 2, 3] and listed == pytest.approx(numbered)
     header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     metric = header.index("val_loss")
     table.sortItems(metric, Qt.SortOrder.AscendingOrder)

@@ -45,10 +45,14 @@ def test_pause_resume_and_stop(window, qtbot):
     panel = window.training
     assert panel.start()
     qtbot.waitUntil(lambda: panel.runs.current.history.steps > 0, timeout=30000)
+    status = lambda: panel.run_list.item_of(panel.runs.current.id).text(1)  # noqa: E731 - the run list's column
+    assert status() == "running"
     panel.toggle_pause()
     assert panel.controller.worker.trainer.paused and panel.pause_button.text() == "Resume"
     assert "paused" in panel.status.text() and "left" not in panel.status.text()  # no ETA counting down
+    assert status() == "paused"
     panel.toggle_pause()
+    assert status() == "running"
     panel.stop()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
     assert panel.result.status == "stopped"
@@ -253,7 +257,7 @@ def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
     panel.tabs.setCurrentWidget(panel.samples_view)
     assert "reconstructions" in panel.samples_view.caption.text() and "latent" in panel.samples_view.caption.text()
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
-    assert panel.samples_view.picture.image.shape[:2] == (8 * 10, 12 * 10)  # 8 across, 96 pictures of 8x8
+    assert panel.samples_view.picture.image.shape[:2] == (8 * 10 * 2 + 8, 8 * 10)  # the walk beside the pairs
 
 
 def train_template(qtbot, name: str, epochs: int):

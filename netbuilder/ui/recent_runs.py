@@ -1,0 +1,134 @@
+"""File > Open Recent (the documents opened or saved lately) and File > Recent Runs: the runs of documents that
+were never saved. They stay in the app's folder (one folder per
+untitled document); this lists them, newest first, and reopens one: its network (as its latest run started it) as
+an untitled document that shows its runs again, to save, compare or resume."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from ..graph.io import FileFormatError
+from ..runs.run import Run, list_runs, runs_root
+from . import settings
+from .document import Document
+from .trust_prompt import trust_opened
+from .training.runs_model import open_folders
+
+PREFIX = "untitled-"  # runs.run.document_folder names an untitled document's folder so
+SHOWN = 20  # folders listed, newest first
+
+
+@dataclass
+class Found:
+    """One untitled document's runs folder."""
+    folder: Path
+    runs: list[Run]  # oldest first
+
+    @property
+    def latest(self) -> Run:
+        return self.runs[-1]
+
+    def label(self) -> str:
+        """"MLP digits: 3 runs, latest 2025-01-02 10:20 (val acc 0.973)"."""
+        try:
+            name = self.latest.graph().meta.get("name") or "Untitled"
+        except FileFormatError:
+            name = "Untitled"
+        count = len(self.runs)
+        best = self.latest.summary()
+        return f"{name}: {count} run{'s' * (count != 1)}, latest {self.latest.when}" + (f" ({best})" if best else "")
+
+
+def unsaved(root: Path | None = None) -> list[Found]:
+    """The runs folders of untitled documents not open now, the one with the newest run first."""
+    root = Path(root) if root is not None else runs_root()
+    if not root.is_dir():
+        return []
+    shown = {folder.resolve() for folder in open_folders()}
+    found = [Found(child, list_runs(child)) for child in root.glob(f"{PREFIX}*")
+             if child.is_dir() and child.resolve() not in shown]
+    found = [f for f in found if f.runs]
+    return sorted(found, key=lambda f: f.latest.created, reverse=True)
+
+
+def reopen(found: Found) -> Document:
+    """An untitled document of the network its latest readable run started with, showing its runs. Raises
+    FileFormatError when no run keeps a readable copy of the network."""
+    problem = None
+    for run in reversed(found.runs):
+        try:
+            graph = run.graph()
+        except FileFormatError as e:
+            problem = problem or e
+            continue
+        return Document(graph, None, runs_key=found.folder.name[len(PREFIX):])
+    raise problem or FileFormatError(f"{found.folder}: no run keeps its network")
+
+
+class RecentRuns(QMenu):
+    """The submenu, filled each time it opens."""
+
+    def __init__(self, bench):
+        super().__init__("Recent R&uns", bench.widget)
+        self.setObjectName("recent_runs")
+        self.setToolTip("The runs of documents closed without saving: choose one to open its network with its runs")
+        self.setToolTipsVisible(True)
+        self.bench = bench
+        self.aboutToShow.connect(self.fill)
+
+    def fill(self) -> None:
+        self.clear()
+        found = unsaved()
+        for entry in found[:SHOWN]:
+            action = self.addAction(entry.label())
+            action.setToolTip(str(entry.folder))
+            action.triggered.connect(lambda checked=False, f=entry: self.open(f))
+        if not found:
+            self.addAction("(no runs of unsaved documents)").setEnabled(False)
+
+    def open(self, found: Found) -> bool:
+        """Show this folder's network and runs in the window (asking about the current document first)."""
+        try:
+            document = reopen(found)
+        except FileFormatError as e:
+            self.bench.show_message("Cannot reopen the runs", str(e))
+            return False
+        if not self.bench.show_document(document):
+            return False
+        trust_opened(self.bench.widget, document)  # its code runs only once trusted, as an opened file's
+        self.bench.show_status(f"{found.label()}: the network as its latest run started it. Save it to keep its"
+                               " runs with it.", 10000)
+        return True
+
+
+class RecentFiles(QMenu):
+    """The documents opened or saved lately, filled each time it opens."""
+
+    def __init__(self, bench):
+        super().__init__("Open &Recent", bench.widget)
+        self.setObjectName("recent_files")
+        self.bench = bench
+        self.aboutToShow.connect(self.fill)
+
+    def fill(self) -> None:
+        self.clear()
+        files = settings.recent_files()
+        for path in files:
+            self.addAction(path).triggered.connect(lambda checked=False, p=path: self.bench.open_file(p))
+        if not files:
+            self.addAction("(none)").setEnabled(False)
+
+
+def install(bench) -> RecentRuns:
+    """File > Open Recent and Recent Runs, after Open (once per window)."""
+    found = bench.action("recent_runs")
+    if found is not None:
+        return found.menu()
+    files: QAction = RecentFiles(bench).menuAction()
+    bench.add_action("file", "open_recent", files, after=("open",))
+    menu = RecentRuns(bench)
+    bench.add_action("file", "recent_runs", menu.menuAction(), after=("open_recent",))
+    return menu
