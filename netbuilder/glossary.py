@@ -94,6 +94,9 @@ DATA = {
     "labels_per_class": "Train on only this many labelled samples of each class (0: all of them), picked by the"
                         " seed; validation and test keep their share, so a few labels are judged on many samples."
                         " Transfer learning shines here.",
+    "anomaly": "An anomaly-detection protocol: one_class (one class is normal: the network trains on it alone"
+               " and every other class is an anomaly) or held_out (one class is the anomaly, kept out of"
+               " training). Validation and test keep every class, labelled normal or anomaly.",
 }
 
 DATA_OPTIONS = {
@@ -101,6 +104,8 @@ DATA_OPTIONS = {
     "noise": "How much random noise is added to the generated samples.",
     "target": "The column to predict, by name or number (from 1); the other columns are the inputs. Empty: the"
               " last column.",
+    "labels": "Off: a table without a target column; every column is an input (an autoencoder learns the rows,"
+              " and its reconstruction error scores each row as normal or anomalous).",
     "missing": "What to do with empty cells and the few cells of a number column that are not numbers: error"
                " (refuse the file and say where), drop (leave those rows out) or mean (fill a number column's"
                " gaps with its mean, a text column's with its most common value).",

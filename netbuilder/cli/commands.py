@@ -7,6 +7,7 @@ netbuilder runs FILE                       the document's runs: status, settings
 netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|grid] [--prune] [--storage URL]
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
+netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import boundary, log_threads, start_logging
+from .evaluate import add_parser as evaluate_parser, evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     p_predict.add_argument("--explain", choices=["saliency", "ig", "gradcam"],
                            help="write a picture of what drove each answer (needs --out)")
     p_predict.add_argument("--out", help="where the pictures go")
+    evaluate_parser(sub)
     p_board = sub.add_parser("tensorboard", help="open TensorBoard on the document's runs (Ctrl+C stops it)")
     p_board.add_argument("file")
     p_board.add_argument("--port", type=int, help="default: a free port")
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard, "predict": predict, "import": import_model}[args.command]
+               "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     log_threads()  # and so does a thread's (TensorBoard's writer)
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from ..paths import why_missing
+from .anomaly import AnomalyProtocol
 from .augment import Augment
 from .builtin import _digits_arrays, stratified_split
 from .narrow import keep_classes, narrowed_training, settings_problems
@@ -45,6 +46,7 @@ class DataSpec(Section):
     seed: int = 0
     classes: list = field(default_factory=list)  # classification: the classes kept, relabelled 0..k-1; [] all
     labels_per_class: int = 0  # training samples kept of each class (0: all); see narrow.py
+    anomaly: dict = field(default_factory=dict)  # an anomaly-detection protocol (data/anomaly.py); {}: none
 
     def problems(self) -> list[str]:
         found = []
@@ -64,6 +66,7 @@ class DataSpec(Section):
             found.append(f"the dataset seed must be a whole number from 0 to {2**63 - 1:,}")
         found += settings_problems(self.classes, self.labels_per_class)
         found += Augment.from_dict(self.augment if isinstance(self.augment, dict) else {}).problems()
+        found += AnomalyProtocol.from_dict(self.anomaly).problems(self.anomaly)
         if isinstance(self.options, dict) and isinstance(self.source, str) and self.source.strip():
             found += self.option_problems()
         return found
@@ -230,6 +233,7 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
         raise DataError(f"{spec.label} has {len(raw.x)} samples: at least 3 are needed to train, validate and test")
     train_idx, val_idx, test_idx = split(raw, spec)
     train_idx = narrowed_training(raw, (train_idx, val_idx, test_idx), spec)
+    raw, train_idx = AnomalyProtocol.from_dict(spec.anomaly).apply(raw, train_idx, spec.label)
     if len(train_idx) == 0:
         raise DataError(f"{spec.label}: no samples are left to train on after the validation and test parts")
     stats = fit_normalization(raw.x[train_idx], spec.normalize)

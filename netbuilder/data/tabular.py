@@ -51,9 +51,10 @@ class _Column:
 
 
 def load_csv(path, target: str | int | None = None, task: str | None = None, header: bool | None = None,
-             missing: str = "error") -> RawData:
+             missing: str = "error", labels: bool = True) -> RawData:
     """One sample per row: `target` (a column name or 0-based index, default the last column) is what
-    to predict, every other column a feature. missing is "error", "drop" (the rows) or "mean" (fill in)."""
+    to predict, every other column a feature. missing is "error", "drop" (the rows) or "mean" (fill in).
+    labels=False: the file has no target, every column is a feature (for an autoencoder, anomaly scores)."""
     path = Path(path)
     name = path.name
     if task is not None and task not in TASKS:
@@ -71,7 +72,7 @@ def load_csv(path, target: str | int | None = None, task: str | None = None, hea
     names = _names(first[0], notes) if header else [f"column {i + 1}" for i in range(width)]
     if header and len(first) == 1:
         raise DataError(f"{name} has a header but no data rows")
-    if width < 2:
+    if width < 2 and labels:
         raise DataError(f"{name} has a single column ('{names[0]}'), so nothing to learn from besides the target: "
                         "netbuilder looks for cells separated by commas, semicolons or tabs")
     columns = [_Column(n) for n in names]
@@ -79,7 +80,9 @@ def load_csv(path, target: str | int | None = None, task: str | None = None, hea
     blank = [b for b in source.blank if b < lines[-1]]  # blank lines at the end are not worth a word
     if blank:
         notes.append(f"skipped {len(blank)} empty line{'s' * (len(blank) > 1)} ({_plural('line', blank)})")
-    t = _target_index(target, names, name)
+    if not isinstance(labels, bool):
+        raise DataError(f"labels must be true or false, not {labels!r}")
+    t = _target_index(target, names, name) if labels else -1  # -1: no column is the target
     junk: list[str] = []
     for i, col in enumerate(columns):
         junk += _decide(col, name, missing)
@@ -90,11 +93,14 @@ def load_csv(path, target: str | int | None = None, task: str | None = None, hea
                      f" number counted as missing ({few(junk)})")
     features = [c for i, c in enumerate(columns) if i != t and c.numeric]
     matrix = _fill(source, columns, header, t, features, len(lines))
-    task = _task(columns[t], task, name, notes)
+    task = _task(columns[t], task, name, notes) if labels else "regression"
     keep = _missing(columns, t, missing, lines, name, notes)
     x, feature_names = _features(columns, t, keep, matrix, notes)
     if not feature_names:
-        raise DataError(f"{name} has no usable feature columns besides the target '{names[t]}'")
+        raise DataError(f"{name} has no usable feature columns" + (f" besides the target '{names[t]}'" if labels else ""))
+    if not labels:
+        notes.append("no target column: every column is an input (for an autoencoder or anomaly scores)")
+        return RawData(torch.from_numpy(x), torch.zeros(len(x)), "table", "regression", None, feature_names, notes)
     y, class_names = _target(columns[t], keep, task)
     return RawData(torch.from_numpy(x), torch.from_numpy(y), "table", task, class_names, feature_names, notes)
 
@@ -222,7 +228,7 @@ def _fill(source: CsvSource, columns: list[_Column], header: bool, t: int, featu
     matrix = np.empty((n, len(features)), np.float32)
     for j, col in enumerate(features):
         col.numbers = matrix[:, j]
-    if columns[t].numeric:
+    if t >= 0 and columns[t].numeric:
         columns[t].numbers = np.empty(n)
     for col in columns:
         if not col.numeric:

@@ -14,6 +14,7 @@ from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
 from ..graph.events import MetaChanged
 from ..train.fitting import use_dataset
+from .data_anomaly import AnomalyBox
 from .data_narrow import NarrowBox
 from .data_preview import DataPreview
 
@@ -130,6 +131,8 @@ class DataPanel(QWidget):
         self.narrow.changed.connect(self._changed)
         settings.addWidget(self.narrow)
         settings.addWidget(prep_box)
+        self.anomaly = AnomalyBox()
+        settings.addWidget(self.anomaly)
         settings.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(column)
@@ -160,6 +163,7 @@ class DataPanel(QWidget):
             signal = getattr(editor, "valueChanged", None) or getattr(editor, "currentTextChanged", None) or \
                 getattr(editor, "toggled", None) or editor.editingFinished
             signal.connect(self._changed)
+        self.anomaly.changed.connect(self._changed)
         self.set_document(document)
 
     @staticmethod
@@ -220,6 +224,7 @@ class DataPanel(QWidget):
         for name, editor in self.augment.items():
             value = spec.augment.get(name, 0)
             editor.setChecked(bool(value)) if isinstance(editor, QCheckBox) else editor.setValue(float(value))
+        self.anomaly.show_setting(spec.anomaly)
         self._quiet = False
         self._show_rows()
         self.show_preview()
@@ -255,7 +260,8 @@ class DataPanel(QWidget):
             classes, per_class = [], self.narrow.per_class.value()
         return DataSpec(source=source, options=options, val_fraction=self.val.value() / 100,
                         test_fraction=self.test.value() / 100, normalize=self.normalize.currentText(),
-                        augment=augment, seed=self.seed.value(), classes=classes, labels_per_class=per_class)
+                        augment=augment, seed=self.seed.value(), classes=classes, labels_per_class=per_class,
+                        anomaly=self.anomaly.setting())
 
     def _help(self, name: str) -> str:
         if name == NONE:

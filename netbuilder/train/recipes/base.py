@@ -82,6 +82,7 @@ class Recipe:
     keeps_inputs = True  # samples.pt keeps test inputs to look inside with (a network of one Input)
     shares_data = True  # a sweep's trials can share the dataset as read once (prepare)
     script = False  # the exported standalone training script covers it
+    scores: tuple[str, ...] = ()  # the anomaly scores it gives each sample (score_batch), the main one first
     # ---- what its curves mean (the coach reads these, insight/coach.py) ----
     falls = True  # its training loss should fall as it learns (an adversarial loss need not)
     judged_by = ""  # where to see whether it learns, when its loss need not fall ("the drawings in ...")
@@ -181,6 +182,11 @@ class Recipe:
     def test(self):
         """An Evaluation on the test split after training, or None."""
         return None
+
+    def score_batch(self, inputs: tuple) -> dict:
+        """Each sample's anomaly scores (higher: more unusual), a [N] tensor per name in `scores`; called
+        with the networks in eval mode and without gradients (insight/anomaly.py)."""
+        raise NotImplementedError(f"the {self.name} recipe gives no anomaly score")
 
     def probe(self, batch: tuple) -> None:
         """Run the networks forward on a batch (no gradients), to find where a value stopped being finite."""

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
 from ...analysis import Analysis
 from ...compile.plan import network_nodes
+from ...data.anomaly import normal_part, under_protocol
 from ...graph.edits import SetMeta, SetParam
 from ..evaluate import evaluate
 from ..generative import reconstructions
@@ -25,12 +27,20 @@ class Reconstruction(Supervised):
     losses = RECONSTRUCTION_LOSSES
     shows = frozenset({"samples", "inside"})
     script = False
+    scores = ("reconstruction error",)
 
     @classmethod
     def check_task(cls, config, prepared=None, spec=None) -> None:
         if config.loss not in RECONSTRUCTION_LOSSES:
             raise TrainingError(f"the {cls.name} recipe compares the network's output with its input:"
                                 f" choose the mse loss (or l1, or bce_with_logits), not {config.loss}")
+
+    @classmethod
+    def data(cls, graph, config, spec, progress=None, download=False, prepared=None):
+        """As the dataset gives it; under an anomaly protocol the validation loss is measured on the normal
+        samples (what the network learns to rebuild): the labelled anomalies are for choosing a threshold."""
+        data = super().data(graph, config, spec, progress, download, prepared)
+        return replace(data, val=normal_part(data.val)) if under_protocol(data.prepared) else data
 
     @classmethod
     def data_problems(cls, graph, config, prepared, spec, analysis=None):
@@ -91,6 +101,16 @@ class Reconstruction(Supervised):
         x = data[0]
         return evaluate(self.model, x, x, lambda out, target: self.objective(out, target)["loss"],
                         None, None, limit=limit)
+
+    def score_batch(self, inputs):
+        """The reconstruction error of each sample: its loss (mse, l1 or bce) averaged over its values."""
+        x = inputs[0]
+        return {"reconstruction error": self.sample_error(self.model(x), x)}
+
+    def sample_error(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        name = {"mse": "mse_loss", "l1": "l1_loss", "bce_with_logits": "binary_cross_entropy_with_logits"}
+        each = getattr(torch.nn.functional, name[self.config.loss])(out, self.target(x, out), reduction="none")
+        return each.reshape(len(x), -1).mean(dim=1)
 
     def pictures(self, epoch: int):
         x = (self.val_tensors or self.train_tensors)[0]

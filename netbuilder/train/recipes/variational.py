@@ -14,6 +14,7 @@ class Variational(Reconstruction):
     rank = 2
     summary = "a VAE: reconstruction plus kl_weight times the KL term of its Reparameterize layers"
     settings = ("l1", "kl_weight")
+    scores = ("negative ELBO", "reconstruction error")
 
     def build(self, network):
         networks = super().build(network)
@@ -32,6 +33,20 @@ class Variational(Reconstruction):
         kl = self.kl_term()
         return {"loss": metrics["loss"] + self.config.kl_weight * kl, "kl": kl.detach()}
 
+    def score_batch(self, inputs):
+        """Each sample's negative ELBO as the recipe trains it (reconstruction error + kl_weight x its KL
+        divergence from the prior), and its reconstruction error alone."""
+        x = inputs[0]
+        kls = []
+        hooks = [m.register_forward_hook(lambda m, given, out: kls.append(sample_kl(m, given[0])))
+                 for m in self.kl_modules]
+        try:
+            error = self.sample_error(self.model(x), x)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        return {"negative ELBO": error + self.config.kl_weight * sum(kls), "reconstruction error": error}
+
     def pictures(self, epoch: int):
         """The reconstructions, and beside them (a panel of their own, eight by eight) the decoder's walk."""
         caption, pictures, _ = super().pictures(epoch)
@@ -41,3 +56,9 @@ class Variational(Reconstruction):
             return caption, pictures, None  # a latent code of one dimension: no grid
         caption += "; on the right, a walk through the first two latent dimensions"
         return caption, (pictures, walk), None
+
+
+def sample_kl(layer: Reparameterize, features: torch.Tensor) -> torch.Tensor:
+    """The KL divergence from N(0, 1) of each sample's code [N] (the layer keeps only the batch's mean)."""
+    mean, logvar = layer.mean(features), layer.logvar(features)
+    return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QProgressBar, QPushButton
 
 from ...graph.model import EditError
 from ...insight.coach import apply as apply_remedy
+from .anomaly_view import AnomalyView
 from .boundary_view import BoundaryView
 from .coach_view import CoachView
 from .controller import RunController
@@ -73,6 +74,7 @@ class TrainingPanel(QWidget):
         self.samples_view = SamplesView()
         self.inside = InsideView()
         self.boundary = BoundaryView()
+        self.anomaly = AnomalyView()
         self._inside_shown = None  # (run, running) the Inside tab shows
         self.settings = SettingsForm()
         self.sweep_view = SweepView()
@@ -83,6 +85,7 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.samples_view, "Samples")
         self.tabs.addTab(self.boundary, "Boundary")
         self.tabs.addTab(self.inside, "Inside")
+        self.tabs.addTab(self.anomaly, "Anomaly")
         self.tabs.addTab(self.sweep_view, "Sweep")
         settings = QScrollArea()
         settings.setWidget(self.settings)
@@ -270,6 +273,8 @@ class TrainingPanel(QWidget):
             self._drawn = (self._drawn[0], pictures)
         elif current is self.boundary:
             self.boundary.show_run(state)
+        elif current is self.anomaly:  # once a run ends: it scores the test samples with the run's checkpoint
+            self.anomaly.show_run(state)
         elif current is self.inside:  # once a run ends: it reads the run's checkpoint
             key = (state.id, state.running) if state is not None else None
             if force or key != self._inside_shown:
