@@ -150,6 +150,11 @@ def _finite(epochs: list[dict], key: str) -> bool:
     return all(e[key] is None or math.isfinite(e[key]) for e in epochs if key in e)
 
 
+def _flat(losses: list[float], noise: float) -> bool:
+    """No trend over these epochs: every one within twice the noise of the others."""
+    return max(losses) - min(losses) < 2 * noise
+
+
 def _judge(c: Curves, context: Context, recipe: type[Recipe]) -> Verdict | None:
     if not c.finite:
         return _too_high(c, context, f"the training loss stopped being a number after {len(c.loss)} epochs")
@@ -163,12 +168,14 @@ def _judge(c: Curves, context: Context, recipe: type[Recipe]) -> Verdict | None:
     if since > (1 + CLIMB) * lowest and since - lowest > 2 * noise:
         return _too_high(c, context, f"the training loss climbed from {lowest:.3g} back up to {loss[-1]:.3g}")
     accuracy = c.val_accuracy or c.accuracy
-    still = max(loss[-WINDOW:]) - min(loss[-WINDOW:]) < 2 * noise  # no trend in the last epochs
+    still = _flat(loss[-WINDOW:], noise)  # no trend in the last epochs
     at_chance = bool(accuracy) and context.chance is not None and len(accuracy) >= WINDOW and \
         max(accuracy[-WINDOW:]) <= context.chance + NEAR_CHANCE  # every epoch of the window
     guessing = at_chance or (context.guess_loss is not None and loss[-1] >= context.guess_loss - noise)
     if guessing and (still or at_chance):  # settled there, or no epoch of the window better than chance
         if loss[0] - recent > 5 * noise:  # it fell, then settled at guessing: the first steps broke it
+            if not at_chance and not _flat(loss[-3 * WINDOW:], noise):  # still creeping down (an autoencoder's
+                return None  # average-image plateau): too soon to blame the rate
             return _too_high(c, context, f"the training loss started at {loss[0]:.3g} and now sits at guessing's"
                                          f" level ({recent:.3g}){_accuracy_note(accuracy, context)}")
         if context.guess_loss is not None and recent > context.guess_loss + noise:
@@ -273,7 +280,7 @@ def _underfitting(c: Curves, context: Context, noise: float) -> Verdict | None:
     if len(loss) < 2 * WINDOW:
         return None  # a trend needs two windows to compare
     earlier, recent = fmean(loss[-2 * WINDOW:-WINDOW]), fmean(loss[-WINDOW:])
-    flat = earlier - recent < noise and earlier - recent < 0.03 * abs(earlier)  # under 1% an epoch
+    flat = earlier - recent < noise and earlier - recent < 0.015 * abs(earlier)  # under 0.5% an epoch
     if not flat:
         return None
     short = _meets_bar(c, context) is False
