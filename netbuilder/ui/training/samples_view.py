@@ -6,8 +6,10 @@ import pyqtgraph as pg
 import torch
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from ...train.language import TextModel
 from .. import theme
 from ..data_preview import mosaic
+from .text_samples import TextSamplesView
 
 
 class SamplesView(QWidget):
@@ -36,6 +38,8 @@ class SamplesView(QWidget):
                 plot.getAxis(axis).setTextPen(theme.text_color())
         self.stack.addWidget(self.images)
         self.stack.addWidget(self.points)
+        self.text = TextSamplesView()  # a language model's writing
+        self.stack.addWidget(self.text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
@@ -43,8 +47,12 @@ class SamplesView(QWidget):
         self.real_points = None
 
     def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None) -> None:
-        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
+        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones, or a language model's text."""
         self.caption.setText(caption)
+        if isinstance(samples, TextModel):
+            self.text.show_model(samples)
+            self.stack.setCurrentWidget(self.text)
+            return
         if samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
@@ -60,4 +68,5 @@ class SamplesView(QWidget):
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
+        self.text.clear()
         self.caption.setText("Generative recipes show here what the network makes, after every epoch.")
