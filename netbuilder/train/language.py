@@ -99,3 +99,34 @@ class TextModel:
         finally:
             self.model.train(was_training)
         return Generated(self.vocabulary.decode(ids), self.vocabulary.decode(made), self.prompt_note(prompt), seed)
+
+
+def load_text_model(graph, path) -> TextModel:
+    """The language model of a run: the network of `graph` with the checkpoint's weights, and the vocabulary the
+    next_token recipe kept in it. GenerationError saying why not (not a checkpoint, not a language model's, another
+    network's weights)."""
+    from pathlib import Path
+
+    from ..compile import build_model
+    from .callbacks.checkpoints import differences
+
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - a damaged or foreign file: torch raises many kinds
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise GenerationError(f"the checkpoint '{path}' could not be read: {reason}") from None
+    recipe_state = state.get("recipe_state") if isinstance(state, dict) else None
+    chars = recipe_state.get("vocabulary") if isinstance(recipe_state, dict) else None
+    if not isinstance(chars, list) or not chars or not all(isinstance(c, str) and len(c) == 1 for c in chars):
+        raise GenerationError(f"the checkpoint '{path}' keeps no vocabulary: it is not a language model's (train"
+                              " one with the next_token recipe)")
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) != 1 or len(inputs[0].params["shape"]) != 1:
+        raise GenerationError("a language model has one Input of a window of characters, [N, length]")
+    model = build_model(graph)
+    diff = differences(state.get("model", {}), model.state_dict())
+    if diff:
+        raise GenerationError(f"the weights in '{path}' are not this network's ({'; '.join(diff)})")
+    model.load_state_dict(state["model"])
+    return TextModel(model.eval(), Vocabulary(tuple(chars)), int(inputs[0].params["shape"][0]))
