@@ -40,10 +40,11 @@ def char_lstm_python_docs(hidden=128, embed=32):
         " them in order and at every position a Linear layer scores which character comes next (cross-entropy in"
         " nats per character). The Samples tab writes text from your prompt after every epoch: raise the"
         " temperature for bolder text, or switch the cell to GRU and compare.",
-        dict(recipe="next_token", optimizer="adam", lr=0.005, batch_size=32, epochs=4, schedule="cosine",
-             loss="cross_entropy", clip_norm=1.0),
-        dict(metric="val_loss", below_ngram=3, epochs=4,
-             note="beats the character 3-gram model's validation loss (1.81 nats per character) in 4 epochs"))
+        dict(recipe="next_token", optimizer="adam", lr=0.01, batch_size=32, epochs=1, loss="cross_entropy",
+             clip_norm=1.0),
+        dict(metric="val_loss", below_ngram=3, epochs=1,
+             note="beats a character 3-gram model (1.81 nats per character on the validation part) in one epoch,"
+                  " reaching about 1.65 (a minute or two on a 2-core CPU); more epochs go lower"))
 
 
 def gpt_block(d_model=64, heads=4, feedforward=256):
