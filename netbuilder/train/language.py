@@ -62,12 +62,12 @@ def continue_ids(model: nn.Module, ids: torch.Tensor, length: int, seq_len: int,
     tail = ids[-seq_len:].to(device)
     if len(tail):
         window[0, -len(tail):] = tail
-    made = torch.empty(length, dtype=torch.long)
-    for i in range(length):
+    made = []
+    for _ in range(length):
         chosen = choose(next_scores(model(window)).cpu(), temperature, top_k, generator)
         window = torch.cat([window[:, 1:], chosen.reshape(1, 1).to(device)], dim=1)
-        made[i] = chosen[0]
-    return made
+        made.append(chosen)
+    return torch.cat(made) if made else torch.empty(0, dtype=torch.long)
 
 
 @dataclass

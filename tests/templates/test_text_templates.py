@@ -68,7 +68,8 @@ def test_template_loads_validates_compiles_and_exports(name):
     model = netbuilder.build_model(graph).eval()
     namespace: dict = {}
     exec(compile(netbuilder.export_source(graph), "exported.py", "exec"), namespace)
-    exported = namespace["Net"]().eval()
+    network = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)][-1]
+    exported = network().eval()  # the class named after the document, defined last
     exported.load_state_dict(model.state_dict())
     x = prepared.val[0][:3]
     with torch.no_grad():
@@ -86,8 +87,14 @@ def trained(request):
     graph = load(request.param)
     config = TrainConfig.from_dict({**graph.meta["training"], "device": "cpu"})  # the bar is a CPU's
     data = training_data(graph, config)
-    trainer = Trainer(graph, config, data.train, data.val, test=data.test)
-    return graph, trainer, trainer.run()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small networks train fastest on one thread, and leave the other cores alone
+    try:
+        trainer = Trainer(graph, config, data.train, data.val, test=data.test)
+        result = trainer.run()
+    finally:
+        torch.set_num_threads(threads)
+    return graph, trainer, result
 
 
 def test_template_beats_the_3gram_model(trained):
