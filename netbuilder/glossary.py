@@ -8,8 +8,8 @@ from html import escape
 
 TRAINING = {
     "recipe": "What kind of training: supervised (classes or numbers), reconstruction (an autoencoder gives back"
-              " its input), variational (a VAE), adversarial (a GAN), compare (several networks side by side) or next_token (a language"
-              " model: it learns which character comes next in a text, and writes).",
+              " its input), variational (a VAE), adversarial (a GAN), compare (several networks side by side) or"
+              " next_token (a language model: it learns which character comes next in a text, and writes).",
     "optimizer": "How the weights are changed after each batch. adam is a good first choice; sgd is plain"
                  " gradient descent (with momentum, the classic); adamw is adam with weight decay kept apart;"
                  " rmsprop suits recurrent networks.",

@@ -235,7 +235,8 @@ class DataPanel(QWidget):
     def spec(self) -> DataSpec:
         name = self.source.currentText()
         source = self.source.currentData() or name
-        kind = "synthetic" if source in GENERATORS else "text" if is_text(source) else "table" if str(source).lower().endswith(
+        kind = "synthetic" if source in GENERATORS else "text" if is_text(source) else \
+            "table" if str(source).lower().endswith(
             (".csv", ".tsv", ".txt")) else "folder" if self.source.currentData() and not str(source).lower().endswith(
             (".npy", ".npz")) else "other"
         options = {}
@@ -279,7 +280,8 @@ class DataPanel(QWidget):
         spec = self.spec()
         shown = {"synthetic": ("n", "noise"), "table": ("target", "missing"), "folder": ("size", "color"),
                  "standard": ("folder",), "text": TEXT_OPTIONS}
-        kind = "synthetic" if spec.source in GENERATORS else "text" if is_text(spec.source) else "table" if "missing" in spec.options else \
+        kind = "synthetic" if spec.source in GENERATORS else "text" if is_text(spec.source) else \
+            "table" if "missing" in spec.options else \
             "folder" if "size" in spec.options else "standard" if spec.source in STANDARD else ""
         for name, editor in self.option_rows.items():
             visible = name in shown.get(kind, ())

@@ -67,7 +67,8 @@ class NextToken(Recipe):
             return found
         vocab = prepared.outputs
         inputs = [n for n in graph.nodes() if n.type == "Input"]
-        if len(inputs) == 1 and (inputs[0].params.get("dtype") != "int" or inputs[0].params.get("vocab_size", 0) < vocab):
+        params = inputs[0].params if len(inputs) == 1 else {}
+        if len(inputs) == 1 and (params.get("dtype") != "int" or params.get("vocab_size", 0) < vocab):
             node = inputs[0]
             found.append(Problem(node.id, f"the Input '{node.name}' takes {spec.label}'s characters: it needs dtype int"
                                  f" and vocab_size {vocab} (the vocabulary's size)",
