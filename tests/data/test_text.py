@@ -123,3 +123,12 @@ def test_ngram_baseline_is_counted(tmp_path):
     assert ngram_loss(train, other, 1, 2, k) == pytest.approx(unigram)
     loss, n, _ = best_ngram(train, other, 2, orders=(1, 2, 3))
     assert n > 1 and loss < 0.05  # the alternation is learnt from context, not from frequencies
+
+
+def test_a_new_input_on_a_text_document_takes_its_characters():
+    from netbuilder.data.sample import new_layer_params
+
+    meta = {"data": DataSpec(source="python_docs", options={"seq_len": 32}, val_fraction=0.1,
+                             test_fraction=0.1).to_dict()}
+    assert new_layer_params(meta, "Input") == {"shape": [32], "dtype": "int", "vocab_size": 104}
+    assert new_layer_params({"data": DataSpec(source="moons").to_dict()}, "Input") == {"shape": [2]}
