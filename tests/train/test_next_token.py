@@ -79,7 +79,7 @@ def test_the_loss_is_cross_entropy_per_character(text_file):
 def test_it_refuses_data_that_is_not_text(tmp_path):
     graph = document(tmp_path / "none.txt")
     graph.meta["data"] = DataSpec(source="digits").to_dict()
-    with pytest.raises(TrainingError, match="the next_token recipe learns text, but digits is a image dataset"):
+    with pytest.raises(TrainingError, match="the next_token recipe learns text, but digits holds image data: choose python_docs"):
         training_data(graph, TrainConfig.from_dict(graph.meta["training"]))
 
 

@@ -57,8 +57,8 @@ class NextToken(Recipe):
     def check_task(cls, config, prepared, spec) -> None:
         super().check_task(config, prepared, spec)
         if prepared.raw.kind != "text":
-            raise TrainingError(f"the {cls.name} recipe learns text, but {spec.label} is a {prepared.raw.kind}"
-                                " dataset: choose python_docs or a .txt file in the Data panel")
+            raise TrainingError(f"the {cls.name} recipe learns text, but {spec.label} holds {prepared.raw.kind} data:"
+                                " choose python_docs or a .txt file in the Data panel")
 
     @classmethod
     def data_problems(cls, graph, config, prepared, spec, analysis=None):
