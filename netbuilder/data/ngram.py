@@ -3,7 +3,6 @@ n - 1 characters of the training part, add-k smoothed, P(c | context) = (count(c
 (count(context) + k V). Its loss on another part is the mean -ln P per character (nats per character)."""
 from __future__ import annotations
 
-import math
 
 import torch
 
@@ -45,6 +44,3 @@ def best_ngram(train: torch.Tensor, other: torch.Tensor, vocab: int, orders=(1, 
     """(loss, n, k) of the best n-gram over the orders and smoothings given."""
     return min((ngram_loss(train, other, n, vocab, k), n, k) for n in orders for k in ks)
 
-
-def perplexity(nats: float) -> float:
-    return math.exp(nats)

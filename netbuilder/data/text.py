@@ -8,7 +8,6 @@ A character of the validation or test part (or of a prompt) that the training pa
 `unknown` rule: "replace" (it becomes the vocabulary's UNKNOWN mark) or "drop" (it is left out)."""
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,6 +212,3 @@ def is_text(source: str) -> bool:
 def vocabulary_of(raw: RawData) -> Vocabulary:
     return Vocabulary(tuple(raw.class_names or ()))
 
-
-def nats_to_bits(nats: float) -> float:
-    return nats / math.log(2)
