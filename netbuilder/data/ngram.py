@@ -3,7 +3,6 @@ n - 1 characters of the training part, add-k smoothed, P(c | context) = (count(c
 (count(context) + k V). Its loss on another part is the mean -ln P per character (nats per character)."""
 from __future__ import annotations
 
-
 import torch
 
 
