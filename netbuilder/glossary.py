@@ -8,7 +8,8 @@ from html import escape
 
 TRAINING = {
     "recipe": "What kind of training: supervised (classes or numbers), reconstruction (an autoencoder gives back"
-              " its input), variational (a VAE), adversarial (a GAN) or compare (several networks side by side).",
+              " its input), variational (a VAE), adversarial (a GAN), compare (several networks side by side) or"
+              " next_token (a language model: it learns which character comes next in a text, and writes).",
     "optimizer": "How the weights are changed after each batch. adam is a good first choice; sgd is plain"
                  " gradient descent (with momentum, the classic); adamw is adam with weight decay kept apart;"
                  " rmsprop suits recurrent networks.",
@@ -112,6 +113,13 @@ DATA_OPTIONS = {
     "size": "Images are resized to this many pixels on each side.",
     "color": "rgb keeps the colours (3 channels); gray makes the images grey (1 channel).",
     "folder": "The folder that holds the dataset's files (a download goes there).",
+    "seq_len": "Text: how many characters the network reads at once (a window); each window's target is the same"
+               " window one character later.",
+    "stride": "Text: how many characters apart the windows start (0: as many as seq_len, so they do not overlap).",
+    "unknown": "Text: what becomes of a character of the validation or test part (or of a prompt) that the"
+               " training part lacks: replace (it becomes the mark \ufffd) or drop (it is left out).",
+    "max_vocab": "Text: the most distinct characters the vocabulary may have (the network's last layer has a"
+                 " score for each).",
 }
 
 AUGMENT = {

@@ -8,6 +8,7 @@ netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
+netbuilder generate FILE --run RUN --prompt "..." --length N --temperature T [--top-k K]   a language model's text
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
 """
 from __future__ import annotations
@@ -93,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
                            help="write a picture of what drove each answer (needs --out)")
     p_predict.add_argument("--out", help="where the pictures go")
     evaluate_parser(sub)
+    p_generate = sub.add_parser("generate", help="what a run of a generative network makes: a language model's text")
+    p_generate.add_argument("file")
+    p_generate.add_argument("--run", help="a run of the document (its name or id): its best.pt, else last.pt")
+    p_generate.add_argument("--weights", help="a checkpoint file instead")
+    p_generate.add_argument("--trust-code", action="store_true",
+                            help="run the Python code of the document's Code layers (only code you have read)")
+    from .generate_text import add_text_arguments
+
+    add_text_arguments(p_generate)
     p_board = sub.add_parser("tensorboard", help="open TensorBoard on the document's runs (Ctrl+C stops it)")
     p_board.add_argument("file")
     p_board.add_argument("--port", type=int, help="default: a free port")
@@ -116,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate}[args.command]
+               "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate,
+               "generate": generate}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     log_threads()  # and so does a thread's (TensorBoard's writer)
     try:
@@ -334,6 +345,17 @@ def predict(args) -> int:
     require_trust(graph, args.file, args.trust_code)
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
+
+
+def generate(args) -> int:
+    from .generate_text import generate_text
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    require_trust(graph, args.file, args.trust_code)
+    return generate_text(graph, args.file, args.run, args.weights, args.prompt, args.length, args.temperature,
+                         args.top_k, args.seed)
 
 
 def import_model(args) -> int:

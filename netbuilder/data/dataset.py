@@ -30,8 +30,9 @@ KNOWN_SAMPLES = {"digits": ((1, 8, 8), 10), "mnist": ((1, 28, 28), 10), "fashion
 def builtin_names() -> list[str]:
     """Every source named by a word: digits, the synthetic sets and the standard ones."""
     from .synthetic import GENERATORS
+    from .text import BUILTIN_TEXTS
 
-    return ["digits", *GENERATORS, *STANDARD]
+    return ["digits", *GENERATORS, *STANDARD, *BUILTIN_TEXTS]
 
 
 @dataclass
@@ -75,6 +76,10 @@ class DataSpec(Section):
         """The options its source takes (None: not known before it is read, as for a file that is not there)."""
         if self.source == "digits":
             return []
+        from .text import TEXT_OPTIONS, is_text
+
+        if is_text(self.source):
+            return list(TEXT_OPTIONS)
         if self.source in STANDARD:
             return ["folder"]
         from .synthetic import GENERATORS
@@ -175,6 +180,10 @@ def load_source(spec: DataSpec, progress=None, download: bool = False) -> RawDat
         x = torch.tensor(images, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16.0
         return RawData(x, torch.tensor(labels, dtype=torch.long), "image", "classification",
                        [str(i) for i in range(10)])
+    from .text import is_text, text_data, text_of
+
+    if is_text(spec.source):
+        return text_data(*text_of(spec.source), spec.val_fraction, spec.test_fraction, **options)[0]
     if spec.source in STANDARD:
         from .standard import load_standard
 
@@ -228,6 +237,10 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
     problems = spec.problems()
     if problems:
         raise DataError("the dataset settings are not usable: " + "; ".join(problems))
+    from .text import is_text
+
+    if raw is None and is_text(spec.source):
+        return _prepare_text(spec)
     raw = keep_classes(raw or load_source(spec, progress, download), spec.classes, spec.label)
     if len(raw.x) < 3:
         raise DataError(f"{spec.label} has {len(raw.x)} samples: at least 3 are needed to train, validate and test")
@@ -248,3 +261,20 @@ def prepare(spec: DataSpec, progress=None, download: bool = False, raw: RawData 
                         f"{raw.kind}: turn augmentation off")
     return Prepared(raw, part(raw.x[train_idx], raw.y[train_idx]), part(raw.x[val_idx], raw.y[val_idx]), test,
                     augment if augment.active else None, stats, (train_idx, val_idx, test_idx), spec.normalize)
+
+
+def _prepare_text(spec: DataSpec) -> Prepared:
+    """A text: its windows split by contiguous ranges (data/text.py), as they are (no normalisation)."""
+    from .text import text_data, text_of
+
+    text, where = text_of(spec.source)
+    if spec.normalize != "none" or Augment.from_dict(spec.augment).active:
+        raise DataError(f"{where} is text: normalisation and augmentation do not apply to it; set normalize to"
+                        " none and turn augmentation off")
+    unknown = spec.option_problems()
+    if unknown:
+        raise DataError(unknown[0])
+    raw, bounds = text_data(text, where, spec.val_fraction, spec.test_fraction, **spec.options)
+    indices = tuple(torch.arange(start, end) for start, end in bounds)
+    train, val, test = ((raw.x[i], raw.y[i]) for i in indices)
+    return Prepared(raw, train, val, test, None, None, indices, "none")

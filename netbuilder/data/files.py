@@ -36,7 +36,11 @@ def loader(path: Path):
     if not path.is_file():
         raise DataError(f"{path} is not a regular file (a device, a pipe or a socket): netbuilder reads files")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix == ".txt":
+        from .text import load_text, looks_like_table
+
+        return load_csv if looks_like_table(path) else load_text
+    if suffix in (".csv", ".tsv"):
         return load_csv
     if suffix in (".npz", ".npy"):
         return load_numpy

@@ -10,7 +10,7 @@ import torch
 
 from ..errors import UserError
 
-KINDS = ("image", "table", "sequence")
+KINDS = ("image", "table", "sequence", "text")  # text: character indices [N, length], targets alike
 TASKS = ("classification", "regression")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .dataset import STANDARD, DataSpec, load_source
@@ -19,6 +19,7 @@ class Sample:
     shape: tuple[int, ...]  # one sample, without the batch
     outputs: int  # the number of classes, or the target's size
     task: str  # classification or regression
+    kind: str = field(default="", compare=False)  # image, table, sequence or text ("" where not read)
 
 
 def sample_of(spec: DataSpec) -> Sample | None:
@@ -47,7 +48,7 @@ def _sample_of(spec: DataSpec) -> Sample | None:
     except (DataError, TypeError, ValueError):
         return None  # options the generator refuses: the Data panel says why
     outputs = (len(spec.classes) or raw.classes) if raw.task == "classification" else int(math.prod(raw.y.shape[1:])) or 1
-    return Sample(tuple(int(s) for s in raw.x.shape[1:]), int(outputs), raw.task)
+    return Sample(tuple(int(s) for s in raw.x.shape[1:]), int(outputs), raw.task, raw.kind)
 
 
 def data_spec(meta: dict) -> DataSpec:
@@ -62,4 +63,6 @@ def new_layer_params(meta: dict, layer_type: str) -> dict:
     if layer_type != "Input":
         return {}
     sample = sample_of(data_spec(meta))
+    if sample is not None and sample.kind == "text":  # character indices, one of the vocabulary's
+        return {"shape": list(sample.shape), "dtype": "int", "vocab_size": sample.outputs}
     return {"shape": list(sample.shape)} if sample is not None else {}

@@ -12,6 +12,9 @@ from ..data.dataset import NONE, NORMALIZE, STANDARD, DataSpec, builtin_names, p
 from ..data.raw import DataError
 from ..data.standard import DatasetMissing
 from ..data.synthetic import GENERATORS, describe
+from ..data.text import MAX_VOCAB, SEQ_LEN, TEXT_OPTIONS, UNKNOWN_RULES, is_text
+
+TEXT_DEFAULTS = {"seq_len": SEQ_LEN, "stride": None, "unknown": "replace", "max_vocab": MAX_VOCAB}
 from ..graph.events import MetaChanged
 from ..train.fitting import use_dataset
 from .data_anomaly import AnomalyBox
@@ -66,12 +69,20 @@ class DataPanel(QWidget):
         self.missing.addItems(["error", "drop", "mean"])
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("the cache folder (type a folder that holds its files)")
+        self.seq_len, self.stride, self.unknown, self.max_vocab = QSpinBox(), QSpinBox(), QComboBox(), QSpinBox()
+        self.seq_len.setRange(1, 100_000)
+        self.stride.setRange(0, 100_000)
+        self.stride.setSpecialValueText("seq_len")
+        self.unknown.addItems(list(UNKNOWN_RULES))
+        self.max_vocab.setRange(2, 1_000_000)
         self.image_size, self.color = QSpinBox(), QComboBox()
         self.image_size.setRange(4, 512)
         self.color.addItems(["rgb", "gray"])
         self.options = QFormLayout()
         self.option_rows = {"n": self.n, "noise": self.noise, "target": self.target, "missing": self.missing,
-                            "size": self.image_size, "color": self.color, "folder": self.folder}
+                            "size": self.image_size, "color": self.color, "folder": self.folder,
+                            "seq_len": self.seq_len, "stride": self.stride, "unknown": self.unknown,
+                            "max_vocab": self.max_vocab}
         for name, editor in self.option_rows.items():
             editor.setObjectName(f"data_{name}")
             if hasattr(editor, "setKeyboardTracking"):  # one reload when the typing is done, not per key
@@ -205,7 +216,7 @@ class DataPanel(QWidget):
             self.source.setCurrentText(spec.label)
         o = spec.options
         defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb",
-                    "folder": ""}
+                    "folder": "", "seq_len": SEQ_LEN, "stride": 0, "unknown": "replace", "max_vocab": MAX_VOCAB}
         for name, editor in self.option_rows.items():
             value = o.get(name, defaults[name])
             if isinstance(editor, QComboBox):
@@ -214,6 +225,8 @@ class DataPanel(QWidget):
                 editor.setText("" if value is None else str(value))
             elif name == "size":
                 editor.setValue(int(value[0] if isinstance(value, (list, tuple)) else value))
+            elif value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+                editor.setValue(defaults[name])
             else:
                 editor.setValue(value)
         self.normalize.setCurrentText(spec.normalize)
@@ -232,7 +245,8 @@ class DataPanel(QWidget):
     def spec(self) -> DataSpec:
         name = self.source.currentText()
         source = self.source.currentData() or name
-        kind = "synthetic" if source in GENERATORS else "table" if str(source).lower().endswith(
+        kind = "synthetic" if source in GENERATORS else "text" if is_text(source) else \
+            "table" if str(source).lower().endswith(
             (".csv", ".tsv", ".txt")) else "folder" if self.source.currentData() and not str(source).lower().endswith(
             (".npy", ".npz")) else "other"
         options = {}
@@ -245,6 +259,10 @@ class DataPanel(QWidget):
             options = {"missing": self.missing.currentText()}
             if target:
                 options["target"] = int(target) - 1 if target.isdigit() and int(target) >= 1 else target
+        elif kind == "text":
+            options = {"seq_len": self.seq_len.value(), "stride": self.stride.value() or None,
+                       "unknown": self.unknown.currentText(), "max_vocab": self.max_vocab.value()}
+            options = {k: v for k, v in options.items() if k == "seq_len" or v != TEXT_DEFAULTS[k]}
         elif kind == "folder":
             options = {"size": [self.image_size.value(), self.image_size.value()], "color": self.color.currentText()}
         elif source in STANDARD and self.folder.text().strip():
@@ -268,13 +286,17 @@ class DataPanel(QWidget):
             return "No dataset yet: the network is not checked against data, and trains once you choose one"
         if name == "digits":
             return "scikit-learn's 1,797 handwritten digits, 8x8"
+        if name == "python_docs":
+            return ("Python's own reference text (the topics help() shows; about 465,000 characters), for language"
+                    " models: windows of characters, each to predict the next")
         return STANDARD_HELP.get(name) or describe(name)
 
     def _show_rows(self) -> None:
         spec = self.spec()
         shown = {"synthetic": ("n", "noise"), "table": ("target", "missing"), "folder": ("size", "color"),
-                 "standard": ("folder",)}
-        kind = "synthetic" if spec.source in GENERATORS else "table" if "missing" in spec.options else \
+                 "standard": ("folder",), "text": TEXT_OPTIONS}
+        kind = "synthetic" if spec.source in GENERATORS else "text" if is_text(spec.source) else \
+            "table" if "missing" in spec.options else \
             "folder" if "size" in spec.options else "standard" if spec.source in STANDARD else ""
         for name, editor in self.option_rows.items():
             visible = name in shown.get(kind, ())
@@ -321,6 +343,8 @@ class DataPanel(QWidget):
 
     @staticmethod
     def _default_options(path: str) -> dict:
+        if is_text(path):
+            return {"seq_len": SEQ_LEN}
         if path.lower().endswith((".csv", ".tsv", ".txt")):
             return {"missing": "error"}
         if path.lower().endswith((".npy", ".npz")):

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QStackedWidget, QTableWidget, QTableWidgetItem, QWidget
 
 from ..data.dataset import Prepared
 from . import theme
@@ -62,7 +62,11 @@ class DataPreview(QWidget):
         self.scatter = _styled(pg.PlotWidget(title="samples (x1 against x2), coloured by class"))
         self.points = pg.ScatterPlotItem(size=5, pen=None)
         self.scatter.addItem(self.points)
-        for w in (self.images, self.table, self.sequences, self.scatter):
+        self.text = QPlainTextEdit()  # a text dataset's first windows, as text
+        self.text.setReadOnly(True)
+        self.text.setObjectName("data_text")
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        for w in (self.images, self.table, self.sequences, self.scatter, self.text):
             self.samples.addWidget(w)
         self.images.scene().sigMouseClicked.connect(self._image_clicked)
         self.table.cellDoubleClicked.connect(lambda row, _: self._choose(row))
@@ -76,6 +80,9 @@ class DataPreview(QWidget):
 
     def show_data(self, prepared: Prepared) -> None:
         raw = prepared.raw
+        if raw.kind == "text":
+            self._text(prepared)
+            return
         x, y = prepared.shown(prepared.train[0]), prepared.train[1]
         mixed = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:2000]  # not one class only
         x, y_all, y = x[mixed], y, y[mixed]
@@ -138,6 +145,20 @@ class DataPreview(QWidget):
         self._shown = (x[:rows], 0, 0)
         self.samples.setCurrentWidget(self.table)
 
+    def _text(self, prepared: Prepared) -> None:
+        """The training part's first windows as text, and how often each character is the one to predict."""
+        chars = prepared.raw.class_names or []
+        x, y = prepared.train
+        shown = [c.replace("\n", "\u23ce").replace("\t", "\u21e5") for c in chars]  # a window a line
+        self.text.setPlainText("\n".join("".join(shown[i] for i in w.tolist()) for w in x[:40]))
+        self._shown = None
+        self.samples.setCurrentWidget(self.text)
+        counts = torch.bincount(y.reshape(-1), minlength=len(chars)).numpy()
+        self.bars.setOpts(x=np.arange(len(counts)), height=counts, width=0.7)
+        step = max(1, len(shown) // 24)
+        self.balance.getAxis("bottom").setTicks([[(i, shown[i]) for i in range(0, len(shown), step)]])
+        self.balance.setTitle("characters to predict (train)", color=theme.text_color())
+
     def _image_clicked(self, event) -> None:
         if self._shown is None or not self._shown[1]:
             return
@@ -161,6 +182,7 @@ class DataPreview(QWidget):
         self.table.setColumnCount(0)
         self.sequences.clear()
         self.points.clear()
+        self.text.clear()
         self.bars.setOpts(x=[], height=[])
 
     def _points(self, x: torch.Tensor, y: torch.Tensor) -> None:

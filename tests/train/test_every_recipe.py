@@ -50,6 +50,11 @@ def document(recipe):
         autoencoder(b, recipe == "variational")
     elif recipe == "adversarial":
         gan(b)
+    elif recipe == "next_token":
+        chain(b, ("Input", "characters", {"shape": [8], "dtype": "int", "vocab_size": 6}),
+              ("Embedding", "embed", {"num_embeddings": 6, "embedding_dim": 8}),
+              ("Recurrent", "recurrent", {"cell": "GRU", "hidden_size": 16}),
+              ("Linear", "next_character", {"out_features": 6}), ("Output", "scores", {}))
     else:
         classifier(b, "a_")
         classifier(b, "b_", act="Sigmoid")
@@ -60,16 +65,21 @@ def document(recipe):
 def data():
     (x, y), val = digits(seed=0)
     points = ring(n=512, noise=0.1, seed=0)
-    return {"digits": ((x[:640], y[:640]), (val[0][:128], val[1][:128])), "ring": ((points.x, points.y), None)}
+    ids = torch.arange(4000) % 5 + (torch.arange(4000) % 7 == 0)  # a text of 6 characters with a rhythm
+    windows = torch.arange(0, 3990, 4)[:, None] + torch.arange(8)
+    text = (ids[windows], ids[windows + 1])
+    return {"digits": ((x[:640], y[:640]), (val[0][:128], val[1][:128])), "ring": ((points.x, points.y), None),
+            "text": ((text[0][:800], text[1][:800]), (text[0][800:], text[1][800:]))}
 
 
-RECIPES = ["supervised", "reconstruction", "variational", "adversarial", "compare"]
+RECIPES = ["supervised", "reconstruction", "variational", "adversarial", "compare", "next_token"]
+SOURCE = {"adversarial": "ring", "next_token": "text"}
 
 
 def trainer(recipe, data, **settings):
     loss = "mse" if recipe in ("reconstruction", "variational") else "cross_entropy"
     config = TrainConfig(recipe=recipe, loss=loss, batch_size=64, device="cpu", **{"epochs": 2, **settings})
-    train, val = data["ring" if recipe == "adversarial" else "digits"]
+    train, val = data[SOURCE.get(recipe, "digits")]
     return Trainer(document(recipe), config, train, val)
 
 
@@ -120,7 +130,9 @@ def test_resume_goes_on_from_the_checkpoint(recipe, data, tmp_path):
     assert [e.epoch for e in result.epochs] == [2]
 
 
-@pytest.mark.parametrize("recipe", RECIPES)
+# next_token is left out: its scores come from a bounded recurrent output, so a huge step gives huge but finite
+# logits and a finite cross-entropy (tests/train/test_next_token.py covers it)
+@pytest.mark.parametrize("recipe", [r for r in RECIPES if r != "next_token"])
 def test_a_diverging_run_names_the_layer(recipe, data):
     result = trainer(recipe, data, optimizer="sgd", lr=1e30, momentum=0.0, epochs=3).run()
     assert result.status == "failed" and "NaN or infinite" in result.message, result.message

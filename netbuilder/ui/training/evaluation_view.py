@@ -144,7 +144,9 @@ class EvaluationView(QWidget):
         self.summary.setText(text)
         self.summary.show()
         if e.confusion is None:
-            self.message.setText("Regression: there are no classes to tabulate, only the loss.")
+            self.message.setText("Regression: there are no classes to tabulate, only the loss." if e.accuracy is None
+                                 else "No table of classes for this run (a language model's answers are characters at"
+                                 " every position): the loss, in nats per character, and the accuracy say how it did.")
             return
         self.message.hide()
         self.body.show()

@@ -7,8 +7,10 @@ import pyqtgraph as pg
 import torch
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from ...train.language import TextModel
 from .. import theme
 from ..data_preview import mosaic
+from .text_samples import TextSamplesView
 
 
 COLUMNS = 8  # images to a row: a latent walk is eight by eight
@@ -59,6 +61,8 @@ class SamplesView(QWidget):
                 plot.getAxis(axis).setTextPen(theme.text_color())
         self.stack.addWidget(self.images)
         self.stack.addWidget(self.points)
+        self.text = TextSamplesView()  # a language model's writing
+        self.stack.addWidget(self.text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
@@ -66,10 +70,14 @@ class SamplesView(QWidget):
         self.real_points = None
 
     def show_samples(self, samples, caption: str, real: torch.Tensor | None = None) -> None:
-        """Images [N, C, H, W] as a grid, several such (a tuple) as grids side by side, or points [N, 2] over
-        the real ones."""
+        """Images [N, C, H, W] as a grid, several such (a tuple) as grids side by side, points [N, 2] over the
+        real ones, or a language model's text."""
         self.caption.setText(caption)
         self.stack.show()
+        if isinstance(samples, TextModel):
+            self.text.show_model(samples)
+            self.stack.setCurrentWidget(self.text)
+            return
         if isinstance(samples, torch.Tensor) and samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
@@ -86,5 +94,6 @@ class SamplesView(QWidget):
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
+        self.text.clear()
         self.caption.setText(why)
         self.stack.hide()

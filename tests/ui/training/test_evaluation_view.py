@@ -113,3 +113,11 @@ def test_clear_goes_back_to_the_placeholder(view):
     assert view.message.text() == PLACEHOLDER and not view.summary.isVisible() and not view.body.isVisible()
     assert view.table.rowCount() == 0 and view.thumbnails == [] and view.counts == []
     assert view.image.image is None
+
+
+def test_a_language_model_shows_its_loss_and_accuracy_without_a_table(view):
+    from netbuilder.train.evaluate import Evaluation
+
+    view.show_result(Evaluation(1.64, 0.578, None, samples=726), None, list("abc"))
+    assert view.summary.text() == "Test set: 726 samples, loss 1.64, accuracy 57.8%"
+    assert "a language model's answers are characters" in view.message.text() and not view.body.isVisible()
