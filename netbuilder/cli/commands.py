@@ -8,6 +8,7 @@ netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
+netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
 """
 from __future__ import annotations
 
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
+    from .optimize import add_parser as add_optimize
+
+    add_optimize(sub)
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -113,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard, "predict": predict, "import": import_model}[args.command]
+               "tensorboard": tensorboard, "predict": predict, "import": import_model,
+               "optimize": optimize}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
@@ -330,6 +335,16 @@ def predict(args) -> int:
     require_trust(graph, args.file, args.trust_code)
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
+
+
+def optimize(args) -> int:
+    from .optimize import optimize as run
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    require_trust(graph, args.file, args.trust_code)
+    return run(args, graph)
 
 
 def import_model(args) -> int:
