@@ -9,6 +9,7 @@ netbuilder tensorboard FILE                TensorBoard on the document's runs, i
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
 netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
+netbuilder serve FILE [--run RUN|--weights PT|--onnx MODEL] [--host 127.0.0.1] [--port 8000]   an HTTP service
 """
 from __future__ import annotations
 
@@ -105,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
     from .optimize import add_parser as add_optimize
+    from .serve import add_parser as add_serve
 
     add_optimize(sub)
+    add_serve(sub)
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
                "tensorboard": tensorboard, "predict": predict, "import": import_model,
-               "optimize": optimize}[args.command]
+               "optimize": optimize, "serve": serve}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log
@@ -339,6 +342,16 @@ def predict(args) -> int:
 
 def optimize(args) -> int:
     from .optimize import optimize as run
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    require_trust(graph, args.file, args.trust_code)
+    return run(args, graph)
+
+
+def serve(args) -> int:
+    from .serve import serve as run
 
     graph = _load(args.file)
     if graph is None:
