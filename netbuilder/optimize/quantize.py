@@ -84,14 +84,9 @@ class _Batches:
 
 def session(path: Path, threads: int):
     """An ONNX Runtime session on the CPU with `threads` threads for one operator, one between operators."""
-    import onnxruntime
+    from ..deploy.formats import onnx_session
 
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return onnx_session(path, threads)
 
 
 class OnnxModule(nn.Module):

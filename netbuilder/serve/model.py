@@ -52,7 +52,7 @@ class Served:
     def load(self):
         """The predicting function [N, *shape] float32 numpy -> [N, outputs] numpy, in the inference worker."""
         if self.onnx is not None:
-            from ..optimize.quantize import session
+            from ..deploy.formats import onnx_session as session
 
             runner = session(self.onnx, 1)
             name = runner.get_inputs()[0].name
@@ -106,7 +106,7 @@ def served(document: str, graph: Graph, run: str | None = None, weights: str | N
 
 
 def _check_onnx(path: Path) -> None:
-    from ..optimize.quantize import session
+    from ..deploy.formats import onnx_session as session
 
     try:
         session(path, 1)

@@ -1,0 +1,39 @@
+"""What the service serves, without a server: a run, a weights file or an ONNX file give the same answers, and
+what cannot be served is said."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from netbuilder import load_graph
+from netbuilder.cli import main
+from netbuilder.deploy.formats import export_network
+from netbuilder.serve.model import ServeError, served
+from netbuilder.serve.service import answers
+
+MLP = Path(__file__).resolve().parents[2] / "templates" / "mlp_digits.json"
+
+
+def test_a_run_and_its_onnx_file_answer_alike(tmp_path, capsys):
+    doc = tmp_path / "mlp.json"
+    doc.write_text(MLP.read_text())
+    torch.set_num_threads(1)
+    assert main(["train", str(doc), "--epochs", "2", "--out", str(tmp_path / "run")]) == 0
+    graph = load_graph(doc)
+    onnx = export_network(graph, str(doc), "onnx", tmp_path / "mlp.onnx", run=str(tmp_path / "run")).path
+    by_run, by_onnx = served(str(doc), graph, run=str(tmp_path / "run")), served(str(doc), graph, onnx=str(onnx))
+    assert by_run.classes == [str(i) for i in range(10)] and by_run.reference.shape[1:] == (1, 8, 8)
+    assert by_run.describe()["runtime"] == "PyTorch" and by_onnx.describe()["runtime"] == "ONNX Runtime"
+    x = by_run.normalise(by_run.reference[:7])
+    a, b = by_run.load()(x), by_onnx.load()(x)
+    assert np.abs(a - b).max() < 1e-4
+    said = answers(a, by_run)
+    assert len(said) == 7 and abs(sum(said[0]["probabilities"]) - 1) < 1e-4
+    with pytest.raises(ServeError, match="say what to serve"):
+        served(str(doc), graph)
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(ServeError, match="ONNX Runtime cannot load it"):
+        served(str(doc), graph, onnx=str(tmp_path / "bad.onnx"))
+    assert main(["serve", str(doc), "--run", str(tmp_path / "run"), "--host", "example.com"]) == 1
+    assert "--host is one of 127.0.0.1, 0.0.0.0, ::" in capsys.readouterr().err
