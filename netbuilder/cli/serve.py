@@ -21,6 +21,28 @@ def add_parser(sub) -> None:
                    help="recent inputs compared with the training data (GET /drift)")
     p.add_argument("--trust-code", action="store_true",
                    help="run the Python code of the document's Code layers (only code you have read)")
+    p.add_argument("--stop-with-stdin", action="store_true", help="stop when the standard input closes (the program"
+                   " that started the service ended, however it ended)")
+
+
+def _stop_with_stdin() -> None:
+    """A thread that reads stdin to its end, then stops this process's group (LitServe's workers with it)."""
+    import os
+    import signal
+    import threading
+
+    def watch() -> None:  # the file descriptor itself: a lock of sys.stdin held here would hang LitServe's forks
+        try:
+            while os.read(descriptor, 1 << 12):
+                pass
+        except OSError:
+            pass
+        if os.getpgrp() == os.getpid():  # only a group of its own
+            os.killpg(os.getpgrp(), signal.SIGTERM)
+        os._exit(0)
+
+    descriptor = os.dup(sys.stdin.fileno())  # multiprocessing closes stdin in its children, not this copy
+    threading.Thread(target=watch, name="stop-with-stdin", daemon=True).start()
 
 
 def serve(args, graph, stream=None) -> int:
@@ -29,6 +51,8 @@ def serve(args, graph, stream=None) -> int:
     from ..serve.service import serve as run
 
     stream = stream or sys.stdout
+    if args.stop_with_stdin:
+        _stop_with_stdin()
     if args.drift_window < 2:
         raise ServeError(f"--drift-window is at least 2 inputs, not {args.drift_window}")
     what = served(args.file, graph, args.run, args.weights, args.onnx)

@@ -23,10 +23,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 class ServiceProcess:
     def __init__(self, document: str, what: list[str], port: int | None = None, extra: list[str] = (),
-                 log: Path | None = None):
-        """`what`: ["--run", NAME] or ["--weights", PT] or ["--onnx", MODEL]; `extra`: more options."""
+                 log: Path | None = None, tied: bool = True):
+        """`what`: ["--run", NAME] or ["--weights", PT] or ["--onnx", MODEL]; `extra`: more options. A `tied`
+        service stops when this process ends, however it ends (it reads its stdin, a pipe held here)."""
         self.document, self.port = document, port or free_port()
-        self.args = [sys.executable, "-m", "netbuilder", "serve", document, *what, "--port", str(self.port), *extra]
+        self.args = [sys.executable, "-m", "netbuilder", "serve", document, *what, "--port", str(self.port), *extra,
+                     *(["--stop-with-stdin"] if tied else [])]
+        self.tied = tied
         self.log = log
         self.process: subprocess.Popen | None = None
         self._log_file = None
@@ -41,6 +44,7 @@ class ServiceProcess:
     def start(self) -> None:
         self._log_file = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed in stop
         self.process = subprocess.Popen(self.args, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.PIPE if self.tied else subprocess.DEVNULL,
                                         start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait_ready(self, timeout: float = 120.0) -> None:
@@ -95,6 +99,9 @@ class ServiceProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if self.process is not None:
                 os.killpg(self.process.pid, signal.SIGKILL)  # workers the service left behind
+        if self.process is not None and self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         if self._log_file not in (None, subprocess.DEVNULL):
             self._log_file.close()
             self._log_file = None

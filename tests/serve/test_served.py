@@ -37,3 +37,27 @@ def test_a_run_and_its_onnx_file_answer_alike(tmp_path, capsys):
         served(str(doc), graph, onnx=str(tmp_path / "bad.onnx"))
     assert main(["serve", str(doc), "--run", str(tmp_path / "run"), "--host", "example.com"]) == 1
     assert "--host is one of 127.0.0.1, 0.0.0.0, ::" in capsys.readouterr().err
+
+
+def test_a_tied_service_stops_when_its_pipe_closes(tmp_path):
+    """The app's Serve This Run: the service reads its stdin and stops its process group at the end of it."""
+    import time
+
+    from netbuilder.serve.process import ServiceProcess
+
+    graph_file = tmp_path / "mlp.json"
+    graph_file.write_text(MLP.read_text())
+    weights = tmp_path / "w.pt"
+    from netbuilder import build_model
+    torch.save(build_model(load_graph(graph_file)).state_dict(), weights)
+    service = ServiceProcess(str(graph_file), ["--weights", str(weights)], log=tmp_path / "log")
+    service.start()
+    try:
+        service.wait_ready(180)
+        service.process.stdin.close()  # as when the app ends, however it ends
+        deadline = time.monotonic() + 60
+        while service.running() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not service.running()
+    finally:
+        service.stop()
