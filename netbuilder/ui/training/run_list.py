@@ -1,6 +1,7 @@
 """The run list: a document's runs with their status, date and best result. Tick a run to overlay its
 curves; select one to make it current (its status, test results, gradients and samples are shown);
-double-click the name to rename it; right-click to resume or delete it."""
+double-click the name to rename it; right-click to resume or delete it, or what features add (optimize it,
+serve it)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +29,7 @@ class RunList(QTreeWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.currentItemChanged.connect(self._on_current)
         self.runs: DocumentRuns | None = None
+        self.entries: list = []  # entry(menu, state): features that add to a run's menu (Optimize…, Serve…)
         self._filling = False
 
     def set_runs(self, runs: DocumentRuns | None) -> None:
@@ -113,6 +115,10 @@ class RunList(QTreeWidget):
         resume = menu.addAction("Resume This Run", lambda: self.resumeRequested.emit(state))
         resume.setEnabled(state.run.checkpoint.is_file() and not state.running)
         menu.addAction("Delete Run", lambda: self._delete(state))
+        if self.entries:
+            menu.addSeparator()
+        for entry in self.entries:
+            entry(menu, state)
         menu.popup(self.viewport().mapToGlobal(point))
 
     def _delete(self, state) -> None:
