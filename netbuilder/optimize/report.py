@@ -101,7 +101,14 @@ def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progr
         pruned, finetuned = None, None
         if plan.prune is not None:
             stage(0.3, f"pruning {plan.prune:.0%} of the channels")
-            pruned = prune(trained.graph, trained.model, trained.calibration(1, 2)[0], plan.prune, plan.global_pruning)
+            try:
+                pruned = prune(trained.graph, trained.model, trained.calibration(1, 2)[0], plan.prune,
+                               plan.global_pruning)
+            except OptimizeError as e:
+                if not method:
+                    raise
+                notes.append(f"not pruned: {e}")  # the int8 versions are still measured
+        if pruned is not None:
             document_file, weights = save_pruned(pruned, folder)
             notes.append(f"{document_file.name}: " + ", ".join(f"{name} {a} -> {b}"
                                                                  for name, (a, b) in pruned.widths.items()))

@@ -104,3 +104,12 @@ def test_pruning_keeps_the_answer_and_leaves_blocks_alone():
     resnet = load_graph(TEMPLATES / "resnet_digits.json")
     with pytest.raises(OptimizeError, match="outside blocks"):  # its stem is tied to the blocks' residual sums
         prune(resnet, build_model(resnet).eval(), torch.randn(2, 1, 8, 8), 0.5)
+
+
+def test_a_recurrent_network_is_quantized_dynamically_and_its_pruning_refusal_said(tmp_path):
+    doc, run = _trained(tmp_path, "lstm_digits_rows", 5)
+    report = optimize_run(str(doc), str(run), Plan("auto", 0.5, repeats=2), tmp_path / "out")
+    original, onnx, int8 = report.rows  # the Recurrent layer cannot be pruned: the int8 versions still are made
+    assert int8.variant.name == "int8 dynamic" and int8.agreement >= INT8_AGREES
+    assert int8.accuracy >= original.accuracy - INT8_POINTS and int8.size < onnx.size / 2
+    assert report.notes and report.notes[0].startswith("not pruned: no layer could be pruned")
