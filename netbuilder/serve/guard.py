@@ -3,9 +3,15 @@ answers every request of a batch with the error of one, so a bad request must ne
 content type (415), a body over the size limit (413), text that is not JSON (400), a body without "inputs" or
 with inputs of the wrong shape, that are not numbers, or are not finite (422): each answered with what the
 network expects, and the server keeps serving. A request that passes is fed to the drift window with the
-classes it was given."""
+classes it was given.
+
+An image network also takes an uploaded picture as the body (Content-Type image/png, image/jpeg, ...): it is
+converted to the network's channels, resized to its height and width, and its 0..1 stretched over the training
+data's range of values, as `netbuilder predict` does with an image file; a picture that cannot be read is a
+422."""
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -60,6 +66,22 @@ def samples(body: bytes, shape: tuple[int, ...]) -> np.ndarray:
     return values
 
 
+def picture(body: bytes, shape: tuple[int, ...], value_range: tuple[float, float]) -> np.ndarray:
+    """An uploaded image as one sample [1, C, H, W] in the data's units; Invalid when it cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            image = image.convert("L" if shape[0] == 1 else "RGB").resize((shape[2], shape[1]))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise Invalid(422, f"the body could not be read as an image ({e}); the network takes a picture it resizes to"
+                           f" {shape[2]}x{shape[1]}, or JSON {{\"inputs\": ...}} of {list(shape)}") from None
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+    low, high = value_range
+    return (low + pixels * (high - low))[None].astype(np.float32)
+
+
 def _kind(array: np.ndarray) -> str:
     if array.dtype.kind == "b":
         return "true or false"
@@ -71,8 +93,10 @@ def _kind(array: np.ndarray) -> str:
 class Guard:
     """ASGI middleware in front of LitServe's /predict: checks each request, and watches drift."""
 
-    def __init__(self, app, shape: tuple[int, ...], limit: int, monitor=None):
+    def __init__(self, app, shape: tuple[int, ...], limit: int, monitor=None, image_range=None):
+        """`image_range`: the training data's (lowest, highest) value, for a network that takes pictures."""
         self.app, self.shape, self.limit, self.monitor = app, tuple(shape), limit, monitor
+        self.image_range = image_range
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != "/predict" or scope["method"] != "POST":
@@ -80,11 +104,20 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind != "application/json":
-                raise Invalid(415, f"the content type is '{kind or 'not given'}', not application/json;"
+            image = kind.startswith("image/") and self.image_range is not None
+            if kind != "application/json" and not image:
+                also = " or an image" if self.image_range is not None else ""
+                raise Invalid(415, f"the content type is '{kind or 'not given'}', not application/json{also};"
                                    f" {expects(self.shape)}")
             body = await self._body(headers, receive)
-            x = samples(body, self.shape)
+            if image:
+                x = picture(body, self.shape, self.image_range)
+                body = json.dumps({"inputs": x.tolist()}).encode()  # what the network's worker reads
+                scope = dict(scope, headers=[(k, v) for k, v in scope["headers"]
+                                             if k.lower() not in (b"content-type", b"content-length")]
+                             + [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())])
+            else:
+                x = samples(body, self.shape)
         except Invalid as e:
             return await _answer(send, e.status, {"detail": e.message})
         given = False

@@ -1,6 +1,6 @@
 """The HTTP service on LitServe (FastAPI and uvicorn underneath, request batching built in):
 
-    POST /predict  {"inputs": one sample or a list}  ->  {"predictions": [{"class", "index", "probability",
+    POST /predict  {"inputs": one sample or a list} (or an image, for an image network)  ->  {"predictions": [{"class", "index", "probability",
                    "probabilities"}, ...]} for a classifier, {"predictions": [{"outputs": [...]}, ...]} otherwise
     GET  /health   "ok" once the network is loaded      GET /model   input shape, classes, run, metrics
     GET  /drift    recent inputs against the training data          GET /docs    the OpenAPI page
@@ -89,8 +89,11 @@ def make_server(served: Served, max_batch: int = 32, wait_ms: float = 5.0, limit
     if served.reference is not None:
         monitor = DriftMonitor(served.reference, served.image, served.labels, served.classes, thresholds)
     api = NetworkAPI(served, max_batch, wait_ms / 1000)
+    pictures = served.image and served.shape[0] in (1, 3) and served.reference is not None
+    image_range = (float(served.reference.min()), float(served.reference.max())) if pictures else None
     server = ls.LitServer(api, accelerator="cpu", devices=1, workers_per_device=1, timeout=30, fast_queue=True,
-                          middlewares=[(Guard, {"shape": served.shape, "limit": limit, "monitor": monitor})])
+                          middlewares=[(Guard, {"shape": served.shape, "limit": limit, "monitor": monitor,
+                                                "image_range": image_range})])
     description = served.describe()
 
     def model() -> dict:

@@ -126,3 +126,22 @@ def test_docs_model_and_drift(service):
 def _send(process, x, size=10):
     for i in range(0, len(x), size):
         assert process.request("POST", "/predict", {"inputs": x[i:i + size].tolist()})[0] == 200
+
+
+def test_an_uploaded_picture_is_read_as_the_training_images_were(service):
+    import io
+
+    from PIL import Image
+
+    process = service[0]
+    x = _test_samples()[3]
+    pixels = np.round(x[0] * 255).astype(np.uint8)
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG")
+    status, answer = process.request("POST", "/predict", png.getvalue(), {"Content-Type": "image/png"})
+    status_json, same = process.request("POST", "/predict", {"inputs": (pixels / 255.0)[None].tolist()})
+    assert status == status_json == 200
+    assert np.abs(np.array(answer["predictions"][0]["probabilities"]) -
+                  np.array(same["predictions"][0]["probabilities"])).max() < 1e-5
+    status, answer = process.request("POST", "/predict", b"not a picture", {"Content-Type": "image/png"})
+    assert status == 422 and "could not be read as an image" in answer["detail"] and "8x8" in answer["detail"]
