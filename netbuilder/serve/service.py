@@ -104,9 +104,40 @@ def make_server(served: Served, max_batch: int = 32, wait_ms: float = 5.0, limit
             return {"drift": None, "message": served.note or "drift is not watched: no training data"}
         return monitor.report()
 
+    _document_predict(server.app, served)
     server.app.add_api_route("/model", model, methods=["GET"], summary="the network: input shape, classes, run")
     server.app.add_api_route("/drift", drift, methods=["GET"], summary="recent inputs against the training data")
     return server
+
+
+def _document_predict(app, served: Served) -> None:
+    """/predict in the OpenAPI page (/docs) with its body and its answers: LitServe registers it as taking any
+    request."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            post = schema.get("paths", {}).get("/predict", {}).get("post")
+            if post is not None:
+                body = {"type": "object", "required": ["inputs"], "properties": {"inputs": {
+                    "description": f"one sample of {list(served.shape)}, or a list of them", "type": "array"}}}
+                content = {"application/json": {"schema": body}}
+                if served.image:
+                    content["image/png"] = {"schema": {"type": "string", "format": "binary"}}
+                post["requestBody"] = {"required": True, "content": content}
+                post["summary"] = "the network's answer for one sample or a batch"
+                error = {"content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"detail": {"type": "string"}}}}}}
+                post["responses"] = {"200": {"description": "the predictions"},
+                                     **{code: {"description": what, **error} for code, what in (
+                                         ("400", "the body is not JSON"), ("413", "the body is too large"),
+                                         ("415", "the content type is not JSON"),
+                                         ("422", "the inputs are not samples the network takes"))}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def serve(served: Served, host: str = "127.0.0.1", port: int = 8000, max_batch: int = 32, wait_ms: float = 5.0,

@@ -9,32 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from netbuilder.cli import main
 from netbuilder.data.dataset import DataSpec, prepare
 from netbuilder.deploy.predict import trained_model
-from netbuilder.serve.process import ServiceProcess
 from netbuilder import load_graph
 
 CNN = Path(__file__).resolve().parents[2] / "templates" / "cnn_digits.json"
-WINDOW = 250  # the first 250 test samples: their normed distances are 0.06 and 0.09, below 0.1
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("serve")
-    doc = folder / "cnn.json"
-    doc.write_text(CNN.read_text())
-    torch.set_num_threads(1)
-    assert main(["train", str(doc), "--epochs", "6", "--out", str(folder / "run")]) == 0
-    process = ServiceProcess(str(doc), ["--run", str(folder / "run")], log=folder / "serve.log",
-                             extra=["--max-body", "50000", "--drift-window", str(WINDOW)])
-    process.start()
-    try:
-        process.wait_ready(180)
-        yield process, doc, folder / "run"
-    finally:
-        process.stop()
-    assert not process.running()
 
 
 def _test_samples():
@@ -43,7 +22,7 @@ def _test_samples():
 
 
 def test_answers_are_the_networks(service):
-    process, doc, run = service
+    process, doc, run, _ = service
     x = _test_samples()[:5]
     status, answer = process.request("POST", "/predict", {"inputs": x.tolist()})
     assert status == 200 and len(answer["predictions"]) == 5
@@ -104,7 +83,7 @@ def test_raw_http_as_curl_sends_it(service):
 
 
 def test_docs_model_and_drift(service):
-    process = service[0]
+    process, window = service[0], service[3]
     assert process.request("GET", "/docs")[0] == 200
     status, schema = process.request("GET", "/openapi.json")
     assert status == 200 and {"/predict", "/drift", "/model"} <= set(schema["paths"])
@@ -112,11 +91,11 @@ def test_docs_model_and_drift(service):
     assert status == 200 and model["input_shape"] == [1, 8, 8] and model["classes"][:2] == ["0", "1"]
     assert model["run"] == "run 1" and model["metrics"]["val_accuracy"] > 0.9
     x = _test_samples()
-    _send(process, x[:WINDOW])  # training-like
+    _send(process, x[:window])  # training-like
     status, quiet = process.request("GET", "/drift")
-    assert status == 200 and quiet["window"] == WINDOW and quiet["method"] == "Wasserstein (normed)"
+    assert status == 200 and quiet["window"] == window and quiet["method"] == "Wasserstein (normed)"
     assert quiet["drift"] is False and quiet["classes"]["drift"] is False
-    shifted = np.clip(x[:WINDOW] * 0.5 + 0.4, 0, 1)  # washed-out digits
+    shifted = np.clip(x[:window] * 0.5 + 0.4, 0, 1)  # washed-out digits
     _send(process, shifted)
     status, fired = process.request("GET", "/drift")
     assert fired["drift"] is True and fired["share_drifted"] >= 0.5 and "retrain with recent data" in fired["message"]
