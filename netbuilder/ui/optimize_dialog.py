@@ -1,7 +1,8 @@
 """Optimize… on a finished run (the run list's menu): choose int8 and/or structured pruning, and the versions are
 made and measured against the original on a thread of its own while a progress bar fills (Cancel stops it
-between stages and during fine-tuning); then the table, and the trade-off plot: accuracy against latency at
-batch 64, one point per version, its size the file's. The files go into the run's folder (optimized/); the
+between stages and during fine-tuning); then the table, the trade-off plot (accuracy against latency at
+batch 64, one point per version, its size the file's), and the original beside a version: their confusion
+matrices and the test samples on which they disagree. The files go into the run's folder (optimized/); the
 fine-tuned pruned network is a run of the pruned document (optimized/pruned.json) that the editor lists when
 that document is opened.
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..errors import describe
 from ..optimize.report import Cancelled, Plan, optimize_run
+from .optimize_compare import CompareView
 from .training.worker import hold_garbage_collection, release_garbage_collection
 
 HEADERS = ["version", "runtime", "accuracy", "size (kB)", "parameters", "ms at batch 1", "ms per batch of 64",
@@ -72,6 +74,7 @@ class OptimizeDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.plot = _plot()
+        self.compare = CompareView()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.start_button = self.buttons.addButton("Optimize", QDialogButtonBox.ButtonRole.ActionRole)
         self.start_button.setObjectName("optimize_start")
@@ -87,6 +90,7 @@ class OptimizeDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.plot, 2)
+        layout.addWidget(self.compare, 2)
         layout.addWidget(self.buttons)
 
     def plan(self) -> Plan:
@@ -156,6 +160,7 @@ class OptimizeDialog(QDialog):
                                       f"{r.latency_64 * 1e3:.3f}", agrees)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         _draw(self.plot, report.rows)
+        self.compare.set_rows(report.rows)
         notes = "; ".join(report.notes)
         self.status.setText(f"Measured on {report.rows[0].evaluation.samples} test samples, {report.threads}"
                             f" thread(s); files in {report.folder}" + (f". {notes}" if notes else ""))

@@ -52,6 +52,13 @@ def test_the_dialog_fills_the_table_off_the_windows_thread(qtbot, trained):
     assert dialog.bar.value() == 100 and len(set(seen)) >= 4  # it moved stage by stage
     assert len(dialog.plot.getPlotItem().listDataItems()) == 5
     assert (trained.folder / "optimized" / "pruned.json").is_file() and "269 test samples" in dialog.status.text()
+    compare = dialog.compare  # the original beside the last version: confusion matrices, disagreements
+    assert compare.isVisible() and compare.choice.count() == 4 and compare.matrices[1].rowCount() == 10
+    report = dialog.report
+    differ = sum(a != b for a, b in zip(report.rows[0].predictions, report.rows[-1].predictions))
+    assert compare.differ.text().startswith(f"They answer differently on {differ} of 269 test samples")
+    total = sum(int(compare.matrices[1].item(i, j).text()) for i in range(10) for j in range(10))
+    assert total == 269
 
 
 def test_cancel_stops_it(qtbot, trained, monkeypatch):
