@@ -1,7 +1,8 @@
 """Serve This Run (the run list's menu): the run's network as an HTTP service in a child process (`netbuilder serve`
 on a free local port, serve/process.py), and in the status bar its address, a link that copies a curl line for
-/predict, and one that stops it. One service at a time; it stops with the window, and with the app however that
-ends (it reads a pipe the app holds: --stop-with-stdin)."""
+/predict, one that shows the drift report (each feature, a warning past its threshold, and "retrain with recent
+data" when the data drifted), and one that stops it. One service at a time; it stops with the window, and with
+the app however that ends (it reads a pipe the app holds: --stop-with-stdin)."""
 from __future__ import annotations
 
 import contextlib
@@ -11,15 +12,30 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ..serve.process import ServiceProcess
 
 ANSWER_SECONDS = 120  # LitServe starts a worker process that loads torch
 
 
+def drift_text(report: dict) -> str:
+    """GET /drift in words: the verdict, each feature (a warning sign past its threshold), the classes."""
+    lines = [report.get("message", "")]
+    for f in report.get("features", []):
+        value = f"distance {f['distance']:.3f} (threshold {f['threshold']:.3f})" if "distance" in f else \
+            f"p = {f['p_value']:.3g}"
+        lines.append(f"{'⚠ ' if f['drift'] else '   '}{f['feature']}: {value}, PSI {f['psi']:.3f}")
+    classes = report.get("classes")
+    if classes:
+        lines.append(f"{'⚠ ' if classes['drift'] else '   '}predicted classes against the training labels:"
+                     f" p = {classes['p_value']:.3g}")
+    return "\n".join(lines)
+
+
 class ServeLink(QLabel):
     failed = Signal(str)
+    drift = Signal(str, bool)  # the drift report in words, and whether the data drifted
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -75,7 +91,7 @@ class ServeLink(QLabel):
                 self._timer.stop()
                 url = service.url
                 self.setText(f"Serving {self.run_name}: <a href='{url}/docs'>{url}</a> &nbsp;<a href='curl'>copy curl"
-                             "</a> &nbsp;<a href='stop'>stop</a>")
+                             "</a> &nbsp;<a href='drift'>drift</a> &nbsp;<a href='stop'>stop</a>")
                 self.setMinimumWidth(self.sizeHint().width())
                 self.setToolTip(f"POST {url}/predict with JSON {{\"inputs\": ...}}; also {url}/model and {url}/drift"
                                 f".\n{self.curl_line}\nIt stops when this window closes.")
@@ -85,8 +101,24 @@ class ServeLink(QLabel):
             self.stop()
         elif link == "curl":
             QGuiApplication.clipboard().setText(self.curl_line)
+        elif link == "drift":
+            self.show_drift()
         else:
             QDesktopServices.openUrl(QUrl(link))
+
+    def show_drift(self) -> None:
+        """The service's drift report (GET /drift, on this machine: it answers at once)."""
+        if self.url is None:
+            return
+        try:
+            status, report = self.service.request("GET", "/drift", timeout=5)
+        except (OSError, http.client.HTTPException) as e:
+            self.failed.emit(f"the service did not answer: {e}")
+            return
+        if status != 200 or not isinstance(report, dict):
+            self.failed.emit(f"the service answered {status} for its drift report")
+            return
+        self.drift.emit(drift_text(report), bool(report.get("drift")))
 
     def stop(self) -> None:
         self._timer.stop()
@@ -102,6 +134,9 @@ def install(bench, run_list) -> ServeLink:
     link = ServeLink(bench.widget)
     bench.add_status_widget(link)
     link.failed.connect(lambda text: bench.show_message("Cannot serve the run", text))
+    link.drift.connect(lambda text, drifted: bench.show_message(
+        "Drift: retrain with recent data" if drifted else "Drift", text,
+        QMessageBox.Icon.Warning if drifted else QMessageBox.Icon.Information))
     bench.widget.destroyed.connect(lambda *_: link.service is not None and link.service.stop())
 
     def entry(menu, state) -> None:

@@ -97,6 +97,15 @@ def test_the_run_list_offers_both_and_the_service_stops_with_the_window(qtbot, t
     status, model = link.service.request("GET", "/model")
     assert status == 200 and model["run"] == trained.name
     assert link.curl_line.startswith(f"curl -X POST {link.url}/predict")
+    shown = []
+    link.drift.connect(lambda text, drifted: shown.append((text, drifted)))
+    link.show_drift()  # nothing sent yet: it says how many inputs it needs
+    assert shown == [("0 recent input(s): 30 are needed to compare with the training data", False)]
+    x = torch.rand(40, 1, 8, 8) * 0.2 + 0.8  # bright squares, nothing like the digits
+    assert link.service.request("POST", "/predict", {"inputs": x.tolist()})[0] == 200
+    link.show_drift()
+    text, drifted = shown[-1]
+    assert drifted and "retrain with recent data" in text and text.count("⚠") >= 2
     process = link.service.process
     window.close()
     assert process.poll() is not None
