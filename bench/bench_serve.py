@@ -139,8 +139,8 @@ def main() -> int:
                     report = service.request("GET", "/drift")[1]
                     features = ", ".join(f"{f['feature']} {f['distance']:.3f} (threshold {f['threshold']:.3f})"
                                          for f in report["features"])
-                    print(f"  drift after 500 inputs from the {len(x)} {name}: {report['message']}; {features}; predicted classes"
-                          f" p={report['classes']['p_value']:.3g}")
+                    print(f"  drift after 500 inputs from the {len(x)} {name}: {report['message']}; {features};"
+                          f" predicted classes p={report['classes']['p_value']:.3g}")
             finally:
                 service.stop()
     return 0

@@ -54,7 +54,8 @@ def threads_of_torch(threads: int):
         torch.set_num_threads(before)
 
 
-def latencies(variants: list[Variant], x: torch.Tensor, repeats: int = 20, calls: int = 10) -> list[tuple[float, float]]:
+def latencies(variants: list[Variant], x: torch.Tensor, repeats: int = 20,
+              calls: int = 10) -> list[tuple[float, float]]:
     """(seconds per sample at batch 1, seconds per batch of 64) of each variant: the median of `repeats`
     repetitions; in each repetition every variant runs `calls` single samples and `calls` batches in turn (the
     order rotated from one repetition to the next), so a slow moment of the machine falls on all of them."""

@@ -1,13 +1,14 @@
 """Drift: a rolling window of the service's recent inputs and answers, compared with the training data.
 
-Per input feature (for images: per channel, the mean and the spread of each picture's values), a two-sample
-test and a distance, as Evidently does by default: Kolmogorov-Smirnov while the reference has fewer than 1,000
-rows (a feature drifts at p < 0.05), the Wasserstein distance divided by the reference's spread above (it drifts
-at >= 0.1); the population stability index (PSI, 10 bins on the reference's deciles) is reported beside them.
-The data drifts when at least half its features do. A small window cannot tell a normed distance of 0.1 from
-chance (100 random training rows are that far from all of them), so a feature's Wasserstein threshold is raised
-to the distance that random draws of the window's size from the training data reach 95 times in 100. The predicted classes are compared with the training
-labels' frequencies (chi-square, p < 0.05). Computed with scipy; the thresholds are settings."""
+Per input feature (for images: per channel, the mean and the spread of each picture's values), a two-sample test
+and a distance, as Evidently does by default: Kolmogorov-Smirnov while the reference has fewer than 1,000 rows
+(a feature drifts at p < 0.05), the Wasserstein distance divided by the reference's spread above (it drifts at
+>= 0.1); the population stability index (PSI, 10 bins on the reference's deciles) is reported beside them. The
+data drifts when at least half its features do. A small window cannot tell a normed distance of 0.1 from chance
+(100 random training rows are that far from all of them), so a feature's Wasserstein threshold is raised to the
+distance that random draws of the window's size from the training data reach 95 times in 100. The predicted
+classes are compared with the training labels' frequencies (chi-square, p < 0.05). Computed with scipy; the
+thresholds are settings."""
 from __future__ import annotations
 
 import threading

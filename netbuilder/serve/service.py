@@ -1,7 +1,8 @@
 """The HTTP service on LitServe (FastAPI and uvicorn underneath, request batching built in):
 
-    POST /predict  {"inputs": one sample or a list} (or an image, for an image network)  ->  {"predictions": [{"class", "index", "probability",
-                   "probabilities"}, ...]} for a classifier, {"predictions": [{"outputs": [...]}, ...]} otherwise
+    POST /predict  {"inputs": one sample or a list} (or an image, for an image network)
+                   ->  {"predictions": [{"class", "index", "probability", "probabilities"}, ...]} for a
+                   classifier, {"predictions": [{"outputs": [...]}, ...]} otherwise
     GET  /health   "ok" once the network is loaded      GET /model   input shape, classes, run, metrics
     GET  /drift    recent inputs against the training data          GET /docs    the OpenAPI page
 

@@ -55,8 +55,9 @@ class OptimizeDialog(QDialog):
         self.signals: _Signals | None = None
         self.report = None
         self.quantize = QComboBox(objectName="optimize_quantize")
-        for label, key in (("int8, the kind that suits the network", "auto"), ("int8 dynamic (Linear, recurrent)",
-                           "dynamic"), ("int8 static, calibrated (convolutional)", "static"), ("No quantization", None)):
+        for label, key in (("int8, the kind that suits the network", "auto"),
+                           ("int8 dynamic (Linear, recurrent)", "dynamic"),
+                           ("int8 static, calibrated (convolutional)", "static"), ("No quantization", None)):
             self.quantize.addItem(label, key)
         self.prune = QDoubleSpinBox(objectName="optimize_prune", minimum=0.0, maximum=0.9, singleStep=0.05, value=0.5)
         self.prune.setSpecialValueText("No pruning")
