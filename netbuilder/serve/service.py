@@ -111,6 +111,20 @@ def make_server(served: Served, max_batch: int = 32, wait_ms: float = 5.0, limit
     return server
 
 
+def _check_port(host: str, port: int) -> None:
+    """Before the workers start: a port another program holds is said at once."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise ServeError(f"port {port} on {host} cannot be used ({e.strerror or e}): another program may hold it;"
+                             " choose another with --port") from None
+
+
 def _document_predict(app, served: Served) -> None:
     """/predict in the OpenAPI page (/docs) with its body and its answers: LitServe registers it as taking any
     request."""
@@ -148,5 +162,6 @@ def serve(served: Served, host: str = "127.0.0.1", port: int = 8000, max_batch: 
         raise ServeError(f"--host is one of {', '.join(HOSTS)} (LitServe binds to those), not '{host}'")
     if not 1024 <= port <= 65535:
         raise ServeError(f"--port is from 1024 to 65535, not {port}")
+    _check_port(host, port)
     server = make_server(served, max_batch, wait_ms, limit, thresholds)
     server.run(host=host, port=port, num_api_servers=1, log_level=log_level, generate_client_file=False)

@@ -37,6 +37,14 @@ def test_a_run_and_its_onnx_file_answer_alike(tmp_path, capsys):
         served(str(doc), graph, onnx=str(tmp_path / "bad.onnx"))
     assert main(["serve", str(doc), "--run", str(tmp_path / "run"), "--host", "example.com"]) == 1
     assert "--host is one of 127.0.0.1, 0.0.0.0, ::" in capsys.readouterr().err
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", str(doc), "--run", str(tmp_path / "run"), "--port", str(port)]) == 1
+    assert f"port {port} on 127.0.0.1 cannot be used" in capsys.readouterr().err
 
 
 def test_a_tied_service_stops_when_its_pipe_closes(tmp_path):
