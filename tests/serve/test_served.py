@@ -69,3 +69,13 @@ def test_a_tied_service_stops_when_its_pipe_closes(tmp_path):
         assert not service.running()
     finally:
         service.stop()
+
+
+def test_answers_of_a_regression_and_of_a_single_logit():
+    from netbuilder.serve.model import Served
+
+    regression = Served(load_graph(MLP), (1, 8, 8), classifies=False)
+    assert answers(np.array([[1.5, -2.0]]), regression) == [{"outputs": [1.5, -2.0]}]
+    binary = Served(load_graph(MLP), (1, 8, 8), classes=["no", "yes"])
+    said = answers(np.array([[0.0], [3.0]]), binary)
+    assert [s["class"] for s in said] == ["no", "yes"] and said[0]["probabilities"] == [0.5, 0.5]
