@@ -10,6 +10,8 @@ netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|grad
 netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
 netbuilder generate FILE --run RUN --prompt "..." --length N --temperature T [--top-k K]   a language model's text
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
+netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
+netbuilder serve FILE [--run RUN|--weights PT|--onnx MODEL] [--host 127.0.0.1] [--port 8000]   an HTTP service
 """
 from __future__ import annotations
 
@@ -116,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
+    from .optimize import add_parser as add_optimize
+    from .serve import add_parser as add_serve
+
+    add_optimize(sub)
+    add_serve(sub)
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -127,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
                "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate,
-               "generate": generate}[args.command]
+               "generate": generate, "optimize": optimize, "serve": serve}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     log_threads()  # and so does a thread's (TensorBoard's writer)
     try:
@@ -356,6 +363,26 @@ def generate(args) -> int:
     require_trust(graph, args.file, args.trust_code)
     return generate_text(graph, args.file, args.run, args.weights, args.prompt, args.length, args.temperature,
                          args.top_k, args.seed)
+
+
+def optimize(args) -> int:
+    from .optimize import optimize as run
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    require_trust(graph, args.file, args.trust_code)
+    return run(args, graph)
+
+
+def serve(args) -> int:
+    from .serve import serve as run
+
+    graph = _load(args.file)
+    if graph is None:
+        return 2
+    require_trust(graph, args.file, args.trust_code)
+    return run(args, graph)
 
 
 def import_model(args) -> int:

@@ -241,13 +241,24 @@ def _onnx_culprit(graph: Graph, model: nn.Module, inputs, error: BaseException) 
     return f"the network cannot be exported to ONNX: {_reason(error)}"
 
 
-def _onnx_runner(data: bytes):
+def onnx_session(model: bytes | str | Path, threads: int = 0):
+    """An ONNX Runtime session on the CPU, errors only in its log; `threads` threads for one operator and one
+    between operators (0: ONNX Runtime's own choice)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    return onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model), options,
+                                        providers=["CPUExecutionProvider"])
+
+
+def _onnx_runner(data: bytes):
     try:
-        session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        session = onnx_session(data)
     except Exception as e:  # noqa: BLE001 - onnxruntime's own error types
         raise ExportError(f"ONNX: onnxruntime cannot load the exported model: {_reason(e)}") from None
     names = [i.name for i in session.get_inputs()]

@@ -17,7 +17,7 @@ from ..graph.layout import NODE_WIDTH, layered_positions, make_room
 from ..graph.edits import move_nodes
 from ..layers import check_node
 from . import (about_pane, blocks, board_link, closing, export_dialog, glossary_view, guide, import_dialog,
-               layer_reference, recent_runs, settings, start_from_run, welcome)
+               layer_reference, optimize_dialog, recent_runs, serve_link, settings, start_from_run, welcome)
 from .readable import show_readable
 from .trust_prompt import trust_opened
 from .canvas import connect_to
@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         glossary_view.install(self.bench)
         self.board_link = board_link.install(self.bench)
         start_from_run.install(self.bench, self.training.run_list)
+        optimize_dialog.install(self.bench, self.training.run_list)  # the run list's Optimize…
+        self.serve_link = serve_link.install(self.bench, self.training.run_list)  # and Serve This Run
         self.blocks = blocks.install(self.bench, self.stack, self.canvas, self.layer_palette, self.inspector)
         connect_to.install(self.bench, self.canvas)  # Edit > Connect To…
         self.layer_palette.layerActivated.connect(self.add_layer_at_centre)
@@ -457,6 +459,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.board_link.stop()
+        self.serve_link.stop()
         self._save_layout()
         self.autosave.timer.stop()
         self.autosave.discard()

@@ -1,6 +1,7 @@
 """The run list: a document's runs with their status, date and best result. Tick a run to overlay its
 curves; select one to make it current (its status, test results, gradients and samples are shown);
-double-click the name to rename it; right-click to resume or delete it."""
+double-click the name to rename it; right-click to resume or delete it, or what features add (optimize it,
+serve it)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -30,6 +31,7 @@ class RunList(QTreeWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.currentItemChanged.connect(self._on_current)
         self.runs: DocumentRuns | None = None
+        self.entries: list = []  # entry(menu, state): features that add to a run's menu (Optimize…, Serve…)
         self._filling = False
 
     def set_runs(self, runs: DocumentRuns | None) -> None:
@@ -125,6 +127,10 @@ class RunList(QTreeWidget):
             menu.addAction("Start the Lesson's Next Step from This Run",
                            lambda: self.startRequested.emit(state, "lesson")).setEnabled(weights)
         menu.addAction("Delete Run", lambda: self._delete(state))
+        if self.entries:
+            menu.addSeparator()
+        for entry in self.entries:
+            entry(menu, state)
         return menu
 
     def _delete(self, state) -> None:

@@ -1,0 +1,134 @@
+"""int8 through ONNX Runtime's quantizer, the maintained path (torch.ao.quantization is deprecated in torch 2.13,
+and torchao's static path compiles C++ on the user's machine). The network is exported to ONNX as `netbuilder
+export` does (checked against the network), pre-processed (shape inference and graph optimisation, as ONNX
+Runtime recommends before quantizing), then quantized:
+
+- dynamic: weights int8 ahead of time, activations quantized per batch as it runs; for networks of Linear and
+  recurrent layers, where the weights are most of the work and there is nothing to calibrate.
+- static: weights int8 per output channel, activations int8 with ranges calibrated on training batches, as
+  QuantizeLinear/DequantizeLinear pairs (QDQ) that ONNX Runtime fuses into integer kernels; for convolutional
+  networks."""
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import warnings
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import UserError
+from .source import OptimizeError
+
+METHODS = ("dynamic", "static")
+CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d)
+
+
+def suggested(model: nn.Module) -> str:
+    """static for a convolutional network, dynamic for one of Linear and recurrent layers."""
+    return "static" if any(isinstance(m, CONVOLUTIONS) for m in model.modules()) else "dynamic"
+
+
+def export_onnx(graph, weights: Path, output: Path) -> Path:
+    """The network with the weights in `weights` as a checked ONNX file (any batch size)."""
+    from ..deploy.formats import export_network
+
+    try:
+        return export_network(graph, None, "onnx", output, weights=str(weights)).path
+    except UserError as e:
+        raise OptimizeError(f"quantizing goes through ONNX, and {e}") from None
+
+
+def quantize(source: Path, output: Path, method: str, calibration: list[torch.Tensor] | None = None,
+             input_name: str | None = None) -> Path:
+    """The int8 version of the ONNX file `source` written to `output`. static needs `calibration` batches
+    (the network's input as it trained) and the name of its input."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    if method not in METHODS:
+        raise OptimizeError(f"quantization is {' or '.join(METHODS)}, not '{method}'")
+    if method == "static" and not calibration:
+        raise OptimizeError("static quantization calibrates on training batches, and none were given")
+    with tempfile.TemporaryDirectory() as folder, _quiet():
+        ready = Path(folder) / "ready.onnx"
+        try:
+            quant_pre_process(str(source), str(ready), skip_symbolic_shape=False)
+        except Exception:  # noqa: BLE001 - a graph the shape inference cannot follow is quantized as it is
+            ready = Path(source)
+        try:
+            if method == "dynamic":
+                quantize_dynamic(str(ready), str(output), weight_type=QuantType.QInt8)
+            else:
+                quantize_static(str(ready), str(output), _Batches(input_name, calibration),
+                                quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8,
+                                weight_type=QuantType.QInt8)
+        except Exception as e:  # noqa: BLE001 - the quantizer's own errors name the operator
+            raise OptimizeError(f"ONNX Runtime cannot quantize this network ({method}): {_first_line(e)}") from None
+    return output
+
+
+class _Batches:
+    """onnxruntime's CalibrationDataReader: one feed per batch."""
+
+    def __init__(self, name: str, batches: list[torch.Tensor]):
+        self.feeds = iter([{name: b.float().numpy()} for b in batches])
+
+    def get_next(self):
+        return next(self.feeds, None)
+
+
+def session(path: Path, threads: int):
+    """An ONNX Runtime session on the CPU with `threads` threads for one operator, one between operators."""
+    from ..deploy.formats import onnx_session
+
+    return onnx_session(path, threads)
+
+
+class OnnxModule(nn.Module):
+    """An ONNX Runtime session that can be called like the network (a float tensor in, the first output out),
+    so the run's recipe scores it as it scores the network."""
+
+    def __init__(self, path: Path, threads: int = 1):
+        super().__init__()
+        self.path = Path(path)
+        self.session = session(self.path, threads)
+        self.input = self.session.get_inputs()[0].name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        found = self.session.run(None, {self.input: np.ascontiguousarray(x.detach().float().numpy())})
+        return torch.from_numpy(np.asarray(found[0]))
+
+
+def nonzero_weights(path: Path) -> int:
+    """The non-zero numbers in an ONNX file's stored tensors (its weights, and the quantizer's scales)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    return sum(int(np.count_nonzero(numpy_helper.to_array(t))) for t in model.graph.initializer)
+
+
+@contextmanager
+def _quiet():
+    """The quantizer logs and warns about each tensor it handles; its failure is what the user is told."""
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+

@@ -1,0 +1,1 @@
+"""The HTTP prediction service (LitServe) and its drift watch."""
