@@ -377,4 +377,5 @@ CUSTOM = {
         causal=bool(s.causal))),
     "PositionalEncoding": _layer("PositionalEncoding", _posenc_params),
     "Reparameterize": _layer("Reparameterize", lambda r: dict(latent=r.mean.out_features)),
+    "TimestepEmbedding": _layer("TimestepEmbedding", lambda m: dict(dim=m.dim, max_period=float(m.max_period))),
 }
