@@ -1,5 +1,6 @@
 """What a generative network makes, live: a grid of generated images (GAN), originals above their
-reconstructions (autoencoder, VAE), or generated 2-D points over the real ones."""
+reconstructions (autoencoder, VAE), or generated 2-D points over the real ones; for a diffusion model also a
+strip above them, its reverse process from noise (left) to the samples (right)."""
 from __future__ import annotations
 
 import pyqtgraph as pg
@@ -36,15 +37,21 @@ class SamplesView(QWidget):
                 plot.getAxis(axis).setTextPen(theme.text_color())
         self.stack.addWidget(self.images)
         self.stack.addWidget(self.points)
+        self.strip = Strip()
+        self.strip.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
+        layout.addWidget(self.strip)
         layout.addWidget(self.stack, 1)
         self.real_points = None
 
-    def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None) -> None:
-        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones."""
+    def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None,
+                     strip: list | None = None) -> None:
+        """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones; `strip`: (label, images or
+        points) along a reverse process, drawn in a row above them."""
         self.caption.setText(caption)
+        self.strip.show_path(strip or [])
         if samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
@@ -57,7 +64,57 @@ class SamplesView(QWidget):
         self.stack.setCurrentWidget(self.images)
 
     def clear(self) -> None:
+        self.strip.show_path([])
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
         self.caption.setText("Generative recipes show here what the network makes, after every epoch.")
+
+
+class Strip(pg.GraphicsLayoutWidget):
+    """A row of small pictures along a reverse process: images side by side, or a cloud of points each.
+    Its plots are kept and given new data each epoch (made anew only when the count or the kind changes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("reverse_strip")
+        self.setBackground(theme.canvas_background())
+        self.setFixedHeight(130)
+        self.cells: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
+        self.kind = ""
+
+    def show_path(self, path: list) -> None:
+        if not path:
+            self.hide()
+            return
+        kind = "points" if path[0][1].dim() == 2 else "images"
+        if len(path) != len(self.cells) or kind != self.kind:
+            self._make(len(path), kind)
+        if kind == "points":  # one scale for all, so the cloud is seen to gather
+            every = torch.cat([values for _, values in path])
+            low, high = every.amin(0).tolist(), every.amax(0).tolist()
+        for (label, values), (plot, item) in zip(path, self.cells):
+            plot.setTitle(label, color=theme.text_color(), size="8pt")
+            if kind == "points":
+                item.setData(values[:, 0].numpy(), values[:, 1].numpy())
+                plot.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.02)
+            else:  # the samples of one step, one above the other
+                item.setImage(mosaic(values, 2), levels=(0, 1))
+        self.show()
+
+    def _make(self, count: int, kind: str) -> None:
+        self.clear()
+        self.cells, self.kind = [], kind
+        for _ in range(count):
+            plot = self.addPlot()
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setMouseEnabled(False, False)
+            plot.setAspectLocked(True)
+            if kind == "points":
+                item = pg.ScatterPlotItem(size=2, pen=None, brush=pg.mkBrush(220, 50, 47, 160))
+            else:
+                item = pg.ImageItem()
+                plot.invertY(True)
+            plot.addItem(item)
+            self.cells.append((plot, item))
