@@ -8,6 +8,7 @@ netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
+netbuilder generate FILE --run RUN [--count N] [--seed S] --out DIR   samples of a GAN, VAE or diffusion run
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import boundary, start_logging
+from . import generate as generate_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
+    generate_cli.add_parser(sub)
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
     args, rest = parser.parse_known_args(argv)
@@ -113,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
-               "tensorboard": tensorboard, "predict": predict, "import": import_model}[args.command]
+               "tensorboard": tensorboard, "predict": predict, "import": import_model,
+               "generate": generate_cli.generate}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     try:
         with boundary():  # what the user gave: its message; a bug: "an internal error", traceback in the log

@@ -145,6 +145,13 @@ class Recipe:
         """What the network makes now, for the Samples view: (caption, samples, real points or None)."""
         return None
 
+    def generate(self, count: int, seed: int = 0):
+        """`count` new samples made by the trained networks from seeded noise (the same for the same seed),
+        shaped like the data, on the CPU: what `netbuilder generate` writes. A recipe that makes no samples
+        says so."""
+        raise TrainingError(f"a {self.name} run makes no new samples: generate works for the runs of generative"
+                            " recipes (adversarial, variational, denoising)")
+
     def state_dict(self) -> dict:
         return {}
 
