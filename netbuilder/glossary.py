@@ -58,6 +58,9 @@ TRAINING = {
                 " ddim (deterministic) through ddim_steps of them, many times faster.",
     "ddim_steps": "Denoising recipe: how many steps DDIM takes from noise back to a sample (at most"
                   " diffusion_steps); fewer is faster and a little rougher.",
+    "ema_decay": "Denoising recipe: new samples are made with a running average of the weights, which moves"
+                 " this little towards the newest weights each step (0.999: the last thousand or so steps"
+                 " count); steadier than the weights themselves. 0 is off.",
     "memory_limit": "The share of this computer's memory a run may plan to use; a run that would need more is"
                     " refused before it starts.",
 }

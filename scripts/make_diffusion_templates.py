@@ -13,7 +13,7 @@ RING_STD = 0.1  # the spread of each of the ring's 8 modes (as the GAN ring's)
 RING_EPOCHS = 100
 RING_STEPS = 100
 DIGITS_EPOCHS = 40
-DIGITS_STEPS = 200
+DIGITS_STEPS = int(__import__("os").environ.get("DIGITS_STEPS", 200))
 
 
 def diffusion_ring():
@@ -70,7 +70,8 @@ def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, 
 
 def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -> GraphBuilder:
     """A stage of the U-Net at one resolution: (up: the coarser features enlarged and joined with the skip,)
-    conv, GroupNorm, SiLU, the step added per channel, conv, GroupNorm, SiLU."""
+    conv, GroupNorm, SiLU, the step added per channel, then conv, GroupNorm, SiLU added back to that (a
+    residual: the second convolution learns a correction)."""
     b = GraphBuilder()
     ports = {name: b.add("Input", name=name, shape=shape, pos=(0.0, i * DY * 1.5)) for i, (name, shape) in
              enumerate(inputs)}
@@ -81,9 +82,10 @@ def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -
         h = b.add("Concatenate", h, ports["skip"], name="join_skip", pos=(2 * DX, 0.0))
         col = 3
     h = _conv_norm_act(b, h, channels, "first", col, 0)
-    h = _told(b, h, ports["t"], channels, "first", col + 3, 1)
-    h = _conv_norm_act(b, h, channels, "second", col + 6, 1)
-    b.add("Output", h, name="out", pos=((col + 9) * DX, DY))
+    told = _told(b, h, ports["t"], channels, "first", col + 3, 1)
+    h = _conv_norm_act(b, told, channels, "second", col + 6, 1)
+    h = b.add("Add", told, h, name="keep", pos=((col + 9) * DX, 0.0))  # the second convolution adds a correction
+    b.add("Output", h, name="out", pos=((col + 10) * DX, 0.0))
     return b
 
 

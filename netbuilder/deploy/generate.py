@@ -50,6 +50,11 @@ def trained_recipe(document: str, run: str):
     if diff:
         raise GenerateError(f"the weights in {path} are not those of the run's network ({'; '.join(diff)})")
     trainer.model.load_state_dict(state)
+    try:  # what the recipe keeps beside the weights (a diffusion model's running average of them)
+        whole = torch.load(path, map_location="cpu", weights_only=True)
+        trainer.recipe.load_state_dict((whole.get("recipe_state") if isinstance(whole, dict) else None) or {})
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError) as e:
+        raise GenerateError(f"the checkpoint {path} could not be read whole: {e}") from None
     return trainer.recipe, found, data.prepared.raw.kind
 
 

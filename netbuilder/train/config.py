@@ -45,6 +45,7 @@ class TrainConfig(Section):
     diffusion_steps: int = 1000  # denoising: T, the steps from a sample to pure noise
     sampling: str = "ddpm"  # denoising: ddpm (all T steps back) or ddim (ddim_steps of them)
     ddim_steps: int = 50  # denoising: the steps DDIM takes back
+    ema_decay: float = 0.999  # denoising: samples come from a running average of the weights (0: off)
 
     memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
 
@@ -87,4 +88,4 @@ WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (
 # highest rate, times a layer's lr_scale (at most 1,000) and Adam's first-step correction (10), fits a float32
 NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, math.inf, False),
            "l1": (0.0, math.inf, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
-           "kl_weight": (0.0, math.inf, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)
+           "kl_weight": (0.0, math.inf, False), "ema_decay": (0.0, 0.99999, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

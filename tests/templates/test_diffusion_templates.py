@@ -15,10 +15,10 @@ from netbuilder.data.synthetic import ring_centres
 from netbuilder.graph import io
 from netbuilder.layers import check_node
 from netbuilder.train import TrainConfig, make_trainer
-from netbuilder.train.recipes.adversarial import mode_coverage, near_mode_share
+from netbuilder.train.recipes.adversarial import mean_image_distance, mode_coverage, near_mode_share
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = ["diffusion_ring"]
+NAMES = ["diffusion_ring", "diffusion_digits"]
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
@@ -87,3 +87,36 @@ def test_diffusion_ring_lands_its_samples_on_all_eight_modes(seed):
     made = trainer.recipe.samples(q["samples"], seed=123)
     assert mode_coverage(made, centres, q["std"], q["min_share"]) >= q["mode_coverage_at_least"]
     assert near_mode_share(made, centres, q["std"]) >= q["near_mode_share_at_least"]
+
+
+def classifier():
+    """The CNN digits template, trained on the digits here: the judge of the drawn digits."""
+    graph = load("cnn_digits")
+    trainer, _ = make_trainer(graph, TrainConfig.from_dict({**graph.meta["training"], "device": "cpu"}))
+    result = trainer.run()
+    assert result.epochs[-1].val_acc >= graph.meta["quality"]["at_least"]
+    return trainer.model.eval()
+
+
+def judged(model, samples):
+    """(the share of the samples the classifier puts in each class [10], its mean top probability)."""
+    with torch.no_grad():
+        top, classes = torch.softmax(model(samples), dim=1).max(dim=1)
+    return torch.bincount(classes, minlength=10).float() / len(samples), top.mean().item()
+
+
+@pytest.mark.parametrize("seed", load("diffusion_digits").meta["quality"]["seeds"])
+def test_diffusion_digits_draws_every_digit_the_classifier_is_sure_of(seed):
+    judge = classifier()
+    graph, trainer, data = trained("diffusion_digits", seed)
+    q = graph.meta["quality"]
+    real = data.val[0]
+    before = mean_image_distance(trainer.recipe.samples(100, seed=7), real)
+    result = trainer.run()
+    assert result.status == "finished" and len(result.epochs) == q["epochs"]
+    drawn = trainer.recipe.samples(q["samples"], seed=7)  # as the template's settings say: DDIM, 50 steps
+    assert drawn.shape == (q["samples"], 1, 8, 8)
+    shares, sure = judged(judge, drawn)
+    assert shares.min().item() >= q["class_share_at_least"], shares
+    assert sure >= q["mean_top_probability_at_least"]
+    assert mean_image_distance(drawn, real) <= 0.5 * before  # the mean image falls towards the real one's

@@ -159,3 +159,19 @@ def test_its_settings_apply_to_it_alone_and_are_checked():
     assert not applies(TrainConfig(), "diffusion_steps") and not applies(config(), "loss")
     assert config(sampling="ddim", ddim_steps=60).problems() == ["ddim_steps (60) must be at most diffusion_steps (50)"]
     assert "noise_schedule must be one of linear, cosine" in config(noise_schedule="square").problems()[0]
+
+
+def test_samples_come_from_a_running_average_of_the_weights():
+    trainer, _ = make_trainer(ring_denoiser(), config(epochs=1, ema_decay=0.9))
+    trainer.run()
+    recipe = trainer.recipe
+    assert recipe.ema_steps == trainer.global_step
+    before = [p.clone() for p in recipe.ema.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(before, recipe.model.parameters()))
+    recipe.ema_steps = 1000  # past the first steps' faster decay: 0.9 itself
+    recipe.average()
+    for a, b, now in zip(before, recipe.model.parameters(), recipe.ema.parameters()):
+        assert torch.allclose(now, a + 0.1 * (b - a))
+    plain, _ = make_trainer(ring_denoiser(), config(epochs=1, ema_decay=0.0))
+    plain.run()
+    assert plain.recipe.ema is None and "ema" not in plain.recipe.state_dict()

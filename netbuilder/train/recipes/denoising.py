@@ -2,17 +2,21 @@
 
 The document's network has two Inputs, the noisy sample (shaped like one data sample) and its timestep (an
 Input of shape [1]; dtype int with vocab_size at least diffusion_steps, or float), and one Output shaped
-like a sample: the noise it sees. Each step, on a batch of samples x0 (labels ignored): a random step t
+like a sample: the noise it sees. The samples are brought to unit scale (their mean taken away, divided by
+their spread, over all values of the training split), as DDPM assumes, and what it makes is put back in the
+data's units. Each step, on a batch of samples x0 (labels ignored): a random step t
 of the noise schedule for each, noise eps ~ N(0, 1), x_t = sqrt(ab_t) x0 + sqrt(1 - ab_t) eps, and the loss is
 the mean squared error between the network's answer for (x_t, t) and eps. New samples start as pure noise
 and go back step by step (train/diffusion.py): DDPM through all diffusion_steps, or DDIM through ddim_steps.
 
-Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sampling (ddpm or ddim) and
-ddim_steps. Not used: config.loss (it fixes the MSE on the noise), augmentation, the test set.
+Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sampling (ddpm or ddim),
+ddim_steps and ema_decay: samples are made with a running average of the weights (Ho et al. keep one), whose
+decay this is (0: the weights as they are). Not used: config.loss (it fixes the MSE on the noise), augmentation, the test set.
 Validation: "val_loss", the same loss on the validation samples with the same t and noise every epoch.
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -86,9 +90,10 @@ class Denoising(Recipe):
     summary = "a diffusion model: the network learns the noise added to samples, then makes new ones from noise"
     target_is_input = True
     losses = ()  # the mean squared error on the noise
-    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps")
+    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay")
     shows = frozenset({"samples"})
     keeps_inputs = False
+    automatic = False  # it steps the optimizer itself, then moves the running average of the weights
 
     @classmethod
     def data_problems(cls, graph, config, prepared, spec, analysis=None):
@@ -132,10 +137,23 @@ class Denoising(Recipe):
         self._check_output()
         self.schedule = Schedule.make(self.config.noise_schedule, self.config.diffusion_steps, loop.device)
         self.gen = torch.Generator(loop.device).manual_seed(self.config.seed)  # t and the noise; checkpointed
-        self.clip = (x.min().item(), x.max().item())  # the data's range: where predicted samples are kept
+        self.ema = copy.deepcopy(self.model).requires_grad_(False) if self.config.ema_decay else None
+        self.ema_steps = 0
+        # the network sees samples at unit scale (mean 0, spread 1 over all their values), as DDPM assumes of its
+        # data; what it makes is put back in the data's units
+        self.shift, self.scale = x.float().mean().item(), max(x.float().std().item(), 1e-6)
+        unit = self.to_unit(x)
+        self.clip = (unit.min().item(), unit.max().item())  # the data's range: where predicted samples are kept
         shape = self.input_shape
-        super().attach(loop, (x.reshape(-1, *shape),),
-                       (val[0].reshape(-1, *shape),) if val is not None and len(val[0]) else None, None, None)
+        super().attach(loop, (unit.reshape(-1, *shape),),
+                       (self.to_unit(val[0]).reshape(-1, *shape),) if val is not None and len(val[0]) else None,
+                       None, None)
+
+    def to_unit(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.float() - self.shift) / self.scale
+
+    def from_unit(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.shift
 
     def _check_output(self) -> None:
         analysis = Analysis(self.graph)
@@ -152,11 +170,13 @@ class Denoising(Recipe):
                                 f" the last layer give {size} values")
 
     # ---- training ----------------------------------------------------------------------------------
-    def predict(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """The network's answer for noisy samples x [N, *input] at steps t [N]: the noise it sees, shaped like x."""
+    def predict(self, x: torch.Tensor, t: torch.Tensor, model=None) -> torch.Tensor:
+        """The network's answer for noisy samples x [N, *input] at steps t [N]: the noise it sees, shaped like x
+        (`model`: the network's running average instead)."""
+        model = model or self.model
         t = t.reshape(-1, 1)
         t = t.long() if self.time_int else t.float()
-        out = self.model(t, x) if self.time_first else self.model(x, t)
+        out = model(t, x) if self.time_first else model(x, t)
         return out.reshape(x.shape)
 
     def objective(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -166,7 +186,27 @@ class Denoising(Recipe):
         x0 = batch[0]
         t = torch.randint(0, self.schedule.steps, (len(x0),), generator=self.gen, device=x0.device)
         eps = torch.randn(x0.shape, generator=self.gen, device=x0.device)
-        return {"loss": self.objective(x0, t, eps)}
+        with self.loop.autocast():
+            loss = self.objective(x0, t, eps)
+        self.loop.optimize(loss)
+        if self.ema is not None:
+            self.average()
+        return {"loss": loss.detach()}
+
+    @torch.no_grad()
+    def average(self) -> None:
+        """The running average of the weights a step further (its decay grows from 0.1 towards ema_decay over
+        the first steps, so early weights fade fast); what samples are made with."""
+        self.ema_steps += 1
+        decay = min(self.config.ema_decay, (1 + self.ema_steps) / (10 + self.ema_steps))
+        averaged = list(self.ema.parameters())
+        torch._foreach_lerp_(averaged, list(self.model.parameters()), 1 - decay)
+        for a, b in zip(self.ema.buffers(), self.model.buffers()):
+            a.copy_(b)
+
+    def probe(self, batch) -> None:
+        x0 = batch[0]
+        self.predict(x0, torch.zeros(len(x0), dtype=torch.long, device=x0.device))
 
     def validation(self) -> dict:
         if self.val_tensors is None:
@@ -182,11 +222,17 @@ class Denoising(Recipe):
         return {"val_loss": total / len(x)}
 
     def state_dict(self) -> dict:
-        return {"noise": self.gen.get_state()}
+        state = {"noise": self.gen.get_state()}
+        if self.ema is not None:
+            state.update(ema=self.ema.state_dict(), ema_steps=self.ema_steps)
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         if "noise" in state:
             self.gen.set_state(state["noise"].cpu() if hasattr(state["noise"], "cpu") else state["noise"])
+        if self.ema is not None:  # a run without one (ema_decay 0 then) starts it from its weights
+            self.ema.load_state_dict(state["ema"] if "ema" in state else self.model.state_dict())
+            self.ema_steps = int(state.get("ema_steps", 0))
 
     # ---- generating ----------------------------------------------------------------------------------
     def sample_path(self, n: int, seed: int = 0, keep: int = 0, method: str | None = None,
@@ -197,15 +243,21 @@ class Denoising(Recipe):
         steps = steps or (self.config.ddim_steps if method == "ddim" else None)
         gen = torch.Generator().manual_seed(seed)
         parts, paths = [], []
-        with evaluating(self.model):
+        model = self.ema if self.ema is not None else self.model
+
+        def predict(x, t):
+            return self.predict(x, t, model)
+
+        with evaluating(model):
             for i in range(0, n, EVAL_BATCH):
-                x, path = reverse(self.predict, self.schedule, (min(EVAL_BATCH, n - i), *self.input_shape), method,
+                x, path = reverse(predict, self.schedule, (min(EVAL_BATCH, n - i), *self.input_shape), method,
                                   steps, gen, keep=keep, device=self.loop.device, clip=self.clip)
                 parts.append(x.cpu())
                 paths.append(path)
         shape = (-1, *self.sample_shape)
-        path = [(step, torch.cat([p[k][1] for p in paths]).reshape(shape)) for k, (step, _) in enumerate(paths[0])]
-        return torch.cat(parts).reshape(shape), path
+        path = [(step, self.from_unit(torch.cat([p[k][1] for p in paths])).reshape(shape))
+                for k, (step, _) in enumerate(paths[0])]
+        return self.from_unit(torch.cat(parts)).reshape(shape), path
 
     def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None) -> torch.Tensor:
         return self.sample_path(n, seed, 0, method, steps)[0]
@@ -218,7 +270,7 @@ class Denoising(Recipe):
             f"DDPM in {self.schedule.steps} steps"
         if math.prod(self.sample_shape) == 2:  # points: a cloud over the real ones, and its path from noise
             made, path = self.sample_path(500, seed=0, keep=6)
-            real = self.train_tensors[0].reshape(-1, 2).cpu()
+            real = self.from_unit(self.train_tensors[0].reshape(-1, 2).cpu())
             strip = [(f"step {step}", x.reshape(-1, 2)) for step, x in path]
             return (f"Epoch {epoch}: 500 points made from noise by {how}, over the real points in grey; above, the"
                     " reverse process from noise (left) to the points", made.reshape(-1, 2), real, strip)
