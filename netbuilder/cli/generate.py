@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
 
 
 def generate(args) -> int:
-    from ..deploy.generate import generate as make, write_samples
+    from ..deploy.generate import generate as make, run_info, write_samples
     from .commands import _load, require_trust
 
     graph = _load(args.file)
@@ -26,7 +26,7 @@ def generate(args) -> int:
         return 2
     require_trust(graph, args.file, args.trust_code)
     samples, seed, run, kind = make(args.file, args.run, args.count, args.seed)
-    written = write_samples(samples, Path(args.out), seed, run, kind)
+    written = write_samples(samples, Path(args.out), run_info(run, seed), kind == "image")
     shape = "x".join(map(str, samples.shape[1:]))
     print(f"{len(samples)} samples ({shape} each) of the {run.recipe} run '{run.name}', seed {seed}:")
     for path in written:

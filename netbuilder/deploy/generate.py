@@ -69,21 +69,25 @@ def generate(document: str, run: str, count: int = 64, seed: int | None = None):
     return recipe.generate(count, seed), seed, found, kind
 
 
-def write_samples(samples, out: Path, seed: int, run: Run, kind: str) -> list[Path]:
-    """samples.npy (and samples.png, a grid, for images) and samples.json (the run, recipe, count and seed) in
-    `out`; returns the files written."""
+def run_info(run: Run, seed: int) -> dict:
+    """What samples.json says of samples generated from a run."""
+    return {"run": run.name, "run_id": run.id, "recipe": run.recipe, "seed": seed}
+
+
+def write_samples(samples, out: Path, info: dict, images: bool = False) -> list[Path]:
+    """samples.npy (and samples.png, a grid, for images: `images`, or samples shaped [N, C, H, W]) and
+    samples.json (`info`, the count and each sample's shape) in `out`; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "samples.npy"]
     array = samples.detach().cpu().numpy()
     write_atomic(written[0], lambda f: np.save(f, array))
-    images = images_of(samples) if kind == "image" or samples.dim() == 4 else None
-    if images is not None:
+    pictures = images_of(samples) if images or samples.dim() == 4 else None
+    if pictures is not None:
         written.append(out / "samples.png")
-        write_atomic(written[-1], lambda f: grid(images).save(f, format="PNG"))
-    info = {"run": run.name, "run_id": run.id, "recipe": run.recipe, "count": len(samples), "seed": seed,
-            "shape": list(samples.shape[1:])}
+        write_atomic(written[-1], lambda f: grid(pictures).save(f, format="PNG"))
+    info = {**info, "count": len(samples), "shape": list(samples.shape[1:])}
     written.append(out / "samples.json")
-    write_atomic(written[-1], lambda f: f.write(json.dumps(info, indent=1).encode()))
+    write_atomic(written[-1], json.dumps(info, indent=1))
     return written
 
 

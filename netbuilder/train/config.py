@@ -45,7 +45,7 @@ class TrainConfig(Section):
     diffusion_steps: int = 1000  # denoising: T, the steps from a sample to pure noise
     sampling: str = "ddpm"  # denoising: ddpm (all T steps back) or ddim (ddim_steps of them)
     ddim_steps: int = 50  # denoising: the steps DDIM takes back
-    ema_decay: float = 0.999  # denoising: samples come from a running average of the weights (0: off)
+    ema_decay: float = 0.0  # denoising: samples come from a running average of the weights (0: off)
 
     memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
 

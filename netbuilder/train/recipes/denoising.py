@@ -2,16 +2,14 @@
 
 The document's network has two Inputs, the noisy sample (shaped like one data sample) and its timestep (an
 Input of shape [1]; dtype int with vocab_size at least diffusion_steps, or float), and one Output shaped
-like a sample: the noise it sees. The samples are brought to unit scale (their mean taken away, divided by
-their spread, over all values of the training split), as DDPM assumes, and what it makes is put back in the
-data's units. Each step, on a batch of samples x0 (labels ignored): a random step t
+like a sample: the noise it sees. Each step, on a batch of samples x0 (labels ignored): a random step t
 of the noise schedule for each, noise eps ~ N(0, 1), x_t = sqrt(ab_t) x0 + sqrt(1 - ab_t) eps, and the loss is
 the mean squared error between the network's answer for (x_t, t) and eps. New samples start as pure noise
 and go back step by step (train/diffusion.py): DDPM through all diffusion_steps, or DDIM through ddim_steps.
 
 Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sampling (ddpm or ddim),
-ddim_steps and ema_decay: samples are made with a running average of the weights (Ho et al. keep one), whose
-decay this is (0: the weights as they are). Not used: config.loss (it fixes the MSE on the noise), augmentation, the test set.
+ddim_steps and ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al.
+keep one, at 0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate. Not used: config.loss (it fixes the MSE on the noise), augmentation, the test set.
 Validation: "val_loss", the same loss on the validation samples with the same t and noise every epoch.
 """
 from __future__ import annotations
@@ -139,21 +137,10 @@ class Denoising(Recipe):
         self.gen = torch.Generator(loop.device).manual_seed(self.config.seed)  # t and the noise; checkpointed
         self.ema = copy.deepcopy(self.model).requires_grad_(False) if self.config.ema_decay else None
         self.ema_steps = 0
-        # the network sees samples at unit scale (mean 0, spread 1 over all their values), as DDPM assumes of its
-        # data; what it makes is put back in the data's units
-        self.shift, self.scale = x.float().mean().item(), max(x.float().std().item(), 1e-6)
-        unit = self.to_unit(x)
-        self.clip = (unit.min().item(), unit.max().item())  # the data's range: where predicted samples are kept
+        self.clip = (x.min().item(), x.max().item())  # the data's range: where predicted samples are kept
         shape = self.input_shape
-        super().attach(loop, (unit.reshape(-1, *shape),),
-                       (self.to_unit(val[0]).reshape(-1, *shape),) if val is not None and len(val[0]) else None,
-                       None, None)
-
-    def to_unit(self, x: torch.Tensor) -> torch.Tensor:
-        return (x.float() - self.shift) / self.scale
-
-    def from_unit(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.scale + self.shift
+        super().attach(loop, (x.reshape(-1, *shape),),
+                       (val[0].reshape(-1, *shape),) if val is not None and len(val[0]) else None, None, None)
 
     def _check_output(self) -> None:
         analysis = Analysis(self.graph)
@@ -255,9 +242,8 @@ class Denoising(Recipe):
                 parts.append(x.cpu())
                 paths.append(path)
         shape = (-1, *self.sample_shape)
-        path = [(step, self.from_unit(torch.cat([p[k][1] for p in paths])).reshape(shape))
-                for k, (step, _) in enumerate(paths[0])]
-        return self.from_unit(torch.cat(parts)).reshape(shape), path
+        path = [(step, torch.cat([p[k][1] for p in paths]).reshape(shape)) for k, (step, _) in enumerate(paths[0])]
+        return torch.cat(parts).reshape(shape), path
 
     def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None) -> torch.Tensor:
         return self.sample_path(n, seed, 0, method, steps)[0]
@@ -270,7 +256,7 @@ class Denoising(Recipe):
             f"DDPM in {self.schedule.steps} steps"
         if math.prod(self.sample_shape) == 2:  # points: a cloud over the real ones, and its path from noise
             made, path = self.sample_path(500, seed=0, keep=6)
-            real = self.from_unit(self.train_tensors[0].reshape(-1, 2).cpu())
+            real = self.train_tensors[0].reshape(-1, 2).cpu()
             strip = [(f"step {step}", x.reshape(-1, 2)) for step, x in path]
             return (f"Epoch {epoch}: 500 points made from noise by {how}, over the real points in grey; above, the"
                     " reverse process from noise (left) to the points", made.reshape(-1, 2), real, strip)

@@ -3,10 +3,13 @@ reconstructions (autoencoder, VAE), or generated 2-D points over the real ones; 
 strip above them, its reverse process from noise (left) to the samples (right)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyqtgraph as pg
 import torch
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from ...deploy.generate import write_samples
 from .. import theme
 from ..data_preview import mosaic
 
@@ -39,18 +42,32 @@ class SamplesView(QWidget):
         self.stack.addWidget(self.points)
         self.strip = Strip()
         self.strip.hide()
+        self.save_button = QPushButton("Save Samples…")
+        self.save_button.setObjectName("save_samples")
+        self.save_button.setToolTip("Write the samples shown as samples.npy (and a PNG grid for images) into a"
+                                    " folder; netbuilder generate makes more from a run")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(lambda: self.save_to(None))
+        self.said = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.caption)
+        layout.addLayout(top)
+        layout.addWidget(self.said)
         layout.addWidget(self.strip)
         layout.addWidget(self.stack, 1)
         self.real_points = None
+        self.shown: tuple[torch.Tensor, str] | None = None  # the samples and their caption, to save
 
     def show_samples(self, samples: torch.Tensor, caption: str, real: torch.Tensor | None = None,
                      strip: list | None = None) -> None:
         """Images [N, C, H, W] as a grid, or points [N, 2] over the real ones; `strip`: (label, images or
         points) along a reverse process, drawn in a row above them."""
         self.caption.setText(caption)
+        self.shown = (samples, caption)
+        self.save_button.setEnabled(True)
         self.strip.show_path(strip or [])
         if samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
@@ -63,7 +80,26 @@ class SamplesView(QWidget):
         self.picture.setImage(mosaic(images, 8), levels=(0, 1))
         self.stack.setCurrentWidget(self.images)
 
+    def save_to(self, folder: str | None) -> list:
+        """Write the samples shown into `folder` (None: ask for one); says what it wrote, or why not."""
+        if self.shown is None:
+            return []
+        folder = folder or QFileDialog.getExistingDirectory(self, "Save the samples into a folder")
+        if not folder:
+            return []
+        samples, caption = self.shown
+        try:
+            written = write_samples(samples, Path(folder), {"caption": caption})
+        except OSError as e:
+            self.said.setText(f"The samples could not be saved in {folder}: {e.strerror or e}")
+            return []
+        self.said.setText(f"Saved {len(samples)} samples: {', '.join(p.name for p in written)} in {folder}")
+        return written
+
     def clear(self) -> None:
+        self.shown = None
+        self.save_button.setEnabled(False)
+        self.said.setText("")
         self.strip.show_path([])
         self.picture.clear()
         self.fake.clear()

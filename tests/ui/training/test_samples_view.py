@@ -36,3 +36,23 @@ def test_images_along_the_process_keep_their_cells_and_other_samples_hide_the_st
     assert view.strip.cells == cells  # the same plots, new data
     view.show_samples(torch.rand(16, 1, 8, 8), "a GAN's samples")
     assert not view.strip.isVisible()
+
+
+def test_save_samples_writes_what_the_tab_shows(qtbot, tmp_path):
+    import numpy as np
+
+    view = SamplesView()
+    qtbot.addWidget(view)
+    assert not view.save_button.isEnabled()
+    digits = torch.rand(12, 1, 8, 8)
+    view.show_samples(digits, "Epoch 3: generated")
+    assert view.save_button.isEnabled()
+    written = view.save_to(str(tmp_path / "saved"))
+    assert [p.name for p in written] == ["samples.npy", "samples.png", "samples.json"]
+    assert np.array_equal(np.load(tmp_path / "saved" / "samples.npy"), digits.numpy())
+    assert "Saved 12 samples" in view.said.text()
+    (tmp_path / "file").write_text("")
+    assert view.save_to(str(tmp_path / "file")) == []  # a file where the folder should be: said, not raised
+    assert "could not be saved" in view.said.text()
+    view.clear()
+    assert not view.save_button.isEnabled()
