@@ -19,7 +19,7 @@ DIGITS_STEPS = 100
 def diffusion_ring():
     """An MLP: three hidden layers, each told the step by its own projection of the step's embedding."""
     b = GraphBuilder()
-    step = b.add("Input", name="step", shape=[1], dtype="int", vocab_size=RING_STEPS, pos=(0.0, 0.0))
+    step = b.add("Input", name="step", shape=[1], pos=(0.0, 0.0))
     embed = b.add("TimestepEmbedding", step, name="step_embed", dim=32, pos=(DX, 0.0))
     h = b.add("Input", name="noisy_point", shape=[2], pos=(0.0, DY))
     for i in (1, 2, 3):
@@ -54,12 +54,12 @@ def diffusion_ring():
 CH, TIME = 32, 64  # the U-Net's channels at 8x8 (twice as many at 4x4) and the size of the step's vector
 
 
-def _told(b: GraphBuilder, h: str, t: str, channels: int, name: str, col: int, row: int) -> str:
+def _told(b: GraphBuilder, h: str, t: str, channels: int, name: str, col: int, row: int, add: str = "") -> str:
     """h + the step's vector projected to one value per channel ([C, 1, 1], added at every pixel)."""
     tell = b.add("Linear", t, name=f"{name}_step", out_features=channels, pos=(col * DX, (row - 1) * DY))
     tell = b.add("Reshape", tell, name=f"{name}_per_channel", shape=[channels, 1, 1],
                  pos=((col + 1) * DX, (row - 1) * DY))
-    return b.add("Add", h, tell, name=f"{name}_add", pos=((col + 2) * DX, row * DY))
+    return b.add("Add", h, tell, name=add or f"{name}_add", pos=((col + 2) * DX, row * DY))
 
 
 def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, row: int) -> str:
@@ -76,15 +76,16 @@ def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -
     ports = {name: b.add("Input", name=name, shape=shape, pos=(0.0, i * DY * 1.5)) for i, (name, shape) in
              enumerate(inputs)}
     col = 1
-    h = ports["x"]
+    h = ports["x1"]
     if upsample:
         h = b.add("Upsample", h, name="enlarge", scale_factor=2, pos=(DX, 0.0))
-        h = b.add("Concatenate", h, ports["skip"], name="join_skip", pos=(2 * DX, 0.0))
+        h = b.add("Concatenate", h, ports["x2"], name="join_skip", pos=(2 * DX, 0.0))
         col = 3
     h = _conv_norm_act(b, h, channels, "first", col, 0)
-    told = _told(b, h, ports["t"], channels, "first", col + 3, 1)
+    # inside a block the Adds are add1, add2, as the importer names them when the block's class comes back
+    told = _told(b, h, ports["x3" if upsample else "x2"], channels, "first", col + 3, 1, add="add1")
     h = _conv_norm_act(b, told, channels, "second", col + 6, 1)
-    h = b.add("Add", told, h, name="keep", pos=((col + 9) * DX, 0.0))  # the second convolution adds a correction
+    h = b.add("Add", told, h, name="add2", pos=((col + 9) * DX, 0.0))  # the second convolution adds a correction
     b.add("Output", h, name="out", pos=((col + 10) * DX, 0.0))
     return b
 
@@ -93,13 +94,15 @@ def diffusion_digits():
     """A small U-Net: a stage at 8x8 (Down), one at 4x4, and back up to 8x8 (Up), the 8x8 features carried
     across by a skip and joined by Concatenate; every stage told the step."""
     b = GraphBuilder()
-    b.define("Down", _stage([("x", [CH, 8, 8]), ("t", [TIME])], CH, False),
-             "The U-Net's stage at full size: two convolutions with GroupNorm and SiLU, the step added per channel"
+    # the ports are named x1, x2, ... as Edit > Group into Block and the importer name a block's inputs
+    b.define("Down", _stage([("x1", [CH, 8, 8]), ("x2", [TIME])], CH, False),
+             "The U-Net's stage at full size (x1: the features, x2: the step's vector): two convolutions with GroupNorm and SiLU, the step added per channel"
              " between them; its output goes down to 4x4 and across, by the skip, to the Up stage")
-    b.define("Up", _stage([("x", [2 * CH, 4, 4]), ("skip", [CH, 8, 8]), ("t", [TIME])], CH, True),
-             "The U-Net's way back up: the 4x4 features enlarged to 8x8 and joined (Concatenate) with the Down"
+    b.define("Up", _stage([("x1", [2 * CH, 4, 4]), ("x2", [CH, 8, 8]), ("x3", [TIME])], CH, True),
+             "The U-Net's way back up (x1: the 4x4 features, x2: the Down stage's by the skip, x3: the step's"
+             " vector): the 4x4 features enlarged to 8x8 and joined (Concatenate) with the Down"
              " stage's, then two convolutions with GroupNorm and SiLU, the step added per channel between them")
-    step = b.add("Input", name="step", shape=[1], dtype="int", vocab_size=DIGITS_STEPS, pos=(0.0, 0.0))
+    step = b.add("Input", name="step", shape=[1], pos=(0.0, 0.0))
     t = b.add("TimestepEmbedding", step, name="step_embed", dim=32, pos=(DX, 0.0))
     t = b.add("SiLU", b.add("Linear", t, name="step_fc", out_features=TIME, pos=(2 * DX, 0.0)), name="step_act",
               pos=(3 * DX, 0.0))
