@@ -262,9 +262,9 @@ class Denoising(Recipe):
                     " reverse process from noise (left) to the points", made.reshape(-1, 2), real, strip)
         try:
             made, path = self.sample_path(32, seed=0, keep=8)
-            strip = [(f"step {step}", as_images(x[:6], self.sample_shape).clamp(0, 1)) for step, x in path]
+            strip = [(f"step {step}", as_images(x[:4], self.sample_shape).clamp(0, 1)) for step, x in path]
             images = as_images(made, self.sample_shape).clamp(0, 1)
         except ValueError:  # samples that are not pictures
             return None
-        return (f"Epoch {epoch}: 32 samples made from noise by {how}; above, six of them along the reverse process"
+        return (f"Epoch {epoch}: 32 samples made from noise by {how}; above, four of them along the reverse process"
                 " from noise (left) to the sample (right)", images, None, strip)

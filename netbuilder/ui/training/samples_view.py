@@ -115,7 +115,7 @@ class Strip(pg.GraphicsLayoutWidget):
         super().__init__()
         self.setObjectName("reverse_strip")
         self.setBackground(theme.canvas_background())
-        self.setFixedHeight(130)
+        self.setFixedHeight(150)
         self.cells: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
         self.kind = ""
 
