@@ -175,3 +175,19 @@ def test_samples_come_from_a_running_average_of_the_weights():
     plain, _ = make_trainer(ring_denoiser(), config(epochs=1, ema_decay=0.0))
     plain.run()
     assert plain.recipe.ema is None and "ema" not in plain.recipe.state_dict()
+
+
+def test_use_dataset_fits_the_sample_input_and_the_last_linear():
+    from netbuilder.graph import SetParam
+    from netbuilder.train.fitting import use_dataset
+
+    graph = ring_denoiser()
+    graph.meta["training"] = config().to_dict()
+    graph.apply(SetParam(graph, graph.by_name("noisy").id, "shape", [3]))
+    last = next(n for n in graph.nodes() if n.type == "Linear" and n.params["out_features"] == 2)
+    graph.apply(SetParam(graph, last.id, "out_features", 3))
+    spec = DataSpec.from_dict(graph.meta["data"])
+    edit, left = use_dataset(graph, spec, prepare(spec))
+    graph.apply(edit)
+    assert graph.by_name("noisy").params["shape"] == [2] and graph.node(last.id).params["out_features"] == 2
+    assert graph.by_name("step").params["shape"] == [1]  # the step's Input is left as it is
