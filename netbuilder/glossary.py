@@ -51,6 +51,17 @@ TRAINING = {
                  " from its weights instead of random ones.",
     "kl_weight": "Variational recipe: how much the KL term (which keeps the latent codes close to a standard"
                  " normal, so that new samples can be drawn) counts beside the reconstruction.",
+    "noise_schedule": "Denoising recipe: how the noise grows from a clean sample (step 0) to pure noise (the last"
+                      " step): linear (Ho et al.) or cosine (Nichol and Dhariwal; gentler at both ends).",
+    "diffusion_steps": "Denoising recipe: T, how many small steps of noise lie between a sample and pure noise;"
+                       " DDPM makes a new sample by going back through all of them.",
+    "sampling": "Denoising recipe: how new samples are made from noise: ddpm goes back through every step,"
+                " ddim (deterministic) through ddim_steps of them, many times faster.",
+    "ddim_steps": "Denoising recipe: how many steps DDIM takes from noise back to a sample (at most"
+                  " diffusion_steps); fewer is faster and a little rougher.",
+    "ema_decay": "Denoising recipe: new samples are made with a running average of the weights, which moves"
+                 " this little towards the newest weights each step (0.999: the last thousand or so steps"
+                 " count); steadier than the weights themselves. 0 is off.",
     "memory_limit": "The share of this computer's memory a run may plan to use; a run that would need more is"
                     " refused before it starts.",
 }
@@ -68,7 +79,11 @@ CHOICES = {  # the values of the training settings that are choices
     "none": "the learning rate stays as it is",
     "step": "the learning rate is multiplied by gamma every step_size epochs",
     "exponential": "the learning rate is multiplied by gamma every epoch",
-    "cosine": "the learning rate falls smoothly along a half cosine to zero at the last epoch",
+    "cosine": "the learning rate falls smoothly along a half cosine to zero at the last epoch (as a noise"
+              " schedule: the share of the signal left falls along a quarter cosine)",
+    "linear": "the noise added at each step grows in a straight line, from 0.0001 to 0.02 over 1,000 steps",
+    "ddpm": "denoising diffusion: new samples go back from noise through every step, a little noise added each",
+    "ddim": "denoising diffusion implicit: new samples go back from noise through a few steps, with no noise added",
     "auto": "a GPU when this computer has one, else the cpu",
     "cpu": "the processor: always there, slowest for large networks",
     "cuda": "an NVIDIA graphics card (GPU)",

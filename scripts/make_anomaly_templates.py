@@ -31,7 +31,7 @@ SVDD_STORY = (
     " more unusual it is: the distance is its anomaly score, judged in the run's Anomaly view like the"
     " autoencoder's error (ROC AUC, a threshold chosen on validation by the best F1). No layer has a bias:"
     " with one the network could send every digit, zero or not, onto the centre and learn nothing (the"
-    " Problems panel says so, with the fix). Compare its ROC AUC with the autoencoder's on the same digit.")
+    " Problems panel says so, with the fix). Try it beside the autoencoder: compare their ROC AUC on the same digit.")
 
 
 def anomaly_digits():

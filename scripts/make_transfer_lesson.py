@@ -81,7 +81,8 @@ def lesson():
                     " to 9 with only 20 labels each: in the run list, right-click the finished run and choose"
                     " Start the Lesson's Next Step. Three networks then train side by side: the transferred"
                     " convolutional layers frozen under a new head, the same fine-tuned with a lower learning"
-                    " rate, and the same network from scratch.",
+                    " rate, and the same network from scratch. Try fewer labels (the Data panel's labels per class)"
+                    " and watch which network holds up.",
         data=DataSpec(classes=[0, 1, 2, 3, 4]).to_dict(),
         training={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 10},
         lesson={"step": 1, "steps": STEPS, "next": json.loads(dumps(step_two()))},

@@ -10,14 +10,14 @@ from netbuilder.data.dataset import DataSpec
 from netbuilder.insight.probes import ATTRIBUTIONS
 from netbuilder.layers.spec import INIT
 from netbuilder.train.callbacks.diagnosis import Thresholds
-from netbuilder.train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from netbuilder.train.config import DEVICES, LOSSES, NOISE_SCHEDULES, OPTIMIZERS, SAMPLINGS, SCHEDULES, TrainConfig
 from netbuilder.tune.sweep import METRICS, SAMPLERS, SETTINGS, SweepSpec
 
 DATA_OPTIONS = ("n", "noise", "target", "missing", "size", "color", "folder")  # what the Data panel edits
 CASES = ([("training", f.name) for f in fields(TrainConfig)] + [("data", f.name) for f in fields(DataSpec)]
          + [("diagnosis", f.name) for f in fields(Thresholds)] + [("sweep", f.name) for f in fields(SweepSpec)]
          + [("sweep", name) for name in (*SAMPLERS, *METRICS)] + [("training", name) for name in SETTINGS]
-         + [("choice", name) for name in (*OPTIMIZERS, *LOSSES, *SCHEDULES, *DEVICES)]
+         + [("choice", name) for name in (*OPTIMIZERS, *LOSSES, *SCHEDULES, *DEVICES, *NOISE_SCHEDULES, *SAMPLINGS)]
          + [("augment", f.name) for f in fields(Augment)] + [("data option", name) for name in DATA_OPTIONS]
          + [("attribution", name) for name in ATTRIBUTIONS]
          + [("evaluation", name) for name in ("class", "precision", "recall", "support")])

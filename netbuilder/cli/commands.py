@@ -8,7 +8,8 @@ netbuilder sweep FILE --vary lr=1e-4..1e-1:log --trials N [--sampler tpe|random|
 netbuilder tensorboard FILE                TensorBoard on the document's runs, in the browser
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
-netbuilder generate FILE --run RUN --prompt "..." --length N --temperature T [--top-k K]   a language model's text
+netbuilder generate FILE --run RUN [--count N] [--seed S] --out DIR   samples of a GAN, VAE or diffusion run;
+                    a language model's text: [--prompt "..."] [--length N] [--temperature T] [--top-k K]
 netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
 netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
 netbuilder serve FILE [--run RUN|--weights PT|--onnx MODEL] [--host 127.0.0.1] [--port 8000]   an HTTP service
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from ..errors import boundary, log_threads, start_logging
+from . import generate as generate_cli
 from .evaluate import add_parser as evaluate_parser, evaluate
 
 
@@ -96,15 +98,6 @@ def main(argv: list[str] | None = None) -> int:
                            help="write a picture of what drove each answer (needs --out)")
     p_predict.add_argument("--out", help="where the pictures go")
     evaluate_parser(sub)
-    p_generate = sub.add_parser("generate", help="what a run of a generative network makes: a language model's text")
-    p_generate.add_argument("file")
-    p_generate.add_argument("--run", help="a run of the document (its name or id): its best.pt, else last.pt")
-    p_generate.add_argument("--weights", help="a checkpoint file instead")
-    p_generate.add_argument("--trust-code", action="store_true",
-                            help="run the Python code of the document's Code layers (only code you have read)")
-    from .generate_text import add_text_arguments
-
-    add_text_arguments(p_generate)
     p_board = sub.add_parser("tensorboard", help="open TensorBoard on the document's runs (Ctrl+C stops it)")
     p_board.add_argument("file")
     p_board.add_argument("--port", type=int, help="default: a free port")
@@ -118,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
+    generate_cli.add_parser(sub)
     from .optimize import add_parser as add_optimize
     from .serve import add_parser as add_serve
 
@@ -134,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     command = {"check": check, "export": export, "train": train, "runs": runs, "sweep": sweep,
                "tensorboard": tensorboard, "predict": predict, "import": import_model, "evaluate": evaluate,
-               "generate": generate, "optimize": optimize, "serve": serve}[args.command]
+               "generate": generate_cli.generate, "optimize": optimize, "serve": serve}[args.command]
     start_logging()  # a failed run's traceback goes to the log, not the terminal
     log_threads()  # and so does a thread's (TensorBoard's writer)
     try:
@@ -352,17 +346,6 @@ def predict(args) -> int:
     require_trust(graph, args.file, args.trust_code)
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
-
-
-def generate(args) -> int:
-    from .generate_text import generate_text
-
-    graph = _load(args.file)
-    if graph is None:
-        return 2
-    require_trust(graph, args.file, args.trust_code)
-    return generate_text(graph, args.file, args.run, args.weights, args.prompt, args.length, args.temperature,
-                         args.top_k, args.seed)
 
 
 def optimize(args) -> int:

@@ -13,7 +13,6 @@ def add_text_arguments(parser) -> None:
     parser.add_argument("--temperature", type=float, default=0.8,
                         help="0: always the likeliest character; 1: as the network believes; higher: bolder")
     parser.add_argument("--top-k", type=int, default=0, help="draw only among the k likeliest (0: all)")
-    parser.add_argument("--seed", type=int, default=0, help="the random seed of the drawing (default 0)")
 
 
 def generate_text(graph, document: str, run: str | None, weights: str | None, prompt: str, length: int,

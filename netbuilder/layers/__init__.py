@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ..graph.io import FileFormatError
-from . import activation, arithmetic, block, code, conv, core, generative, merge, norm, padding, sequence
+from . import activation, arithmetic, block, code, conv, core, generative, merge, norm, padding, sequence, timestep
 from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
 
 CATALOG: dict[str, LayerSpec] = {
     spec.type: spec
-    for module in (core, conv, padding, norm, activation, arithmetic, sequence, merge, generative, code)
+    for module in (core, conv, padding, norm, activation, arithmetic, sequence, merge, generative, timestep, code)
     for spec in module.SPECS
 }
 

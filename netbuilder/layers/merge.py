@@ -19,12 +19,15 @@ def _fix_for(x, want, port):
 def _elementwise(layer):
     def shape(p, xs):
         first = floats(xs[0], layer)
+        out = list(first.shape)
         for i, x in enumerate(xs[1:], start=1):
             floats(x, layer)
-            if x.shape != first.shape:
-                raise ShapeError(f"{layer} needs inputs of equal shape, but in0 is {first} and"
-                                 f" in{i} is {x}", fix=_fix_for(x, first, f"in{i}"), port=f"in{i}")
-        return first
+            if x.rank != len(out) or any(a != b and 1 not in (a, b) for a, b in zip(x.shape, out)):
+                raise ShapeError(f"{layer} needs inputs of equal shape (or of size 1 where they differ, as a"
+                                 f" [C, 1, 1] per-channel value onto [C, H, W]), but in0 is {first} and in{i} is"
+                                 f" {x}", fix=_fix_for(x, first, f"in{i}"), port=f"in{i}")
+            out = [max(a, b) if 1 in (a, b) else a for a, b in zip(x.shape, out)]
+        return first.with_shape(*out)
     return shape
 
 
@@ -46,9 +49,9 @@ def _cat_shape(p, xs):
 
 
 SPECS = [
-    LayerSpec("Add", "Merge", "Adds inputs of equal shape (skip / residual connections)",
+    LayerSpec("Add", "Merge", "Adds inputs of equal shape (skip / residual connections); a size-1 dim is repeated to match",
               shape=_elementwise("Add"), combine=lambda p, xs: Combine(op="+"), variadic=True),
-    LayerSpec("Multiply", "Merge", "Multiplies inputs of equal shape elementwise (gating)",
+    LayerSpec("Multiply", "Merge", "Multiplies inputs of equal shape elementwise (gating); a size-1 dim is repeated to match",
               shape=_elementwise("Multiply"), combine=lambda p, xs: Combine(op="*"), variadic=True),
     LayerSpec("Concatenate", "Merge", "Joins inputs along one dim (channels by default)",
               params=(Param("dim", "int", 1, "Dim to join along (1: channels or features)"),),

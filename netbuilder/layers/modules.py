@@ -156,3 +156,19 @@ class Clamp(nn.Module):
 
     def forward(self, x):
         return x.clamp(self.min, self.max)
+
+
+class TimestepEmbedding(nn.Module):
+    """A diffusion step t [N, 1] as a vector [N, dim]: sines and cosines of t at dim / 2 frequencies from 1
+    down to 1 / max_period (a Transformer's positional encoding of t), so nearby steps get nearby vectors."""
+
+    def __init__(self, dim, max_period=10000.0):
+        super().__init__()
+        self.dim, self.max_period = dim, max_period
+        half = dim // 2
+        self.register_buffer("freqs", torch.exp(-math.log(max_period) * torch.arange(half) / half),
+                             persistent=False)
+
+    def forward(self, t):
+        angles = t.float().reshape(t.shape[0], 1) * self.freqs
+        return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)

@@ -115,12 +115,17 @@ NOTES: dict[str, tuple[str, str, tuple[TensorType, ...]]] = {
                                 (I((8, 32)),)),
     "PositionalEncoding": ("y = x + P, P[t] the code of position t (sines and cosines, or learned)",
                            "[N, T, E] unchanged", (I((8, 32)),)),
-    "Add": ("y = x₀ + x₁ + …", "equal shapes in, the same shape out", (I((64,)), I((64,)))),
-    "Multiply": ("y = x₀ ⊙ x₁ ⊙ … (elementwise)", "equal shapes in, the same shape out", (I((64,)), I((64,)))),
+    "Add": ("y = x₀ + x₁ + … (a size-1 dim repeated to match)",
+            "equal shapes in (or size 1 where they differ, same rank), the larger out",
+            (I((16, 8, 8)), I((16, 1, 1)))),
+    "Multiply": ("y = x₀ ⊙ x₁ ⊙ … (elementwise; a size-1 dim repeated to match)",
+                 "equal shapes in (or size 1 where they differ, same rank), the larger out", (I((64,)), I((64,)))),
     "Concatenate": ("y = [x₀, x₁, …] joined along dim",
                     "equal shapes except along dim, which adds up", (I((16, 8, 8)), I((8, 8, 8)))),
     "Reparameterize": ("μ, log σ² = two Linear maps of x; z = μ + σ ⊙ ε, ε ~ N(0, 1) while training, z = μ when "
                        "evaluating; KL = −½ Σ (1 + log σ² − μ² − σ²)", "[N, F] → [N, latent]", (I((32,)),)),
+    "TimestepEmbedding": ("y = [sin(t·f₀), …, sin(t·f_{h−1}), cos(t·f₀), …, cos(t·f_{h−1})], fᵢ = max_period^(−i/h), "
+                          "h = dim / 2", "[N, 1] (int or float) → [N, dim]", (I((1,), "int", 1000),)),
     "Code": ("y = forward(x), the method you write (the default: Swish, y = x · σ(β x) with a learned β)",
              "what forward returns, found by running it on an example batch of the input's shape", (I((64,)),)),
 }

@@ -10,6 +10,8 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 LOSSES = ("cross_entropy", "bce_with_logits", "mse", "l1", "nll")
 SCHEDULES = ("none", "step", "exponential", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+NOISE_SCHEDULES = ("linear", "cosine")  # denoising: how the noise grows over the diffusion steps
+SAMPLINGS = ("ddpm", "ddim")  # denoising: how samples are made (every step, or DDIM's fewer)
 CLASSIFICATION = ("cross_entropy", "nll", "bce_with_logits")
 
 
@@ -39,6 +41,11 @@ class TrainConfig(Section):
     init_from: str = ""  # a checkpoint whose weights start the layers of the same name (transfer learning)
     recipe: str = "supervised"
     kl_weight: float = 1.0  # variational: weight of the KL term
+    noise_schedule: str = "linear"  # denoising: linear or cosine
+    diffusion_steps: int = 1000  # denoising: T, the steps from a sample to pure noise
+    sampling: str = "ddpm"  # denoising: ddpm (all T steps back) or ddim (ddim_steps of them)
+    ddim_steps: int = 50  # denoising: the steps DDIM takes back
+    ema_decay: float = 0.0  # denoising: samples come from a running average of the weights (0: off)
 
     memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
 
@@ -46,7 +53,7 @@ class TrainConfig(Section):
         """What is wrong with the values, in words; empty when they are usable."""
         found = []
         for name, allowed in (("optimizer", OPTIMIZERS), ("loss", LOSSES), ("schedule", SCHEDULES),
-                              ("device", DEVICES)):
+                              ("device", DEVICES), ("noise_schedule", NOISE_SCHEDULES), ("sampling", SAMPLINGS)):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in allowed:
                 found.append(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
@@ -64,6 +71,9 @@ class TrainConfig(Section):
         for name in ("nesterov", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
                 found.append(f"{name} must be true or false, not {getattr(self, name)!r}")
+        if isinstance(self.ddim_steps, int) and isinstance(self.diffusion_steps, int) \
+                and self.ddim_steps > self.diffusion_steps:
+            found.append(f"ddim_steps ({self.ddim_steps}) must be at most diffusion_steps ({self.diffusion_steps})")
         if not isinstance(self.init_from, str):
             found.append("init_from must be the path of a checkpoint file")
         if not isinstance(self.recipe, str):
@@ -72,7 +82,8 @@ class TrainConfig(Section):
 
 
 WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (1, 10_000_000),
-         "warmup_epochs": (0, 10_000_000), "early_stopping": (0, 10_000_000), "seed": (0, 2**63 - 1)}
+         "warmup_epochs": (0, 10_000_000), "early_stopping": (0, 10_000_000), "seed": (0, 2**63 - 1),
+         "diffusion_steps": (2, 100_000), "ddim_steps": (1, 100_000)}
 # lr and gamma keep the rate a finite float all run: the schedules only lower it (gamma at most 1), and the
 # highest rate, times a layer's lr_scale (at most 1,000) and Adam's first-step correction (10), fits a float32.
 # The factors torch takes as float32 scalars stay below its largest (3.4e38) too: weight_decay (AdamW multiplies
@@ -80,4 +91,5 @@ WHOLE = {"batch_size": (1, 1_000_000), "epochs": (1, 10_000_000), "step_size": (
 FACTOR = 1e5
 NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, FACTOR, False),
            "l1": (0.0, FACTOR, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
-           "kl_weight": (0.0, FACTOR, False), "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)
+           "kl_weight": (0.0, FACTOR, False), "ema_decay": (0.0, 0.99999, False),
+           "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

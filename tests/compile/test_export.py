@@ -31,7 +31,19 @@ def two_inputs_two_outputs():
     return b.graph
 
 
-@pytest.mark.parametrize("make", [residual, two_inputs_two_outputs])
+def denoiser():
+    """A denoising network: the step as sines and cosines, added per channel onto image features."""
+    b = GraphBuilder()
+    x = b.add("Input", name="noisy", shape=[2, 8, 8])
+    t = b.add("Input", name="step", shape=[1], dtype="int", vocab_size=100)
+    e = b.add("SiLU", b.add("Linear", b.add("TimestepEmbedding", t, dim=16), out_features=4))
+    h = b.add("GroupNorm", b.add("Conv2d", x, out_channels=4, padding=1), num_groups=2)
+    h = b.add("Add", h, b.add("Reshape", e, shape=[4, 1, 1]))
+    b.add("Output", b.add("Conv2d", h, out_channels=2, kernel_size=1), name="noise")
+    return b.graph
+
+
+@pytest.mark.parametrize("make", [residual, two_inputs_two_outputs, denoiser])
 def test_export_gives_identical_outputs(make):
     torch.manual_seed(0)
     graph = make()

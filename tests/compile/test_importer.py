@@ -134,7 +134,7 @@ class Odd(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(4, 4)
-        self.norm = nn.GroupNorm(2, 4)
+        self.norm = nn.RMSNorm(4)
 
     def forward(self, x):
         y = self.fc(x)
@@ -332,7 +332,7 @@ def test_what_the_catalog_lacks_is_listed_with_its_lines(models, tmp_path, capsy
     lines = MODELS.splitlines()
     at = lines.index("        return self.norm(y) * 2") + 1
     assert "models.py, class Odd: the catalog has no layer for 2 thing(s) it uses:" in err
-    assert f"line {at}: self.norm: nn.GroupNorm" in err
+    assert f"line {at}: self.norm: nn.RMSNorm" in err
     assert f"line {at}: multiplying a tensor by a number" in err
     shared = tmp_path / "shared.py"
     shared.write_text("from torch import nn\n\n\nclass Shared(nn.Module):\n    def __init__(self):\n"

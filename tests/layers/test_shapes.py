@@ -123,7 +123,8 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
                                                  norm_first=True, dropout=0.0))],
     "PositionalEncoding": [([I(6, 8)], {}), ([I(5, 7)], dict(kind="learned")),
                            ([I(5, 7)], dict(kind="sinusoidal")), ([I(1, 1)], {})],
-    "Add": [([I(4), I(4)], {}), ([I(2, 3, 4), I(2, 3, 4), I(2, 3, 4)], {})],
+    "Add": [([I(4), I(4)], {}), ([I(2, 3, 4), I(2, 3, 4), I(2, 3, 4)], {}),
+            ([I(6, 4, 4), I(6, 1, 1)], {}), ([I(6, 1, 1), I(6, 4, 4), I(1, 4, 1)], {})],
     "Multiply": [([I(5), I(5)], {}), ([I(3, 6, 6), I(3, 6, 6), I(3, 6, 6)], {})],
     "Concatenate": [([I(3, 4, 4), I(5, 4, 4)], {}),
                     ([I(6), I(2), I(1)], {}),
@@ -132,6 +133,7 @@ CASES: dict[str, list[tuple[list[dict], dict]]] = {
                     ([I(3, 4, 4), I(3, 4, 2)], dict(dim=3)),
                     ([I(2, 3, 4), I(4, 3, 4)], dict(dim=-3)),
                     ([I(2, 3, 4), I(2, 1, 4), I(2, 2, 4)], dict(dim=2))],
+    "TimestepEmbedding": [([INT(1, vocab=1000)], dict(dim=16)), ([I(1)], dict(dim=6, max_period=100.0))],
     "Reparameterize": [([I(10)], dict(latent=2)), ([I(5)], dict(latent=7, init="xavier")),
                        ([I(1)], dict(latent=1, trainable=False))],
     "AdaptiveMaxPool2d": [([I(3, 7, 9)], {}), ([I(2, 8, 8)], dict(output_size=[2, 3]))],
@@ -605,6 +607,10 @@ BAD = [
     ("Add", [I(4)], {}, "Add needs at least two inputs (it has 1)", False),
     ("Reparameterize", [I(1, 8, 8)], {}, "Reparameterize expects [N, features] but receives [N, 1, 8, 8]", True),
     ("Reparameterize", [INT(6)], {}, "Reparameterize expects float values", False),
+    ("Add", [I(6, 4, 4), I(6, 2, 1)], {}, "or of size 1 where they differ", False),
+    ("Add", [I(6, 4, 4), I(6)], {}, "in1 is [N, 6]", False),
+    ("TimestepEmbedding", [I(2)], {}, "TimestepEmbedding expects one step per sample, [N, 1]", False),
+    ("TimestepEmbedding", [INT(1)], dict(dim=7), "must be even", True),
 ]
 
 

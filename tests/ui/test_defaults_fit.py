@@ -38,8 +38,8 @@ def test_every_template_input_fits_its_data():
         sample = sample_of(DataSpec.from_dict(meta.get("data")))
         graph = Document.from_template(path).graph
         inputs = [n for n in graph.nodes() if n.type == "Input"]
-        if meta.get("training", {}).get("recipe") == "adversarial":
-            inputs = [n for n in inputs if n.params["shape"] == list(sample.shape)]  # the discriminator's
+        if meta.get("training", {}).get("recipe") in ("adversarial", "denoising"):
+            inputs = [n for n in inputs if n.params["shape"] == list(sample.shape)]  # the discriminator's, the sample's
         assert inputs and all(n.params["shape"] == list(sample.shape) for n in inputs), path.name
 
 

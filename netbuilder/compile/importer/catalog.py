@@ -160,6 +160,7 @@ MODULES = {
     "BatchNorm1d": _layer("BatchNorm1d", _batchnorm),
     "BatchNorm2d": _layer("BatchNorm2d", _batchnorm),
     "LayerNorm": _layer("LayerNorm", _layernorm),
+    "GroupNorm": _layer("GroupNorm", lambda n: dict(num_groups=n.num_groups, eps=n.eps, affine=n.affine)),
     "Dropout": _layer("Dropout", lambda d: dict(p=d.p)),
     "Dropout2d": _layer("Dropout2d", lambda d: dict(p=d.p)),
     "Embedding": _layer("Embedding", _embedding),
@@ -377,4 +378,5 @@ CUSTOM = {
         causal=bool(s.causal))),
     "PositionalEncoding": _layer("PositionalEncoding", _posenc_params),
     "Reparameterize": _layer("Reparameterize", lambda r: dict(latent=r.mean.out_features)),
+    "TimestepEmbedding": _layer("TimestepEmbedding", lambda m: dict(dim=m.dim, max_period=float(m.max_period))),
 }

@@ -126,10 +126,12 @@ def merge(layer: str, symbol: str):
         learned = _positions(m, node, a, b) if symbol == "+" else None
         if learned is not None:
             return learned
-        if m.shape(a) != m.shape(b):
+        sa, sb = m.shape(a), m.shape(b)
+        if sa != sb and (sa is None or sb is None or len(sa) != len(sb)
+                         or any(i != j and 1 not in (i, j) for i, j in zip(sa, sb))):
             raise Unsupported(f"{'adding' if symbol == '+' else 'multiplying'} tensors of different shapes"
-                              f" {_shape_text(m.shape(a))} and {_shape_text(m.shape(b))} (broadcasting; the catalog's"
-                              f" {layer} takes equal shapes)")
+                              f" {_shape_text(sa)} and {_shape_text(sb)} (broadcasting; the catalog's"
+                              f" {layer} takes equal shapes, or size 1 where they differ)")
         x, y = m.tensor(a), m.tensor(b)
         if x in m.merges.get(layer, {}) and len(a.users) == 1 and m.where(a) == m.where(node):
             graph = m.builder.graph

@@ -15,7 +15,7 @@ from ...graph.model import name_problem
 from ...layers import get
 
 NETBUILDER_MODULES = ("Reshape", "Permute", "GlobalAvgPool", "Recurrent", "SelfAttention", "PositionalEncoding",
-                      "Reparameterize")
+                      "Reparameterize", "TimestepEmbedding")
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in \S+\n\s*(?P<code>[^\n]*)')
 _ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)")
 

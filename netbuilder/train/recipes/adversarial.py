@@ -222,6 +222,9 @@ class Adversarial(Recipe):
         shaped like the data."""
         return self._generate(n, seed).reshape(n, *self.sample_shape).cpu()
 
+    def generate(self, count: int, seed: int = 0) -> torch.Tensor:
+        return self.samples(count, seed)
+
     def _generate(self, n: int, seed: int) -> torch.Tensor:
         """Generated samples shaped for the discriminator (eval mode, no gradient)."""
         gen = torch.Generator().manual_seed(seed)

@@ -47,6 +47,8 @@ def guessing(target: torch.Tensor, loss: str) -> dict:
     share of ones (bce_with_logits), its mean (mse) or its median (l1). {} for another loss."""
     rows = target[:GUESS_ROWS].detach().cpu()
     if loss in ("cross_entropy", "nll"):
+        if target.is_floating_point() or bool((target < 0).any()):
+            return {}  # not class indices: this recipe's target is something else
         counts = torch.bincount(target.detach().cpu().long().flatten()).double()
         shares = counts[counts > 0] / counts.sum()
         return {"loss": float(-(shares * shares.log()).sum()), "accuracy": float(shares.max())}
@@ -202,6 +204,17 @@ class Recipe:
         are images [N, C, H, W] shown eight to a row, points [N, 2], or a tuple of image tensors shown side by
         side (each its own grid)."""
         return None
+
+    def generate(self, count: int, seed: int = 0):
+        """`count` new samples made by the trained networks from seeded noise (the same for the same seed),
+        shaped like the data, on the CPU: what `netbuilder generate` writes. A recipe that makes no samples
+        says so."""
+        from . import recipes
+
+        makers = sorted(name for name, cls in recipes().items() if cls.generate is not Recipe.generate)
+        writers = sorted(name for name, cls in recipes().items() if "text" in cls.shows)
+        raise TrainingError(f"a {self.name} run makes no new samples: generate works for the runs of"
+                            f" {', '.join(makers)} (samples) and {', '.join(writers)} (text)")
 
     def state_dict(self) -> dict:
         return {}

@@ -44,7 +44,7 @@ class NextToken(Recipe):
     summary = ("a language model: from each window of characters the network scores the next character at every"
                " position (cross-entropy in nats per character); it writes text after every epoch")
     losses = ("cross_entropy",)
-    shows = frozenset({"test", "samples"})
+    shows = frozenset({"test", "samples", "text"})
     keeps_inputs = False
 
     @classmethod

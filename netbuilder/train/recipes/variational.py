@@ -1,10 +1,12 @@
 """Variational (a VAE): reconstruction plus kl_weight times the KL term of the Reparameterize layers."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ...layers.modules import Reparameterize
-from ..generative import latent_grid
+from ..generative import decode, latent_node, latent_size, latent_grid
 from ..errors import TrainingError
 from .reconstruction import Reconstruction
 
@@ -46,6 +48,17 @@ class Variational(Reconstruction):
             for hook in hooks:
                 hook.remove()
         return {"negative ELBO": error + self.config.kl_weight * sum(kls), "reconstruction error": error}
+
+    def generate(self, count: int, seed: int = 0) -> torch.Tensor:
+        """The decoder on latent codes drawn from the prior, N(0, 1), shaped like the data."""
+        try:
+            name = latent_node(self.graph, self.model)
+            z = torch.randn(count, latent_size(self.graph, name), generator=torch.Generator().manual_seed(seed))
+            made = decode(self.graph, self.model, z, name)
+        except ValueError as e:
+            raise TrainingError(f"cannot generate from this VAE: {e}") from None
+        shape = tuple(self.train_tensors[0].shape[1:])
+        return made.reshape(count, *shape) if made[0].numel() == math.prod(shape) else made
 
     def pictures(self, epoch: int):
         """The reconstructions, and beside them (a panel of their own, eight by eight) the decoder's walk."""

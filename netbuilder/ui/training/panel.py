@@ -266,8 +266,8 @@ class TrainingPanel(QWidget):
             pictures = state.pictures if state is not None else None
             if force or pictures is not self._drawn[1]:
                 if pictures is not None:
-                    caption, samples, real = pictures
-                    self.samples_view.show_samples(samples, caption, real)
+                    caption, samples, real, *strip = pictures  # a diffusion's pictures add its reverse process
+                    self.samples_view.show_samples(samples, caption, real, strip[0] if strip else None)
                 else:
                     self.samples_view.clear(self._no_samples(state))
             self._drawn = (self._drawn[0], pictures)

@@ -1,12 +1,16 @@
 """What a generative network makes, live: a grid of generated images (GAN), originals above their
-reconstructions (autoencoder, VAE), or generated 2-D points over the real ones."""
+reconstructions (autoencoder, VAE), or generated 2-D points over the real ones; for a diffusion model also a
+strip above them, its reverse process from noise (left) to the samples (right)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from ...deploy.generate import write_samples
 from ...train.language import TextModel
 from .. import theme
 from ..data_preview import mosaic
@@ -35,6 +39,15 @@ def side_by_side(pictures: list[np.ndarray]) -> np.ndarray:
     return row
 
 
+def _together(samples):
+    """One tensor of what is shown, to save: grids side by side (a tuple) as one batch when their samples agree
+    in shape (None when they do not)."""
+    if not isinstance(samples, (tuple, list)):
+        return samples
+    shapes = {tuple(p.shape[1:]) for p in samples}
+    return torch.cat(list(samples)) if len(shapes) == 1 else None
+
+
 class SamplesView(QWidget):
     def __init__(self):
         super().__init__()
@@ -47,6 +60,7 @@ class SamplesView(QWidget):
         self.images.invertY(True)
         self.images.hideAxis("left")
         self.images.hideAxis("bottom")
+        self.images.getViewBox().setDefaultPadding(0.01)  # the pictures fill the tab
         self.picture = pg.ImageItem()
         self.images.addItem(self.picture)
         self.points = pg.PlotWidget()
@@ -63,21 +77,44 @@ class SamplesView(QWidget):
         self.stack.addWidget(self.points)
         self.text = TextSamplesView()  # a language model's writing
         self.stack.addWidget(self.text)
+        self.strip = Strip()
+        self.strip.hide()
+        self.save_button = QPushButton("Save Samples…")
+        self.save_button.setObjectName("save_samples")
+        self.save_button.setToolTip("Write the samples shown as samples.npy (and a PNG grid for images) into a"
+                                    " folder; netbuilder generate makes more from a run")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(lambda: self.save_to(None))
+        self.said = QLabel("")  # what Save Samples… did: shown only when there is something to say
+        self.said.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.caption)
+        layout.setSpacing(2)  # the pictures get the height
+        layout.addLayout(top)
+        layout.addWidget(self.said)
+        layout.addWidget(self.strip)
         layout.addWidget(self.stack, 1)
         self.real_points = None
+        self.shown: tuple[torch.Tensor, str] | None = None  # the samples and their caption, to save
 
-    def show_samples(self, samples, caption: str, real: torch.Tensor | None = None) -> None:
+    def show_samples(self, samples, caption: str, real: torch.Tensor | None = None, strip: list | None = None) -> None:
         """Images [N, C, H, W] as a grid, several such (a tuple) as grids side by side, points [N, 2] over the
-        real ones, or a language model's text."""
+        real ones, or a language model's text; `strip`: (label, images or points) along a reverse process, drawn
+        in a row above them."""
         self.caption.setText(caption)
         self.stack.show()
+        self.strip.show_path(strip or [])
         if isinstance(samples, TextModel):
+            self.shown = None
+            self.save_button.setEnabled(False)
             self.text.show_model(samples)
             self.stack.setCurrentWidget(self.text)
             return
+        self.shown = (_together(samples), caption)
+        self.save_button.setEnabled(self.shown[0] is not None)
         if isinstance(samples, torch.Tensor) and samples.dim() == 2 and samples.shape[1] == 2:
             if real is not None:  # a mixed thousand: the data may be sorted by class
                 some = real[torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:1000]]
@@ -89,11 +126,84 @@ class SamplesView(QWidget):
         self.picture.setImage(side_by_side([mosaic(as_images(p), COLUMNS) for p in panels]), levels=(0, 1))
         self.stack.setCurrentWidget(self.images)
 
+    def _say(self, text: str) -> None:
+        self.said.setText(text)
+        self.said.setVisible(bool(text))
+
+    def save_to(self, folder: str | None) -> list:
+        """Write the samples shown into `folder` (None: ask for one); says what it wrote, or why not."""
+        if self.shown is None:
+            return []
+        folder = folder or QFileDialog.getExistingDirectory(self, "Save the samples into a folder")
+        if not folder:
+            return []
+        samples, caption = self.shown
+        try:
+            written = write_samples(samples, Path(folder), {"caption": caption})
+        except OSError as e:
+            self._say(f"The samples could not be saved in {folder}: {e.strerror or e}")
+            return []
+        self._say(f"Saved {len(samples)} samples: {', '.join(p.name for p in written)} in {folder}")
+        return written
+
     def clear(self, why: str = "Generative recipes show here what the network makes, after every epoch.") -> None:
         """Nothing to show (no plot, not even empty axes): `why` instead."""
+        self.shown = None
+        self.save_button.setEnabled(False)
+        self._say("")
+        self.strip.show_path([])
         self.picture.clear()
         self.fake.clear()
         self.real.clear()
         self.text.clear()
         self.caption.setText(why)
         self.stack.hide()
+
+
+class Strip(pg.GraphicsLayoutWidget):
+    """A row of small pictures along a reverse process: images side by side, or a cloud of points each.
+    Its plots are kept and given new data each epoch (made anew only when the count or the kind changes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("reverse_strip")
+        self.setBackground(theme.canvas_background())
+        self.setFixedHeight(150)
+        self.cells: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
+        self.kind = ""
+
+    def show_path(self, path: list) -> None:
+        if not path:
+            self.hide()
+            return
+        kind = "points" if path[0][1].dim() == 2 else "images"
+        if len(path) != len(self.cells) or kind != self.kind:
+            self._make(len(path), kind)
+        if kind == "points":  # one scale for all, so the cloud is seen to gather
+            every = torch.cat([values for _, values in path])
+            low, high = every.amin(0).tolist(), every.amax(0).tolist()
+        for (label, values), (plot, item) in zip(path, self.cells):
+            plot.setTitle(label, color=theme.text_color(), size="8pt")
+            if kind == "points":
+                item.setData(values[:, 0].numpy(), values[:, 1].numpy())
+                plot.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.02)
+            else:  # the samples of one step, one above the other
+                item.setImage(mosaic(values, 2), levels=(0, 1))
+        self.show()
+
+    def _make(self, count: int, kind: str) -> None:
+        self.clear()
+        self.cells, self.kind = [], kind
+        for _ in range(count):
+            plot = self.addPlot()
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setMouseEnabled(False, False)
+            plot.setAspectLocked(True)
+            if kind == "points":
+                item = pg.ScatterPlotItem(size=2, pen=None, brush=pg.mkBrush(220, 50, 47, 160))
+            else:
+                item = pg.ImageItem()
+                plot.invertY(True)
+            plot.addItem(item)
+            self.cells.append((plot, item))

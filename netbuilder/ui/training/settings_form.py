@@ -17,18 +17,20 @@ from ...graph.edits import SetMeta
 from ...graph.events import MetaChanged
 from ...runs.start_from import fit_words, weights_fit
 from ...train.applies import applies
-from ...train.config import DEVICES, LOSSES, NUMBERS, OPTIMIZERS, SCHEDULES, TrainConfig
+from ...train.config import DEVICES, LOSSES, NOISE_SCHEDULES, NUMBERS, OPTIMIZERS, SAMPLINGS, SCHEDULES, TrainConfig
 from ...train.recipes import recipe_names, recipes
 from ...train.callbacks.diagnosis import Thresholds
 from ...train.transfer import TransferError
 from ..glossary_view import glossary_link
 
-CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names}
+CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names,
+           "noise_schedule": NOISE_SCHEDULES, "sampling": SAMPLINGS}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
-         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "memory_limit", "init_from")
+         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "memory_limit",
+         "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
-AT_ZERO = {"clip_norm": "off", "early_stopping": "off", "warmup_epochs": "none", "weight_decay": "off"}  # 0 means
+AT_ZERO = {"ema_decay": "off", "clip_norm": "off", "early_stopping": "off", "warmup_epochs": "none", "weight_decay": "off"}  # 0 means
 
 
 class SettingsForm(QWidget):

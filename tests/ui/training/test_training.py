@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget
 from netbuilder.data import digits_splits
 from netbuilder.graph import SetMeta
 
+from runhelpers import train_template
 from uihelpers import make_window
 
 
@@ -259,16 +260,3 @@ def test_a_vae_shows_its_reconstructions_and_latent_walk(qtbot):
     assert panel.samples_view.stack.currentWidget() is panel.samples_view.images
     assert panel.samples_view.picture.image.shape[:2] == (8 * 10 * 2 + 8, 8 * 10)  # the walk beside the pairs
 
-
-def train_template(qtbot, name: str, epochs: int):
-    """Open a template in a window and train it for a few epochs, to the end."""
-    from netbuilder.ui.app import TEMPLATES
-    from netbuilder.ui.document import Document
-
-    document = Document.from_template(TEMPLATES / f"{name}.json")
-    document.graph.meta["training"] = {**document.graph.meta["training"], "epochs": epochs}
-    window = make_window(qtbot, document)
-    window.start_training()
-    assert window.training.running
-    qtbot.waitUntil(lambda: window.training.result is not None, timeout=60000)
-    return window, document
