@@ -51,6 +51,8 @@ CASES = {
     "transfer_lesson": ("transfer_lesson", {}, {}, {}, None),
     "char_lstm_python_docs": ("char_lstm_python_docs", {}, {}, {}, 5),
     "char_transformer_python_docs": ("char_transformer_python_docs", {}, {}, {}, 4),
+    "diffusion_ring": ("diffusion_ring", {}, {}, {}, 30),
+    "diffusion_digits": ("diffusion_digits", {}, {}, {}, 15),
     "mlp_lr_far_too_high": ("mlp_digits", {"lr": 0.5}, {}, {}, None),
     "mlp_lr_far_too_low": ("mlp_digits", {"optimizer": "sgd", "lr": 1e-5}, {}, {}, None),
     "mlp_wide_on_few_samples": ("mlp_digits", {"lr": 3e-3, "batch_size": 16}, SMALL_DATA, {"hidden": {"out_features": 512}}, 60),
