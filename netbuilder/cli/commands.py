@@ -155,6 +155,15 @@ def _load(path: str):
         return None
 
 
+def _trusted(args):
+    """The document named on the command line, its Code layers allowed to run (--trust-code, or trusted in
+    the editor before; else refused); None when it cannot be read (said)."""
+    graph = _load(args.file)
+    if graph is not None:
+        require_trust(graph, args.file, args.trust_code)
+    return graph
+
+
 def _data_problems(graph, names: dict) -> list:
     """What does not fit the document's dataset, as the window's Problems panel shows it: printed; the
     errors returned."""
@@ -176,10 +185,9 @@ def check(args) -> int:
     from ..compile import param_count
     from ..compile.build import TooLarge
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     analysis = Analysis(graph)
     names = {n.id: n.name for n in graph.nodes()}
     problems = analysis.problems()
@@ -229,10 +237,9 @@ def export(args) -> int:
     from .. import export_source
     from ..atomic import write_atomic
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     if args.format in ("onnx", "torchscript"):
         from ..deploy.formats import export_file
 
@@ -259,10 +266,9 @@ def export(args) -> int:
 def train(args) -> int:
     from .train import train_file
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     overrides = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
                  "optimizer": args.optimizer, "device": args.device, "seed": args.seed, "loss": args.loss}
     if args.nproc_per_node is not None:
@@ -302,10 +308,9 @@ if __name__ == "__main__":
 def sweep(args) -> int:
     from .train import sweep_file
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     return sweep_file(graph, args.vary, args.trials, args.sampler, args.metric, args.prune, args.storage, args.study,
                       Path(args.out) if args.out else None, args.file, args.epochs)
 
@@ -340,10 +345,9 @@ def tensorboard(args) -> int:
 def predict(args) -> int:
     from ..deploy.predict import predict_files
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     return predict_files(graph, args.file, args.inputs, args.run, args.weights, args.top, args.explain,
                          Path(args.out) if args.out else None)
 
@@ -351,20 +355,18 @@ def predict(args) -> int:
 def optimize(args) -> int:
     from .optimize import optimize as run
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     return run(args, graph)
 
 
 def serve(args) -> int:
     from .serve import serve as run
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     return run(args, graph)
 
 

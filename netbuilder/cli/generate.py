@@ -36,12 +36,11 @@ def writes_text(graph) -> bool:
 
 def generate(args) -> int:
     from ..deploy.generate import generate as make, run_info, write_samples
-    from .commands import _load, require_trust
+    from .commands import _trusted
 
-    graph = _load(args.file)
+    graph = _trusted(args)
     if graph is None:
         return 2
-    require_trust(graph, args.file, args.trust_code)
     if writes_text(graph):
         from .generate_text import generate_text
 
