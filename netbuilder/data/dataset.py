@@ -49,6 +49,12 @@ class DataSpec(Section):
     labels_per_class: int = 0  # training samples kept of each class (0: all); see narrow.py
     anomaly: dict = field(default_factory=dict)  # an anomaly-detection protocol (data/anomaly.py); {}: none
 
+    def to_dict(self) -> dict:
+        """The settings as a document keeps them; narrowing and an anomaly protocol only where set, so a
+        document that uses neither reads as before."""
+        unset = {"classes": [], "labels_per_class": 0, "anomaly": {}}
+        return {k: v for k, v in super().to_dict().items() if not (k in unset and v == unset[k])}
+
     def problems(self) -> list[str]:
         found = []
         if not isinstance(self.source, str) or not self.source.strip():

@@ -1,6 +1,8 @@
 """Normalization layers."""
 from __future__ import annotations
 
+import math
+
 from .rules import fix_insert, fix_param, need_rank, nn
 from .spec import Ctor, LayerSpec, Param, ShapeError
 
@@ -41,7 +43,13 @@ def _instance(layer, dims):
     what = "[N, channels, length]" if dims == 1 else "[N, channels, height, width]"
 
     def shape(p, xs):
-        return need_rank(xs[0], layer, (dims + 1,), what)
+        x = need_rank(xs[0], layer, (dims + 1,), what)
+        positions = x.shape[1:]
+        if all(isinstance(n, int) for n in positions) and math.prod(positions) == 1:
+            raise ShapeError(f"{layer} normalizes each channel over its positions, but {x} has one position per"
+                             " channel: nothing to normalize over (PyTorch refuses it in training); use LayerNorm"
+                             " or BatchNorm here")
+        return x
 
     def module(p, xs):
         return Ctor(nn(layer), dict(num_features=xs[0].shape[0], eps=p["eps"], momentum=p["momentum"],

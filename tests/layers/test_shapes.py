@@ -611,6 +611,8 @@ BAD = [
     ("Add", [I(6, 4, 4), I(6)], {}, "in1 is [N, 6]", False),
     ("TimestepEmbedding", [I(2)], {}, "TimestepEmbedding expects one step per sample, [N, 1]", False),
     ("TimestepEmbedding", [INT(1)], dict(dim=7), "must be even", True),
+    ("InstanceNorm1d", [I(3, 1)], {}, "[N, 3, 1] has one position per channel: nothing to normalize over", False),
+    ("InstanceNorm2d", [I(2, 1, 1)], {}, "has one position per channel", False),
 ]
 
 
