@@ -95,8 +95,8 @@ class SamplesView(QWidget):
         layout.setSpacing(2)  # the pictures get the height
         layout.addLayout(top)
         layout.addWidget(self.said)
-        layout.addWidget(self.strip)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.strip, 1)  # the process above takes a quarter of a low tab, the samples the rest
+        layout.addWidget(self.stack, 3)
         self.real_points = None
         self.shown: tuple[torch.Tensor, str] | None = None  # the samples and their caption, to save
 
@@ -168,7 +168,8 @@ class Strip(pg.GraphicsLayoutWidget):
         super().__init__()
         self.setObjectName("reverse_strip")
         self.setBackground(theme.canvas_background())
-        self.setFixedHeight(150)
+        self.setMinimumHeight(70)
+        self.setMaximumHeight(150)
         self.cells: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
         self.kind = ""
 
