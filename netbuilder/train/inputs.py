@@ -90,36 +90,42 @@ def input_problems(graph: Graph, prepared: Prepared, spec: DataSpec) -> list[Pro
     return found
 
 
+def output_given(graph: Graph, analysis: Analysis | None = None):
+    """(the network's one Output, the tensor type it is given), or (None, None) without exactly one Output or
+    a known type. `analysis` is the graph's own when the caller keeps one (the window's document)."""
+    outputs = [n for n in graph.nodes() if n.type == "Output"]
+    if len(outputs) != 1:
+        return None, None
+    own = analysis is None
+    analysis = Analysis(graph) if own else analysis
+    try:
+        return outputs[0], analysis.inputs(outputs[0].id).get("in")
+    finally:
+        if own:
+            analysis.close()
+
+
 def output_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec: DataSpec,
                     analysis: Analysis | None = None) -> list[Problem]:
     """Whether the network's Output gives what the loss compares with the targets: a score per class, one
     logit for two classes with bce_with_logits, or as many values as a regression target has. Each
     problem sits on the Output, with a fix setting the last Linear's out_features where there is one.
     `analysis` is the graph's own when the caller keeps one (the window's document)."""
-    outputs = [n for n in graph.nodes() if n.type == "Output"]
-    if len(outputs) != 1:
-        return []  # said elsewhere (build_model), with the network's problems
-    own = analysis is None
-    analysis = Analysis(graph) if own else analysis
-    try:
-        given = analysis.inputs(outputs[0].id).get("in")
-    finally:
-        if own:
-            analysis.close()
+    output, given = output_given(graph, analysis)
     if given is None:
-        return []
+        return []  # no single Output is said elsewhere (build_model), with the network's problems
     width = math.prod(given.shape)
-    last = last_linear(graph, outputs[0].id)
-    raw, name = prepared.raw, f"the Output '{outputs[0].name}'"
+    last = last_linear(graph, output.id)
+    raw, name = prepared.raw, f"the Output '{output.name}'"
 
     def problem(message: str, wanted: int | None, severity: str = "error") -> list[Problem]:
         if wanted is not None and last is not None:
             fix = Fix(f"set {last.name}'s out_features to {wanted}", "set_param", last.id, param="out_features",
                       value=wanted)
-            return [Problem(outputs[0].id, message, fix=fix, severity=severity)]
+            return [Problem(output.id, message, fix=fix, severity=severity)]
         if wanted is not None:
             message += f": make the last layer give {wanted} values"
-        return [Problem(outputs[0].id, message, severity=severity)]
+        return [Problem(output.id, message, severity=severity)]
     if raw.task == "classification" and config.loss in ("cross_entropy", "nll"):
         classes = max(raw.classes, int(raw.y.max()) + 1 if len(raw.y) else 0)
         if given.rank != 1 or width < classes:

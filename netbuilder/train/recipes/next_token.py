@@ -13,14 +13,13 @@ import weakref
 import torch
 from torch.nn import functional as F
 
-from ...analysis import Analysis
 from ...compile import build_model
 from ...data.text import vocabulary_of
 from ...graph.edits import SetParam
 from ...graph.problems import Fix, Problem
 from ..errors import TrainingError
 from ..evaluate import Evaluation
-from ..inputs import fit_input, input_problems, last_linear, shaped_data
+from ..inputs import fit_input, input_problems, last_linear, output_given, shaped_data
 from ..language import TextModel
 from .base import Recipe
 
@@ -166,21 +165,12 @@ class NextToken(Recipe):
 
 def _output_problems(graph, vocab: int, spec, analysis=None) -> list[Problem]:
     """The Output gives a score per character: [N, length, V] (every position) or [N, V] (the next one)."""
-    outputs = [n for n in graph.nodes() if n.type == "Output"]
-    if len(outputs) != 1:
-        return []
-    own = analysis is None
-    analysis = Analysis(graph) if own else analysis
-    try:
-        given = analysis.inputs(outputs[0].id).get("in")
-    finally:
-        if own:
-            analysis.close()
+    output, given = output_given(graph, analysis)
     if given is None or (given.rank in (1, 2) and given.shape[-1] == vocab):
         return []
-    message = (f"the Output '{outputs[0].name}' gives {given} but {spec.label} has {vocab} characters: it needs a"
+    message = (f"the Output '{output.name}' gives {given} but {spec.label} has {vocab} characters: it needs a"
                f" score per character at each position, [N, length, {vocab}]")
-    last = last_linear(graph, outputs[0].id)
+    last = last_linear(graph, output.id)
     fix = Fix(f"set {last.name}'s out_features to {vocab}", "set_param", last.id, param="out_features", value=vocab) \
         if last is not None and given.shape[-1] != vocab else None
-    return [Problem(outputs[0].id, message, fix=fix)]
+    return [Problem(output.id, message, fix=fix)]
