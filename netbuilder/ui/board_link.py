@@ -3,44 +3,34 @@ the status bar says so, then shows its address as a link (click: the browser) wi
 stops with the window, and with the app however that ends (board_guard.py)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel
 
 from ..errors import UserError
 from ..runs.board import Board
+from .child_link import ChildLink
 
 ANSWER_SECONDS = 60  # TensorBoard's first start can take a while
 
 
-class BoardLink(QLabel):
+class BoardLink(ChildLink):
     """The status bar's TensorBoard entry, hidden until TensorBoard is asked for."""
 
-    failed = Signal(str)  # why TensorBoard could not start, or stopped
-
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("board_link")
-        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # "stop" at its right end
+        super().__init__("board_link", ANSWER_SECONDS, parent)
         self.board: Board | None = None
-        self._deadline = 0.0
-        self._timer = QTimer(self, interval=250)
-        self._timer.timeout.connect(self._check)
-        self.linkActivated.connect(self._on_link)
-        self.hide()
 
     @property
     def url(self) -> str | None:
         """TensorBoard's address once it answers."""
-        return self.board.url if self.board is not None and not self._timer.isActive() else None
+        return self.board.url if self.board is not None and not self.waiting else None
 
     def open(self, folder: Path) -> None:
         """TensorBoard on `folder` in the browser: the running one, or a new one once it answers."""
         if self.board is not None and self.board.failed() is None and self.board.logdir == Path(folder):
-            if not self._timer.isActive():
+            if not self.waiting:
                 self.open_in_browser(self.board.url)
             return
         self.stop()
@@ -51,28 +41,23 @@ class BoardLink(QLabel):
             self.board = None
             self.failed.emit(str(e))
             return
-        self._deadline = time.monotonic() + ANSWER_SECONDS
-        self._timer.start()
-        self.setText("Starting TensorBoard…")
         self.setToolTip(f"TensorBoard on the runs in {folder}")
-        self.show()
+        self._wait("Starting TensorBoard…")
 
     def _check(self) -> None:
         board = self.board
         if board is None:
-            self._timer.stop()
+            self._gone()
             return
         problem = board.failed() or (f"TensorBoard did not answer within {ANSWER_SECONDS} s"
-                                     if time.monotonic() > self._deadline else None)
+                                     if self._late() else None)
         if problem:
             self.stop()
             self.failed.emit(problem)
         elif board.ready():
-            self._timer.stop()
-            self.setText(f"TensorBoard: <a href='{board.url}'>{board.url}</a> &nbsp;<a href='stop'>stop</a>")
-            self.setMinimumWidth(self.sizeHint().width())  # the status bar never squeezes "stop" out of sight
-            self.setToolTip(f"TensorBoard on the runs in {board.logdir}: click the address to open it in the"
-                            " browser. It stops when this window closes.")
+            self._answered(f"TensorBoard: <a href='{board.url}'>{board.url}</a> &nbsp;<a href='stop'>stop</a>",
+                           f"TensorBoard on the runs in {board.logdir}: click the address to open it in the"
+                           " browser. It stops when this window closes.")
             self.open_in_browser(board.url)
 
     def _on_link(self, link: str) -> None:
@@ -86,12 +71,10 @@ class BoardLink(QLabel):
 
     def stop(self) -> None:
         """Stop TensorBoard (and hide the entry)."""
-        self._timer.stop()
         if self.board is not None:
             self.board.stop()
             self.board = None
-        self.setText("")
-        self.hide()
+        self._gone()
 
 
 def install(bench) -> BoardLink:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import contextlib
 import http.client
 import math
-import time
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ..serve.process import ServiceProcess
+from .child_link import ChildLink
 
 ANSWER_SECONDS = 120  # LitServe starts a worker process that loads torch
 
@@ -33,27 +33,19 @@ def drift_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-class ServeLink(QLabel):
-    failed = Signal(str)
+class ServeLink(ChildLink):
     drift = Signal(str, bool)  # the drift report in words, and whether the data drifted
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("serve_link")
-        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        super().__init__("serve_link", ANSWER_SECONDS, parent)
         self.service: ServiceProcess | None = None
         self.run_name = ""
         self.curl_line = ""
-        self._deadline = 0.0
-        self._timer = QTimer(self, interval=250)
-        self._timer.timeout.connect(self._check)
-        self.linkActivated.connect(self._on_link)
-        self.hide()
 
     @property
     def url(self) -> str | None:
         """The service's address once it answers."""
-        return self.service.url if self.service is not None and not self._timer.isActive() else None
+        return self.service.url if self.service is not None and not self.waiting else None
 
     def serve(self, run) -> None:
         """Serve `run` (a Run), stopping the service of another run first."""
@@ -68,33 +60,28 @@ class ServeLink(QLabel):
         self.curl_line = self.service.curl(example)
         self.run_name = run.name
         self.service.start()
-        self._deadline = time.monotonic() + ANSWER_SECONDS
-        self._timer.start()
-        self.setText(f"Starting the service of {run.name}…")
-        self.show()
+        self._wait(f"Starting the service of {run.name}…")
 
     def _check(self) -> None:
         service = self.service
         if service is None:
-            self._timer.stop()
+            self._gone()
             return
         if not service.running():
             self.stop()
             self.failed.emit(f"the service ended: {service.output()}")
             return
-        if time.monotonic() > self._deadline:
+        if self._late():
             self.stop()
             self.failed.emit(f"the service did not answer within {ANSWER_SECONDS} s: {service.output()}")
             return
         with contextlib.suppress(OSError, http.client.HTTPException):
             if service.request("GET", "/health", timeout=0.5)[0] == 200:
-                self._timer.stop()
                 url = service.url
-                self.setText(f"Serving {self.run_name}: <a href='{url}/docs'>{url}</a> &nbsp;<a href='curl'>copy curl"
-                             "</a> &nbsp;<a href='drift'>drift</a> &nbsp;<a href='stop'>stop</a>")
-                self.setMinimumWidth(self.sizeHint().width())
-                self.setToolTip(f"POST {url}/predict with JSON {{\"inputs\": ...}}; also {url}/model and {url}/drift"
-                                f".\n{self.curl_line}\nIt stops when this window closes.")
+                self._answered(f"Serving {self.run_name}: <a href='{url}/docs'>{url}</a> &nbsp;<a href='curl'>copy"
+                               " curl</a> &nbsp;<a href='drift'>drift</a> &nbsp;<a href='stop'>stop</a>",
+                               f"POST {url}/predict with JSON {{\"inputs\": ...}}; also {url}/model and {url}/drift"
+                               f".\n{self.curl_line}\nIt stops when this window closes.")
 
     def _on_link(self, link: str) -> None:
         if link == "stop":
@@ -121,12 +108,10 @@ class ServeLink(QLabel):
         self.drift.emit(drift_text(report), bool(report.get("drift")))
 
     def stop(self) -> None:
-        self._timer.stop()
         if self.service is not None:
             self.service.stop()
             self.service = None
-        self.setText("")
-        self.hide()
+        self._gone()
 
 
 def install(bench, run_list) -> ServeLink:
