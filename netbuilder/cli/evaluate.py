@@ -30,9 +30,9 @@ def add_parser(sub) -> None:
 
 
 def run_folder(document: str, run: str) -> Path:
-    from ..deploy.predict import weights_of
+    from ..deploy.predict import run_folder as found
 
-    return weights_of(document, run, None).parent
+    return found(document, run)
 
 
 def evaluate(args, stream=None) -> int:

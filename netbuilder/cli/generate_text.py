@@ -22,7 +22,7 @@ def generate_text(graph, document: str, run: str | None, weights: str | None, pr
     from ..train.language import load_text_model
 
     out = out or sys.stdout
-    path = weights_of(document, run, weights)
+    path = weights_of(document, run, weights, "generating with it")
     found = Run.load(Path(path).parent) if weights is None else None
     model = load_text_model(found.graph() if found is not None else graph, path)
     made = model.generate(prompt, length, temperature, top_k, seed)

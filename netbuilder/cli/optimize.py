@@ -43,6 +43,9 @@ def optimize(args, graph, stream=None) -> int:
     if report.finetune_run is not None:
         stream.write(f"fine-tuning: run '{report.finetune_run.name}' in {report.finetune_run.folder}\n")
     stream.write(report.text() + "\n")
+    for run in report.runs:
+        kept = "an ONNX model" if run.onnx_only else "PyTorch weights"
+        stream.write(f"kept as a run: '{run.name}' ({kept}) in {run.folder}\n")
     stream.write(f"wrote {', '.join(sorted(p.name for p in report.folder.iterdir() if p.is_file()))} in"
                  f" {report.folder}\n")
     return 0

@@ -128,7 +128,7 @@ def _model(graph: Graph, document: str | None, run: str | None, weights: str | N
     """The compiled module in evaluation mode with the weights asked for, and whose they are, in words."""
     if not run and not weights:
         return build_model(graph, network).eval(), FRESH
-    path = weights_of(document or "", run, weights)
+    path = weights_of(document or "", run, weights, "exporting it again")
     whole = trained_model(graph, path)
     found = Run.load(path.parent) if run else None
     whose = f"run '{found.name if found else run}' ({path})" if run else f"{path}"

@@ -32,7 +32,7 @@ class GenerateError(UserError):
 def trained_recipe(document: str, run: str):
     """The recipe of a run of the document (by name, id or folder), its weights put back from best.pt (else
     last.pt), on the CPU: (recipe, run, data kind)."""
-    path = weights_of(document, run, None)
+    path = weights_of(document, run, None, "generating with it")
     found = Run.load(path.parent)
     if found is None:
         raise GenerateError(f"{path.parent} holds no readable run")

@@ -18,7 +18,7 @@ from ..errors import UserError
 from ..graph.model import Graph
 from ..insight.probes import attribution, top_classes
 from ..paths import why_missing
-from ..runs.run import document_folder, list_runs, read_samples
+from ..runs.run import WEIGHTS, Run, document_folder, list_runs, read_samples
 from ..train.callbacks.checkpoints import differences
 from ..train.transfer import TransferError, read_weights
 
@@ -29,13 +29,8 @@ class PredictError(UserError):
     pass
 
 
-def weights_of(document: str, run: str | None, weights: str | None) -> Path:
-    """The checkpoint to predict with: a run of the document (by name, id or folder; its best.pt, else
-    last.pt) or a file."""
-    if weights:
-        return Path(weights)
-    if not run:
-        raise PredictError("say which weights to use: --run NAME (a run of the document) or --weights FILE.pt")
+def run_folder(document: str, run: str) -> Path:
+    """The folder of a run of the document: by its name, id or folder."""
     folder = Path(run)
     if not (folder / "run.json").is_file():
         found = [r for r in list_runs(document_folder(document, "")) if run in (r.name, r.id)]
@@ -43,7 +38,22 @@ def weights_of(document: str, run: str | None, weights: str | None) -> Path:
             names = ", ".join(f"'{r.name}'" for r in list_runs(document_folder(document, ""))) or "none yet"
             raise PredictError(f"the document has no run called '{run}' (its runs: {names})")
         folder = found[-1].folder
-    for name in ("best.pt", "last.pt"):
+    return folder
+
+
+def weights_of(document: str, run: str | None, weights: str | None, wanted: str = "a PyTorch network") -> Path:
+    """The checkpoint to predict with: a run of the document (by name, id or folder; its best.pt, else
+    last.pt) or a file. A run kept as an ONNX model only (an int8 version Optimize made) is refused with what
+    can use it; `wanted` says what needed the weights."""
+    if weights:
+        return Path(weights)
+    if not run:
+        raise PredictError("say which weights to use: --run NAME (a run of the document) or --weights FILE.pt")
+    folder = run_folder(document, run)
+    found = Run.load(folder)
+    if found is not None and found.onnx_only:
+        raise PredictError(found.weights_or_why(wanted)[1])
+    for name in WEIGHTS:
         if (folder / name).is_file():
             return folder / name
     raise PredictError(f"the run in {folder} has no checkpoint (best.pt or last.pt)")
@@ -230,7 +240,7 @@ def predict_files(graph: Graph, document: str, inputs: list[str], run: str | Non
     if len(nodes) != 1:
         raise PredictError(f"predict feeds one Input, and this network has {len(nodes)}")
     shape = tuple(nodes[0].params["shape"])
-    path = weights_of(document, run, weights)
+    path = weights_of(document, run, weights, "predicting with its PyTorch network")
     model = trained_model(graph, path)
     kept = read_samples(path.parent)  # a run's checkpoint: its data's normalisation and class names
     names = (kept or {}).get("classes") or _class_names(graph)

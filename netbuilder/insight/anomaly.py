@@ -210,17 +210,17 @@ def score(recipe, inputs: tuple, batch_size: int = 512) -> dict[str, np.ndarray]
     return {name: torch.cat(p).numpy() if p else np.zeros(0) for name, p in parts.items()}
 
 
-def run_weights(folder: Path) -> Path:
-    for name in ("best.pt", "last.pt"):
-        if (Path(folder) / name).is_file():
-            return Path(folder) / name
-    raise AnomalyError(f"the run in {folder} has no checkpoint (best.pt or last.pt) to score with")
+def run_weights(run) -> Path:
+    found, why = run.weights_or_why("anomaly scoring")
+    if found is None:
+        raise AnomalyError(why)
+    return found
 
 
 def evaluate_run(run, percentile: float = PERCENTILE, prepared: Prepared | None = None) -> AnomalyEvaluation:
     """Score the run's validation and test samples with its best weights, and judge each score."""
     graph = run.graph()
-    weights = run_weights(run.folder)
+    weights = run_weights(run)
     return evaluate_recipe(scored_recipe(graph, weights), percentile, prepared, weights)
 
 

@@ -6,7 +6,9 @@ a run of its own), and the pruned network in int8 when both are asked for. The f
     original.pt  original.onnx  int8-static.onnx     the original and its int8 version
     pruned.json  pruned.pt  pruned.onnx  ...         the pruned document, its weights, its ONNX files
     table.txt  table.csv                             the comparison
-"""
+
+Each version is also kept as a run of its document (keep.py): the int8 versions as runs whose model is their ONNX
+file, the pruned network as a run of the pruned document."""
 from __future__ import annotations
 
 import csv
@@ -61,6 +63,7 @@ class Report:
     pruned: Pruned | None = None
     finetune_run: object = None  # the pruned document's fine-tuning run
     notes: list[str] = field(default_factory=list)
+    runs: list = field(default_factory=list)  # the versions kept as runs (Run), in the table's order
 
     def text(self) -> str:
         return table(self.rows, self.threads)
@@ -127,9 +130,36 @@ def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progr
         stage(0.85, "measuring every version on the test set")
         rows = compare(variants, trained.recipe, trained.test, plan.repeats)
     report = Report(trained, rows, plan.threads, folder, pruned, finetuned, notes)
+    stage(0.95, "keeping each version as a run")
+    report.runs = _keep(report, document, document_file if pruned is not None else None)
     _write_tables(report)
     say(1.0, "done")
     return report
+
+
+def _keep(report: Report, document: str | None, pruned_document: Path | None) -> list:
+    """Each version but the original (in PyTorch and in ONNX Runtime) as a run of its document: the document at
+    `document` (else the one whose runs folder holds the run) or the pruned one."""
+    from ..runs.run import document_folder
+    from .keep import keep_onnx, keep_weights, mark
+
+    source, kept = report.trained.run, []
+    runs = document_folder(document, "") if document else source.folder.parent
+    pruned_runs = document_folder(str(pruned_document), "") if pruned_document else None
+    for row in report.rows[1:]:
+        pruned = row.variant.name.startswith("pruned")
+        if row.variant.name == "original":
+            continue
+        if pruned and pruned_runs is None:
+            continue
+        graph, parent = (report.pruned.graph, pruned_runs) if pruned else (report.trained.graph, runs)
+        if row.variant.runtime == "ONNX Runtime":
+            kept.append(keep_onnx(row, source, graph, parent))
+        elif report.finetune_run is not None:
+            kept.append(mark(report.finetune_run, row, source))
+        else:
+            kept.append(keep_weights(row, source, graph, parent, report.trained.config.recipe))
+    return kept
 
 
 def _onnx(name: str, path: Path, threads: int) -> Variant:

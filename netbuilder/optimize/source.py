@@ -59,7 +59,7 @@ def load_trained(document: str | None, run: str) -> Trained:
     from ..deploy.predict import trained_model, weights_of
     from ..train.recipes import recipe_class
 
-    path = weights_of(document or "", run, None)
+    path = weights_of(document or "", run, None, "optimizing it again (optimize the run it was made from)")
     found = Run.load(path.parent)
     if found is None:
         raise OptimizeError(f"{path.parent} holds no readable run")

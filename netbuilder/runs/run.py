@@ -6,6 +6,11 @@
     steps.f32       one row of float32 per step (the columns are in run.json), appended
     evaluation.json the test-set results, when the run ends
     last.pt best.pt checkpoints
+    model.onnx      a run made by Optimize (an int8 version): its network as an ONNX model, and no checkpoint
+
+A run carries a PyTorch state dict (best.pt, else last.pt) or, when Optimize made it, an ONNX model instead
+(`weights()`, `onnx_model()`): what opens a run's weights asks `weights_or_why()` and says the reason when the
+run is ONNX only (an int8 model cannot be looked inside, resumed or started from).
 
 A document's runs are the run folders in its runs folder: for a saved document, the app's folder keyed by
 the document's path; for an unsaved one, a folder of its own that no other document shares.
@@ -56,6 +61,9 @@ def new_key() -> str:
     return secrets.token_hex(4)
 
 
+WEIGHTS = ("best.pt", "last.pt")  # a run's checkpoints, the one to use first
+ONNX_FILE = "model.onnx"  # an ONNX-only run's model
+
 SAMPLES = 256  # test samples a run keeps for looking inside it later
 SAMPLES_FILE = "samples.pt"
 
@@ -77,6 +85,7 @@ class Run:
     step_columns: list[str] = field(default_factory=list)
     sweep: dict = field(default_factory=dict)  # a sweep's trial: {"study": ..., "trial": n, "values": {...}}
     baseline: dict = field(default_factory=dict)  # what learning nothing scores: {"loss": 2.3, "accuracy": 0.1}
+    made_from: dict = field(default_factory=dict)  # a version Optimize made: {"run": name, "version": "int8 static"}
 
     # ---- making and reading ------------------------------------------------------------------
     @classmethod
@@ -133,6 +142,33 @@ class Run:
     @property
     def checkpoint(self) -> Path:
         return self.folder / "last.pt"
+
+    # ---- what the run's network is kept as -------------------------------------------------------
+    def weights(self) -> Path | None:
+        """Its PyTorch weights: best.pt, else last.pt; None when it has neither."""
+        return next((self.folder / n for n in WEIGHTS if (self.folder / n).is_file()), None)
+
+    def onnx_model(self) -> Path | None:
+        """The ONNX model of a run Optimize made (model.onnx), or None."""
+        path = self.folder / ONNX_FILE
+        return path if path.is_file() else None
+
+    @property
+    def onnx_only(self) -> bool:
+        return self.weights() is None and self.onnx_model() is not None
+
+    def weights_or_why(self, wanted: str = "that") -> tuple[Path | None, str]:
+        """(its PyTorch weights, "") or (None, why not), where `wanted` says what needs them ("looking inside
+        it"): an ONNX-only run is told as one, with what it can do."""
+        found = self.weights()
+        if found is not None:
+            return found, ""
+        if self.onnx_model() is not None:
+            what = self.made_from.get("version") or "an ONNX model"
+            return None, (f"the run '{self.name}' is {what}, kept as an ONNX model ({ONNX_FILE}) without PyTorch"
+                          f" weights, so {wanted} cannot use it: serve it (Serve This Run, netbuilder serve --run)"
+                          " or read its test results (netbuilder evaluate --run)")
+        return None, f"the run '{self.name}' has no checkpoint (best.pt or last.pt) in {self.folder}"
 
     # ---- samples to look inside with -----------------------------------------------------------
     def keep_samples(self, prepared, keeps_inputs: bool) -> dict:
@@ -236,7 +272,12 @@ class Run:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
 
     def summary(self) -> str:
-        """The best result in words: "val acc 0.973" or "val loss 0.0412"."""
+        """The best result in words: "val acc 0.973" or "val loss 0.0412" (a version Optimize made: its test
+        result, "test acc 0.961")."""
+        if self.best.get("test_accuracy") is not None:
+            return f"test acc {self.best['test_accuracy']:.3f}"
+        if self.best.get("test_loss") is not None:
+            return f"test loss {self.best['test_loss']:.4g}"
         if self.best.get("val_accuracy") is not None:
             return f"val acc {self.best['val_accuracy']:.3f}"
         if self.best.get("val_loss") is not None:

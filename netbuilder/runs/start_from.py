@@ -21,9 +21,11 @@ STARTS = "starts"  # the run's subfolder of renamed weights
 
 def run_weights(run: Run) -> Path:
     """The checkpoint a new network starts from: the run's best, else its last. TransferError when it has none."""
-    for name in ("best.pt", "last.pt"):
-        if (run.folder / name).is_file():
-            return run.folder / name
+    found, why = run.weights_or_why("starting a new network from it")
+    if found is not None:
+        return found
+    if run.onnx_only:
+        raise TransferError(why)
     raise TransferError(f"the run '{run.name}' has no weights to start from (no best.pt or last.pt in"
                         f" {run.folder}): it ended before its first epoch")
 

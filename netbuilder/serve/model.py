@@ -74,9 +74,10 @@ class Served:
 
 def served(document: str, graph: Graph, run: str | None = None, weights: str | None = None,
            onnx: str | None = None) -> Served:
-    """The service's description for the document at `document`: with a run of it (its name, id or folder),
-    a weights file, or an ONNX file exported from it."""
-    from ..deploy.predict import trained_model, weights_of
+    """The service's description for the document at `document`: with a run of it (its name, id or folder;
+    a run kept as an ONNX model, an int8 version Optimize made, is served in ONNX Runtime), a weights file, or
+    an ONNX file exported from it."""
+    from ..deploy.predict import run_folder, trained_model, weights_of
     from ..runs.run import Run
 
     inputs = [n for n in graph.nodes() if n.type == "Input"]
@@ -87,7 +88,10 @@ def served(document: str, graph: Graph, run: str | None = None, weights: str | N
         raise ServeError("say what to serve: --run NAME (a run of the document), --weights FILE.pt or --onnx"
                          " FILE.onnx (one of them)")
     found, path, onnx_path = None, None, None
-    if onnx:
+    if run and (kept := Run.load(run_folder(document, run))) is not None and kept.onnx_only:
+        found, onnx_path, graph = kept, kept.onnx_model(), kept.graph()
+        _check_onnx(onnx_path)
+    elif onnx:
         onnx_path = Path(onnx)
         if not onnx_path.is_file():
             raise ServeError(f"{onnx}: no such file")

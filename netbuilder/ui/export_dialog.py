@@ -150,8 +150,7 @@ class ExportDialog(QDialog):
     def _fill_weights(self, document) -> None:
         """The document's trained runs, the latest first chosen whose weights fit the network as it is now
         (a run from before an edit or Apply Best does not): else fresh weights, said."""
-        trained = [r for r in list_runs(document.runs.folder)
-                   if any((r.folder / name).is_file() for name in ("best.pt", "last.pt"))]
+        trained = [r for r in list_runs(document.runs.folder) if r.weights() is not None]
         fitting = None
         for run in reversed(trained):  # newest first; stop at the first that fits
             if weights_fit(document.graph, weights_of("", str(run.folder), None)):

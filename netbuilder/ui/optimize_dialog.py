@@ -2,9 +2,10 @@
 made and measured against the original on a thread of its own while a progress bar fills (Cancel stops it
 between stages and during fine-tuning); then the table, the trade-off plot (accuracy against latency at
 batch 64, one point per version, its size the file's), and the original beside a version: their confusion
-matrices and the test samples on which they disagree. The files go into the run's folder (optimized/); the
-fine-tuned pruned network is a run of the pruned document (optimized/pruned.json) that the editor lists when
-that document is opened.
+matrices and the test samples on which they disagree. The files go into the run's folder (optimized/); each
+version is kept as a run (optimize/keep.py): the int8 version joins the document's run list (an ONNX run: it can be
+served and its test results read, not looked inside), the pruned ones are runs of the pruned document
+(optimized/pruned.json) that the editor lists when that document is opened.
 
 While the thread works, cyclic garbage is not collected (see training.worker.hold_garbage_collection)."""
 from __future__ import annotations
@@ -46,9 +47,10 @@ WORKING: set[_Signals] = set()
 
 
 class OptimizeDialog(QDialog):
-    def __init__(self, run, parent=None):
+    def __init__(self, run, parent=None, runs=None):
         super().__init__(parent)
         self.run = run
+        self.runs = runs  # the document's runs (ui.training.runs_model.DocumentRuns): the versions join them
         self.setWindowTitle(f"Optimize {run.name}")
         self.setObjectName("optimize_dialog")
         self.setMinimumWidth(760)
@@ -162,9 +164,12 @@ class OptimizeDialog(QDialog):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         _draw(self.plot, report.rows)
         self.compare.set_rows(report.rows)
+        if self.runs is not None:
+            self.runs.take([run for run in report.runs if run.folder.parent == self.runs.folder])
         notes = "; ".join(report.notes)
         self.status.setText(f"Measured on {report.rows[0].evaluation.samples} test samples, {report.threads}"
-                            f" thread(s); files in {report.folder}" + (f". {notes}" if notes else ""))
+                            f" thread(s); files in {report.folder}" + (f". {notes}" if notes else "")
+                            + (f". Kept as runs: {', '.join(run.name for run in report.runs)}" if report.runs else ""))
 
     def _on_failed(self, text: str) -> None:
         self.signals = None
@@ -209,8 +214,8 @@ def _draw(plot, rows) -> None:
         plot.setLabel("left", "minus the test loss")
 
 
-def open_dialog(bench, run) -> OptimizeDialog:
-    dialog = OptimizeDialog(run, bench.widget)
+def open_dialog(bench, run, runs=None) -> OptimizeDialog:
+    dialog = OptimizeDialog(run, bench.widget, runs)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
@@ -220,7 +225,8 @@ def install(bench, run_list) -> None:
     """Optimize… in the run list's menu, for a run that ended with weights."""
     def entry(menu, state) -> None:
         run = state.run
-        action = menu.addAction("Optimize…", lambda: open_dialog(bench, run))
-        has_weights = any((run.folder / name).is_file() for name in ("best.pt", "last.pt"))
-        action.setEnabled(has_weights and not state.running)
+        action = menu.addAction("Optimize…", lambda: open_dialog(bench, run, run_list.runs))
+        action.setEnabled(run.weights() is not None and not state.running)
+        if run.onnx_only:  # an int8 version: optimise the run it was made from
+            action.setText("Optimize… (an ONNX run: optimize the run it was made from)")
     run_list.entries.append(entry)

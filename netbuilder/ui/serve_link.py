@@ -127,6 +127,6 @@ def install(bench, run_list) -> ServeLink:
     def entry(menu, state) -> None:
         run = state.run
         action = menu.addAction("Serve This Run", lambda: link.serve(run))
-        action.setEnabled(any((run.folder / name).is_file() for name in ("best.pt", "last.pt")) and not state.running)
+        action.setEnabled((run.weights() is not None or run.onnx_model() is not None) and not state.running)
     run_list.entries.append(entry)
     return link

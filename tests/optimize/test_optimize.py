@@ -14,28 +14,12 @@ from netbuilder.optimize.report import Plan, optimize_run
 from netbuilder.optimize.source import OptimizeError
 from netbuilder.runs.run import list_runs, document_folder
 
+from optimize_helpers import trained as _trained
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 INT8_AGREES = 0.97  # an int8 version gives the original's class on at least this share of the test samples
 INT8_POINTS = 0.02  # and loses at most 2 points of accuracy
 PRUNED_POINTS = 0.05  # 50% pruned and fine-tuned 3 epochs: at most 5 points lost
-
-
-def _trained(folder: Path, template: str, epochs: int) -> tuple[Path, Path]:
-    doc = folder / f"{template}.json"
-    doc.write_text((TEMPLATES / f"{template}.json").read_text())
-    torch.set_num_threads(1)
-    assert main(["train", str(doc), "--epochs", str(epochs), "--out", str(folder / "run")]) == 0
-    return doc, folder / "run"
-
-
-@pytest.fixture(scope="module")
-def cnn(tmp_path_factory):
-    return _trained(tmp_path_factory.mktemp("cnn"), "cnn_digits", 8)
-
-
-@pytest.fixture(scope="module")
-def mlp(tmp_path_factory):
-    return _trained(tmp_path_factory.mktemp("mlp"), "mlp_digits", 8)
 
 
 def test_static_int8_and_pruning_of_the_cnn(cnn, tmp_path):
@@ -63,8 +47,11 @@ def test_static_int8_and_pruning_of_the_cnn(cnn, tmp_path):
     with torch.no_grad():
         assert torch.allclose(model(x), pruned.variant.module(x), atol=1e-6)
     # the fine-tuning is a run of the pruned document, listed with it
-    tuned = list_runs(document_folder(str(tmp_path / "out" / "pruned.json"), ""))
+    kept = list_runs(document_folder(str(tmp_path / "out" / "pruned.json"), ""))
+    tuned = [r for r in kept if not r.onnx_only]
     assert [r.status for r in tuned] == ["finished"] and tuned[0].epochs_done == 3
+    assert tuned[0].made_from["version"] == "pruned 50% +3 ep"
+    assert [r.name for r in kept if r.onnx_only] == [f"pruned 50% +3 ep, int8 static of {report.trained.run.name}"]
     text = (tmp_path / "out" / "table.txt").read_text()
     assert "int8 static" in text and "1 thread(s)" in text and "269 test samples" in text
     assert len((tmp_path / "out" / "table.csv").read_text().splitlines()) == 6

@@ -109,3 +109,38 @@ def test_the_run_list_offers_both_and_the_service_stops_with_the_window(qtbot, t
     process = link.service.process
     window.close()
     assert process.poll() is not None
+
+
+def test_the_int8_version_joins_the_run_list_as_an_onnx_run(qtbot, trained):
+    from netbuilder.ui.training.inside_view import InsideView
+    from netbuilder.ui.training.runs_model import DocumentRuns
+
+    runs = DocumentRuns(None)
+    runs._unmoved = trained.folder.parent  # the runs folder that holds the trained run (it trained with --out)
+    runs.reload()
+    current = runs.current
+    dialog = OptimizeDialog(trained, None, runs)
+    qtbot.addWidget(dialog)
+    _choose(dialog.quantize, "static")
+    dialog.prune.setValue(0)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running() and not optimize_dialog.WORKING, timeout=300_000)
+    names = [s.run.name for s in runs.states]
+    assert f"int8 static of {trained.name}" in names, dialog.status.text()
+    assert runs.current.id == current.id and f"Kept as runs: int8 static of {trained.name}" in dialog.status.text()
+    state = runs.states[names.index(f"int8 static of {trained.name}")]
+    assert state.run.onnx_only and state.status_word == "finished" and state.run.summary().startswith("test acc")
+    window = make_window(qtbot, closed_by_test=True)
+    menu = QMenu()
+    for entry in window.training.run_list.entries:
+        entry(menu, state)
+    optimize, serve = menu.actions()
+    assert not optimize.isEnabled() and "an ONNX run" in optimize.text()
+    assert serve.text() == "Serve This Run" and serve.isEnabled()  # served in ONNX Runtime (tests/optimize)
+    window.close()
+    inside = InsideView()
+    qtbot.addWidget(inside)
+    inside.show_run(state)
+    assert inside.message.text().startswith(f"Cannot look inside int8 static of {trained.name}: the run")
+    assert "kept as an ONNX model (model.onnx) without PyTorch weights, so the Inside tab cannot use it" \
+        in inside.message.text()

@@ -100,8 +100,8 @@ class AnomalyView(QWidget):
             self.clear(f"This run's recipe ({run.recipe}) gives no anomaly score: the Anomaly tab judges runs of"
                        f" the {', '.join(scorers())} recipes.")
             return
-        weights = [run.folder / n for n in ("best.pt", "last.pt") if (run.folder / n).is_file()]
-        key = (run.id, weights[0].stat().st_mtime if weights else None)
+        weights = run.weights()
+        key = (run.id, weights.stat().st_mtime if weights else None)
         if key == self._key:
             return
         self._key = key

@@ -161,7 +161,7 @@ class InsideView(QWidget):
         if state is None or state.running:
             return
         try:
-            path = weights_of("", str(state.run.folder), None)
+            path = weights_of("", str(state.run.folder), None, "the Inside tab")
             key = (state.id, path, path.stat().st_mtime)
             if self._graph is None or self._graph[0] != key:
                 self._graph, self._file = (key, state.run.graph()), None

@@ -120,7 +120,7 @@ class RunList(QTreeWidget):
         menu.addAction("Rename", lambda: self.editItem(item, 0))
         resume = menu.addAction("Resume This Run", lambda: self.resumeRequested.emit(state))
         resume.setEnabled(state.run.checkpoint.is_file() and not state.running)
-        weights = not state.running and any((state.run.folder / n).is_file() for n in ("best.pt", "last.pt"))
+        weights = not state.running and state.run.weights() is not None
         menu.addAction("Start a New Network from This Run",
                        lambda: self.startRequested.emit(state, "network")).setEnabled(weights)
         if lesson_next(state.run) is not None:

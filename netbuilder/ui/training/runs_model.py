@@ -158,6 +158,22 @@ class DocumentRuns(QObject):
         self.shownChanged.emit()
         return state
 
+    def take(self, runs: list[Run]) -> None:
+        """Runs made elsewhere in its folder (Optimize's versions): listed, or their states replaced when they were
+        made again; the current run stays current."""
+        if not runs:
+            return
+        for run in runs:
+            old = self.state(run.id)
+            if old is not None:
+                self.states[self.states.index(old)] = RunState(run)
+            else:
+                self.states.append(RunState(run))
+        current = self.current and self.state(self.current.id)
+        if current is not self.current:
+            self.set_current(current)
+        self.listChanged.emit()
+
     def set_current(self, state: RunState | None) -> None:
         if state is self.current:
             return
