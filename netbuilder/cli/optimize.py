@@ -1,6 +1,6 @@
-"""`netbuilder optimize FILE --run RUN --quantize dynamic|static --prune 0.5 [--finetune N] --out DIR`: the run's
-network in int8 and pruned, each version measured against the original on the run's test set, the table
-printed and written into DIR."""
+"""`netbuilder optimize FILE --run RUN --quantize dynamic|static --prune 0.5 [--finetune N] [--sparsify R] --out DIR`:
+the run's network in int8 and pruned (and, as a lesson, with a share of its weights set to zero), each version
+measured against the original on the run's test set, the table printed and written into DIR."""
 from __future__ import annotations
 
 import sys
@@ -18,6 +18,9 @@ def add_parser(sub) -> None:
                    " and units (structured, Torch-Pruning); the pruned document is written to --out")
     p.add_argument("--global", dest="global_pruning", action="store_true",
                    help="prune the weakest channels over the whole network instead of the same share of each layer")
+    p.add_argument("--sparsify", type=float, metavar="RATIO", help="the lesson of unstructured pruning: set this share"
+                   " of the weights to zero (torch.nn.utils.prune, the smallest by magnitude; with --global over the"
+                   " whole network). The same size and speed: only the non-zero parameters fall")
     p.add_argument("--finetune", type=int, default=0, metavar="N", help="train the pruned network N epochs")
     p.add_argument("--threads", type=int, default=1, help="threads for PyTorch and ONNX Runtime while measuring")
     p.add_argument("--repeats", type=int, default=20, help="repetitions of the latency measurement")
@@ -30,7 +33,8 @@ def optimize(args, graph, stream=None) -> int:
     from ..optimize.report import Plan, optimize_run
 
     stream = stream or sys.stdout
-    plan = Plan(args.quantize, args.prune, args.finetune, args.global_pruning, args.threads, args.repeats)
+    plan = Plan(args.quantize, args.prune, args.finetune, args.global_pruning, args.threads, args.repeats,
+                args.sparsify)
 
     def progress(share: float, text: str) -> None:
         stream.write(f"\r{share:4.0%} {text}".ljust(60))

@@ -22,6 +22,7 @@ from ..atomic import write_atomic
 from ..errors import UserError
 from .measure import Row, Variant, compare, table, threads_of_torch, torch_parameters
 from .prune import Pruned, prune, save_pruned
+from .sparsify import HONEST, sparsify
 from .quantize import METHODS, OnnxModule, export_onnx, nonzero_weights, quantize, suggested
 from .source import OptimizeError, Trained, load_trained
 
@@ -38,11 +39,14 @@ class Plan:
     global_pruning: bool = False
     threads: int = 1  # for PyTorch and ONNX Runtime while measuring
     repeats: int = 20
+    sparsify: float | None = None  # the lesson: this share of the weights set to zero (the same size and speed)
 
     def problems(self) -> list[str]:
         found = []
-        if self.quantize is None and self.prune is None:
+        if self.quantize is None and self.prune is None and self.sparsify is None:
             found.append("say what to do: quantize (dynamic or static), prune (a ratio), or both")
+        if self.sparsify is not None and not 0 < self.sparsify < 1:
+            found.append(f"the share of weights set to zero is above 0 and below 1, not {self.sparsify}")
         if self.quantize not in (None, "auto", *METHODS):
             found.append(f"quantization is {' or '.join(METHODS)}, not '{self.quantize}'")
         if self.prune is not None and not 0 < self.prune < 1:
@@ -127,6 +131,13 @@ def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progr
                 variants.append(_onnx(f"{label}, int8 {method}",
                                       quantize(pruned_onnx, folder / f"pruned-int8-{method}.onnx", method,
                                                trained.calibration(), trained.input_name), plan.threads))
+        if plan.sparsify is not None:
+            stage(0.82, f"setting {plan.sparsify:.0%} of the weights to zero (the lesson)")
+            sparse = sparsify(trained.model, plan.sparsify, plan.global_pruning)
+            kept = folder / "sparsified.pt"
+            write_atomic(kept, lambda f: torch.save(sparse.state_dict(), f))
+            variants.append(Variant(f"zeros {plan.sparsify:.0%}", sparse, kept, "PyTorch", torch_parameters(sparse)))
+            notes.append(f"zeros {plan.sparsify:.0%}: {HONEST}")
         stage(0.85, "measuring every version on the test set")
         rows = compare(variants, trained.recipe, trained.test, plan.repeats)
     report = Report(trained, rows, plan.threads, folder, pruned, finetuned, notes)
@@ -147,7 +158,7 @@ def _keep(report: Report, document: str | None, pruned_document: Path | None) ->
     runs = document_folder(document, "") if document else source.folder.parent
     pruned_runs = document_folder(str(pruned_document), "") if pruned_document else None
     for row in report.rows[1:]:
-        pruned = row.variant.name.startswith("pruned")
+        pruned = row.variant.name.startswith("pruned")  # the other versions are of the original document
         if row.variant.name == "original":
             continue
         if pruned and pruned_runs is None:
@@ -155,7 +166,7 @@ def _keep(report: Report, document: str | None, pruned_document: Path | None) ->
         graph, parent = (report.pruned.graph, pruned_runs) if pruned else (report.trained.graph, runs)
         if row.variant.runtime == "ONNX Runtime":
             kept.append(keep_onnx(row, source, graph, parent))
-        elif report.finetune_run is not None:
+        elif pruned and report.finetune_run is not None:
             kept.append(mark(report.finetune_run, row, source))
         else:
             kept.append(keep_weights(row, source, graph, parent, report.trained.config.recipe))

@@ -100,3 +100,23 @@ def test_a_recurrent_network_is_quantized_dynamically_and_its_pruning_refusal_sa
     assert int8.variant.name == "int8 dynamic" and int8.agreement >= INT8_AGREES
     assert int8.accuracy >= original.accuracy - INT8_POINTS and int8.size < onnx.size / 2
     assert report.notes and report.notes[0].startswith("not pruned: no layer could be pruned")
+
+
+def test_the_zeros_lesson_keeps_size_and_speed_and_says_so(mlp, tmp_path, capsys):
+    doc, run = mlp
+    report = optimize_run(str(doc), str(run), Plan(sparsify=0.8, repeats=2), tmp_path / "z")
+    original, zeros = report.rows
+    assert zeros.variant.name == "zeros 80%" and zeros.variant.runtime == "PyTorch"
+    assert abs(zeros.size - original.size) < 0.02 * original.size  # the same file, zeros stored like any number
+    assert zeros.variant.parameters < original.variant.parameters * 0.3  # 80% of the weights (not the biases)
+    assert zeros.agreement < 1.0  # zeros are not free: the answers change
+    state = torch.load(tmp_path / "z" / "sparsified.pt", weights_only=True)
+    assert float((state["hidden.weight"] == 0).float().mean()) == pytest.approx(0.8, abs=0.01)
+    assert [r.name for r in report.runs] == [f"zeros 80% of {report.trained.run.name}"]
+    capsys.readouterr()
+    assert main(["optimize", str(doc), "--run", str(run), "--sparsify", "0.5", "--global", "--out",
+                 str(tmp_path / "o"), "--repeats", "1"]) == 0
+    assert "zeros 50%: zeros only: the smallest weights set to zero (torch.nn.utils.prune); the same size on disk" \
+        in capsys.readouterr().out
+    assert main(["optimize", str(doc), "--run", str(run), "--sparsify", "1", "--out", str(tmp_path / "o")]) == 1
+    assert "share of weights set to zero is above 0 and below 1, not 1.0" in capsys.readouterr().err
