@@ -64,11 +64,18 @@ class OptimizeDialog(QDialog):
         self.prune = QDoubleSpinBox(objectName="optimize_prune", minimum=0.0, maximum=0.9, singleStep=0.05, value=0.5)
         self.prune.setSpecialValueText("No pruning")
         self.finetune = QSpinBox(objectName="optimize_finetune", minimum=0, maximum=1000, value=3)
+        self.zeros = QDoubleSpinBox(objectName="optimize_zeros", minimum=0.0, maximum=0.95, singleStep=0.1, value=0.0)
+        self.zeros.setSpecialValueText("No zeros")
+        self.zeros.setToolTip("The lesson of unstructured pruning (torch.nn.utils.prune): the smallest weights set to"
+                              " zero. The file is as large and the network as fast (dense kernels multiply zeros"
+                              " too); only the non-zero parameters fall. Structured pruning above is what shrinks"
+                              " it.")
         self.threads = QSpinBox(objectName="optimize_threads", minimum=1, maximum=64, value=1)
         form = QFormLayout()
         form.addRow("Quantize", self.quantize)
         form.addRow("Prune (share of channels)", self.prune)
         form.addRow("Fine-tune after pruning (epochs)", self.finetune)
+        form.addRow("Lesson: set weights to zero (same size and speed)", self.zeros)
         form.addRow("Threads while measuring", self.threads)
         self.bar = QProgressBar(objectName="optimize_progress", minimum=0, maximum=100)
         self.status = QLabel(objectName="optimize_status", wordWrap=True)
@@ -99,7 +106,7 @@ class OptimizeDialog(QDialog):
     def plan(self) -> Plan:
         prune = self.prune.value() or None
         return Plan(self.quantize.currentData(), prune, self.finetune.value() if prune else 0,
-                    threads=self.threads.value())
+                    threads=self.threads.value(), sparsify=self.zeros.value() or None)
 
     def running(self) -> bool:
         return self.signals is not None
@@ -138,7 +145,7 @@ class OptimizeDialog(QDialog):
             self.status.setText("Stopping after this stage…")
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.quantize, self.prune, self.finetune, self.threads, self.start_button,
+        for widget in (self.quantize, self.prune, self.finetune, self.zeros, self.threads, self.start_button,
                        self.buttons.button(QDialogButtonBox.StandardButton.Close)):
             widget.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)

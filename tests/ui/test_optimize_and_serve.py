@@ -144,3 +144,18 @@ def test_the_int8_version_joins_the_run_list_as_an_onnx_run(qtbot, trained):
     assert inside.message.text().startswith(f"Cannot look inside int8 static of {trained.name}: the run")
     assert "kept as an ONNX model (model.onnx) without PyTorch weights, so the Inside tab cannot use it" \
         in inside.message.text()
+
+
+def test_the_zeros_lesson_in_the_dialog_says_what_it_is(qtbot, trained):
+    dialog = OptimizeDialog(trained)
+    qtbot.addWidget(dialog)
+    _choose(dialog.quantize, None)
+    dialog.prune.setValue(0)
+    dialog.zeros.setValue(0.5)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.running() and not optimize_dialog.WORKING, timeout=300_000)
+    assert [dialog.table.item(i, 0).text() for i in range(dialog.table.rowCount())] == ["original", "zeros 50%"]
+    sizes = [float(dialog.table.item(i, 3).text()) for i in range(2)]
+    parameters = [int(dialog.table.item(i, 4).text().replace(",", "")) for i in range(2)]
+    assert abs(sizes[1] - sizes[0]) < 0.02 * sizes[0] and parameters[1] < parameters[0] * 0.6
+    assert "zeros 50%: zeros only" in dialog.status.text() and "the same size on disk" in dialog.status.text()
