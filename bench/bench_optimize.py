@@ -62,7 +62,8 @@ def main() -> int:
             if code != 0:
                 return 1
             report = optimize_run(str(doc), str(Path(folder) / template),
-                                  Plan(method, 0.5, args.finetune, threads=args.threads, repeats=args.repeats),
+                                  Plan(method, 0.5, args.finetune, threads=args.threads, repeats=args.repeats,
+                                       set_torch_threads=True),
                                   Path(folder) / f"{template}-out")
             print(f"\n== {template}: trained {args.epochs} epochs, {method} int8, 50% pruned + {args.finetune} epochs"
                   f" ({time.perf_counter() - started:.0f} s in all)")

@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
                    " of the weights to zero (torch.nn.utils.prune, the smallest by magnitude; with --global over the"
                    " whole network). The same size and speed: only the non-zero parameters fall")
     p.add_argument("--finetune", type=int, default=0, metavar="N", help="train the pruned network N epochs")
-    p.add_argument("--threads", type=int, default=1, help="threads for PyTorch and ONNX Runtime while measuring")
+    p.add_argument("--threads", type=int, default=1, help="threads for PyTorch and ONNX Runtime while measuring (this"
+                   " command's own process)")
     p.add_argument("--repeats", type=int, default=20, help="repetitions of the latency measurement")
     p.add_argument("--out", required=True, help="the folder for the versions and the table")
     p.add_argument("--trust-code", action="store_true",
@@ -33,8 +34,8 @@ def optimize(args, graph, stream=None) -> int:
     from ..optimize.report import Plan, optimize_run
 
     stream = stream or sys.stdout
-    plan = Plan(args.quantize, args.prune, args.finetune, args.global_pruning, args.threads, args.repeats,
-                args.sparsify)
+    plan = Plan(args.quantize, args.prune, args.finetune, args.global_pruning, threads=args.threads,
+                repeats=args.repeats, sparsify=args.sparsify, set_torch_threads=True)
 
     def progress(share: float, text: str) -> None:
         stream.write(f"\r{share:4.0%} {text}".ljust(60))

@@ -109,7 +109,7 @@ def compare(variants: list[Variant], recipe, test: tuple, repeats: int = 20, cal
     return rows
 
 
-def table(rows: list[Row], threads: int) -> str:
+def table(rows: list[Row], threads: int, torch_threads: int | None = None) -> str:
     """The rows as a text table, and how the latency was measured."""
     base = rows[0]
     header = ["version", "runtime", "accuracy" if base.accuracy is not None else "test loss", "size",
@@ -128,8 +128,13 @@ def table(rows: list[Row], threads: int) -> str:
     text = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
             for row in [header] + lines]
     text.append("x faster: against the original in the same runtime")
-    text.append(f"latency: median of interleaved repetitions, one process, {threads} thread(s) each for PyTorch and"
-                f" ONNX Runtime; {base.evaluation.samples} test samples")
+    if torch_threads in (None, threads):
+        how = f"{threads} thread(s) each for PyTorch and ONNX Runtime"
+    else:
+        how = f"PyTorch on {torch_threads} thread(s) (the process's count, shared with training: left as it was),"\
+              f" ONNX Runtime on {threads}"
+    text.append(f"latency: median of interleaved repetitions, one process, {how}; {base.evaluation.samples} test"
+                " samples")
     return "\n".join(text)
 
 

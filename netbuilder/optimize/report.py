@@ -11,6 +11,7 @@ Each version is also kept as a run of its document (keep.py): the int8 versions 
 file, the pruned network as a run of the pruned document."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass, field
@@ -37,7 +38,10 @@ class Plan:
     prune: float | None = None  # the share of channels removed, or None
     finetune: int = 0  # epochs of training after pruning
     global_pruning: bool = False
-    threads: int = 1  # for PyTorch and ONNX Runtime while measuring
+    threads: int = 1  # for ONNX Runtime (its session's own setting), and for PyTorch when set_torch_threads
+    # torch's thread count is the process's: set it (to `threads`, restored after) only in a process of its own (the
+    # command); in the app a training run shares it, so it is left as it is and the table says what it was
+    set_torch_threads: bool = False
     repeats: int = 20
     sparsify: float | None = None  # the lesson: this share of the weights set to zero (the same size and speed)
 
@@ -68,9 +72,10 @@ class Report:
     finetune_run: object = None  # the pruned document's fine-tuning run
     notes: list[str] = field(default_factory=list)
     runs: list = field(default_factory=list)  # the versions kept as runs (Run), in the table's order
+    torch_threads: int = 1  # PyTorch's thread count while measuring
 
     def text(self) -> str:
-        return table(self.rows, self.threads)
+        return table(self.rows, self.threads, self.torch_threads)
 
 
 def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progress=None,
@@ -96,7 +101,8 @@ def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progr
     variants = [Variant("original", trained.model, original, "PyTorch", torch_parameters(trained.model))]
     method = suggested(trained.model) if plan.quantize == "auto" else plan.quantize
     notes: list[str] = []
-    with threads_of_torch(plan.threads):
+    with threads_of_torch(plan.threads) if plan.set_torch_threads else contextlib.nullcontext():
+        torch_threads = torch.get_num_threads()
         if method:
             stage(0.1, "exporting to ONNX")
             onnx_file = export_onnx(trained.graph, original, folder / "original.onnx")
@@ -140,7 +146,7 @@ def optimize_run(document: str | None, run: str, plan: Plan, folder: Path, progr
             notes.append(f"zeros {plan.sparsify:.0%}: {HONEST}")
         stage(0.85, "measuring every version on the test set")
         rows = compare(variants, trained.recipe, trained.test, plan.repeats)
-    report = Report(trained, rows, plan.threads, folder, pruned, finetuned, notes)
+    report = Report(trained, rows, plan.threads, folder, pruned, finetuned, notes, torch_threads=torch_threads)
     stage(0.95, "keeping each version as a run")
     report.runs = _keep(report, document, document_file if pruned is not None else None)
     _write_tables(report)
@@ -227,5 +233,6 @@ def _write_tables(report: Report) -> None:
                      "seconds_batch_64", "agreement", "mean_abs_difference", "threads"])
     for r in report.rows:
         writer.writerow([r.variant.name, r.variant.runtime, r.variant.file.name, r.accuracy, r.loss, r.size,
-                         r.variant.parameters, r.latency_1, r.latency_64, r.agreement, r.difference, report.threads])
+                         r.variant.parameters, r.latency_1, r.latency_64, r.agreement, r.difference,
+                         report.torch_threads if r.variant.runtime == "PyTorch" else report.threads])
     write_atomic(report.folder / "table.csv", text.getvalue())

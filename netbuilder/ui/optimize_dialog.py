@@ -7,6 +7,9 @@ version is kept as a run (optimize/keep.py): the int8 version joins the document
 served and its test results read, not looked inside), the pruned ones are runs of the pruned document
 (optimized/pruned.json) that the editor lists when that document is opened.
 
+PyTorch's thread count is the process's, and a training run sets and uses it: the dialog never changes it (ONNX
+Runtime's threads are its session's own); the PyTorch latencies are measured on the count it finds, and say so.
+
 While the thread works, cyclic garbage is not collected (see training.worker.hold_garbage_collection)."""
 from __future__ import annotations
 
@@ -76,7 +79,10 @@ class OptimizeDialog(QDialog):
         form.addRow("Prune (share of channels)", self.prune)
         form.addRow("Fine-tune after pruning (epochs)", self.finetune)
         form.addRow("Lesson: set weights to zero (same size and speed)", self.zeros)
-        form.addRow("Threads while measuring", self.threads)
+        self.threads.setToolTip("ONNX Runtime's threads while measuring (its session's own setting). PyTorch is measured"
+                                " on the app's own thread count, which a training run shares, so it is not changed"
+                                " here; the status says what it was.")
+        form.addRow("ONNX Runtime threads while measuring", self.threads)
         self.bar = QProgressBar(objectName="optimize_progress", minimum=0, maximum=100)
         self.status = QLabel(objectName="optimize_status", wordWrap=True)
         self.table = QTableWidget(0, len(HEADERS), objectName="optimize_table")
@@ -174,8 +180,9 @@ class OptimizeDialog(QDialog):
         if self.runs is not None:
             self.runs.take([run for run in report.runs if run.folder.parent == self.runs.folder])
         notes = "; ".join(report.notes)
-        self.status.setText(f"Measured on {report.rows[0].evaluation.samples} test samples, {report.threads}"
-                            f" thread(s); files in {report.folder}" + (f". {notes}" if notes else "")
+        self.status.setText(f"Measured on {report.rows[0].evaluation.samples} test samples, ONNX Runtime on"
+                            f" {report.threads} thread(s), PyTorch on {report.torch_threads} (the app's own count,"
+                            f" shared with training: not changed); files in {report.folder}" + (f". {notes}" if notes else "")
                             + (f". Kept as runs: {', '.join(run.name for run in report.runs)}" if report.runs else ""))
 
     def _on_failed(self, text: str) -> None:

@@ -120,3 +120,19 @@ def test_the_zeros_lesson_keeps_size_and_speed_and_says_so(mlp, tmp_path, capsys
         in capsys.readouterr().out
     assert main(["optimize", str(doc), "--run", str(run), "--sparsify", "1", "--out", str(tmp_path / "o")]) == 1
     assert "share of weights set to zero is above 0 and below 1, not 1.0" in capsys.readouterr().err
+
+
+def test_in_the_app_torchs_thread_count_is_left_alone(mlp, tmp_path, monkeypatch):
+    """torch's thread count is the process's, shared with a training run: only the command (its own process)
+    sets it; in the app the table says what it was."""
+    doc, run = mlp
+    calls, real = [], torch.set_num_threads
+    real(1)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (calls.append(n), real(n)))
+    report = optimize_run(str(doc), str(run), Plan("dynamic", repeats=1, threads=2), tmp_path / "o")
+    assert calls == []
+    assert "PyTorch on 1 thread(s) (the process's count, shared with training: left as it was), ONNX Runtime on 2" \
+        in report.text()
+    report = optimize_run(str(doc), str(run), Plan("dynamic", repeats=1, threads=2, set_torch_threads=True),
+                          tmp_path / "p")
+    assert calls == [2, 1] and "2 thread(s) each for PyTorch and ONNX Runtime" in report.text()
