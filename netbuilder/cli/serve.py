@@ -9,7 +9,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("serve", help="an HTTP prediction service (POST /predict, /health, /model, /drift, /docs)")
     p.add_argument("file")
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--run", help="a run of the document (its name, id or folder): its best.pt, else last.pt")
+    what.add_argument("--run", help="a run of the document (its name, id or folder): its best.pt, else last.pt; a"
+                      " run kept as an ONNX model (an int8 version Optimize made) is served in ONNX Runtime")
     what.add_argument("--weights", metavar="PT", help="a checkpoint or state dict of the document's network")
     what.add_argument("--onnx", metavar="MODEL", help="an ONNX file of the network (netbuilder export or optimize)")
     p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (this machine only, the default), 0.0.0.0 or ::")

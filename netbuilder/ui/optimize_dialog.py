@@ -204,7 +204,8 @@ def _plot():
 
     plot = pg.PlotWidget(objectName="optimize_plot")
     plot.setLabel("bottom", "ms per batch of 64")
-    plot.setLabel("left", "accuracy")
+    plot.setLabel("left", "accuracy (%)")
+    plot.getAxis("left").enableAutoSIPrefix(False)
     plot.setMinimumHeight(160)
     return plot
 
@@ -216,14 +217,18 @@ def _draw(plot, rows) -> None:
 
     plot.clear()
     largest = max(r.size for r in rows)
-    for i, r in enumerate(rows):
-        score = r.accuracy if r.accuracy is not None else -r.loss
+    scores = [r.accuracy * 100 if r.accuracy is not None else -r.loss for r in rows]
+    for i, (r, score) in enumerate(zip(rows, scores)):
         color = pg.intColor(i, len(rows))
         plot.addItem(pg.ScatterPlotItem([r.latency_64 * 1e3], [score], size=8 + 24 * (r.size / largest) ** 0.5,
                                         brush=color, name=f"{r.variant.name} ({r.variant.runtime})"))
-        label = pg.TextItem(f"{r.variant.name} · {r.variant.runtime}", color=color, anchor=(0, 1))
-        label.setPos(r.latency_64 * 1e3, score)
+        label = pg.TextItem(f"{r.variant.name} · {r.variant.runtime}", color=color, anchor=(0, 1 - i % 2))
+        label.setPos(r.latency_64 * 1e3, score)  # above and below in turn: neighbours' labels do not cover
         plot.addItem(label)
+    slowest, low, high = max(r.latency_64 for r in rows) * 1e3, min(scores), max(scores)
+    spread = max(high - low, 0.5)
+    plot.setXRange(0, slowest * 1.45, padding=0)  # room for the slowest point's label
+    plot.setYRange(low - 0.25 * spread, high + 0.25 * spread, padding=0)
     if rows[0].accuracy is None:
         plot.setLabel("left", "minus the test loss")
 
