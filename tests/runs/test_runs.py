@@ -121,3 +121,24 @@ def test_history_memory_does_not_grow_with_the_run():
     tracemalloc.stop()
     assert late < early * 1.2  # bounded: a few thousand buckets per curve however long the run
     assert len(history.series["loss"]) <= CAPACITY + 1 and math.isclose(history.series["lr"].last, 0.001)
+
+
+def test_a_run_carries_pytorch_weights_or_an_onnx_model_and_says_which(tmp_path):
+    run = Run.create(tmp_path, mlp(), name="int8 static of run 1")
+    assert run.weights() is None and run.onnx_model() is None and not run.onnx_only
+    assert run.weights_or_why("x")[1] == f"the run 'int8 static of run 1' has no checkpoint (best.pt or last.pt) in" \
+                                         f" {run.folder}"
+    (run.folder / "model.onnx").write_bytes(b"onnx")
+    run.made_from = {"run": "run 1", "version": "int8 static"}
+    run.best = {"test_accuracy": 0.9612, "test_loss": 0.1}
+    run.save()
+    again = Run.load(run.folder)
+    assert again.onnx_only and again.onnx_model() == run.folder / "model.onnx" and again.weights() is None
+    assert again.made_from == {"run": "run 1", "version": "int8 static"} and again.summary() == "test acc 0.961"
+    found, why = again.weights_or_why("the Inside tab")
+    assert found is None and why.startswith("the run 'int8 static of run 1' is int8 static, kept as an ONNX model"
+                                            " (model.onnx) without PyTorch weights, so the Inside tab cannot use it")
+    (run.folder / "last.pt").write_bytes(b"")
+    assert not again.onnx_only and again.weights_or_why("x") == (run.folder / "last.pt", "")
+    (run.folder / "best.pt").write_bytes(b"")
+    assert again.weights() == run.folder / "best.pt"  # the best first
