@@ -5,19 +5,20 @@ Runtime recommends before quantizing), then quantized:
 
 - dynamic: weights int8 ahead of time, activations quantized per batch as it runs; for networks of Linear and
   recurrent layers, where the weights are most of the work and there is nothing to calibrate.
-- static: weights int8 per output channel, activations uint8 with ranges calibrated on training batches (U8S8,
-  ONNX Runtime's recommendation for x86), as QuantizeLinear/DequantizeLinear pairs (QDQ) that ONNX Runtime fuses
-  into integer kernels; for convolutional networks.
+- static: weights int8 per output channel, activations int8 with ranges calibrated on training batches, as
+  QuantizeLinear/DequantizeLinear pairs (QDQ) that ONNX Runtime fuses into integer kernels; for convolutional
+  networks.
 
-What bench/bench_int8.py measured (batch 64, one thread, AMD EPYC with AVX-512 VNNI, loaded): int8 pays off where
-the matrix products are most of the work. An MLP 64-512-512-10 on digits: dynamic 4.5x, static U8S8 4.9x faster
-than the float model in ONNX Runtime; a CNN of 64 and 128 channels and 512 units: static U8S8 2.7x (dynamic 0.2x:
-its integer convolutions are slow); no accuracy lost. On the templates (5,000 to 14,000 parameters; a batch of 64
-takes 0.015 to 0.6 ms) quantizing and dequantizing each layer's activations costs what the integer arithmetic
-saves or more (0.75x to 1.1x). int8 activations with int8 weights (S8S8, the default before) were slower than
-U8S8 (1.4x against 4.9x on the wide MLP); quantizing only Conv/MatMul/Gemm left float operators between them and
-more conversions (1.5x against 2.7x on the wide CNN); per-channel or per-tensor, QDQ or QOperator, reduce_range
-changed little."""
+What bench/bench_int8.py measured (batch 64, one thread, a 2-core AMD EPYC with AVX-512 VNNI under a load average
+of 5 to 9): int8 pays off where the matrix products are most of the work. An MLP 64-512-512-10 on digits: dynamic
+and static 4.5x to 10x faster than the float model in ONNX Runtime; a CNN of 64 and 128 channels and 512 units:
+static 2.3x to 2.7x (dynamic 0.2x: its integer convolutions are slow); at most 0.4 points of accuracy lost. On the
+templates (5,000 to 14,000 parameters; a batch of 64 takes 0.015 to 0.6 ms) quantizing and dequantizing each
+layer's activations costs what the integer arithmetic saves or more (0.05x to 1.3x). int8 activations (S8S8)
+against uint8 (U8S8): equal in three interleaved A/B rounds (S8S8 0.14 to 0.20 ms, U8S8 0.14 to 0.16 on the wide
+MLP; 2.32 to 2.38 and 2.35 to 2.37 ms on the wide CNN), so the default stays S8S8. Quantizing only Conv/MatMul/Gemm
+left float operators between them and more conversions (1.5x against 2.3x to 2.7x on the wide CNN);
+per-channel or per-tensor, QDQ or QOperator, reduce_range: no difference that held from one run to the next."""
 from __future__ import annotations
 
 import io
@@ -54,7 +55,7 @@ class Setting:
 
 
 DEFAULTS = {"dynamic": Setting("dynamic", activations="QUInt8"),
-            "static": Setting("static", "QDQ", None, per_channel=True, activations="QUInt8")}
+            "static": Setting("static", "QDQ", None, per_channel=True)}
 MATRICES = ("Conv", "MatMul", "Gemm")
 # every way bench/bench_int8.py tries (dynamic quantization always takes uint8 activations)
 SETTINGS = {
@@ -63,8 +64,8 @@ SETTINGS = {
     "dynamic, reduce_range": Setting("dynamic", activations="QUInt8", reduce_range=True),
     "dynamic, uint8 weights (U8U8)": Setting("dynamic", activations="QUInt8", weights="QUInt8"),
     "dynamic, MatMul/Gemm only": Setting("dynamic", ops=("MatMul", "Gemm"), activations="QUInt8"),
-    "static QDQ S8S8 per-channel": Setting("static", "QDQ", None, True, activations="QInt8"),
-    "static QDQ U8S8 per-channel (default)": DEFAULTS["static"],
+    "static QDQ S8S8 per-channel (default)": DEFAULTS["static"],
+    "static QDQ U8S8 per-channel": Setting("static", "QDQ", None, True, activations="QUInt8"),
     "static QDQ U8S8 per-tensor": Setting("static", "QDQ", None, False, activations="QUInt8"),
     "static QDQ U8S8 reduce_range": Setting("static", "QDQ", None, True, True, activations="QUInt8"),
     "static QDQ U8S8 Conv/MatMul/Gemm only": Setting("static", "QDQ", MATRICES, True, activations="QUInt8"),
