@@ -41,8 +41,9 @@ def _wide_mlp(doc: dict) -> dict:
     doc = copy.deepcopy(doc)
     nodes = {n["name"]: n for n in doc["nodes"]}
     nodes["hidden"]["params"]["out_features"] = 512
-    doc["nodes"] += [{"id": "w1", "type": "Linear", "name": "hidden2", "params": {"out_features": 512}, "pos": [0, 260]},
-                     {"id": "w2", "type": "ReLU", "name": "relu2", "params": {}, "pos": [260, 260]}]
+    doc["nodes"] += [
+        {"id": "w1", "type": "Linear", "name": "hidden2", "params": {"out_features": 512}, "pos": [0, 260]},
+        {"id": "w2", "type": "ReLU", "name": "relu2", "params": {}, "pos": [260, 260]}]
     relu, classes = nodes["relu1"]["id"], nodes["classes"]["id"]
     doc["edges"] = [e for e in doc["edges"] if e["from"][0] != relu] + [
         {"from": [relu, "out"], "to": ["w1", "in"]}, {"from": ["w1", "out"], "to": ["w2", "in"]},

@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ["NETBUILDER_CONFIG_DIR"] = tempfile.mkdtemp()  # default layout, runs of its own
 
 import torch  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench_int8 import NETWORKS  # noqa: E402

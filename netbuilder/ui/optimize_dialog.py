@@ -79,8 +79,8 @@ class OptimizeDialog(QDialog):
         form.addRow("Prune (share of channels)", self.prune)
         form.addRow("Fine-tune after pruning (epochs)", self.finetune)
         form.addRow("Lesson: set weights to zero (same size and speed)", self.zeros)
-        self.threads.setToolTip("ONNX Runtime's threads while measuring (its session's own setting). PyTorch is measured"
-                                " on the app's own thread count, which a training run shares, so it is not changed"
+        self.threads.setToolTip("ONNX Runtime's threads while measuring (its session's own setting). PyTorch is"
+                                " measured on the app's own thread count, which a training run shares, so it is not changed"
                                 " here; the status says what it was.")
         form.addRow("ONNX Runtime threads while measuring", self.threads)
         self.bar = QProgressBar(objectName="optimize_progress", minimum=0, maximum=100)
@@ -182,7 +182,8 @@ class OptimizeDialog(QDialog):
         notes = "; ".join(report.notes)
         self.status.setText(f"Measured on {report.rows[0].evaluation.samples} test samples, ONNX Runtime on"
                             f" {report.threads} thread(s), PyTorch on {report.torch_threads} (the app's own count,"
-                            f" shared with training: not changed); files in {report.folder}" + (f". {notes}" if notes else "")
+                            f" shared with training: not changed); files in {report.folder}"
+                            + (f". {notes}" if notes else "")
                             + (f". Kept as runs: {', '.join(run.name for run in report.runs)}" if report.runs else ""))
 
     def _on_failed(self, text: str) -> None:
