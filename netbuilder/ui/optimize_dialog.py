@@ -80,8 +80,8 @@ class OptimizeDialog(QDialog):
         form.addRow("Fine-tune after pruning (epochs)", self.finetune)
         form.addRow("Lesson: set weights to zero (same size and speed)", self.zeros)
         self.threads.setToolTip("ONNX Runtime's threads while measuring (its session's own setting). PyTorch is"
-                                " measured on the app's own thread count, which a training run shares, so it is not changed"
-                                " here; the status says what it was.")
+                                " measured on the app's own thread count, which a training run shares, so it is not"
+                                " changed here; the status says what it was.")
         form.addRow("ONNX Runtime threads while measuring", self.threads)
         self.bar = QProgressBar(objectName="optimize_progress", minimum=0, maximum=100)
         self.status = QLabel(objectName="optimize_status", wordWrap=True)
