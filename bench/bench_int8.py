@@ -7,6 +7,7 @@ at batch 64 against the float model in the same ONNX Runtime session options (al
 thread unless --threads), interleaved, median of repetitions; and scored on the test set.
 
     .venv/bin/python bench/bench_int8.py [--epochs 10] [--repeats 15] [--threads 1] [--networks mlp_wide,...]
+        [--more-threads 2]
 
 Prints one table per network: the setting, accuracy (and points lost), size, ms per batch of 64 and x faster
 than the float model in ONNX Runtime. The settings `netbuilder optimize` uses are marked (default).
@@ -32,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from netbuilder.cli import main as cli  # noqa: E402
-from netbuilder.optimize.quantize import SETTINGS, export_onnx, quantize  # noqa: E402
+from netbuilder.optimize.quantize import DEFAULTS, SETTINGS, export_onnx, quantize  # noqa: E402
 from netbuilder.optimize.source import load_trained  # noqa: E402
 
 
@@ -63,6 +64,7 @@ def _wide_cnn(doc: dict) -> dict:
     return doc
 
 
+METHODS = {"cnn": "static", "mlp": "dynamic", "mlp_wide": "dynamic", "cnn_wide": "static"}  # what auto picks
 NETWORKS = {"cnn": ("cnn_digits", None), "mlp": ("mlp_digits", None), "mlp_wide": ("mlp_digits", _wide_mlp),
             "cnn_wide": ("cnn_digits", _wide_cnn)}
 
@@ -109,6 +111,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--networks", default="cnn,mlp,mlp_wide,cnn_wide")
+    parser.add_argument("--more-threads", type=int, default=0, metavar="N", help="also time the float model and the"
+                        " default int8 setting on N threads (ONNX Runtime's intra_op_num_threads), interleaved")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as folder:
@@ -136,6 +140,11 @@ def main() -> int:
                     print(f"  {name}: {str(e).splitlines()[0][:100]}")
             sessions = {k: session(p, args.threads) for k, p in models.items()}
             sessions["float, basic graph optimisations"] = session(source, args.threads, "basic")
+            default = next(k for k in models if k.endswith("(default)") and SETTINGS[k] == DEFAULTS[METHODS[key]])
+            if args.more_threads:
+                for name in ("float", default):
+                    sessions[f"{name}, {args.more_threads} threads"] = session(models[name], args.more_threads)
+                    models[f"{name}, {args.more_threads} threads"] = models[name]
             ms = timed(sessions, batch, args.repeats)
             base = accuracy(sessions["float"], x, y)
             params = sum(p.numel() for p in trained.model.parameters())

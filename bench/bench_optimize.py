@@ -34,9 +34,7 @@ import torch  # noqa: E402
 
 from netbuilder.cli import main as cli  # noqa: E402
 from netbuilder.optimize.report import Plan, optimize_run  # noqa: E402
-from bench_int8 import NETWORKS  # noqa: E402
-
-METHODS = {"cnn": "static", "mlp": "dynamic", "mlp_wide": "dynamic", "cnn_wide": "static"}
+from bench_int8 import METHODS, NETWORKS  # noqa: E402
 
 
 def main() -> int:
