@@ -30,9 +30,9 @@ def add_parser(sub) -> None:
 
 
 def run_folder(document: str, run: str) -> Path:
-    from ..deploy.predict import run_folder as found
+    from ..deploy.predict import run_folder as folder_of
 
-    return found(document, run)
+    return folder_of(document, run)  # a run of PyTorch weights or an ONNX model: its test results are in it
 
 
 def evaluate(args, stream=None) -> int:
