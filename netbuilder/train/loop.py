@@ -358,7 +358,10 @@ class Trainer(Controls):
         """Wait while paused; True (and the result says so) when a stop was asked for."""
         if not self._running.is_set():
             self._fetch()  # what was done before the pause is shown while paused
+            self._emit("on_pause", self)
             self._running.wait()
+            if not self._stop.is_set():
+                self._emit("on_resume", self)
         if self._stop.is_set():
             result.status, result.message = "stopped", f"stopped during epoch {self.epoch + 1}"
             return True
