@@ -164,7 +164,7 @@ class RunController(QObject):
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)
         hold_garbage_collection()  # collected on this thread once the run is built (see _on_ready)
-        self.pulse.beat()
+        self.pulse.start()
         self._beat.start()
         RUNNING.add(self.worker)
         self.worker_thread.start()
