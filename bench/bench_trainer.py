@@ -4,8 +4,11 @@ on the same model, data and batch size, on two workloads:
   - the CNN template on the built-in digits (8x8), batch 64;
   - a LeNet-5 on MNIST-shaped data (random 28x28 images, 10 classes), batch 64.
 Targets (issue 10): samples/s ratio at least 0.97 on both; gradient monitoring under 3% of step time
-(timed in place in the plain loop: an A/B of whole runs is noisier than the 1% it measures).
-Run: .venv/bin/python bench/bench_trainer.py
+(timed in place in the plain loop, at the rate the Trainer takes norms: an A/B of whole runs is noisier than the
+1% it measures).
+Run: .venv/bin/python bench/bench_trainer.py [--every-step]
+  --every-step: also a Trainer taking gradient norms (and update ratios) every step, as before issue 20, in the
+  same interleaved runs.
 """
 import statistics
 import sys
@@ -20,6 +23,7 @@ from netbuilder.data import digits
 from netbuilder.graph.io import load
 from netbuilder.layers import check_node
 from netbuilder.train import Callback, TrainConfig, Trainer
+from netbuilder.train import loop
 from netbuilder.train.gradients import GradientMonitor
 
 REPEATS = 41  # short runs, many pairs: the median of their ratios stands up to a noisy machine
@@ -52,20 +56,21 @@ class Channel(Callback):
             self.pending = []
 
 
-def plain(model, x, y, bs, epochs, monitor=None) -> float:
-    """A hand-written loop; returns the seconds spent in the monitor's norms (0 without one)."""
+def plain(model, x, y, bs, epochs, monitor=None, every=1) -> float:
+    """A hand-written loop; returns the seconds spent in the monitor's norms (0 without one), taken every
+    `every` steps."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(0)
     in_monitor = 0.0
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), bs):
+        for step, i in enumerate(range(0, len(x), bs)):
             idx = order[i:i + bs]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
-            if monitor is not None:
+            if monitor is not None and step % every == 0:
                 t = time.thread_time()
                 [t.item() for t in monitor.parts["model"].norms()]
                 in_monitor += time.thread_time() - t
@@ -81,39 +86,65 @@ def timed(fn) -> float:
     return time.thread_time() - t
 
 
-def compare(name, graph, x, y, bs, epochs) -> tuple[float, float]:
+def every_step(trainer: Trainer) -> Trainer:
+    """The Trainer as before issue 20: gradient norms every step, update ratios every 25."""
+    trainer.norms_every = 1
+    return trainer
+
+
+def compare(name, graph, x, y, bs, epochs, before: bool) -> tuple[float, float]:
     config = TrainConfig(epochs=epochs, batch_size=bs, lr=1e-3, device="cpu")
-    ratios, costs, plains, trainers = [], [], [], []
+    ratios, costs, plains, trainers, befores, before_times = [], [], [], [], [], []
+    every = Trainer(graph, config, (x, y), None).norms_every
     for repeat in range(REPEATS):
         trainer = Trainer(graph, config, (x, y), None, callbacks=[Channel()])
+        old = every_step(Trainer(graph, config, (x, y), None, callbacks=[Channel()])) if before else None
         model = build_model(graph)
-        if repeat % 2:  # alternate the order: neither side always runs on a warmer cache
-            t_plain, t_trainer = timed(lambda: plain(model, x, y, bs, epochs)), timed(trainer.run)
-        else:
-            t_trainer, t_plain = timed(trainer.run), timed(lambda: plain(model, x, y, bs, epochs))
-        ratios.append(t_plain / t_trainer)  # samples/s of the trainer over the plain loop's
-        plains.append(t_plain)
-        trainers.append(t_trainer)
+        sides = [("plain", lambda: plain(model, x, y, bs, epochs)), ("trainer", trainer.run)]
+        if old is not None:
+            sides.append(("before", lambda: _ratio_every(25, old.run)))
+        shift = repeat % len(sides)  # rotate the order: no side always runs on a warmer cache
+        times = dict((side, timed(fn)) for side, fn in sides[shift:] + sides[:shift])
+        ratios.append(times["plain"] / times["trainer"])  # samples/s of the trainer over the plain loop's
+        plains.append(times["plain"])
+        trainers.append(times["trainer"])
+        if old is not None:
+            befores.append(times["plain"] / times["before"])
+            before_times.append(times["before"])
         model = build_model(graph)
         spent = []
-        total = timed(lambda: spent.append(plain(model, x, y, bs, epochs, GradientMonitor({"model": model}))))
+        total = timed(lambda: spent.append(plain(model, x, y, bs, epochs, GradientMonitor({"model": model}), every)))
         costs.append(spent[0] / total)
     ratio, cost = statistics.median(ratios), statistics.median(costs)
     print(f"{name}: batch {bs}, {epochs} epochs of {len(x)} samples, median of {REPEATS} interleaved runs")
     quartiles = statistics.quantiles(ratios, n=4)
     print(f"  samples/s, Trainer / plain loop: {ratio:.3f} median of pairs (quartiles {quartiles[0]:.3f} to"
           f" {quartiles[2]:.3f}); best against best {min(plains) / min(trainers):.3f}")
-    print(f"  gradient monitoring: {cost:.1%} of step time")
+    if befores:
+        quartiles = statistics.quantiles(befores, n=4)
+        print(f"  before (norms every step): {statistics.median(befores):.3f} median of pairs (quartiles"
+              f" {quartiles[0]:.3f} to {quartiles[2]:.3f}); best against best {min(plains) / min(before_times):.3f}")
+    print(f"  gradient monitoring: {cost:.1%} of step time (norms every {every} steps)")
     return ratio, cost
+
+
+def _ratio_every(steps: int, fn):
+    """Run fn with update ratios every `steps` steps."""
+    kept, loop.RATIO_EVERY = loop.RATIO_EVERY, steps
+    try:
+        return fn()
+    finally:
+        loop.RATIO_EVERY = kept
 
 
 def main() -> int:
     torch.set_num_threads(1)
     (x, y), _ = digits()
-    results = [compare("CNN template on digits", load(TEMPLATE, check_node), x, y, 64, 2)]
+    before = "--every-step" in sys.argv
+    results = [compare("CNN template on digits", load(TEMPLATE, check_node), x, y, 64, 2, before)]
     gen = torch.Generator().manual_seed(0)
     images, labels = torch.rand(2048, 1, 28, 28, generator=gen), torch.randint(0, 10, (2048,), generator=gen)
-    results.append(compare("LeNet-5 on 28x28 MNIST-shaped data", lenet5(), images, labels, 64, 1))
+    results.append(compare("LeNet-5 on 28x28 MNIST-shaped data", lenet5(), images, labels, 64, 1, before))
     ok = all(r >= 0.97 and c < 0.03 for r, c in results)
     print(f"{'PASS' if ok else 'FAIL'}: ratios {', '.join(f'{r:.3f}' for r, _ in results)} (target >= 0.97),"
           f" monitoring {', '.join(f'{c:.1%}' for _, c in results)} (target < 3%)")

@@ -47,6 +47,7 @@ def trained(app, document, tab: str, layer: str, epochs: int):
     gaps = probe(app, None, until=lambda: window.training.result is not None)
     status = window.training.result.status
     window.document.undo_stack.setClean()
+    window.ask_save_changes = lambda: "discard"  # its runs stay in the app's folder; nobody to ask
     window.close()
     return gaps, status
 

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import shutil
 import stat
 import sys
@@ -23,6 +24,9 @@ import threading
 import time
 from pathlib import Path
 from typing import BinaryIO, Callable
+
+from .paths import why_missing
+from .processes import alive
 
 STALE_SECONDS = 3600.0  # a temporary file untouched this long is a leftover, whoever wrote it
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[a-z0-9_]{8}\.tmp$")
@@ -182,10 +186,44 @@ def _writer_gone(pid: int, path: str) -> bool:
             return path not in _writing
     if sys.platform == "win32":  # no harmless way to ask: only the age counts there
         return False
+    return not alive(pid)
+
+
+_REMOVING = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[a-z0-9_]{8}\.removing$")
+
+
+def remove_folder(path: str | os.PathLike) -> None:
+    """Remove a folder and all in it, in one step for anyone who lists its parent: it is first renamed to a
+    hidden name beside itself (`.<name>.<process id>.<random>.removing`), then deleted. A removal cut short (a
+    kill, a file that cannot be deleted) leaves only that hidden folder, which remove_stale_folders clears later.
+    A link is refused (what it points to is not the app's to delete). Raises OSError saying why."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        why = "a link, not a folder of its own" if path.is_symlink() else why_missing(path) or "not a folder"
+        raise NotAFile(errno.ENOTDIR, why, str(path))
+    hidden = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.removing")
+    os.rename(path, hidden)  # gone from every listing at once
+    failed: list[str] = []
+    shutil.rmtree(hidden, onerror=lambda function, name, info: failed.append(f"{name}: {info[1]}"))
+    if failed:
+        raise OSError(errno.EACCES, f"{len(failed)} file(s) could not be deleted (first: {failed[0]}); they wait"
+                                    " in a hidden folder to be removed later", str(hidden))
+
+
+def remove_stale_folders(folder: str | os.PathLike) -> list[str]:
+    """Remove what removals cut short left in `folder` (see remove_folder): those of a process that is gone.
+    Returns the names removed; one that still cannot be removed stays."""
+    removed = []
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # it exists (another user's)
-        return False
-    return False
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = _REMOVING.match(entry.name)
+        if found is None or int(found["pid"]) != os.getpid() and alive(int(found["pid"])):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.lexists(entry.path):
+                removed.append(entry.name)
+    return removed

@@ -1,9 +1,10 @@
 """Keeps a run's folder up to date as it trains: every step's values (written in blocks), a row per
-epoch, the best results, the status and the test-set results at the end."""
+epoch, the best results, the status (paused too, while a pause holds it) and the test-set results at the end."""
 from __future__ import annotations
 
 import time
 
+from ..processes import this_process
 from .run import Run
 from ..train.callbacks import Callback
 
@@ -21,6 +22,7 @@ class RunRecorder(Callback):
 
     def on_train_start(self, trainer) -> None:
         self.run.status, self.run.message, self.run.ended = "running", "", None
+        self.run.owner = this_process()  # `netbuilder runs` elsewhere tells a run trained now from one cut short
         self.run.baseline = trainer.recipe.baseline()  # what the coach compares the curves with
         self.run.save()
 
@@ -51,6 +53,15 @@ class RunRecorder(Callback):
         if time.perf_counter() - self.saved_at >= SAVE_SECONDS:  # run.json is synced to disk: not every epoch
             self.run.save()
             self.saved_at = time.perf_counter()
+
+    def on_pause(self, trainer) -> None:
+        self._write()
+        self.run.status = "paused"
+        self.run.save()
+
+    def on_resume(self, trainer) -> None:
+        self.run.status = "running"
+        self.run.save()
 
     def on_train_end(self, trainer, result) -> None:
         self._write()

@@ -35,6 +35,7 @@ from ..atomic import NotAFile, append_whole, remove_stale, write_atomic
 from ..graph.io import FileFormatError, dumps, loads
 from ..graph.model import Graph
 from ..paths import config_dir, why_missing
+from ..processes import still_running, this_process
 from ..train.config import TrainConfig
 from .history import History
 
@@ -42,7 +43,8 @@ RUN_FILE = "run.json"
 # metrics.csv keeps the column names it has always had, for the scripts that read it
 CSV_NAMES = {"loss": "train_loss", "accuracy": "train_acc", "val_accuracy": "val_acc"}
 FROM_CSV = {v: k for k, v in CSV_NAMES.items()}
-STATUSES = ("running", "finished", "stopped", "early_stopped", "failed", "interrupted")
+STATUSES = ("running", "paused", "finished", "stopped", "early_stopped", "failed", "interrupted")
+TRAINING = ("running", "paused")  # the statuses of a run a process trains now (run.json names the process)
 
 
 def runs_root() -> Path:
@@ -86,6 +88,7 @@ class Run:
     sweep: dict = field(default_factory=dict)  # a sweep's trial: {"study": ..., "trial": n, "values": {...}}
     baseline: dict = field(default_factory=dict)  # what learning nothing scores: {"loss": 2.3, "accuracy": 0.1}
     made_from: dict = field(default_factory=dict)  # a version Optimize made: {"run": name, "version": "int8 static"}
+    owner: dict = field(default_factory=dict)  # the process that trains it (processes.this_process())
 
     # ---- making and reading ------------------------------------------------------------------
     @classmethod
@@ -102,7 +105,8 @@ class Run:
         settings = dict(graph.meta.get("training") or {}) if isinstance(graph.meta.get("training"), dict) else {}
         data = dict(graph.meta.get("data") or {}) if isinstance(graph.meta.get("data"), dict) else {}
         run = cls(folder, run_id, name or f"run {count}", created=time.time(),
-                  recipe=str(settings.get("recipe", TrainConfig.recipe)), settings=settings, data=data)
+                  recipe=str(settings.get("recipe", TrainConfig.recipe)), settings=settings, data=data,
+                  owner=this_process())
         write_atomic(folder / "graph.json", dumps(graph))
         for old in ("metrics.csv", "steps.f32", "evaluation.json"):  # a reused --out folder starts clean
             (folder / old).unlink(missing_ok=True)
@@ -120,7 +124,9 @@ class Run:
             return None
         if not isinstance(run.id, str) or not isinstance(run.name, str) or run.status not in STATUSES:
             return None
-        if run.status == "running":  # nobody trains it now: the app or the terminal was killed
+        if not isinstance(run.owner, dict):
+            run.owner = {}
+        if run.status in TRAINING and not still_running(run.owner):  # the app or the terminal was killed
             run.status = "interrupted"
         remove_stale(run.folder)  # what a checkpoint or a save cut short by a kill left there
         return run

@@ -1,6 +1,6 @@
-"""Per-layer gradient statistics. On the device, one fused norm call per network and step (before
-clipping) gives a norm per parameter tensor; they become per-layer norms on the host, when the loop
-fetches them. Update-to-weight ratios are taken every few steps the same way."""
+"""Per-layer gradient statistics. On the device, one fused norm call per network on the steps that take them
+(train/loop.py: NORMS_EVERY; before clipping) gives a norm per parameter tensor; they become per-layer norms on
+the host, when the loop fetches them. Update-to-weight ratios are taken every RATIO_EVERY steps the same way."""
 from __future__ import annotations
 
 import math

@@ -5,6 +5,12 @@ the callbacks; a recipe (recipes/) says what one step and one validation pass ar
 `stop()`, `pause()` and `resume()` may be called from another thread; a stop takes effect within one
 batch. Per-step values stay on the device and are fetched in batches: every step on the CPU (there is
 no device to wait for), every FETCH_SECONDS on a GPU, so the device never waits for Python.
+
+Gradient norms are taken at the rate they are read: every NORMS_EVERY-th step and the last step of each epoch
+(the heatmap, the canvas's tints, the diagnosis and TensorBoard read them as samples). A loss that stops being
+finite is caught on its own step (every step's loss is read); a gradient that does, on its step when norms are
+taken (every step when clipping: clipping takes them anyway), else by the next step's loss (the weights it
+reached are no longer finite). An epoch never ends (nor is its checkpoint taken) on an unchecked gradient.
 """
 from __future__ import annotations
 
@@ -31,7 +37,8 @@ from .transfer import TransferError, load_matching
 
 log = logging.getLogger("netbuilder")
 FETCH_SECONDS = 0.04  # on a GPU: per-step values reach the host at most 25 times a second
-RATIO_EVERY = 25  # steps between update-to-weight ratios (they copy every weight)
+RATIO_EVERY = 100  # steps between update-to-weight ratios (they copy every weight)
+NORMS_EVERY = 4  # steps between gradient norms (and the last step of each epoch): 2% of a small CNN's step each
 REMEDY = "Try a lower learning rate, gradient clipping (clip_norm), or BatchNorm."
 
 
@@ -44,7 +51,8 @@ class Step:
     samples: int
     lr: float
     metrics: dict[str, float]  # "loss", and what the recipe adds ("kl", "loss/generator", ...)
-    grad_norms: list[float] = field(default_factory=list)  # per layer of monitor.layers, before clipping
+    grad_norms: list[float] = field(default_factory=list)  # per layer of monitor.layers, before clipping; empty
+    #                                                         on a step whose norms were not taken (NORMS_EVERY)
     update_ratios: list[float] = field(default_factory=list)  # the latest ones (every RATIO_EVERY steps)
 
     @property
@@ -166,6 +174,9 @@ class Trainer(Controls):
         self.monitor = GradientMonitor(self.recipe.networks)
         self.gen = torch.Generator().manual_seed(config.seed)  # shuffling, augmentation, noise; checkpointed
         self.fetch_seconds = 0.0 if self.device.type == "cpu" else FETCH_SECONDS
+        # steps between gradient norms (their readers read this): every step when clipping, which takes them anyway
+        self.norms_every = 1 if config.clip_norm else NORMS_EVERY
+        self._take_norms = True  # on this step
         self.start_epoch = 0
         self.best = math.inf  # the best value of recipe.monitor so far
         self.improved = False  # did the epoch just ended improve on it
@@ -237,9 +248,12 @@ class Trainer(Controls):
             scaled.backward()
         if self.amp:
             self.scaler.unscale_(optimizer)
-        if part.layers:
-            self._norms[name] = part.norms()
-        if self.config.clip_norm:
+        if part.layers and self._take_norms:
+            self._norms[name] = norms = part.norms()
+            if self.config.clip_norm:  # clipped by the norms just taken (clip_grad_norm_ would take them again)
+                nn.utils.clip_grads_with_norm_(part.params, self.config.clip_norm,
+                                               torch.linalg.vector_norm(torch.stack(norms)))
+        elif self.config.clip_norm:
             nn.utils.clip_grad_norm_(part.params, self.config.clip_norm)
         sample = self.global_step % RATIO_EVERY == 0 and part.layers
         if sample:
@@ -299,6 +313,7 @@ class Trainer(Controls):
             self._lr_now = self.lr
             automatic, amp, step_fn, every = self.recipe.automatic, self.amp, self.recipe.training_step, \
                 self.fetch_seconds
+            last = len(bounds) - 1
             for step, (a, b) in enumerate(bounds):
                 if (not self._running.is_set() or self._stop.is_set()) and self._wait_or_stop(result):
                     self._fetch()
@@ -306,6 +321,7 @@ class Trainer(Controls):
                 idx = self.order[a:b]
                 batch = self._batch = tuple([t[idx] for t in data])
                 self._norms, self._ratios = {}, {}
+                self._take_norms = self.global_step % self.norms_every == 0 or step == last
                 if not automatic:
                     metrics = step_fn(batch)
                 elif amp:
@@ -342,7 +358,10 @@ class Trainer(Controls):
         """Wait while paused; True (and the result says so) when a stop was asked for."""
         if not self._running.is_set():
             self._fetch()  # what was done before the pause is shown while paused
+            self._emit("on_pause", self)
             self._running.wait()
+            if not self._stop.is_set():
+                self._emit("on_resume", self)
         if self._stop.is_set():
             result.status, result.message = "stopped", f"stopped during epoch {self.epoch + 1}"
             return True
@@ -362,10 +381,11 @@ class Trainer(Controls):
         else:
             values = _host([torch.stack([t.detach().float() for t in r.metrics.values()]) for r in rows])
             norms = [[] for _ in rows]
+            taken = [i for i, r in enumerate(rows) if r.norms]  # the rows whose step took norms
             for name, part in parts.items():
-                if part.layers and all(name in r.norms for r in rows):
-                    for row_norms, per_param in zip(norms, _host([torch.stack(r.norms[name]) for r in rows])):
-                        row_norms += part.per_layer(per_param)
+                if part.layers and taken and all(name in rows[i].norms for i in taken):
+                    for i, per_param in zip(taken, _host([torch.stack(rows[i].norms[name]) for i in taken])):
+                        norms[i] += part.per_layer(per_param)
         lr, sums, isfinite = self._lr_now, self._sums, math.isfinite
         for row, vals, grad in zip(rows, values, norms):
             metrics = dict(zip(row.metrics, vals))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Callable
 
 from ..errors import UserError
+from ..processes import still_running, this_process
 from ..graph.edits import Group, SetMeta, SetParam
 from ..graph.io import dumps, loads
 from ..graph.model import Graph
@@ -313,16 +314,6 @@ def records(study) -> list[TrialRecord]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
 class Sweep:
     """Runs trials one after another until the study has `spec.trials` finished ones (counting those other
     processes finish in the same storage). `stop()` may be called from another thread."""
@@ -350,7 +341,7 @@ class Sweep:
         host = socket.gethostname()
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = t.user_attrs.get("owner", {})
-            if owner.get("host") == host and not _alive(int(owner.get("pid", 0) or 0)):
+            if owner.get("host") == host and not still_running(owner):
                 self.study.tell(t.number, state=TrialState.FAIL)
                 interrupted = self.study.user_attrs.get("interrupted", []) + [t.number]
                 self.study.set_user_attr("interrupted", interrupted)
@@ -372,7 +363,7 @@ class Sweep:
             if self.spec.sampler == "grid" and not self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
                 break  # every combination of the grid was tried
             trial = self.study.ask()
-            trial.set_user_attr("owner", {"host": socket.gethostname(), "pid": os.getpid()})
+            trial.set_user_attr("owner", this_process())
             values = {v.target: v.suggest(trial) for v in self.spec.varies}
             record = TrialRecord(trial.number, values, "running")
             on_trial(record)

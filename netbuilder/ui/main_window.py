@@ -203,8 +203,11 @@ class MainWindow(QMainWindow):
         self.bench.show_dock("Data")
 
     def start_training(self, resume: bool = False) -> None:
+        # The panel is raised (laid out) in the press, and painted in the next turn of the event loop: two short
+        # stalls rather than one long one (the run builds its trainer once the window has painted it, see
+        # worker.WindowPulse.settle)
+        self._show_training()
         self.training.start(resume)
-        QTimer.singleShot(0, self._show_training)  # the run starts first; its panel is laid out next
 
     def start_sweep(self) -> None:
         """Train > Sweep: the form, then the sweep on the training thread."""

@@ -1,7 +1,8 @@
 """File > Open Recent (the documents opened or saved lately) and File > Recent Runs: the runs of documents that
 were never saved. They stay in the app's folder (one folder per
 untitled document); this lists them, newest first, and reopens one: its network (as its latest run started it) as
-an untitled document that shows its runs again, to save, compare or resume."""
+an untitled document that shows its runs again, to save, compare or resume. Delete Runs… (ui/delete_runs.py)
+deletes the folders no longer wanted: never one whose document is open or one with a run training now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from pathlib import Path
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from ..atomic import remove_folder, remove_stale_folders
 from ..graph.io import FileFormatError
-from ..runs.run import Run, list_runs, runs_root
+from ..runs.run import TRAINING, Run, list_runs, runs_root
 from . import settings
 from .document import Document
 from .trust_prompt import trust_opened
@@ -54,6 +56,38 @@ def unsaved(root: Path | None = None) -> list[Found]:
     return sorted(found, key=lambda f: f.latest.created, reverse=True)
 
 
+def why_kept(found: Found) -> str | None:
+    """Why this folder must not be deleted now (asked again just before deleting: a document may have opened, or
+    a run started, since it was listed), or None."""
+    folder = found.folder.resolve()
+    if folder in {f.resolve() for f in open_folders()}:
+        return "its document is open now"
+    training = [run.name for run in list_runs(found.folder) if run.status in TRAINING]
+    if training:
+        return f"{training[0]} is training now (in another window or a terminal)"
+    return None
+
+
+def delete(chosen: list[Found]) -> tuple[list[Found], list[tuple[Found, str]]]:
+    """Delete these folders (each at once, see atomic.remove_folder): (those deleted, (those kept, why))."""
+    deleted, kept = [], []
+    if chosen:
+        remove_stale_folders(chosen[0].folder.parent)  # what a removal cut short left before
+    for found in chosen:
+        reason = why_kept(found)
+        if reason is None:
+            try:
+                remove_folder(found.folder)
+            except OSError as e:
+                if found.folder.exists():
+                    reason = f"it cannot be deleted: {e.strerror or e}"
+        if reason:
+            kept.append((found, reason))
+        else:
+            deleted.append(found)
+    return deleted, kept
+
+
 def reopen(found: Found) -> Document:
     """An untitled document of the network its latest readable run started with, showing its runs. Raises
     FileFormatError when no run keeps a readable copy of the network."""
@@ -88,6 +122,18 @@ class RecentRuns(QMenu):
             action.triggered.connect(lambda checked=False, f=entry: self.open(f))
         if not found:
             self.addAction("(no runs of unsaved documents)").setEnabled(False)
+            return
+        self.addSeparator()
+        remove = self.addAction("&Delete Runs…")
+        remove.setObjectName("delete_runs")
+        remove.setToolTip("Choose runs of unsaved documents to delete from disk (asks before deleting)")
+        remove.triggered.connect(self.delete_runs)
+
+    def delete_runs(self) -> None:
+        """The Delete Runs dialog on the folders listed now."""
+        from .delete_runs import DeleteRunsDialog
+
+        DeleteRunsDialog(unsaved(), self.bench).exec()
 
     def open(self, found: Found) -> bool:
         """Show this folder's network and runs in the window (asking about the current document first)."""

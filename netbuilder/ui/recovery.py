@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from ..atomic import write_atomic
 from ..graph import io
+from ..processes import alive
 from .settings import config_dir
 
 INTERVAL_MS = 30_000
@@ -61,18 +62,6 @@ class Autosave(QObject):
             (recovery_dir() / f"{self.stem}{suffix}").unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def orphans() -> list[tuple[Path, dict]]:
     """Recovery files left by netbuilder processes that are gone (crashed or killed)."""
     found = []
@@ -81,7 +70,7 @@ def orphans() -> list[tuple[Path, dict]]:
             info = json.loads(path.with_suffix(".info").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             info = {"title": path.stem, "path": None, "pid": -1}
-        if not _alive(int(info.get("pid", -1))):
+        if not alive(int(info.get("pid", -1))):
             found.append((path, info))
     return found
 

@@ -73,6 +73,8 @@ def test_runs_list_oldest_first_and_say_which_settings_differ(tmp_path):
 
 def test_a_run_that_was_killed_reads_back_as_interrupted(tmp_path):
     run = Run.create(tmp_path, mlp())
+    run.owner = {**run.owner, "pid": 2**22 + 12345}  # its process is gone (no such pid)
+    run.save()
     assert Run.load(run.folder).status == "interrupted"
 
 

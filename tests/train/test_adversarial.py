@@ -161,7 +161,8 @@ def test_each_step_reports_both_losses_and_both_networks_gradients(ring_data):
         assert set(losses) == {"generator", "discriminator"}
         assert step.loss == losses["generator"]
         assert all(math.isfinite(v) and v > 0 for v in losses.values())
-        assert len(step.grad_norms) == 4 and all(v > 0 for v in step.grad_norms)
+        if step.global_step % trainer.norms_every == 0:  # the steps that take norms: both networks' layers
+            assert len(step.grad_norms) == 4 and all(v > 0 for v in step.grad_norms)
         assert 0 < step.metrics["real_score"] < 1 and 0 < step.metrics["fake_score"] < 1
     assert len(rec.steps[0].update_ratios) == 4 and all(v > 0 for v in rec.steps[0].update_ratios)
     assert [s.global_step for s in rec.steps] == list(range(16))

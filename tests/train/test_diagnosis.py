@@ -125,3 +125,32 @@ def test_remedies_fit_the_network_and_a_loss_spike_is_an_exploding_warning():
     b2 = GraphBuilder()
     b2.add("Output", b2.add("Sigmoid", b2.add("Linear", b2.add("Input", shape=[4]), out_features=2)))
     assert Diagnosis(b2.graph).vanishing_remedy == VANISHING_REMEDY
+
+
+def test_the_window_spans_its_steps_when_norms_are_taken_every_few_steps():
+    """The trainer takes norms every few steps: the diagnosis judges the same 50 steps from their samples."""
+    from netbuilder import GraphBuilder
+    from netbuilder.train.loop import Step
+
+    b = GraphBuilder()
+    h = b.add("Linear", b.add("Input", shape=[4]), name="fc1", out_features=8)
+    b.add("Output", b.add("Linear", h, name="fc2", out_features=2))
+    diagnosis = Diagnosis(b.graph)
+
+    class Fake:
+        norms_every = 4
+
+        class monitor:
+            layers = ["fc1", "fc2"]
+
+        class model:
+            @staticmethod
+            def named_children():
+                return []
+    diagnosis.on_train_start(Fake)
+    for i in range(49):
+        diagnosis.on_step_end(Fake, Step(0, i, i, 100, 8, 0.1, {"loss": 1.0}, [1e-9, 1e-9] if i % 4 == 0 else []))
+    assert not diagnosis.latest and len(diagnosis.norms) == 13  # the steps without norms are not counted
+    diagnosis.on_step_end(Fake, Step(0, 49, 49, 100, 8, 0.1, {"loss": 1.0}, []))
+    vanishing = [p.message for p in diagnosis.latest if "vanishing" in p.message]
+    assert vanishing and all("for 49 steps" in m for m in vanishing)

@@ -20,6 +20,12 @@ class Callback:
     def on_epoch_end(self, trainer, epoch) -> None:
         pass
 
+    def on_pause(self, trainer) -> None:
+        """A pause took effect: the loop waits (after the step under way) until it is resumed or stopped."""
+
+    def on_resume(self, trainer) -> None:
+        """Training goes on after a pause (a stop ends the run instead: on_train_end)."""
+
     def on_train_end(self, trainer, result) -> None:
         pass
 

@@ -1,7 +1,7 @@
 """Gradient and activation diagnosis: warnings on the nodes, each with its remedy in plain words.
 
-A callback: it watches per-layer gradient norms over a rolling window of steps, and samples
-the outputs of ReLU, sigmoid and tanh layers every few steps."""
+A callback: it watches per-layer gradient norms over a rolling window of steps (the steps that took norms:
+every trainer.norms_every-th), and samples the outputs of ReLU, sigmoid and tanh layers every few steps."""
 from __future__ import annotations
 
 import math
@@ -100,7 +100,8 @@ class Diagnosis(Callback):
         self.vanishing_remedy = VANISHING_REMEDY if squashing else VANISHING_REMEDY_NO_SQUASH
         self.losses: deque[float] = deque(maxlen=self.t.window)
         self.spike: tuple[int, float, float] | None = None  # (step, loss, recent median) of the latest spike
-        self.norms: deque[list[float]] = deque(maxlen=self.t.window)
+        self.norms: deque[list[float]] = deque(maxlen=self.t.window)  # of the window's steps that took norms
+        self.norm_steps: deque[int] = deque(maxlen=self.t.window)  # their global steps
         self.activity: dict[str, deque[float]] = {}
         self._hooks = []
         self._sample = True
@@ -108,6 +109,8 @@ class Diagnosis(Callback):
     # ---- collecting --------------------------------------------------------------------------
     def on_train_start(self, trainer) -> None:
         self.layers = list(trainer.monitor.layers)
+        taken = max(1, math.ceil(self.t.window / getattr(trainer, "norms_every", 1)))  # the window's steps' norms
+        self.norms, self.norm_steps = deque(self.norms, maxlen=taken), deque(self.norm_steps, maxlen=taken)
         for name, module in layer_units(trainer.model):
             kind = layer_type(self.graph, name)
             if kind in ("ReLU", "Sigmoid", "Tanh"):
@@ -129,7 +132,9 @@ class Diagnosis(Callback):
         return record
 
     def on_step_end(self, trainer, step) -> None:
-        self.norms.append(step.grad_norms)
+        if step.grad_norms:
+            self.norms.append(step.grad_norms)
+            self.norm_steps.append(step.global_step)
         if len(self.losses) >= 10:
             median = statistics.median(self.losses)
             if median > 0 and math.isfinite(step.loss) and step.loss > SPIKE * median:
@@ -153,7 +158,8 @@ class Diagnosis(Callback):
         if self.norms and self.layers:
             columns = list(zip(*self.norms))
             medians = [statistics.median(c) for c in columns]
-            full = len(self.norms) == self.t.window
+            full = len(self.norms) == self.norms.maxlen
+            steps = self.norm_steps[-1] - self.norm_steps[0] + 1  # the steps the window spans
             last = self._last_of_network()  # each network's output side: a GAN's, or a lesson's two
             out_sides = {name: medians[self.layers.index(last[name])] for name in self.layers}
             for name, column, median in zip(self.layers, columns, medians):
@@ -164,7 +170,7 @@ class Diagnosis(Callback):
                                             f" {latest:.3g}, above {self.t.exploding:g}", EXPLODING_REMEDY))
                 elif full and max(column) < self.t.vanishing:
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient norm stayed"
-                                            f" below {self.t.vanishing:g} for {len(column)} steps",
+                                            f" below {self.t.vanishing:g} for {steps} steps",
                                             self.vanishing_remedy))
                 elif full and name != last[name] and out_side > 0 and median / out_side < self.t.ratio:
                     found.append(self._warn(ids, name, f"vanishing gradients: the gradient here is"

@@ -50,6 +50,8 @@ def envelope(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarr
 class RunPlot(pg.PlotWidget):
     """A plot of a document's runs; subclasses say what to draw in draw()."""
 
+    stagger_ms = 0  # the plots redraw this far apart: each in an event-loop turn of its own, with input between
+
     def __init__(self, title: str, legend_offset=(-10, 10)):
         super().__init__(title=title)
         background = theme.canvas_background()
@@ -64,7 +66,7 @@ class RunPlot(pg.PlotWidget):
         self.runs: DocumentRuns | None = None
         self.curves: dict[tuple, pg.PlotDataItem] = {}
         self._used: set[tuple] = set()
-        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS + self.stagger_ms)
         self._timer.timeout.connect(self.redraw)
         self._stale = True
         self._drawn = None  # the signature of what is drawn
@@ -250,6 +252,8 @@ class LossView(RunPlot):
 
 
 class AccuracyView(RunPlot):
+    stagger_ms = 25
+
     def __init__(self):
         super().__init__("accuracy", legend_offset=(-10, -30))  # bottom right: accuracy climbs to the top
         self.setLabel("bottom", "epoch")
@@ -293,6 +297,7 @@ class LearningRateView(RunPlot):
     """The current run's rate: it changes once an epoch, so it is redrawn once an epoch."""
 
     y_from_zero = True  # so a constant rate reads right
+    stagger_ms = 50
 
     def __init__(self):
         super().__init__("learning rate")

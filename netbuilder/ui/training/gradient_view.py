@@ -43,7 +43,7 @@ class NetworkGradients(QWidget):
         self.colors = pg.ColorBarItem(colorMap=COLORMAP, interactive=False, width=12, label="log10 norm")
         self.colors.setImageItem(self.image, insert_in=self.heat.plotItem)
         self.heat.invertY(True)
-        self.heat.setLabel("bottom", "step (rolling window)")
+        self.heat.setLabel("bottom", "sampled steps (rolling window)")
         self.bar_plot = pg.PlotWidget(title="current gradient norm (log10)", axisItems={"left": LayerAxis(layers)})
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brush=(38, 139, 210))
         self.bar_plot.addItem(self.bars)

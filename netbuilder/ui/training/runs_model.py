@@ -3,6 +3,7 @@ shows (curves, gradients, test results, samples, status) so that switching runs 
 from the run, never from what a view kept."""
 from __future__ import annotations
 
+import os
 import shutil
 import weakref
 from collections import deque
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from ...atomic import remove_folder
 from ...runs.history import History
-from ...runs.run import Run, document_folder, list_runs, new_key
+from ...runs.run import TRAINING, Run, document_folder, list_runs, new_key
 
 GRADIENT_STEPS = 200  # steps of gradient norms a run keeps for its heatmap
 
@@ -42,8 +44,11 @@ class RunState:
 
     @property
     def status_word(self) -> str:
-        """Its status in a word or two: "paused" while a running run is held, else the run's own."""
-        return "paused" if self.paused and self.running else self.run.status.replace("_", " ")
+        """Its status in a word or two: for a run this window trains, what its Pause button asked for (the
+        training thread writes it to the run once the step under way ends); else the run's own."""
+        if self.running and self.run.owner.get("pid") == os.getpid():
+            return "paused" if self.paused else "running"
+        return self.run.status.replace("_", " ")
 
     @property
     def id(self) -> str:
@@ -68,12 +73,14 @@ class RunState:
 
     @property
     def running(self) -> bool:
-        return self.run.status == "running"
+        """Whether a process trains it now (this window, or another one: a paused run too)."""
+        return self.run.status in TRAINING
 
 
 def _ended_text(run: Run) -> str:
-    words = {"running": "Running", "finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early",
-             "failed": "Failed", "interrupted": "Interrupted (the app closed while it trained)"}[run.status]
+    words = {"running": "Running", "paused": "Paused", "finished": "Finished", "stopped": "Stopped",
+             "early_stopped": "Stopped early", "failed": "Failed",
+             "interrupted": "Interrupted (the app closed while it trained)"}[run.status]
     result = run.summary()
     return f"{run.name}: {words} after {run.epochs_done} epoch{'s' * (run.epochs_done != 1)}" \
            + (f", best {result}" if result else "") + (f". {run.message}" if run.message else ".")
@@ -206,7 +213,11 @@ class DocumentRuns(QObject):
             return None
         if state.running:
             return "a run cannot be deleted while it trains: stop it first"
-        shutil.rmtree(state.run.folder, ignore_errors=True)
+        try:
+            remove_folder(state.run.folder)  # in one step: never half a run left behind in the list
+        except OSError as e:
+            if state.run.folder.exists():
+                return f"its folder cannot be deleted: {e.strerror or e}"
         self.states.remove(state)
         self.shown.discard(run_id)
         self.listChanged.emit()

@@ -31,6 +31,13 @@ from ...runs.run import Run
 
 log = logging.getLogger("netbuilder")
 EMIT_SECONDS = 0.04  # at most 25 updates a second
+BEAT_SECONDS = 0.005  # the window's pulse while it trains
+BEHIND_SECONDS = 0.012  # a beat this late: the window is busy, or waits for the interpreter lock
+WAIT_SECONDS = 0.05  # the longest the training thread waits for the window at a time
+WAIT_SHARE = 0.2  # and at most this share of the training time (a window whose timers sleep, hidden, costs no more)
+CALM_BEATS = 3  # beats on time in a row: the window has laid out and painted what the press of Train showed
+SETTLE_SECONDS = 0.5  # the longest a run waits for that before it builds its trainer
+GIVE_WAY = True  # bench_responsive turns it off to measure the window without it
 TRAIN_THREADS = max(1, (os.cpu_count() or 2) - 1)
 RUNNING: set = set()  # workers whose thread has not ended (tests check that none is left)
 
@@ -97,11 +104,70 @@ def freeze_built() -> None:
         gc.freeze()
 
 
+YOUNG_AT_MOST = 20_000  # young objects one collection walks on the window's thread (about 10 ms); a burst is frozen
+
+
 def collect_young() -> None:
     """Collect the young generations (on the window's thread, while anything trains): a few milliseconds.
-    What lives long enough to reach the old generation waits for the first collection after the run."""
-    if _runs:
+    What lives long enough to reach the old generation waits for the first collection after the run. A burst of
+    new objects (modules imported late, on the warm-up's or the training thread: 150 ms to walk, measured) is frozen
+    instead, as freeze_built does: it is long-lived, and the first collection after the run sees it."""
+    if not _runs:
+        return
+    if gc.get_count()[0] > YOUNG_AT_MOST:
+        gc.freeze()
+    else:
         gc.collect(1)
+
+
+class WindowPulse:
+    """The window's event loop beats (a timer on its thread calls beat()); the training thread gives way at each
+    step's end while the window is behind: it waits for the next beat, holding no lock, so the window has the
+    interpreter to itself meanwhile. On two cores the training thread and the window share the interpreter lock;
+    without this, a repaint or a collection on the window's thread takes turns with the training thread's Python
+    every switch interval and lasts about twice as long."""
+
+    def __init__(self):
+        self.last = self.since = time.perf_counter()
+        self._beat = threading.Event()
+        self.waits, self.waited = 0, 0.0  # how often, and for how long, training gave way
+
+    def beat(self) -> None:
+        self.last = time.perf_counter()
+        self._beat.set()
+
+    def start(self) -> None:
+        """A run starts: the window beats from now on, and the share waited counts from now."""
+        self.since = time.perf_counter()
+        self.waits, self.waited = 0, 0.0
+        self.beat()
+
+    def settle(self) -> None:
+        """Wait (at most SETTLE_SECONDS) until the window has beaten CALM_BEATS times on time: what the press of
+        Train showed (the Training dock, laid out and painted) is done before the run builds its trainer."""
+        if not GIVE_WAY:
+            return
+        end = time.perf_counter() + SETTLE_SECONDS
+        calm, seen = 0, self.last
+        while calm < CALM_BEATS and time.perf_counter() < end:
+            self._beat.clear()
+            if self.last == seen:
+                self._beat.wait(max(0.0, min(WAIT_SECONDS, end - time.perf_counter())))
+            beat = self.last
+            if beat != seen:
+                calm = calm + 1 if beat - seen <= BEHIND_SECONDS else 0
+                seen = beat
+
+    def give_way(self) -> None:
+        if not GIVE_WAY or time.perf_counter() - self.last <= BEHIND_SECONDS:
+            return
+        self._beat.clear()
+        began = time.perf_counter()
+        if began - self.last <= BEHIND_SECONDS or self.waited > WAIT_SHARE * (began - self.since):
+            return  # it beat just now, or training has given it its share
+        self._beat.wait(WAIT_SECONDS)
+        self.waits += 1
+        self.waited += time.perf_counter() - began
 
 
 class Channel(Callback):
@@ -112,6 +178,7 @@ class Channel(Callback):
                  boundary: Boundary | None = None, stats: LayerStats | None = None):
         self.worker, self.pictures, self.diagnosis, self.boundary = worker, pictures, diagnosis, boundary
         self.stats = stats
+        self.pulse = worker.pulse
         self.pending: list = []
         self.lock = threading.Lock()
         self.last = 0.0
@@ -126,6 +193,8 @@ class Channel(Callback):
         if now - self.last >= EMIT_SECONDS or step.step + 1 == step.steps_per_epoch:
             self.last = now
             self.flush()
+        if self.pulse is not None:
+            self.pulse.give_way()
 
     def flush(self) -> None:
         with self.lock:
@@ -138,6 +207,8 @@ class Channel(Callback):
         boundary = (self.boundary.latest, self.boundary.why_not) if self.boundary else (None, "")
         stats = self.stats.latest if self.stats else {}
         self.worker.epoch.emit((epoch, self.pictures.latest, self.diagnosis.latest, boundary, stats))
+        if self.pulse is not None:
+            self.pulse.give_way()
 
     def on_train_end(self, trainer, result) -> None:
         self.flush()
@@ -150,9 +221,10 @@ class TrainWorker(QObject):
     #                          layer histograms)
     finished = Signal(object)  # train.Result
 
-    def __init__(self, graph: Graph, config: TrainConfig, run: Run, resume: bool):
+    def __init__(self, graph: Graph, config: TrainConfig, run: Run, resume: bool, pulse: WindowPulse | None = None):
         super().__init__()
         self.graph, self.config, self.run_, self.resume = graph, config, run, resume
+        self.pulse = pulse  # the window's, which its controller beats (None: training never gives way)
         self.trainer = None
         self._lock = threading.Lock()
         self._stop = self._paused = False
@@ -210,6 +282,8 @@ class TrainWorker(QObject):
                 trainer.pause()
 
     def _train(self, verb: str) -> Result:
+        if self.pulse is not None:
+            self.pulse.settle()
         diagnosis, pictures, boundary, stats = Diagnosis(self.graph), Pictures(), Boundary(), LayerStats()
         channel = Channel(self, pictures, diagnosis, boundary, stats)
         callbacks = [diagnosis, pictures, boundary, stats, RunRecorder(self.run_), TensorBoardLog(self.run_.folder),
@@ -251,8 +325,8 @@ class SweepWorker(TrainWorker):
     runCreated = Signal(object)
     trial = Signal(object)
 
-    def __init__(self, graph: Graph, spec, folder, name: str):
-        super().__init__(graph, TrainConfig.from_dict(graph.meta.get("training")), None, False)
+    def __init__(self, graph: Graph, spec, folder, name: str, pulse: WindowPulse | None = None):
+        super().__init__(graph, TrainConfig.from_dict(graph.meta.get("training")), None, False, pulse)
         self.spec, self.folder, self.name = spec, folder, name
         self.sweep = None
 
