@@ -263,5 +263,5 @@ def test_the_lessons_scattered_digits_show_the_generators_own_defaults_and_pictu
     assert panel.source.currentText() == "scattered_digits" and window.document.graph.meta["data"]["options"] == {}
     assert panel.n.value() == 8000  # what the generator makes when n is not given, not the panel's 1000
     assert panel.preview.samples.currentWidget() is panel.preview.images
-    assert "5 classes: train 2800, validation 600, test 600" in panel.counts.text()
+    assert "1 x 28 x 28 per sample, 5 classes: train 2,800, validation 600, test 600" in panel.counts.text()
     assert "placed anywhere on a larger canvas" in panel.about.text()
