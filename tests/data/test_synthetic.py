@@ -186,8 +186,8 @@ def test_make_forwards_options_and_equals_the_direct_call():
 
 def test_unknown_names_and_options_say_what_is_known():
     with pytest.raises(DataError, match=r"no synthetic dataset called 'moon'; the known ones are moons, spirals, "
-                                        r"circles, blobs, regression_1d, sine_forecast, adding_problem, digits_rows, ring, "
-                                        r"scattered_digits$"):
+                                        r"circles, blobs, regression_1d, sine_forecast, adding_problem, digits_rows, "
+                                        r"ring, scattered_digits$"):
         make("moon")
     with pytest.raises(DataError, match="no synthetic dataset called 'x'"):
         describe("x")

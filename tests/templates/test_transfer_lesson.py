@@ -5,7 +5,8 @@ download) as a run, the run list's "Start the Lesson's Next Step" makes the thre
 10 points of validation accuracy (issue 23's bar; the README's template table gives the margins over seeds from
 scripts/measure_transfer_lesson.py).
 
-On one thread, as the measurements; about 2 minutes on a 2-core CPU (the 20 epochs of step 1 take most)."""
+On one thread, as the measurements: 100 to 230 s on the shared 2-core machine (226 s measured under a load of
+about 7; the 20 epochs of step 1 take most)."""
 import importlib.util
 from pathlib import Path
 
