@@ -15,7 +15,8 @@ from netbuilder.graph.layout import layered_positions
 import json
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "transfer_lesson.json"
-CONVS = ("conv1", "conv2")
+CONVS = ("conv1", "conv2", "conv3")
+SOURCE, SIZE = "scattered_digits", 28  # its canvas, 28x28
 LABELS = 20  # per class in step 2
 STEPS = ["Train the CNN on the digits 0 to 4 (press Train): its convolutional layers learn strokes and shapes.",
          "In the run list, right-click the finished run and choose Start the Lesson's Next Step: three copies of"
@@ -23,14 +24,18 @@ STEPS = ["Train the CNN on the digits 0 to 4 (press Train): its convolutional la
 
 
 def cnn(b: GraphBuilder, prefix: str = "", output: str = "logits", frozen: bool = False, lr_scale: float = 1.0):
-    """The LeNet-style CNN of cnn_digits; its convolutions frozen or slowed when asked."""
+    """Three convolutions, then the largest response of each of their 64 channels anywhere in the picture (a
+    global max pool: where the digit stands does not matter), then a head of two Linear layers; the
+    convolutions frozen or slowed when asked."""
     conv = dict(padding=1, trainable=not frozen, lr_scale=lr_scale)
-    h = b.add("Input", name=f"{prefix}image", shape=[1, 8, 8])
+    h = b.add("Input", name=f"{prefix}image", shape=[1, SIZE, SIZE])
     h = b.add("ReLU", b.add("Conv2d", h, name=f"{prefix}conv1", out_channels=16, **conv), name=f"{prefix}relu1")
     h = b.add("MaxPool2d", h, name=f"{prefix}pool1")
     h = b.add("ReLU", b.add("Conv2d", h, name=f"{prefix}conv2", out_channels=32, **conv), name=f"{prefix}relu2")
-    h = b.add("Flatten", b.add("MaxPool2d", h, name=f"{prefix}pool2"), name=f"{prefix}flatten")
-    h = b.add("ReLU", b.add("Linear", h, name=f"{prefix}fc1", out_features=64), name=f"{prefix}relu3")
+    h = b.add("MaxPool2d", h, name=f"{prefix}pool2")
+    h = b.add("ReLU", b.add("Conv2d", h, name=f"{prefix}conv3", out_channels=64, **conv), name=f"{prefix}relu3")
+    h = b.add("Flatten", b.add("AdaptiveMaxPool2d", h, name=f"{prefix}anywhere"), name=f"{prefix}flatten")
+    h = b.add("ReLU", b.add("Linear", h, name=f"{prefix}fc1", out_features=64), name=f"{prefix}relu4")
     b.add("Output", b.add("Linear", h, name=f"{prefix}fc2", out_features=5), name=output)
 
 
@@ -48,24 +53,26 @@ def step_two():
     graph = laid_out(b.graph)
     graph.meta.update(
         name="Transfer learning, step 2: digits 5 to 9 from 20 labels each",
-        description="Three copies of the CNN learn the digits 5 to 9 from only 20 labelled samples of each, on the"
-                    " same batches. transferred_frozen keeps the convolutional layers step 1 trained (frozen,"
-                    " drawn with a dashed frame) and learns a new head; fine_tuned starts from the same layers"
-                    " and goes on adjusting them with a tenth of the learning rate (their lr scale); from_scratch"
-                    " starts from random weights. The transferred layers already see strokes and shapes, so only"
-                    " the head has to learn which combination is which digit, while the network from scratch must"
-                    " learn both at once. Watch the validation curves: on these small 8x8 digits that is not much"
-                    " of a head start. The network from scratch learns the strokes from 100 labels too and ends"
-                    " level with the transferred ones or ahead (about 93% to 96%), and the frozen layers, tuned"
-                    " for 0 to 4, can even hold it back. Transfer pays where labels are scarcer or the pictures"
-                    " richer: set labels per class to 5 in the Data panel, or compare on MNIST, where Keras'"
-                    " example keeps a clear lead.",
-        data=DataSpec(classes=[5, 6, 7, 8, 9], labels_per_class=LABELS).to_dict(),
+        description="Three copies of the CNN learn the digits 5 to 9 of the scattered digits from only 20 labelled"
+                    " pictures of each, on the same batches. transferred_frozen keeps the three convolutional"
+                    " layers step 1 trained (frozen, drawn with a dashed frame) and learns a new head; fine_tuned"
+                    " starts from the same layers and goes on adjusting them with a tenth of the learning rate"
+                    " (their lr scale); from_scratch starts from random weights. Watch the curves. The training"
+                    " loss of from_scratch falls to almost nothing: it learns its 100 pictures by heart, stray"
+                    " strokes and noise included, and its validation accuracy stops at 40% to 60% (how far depends"
+                    " much on which 20 pictures of each digit it got). The"
+                    " transferred layers learned to find strokes and shapes anywhere on the canvas, and to pass over"
+                    " the clutter, from thousands of pictures of 0 to 4, so their head only has to learn which"
+                    " combination makes which digit: their validation accuracy climbs within a few epochs and ends"
+                    " well above it: over eight seeds the frozen one by 8 to 28 points (15.5 on average), the"
+                    " fine-tuned one by 10 to 37 (20.6). Try 5 or 100 labels per class in the Data panel and watch the gap.",
+        data=DataSpec(source=SOURCE, classes=[5, 6, 7, 8, 9], labels_per_class=LABELS).to_dict(),
         training={"recipe": "compare", "optimizer": "adam", "lr": 0.003, "batch_size": 20, "epochs": 30},
         lesson={"step": 2, "steps": STEPS,
                 "start": {f"{p}{c}": c for p in ("frozen_", "tuned_") for c in CONVS}},
-        quality={"metric": "val_accuracy", "note": "on the 8x8 digits the three end about level after 30 epochs"
-                 " (0.88 to 0.98 validation accuracy over seeds); the one from scratch is not beaten by 10 points"})
+        quality={"metric": "val_accuracy", "note": "after 30 epochs the transferred networks beat the one from"
+                 " scratch by 15.5 (frozen) and 20.6 (fine-tuned) points of validation accuracy on average over seeds"
+                 " 0 to 7 (frozen 7.7 to 28.0, fine-tuned 10.3 to 36.8; scripts/measure_transfer_lesson.py)"})
     return graph
 
 
@@ -77,17 +84,23 @@ def lesson():
         node.pos = ((i % 4) * 260.0, (i // 4) * 130.0)
     graph.meta.update(
         name="Transfer learning: a lesson in two steps",
-        description="Step 1: this CNN learns the digits 0 to 4. Step 2 reuses what it learned for the digits 5"
-                    " to 9 with only 20 labels each: in the run list, right-click the finished run and choose"
-                    " Start the Lesson's Next Step. Three networks then train side by side: the transferred"
-                    " convolutional layers frozen under a new head, the same fine-tuned with a lower learning"
-                    " rate, and the same network from scratch. Try fewer labels (the Data panel's labels per class)"
-                    " and watch which network holds up.",
-        data=DataSpec(classes=[0, 1, 2, 3, 4]).to_dict(),
-        training={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 10},
+        description="Step 1: this CNN learns the digits 0 to 4 of scattered_digits: scikit-learn's 8x8 digits"
+                    " enlarged, turned and placed anywhere on a 28x28 canvas among stray strokes and noise (made"
+                    " from the seed, no download). Its three convolutions learn strokes and shapes; the global max"
+                    " pool (anywhere) keeps each channel's strongest response wherever the digit stands. In its"
+                    " last epochs the validation loss creeps up while the training loss goes on falling (the coach"
+                    " calls it overfitting); step 2 starts from best.pt, the epoch with the lowest validation loss."
+                    " Step 2"
+                    " reuses the convolutions for the digits 5 to 9 with only 20 labels each: in the run list,"
+                    " right-click the finished run and choose Start the Lesson's Next Step. Three networks then"
+                    " train side by side: the transferred convolutional layers frozen under a new head, the same"
+                    " fine-tuned with a lower learning rate, and the same network from scratch. Try fewer labels"
+                    " (the Data panel's labels per class) and watch which network holds up.",
+        data=DataSpec(source=SOURCE, classes=[0, 1, 2, 3, 4]).to_dict(),
+        training={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 20},
         lesson={"step": 1, "steps": STEPS, "next": json.loads(dumps(step_two()))},
-        quality={"metric": "val_acc", "at_least": 0.95, "epochs": 10,
-                 "note": "step 1 reaches about 0.99 validation accuracy on the digits 0 to 4"})
+        quality={"metric": "val_acc", "at_least": 0.9, "epochs": 20,
+                 "note": "step 1 reaches 0.92 to 0.99 validation accuracy on the digits 0 to 4 in 20 epochs"})
     return graph
 
 

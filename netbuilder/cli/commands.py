@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train = sub.add_parser("train", help="train in the terminal: progress, metrics CSV, checkpoints")
     p_train.add_argument("file")
     p_train.add_argument("--dataset", help="a built-in dataset (digits, moons, spirals, circles, blobs,"
-                         " regression_1d, sine_forecast, adding_problem, digits_rows, mnist, fashion_mnist,"
-                         " cifar10) or a CSV, .npy/.npz or image folder; default: the document's own")
+                         " regression_1d, sine_forecast, adding_problem, digits_rows, ring, scattered_digits, mnist,"
+                         " fashion_mnist, cifar10) or a CSV, .npy/.npz or image folder; default: the document's own")
     p_train.add_argument("--trust-code", action="store_true",
                          help="run the Python code of the document's Code layers (only code you have read)")
     p_train.add_argument("--download", action="store_true",

@@ -70,6 +70,11 @@ def describe(name: str) -> str:
     return _DESCRIPTIONS[name]
 
 
+def option_defaults(name: str) -> dict:
+    """The options the generator called `name` takes, with the value each has when it is not given."""
+    return {k: p.default for k, p in inspect.signature(GENERATORS[_known(name)]).parameters.items()}
+
+
 def make(name: str, **options) -> RawData:
     """The dataset of the generator called `name`, made with these options."""
     return GENERATORS[_known(name)](**options)
@@ -198,3 +203,6 @@ def ring(*, n: int = 1000, noise: float = 0.05, seed: int = 0, classes: int = 8,
     labels = _labels(n, classes, rng)
     centres = ring_centres(classes, radius).double().numpy()
     return _table(centres[labels] + rng.normal(0, noise, (n, 2)), labels, classes)
+
+
+from . import scattered  # noqa: E402,F401 - registers scattered_digits (its own file: images, not tables)

@@ -117,7 +117,7 @@ def write_script(graph: Graph, path: str | Path, network: str | None = None) -> 
     source = script_source(graph, network)
     written = [path]
     write_atomic(path, source)
-    if DataSpec.from_dict(graph.meta.get("data")).source in ("digits", "digits_rows"):
+    if DataSpec.from_dict(graph.meta.get("data")).source in ("digits", "digits_rows", "scattered_digits"):
         images, labels = _digits_arrays()
         target = path.with_name(DIGITS_FILE)
         part = target.with_name(target.name + ".part.npz")

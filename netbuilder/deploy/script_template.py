@@ -76,7 +76,7 @@ def load_data(source: str, options: dict, seed: int, path: str | None) -> dict:
         return dict(x=images.reshape(-1, 1, 8, 8).astype(np.float32) / np.float32(16.0), y=labels,
                     task="classification", kind="image", test=None)
     if source in GENERATORS:
-        if source == "digits_rows":
+        if source in ("digits_rows", "scattered_digits"):
             options = {**options, "images": read_digits(given)}
         return GENERATORS[source](**{"seed": seed, **options})
     if source in STANDARD:
@@ -353,8 +353,53 @@ def digits_rows(images, n=1797, noise=0.0, seed=0):
                 kind="sequence", test=None)
 
 
+def scattered_digits(images, n=8000, noise=0.1, seed=0, size=28, clutter=2):
+    """The digits enlarged, turned and placed anywhere on a size x size canvas among stray strokes and noise."""
+    images, labels = images
+    rng = np.random.default_rng(seed)
+    y = _labels(n, 10, rng)
+    base = np.empty(n, dtype=np.int64)
+    for digit in range(10):
+        where = np.flatnonzero(y == digit)
+        base[where] = rng.choice(np.flatnonzero(labels == digit), len(where))
+    digits = (images.reshape(-1, 1, 8, 8) / 16.0).astype(np.float32)
+    side = rng.uniform(0.43, 0.64, n) * size
+    cx, cy = rng.uniform(side / 2, size - side / 2), rng.uniform(side / 2, size - side / 2)
+    x = _place(digits[base], side, np.radians(rng.uniform(-20.0, 20.0, n)), cx, cy, size)
+    rows = np.arange(8)
+    for _ in range(clutter):  # stray strokes: quarters of other digits, turned any way, away from the digit
+        other = digits[rng.integers(0, len(labels), n)]
+        top, left = rng.integers(0, 5, (2, n))
+        keep = ((rows[None, :, None] >= top[:, None, None]) & (rows[None, :, None] < top[:, None, None] + 4)
+                & (rows[None, None, :] >= left[:, None, None]) & (rows[None, None, :] < left[:, None, None] + 4))
+        stroke_side = rng.uniform(0.43, 0.64, n) * size
+        turn = np.radians(rng.uniform(-180, 180, n))
+        fx, fy = rng.uniform(0, size, (2, n))
+        for _ in range(20):
+            near = np.hypot(fx - cx, fy - cy) < 0.6 * side
+            if not near.any():
+                break
+            fx[near], fy[near] = rng.uniform(0, size, (2, int(near.sum())))
+        x = np.maximum(x, _place(other * keep[:, None].astype(np.float32), stroke_side, turn, fx, fy, size))
+    x = np.clip(x + rng.normal(0, noise, x.shape), 0, 1) if noise else x
+    return dict(x=x.astype(np.float32), y=y.astype(np.int64), task="classification", kind="image", test=None)
+
+
+def _place(small, side, angle, cx, cy, size):
+    scale, cos, sin = size / side, np.cos(angle), np.sin(angle)
+    shift_x, shift_y = (cx - size / 2) / (size / 2), (cy - size / 2) / (size / 2)
+    theta = np.zeros((len(small), 2, 3))
+    theta[:, 0, 0], theta[:, 0, 1] = scale * cos, scale * sin
+    theta[:, 1, 0], theta[:, 1, 1] = -scale * sin, scale * cos
+    theta[:, 0, 2] = -(theta[:, 0, 0] * shift_x + theta[:, 0, 1] * shift_y)
+    theta[:, 1, 2] = -(theta[:, 1, 0] * shift_x + theta[:, 1, 1] * shift_y)
+    theta = torch.from_numpy(theta.astype(np.float32))
+    grid = F.affine_grid(theta, [len(small), 1, size, size], align_corners=False)
+    return F.grid_sample(torch.from_numpy(small), grid, align_corners=False).numpy()
+
+
 GENERATORS = {f.__name__: f for f in (moons, spirals, circles, blobs, ring, regression_1d, sine_forecast,
-                                      adding_problem, digits_rows)}
+                                      adding_problem, digits_rows, scattered_digits)}
 
 
 # ---- preparation: split, normalisation from the training part, augmentation ---------------------

@@ -11,7 +11,7 @@ from .. import glossary
 from ..data.dataset import NONE, NORMALIZE, STANDARD, DataSpec, builtin_names, prepare
 from ..data.raw import DataError
 from ..data.standard import DatasetMissing
-from ..data.synthetic import GENERATORS, describe
+from ..data.synthetic import GENERATORS, describe, option_defaults
 from ..data.text import MAX_VOCAB, SEQ_LEN, TEXT_OPTIONS, UNKNOWN_RULES, is_text
 
 TEXT_DEFAULTS = {"seq_len": SEQ_LEN, "stride": None, "unknown": "replace", "max_vocab": MAX_VOCAB}
@@ -217,6 +217,8 @@ class DataPanel(QWidget):
         o = spec.options
         defaults = {"n": 1000, "noise": 0.1, "target": "", "missing": "error", "size": 32, "color": "rgb",
                     "folder": "", "seq_len": SEQ_LEN, "stride": 0, "unknown": "replace", "max_vocab": MAX_VOCAB}
+        if spec.source in GENERATORS:  # what the generator makes when the document names no n or noise
+            defaults.update({k: v for k, v in option_defaults(spec.source).items() if k in ("n", "noise")})
         for name, editor in self.option_rows.items():
             value = o.get(name, defaults[name])
             if isinstance(editor, QComboBox):

@@ -10,7 +10,7 @@ from netbuilder.data.synthetic import (GENERATORS, adding_problem, blobs, circle
                                        regression_1d, ring, ring_centres, sine_forecast, spirals)
 
 NAMES = ["moons", "spirals", "circles", "blobs", "regression_1d", "sine_forecast", "adding_problem", "digits_rows",
-         "ring"]
+         "ring", "scattered_digits"]
 # name -> (x shape, y shape, kind, task, classes) with the defaults
 EXPECTED = {
     "moons": ((1000, 2), (1000,), "table", "classification", 2),
@@ -22,6 +22,7 @@ EXPECTED = {
     "adding_problem": ((1000, 50, 2), (1000, 1), "sequence", "regression", 0),
     "digits_rows": ((1797, 8, 8), (1797,), "sequence", "classification", 10),
     "ring": ((1000, 2), (1000,), "table", "classification", 8),
+    "scattered_digits": ((8000, 1, 28, 28), (8000,), "image", "classification", 10),
 }
 
 
@@ -78,6 +79,7 @@ def test_digits_rows_are_the_digit_images_row_by_row_and_balanced_when_they_can_
 @pytest.mark.parametrize("name", NAMES)
 def test_a_seed_repeats_and_another_seed_differs(name):
     options = {"noise": 0.1} if name in ("adding_problem", "digits_rows") else {}
+    options = {"n": 300} if name == "scattered_digits" else options
     first, again, other = make(name, seed=5, **options), make(name, seed=5, **options), make(name, seed=6, **options)
     assert torch.equal(first.x, again.x) and torch.equal(first.y, again.y)
     assert not torch.equal(first.x, other.x)
@@ -184,7 +186,8 @@ def test_make_forwards_options_and_equals_the_direct_call():
 
 def test_unknown_names_and_options_say_what_is_known():
     with pytest.raises(DataError, match=r"no synthetic dataset called 'moon'; the known ones are moons, spirals, "
-                                        r"circles, blobs, regression_1d, sine_forecast, adding_problem, digits_rows, ring$"):
+                                        r"circles, blobs, regression_1d, sine_forecast, adding_problem, digits_rows, "
+                                        r"ring, scattered_digits$"):
         make("moon")
     with pytest.raises(DataError, match="no synthetic dataset called 'x'"):
         describe("x")
@@ -228,7 +231,8 @@ def test_a_hundred_thousand_samples_take_no_per_sample_loop():
     import time
 
     start = time.perf_counter()
-    for name in [name for name in NAMES if name != "digits_rows"]:  # digits_rows has only 1,797
+    # digits_rows has only 1,797; scattered_digits is bounded by its pixels (about 63,000 pictures of 28x28)
+    for name in [name for name in NAMES if name not in ("digits_rows", "scattered_digits")]:
         assert len(make(name, n=100_000).x) == 100_000
     assert time.perf_counter() - start < 10  # about half a second in all when vectorised
 

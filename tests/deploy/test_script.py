@@ -150,7 +150,7 @@ def test_what_the_script_does_not_train_is_refused(tmp_path, capsys):
 def test_the_scripts_generators_make_netbuilders_data(name):
     options = {"n": 120, "seed": 3}
     theirs = synthetic.make(name, **options)
-    if name == "digits_rows":
+    if name in ("digits_rows", "scattered_digits"):
         options["images"] = _digits_arrays()
     ours = template.GENERATORS[name](**options)
     assert np.array_equal(ours["x"], theirs.x.numpy()) and ours["task"] == theirs.task

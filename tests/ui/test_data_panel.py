@@ -251,3 +251,17 @@ def test_narrowing_to_digits_5_to_9_with_20_labels_each_from_the_panel(qtbot):
     assert "fewer than the 500 labels per class" in panel.notes.text() and not panel.use_button.isEnabled()
     window.document.undo_stack.undo()  # the panel follows the document back to all ten digits
     assert panel.narrow.classes.text() == "" and panel.narrow.per_class.value() == 0
+
+
+def test_the_lessons_scattered_digits_show_the_generators_own_defaults_and_pictures(qtbot):
+    from netbuilder.ui.app import TEMPLATES
+    from netbuilder.ui.document import Document
+
+    window = make_window(qtbot, Document.from_template(TEMPLATES / "transfer_lesson.json"))
+    panel = window.data
+    window.show_data()
+    assert panel.source.currentText() == "scattered_digits" and window.document.graph.meta["data"]["options"] == {}
+    assert panel.n.value() == 8000  # what the generator makes when n is not given, not the panel's 1000
+    assert panel.preview.samples.currentWidget() is panel.preview.images
+    assert "1 x 28 x 28 per sample, 5 classes: train 2,800, validation 600, test 600" in panel.counts.text()
+    assert "placed anywhere on a larger canvas" in panel.about.text()

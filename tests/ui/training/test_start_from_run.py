@@ -65,7 +65,8 @@ def test_the_lesson_s_next_step_starts_from_the_first_step_s_run(qtbot):
     qtbot.waitUntil(lambda: window.training.result is not None, timeout=60000)
     assert window.training.result.status == "finished"
     note = window.training.runs.current.note
-    assert "frozen_conv1, frozen_conv2, tuned_conv1, tuned_conv2 started from lesson-step-2.pt" in note
+    assert ("frozen_conv1, frozen_conv2, frozen_conv3, tuned_conv1, tuned_conv2, tuned_conv3 started from"
+            " lesson-step-2.pt") in note
 
 
 def test_a_weights_file_is_checked_when_chosen_as_the_starting_point(qtbot, tmp_path, monkeypatch):
