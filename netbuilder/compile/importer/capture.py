@@ -17,9 +17,11 @@ construct export rejects): it handles fewer models, but some it handles alone.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import operator
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import torch
@@ -56,9 +58,7 @@ def quiet():
     for lg in loggers:
         lg.setLevel(logging.CRITICAL)
     try:
-        import warnings
-
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
@@ -81,6 +81,43 @@ def export(model: nn.Module, args: tuple, batch_dims: list[int | None]):
         if any(k in text for k in DATA_DEPENDENT):
             raise DataDependent(str(e)).with_traceback(e.__traceback__) from None
         raise
+
+
+def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Captured:
+    """The model captured by torch.export, or by torch.fx's symbolic tracing where torch.export cannot (not
+    for data-dependent control flow: DataDependent is raised then, with the user's line in its traceback)."""
+    flat = pytree.tree_leaves(args)
+    paths = {name for name, m in model.named_modules() if name and not isinstance(m, CONTAINERS)}
+    try:
+        program = export(model, args, batch_dims)
+    except DataDependent:
+        raise
+    except Exception as e:  # noqa: BLE001 - an operator or construct torch.export does not take: try torch.fx
+        log.info("torch.export could not capture the model (%s); trying torch.fx", e)
+        try:
+            gm = trace_fx(model, set())
+        except Exception:  # noqa: BLE001 - neither: torch.export's reason is the one to show
+            raise e from None
+        _, calls = record(model, args, None, flat, paths)
+        return Captured(gm, "torch.fx", calls=calls)
+    source = program.module()
+    values, calls = record(model, args, source, flat, paths)
+    return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls)
+
+
+def again(model: nn.Module, captured: Captured, kept: set[str]) -> fx.GraphModule:
+    """The torch-level graph with the modules at `kept` (classes of the user's file) as single calls."""
+    if captured.source is None:
+        return trace_fx(model, kept)
+    return translate(model, captured.source, captured.values, captured.calls, kept)
+
+
+def trace_fx(model: nn.Module, kept: set[str]) -> fx.GraphModule:
+    from .model import _Tracer
+
+    tracer = _Tracer(kept)
+    graph = tracer.trace(model)
+    return fx.GraphModule(model, graph)
 
 
 # ---- from the exported (aten) graph to a torch-level one ---------------------------------------------------
@@ -123,8 +160,9 @@ def record(model: nn.Module, args: tuple, source: fx.GraphModule, flat: list, pa
         with torch.no_grad(), torch.random.fork_rng():
             torch.manual_seed(0)
             model(*args)
-            torch.manual_seed(0)
-            Recorder(source).run(*flat)
+            if source is not None:
+                torch.manual_seed(0)
+                Recorder(source).run(*flat)
     finally:
         for h in handles:
             h.remove()
@@ -136,8 +174,8 @@ def translate(model: nn.Module, source: fx.GraphModule, values: dict, calls: dic
     groups: dict[str, list[fx.Node]] = {}
     owner: dict[fx.Node, str] = {}
     for n in source.graph.nodes:
-        if n.op != "call_function":
-            continue
+        if n.op != "call_function" or not _holds_tensor(values.get(n)):
+            continue  # sizes (SymInts) computed inside a module may be used after it: kept as they are
         key = _leaf_call(model, n, kept)
         if key is not None:
             groups.setdefault(key, []).append(n)
@@ -172,8 +210,28 @@ def translate(model: nn.Module, source: fx.GraphModule, values: dict, calls: dic
                         env[op] = _function(g, op, arg)
         else:
             env[n] = _function(g, n, arg)
-    g.eliminate_dead_code()
-    return fx.GraphModule(model, g)
+    gm = fx.GraphModule(model, g)
+    gm.graph.eliminate_dead_code()
+    for n in gm.graph.nodes:
+        n.meta["nn_module_stack"] = _classes(model, n.meta.get("nn_module_stack") or {}, n.meta.get("call_of"))
+    gm.recompile()
+    return gm
+
+
+def _classes(model: nn.Module, stack: dict, own: str | None) -> dict:
+    """nn_module_stack with the modules' classes (torch.export keeps their names) and without the model itself;
+    for a module's call, without the module and what is inside it."""
+    out = {}
+    for key, (path, _) in stack.items():
+        if path == own:
+            break
+        try:
+            out[key] = (path, type(model.get_submodule(path)))
+        except AttributeError:
+            continue
+        if path == "":
+            del out[key]
+    return out
 
 
 def _leaf_call(model: nn.Module, n: fx.Node, kept: set[str]) -> str | None:
@@ -227,18 +285,29 @@ def _module_call(g: fx.Graph, env: dict, nodes: list[fx.Node], path: str, call, 
         return False
     node = g.call_module(path, call_args, call_kwargs)
     _copy_meta(node, nodes[0])
+    node.meta["call_of"] = path
     made: dict[tuple, fx.Node] = {(): node}
     for r, where in zip(results, places):
         for k in range(1, len(where) + 1):
             if where[:k] not in made:
                 made[where[:k]] = g.call_function(operator.getitem, (made[where[:k - 1]], where[k - 1]))
                 _copy_meta(made[where[:k]], r)
+                made[where[:k]].meta["call_of"] = path
         env[r] = made[where]
     return True
 
 
+def _holds_tensor(value) -> bool:
+    return any(isinstance(v, torch.Tensor) for v in pytree.tree_leaves(value))
+
+
 def _same(a, b) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+    """The same tensor, computed perhaps another way (torch.nn's fast paths in eval round differently)."""
+    if not (isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype):
+        return False
+    if not a.is_floating_point():
+        return torch.equal(a, b)
+    return bool(torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True))
 
 
 def _find(value, out, where=()):
@@ -263,14 +332,18 @@ def _copy_meta(new: fx.Node, old: fx.Node) -> None:
 aten = torch.ops.aten
 
 
+def _index(x, items: tuple):
+    return (x, items[0] if len(items) == 1 else items)
+
+
 def _select(x, dim, index):
-    return (x, (slice(None),) * dim + (index,)) if dim >= 0 else None
+    return _index(x, (slice(None),) * dim + (index,)) if dim >= 0 else None
 
 
 def _slice(x, dim=0, start=None, end=None, step=1):
     end = None if isinstance(end, int) and end >= 2 ** 62 else end
     start = None if start == 0 else start
-    return (x, (slice(None),) * dim + (slice(start, end, None if step == 1 else step),)) if dim >= 0 else None
+    return _index(x, (slice(None),) * dim + (slice(start, end, None if step == 1 else step),)) if dim >= 0 else None
 
 
 SAME_ARGS = {  # aten overload -> the torch-level callable taking the same positional arguments
@@ -289,6 +362,11 @@ SAME_ARGS = {  # aten overload -> the torch-level callable taking the same posit
 }
 
 
+_OPERATORS = {aten.add.Tensor: operator.add, aten.mul.Tensor: operator.mul, aten.sub.Tensor: operator.sub,
+              aten.div.Tensor: operator.truediv, aten.add.Scalar: operator.add, aten.mul.Scalar: operator.mul,
+              aten.sub.Scalar: operator.sub, aten.div.Scalar: operator.truediv}
+
+
 def _function(g: fx.Graph, n: fx.Node, arg) -> fx.Node:
     target, args, kwargs = n.target, arg(n.args), arg(n.kwargs)
     new = None
@@ -300,8 +378,14 @@ def _function(g: fx.Graph, n: fx.Node, arg) -> fx.Node:
             target = torch.reshape
         new = g.call_function(fn, tuple(args), dict(kwargs)) if fn is not torch.Tensor.contiguous else \
             g.call_method("contiguous", (args[0],))
-    elif target in (aten.add.Tensor, aten.mul.Tensor) and kwargs.get("alpha", 1) == 1:
-        new = g.call_function(operator.add if target == aten.add.Tensor else operator.mul, tuple(args[:2]))
+    elif target in _OPERATORS and kwargs.get("alpha", 1) == 1:
+        new = g.call_function(_OPERATORS[target], tuple(args[:2]))
+    elif target in (aten.rsub.Scalar, aten.rsub.Tensor) and kwargs.get("alpha", 1) == 1:
+        new = g.call_function(operator.sub, (args[1], args[0]))
+    elif target == aten.neg.default:
+        new = g.call_function(operator.neg, (args[0],))
+    elif target in (aten.clamp.default, aten.clip.default):
+        new = g.call_function(torch.clamp, tuple(args), dict(kwargs))
     elif target == aten.gelu.default:
         new = g.call_function(F.gelu, (args[0],), {"approximate": kwargs.get("approximate", "none")})
     elif target in (aten.leaky_relu.default, aten.elu.default):
@@ -309,6 +393,8 @@ def _function(g: fx.Graph, n: fx.Node, arg) -> fx.Node:
         new = g.call_function(fn, tuple(args[:2]))
     elif target == aten.select.int and _select(*args) is not None:
         new = g.call_function(operator.getitem, _select(*args))
+    elif target == aten.slice.Tensor and _slice(*args) is not None and _slice(*args)[1] == slice(None):
+        return args[0]  # x[:]: the tensor itself
     elif target == aten.slice.Tensor and _slice(*args) is not None:
         new = g.call_function(operator.getitem, _slice(*args))
     if new is None:  # kept as it is: runnable, and made into a Code layer when nothing maps it
