@@ -252,7 +252,7 @@ _OVERLOADS = {"default", "Tensor", "Scalar", "int", "dim", "dim_IntList", "using
 
 def _expression(n: fx.Node, ref) -> str:
     args = [ref(a) for a in n.args]
-    kwargs = [f"{k}={ref(v)}" for k, v in n.kwargs.items()]
+    kwargs = [f"{k}={ref(v)}" for k, v in n.kwargs.items() if not _default(k, v)]
     target = n.target
     if n.op == "call_method":
         return f"{args[0]}.{target}({', '.join(args[1:] + kwargs)})"
@@ -279,6 +279,12 @@ def _expression(n: fx.Node, ref) -> str:
     if prefix is None:
         prefix = "" if hasattr(builtins, fname) else f"{module}."
     return f"{prefix}{fname}({', '.join(args + kwargs)})"
+
+
+def _default(key: str, value) -> bool:
+    """A keyword torch.export writes out with its default value (pin_memory=False, layout=torch.strided)."""
+    return value is None or (key == "pin_memory" and value is False) or (key == "layout" and value == torch.strided) \
+        or (key == "device" and value == torch.device("cpu"))
 
 
 def _index(i, ref) -> str:

@@ -27,6 +27,8 @@ def _name(node: fx.Node) -> str | None:
 
 
 def _describe(node: fx.Node) -> str:
+    if isinstance(node.target, torch._ops.OpOverload):
+        return f"torch.{node.target.overloadpacket.__name__}"
     if node.op == "call_method":
         return f"the tensor method .{node.target}()"
     module = getattr(node.target, "__module__", None) or ""

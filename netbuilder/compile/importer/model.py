@@ -191,6 +191,7 @@ def _build(path: Path, class_name: str | None, factory: str | None, args):
     module = load_file(path)
     own = [c for c in vars(module).values() if inspect.isclass(c) and issubclass(c, nn.Module)
            and c.__module__ == module.__name__]
+    _anchor_lines(module)
     with recording_arguments(own):
         if factory:
             fn = getattr(module, factory, None)
@@ -207,6 +208,22 @@ def _build(path: Path, class_name: str | None, factory: str | None, args):
                                    " (--factory)")
         cls = load_class(path, class_name, module)
         return _call(cls, args or {}, path, class_name), f"{path.name}, class {class_name}", class_name
+
+
+def _anchor_lines(module) -> None:
+    """Keep the frames of every function of the user's file in the source lines torch.export records (it keeps
+    forward's only): a node made in a helper method (reparameterize) is then named by its own line."""
+    try:
+        from torch.fx.proxy import _register_stack_trace_anchor
+    except ImportError:  # another torch: forward's lines only
+        return
+    for obj in list(vars(module).values()):
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            _register_stack_trace_anchor(obj)
+        elif inspect.isclass(obj) and obj.__module__ == module.__name__:
+            for member in vars(obj).values():
+                if inspect.isfunction(member):
+                    _register_stack_trace_anchor(member)
 
 
 def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):

@@ -102,6 +102,8 @@ class Mapper:
                     value = self._input(node, next(inputs), ints)
                 elif node.op == "output":
                     value = self._outputs(node)
+                elif any(self.values.get(a) is BAD for a in node.all_input_nodes):
+                    raise _Skip()  # fed by what could not be mapped: only that is reported
                 elif node.name in self.code:
                     value = as_code(self, node)
                 elif not _holds_tensor(self.results.get(node)):
