@@ -157,7 +157,8 @@ def record(model: nn.Module, args: tuple, source: fx.GraphModule, flat: list, pa
             return value
 
     try:
-        with torch.no_grad(), torch.random.fork_rng():
+        with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the model's own warnings (deprecations, shapes) are not the import's
             torch.manual_seed(0)
             model(*args)
             if source is not None:

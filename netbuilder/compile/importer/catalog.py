@@ -13,7 +13,9 @@ from .rules import NETBUILDER_MODULES, Mapper, Unsupported
 def map_module(m: Mapper, node: fx.Node, module: nn.Module):
     name = type(module).__name__
     own = type(module) is getattr(nn, name, None)
-    rule = MODULES.get(name) if own else CUSTOM.get(name) if name in NETBUILDER_MODULES else None
+    from .model import _is_netbuilder_module
+
+    rule = MODULES.get(name) if own else CUSTOM.get(name) if _is_netbuilder_module(module) else None
     if rule is None:
         raise Unsupported(f"self.{node.target}: {'nn.' if own else ''}{name}")
     return rule(m, node, module)

@@ -179,20 +179,24 @@ def _note(why: str) -> str:
 
 
 # ---- which failures become which Code layers --------------------------------------------------------------
-def decide(m: Mapper, calls: dict) -> tuple[set[str], dict[str, str]]:
-    """(module paths to capture whole, node name -> why) from a mapping pass's failures."""
-    kept, code = set(), {}
+def decide(m: Mapper, calls: dict, kept_why: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(module path to capture whole -> why, node name -> why) from a mapping pass's failures; `kept_why`: why
+    the modules captured whole so far were."""
+    kept, code = {}, {}
     for node, u in m.failed:
         if u.final:
             continue
         line, _ = m.where(node)
         why = f"line {line}: {u.what}" if line else u.what
         if node.op == "call_module":
+            path = str(node.target)
+            if path in kept_why:
+                why = f"{kept_why[path]}, so class {type(m.gm.get_submodule(path)).__name__} comes in as written"
             code.setdefault(node.name, why)
             continue
         path = _own_class(m, node, calls)
         if path is not None:
-            kept.add(path)
+            kept.setdefault(path, why)
         else:
             code.setdefault(node.name, why)
     return kept, code

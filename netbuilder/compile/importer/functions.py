@@ -47,7 +47,7 @@ _SYMBOLS = {"sub": "-", "truediv": "/", "floordiv": "//", "matmul": "@", "pow": 
 def map_function(m: Mapper, node: fx.Node):
     rule = FUNCTIONS.get(_name(node))
     if rule is None:
-        raise Unsupported(_describe(node))
+        raise Unsupported(f"{_describe(node)}, which no catalog layer does")
     return rule(m, node)
 
 

@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,7 +243,7 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
 
 def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
-    kept: set[str] = set()
+    kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
     code: dict[str, str] = {}
     gm = captured.gm
     for _ in range(MAX_PASSES):
@@ -251,11 +252,11 @@ def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: 
         mapper.map(described.samples(), _integer_highs(gm, described))
         if not mapper.failed or any(u.final for _, u in mapper.failed):
             break
-        more, new = decide(mapper, captured.calls)
-        if more - kept:
-            kept |= more
+        more, new = decide(mapper, captured.calls, kept)
+        if more.keys() - kept.keys():
+            kept.update(more)
             code = {}
-            gm = again(model, captured, kept)
+            gm = again(model, captured, set(kept))
             continue
         new = grow(mapper, {**code, **new}, 2)
         if new.keys() <= code.keys():
@@ -424,7 +425,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
     inputs)), random numbers drawn alike in both; ModelImportError when they differ."""
     args, flat = xs
-    with torch.no_grad(), torch.random.fork_rng():
+    with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
             theirs = model(*args)

@@ -4,6 +4,7 @@ every source line whose call the catalog lacks, and where each layer's weights c
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -73,7 +74,8 @@ class Mapper:
                 return value
 
         try:
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the model's own warnings
                 Recorder(self.gm).run(*xs)
         except Exception as e:  # noqa: BLE001 - the user's forward on the shapes they gave
             failed = next((n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")
