@@ -18,7 +18,6 @@ import textwrap
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
 from functools import lru_cache
 
 from ..errors import UserError
@@ -184,17 +183,9 @@ def _own_nodes(function: ast.FunctionDef):
             stack.extend(ast.iter_child_nodes(node))
 
 
-def code_spec(code) -> LayerSpec:
-    """The declaration of one Code node: the catalog's, with the ports its forward declares."""
-    inputs, outputs = code_ports(code) if isinstance(code, str) else (("in",), ("out",))
-    if (inputs, outputs) == (("in",), ("out",)):
-        return SPECS[0]
-    return _spec_with(inputs, outputs)
-
-
-@lru_cache(maxsize=256)
-def _spec_with(inputs: tuple[str, ...], outputs: tuple[str, ...]) -> LayerSpec:
-    return replace(SPECS[0], inputs=inputs, outputs=outputs)
+def _ports(p: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    code = p.get("code")
+    return code_ports(code) if isinstance(code, str) else (("in",), ("out",))
 
 
 def kwargs_for(cls: type, args: dict, x: TensorType) -> dict:
@@ -362,5 +353,5 @@ SPECS = [
             Param("note", "text", "", "A note shown on the canvas: for an imported model, why this part came in as"
                   " code (what the catalog has no layer for)"),
         ),
-        shape=_shape, module=_module, accepts_int=True, key_params=("note",)),
+        shape=_shape, module=_module, accepts_int=True, key_params=("note",), ports=_ports),
 ]
