@@ -178,7 +178,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         built.load_state_dict(state)
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
-    xs = described.make(3, high, 3)
+    args3, flat3 = described.make(3, high, 3)
+    xs = (args3, described.document(flat3), mapper.output_dims)
     difference = _compare(model, built, xs, where)
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
@@ -249,6 +250,7 @@ def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: 
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
         mapper.record(flat, name)
+        mapper.batch_from(described.batch_dims)
         mapper.map(described.samples(), _integer_highs(gm, described))
         if not mapper.failed or any(u.final for _, u in mapper.failed):
             break
@@ -423,8 +425,9 @@ def _check_clean(graph, where: str) -> None:
 
 def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
-    inputs)), random numbers drawn alike in both; ModelImportError when they differ."""
-    args, flat = xs
+    inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
+    ModelImportError when they differ."""
+    args, flat, dims = xs
     with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
@@ -435,7 +438,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
                                    " does forward fix the batch size?") from None
         torch.manual_seed(0)
         ours = built(*flat)
-    theirs = [t for t in pytree.tree_leaves(theirs) if t is not None]
+    theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
+                                                           dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):
