@@ -148,3 +148,27 @@ class Dropped(nn.Module):
 
     def forward(self, x):
         return self.drop(self.fc(x))
+
+
+from dataclasses import dataclass  # noqa: E402 - as a config object comes in a real file
+
+
+@dataclass
+class Config:
+    width: int = 4
+    hidden: int = 16
+
+
+class Configured(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        self.up = nn.Linear(config.width, config.hidden)
+        self.act = nn.GELU()
+        self.down = nn.Linear(config.hidden, 2)
+
+    def forward(self, x):
+        return self.down(self.act(self.up(x)))
+
+
+def make_model(width=4):
+    return Configured(Config(width=width))

@@ -54,9 +54,10 @@ def _same(a, b):
         torch.testing.assert_close(x, y, rtol=1e-4, atol=1e-5)
 
 
-def imports_the_same(path, name, tmp_path, xs, flat=None, **kw):
+def imports_the_same(path, name, tmp_path, xs, flat=None, out_dims=(), **kw):
     """Import with the model's own weights; the document, built and exported, gives the model's outputs on `xs`
-    (a batch size the import does not use: it captures with 2 and checks with 3)."""
+    (a batch size the import does not use: it captures with 2 and checks with 3). `flat`: the document's inputs
+    when they are not `xs` (batch first, one per tensor); `out_dims`: where the batch is in the model's outputs."""
     model = _model(path, name)
     weights = tmp_path / f"{name}.pt"
     torch.save(model.state_dict(), weights)
@@ -68,14 +69,15 @@ def imports_the_same(path, name, tmp_path, xs, flat=None, **kw):
     built = netbuilder.build_model(graph)
     built.load_state_dict(result.state)
     flat = xs if flat is None else flat
-    _same(_outputs(model, xs), _outputs(built, flat))
+    theirs = [t.movedim(b, 0) for t, b in zip(_outputs(model, xs), list(out_dims) + [0] * 9)]
+    _same(theirs, _outputs(built, flat))
     source = tmp_path / "exported.py"
     source.write_text(netbuilder.export_source(graph))
     namespace = {"__name__": "exported"}
     exec(compile(source.read_text(), str(source), "exec"), namespace)
     exported = namespace[_class_name(graph, None)]()
     exported.load_state_dict(result.state)
-    _same(_outputs(model, xs), _outputs(exported, flat))
+    _same(theirs, _outputs(exported, flat))
     return result
 
 
@@ -155,3 +157,56 @@ def test_a_refusal_names_the_line_the_construct_and_what_works(models, tmp_path,
     at = line_of("        return self.drop(self.fc(x))")
     assert f"line {at}: self.drop: nn.Dropout2d on [N, 64], which zeroes whole channels of [N, C, H, W] images" \
         " only; on other shapes use nn.Dropout" in err
+
+
+def test_a_file_that_loops_forever_while_loading_is_stopped_and_said(tmp_path, capsys, monkeypatch):
+    from netbuilder.compile.importer import model as importer
+
+    monkeypatch.setattr(importer, "LOAD_LIMIT_S", 0.3)
+    looping = tmp_path / "looping.py"
+    looping.write_text("import torch\n\nwhile True:\n    pass\n")
+    out = tmp_path / "never.json"
+    assert main(["import", str(looping), "--class", "Net", "--input-shape", "4", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert not out.exists() and "Traceback" not in err
+    assert re.search(r"looping.py: line [34]: still running after 0.3 s while it is loaded \(an endless loop\?\)", err)
+
+
+def test_a_language_model_with_its_state_imports_sequence_first(models, tmp_path):
+    """word_language_model's shape: tokens [length, N], its LSTM sequence first, (h, c) given and returned."""
+    long, f = torch.long, torch.float32
+    inputs = [("input", long, [6, 20]), ("hidden", f, [2, 20, 10]), ("hidden", f, [2, 20, 10])]
+    tokens, h, c = torch.randint(0, 30, (6, 5)), torch.randn(2, 5, 10), torch.randn(2, 5, 10)
+    result = imports_the_same(models, "RNNModel", tmp_path, [tokens, (h, c)],
+                              [tokens.T, h.transpose(0, 1), c.transpose(0, 1)], out_dims=[1, 1, 1], inputs=inputs)
+    graph = result.graph
+    assert [(n.type, n.params.get("shape")) for n in graph.nodes() if n.type == "Input"] == [
+        ("Input", [6]), ("Input", [2, 10]), ("Input", [2, 10])]  # one sample each, the batch first
+    rnn = graph.by_name("rnn")
+    assert (rnn.type, rnn.params["cell"], rnn.params["state"], rnn.params["num_layers"]) == ("Recurrent", "LSTM", True, 2)
+    assert [e.dst_port for e in graph.in_edges(rnn.id)] == ["in", "h", "c"]
+    assert sum(n.type == "Output" for n in graph.nodes()) == 3  # the log-probabilities, then h and c
+    assert "Code" not in {n.type for n in graph.nodes()}
+
+
+def test_an_lstm_given_its_state_returns_it_as_outputs(models, tmp_path):
+    f = torch.float32
+    inputs = [("x", f, [4, 3, 5]), ("state", f, [2, 4, 7]), ("state", f, [2, 4, 7])]
+    x, h, c = torch.randn(5, 3, 5), torch.randn(2, 5, 7), torch.randn(2, 5, 7)
+    result = imports_the_same(models, "StateLSTM", tmp_path, [x, (h, c)], [x, h.transpose(0, 1), c.transpose(0, 1)],
+                              out_dims=[0, 1, 1], inputs=inputs)
+    lstm = result.graph.by_name("lstm")
+    assert lstm.params["state"] is True and lstm.params["returns"] == "sequence"
+    outs = [e for e in result.graph.out_edges(lstm.id)]
+    assert sorted(e.src_port for e in outs) == ["c", "h", "out"]
+
+
+def test_a_factory_builds_a_model_from_a_config_object(models, tmp_path):
+    model = load_class(models, "Configured")  # its file's own function makes it from a dataclass
+    result = import_model(models, None, {"width": 6}, [[6]], factory="make_model")
+    assert result.source == "models.py, make_model()"
+    assert result.graph.meta["name"] == "Configured"
+    assert [n.type for n in result.graph.nodes()] == ["Input", "Linear", "GELU", "Linear", "Output"]
+    assert model.__name__ == "Configured"
+    with pytest.raises(ModelImportError, match=r"models.py defines no function 'missing' \(its functions: .*make_model"):
+        import_model(models, None, None, [[6]], factory="missing")

@@ -27,6 +27,7 @@ from ...analysis import Analysis
 from ...graph.io import dumps, loads
 from ...graph.layout import layered_positions
 from ...layers import check_node
+from ...layers.code import TimeLimit
 from ...layers import modules as custom_modules
 from ...paths import why_missing
 from ..build import build_model
@@ -39,6 +40,8 @@ from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
+LOAD_LIMIT_S = 20.0  # running the user's file stops after this long in its own lines (an endless loop)
+FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
 _count = itertools.count(1)
 
@@ -69,7 +72,8 @@ def load_file(path: str | Path):
     sys.path.insert(0, folder)
     sys.modules[name] = module  # dataclasses and inspect look their module up here
     try:
-        spec.loader.exec_module(module)
+        with TimeLimit(LOAD_LIMIT_S, str(path)):
+            spec.loader.exec_module(module)
     except SyntaxError as e:
         sys.modules.pop(name, None)
         raise ModelImportError(f"{path.name}: line {e.lineno}: a syntax error ({e.msg})") from None
@@ -77,6 +81,10 @@ def load_file(path: str | Path):
         sys.modules.pop(name, None)
         if isinstance(e, KeyboardInterrupt):
             raise
+        if hasattr(e, "code_line"):  # stopped by the time limit: code_line counts from the class header
+            raise ModelImportError(f"{path.name}: line {e.code_line + 1}: still running after {LOAD_LIMIT_S:g} s while"
+                                   " it is loaded (an endless loop?); loading a model file should only define"
+                                   " things") from None
         raise ModelImportError(f"{path.name}{_line_in(e, path)}: raises {_first_line(e)} when it is"
                                " loaded") from None
     finally:
@@ -230,7 +238,8 @@ def _anchor_lines(module) -> None:
 
 def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
     try:
-        return capture(model, xargs, described.batch_dims)
+        with TimeLimit(FORWARD_LIMIT_S, str(path)):
+            return capture(model, xargs, described.batch_dims)
     except DataDependent as e:
         raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}.forward decides what to do from the values"
                                " in a tensor (an if, a loop or a size that depends on them), which no fixed network"
