@@ -30,6 +30,7 @@ from ...paths import why_missing
 from ..build import build_model
 from ..source import INIT_CODE
 from .blocks import into_blocks, renamed_state
+from .inputs import build_with_factory
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
@@ -137,13 +138,30 @@ def parse_args(text: str | None) -> dict | list:
 
 
 # ---- import ------------------------------------------------------------------------------------
-def import_model(path: str | Path, class_name: str, args: dict | list | None = None,
-                 input_shapes: list[list[int]] | None = None, weights: str | Path | None = None) -> Imported:
-    """The document for `class_name` of the file at `path`; ModelImportError saying what stands in the way."""
+def import_model(path: str | Path, class_name: str | None = None, args: dict | list | None = None,
+                 input_shapes: list[list[int]] | None = None, weights: str | Path | None = None, *,
+                 factory: str | None = None, inputs: list[tuple[str, torch.dtype, list[int]]] | None = None
+                 ) -> Imported:
+    """The document for `class_name` of the file at `path` (or for the model its function `factory` returns);
+    ModelImportError saying what stands in the way. `inputs`: (name, dtype, whole shape) for each argument of
+    forward, instead of `input_shapes` (one sample's shape each, without the batch)."""
     path = Path(path)
-    cls = load_class(path, class_name)
-    where = f"{path.name}, class {class_name}"
-    model = _instantiate(cls, args or {}, path)
+    if bool(class_name) == bool(factory):
+        raise ModelImportError("give the class (--class NAME) or the function that builds the model (--factory"
+                               " NAME), one of the two")
+    if factory:
+        model = build_with_factory(load_file(path), factory, args, path.name)
+        cls, class_name = type(model), type(model).__name__
+        where = f"{path.name}, {factory}()"
+    else:
+        cls = load_class(path, class_name)
+        where = f"{path.name}, class {class_name}"
+        model = _instantiate(cls, args or {}, path)
+    if inputs:
+        if input_shapes:
+            raise ModelImportError("give the inputs as --input NAME:DTYPE:SHAPE or as --input-shape, not both")
+        _check_input_names(cls, [name for name, _, _ in inputs], where)
+        input_shapes = [list(dims[1:]) for _, _, dims in inputs]  # the batch first, until capture reads layouts
     if weights:
         _load_weights(model, Path(weights), class_name)
     model.eval()
@@ -200,6 +218,15 @@ def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor
     except Exception:  # noqa: BLE001 - blocks are a nicety: the checked document without them stands
         log.exception("%s: its repeated classes were left as layers", where)
         return None
+
+
+def _check_input_names(cls: type, names: list[str], where: str) -> None:
+    """Each --input names an argument of forward."""
+    known = forward_arguments(cls)
+    unknown = [n for n in names if n not in known]
+    if unknown and known:
+        raise ModelImportError(f"{where}: forward has no argument {', '.join(repr(n) for n in unknown)} (--input"
+                               f" names one of its arguments: {', '.join(known)})")
 
 
 def _instantiate(cls: type, args, path: Path) -> nn.Module:
