@@ -111,6 +111,9 @@ ENTRIES = [
     Entry("lambda_layer", L, "LambdaLayer", {"dim": 16, "dim_out": 16, "r": 3, "dim_k": 8, "heads": 4,
           "dim_u": 1}, ("x:float32:2,16,8,8",)),
     Entry("min_gru", L, "minGRU", {"dim": 16}, ("x:float32:2,12,16",)),
+    Entry("min_gru_state", L, "minGRU", {"dim": 16}, ("x:float32:2,12,16", "prev_hidden:float32:2,1,16")),
+    Entry("min_lm", L, "minLM", {"num_tokens": 50, "dim": 16, "depth": 2, "use_lstm": True}, ("x:int64:2,12",),
+          tokens=50, note="dim 16, depth 2"),
     # ---- other packages ----
     Entry("tcn", O, "TCN", {"num_inputs": 4, "num_channels": [8, 8, 8], "kernel_size": 3},
           ("x:float32:2,4,32",)),
@@ -136,7 +139,7 @@ BEFORE_CAPTURE = {
         "monai_gan_discriminator", "monai_classifier", "monai_mlp", "efficientnet_b0")},
     **{name: f"refused: {_FX}" for name in (
         "monai_vit", "monai_highresnet", "monai_decoder_transformer", "mlp_mixer", "perceiver", "conformer_block",
-        "linformer_lm", "nystromformer", "siren", "lambda_layer", "min_gru", "tcn", "mamba", "unet2d",
+        "linformer_lm", "nystromformer", "siren", "lambda_layer", "min_gru", "min_gru_state", "min_lm", "tcn", "mamba", "unet2d",
         "ft_transformer", "gpt2")},
     "monai_basic_unet": f"refused: {_RUNS}",
 }

@@ -12,7 +12,8 @@ Packages (pinned in constraints.txt; the `corpus` extra), each licence MIT:
 - siren-pytorch 0.1.7, https://github.com/lucidrains/siren-pytorch, siren_pytorch/siren_pytorch.py (SirenNet)
 - lambda-networks 0.4.0, https://github.com/lucidrains/lambda-networks, lambda_networks/lambda_networks.py
   (LambdaLayer)
-- minGRU-pytorch 0.2.1, https://github.com/lucidrains/minGRU-pytorch, minGRU_pytorch/minGRU.py (minGRU)
+- minGRU-pytorch 0.2.1, https://github.com/lucidrains/minGRU-pytorch, minGRU_pytorch/minGRU.py (minGRU, given its
+  state or not) and minGRU_pytorch/minLM.py (minLM, a language model of minLSTM layers)
 The model code is not copied into this repository (code fetched from public repositories is never committed
 here): the test imports it from site-packages, as a user's own model file would.
 """
@@ -20,10 +21,11 @@ from conformer import ConformerBlock
 from lambda_networks import LambdaLayer
 from linformer import LinformerLM
 from minGRU_pytorch import minGRU
+from minGRU_pytorch.minLM import minLM
 from mlp_mixer_pytorch import MLPMixer
 from nystrom_attention import Nystromformer
 from perceiver_pytorch import Perceiver
 from siren_pytorch import SirenNet
 
-__all__ = ["ConformerBlock", "LambdaLayer", "LinformerLM", "minGRU", "MLPMixer", "Nystromformer", "Perceiver",
+__all__ = ["ConformerBlock", "LambdaLayer", "LinformerLM", "minGRU", "minLM", "MLPMixer", "Nystromformer", "Perceiver",
            "SirenNet"]
