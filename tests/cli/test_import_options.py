@@ -104,10 +104,6 @@ def _fails(capsys, tmp_path, *argv):
     (["--factory", "small", "--input", "tokens:int64:2,five"], "the shape '2,five' is not 1 to 8 positive"),
     (["--factory", "small", "--input", "tokens:int64:0,5"], "the shape '0,5' is not 1 to 8 positive"),
     (["--factory", "small", "--input", "2x:int64:2,5"], "'2x' is not a name of forward's argument"),
-    (["--factory", "small", "--input", "words:int64:2,5"], "forward has no argument 'words' (--input names one of"
-                                                           " its arguments: tokens)"),
-    (["--factory", "small", "--input", "tokens:int64:2,5", "--input", "tokens:int64:2,5"],
-     "--input names tokens more than once"),
     (["--factory", "small", "--input", "tokens:int64:2,5", "--input-shape", "5"], "with --input NAME:DTYPE:SHAPE"
                                                                                   " or with --input-shape SHAPE"),
 ])

@@ -51,13 +51,8 @@ def parse_input(text: str) -> tuple[str, torch.dtype, list[int]]:
 
 
 def parse_inputs(texts) -> list[tuple[str, torch.dtype, list[int]]]:
-    """Each --input parsed; the same name twice is refused."""
-    found = [parse_input(t) for t in texts or []]
-    names = [name for name, _, _ in found]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ModelImportError(f"--input names {', '.join(twice)} more than once: give each argument of forward once")
-    return found
+    """Each --input parsed, in order (one name given twice: an argument that is a tuple, an LSTM's (h, c))."""
+    return [parse_input(t) for t in texts or []]
 
 
 def build_with_factory(module, factory: str, args, file_name: str) -> nn.Module:

@@ -160,7 +160,6 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     if inputs:
         if input_shapes:
             raise ModelImportError("give the inputs as --input NAME:DTYPE:SHAPE or as --input-shape, not both")
-        _check_input_names(cls, [name for name, _, _ in inputs], where)
         input_shapes = [list(dims[1:]) for _, _, dims in inputs]  # the batch first, until capture reads layouts
     if weights:
         _load_weights(model, Path(weights), class_name)
@@ -218,15 +217,6 @@ def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor
     except Exception:  # noqa: BLE001 - blocks are a nicety: the checked document without them stands
         log.exception("%s: its repeated classes were left as layers", where)
         return None
-
-
-def _check_input_names(cls: type, names: list[str], where: str) -> None:
-    """Each --input names an argument of forward."""
-    known = forward_arguments(cls)
-    unknown = [n for n in names if n not in known]
-    if unknown and known:
-        raise ModelImportError(f"{where}: forward has no argument {', '.join(repr(n) for n in unknown)} (--input"
-                               f" names one of its arguments: {', '.join(known)})")
 
 
 def _instantiate(cls: type, args, path: Path) -> nn.Module:
