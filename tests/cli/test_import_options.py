@@ -93,12 +93,12 @@ def _fails(capsys, tmp_path, *argv):
 @pytest.mark.parametrize("argv, expected", [
     (["--input-shape", "5"], "give --class NAME (an nn.Module class of the file) or --factory NAME"),
     (["--class", "Tagger", "--factory", "small", "--input-shape", "5"], "one of the two"),
-    (["--factory", "missing", "--input-shape", "5"], "defines no function 'missing' for --factory (its functions:"
-                                                      " small, broken, not_a_model)"),
-    (["--factory", "Config", "--input-shape", "5"], "something that is not a function called 'Config'"),
-    (["--factory", "not_a_model", "--input-shape", "5"], "not_a_model() returns Config, not a model"),
-    (["--factory", "broken", "--input-shape", "5"], "broken() raises RuntimeError"),
-    (["--factory", "small", "--args", '{"depth": 2}', "--input-shape", "5"], "small() raises TypeError"),
+    (["--factory", "missing", "--input-shape", "5"], "defines no function 'missing' (its functions: small,"
+                                                      " broken, not_a_model)"),
+    (["--factory", "Config", "--input-shape", "5"], "defines no function 'Config'"),
+    (["--factory", "not_a_model", "--input-shape", "5"], "not_a_model() returns Config, not an nn.Module"),
+    (["--factory", "broken", "--input-shape", "5"], "line 18: broken(no arguments) raises RuntimeError"),
+    (["--factory", "small", "--args", '{"depth": 2}', "--input-shape", "5"], "small({\"depth\": 2}) raises TypeError"),
     (["--factory", "small", "--input", "tokens:int64"], "--input 'tokens:int64' is not NAME:DTYPE:SHAPE"),
     (["--factory", "small", "--input", "tokens:integer:2,5"], "'integer' is not a dtype; use one of"),
     (["--factory", "small", "--input", "tokens:int64:2,five"], "the shape '2,five' is not 1 to 8 positive"),
@@ -111,8 +111,8 @@ def test_bad_factories_and_inputs_are_named_and_nothing_is_written(code, tmp_pat
     assert expected in _fails(capsys, tmp_path, code, *argv)
 
 
-def test_the_python_api_says_the_same():
-    with pytest.raises(ModelImportError, match="one of the two"):
-        import_model("model.py", input_shapes=[[4]])
+def test_the_python_api_says_the_same(code):
+    with pytest.raises(ModelImportError, match=r"name the model's class \(--class\) or a function returning it"):
+        import_model(code, input_shapes=[[4]])
     with pytest.raises(ModelImportError, match="'float99' is not a dtype"):
         parse_input("x:float99:4")

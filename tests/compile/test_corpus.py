@@ -16,7 +16,7 @@ from torch.utils import _pytree
 import netbuilder
 from netbuilder.analysis import Analysis
 from netbuilder.compile.build import _class_name
-from netbuilder.compile.importer.inputs import build_with_factory, parse_input
+from netbuilder.compile.importer.inputs import parse_input
 from netbuilder.compile.importer.model import TOLERANCE, ModelImportError, import_model, load_file
 from netbuilder.deploy.formats import export_network, onnx_session
 
@@ -33,11 +33,7 @@ BATCH = 5  # the import uses the batch of the entry's --input shapes (2) and its
 def _original(entry):
     """The model as the user's file builds it, in eval mode."""
     module = load_file(entry.path)
-    if entry.factory:
-        model = build_with_factory(module, entry.factory, entry.args, entry.file)
-    else:
-        model = getattr(module, entry.build)(**entry.args)
-    return model.eval()
+    return getattr(module, entry.factory or entry.build)(**entry.args).eval()
 
 
 def _inputs(entry, batch: int):

@@ -142,6 +142,35 @@ def _upsample_params(size, scale, mode, align):
     return dict(scale_factor=int(scales[0]), mode=mode)
 
 
+def _instance(i):
+    return dict(eps=i.eps, momentum=i.momentum if i.momentum is not None else 0.1, affine=i.affine,
+                track_running_stats=i.track_running_stats)
+
+
+def _padding(dims: int):
+    def params(p):
+        values = list(p.padding) if isinstance(p.padding, (tuple, list)) else [p.padding]
+        return dict(padding=[values[0]] if len(set(values)) == 1 else values)
+    return params
+
+
+def _prelu(a):
+    weight = a.weight.detach().flatten()
+    if not bool((weight >= 0).all() and (weight <= 1).all()):
+        raise Unsupported("nn.PReLU with a slope outside [0, 1]")
+    return dict(per_channel=a.num_parameters > 1, slope=float(weight[0]))
+
+
+def _dropout2d(m: Mapper, node: fx.Node, module: nn.Module):
+    rank = len(m.shape(node.args[0]))
+    if rank != 4:
+        from .functions import _shape_text
+
+        raise Unsupported(f"self.{node.target}: nn.Dropout2d on {_shape_text(m.shape(node.args[0]))}, which zeroes"
+                          " whole channels of [N, C, H, W] images only; on other shapes use nn.Dropout", final=True)
+    return _layer("Dropout2d", lambda d: dict(p=d.p))(m, node, module)
+
+
 def _identity(m: Mapper, node: fx.Node, module: nn.Module):
     return m.tensor(node.args[0])
 
@@ -162,7 +191,14 @@ MODULES = {
     "LayerNorm": _layer("LayerNorm", _layernorm),
     "GroupNorm": _layer("GroupNorm", lambda n: dict(num_groups=n.num_groups, eps=n.eps, affine=n.affine)),
     "Dropout": _layer("Dropout", lambda d: dict(p=d.p)),
-    "Dropout2d": _layer("Dropout2d", lambda d: dict(p=d.p)),
+    "Dropout2d": _dropout2d,
+    "InstanceNorm1d": _layer("InstanceNorm1d", _instance), "InstanceNorm2d": _layer("InstanceNorm2d", _instance),
+    "PixelShuffle": _layer("PixelShuffle", lambda p: dict(upscale_factor=p.upscale_factor)),
+    "PixelUnshuffle": _layer("PixelUnshuffle", lambda p: dict(downscale_factor=p.downscale_factor)),
+    "AdaptiveMaxPool2d": _layer("AdaptiveMaxPool2d", _adaptive),
+    "PReLU": _layer("PReLU", _prelu),
+    **{f"{kind}Pad{d}d": _layer(f"{kind}Pad{d}d", _padding(d)) for kind in ("Zero", "Reflection", "Replication")
+       for d in (1, 2)},
     "Embedding": _layer("Embedding", _embedding),
     "Flatten": _layer("Flatten", _flatten),
     "Unflatten": _as_reshape,

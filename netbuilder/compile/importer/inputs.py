@@ -1,17 +1,14 @@
 """What the import is told about forward's inputs: `--input NAME:DTYPE:SHAPE` (a whole example's shape, the
-batch included, in the layout the model uses: `tokens:int64:35,20`, `state:float32:2,20,200`), and the
-function of the user's file that builds the model (`--factory NAME`).
+batch included, in the layout the model uses: `tokens:int64:35,20`, `state:float32:2,20,200`); examples.py
+reads them against the model.
 
     parse_input("tokens:int64:35,20")   # ("tokens", torch.int64, [35, 20])
 """
 from __future__ import annotations
 
-import inspect
 import re
-from pathlib import Path
 
 import torch
-from torch import nn
 
 from .rules import ModelImportError
 
@@ -53,25 +50,3 @@ def parse_input(text: str) -> tuple[str, torch.dtype, list[int]]:
 def parse_inputs(texts) -> list[tuple[str, torch.dtype, list[int]]]:
     """Each --input parsed, in order (one name given twice: an argument that is a tuple, an LSTM's (h, c))."""
     return [parse_input(t) for t in texts or []]
-
-
-def build_with_factory(module, factory: str, args, file_name: str) -> nn.Module:
-    """The model the file's function `factory` returns, called with --args."""
-    function = getattr(module, factory, None)
-    if function is None or inspect.isclass(function) or not callable(function):
-        functions = [n for n, o in vars(module).items()
-                     if inspect.isfunction(o) and o.__module__ == module.__name__ and not n.startswith("_")]
-        what = "no function" if function is None else "something that is not a function called"
-        raise ModelImportError(f"{file_name} defines {what} '{factory}' for --factory (its functions:"
-                               f" {', '.join(functions) or 'none'})")
-    from .model import _first_line, _line_in  # the messages' helpers (model imports this module)
-
-    try:
-        model = function(*args) if isinstance(args, list) else function(**(args or {}))
-    except Exception as e:  # noqa: BLE001 - the user's function
-        raise ModelImportError(f"{file_name}{_line_in(e, Path(module.__file__))}: {factory}() raises"
-                               f" {_first_line(e)}") from None
-    if not isinstance(model, nn.Module):
-        raise ModelImportError(f"{file_name}: {factory}() returns {type(model).__name__}, not a model (an nn.Module"
-                               " instance)")
-    return model

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 from torch import fx, nn
+from torch.utils import _pytree as pytree
 
 from ...analysis import Analysis
 from ...graph.io import dumps, loads
@@ -29,8 +30,12 @@ from ...layers import modules as custom_modules
 from ...paths import why_missing
 from ..build import build_model
 from ..source import INIT_CODE
+from ...graph import trust
+from .as_code import recording_arguments
 from .blocks import into_blocks, renamed_state
-from .inputs import build_with_factory
+from .capture import DataDependent, again, capture
+from .examples import describe, smallest_vocabulary
+from .fallback import decide, grow
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
@@ -95,8 +100,8 @@ def forward_arguments(cls: type) -> list[str]:
     return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def load_class(path: str | Path, class_name: str) -> type:
-    module = load_file(path)
+def load_class(path: str | Path, class_name: str, module=None) -> type:
+    module = module or load_file(path)
     cls = getattr(module, class_name, None)
     if not inspect.isclass(cls) or not issubclass(cls, nn.Module):
         own = [n for n, o in vars(module).items()
@@ -138,69 +143,142 @@ def parse_args(text: str | None) -> dict | list:
 
 
 # ---- import ------------------------------------------------------------------------------------
+MAX_PASSES = 12  # mapping passes, each turning what the last could not map into Code layers
+
+
 def import_model(path: str | Path, class_name: str | None = None, args: dict | list | None = None,
                  input_shapes: list[list[int]] | None = None, weights: str | Path | None = None, *,
-                 factory: str | None = None, inputs: list[tuple[str, torch.dtype, list[int]]] | None = None
-                 ) -> Imported:
-    """The document for `class_name` of the file at `path` (or for the model its function `factory` returns);
-    ModelImportError saying what stands in the way. `inputs`: (name, dtype, whole shape) for each argument of
-    forward, instead of `input_shapes` (one sample's shape each, without the batch)."""
+                 inputs: list[tuple[str, torch.dtype, list[int]]] | None = None,
+                 factory: str | None = None) -> Imported:
+    """The document for the model of the file at `path`: class `class_name` built with `args`, or what the
+    function `factory` of the file returns (called with `args`). What forward takes: `input_shapes` (one sample's
+    shape per argument, without the batch) or `inputs` ((name, dtype, whole shape with the batch, in the model's
+    layout) per tensor; examples.py). ModelImportError says what stands in the way."""
     path = Path(path)
-    if bool(class_name) == bool(factory):
-        raise ModelImportError("give the class (--class NAME) or the function that builds the model (--factory"
-                               " NAME), one of the two")
-    if factory:
-        model = build_with_factory(load_file(path), factory, args, path.name)
-        cls, class_name = type(model), type(model).__name__
-        where = f"{path.name}, {factory}()"
-    else:
-        cls = load_class(path, class_name)
-        where = f"{path.name}, class {class_name}"
-        model = _instantiate(cls, args or {}, path)
-    if inputs:
-        if input_shapes:
-            raise ModelImportError("give the inputs as --input NAME:DTYPE:SHAPE or as --input-shape, not both")
-        input_shapes = [list(dims[1:]) for _, _, dims in inputs]  # the batch first, until capture reads layouts
+    model, where, name = _build(path, class_name, factory, args)
     if weights:
-        _load_weights(model, Path(weights), class_name)
+        _load_weights(model, Path(weights), name)
     model.eval()
-    traced = _trace(model, path, class_name)
-    placeholders = [n for n in traced.graph.nodes if n.op == "placeholder"]
-    names = [str(n.target) for n in placeholders]
-    if not input_shapes or len(input_shapes) != len(placeholders):
-        given = f"{len(input_shapes)} shape(s) were given" if input_shapes else "no shape was given"
-        raise ModelImportError(
-            f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and {given}: give the shape of"
-            " one sample of each, without the batch, e.g. 1x28x28 (--input-shape, once per input)")
-    ints = _integer_inputs(traced, placeholders)
-    mapper = Mapper(traced, path, model)
-    mapper.record(_examples(placeholders, input_shapes, ints, 2), class_name)
-    mapper.map(input_shapes, ints)
-    if mapper.unsupported:
-        lines = "\n".join(f"  {u}" for u in mapper.unsupported)
-        raise ModelImportError(f"{where}: the catalog has no layer for {len(mapper.unsupported)} thing(s)"
-                               f" it uses:\n{lines}")
+    described = describe(model, where, input_shapes, inputs)
+    high = smallest_vocabulary(model)
+    xargs, flat = described.make(2, high, 2)
+    captured = _capture(model, xargs, described, path, name)
+    mapper = _map(model, captured, flat, described, path, name)
     graph = mapper.builder.graph
-    _declared_inits(cls, graph)
+    _declared_inits(type(model), graph)
     _lay_out(graph)
-    graph.meta["name"] = class_name
-    graph.meta["description"] = f"Imported from {where}."
+    graph.meta["name"] = name
+    graph.meta["description"] = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
     _check_clean(graph, where)
     built = build_model(graph).eval()
-    state = mapper.weights(model.state_dict(), built.state_dict())
+    theirs = {**dict(model.named_buffers()), **model.state_dict()}
+    state = {**mapper.weights(theirs, built.state_dict()), **mapper.constants}
     try:
         built.load_state_dict(state)
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
-    xs = _examples(placeholders, input_shapes, ints, 3)
+    xs = described.make(3, high, 3)
     difference = _compare(model, built, xs, where)
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
+    _trust_code(graph)
     return Imported(graph, state, difference, where)
 
 
-def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor], where: str):
+def _build(path: Path, class_name: str | None, factory: str | None, args):
+    """(the model, "model.py, class Net", its name) from the class or the factory function."""
+    module = load_file(path)
+    own = [c for c in vars(module).values() if inspect.isclass(c) and issubclass(c, nn.Module)
+           and c.__module__ == module.__name__]
+    with recording_arguments(own):
+        if factory:
+            fn = getattr(module, factory, None)
+            if not callable(fn) or inspect.isclass(fn):
+                names = [n for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__]
+                raise ModelImportError(f"{path.name} defines no function '{factory}' (its functions:"
+                                       f" {', '.join(names) or 'none'})")
+            model = _call(fn, args or {}, path, factory)
+            if not isinstance(model, nn.Module):
+                raise ModelImportError(f"{path.name}: {factory}() returns {type(model).__name__}, not an nn.Module")
+            return model, f"{path.name}, {factory}()", class_name or type(model).__name__
+        if not class_name:
+            raise ModelImportError(f"{path.name}: name the model's class (--class) or a function returning it"
+                                   " (--factory)")
+        cls = load_class(path, class_name, module)
+        return _call(cls, args or {}, path, class_name), f"{path.name}, class {class_name}", class_name
+
+
+def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
+    try:
+        return capture(model, xargs, described.batch_dims)
+    except DataDependent as e:
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}.forward decides what to do from the values"
+                               " in a tensor (an if, a loop or a size that depends on them), which no fixed network"
+                               " can do; compute both branches and pick with torch.where, or move that decision out"
+                               " of forward") from None
+    except Exception as e:  # noqa: BLE001 - the user's forward, or what torch.export makes of it
+        shapes = ", ".join(str(s) for s in described.samples())
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name} does not run on inputs of shape"
+                               f" {shapes} ({_first_line(e)}); check --input-shape / --input") from None
+
+
+def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
+    """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
+    kept: set[str] = set()
+    code: dict[str, str] = {}
+    gm = captured.gm
+    for _ in range(MAX_PASSES):
+        mapper = Mapper(gm, path, model, code)
+        mapper.record(flat, name)
+        mapper.map(described.samples(), _integer_highs(gm, described))
+        if not mapper.failed or any(u.final for _, u in mapper.failed):
+            break
+        more, new = decide(mapper, captured.calls)
+        if more - kept:
+            kept |= more
+            code = {}
+            gm = again(model, captured, kept)
+            continue
+        new = grow(mapper, {**code, **new}, 2)
+        if new.keys() <= code.keys():
+            break
+        code = new
+    if mapper.failed:
+        lines = "\n".join(f"  {u}" for u in dict.fromkeys(mapper.unsupported))
+        raise ModelImportError(f"{path.name}, {name}: {len(mapper.unsupported)} thing(s) it uses can be neither a"
+                               f" layer nor code:\n{lines}")
+    return mapper
+
+
+def _integer_highs(gm: fx.GraphModule, described) -> dict[str, int]:
+    """The document's integer Inputs (by placeholder name) and how many values each takes (the Embedding's
+    rows it feeds, else 2)."""
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    found = _integer_inputs(gm, placeholders)
+    for p, dtype in zip(placeholders, described.dtypes):
+        if not dtype.is_floating_point and p.name not in found:
+            found[p.name] = 2
+    return found
+
+
+def _code_count(graph) -> str:
+    count = sum(1 for n in graph.nodes() if n.type == "Code")
+    return f"{count} part(s) as Code layers: what the catalog has no layer for" if count else ""
+
+
+def _trust_code(graph) -> None:
+    """Imported code is the user's own: it runs in the document it was imported into, now and when reopened."""
+    codes = [code for _, code in trust.code_layers(graph)]
+    if not codes:
+        return
+    try:
+        trust.trust(codes)
+    except OSError as e:  # trusted for this process all the same
+        log.warning("could not remember the imported code as trusted: %s", e)
+
+
+def _grouped(graph, origin, state: dict, model: nn.Module, xs: tuple, where: str):
     """(document, weights, difference) with the model's classes used more than once as blocks, when that
     computes what the model does; None to keep the document as it is."""
     copy = loads(dumps(graph), check_node)
@@ -219,12 +297,12 @@ def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor
         return None
 
 
-def _instantiate(cls: type, args, path: Path) -> nn.Module:
+def _call(fn, args, path: Path, name: str) -> nn.Module:
     try:
-        return cls(*args) if isinstance(args, list) else cls(**args)
+        return fn(*args) if isinstance(args, list) else fn(**args)
     except Exception as e:  # noqa: BLE001 - the user's constructor
         shown = json.dumps(args) if args else "no arguments"
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {cls.__name__}({shown}) raises"
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}({shown}) raises"
                                f" {_first_line(e)}") from None
 
 
@@ -256,12 +334,13 @@ def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:
 class _Tracer(fx.Tracer):
     """torch.fx's tracer, recording source lines and keeping netbuilder's own modules whole."""
 
-    def __init__(self):
+    def __init__(self, kept: set[str]):
         super().__init__()
         self.record_stack_traces = True
+        self.kept = kept  # classes of the user's file that become Code layers: called whole
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m)
+        return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m) or qualname in self.kept
 
 
 def _is_netbuilder_module(m: nn.Module) -> bool:
@@ -277,20 +356,6 @@ def _is_netbuilder_module(m: nn.Module) -> bool:
         return False
 
 
-def _trace(model: nn.Module, path: Path, class_name: str) -> fx.GraphModule:
-    try:
-        graph = _Tracer().trace(model)
-    except Exception as e:  # noqa: BLE001 - torch.fx raises TraceError, TypeError, NotImplementedError, ...
-        reason = _first_line(e)
-        if "control flow" in reason or "iteration" in reason or "bool" in reason.lower():
-            reason = ("forward decides what to do from a tensor's values (an if, a loop or a bool() on a"
-                      " tensor), which a fixed network cannot do; rewrite that part without it"
-                      f" ({reason})")
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: torch.fx cannot trace {class_name}.forward:"
-                               f" {reason}") from None
-    return fx.GraphModule(model, graph)
-
-
 def _integer_inputs(traced: fx.GraphModule, placeholders) -> dict[str, int]:
     """Inputs fed straight into an Embedding: integer indices, below its number of rows."""
     found = {}
@@ -301,18 +366,6 @@ def _integer_inputs(traced: fx.GraphModule, placeholders) -> dict[str, int]:
                 if isinstance(module, nn.Embedding) and user.args and user.args[0] is p:
                     found[p.name] = min(found.get(p.name, module.num_embeddings), module.num_embeddings)
     return found
-
-
-def _examples(placeholders, shapes, ints: dict[str, int], batch: int) -> list[torch.Tensor]:
-    gen = torch.Generator().manual_seed(batch)
-    out = []
-    for p, shape in zip(placeholders, shapes):
-        size = (batch, *shape)
-        if p.name in ints:
-            out.append(torch.randint(0, ints[p.name], size, generator=gen))
-        else:
-            out.append(torch.randn(size, generator=gen))
-    return out
 
 
 _INIT_LINE = re.compile(r"^\s*_init\(self\.(\w+), lambda p: (.+)\)\s*$")
@@ -350,16 +403,20 @@ def _check_clean(graph, where: str) -> None:
                                + "; ".join(p.describe(names) for p in errors[:5]))
 
 
-def _compare(model: nn.Module, built: nn.Module, xs: list[torch.Tensor], where: str) -> float:
-    """The largest difference between the two modules' outputs; ModelImportError when they differ."""
-    with torch.no_grad():
+def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
+    """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
+    inputs)), random numbers drawn alike in both; ModelImportError when they differ."""
+    args, flat = xs
+    with torch.no_grad(), torch.random.fork_rng():
+        torch.manual_seed(0)
         try:
-            theirs = model(*xs)
+            theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
-            raise ModelImportError(f"{where}: the model does not run on a batch of {len(xs[0])} ({_first_line(e)});"
+            raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
                                    " does forward fix the batch size?") from None
-        ours = built(*xs)
-    theirs = list(theirs) if isinstance(theirs, (tuple, list)) else [theirs]
+        torch.manual_seed(0)
+        ours = built(*flat)
+    theirs = [t for t in pytree.tree_leaves(theirs) if t is not None]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):

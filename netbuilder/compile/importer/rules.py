@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 from torch import fx, nn
+from torch.utils import _pytree as pytree
 
 from ...builder import GraphBuilder
 from ...errors import UserError
@@ -25,11 +26,12 @@ class ModelImportError(UserError):
 
 
 class Unsupported(Exception):
-    """What the catalog lacks for one call: becomes a line of the message."""
+    """What the catalog lacks for one call: it becomes a Code layer, or (`final`: what code cannot do either, with
+    what would work instead) a line of the refusal."""
 
-    def __init__(self, what: str):
+    def __init__(self, what: str, final: bool = False):
         super().__init__(what)
-        self.what = what
+        self.what, self.final = what, final
 
 
 class _Bad:
@@ -44,8 +46,11 @@ BAD, NUMBER = _Bad(), object()
 
 
 class Mapper:
-    def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module):
+    def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module, code: set | None = None):
         self.gm, self.path, self.model = traced, Path(path), model
+        self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
+        self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
+        self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
         self.values: dict[fx.Node, object] = {}
         self.results: dict[fx.Node, object] = {}
@@ -83,9 +88,10 @@ class Mapper:
     # ---- mapping -------------------------------------------------------------------------------
     def map(self, shapes: list[list[int]], ints: dict[str, int]) -> None:
         from .catalog import map_module
+        from .fallback import as_code
         from .functions import map_function
 
-        live = self._live()
+        live = self.live = self._live()
         inputs = iter(shapes)
         for node in self.gm.graph.nodes:
             if node.op != "placeholder" and node not in live:
@@ -96,6 +102,8 @@ class Mapper:
                     value = self._input(node, next(inputs), ints)
                 elif node.op == "output":
                     value = self._outputs(node)
+                elif node.name in self.code:
+                    value = as_code(self, node)
                 elif not _holds_tensor(self.results.get(node)):
                     value = NUMBER  # sizes and shapes: what uses them reads the shapes it was run with
                 elif node.op == "get_attr":
@@ -111,7 +119,17 @@ class Mapper:
                 line, code = self.where(node)
                 at = f"line {line}: " if line else ""
                 self.unsupported.append(f"{at}{u.what}" + (f"   ({code})" if code else ""))
+                self.failed.append((self._blame(node), u))
             self.values[node] = value
+
+    def _blame(self, node: fx.Node) -> fx.Node:
+        """The node whose call the catalog lacks: a recurrent or attention module's call when the failure came
+        from taking its result apart, else the node itself."""
+        for arg in node.all_input_nodes:
+            owner = getattr(self.values.get(arg), "owner", None)
+            if getattr(owner, "node", None) is not None:
+                return owner.node
+        return node
 
     def _input(self, node: fx.Node, shape: list[int], ints: dict[str, int]) -> str:
         params = {"shape": list(shape)}
@@ -121,9 +139,10 @@ class Mapper:
 
     def _outputs(self, node: fx.Node) -> None:
         items = node.args[0]
-        items = list(items) if isinstance(items, (tuple, list)) else [items]
+        items = [i for i in pytree.tree_leaves(items) if i is not None]
         if any(not isinstance(i, fx.Node) for i in items) or isinstance(node.args[0], dict):
-            raise Unsupported("forward returns something other than tensors (or a tuple of them)")
+            raise Unsupported("forward returns something other than tensors (or tuples of them): return the tensors"
+                              " alone", final=True)
         ids = [self.tensor(i) for i in items]
         for i in ids:
             self.add("Output", [i], {}, name="output")
@@ -145,8 +164,9 @@ class Mapper:
         value = self.values.get(arg) if isinstance(arg, fx.Node) else arg
         if value is BAD:
             raise _Skip()
-        if isinstance(value, str):
-            return value
+        if isinstance(value, str) or (isinstance(value, tuple) and len(value) == 2 and value[0] != "parameter"
+                                      and all(isinstance(v, str) for v in value)):
+            return value  # a layer's id, or (id, port) for one output of a layer with several
         if hasattr(value, "materialize"):
             return value.materialize(self)
         if isinstance(value, tuple) and value[:1] == ("parameter",):
@@ -183,7 +203,8 @@ class Mapper:
         if any(True for _ in module.parameters()):
             if path in self.called:
                 raise Unsupported(f"self.{path} is called more than once: its weights would be shared, and each"
-                                  " netbuilder layer has weights of its own")
+                                  " netbuilder layer has weights of its own; give each call a module of its own"
+                                  " (two nn.Linear, not one called twice)", final=True)
             self.called.add(path)
 
     def weights(self, theirs: dict, own: dict) -> dict:

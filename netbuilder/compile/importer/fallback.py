@@ -1,0 +1,241 @@
+"""What the catalog has no layer for becomes a Code layer (as_code.py writes its body):
+- a call of a module (torch.nn's, or a class of the user's file kept whole) -> one Code layer holding that module;
+- a run of operators nothing maps (0.5 * logvar is a Scale, but torch.randn_like is nothing) -> one Code layer
+  per result that leaves the run, its forward the captured operators.
+`decide` picks, from what one mapping pass could not map, which of the two each becomes; `grow` widens a run
+that would give a tensor without the batch (a constant, a sum over everything) to the calls that use it."""
+from __future__ import annotations
+
+import inspect
+
+import torch
+from torch import fx, nn
+from torch.utils import _pytree as pytree
+
+from ...graph import trust
+from ...layers.code import code_ports
+from .as_code import class_body, run_body, wrapper
+from .blocks import user_classes
+from .rules import Mapper, Unsupported, _holds_tensor
+
+NOTE_LIMIT = 200  # the note is a text parameter: at most this many characters
+INSIDE = object()  # the value of an operator computed inside a Code layer made for a later one
+
+
+class CodeResult:
+    """A Code layer's result with several tensors, taken apart by indexing as the module's result was."""
+
+    def __init__(self, node_id: str, structure):
+        self.id, self.structure = node_id, structure
+
+    def index(self, m: Mapper, idx):
+        try:
+            part = self.structure[idx]
+        except (IndexError, KeyError, TypeError):
+            raise Unsupported(f"this part ([{idx}]) of a module's result", final=True) from None
+        return (self.id, part) if isinstance(part, str) else CodeResult(self.id, part)
+
+    def materialize(self, m: Mapper):
+        raise Unsupported("a module's whole result (a tuple) used as one tensor", final=True)
+
+
+def as_code(m: Mapper, node: fx.Node):
+    why = m.code[node.name]
+    if node.op == "call_module":
+        return _module_code(m, node, why)
+    if any(u in m.live and not _member(m, u) for u in node.users):
+        return _run_code(m, node, why)
+    return INSIDE
+
+
+def _member(m: Mapper, node: fx.Node) -> bool:
+    """Whether the node is computed inside a run's Code layer (not a module call, not an output)."""
+    return node.name in m.code and node.op in ("call_function", "call_method")
+
+
+def _module_code(m: Mapper, node: fx.Node, why: str):
+    path = str(node.target)
+    module = m.gm.get_submodule(path)
+    inputs = [a for a in pytree.tree_leaves((node.args, node.kwargs)) if isinstance(a, fx.Node)]
+    sources = [m.tensor(a) for a in inputs]
+    out = m.results.get(node)
+    leaves = _tensor_paths(out)
+    made = _verbatim(module, node, len(inputs), len(leaves))
+    if made is None:
+        names = _names(inputs)
+        call = pytree.tree_map(lambda a: _Named(names[inputs.index(a)]) if isinstance(a, fx.Node) else a,
+                               (tuple(node.args), dict(node.kwargs)))
+        code = wrapper(module, names, call, leaves)
+        if code is None:
+            raise Unsupported(f"self.{path}: {type(module).__name__}, which the catalog lacks and which cannot be made"
+                              " again from its attributes as a Code layer; write it as a class of your file using"
+                              " torch only", final=True)
+        made = (code, {}, "m")
+    code, args, inner = made
+    m.owns(path, module)
+    trust.trust([code], remember=False)
+    node_id = m.add("Code", sources, dict(code=code, args=args, note=_note(why)), name=path.replace(".", "_"),
+                    weights=(path, inner))
+    ports = code_ports(code)[1]
+    if len(ports) == 1:
+        return node_id
+    return CodeResult(node_id, _structure(out, iter(ports)))
+
+
+def _verbatim(module: nn.Module, node: fx.Node, inputs: int, outputs: int):
+    """(code, args, "") of the user's own class when its source can be the layer, else None."""
+    if type(module).__module__.startswith("torch."):
+        return None
+    found = class_body(module)
+    if found is None or node.kwargs or any(not isinstance(a, fx.Node) for a in node.args):
+        return None
+    code, args = found
+    try:
+        params = list(inspect.signature(type(module).forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    required = [p for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(required) != inputs or len(node.args) != inputs or len(code_ports(code)[1]) != outputs:
+        return None
+    return code, args, ""
+
+
+class _Named(str):
+    def __repr__(self):
+        return str(self)
+
+
+def _names(nodes: list[fx.Node]) -> list[str]:
+    names = []
+    for n in nodes:
+        stem = n.name if n.name.isidentifier() and n.name not in ("self", "torch", "nn", "F", "math", "result") \
+            else f"x_{n.name}"
+        name, k = stem, 1
+        while name in names:
+            k += 1
+            name = f"{stem}_{k}"
+        names.append(name)
+    return names
+
+
+def _tensor_paths(out, where=()) -> list[tuple]:
+    if isinstance(out, torch.Tensor):
+        return [where]
+    if isinstance(out, (tuple, list)):
+        return [p for i, item in enumerate(out) for p in _tensor_paths(item, (*where, i))]
+    return []
+
+
+def _structure(out, ports):
+    if isinstance(out, torch.Tensor):
+        return next(ports)
+    return [_structure(item, ports) if isinstance(item, (torch.Tensor, tuple, list)) else None for item in out]
+
+
+def _run_code(m: Mapper, node: fx.Node, why: str):
+    members, inputs, tensors = _collect(m, node)
+    if not inputs:
+        raise Unsupported("a value computed from the model's own tensors alone (no input reaches it)")
+    sources = [m.tensor(i) for i in inputs]
+    code, weights = run_body(members, inputs, node, tensors, m.where)
+    trust.trust([code], remember=False)
+    node_id = m.add("Code", sources, dict(code=code, args={}, note=_note(why)))
+    name = m.builder.graph.node(node_id).name
+    state = dict(m.model.state_dict(keep_vars=True))
+    state.update(dict(m.model.named_buffers()))
+    for target, attr in weights:
+        if target in state:
+            m.owners.append((target, f"{name}.{attr}"))
+        else:  # a tensor the model holds as a plain attribute: its value goes with the document's weights
+            m.constants[f"{name}.{attr}"] = m.results[next(n for n in tensors if str(n.target) == target)]
+    return node_id
+
+
+def _collect(m: Mapper, node: fx.Node):
+    """The operators computing `node` inside its run (with the sizes they read), the tensors coming in, and the
+    model's own tensors read."""
+    members, inputs, tensors = set(), [], {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n in members:
+            continue
+        members.add(n)
+        for a in n.all_input_nodes:
+            if a.op == "get_attr":
+                tensors[a] = m.results.get(a)
+            elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))):
+                stack.append(a)
+            elif a not in inputs:
+                inputs.append(a)
+    order = {n: i for i, n in enumerate(m.gm.graph.nodes)}
+    inputs.sort(key=order.__getitem__)
+    return sorted(members, key=order.__getitem__), inputs, tensors
+
+
+def _note(why: str) -> str:
+    text = f"imported as code: {why}"
+    return text if len(text) <= NOTE_LIMIT else text[:NOTE_LIMIT - 1] + "…"
+
+
+# ---- which failures become which Code layers --------------------------------------------------------------
+def decide(m: Mapper, calls: dict) -> tuple[set[str], dict[str, str]]:
+    """(module paths to capture whole, node name -> why) from a mapping pass's failures."""
+    kept, code = set(), {}
+    for node, u in m.failed:
+        if u.final:
+            continue
+        line, _ = m.where(node)
+        why = f"line {line}: {u.what}" if line else u.what
+        if node.op == "call_module":
+            code.setdefault(node.name, why)
+            continue
+        path = _own_class(m, node, calls)
+        if path is not None:
+            kept.add(path)
+        else:
+            code.setdefault(node.name, why)
+    return kept, code
+
+
+def _own_class(m: Mapper, node: fx.Node, calls: dict) -> str | None:
+    """The innermost class of the user's file the node was computed in whose source can be a Code layer."""
+    for path, cls in reversed(user_classes(node)):
+        try:
+            module = m.model.get_submodule(path)
+        except AttributeError:
+            continue
+        found = class_body(module)
+        if found is None:
+            continue
+        ports = code_ports(found[0])
+        fits = all(not kw and all(isinstance(a, torch.Tensor) for a in args)
+                   and len(_tensor_paths(out)) == len(ports[1])
+                   and (len(ports[1]) == 1 or isinstance(out, tuple)) for args, kw, out in calls.get(path, []))
+        if fits and calls.get(path):
+            return path
+    return None
+
+
+def grow(m: Mapper, code: dict[str, str], batch: int) -> dict[str, str]:
+    """The runs widened until each result leaving one has the batch first and an input reaches it."""
+    code = dict(code)
+    changed = True
+    while changed:
+        changed = False
+        for node in list(m.gm.graph.nodes):
+            if node.name not in code or node.op not in ("call_function", "call_method") or node not in m.live:
+                continue
+            m.code = code
+            if not any(u in m.live and not _member(m, u) for u in node.users):
+                continue  # used inside its run only
+            value = m.results.get(node)
+            batched = isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == batch
+            inputs = _collect(m, node)[1]
+            if batched and inputs:
+                continue
+            for user in node.users:
+                if user in m.live and user.op in ("call_function", "call_method") and user.name not in code:
+                    code[user.name] = code[node.name]
+                    changed = True
+    return code
