@@ -58,6 +58,8 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
     path = str(node.target)
     module = m.gm.get_submodule(path)
     inputs = [a for a in pytree.tree_leaves((node.args, node.kwargs)) if isinstance(a, fx.Node)]
+    if all(isinstance(m.values.get(a), Constant) for a in inputs):
+        return Constant()  # fed by constants alone: the Code layers using its result call it themselves
     sources = [m.tensor(a) for a in inputs]
     out = m.results.get(node)
     leaves = _tensor_paths(out)
@@ -148,24 +150,34 @@ def _structure(out, ports):
     return [_structure(item, ports) if isinstance(item, (torch.Tensor, tuple, list)) else None for item in out]
 
 
+class Constant:
+    """A value computed from the model's own tensors alone: the Code layers using it compute it themselves."""
+
+
 def _run_code(m: Mapper, node: fx.Node, why: str):
     members, inputs, tensors = _collect(m, node)
     if not inputs:
-        raise Unsupported("a value computed from the model's own tensors alone (no input reaches it)")
+        return Constant()
     sources = [m.tensor(i) for i in inputs]
     graph = m.builder.graph
     labels = {i: graph.node(s if isinstance(s, str) else s[0]).name for i, s in zip(inputs, sources)}
-    code, weights = run_body(members, inputs, node, tensors, m.where, m.bdim, labels)
+    modules = {n: m.gm.get_submodule(n.target) for n in members if n.op == "call_module"}
+    code, weights = run_body(members, inputs, node, tensors, m.where, m.bdim, labels, modules)
+    if code is None:
+        raise Unsupported("a module the catalog lacks, called on constants, that cannot be made again from its"
+                          " attributes", final=True)
+    for n in modules:
+        m.owns(str(n.target), modules[n])
     trust.trust([code], remember=False)
     node_id = m.add("Code", sources, dict(code=code, args={}, note=_note(why)))
     name = m.builder.graph.node(node_id).name
     state = dict(m.model.state_dict(keep_vars=True))
     state.update(dict(m.model.named_buffers()))
-    for target, attr in weights:
-        if target in state:
-            m.owners.append((target, f"{name}.{attr}"))
-        else:  # a tensor the model holds as a plain attribute: its value goes with the document's weights
-            m.constants[f"{name}.{attr}"] = m.results[next(n for n in tensors if str(n.target) == target)]
+    for n, attr in weights:
+        if n.op == "call_module" or str(n.target) in state:
+            m.owners.append((str(n.target), f"{name}.{attr}"))
+        else:  # a tensor the model holds as a plain attribute, or a constant: its value goes with the weights
+            m.constants[f"{name}.{attr}"] = m.results[n]
     return node_id
 
 
@@ -182,7 +194,8 @@ def _collect(m: Mapper, node: fx.Node):
         for a in n.all_input_nodes:
             if a.op == "get_attr":
                 tensors[a] = m.results.get(a)
-            elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))):
+            elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))) \
+                    or (a.op == "call_module" and isinstance(m.values.get(a), Constant)):
                 stack.append(a)
             elif a not in inputs:
                 inputs.append(a)
@@ -255,8 +268,8 @@ def grow(m: Mapper, code: dict[str, str], batch: int) -> dict[str, str]:
             batched = isinstance(value, torch.Tensor) and value.dim() > 0 and m.bdim(node) is not None and \
                 (m.bdim(node) or value.shape[0] == batch)
             inputs = _collect(m, node)[1]
-            if batched and inputs:
-                continue
+            if batched or not inputs:
+                continue  # a constant: those using it become code and compute it
             for user in node.users:
                 if user in m.live and user.op in ("call_function", "call_method") and user.name not in code:
                     code[user.name] = code[node.name]

@@ -152,7 +152,7 @@ def parse_args(text: str | None) -> dict | list:
 
 
 # ---- import ------------------------------------------------------------------------------------
-MAX_PASSES = 12  # mapping passes, each turning what the last could not map into Code layers
+MAX_PASSES = 60  # mapping passes, each turning what the last could not map into Code layers (a pass is cheap)
 
 
 def import_model(path: str | Path, class_name: str | None = None, args: dict | list | None = None,

@@ -226,6 +226,10 @@ class Mapper:
             weights: tuple[str, str] | None = None) -> str:
         """A layer of the document; `weights` = (the model's prefix, the prefix inside the layer)."""
         spec = get(layer)
+        if not spec.accepts_int and self.node is not None and any(
+                isinstance(v := self.results.get(a), torch.Tensor) and not (v.is_floating_point() or v.is_complex())
+                for a in self.node.all_input_nodes):
+            raise Unsupported(f"{layer} on integer or true/false values (the catalog's takes floats)")
         for key, value in params.items():
             param = spec.param(key)
             problem = param.type_error(value) or param.range_error(value)
