@@ -42,7 +42,7 @@ class CodeResult:
 
 def as_code(m: Mapper, node: fx.Node):
     why = m.code[node.name]
-    if node.op == "call_module":
+    if node.op == "call_module" and not _member(m, node):
         return _module_code(m, node, why)
     if any(u in m.live and not _member(m, u) for u in node.users):
         return _run_code(m, node, why)
@@ -50,8 +50,21 @@ def as_code(m: Mapper, node: fx.Node):
 
 
 def _member(m: Mapper, node: fx.Node) -> bool:
-    """Whether the node is computed inside a run's Code layer (not a module call, not an output)."""
-    return node.name in m.code and node.op in ("call_function", "call_method")
+    """Whether the node is computed inside a run's Code layer: an operator made code, or a module call made code
+    that takes what only a run has (a tensor whose batch is merged with another dim)."""
+    if node.name not in m.code:
+        return False
+    if node.op in ("call_function", "call_method"):
+        return True
+    return node.op == "call_module" and any(_member(m, a) and not _batched(m, a) for a in node.all_input_nodes)
+
+
+def _batched(m: Mapper, node: fx.Node) -> bool:
+    """Whether the node's value is a tensor with the batch as a dim of its own (the document can hold it)."""
+    value = m.results.get(node)
+    if not isinstance(value, torch.Tensor) or value.dim() == 0 or m.bdim(node) is None:
+        return False
+    return bool(m.bdim(node)) or value.shape[0] == m.batch_size
 
 
 def _module_code(m: Mapper, node: fx.Node, why: str):
@@ -195,7 +208,7 @@ def _collect(m: Mapper, node: fx.Node):
             if a.op == "get_attr":
                 tensors[a] = m.results.get(a)
             elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))) \
-                    or (a.op == "call_module" and isinstance(m.values.get(a), Constant)):
+                    or (a.op in ("call_module", "call_function") and isinstance(m.values.get(a), Constant)):
                 stack.append(a)
             elif a not in inputs:
                 inputs.append(a)
@@ -253,25 +266,22 @@ def _own_class(m: Mapper, node: fx.Node, calls: dict) -> str | None:
 
 
 def grow(m: Mapper, code: dict[str, str], batch: int) -> dict[str, str]:
-    """The runs widened until each result leaving one has the batch first and an input reaches it."""
+    """The runs widened until each result leaving one has the batch as a dim of its own (or is a constant)."""
     code = dict(code)
+    m.batch_size = batch
     changed = True
     while changed:
         changed = False
+        m.code = code
         for node in list(m.gm.graph.nodes):
-            if node.name not in code or node.op not in ("call_function", "call_method") or node not in m.live:
+            if node not in m.live or not _member(m, node):
                 continue
-            m.code = code
             if not any(u in m.live and not _member(m, u) for u in node.users):
                 continue  # used inside its run only
-            value = m.results.get(node)
-            batched = isinstance(value, torch.Tensor) and value.dim() > 0 and m.bdim(node) is not None and \
-                (m.bdim(node) or value.shape[0] == batch)
-            inputs = _collect(m, node)[1]
-            if batched or not inputs:
+            if _batched(m, node) or not _collect(m, node)[1]:
                 continue  # a constant: those using it become code and compute it
             for user in node.users:
-                if user in m.live and user.op in ("call_function", "call_method") and user.name not in code:
+                if user in m.live and user.op != "output" and user.name not in code:
                     code[user.name] = code[node.name]
                     changed = True
     return code

@@ -446,7 +446,13 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
             raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
                                    " does forward fix the batch size?") from None
         torch.manual_seed(0)
-        ours = built(*flat)
+        try:
+            ours = built(*flat)
+        except Exception as e:  # noqa: BLE001 - what the capture fixed at its example batch, run on another
+            raise ModelImportError(f"{where}: the imported network does not run on a batch of {len(flat[0])}"
+                                   f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
+                                   " found it fixed at the example's), e.g. a reshape to a number instead of"
+                                   " x.size(0) or -1") from None
     theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
                                                            dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]

@@ -52,6 +52,7 @@ class Mapper:
         self.gm, self.path, self.model = traced, Path(path), model
         self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
         self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
+        self.batch_size = 2  # the batch the model is run with here
         self.output_dims: list[int | None] = []  # where the batch is in each of forward's results
         self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
@@ -206,7 +207,8 @@ class Mapper:
         self.batch = set()
         for p, d in zip(placeholders, dims):
             val = p.meta.get("val")
-            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt):
+            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt) \
+                    and not val.shape[d].node.expr.is_number:  # (a batch torch.export fixed is a number)
                 self.batch.add(str(val.shape[d].node.expr))
 
     def bdim(self, node) -> int | None:
