@@ -254,20 +254,23 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
 def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
     kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
+    exploded: set[str] = set()  # torch.nn modules captured operator by operator
     code: dict[str, str] = {}
     gm = captured.gm
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
+        mapper.exploded = set(exploded)
         mapper.record(flat, name)
         mapper.batch_from(described.batch_dims)
         mapper.map(described.samples(), _integer_highs(gm, described))
         if not mapper.failed or any(u.final for _, u in mapper.failed):
             break
         more, new = decide(mapper, captured.calls, kept)
-        if more.keys() - kept.keys():
+        if more.keys() - kept.keys() or mapper.exploded - exploded:
             kept.update(more)
-            code = {}
-            gm = again(model, captured, set(kept))
+            exploded |= mapper.exploded
+            code.update(new)  # names of the nodes not captured otherwise stay the same
+            gm = again(model, captured, set(kept), exploded)
             continue
         new = grow(mapper, {**code, **new}, 2)
         if new.keys() <= code.keys():
@@ -363,12 +366,15 @@ def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:
 class _Tracer(fx.Tracer):
     """torch.fx's tracer, recording source lines and keeping netbuilder's own modules whole."""
 
-    def __init__(self, kept: set[str]):
+    def __init__(self, kept: set[str], exploded: set[str] = frozenset()):
         super().__init__()
         self.record_stack_traces = True
         self.kept = kept  # classes of the user's file that become Code layers: called whole
+        self.exploded = exploded  # torch.nn modules no Code layer can hold: traced through
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        if qualname in self.exploded:
+            return False
         return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m) or qualname in self.kept
 
 
