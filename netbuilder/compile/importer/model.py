@@ -1,8 +1,12 @@
-"""An existing PyTorch model -> a document: load the user's .py file, trace the class with torch.fx,
-map what it calls onto catalog layers (import_rules.py), and check that the document computes what the
-model computes, with the model's own weights.
+"""An existing PyTorch model -> a document: load the user's .py file, build the model (its class, or a factory
+function of the file), capture forward (capture.py: torch.export, symbolic tracing as the fallback), map what it
+calls onto catalog layers (rules.py, catalog.py, functions.py), make what the catalog lacks into Code layers
+(fallback.py, as_code.py), and check that the document computes what the model computes, with the model's own
+weights, on a batch size the capture did not use.
 
     imported = import_model("model.py", "Net", input_shapes=[[1, 28, 28]], weights="net.pt")
+    imported = import_model("lm.py", factory="make_model", inputs=[("tokens", torch.long, [35, 20]),
+                            ("hidden", torch.float32, [2, 20, 200]), ("hidden", torch.float32, [2, 20, 200])])
     imported.graph   # the document          imported.state   # its weights, named as build_model names them
 """
 from __future__ import annotations
