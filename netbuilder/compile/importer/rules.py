@@ -125,12 +125,19 @@ class Mapper:
             except _Skip:
                 value = BAD
             except Unsupported as u:
-                value = BAD
+                value = self._provisional(node) if not u.final else BAD
                 at, code = self.place(node)
                 at = f"{at}: " if at else ""
                 self.unsupported.append(f"{at}{u.what}" + (f"   ({code})" if code else ""))
                 self.failed.append((self._blame(node), u))
             self.values[node] = value
+
+    def _provisional(self, node: fx.Node):
+        """A stand-in for a tensor this pass could not map (a Code layer next pass), so that what uses it is mapped
+        and its own failures found in this same pass; the document of a pass with failures is not kept."""
+        if not isinstance(self.results.get(node), torch.Tensor) or self.bdim(node) is None:
+            return BAD
+        return self.builder.add("Input", name=self.builder.graph.unique_name("pending"), shape=[1])
 
     def _blame(self, node: fx.Node) -> fx.Node:
         """The node whose call the catalog lacks: a recurrent or attention module's call when the failure came
