@@ -20,7 +20,7 @@ from .analysis.blocks import spec_of
 from .analysis.wiring import connect
 from .graph.edits import AddBlock, AddNode, Connect, Group
 from .graph.model import Edge, Graph, Node
-from .layers import BLOCK_SPEC, get, new_node
+from .layers import BLOCK_SPEC, new_node
 
 Source = str | tuple[str, str]  # a node id (its first output) or (node id, output port)
 
@@ -46,8 +46,8 @@ class GraphBuilder:
             if spec is None:
                 raise KeyError(f"no block named '{params['block']}': define it first")
         else:
-            spec = get(layer_type)
             node = new_node(self.graph, layer_type, pos, name, **params)
+            spec = spec_of(self.graph, node)  # a Code layer's ports are its forward's
         ports = spec.input_ports()
         if spec.variadic:
             ports = [f"in{i}" for i in range(len(inputs))]

@@ -10,7 +10,8 @@ netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|grad
 netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
 netbuilder generate FILE --run RUN [--count N] [--seed S] --out DIR   samples of a GAN, VAE or diffusion run;
                     a language model's text: [--prompt "..."] [--length N] [--temperature T] [--top-k K]
-netbuilder import MODEL.py --class NAME [--args JSON] --input-shape 1x28x28 [--weights PT] -o FILE.json
+netbuilder import MODEL.py --class NAME | --factory NAME [--args JSON] --input-shape 1x28x28 | --input NAME:DTYPE:SHAPE
+                 [--weights PT] -o FILE.json
 netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
 netbuilder serve FILE [--run RUN|--weights PT|--onnx MODEL] [--host 127.0.0.1] [--port 8000]   an HTTP service
 """
@@ -104,10 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     p_board.add_argument("--no-browser", action="store_true", help="only print its address")
     p_import = sub.add_parser("import", help="a document from a PyTorch model's class, traced with torch.fx")
     p_import.add_argument("model", metavar="MODEL.py")
-    p_import.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="the nn.Module class")
-    p_import.add_argument("--args", help="the class's arguments as JSON: '{\"hidden\": 64}' (or a list)")
+    p_import.add_argument("--class", dest="class_name", metavar="NAME", help="the nn.Module class")
+    p_import.add_argument("--factory", metavar="NAME", help="instead of --class: a function of the file that returns"
+                          " the model (the way to build config objects)")
+    p_import.add_argument("--args", help="the class's (or factory's) arguments as JSON: '{\"hidden\": 64}' (or a"
+                          " list)")
     p_import.add_argument("--input-shape", action="append", metavar="SHAPE",
                           help="one sample's shape without the batch, once per argument of forward: 1x28x28")
+    p_import.add_argument("--input", action="append", metavar="NAME:DTYPE:SHAPE",
+                          help="instead of --input-shape, once per argument of forward: its name, dtype and whole"
+                          " shape, the batch included, in the model's layout: tokens:int64:35,20")
     p_import.add_argument("--weights", metavar="PT", help="a state dict of the class: the document's first run,"
                           " 'imported weights'")
     p_import.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the document to write")
@@ -371,11 +378,20 @@ def serve(args) -> int:
 
 
 def import_model(args) -> int:
-    from ..compile.importer.model import import_model as convert, parse_args, parse_shape
+    from ..compile.importer.inputs import parse_inputs
+    from ..compile.importer.model import ModelImportError, import_model as convert, parse_args, parse_shape
     from ..runs.imported import save_imported
 
+    if bool(args.class_name) == bool(args.factory):
+        raise ModelImportError("netbuilder import: give --class NAME (an nn.Module class of the file) or --factory NAME"
+                               " (a function of the file that returns the model), one of the two")
+    if args.input and args.input_shape:
+        raise ModelImportError("netbuilder import: give the inputs with --input NAME:DTYPE:SHAPE or with"
+                               " --input-shape SHAPE, not both")
     shapes = [parse_shape(text) for text in args.input_shape or []]
-    imported = convert(args.model, args.class_name, parse_args(args.args), shapes or None, args.weights)
+    inputs = parse_inputs(args.input)
+    imported = convert(args.model, args.class_name, parse_args(args.args), shapes or None, args.weights,
+                       factory=args.factory, inputs=inputs or None)
     run = save_imported(imported, args.output, args.weights)
     layers = sum(1 for n in imported.graph.nodes() if n.type not in ("Input", "Output"))
     print(f"wrote {args.output}: {layers} layers from {imported.source}; the document's outputs match the model's"

@@ -67,7 +67,7 @@ def _build(steps: list[Step], class_name: str, plans: dict) -> fx.GraphModule:
     values: dict[str, fx.Node] = {}
     outputs = []
     for step in steps:
-        args = [values[a] for a in step.args]
+        args = [_value(g, values, a) for a in step.args]
         if step.kind == "input":
             values[step.name] = g.placeholder(step.name)
         elif step.kind == "module":
@@ -82,6 +82,14 @@ def _build(steps: list[Step], class_name: str, plans: dict) -> fx.GraphModule:
             outputs.append(args[0])
     g.output(outputs[0] if len(outputs) == 1 else tuple(outputs))
     return fx.GraphModule(root, g, class_name=class_name)
+
+
+def _value(g: fx.Graph, values: dict, arg: str) -> fx.Node:
+    """The node of a plan's variable; `name[i]` (one output of a layer with several) is indexed once."""
+    if arg not in values:
+        name, _, index = arg[:-1].partition("[")
+        values[arg] = g.call_function(operator.getitem, (values[name], int(index)))
+    return values[arg]
 
 
 def block_module(step: Step, plans: dict) -> nn.Module:

@@ -35,6 +35,15 @@ def network_nodes(graph: Graph, network: str | None) -> list[str]:
     raise KeyError(f"no network named '{network}' (its Outputs: {', '.join(names) or 'none'})")
 
 
+def _source(graph: Graph, edge) -> str:
+    """The variable a wire carries: the node's name, `name[i]` for the i-th output of a layer with several."""
+    src = graph.node(edge.src)
+    outputs = spec_of(graph, src).outputs
+    if len(outputs) > 1 and edge.src_port in outputs:
+        return f"{src.name}[{outputs.index(edge.src_port)}]"
+    return src.name
+
+
 def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | None = None) -> list[Step]:
     """Steps in topological order, the Outputs last in document order (the order forward returns them);
     raises GraphError when the selected network has problems."""
@@ -53,11 +62,11 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
             node = graph.node(node_id)
             spec = spec_of(graph, node)
             ins = analysis.inputs(node_id)
-            ports = sorted(ins, key=lambda p: (len(p), p)) if node.type != BLOCK else list(spec.inputs)
+            ports = sorted(ins, key=lambda p: (len(p), p)) if spec.variadic else [p for p in spec.inputs if p in ins]
             args = []
             for port in ports:
                 edge = graph.edge_into(node_id, port)
-                args.append(graph.node(edge.src).name)
+                args.append(_source(graph, edge))
             step = Step(node_id, node.name, "module", args, params=dict(node.params))
             values = [ins[p] for p in ports]
             if node.type == "Input":

@@ -10,6 +10,7 @@ The code runs only when it is trusted (graph/trust.py); until then the node has 
 a shape, and building it is refused."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -146,6 +147,47 @@ def code_class(code: str, name: str = "CodeLayer") -> type:
     return cls
 
 
+@lru_cache(maxsize=256)
+def code_ports(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(input ports, output ports) as forward declares them: one argument is the port "in", several are
+    named after themselves (forward(self, mu, logvar): mu and logvar); a forward returning a tuple of k
+    values has k outputs named after its variables (return out, h, c) or out0, out1, ...; else "out"."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except (SyntaxError, ValueError):
+        return ("in",), ("out",)
+    forward = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "forward"), None)
+    if forward is None:
+        return ("in",), ("out",)
+    positional = forward.args.posonlyargs + forward.args.args
+    names = tuple(a.arg for a in positional[1:len(positional) - len(forward.args.defaults)])
+    inputs = names if len(names) > 1 else ("in",)
+    returns = [n.value for n in _own_nodes(forward) if isinstance(n, ast.Return) and n.value is not None]
+    sizes = {len(r.elts) if isinstance(r, ast.Tuple) else 1 for r in returns}
+    if len(sizes) != 1 or min(sizes) < 2:
+        return inputs, ("out",)
+    items = returns[-1].elts
+    outputs = tuple(e.id if isinstance(e, ast.Name) else f"out{i}" for i, e in enumerate(items))
+    if len(set(outputs)) != len(outputs):
+        outputs = tuple(f"out{i}" for i in range(len(items)))
+    return inputs, outputs
+
+
+def _own_nodes(function: ast.FunctionDef):
+    """The nodes of a function's body, not of functions or classes defined inside it."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _ports(p: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    code = p.get("code")
+    return code_ports(code) if isinstance(code, str) else (("in",), ("out",))
+
+
 def kwargs_for(cls: type, args: dict, x: TensorType) -> dict:
     """The arguments __init__ gets: the node's args, plus in_features / in_shape from the input when
     __init__ takes them and the args do not set them."""
@@ -175,12 +217,12 @@ def _example(x: TensorType, device: str):
     return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape, generator=own)
 
 
-class _TimeLimit:
+class TimeLimit:
     """While active (in this thread), a line of the user's code run after the deadline raises TimeoutError,
     so an endless loop typed into the editor gives a Problem instead of a frozen window."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self, seconds: float, filename: str = FILENAME):
+        self.seconds, self.filename = seconds, filename  # only the lines of this file are watched
 
     def __enter__(self):
         self.deadline = time.monotonic() + self.seconds
@@ -192,7 +234,7 @@ class _TimeLimit:
         sys.settrace(self.before)
 
     def _call(self, frame, event, arg):  # only the user's own frames are traced, line by line and opcode
-        if frame.f_code.co_filename != FILENAME:  # by opcode (`while True: pass` is one line, never left)
+        if frame.f_code.co_filename != self.filename:  # by opcode (`while True: pass` is one line, never left)
             return None
         frame.f_trace_opcodes = True
         return self._line
@@ -213,22 +255,23 @@ def _warm() -> None:
     torch.empty(1, device="meta") * 1
 
 
-def _run(code: str, args: dict, x: TensorType) -> TensorType:
+def _run(code: str, args: dict, xs) -> TensorType | list[TensorType]:
     """Build the layer and run it on an example batch: on the meta device, else on the CPU."""
     _warm()
-    with _TimeLimit(TIME_LIMIT_S):
-        return _run_once(code, args, x)
+    with TimeLimit(TIME_LIMIT_S):
+        return _run_once(code, args, list(xs))
 
 
-def _run_once(code: str, args: dict, x: TensorType) -> TensorType:
+def _run_once(code: str, args: dict, xs: list[TensorType]) -> TensorType | list[TensorType]:
     import torch
 
     cls = code_class(code)
-    kwargs = kwargs_for(cls, args, x)
+    kwargs = kwargs_for(cls, args, xs[0])
+    outputs = code_ports(code)[1]
     try:
         with torch.no_grad(), torch.device("meta"):
-            y = cls(**kwargs)(_example(x, "meta"))
-        if not isinstance(y, torch.Tensor):
+            y = cls(**kwargs)(*(_example(x, "meta") for x in xs))
+        if not isinstance(y, (torch.Tensor, tuple)):
             raise TypeError("not a tensor")
     except (Exception, SystemExit) as e:  # an operation without a meta kernel, data-dependent code, or an error
         if hasattr(e, "code_line"):  # out of time: the CPU would be no faster
@@ -237,10 +280,15 @@ def _run_once(code: str, args: dict, x: TensorType) -> TensorType:
             with torch.no_grad():  # left alone (a run may be training on another thread)
                 with torch.device("meta"):
                     layer = cls(**kwargs)
-                y = layer.to_empty(device="cpu")(_example(x, "cpu"))
+                y = layer.to_empty(device="cpu")(*(_example(x, "cpu") for x in xs))
         except (Exception, SystemExit) as e:
             raise ShapeError(_where(e)) from None
-    return _output_type(y, x)
+    if len(outputs) > 1:
+        if not isinstance(y, tuple) or len(y) != len(outputs):
+            got = f"{len(y)} values" if isinstance(y, tuple) else type(y).__name__
+            raise ShapeError(f"forward must return {len(outputs)} tensors ({', '.join(outputs)}), not {got}")
+        return [_output_type(v, xs[0]) for v in y]
+    return _output_type(y, xs[0])
 
 
 def _output_type(y, x: TensorType) -> TensorType:
@@ -260,18 +308,18 @@ def _output_type(y, x: TensorType) -> TensorType:
     return TensorType(dims, "int", 2 if y.dtype == torch.bool else None)
 
 
-def _shape(p: dict, xs) -> TensorType:
-    code, args, x = p["code"], p["args"], xs[0]
+def _shape(p: dict, xs) -> TensorType | list[TensorType]:
+    code, args = p["code"], p["args"]
     if not is_trusted(code):
         raise ShapeError(NOT_TRUSTED)
-    key = (code, json.dumps(args, sort_keys=True), x.shape, x.dtype, x.high)
+    key = (code, json.dumps(args, sort_keys=True), tuple((x.shape, x.dtype, x.high) for x in xs))
     with _lock:
         found = _results.get(key)
         if found is not None:
             _results.move_to_end(key)
     if found is None:
         try:
-            found = _run(code, args, x)
+            found = _run(code, args, xs)
         except ShapeError as e:
             found = e.message
         with _lock:
@@ -302,6 +350,8 @@ SPECS = [
                   " def forward(self, x) returning the output; torch, nn, F and math are imported"),
             Param("args", "args", {}, "Arguments for __init__, e.g. {\"beta\": 0.5}; an argument named"
                   " in_features or in_shape is filled from the input unless given here"),
+            Param("note", "text", "", "A note shown on the canvas: for an imported model, why this part came in as"
+                  " code (what the catalog has no layer for)"),
         ),
-        shape=_shape, module=_module, accepts_int=True),
+        shape=_shape, module=_module, accepts_int=True, key_params=("note",), ports=_ports),
 ]

@@ -312,7 +312,7 @@ def test_bad_input_is_named_and_nothing_is_written(models, tmp_path, capsys):
     assert "models.py defines no class 'Missing' (its nn.Module classes: LeNet, Block, ResNet" in err
     err = _fails(capsys, tmp_path, models, "--class", "Branchy", "--input-shape", "4")
     line = MODELS.splitlines().index("        if x.sum() > 0:") + 1
-    assert f"models.py: line {line}: torch.fx cannot trace Branchy.forward: forward decides" in err
+    assert f"models.py: line {line}: Branchy.forward decides what to do from the values in a tensor" in err
     err = _fails(capsys, tmp_path, models, "--class", "Two", "--args", '{"width": 3}')
     assert "forward takes 2 input(s) (a, b) and no shape was given" in err
     err = _fails(capsys, tmp_path, models, "--class", "Two", "--args", '{"width": 3}', "--input-shape", "4")
@@ -327,19 +327,20 @@ def test_bad_input_is_named_and_nothing_is_written(models, tmp_path, capsys):
     assert "input shape '1xtwox28' is not" in err
 
 
-def test_what_the_catalog_lacks_is_listed_with_its_lines(models, tmp_path, capsys):
-    err = _fails(capsys, tmp_path, models, "--class", "Odd", "--input-shape", "4")
-    lines = MODELS.splitlines()
-    at = lines.index("        return self.norm(y) * 2") + 1
-    assert "models.py, class Odd: the catalog has no layer for 2 thing(s) it uses:" in err
-    assert f"line {at}: self.norm: nn.RMSNorm" in err
-    assert f"line {at}: multiplying a tensor by a number" in err
+def test_what_the_catalog_lacks_comes_in_as_code_and_shared_weights_are_refused(models, tmp_path, capsys):
+    result = import_model(models, "Odd", None, [[4]])  # nn.RMSNorm has no layer: code; * 2 is a Scale
+    at = MODELS.splitlines().index("        return self.norm(y) * 2") + 1
+    norm = result.graph.by_name("norm")
+    assert norm.type == "Code" and "self.m = nn.RMSNorm(normalized_shape=[4]" in norm.params["code"]
+    assert norm.params["note"].startswith(f"imported as code: line {at}: self.norm: nn.RMSNorm")
+    assert [n.type for n in result.graph.nodes()] == ["Input", "Linear", "Code", "Scale", "Output"]
     shared = tmp_path / "shared.py"
     shared.write_text("from torch import nn\n\n\nclass Shared(nn.Module):\n    def __init__(self):\n"
                       "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n"
                       "    def forward(self, x):\n        return self.fc(self.fc(x))\n")
     err = _fails(capsys, tmp_path, shared, "--class", "Shared", "--input-shape", "4")
     assert "line 10: self.fc is called more than once: its weights would be shared" in err
+    assert "give each call a module of its own" in err
 
 
 def test_weights_that_do_not_fit_and_files_that_do_not_load(models, tmp_path, capsys):

@@ -103,7 +103,7 @@ def test_the_default_code_runs_without_asking():
      "line 2: AttributeError: cannot assign parameters before Module.__init__() call"),
     ("w = undefined\n\ndef forward(self, x):\n    return x\n", "line 1: NameError: name 'undefined' is not defined"),
     ("def __init__(self):\n    super().__init__()\n", "the code defines no forward(self, x)"),
-    ("def forward(self, x):\n    return x, x\n", "forward must return one tensor, not tuple"),
+    ("def forward(self, x):\n    return (x, x)[:1]\n", "forward must return one tensor, not tuple"),
     ("def forward(self, x):\n    return x.sum()\n", "forward must keep the batch as the first dimension"),
 ])
 def test_errors_are_problems_on_the_node_that_name_the_line(code, expected):
@@ -256,3 +256,23 @@ def test_trusted_code_is_remembered_in_the_config_folder(tmp_path, config_dir):
     (config_dir / trust.STORE_NAME).write_text("{broken")  # an unreadable store trusts nothing, and says why in the log
     trust.forget_session()
     assert code_layer.untrusted_layers(graph) == [("sneaky", SWISH)]
+
+
+def test_a_code_layer_takes_and_gives_as_many_tensors_as_its_forward_names():
+    code = ("def forward(self, mu, logvar):\n    std = torch.exp(0.5 * logvar)\n    return mu + std, std\n")
+    b = GraphBuilder()
+    mu, logvar = b.add("Input", shape=[4], name="mu"), b.add("Input", shape=[4], name="logvar")
+    trust.trust([code], remember=False)
+    node = b.add("Code", mu, logvar, code=code, name="sample", note="imported: exp has no layer")
+    assert [e.dst_port for e in b.graph.in_edges(node)] == ["mu", "logvar"]
+    b.add("Output", b.add("Linear", (node, "out0"), out_features=3))
+    b.add("Output", (node, "std"))
+    analysis = Analysis(b.graph)
+    assert analysis.problems() == []
+    assert analysis.output(node, "std").shape == (4,)
+    model = netbuilder.build_model(b.graph)
+    x, y = torch.randn(3, 4), torch.randn(3, 4)
+    out, std = model(x, y)
+    torch.testing.assert_close(std, torch.exp(0.5 * y))
+    assert out.shape == (3, 3)
+    assert "std = torch.exp(0.5 * logvar)" in netbuilder.export_source(b.graph)

@@ -2,6 +2,7 @@
 its parameters read from the call's arguments. A call that has none raises Unsupported, saying what it is."""
 from __future__ import annotations
 
+import torch
 from torch import fx, nn
 
 from .catalog import Part, _index_text, _size, _upsample_params
@@ -26,6 +27,8 @@ def _name(node: fx.Node) -> str | None:
 
 
 def _describe(node: fx.Node) -> str:
+    if isinstance(node.target, torch._ops.OpOverload):
+        return f"torch.{node.target.overloadpacket.__name__}"
     if node.op == "call_method":
         return f"the tensor method .{node.target}()"
     module = getattr(node.target, "__module__", None) or ""
@@ -44,7 +47,7 @@ _SYMBOLS = {"sub": "-", "truediv": "/", "floordiv": "//", "matmul": "@", "pow": 
 def map_function(m: Mapper, node: fx.Node):
     rule = FUNCTIONS.get(_name(node))
     if rule is None:
-        raise Unsupported(_describe(node))
+        raise Unsupported(f"{_describe(node)}, which no catalog layer does")
     return rule(m, node)
 
 
@@ -120,9 +123,8 @@ def merge(layer: str, symbol: str):
         a, b = _arg(node, 0, "input"), _arg(node, 1, "other")
         if node.kwargs.get("alpha", 1) != 1:
             raise Unsupported("torch.add with alpha")
-        if not isinstance(a, fx.Node) or not isinstance(b, fx.Node):
-            raise Unsupported(f"{'adding a number to a tensor' if symbol == '+' else 'multiplying a tensor by a number'}"
-                              " (the catalog has no layer for it)")
+        if not isinstance(a, fx.Node) or not isinstance(b, fx.Node) or not _holds(m, a) or not _holds(m, b):
+            return scale(m, node, a, b, symbol)
         learned = _positions(m, node, a, b) if symbol == "+" else None
         if learned is not None:
             return learned
@@ -141,6 +143,66 @@ def merge(layer: str, symbol: str):
         m.merges.setdefault(layer, {})[made] = node
         return made
     return rule
+
+
+def _holds(m: Mapper, a) -> bool:
+    return isinstance(a, fx.Node) and isinstance(m.results.get(a), torch.Tensor)
+
+
+def _number(m: Mapper, a):
+    """A Python number, or a node that computed one from sizes (float), else None."""
+    if isinstance(a, bool):
+        return None
+    if isinstance(a, (int, float)):
+        return float(a)
+    value = m.results.get(a) if isinstance(a, fx.Node) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(a, fx.Node) \
+            and not _depends_on_batch(a):
+        return float(value)
+    return None
+
+
+def _depends_on_batch(node: fx.Node) -> bool:
+    val = node.meta.get("val")
+    return isinstance(val, torch.SymInt) or isinstance(val, torch.SymFloat)
+
+
+def scale(m: Mapper, node: fx.Node, a, b, symbol: str):
+    """x * 2, 0.5 * x, x + 1, x - 1, 1 - x, x / 255: a Scale layer (x * scale + shift)."""
+    tensor, number = (a, _number(m, b)) if _holds(m, a) else (b, _number(m, a))
+    if not _holds(m, tensor) or number is None:
+        raise Unsupported(f"{_describe(node)} on numbers that are not constants")
+    first = tensor is a
+    params = {"*": dict(scale=number, shift=0.0), "+": dict(scale=1.0, shift=number),
+              "-": dict(scale=1.0, shift=-number) if first else dict(scale=-1.0, shift=number),
+              "/": dict(scale=1.0 / number, shift=0.0) if first and number else None}[symbol]
+    if params is None:
+        raise Unsupported(f"dividing a number by a tensor ({_describe(node)})")
+    return m.add("Scale", [m.tensor(tensor)], params)
+
+
+def _arith(symbol: str):
+    def rule(m: Mapper, node: fx.Node):
+        a, b = _arg(node, 0, "input"), _arg(node, 1, "other")
+        if node.kwargs.get("alpha", 1) != 1:
+            raise Unsupported(f"{_describe(node)} with alpha")
+        if _holds(m, a) and _holds(m, b):
+            raise Unsupported(f"{'subtracting' if symbol == '-' else 'dividing'} tensors ({_describe(node)})")
+        return scale(m, node, a, b, symbol)
+    return rule
+
+
+def _neg(m: Mapper, node: fx.Node):
+    return m.add("Scale", [m.tensor(node.args[0])], dict(scale=-1.0, shift=0.0))
+
+
+def _clamp(m: Mapper, node: fx.Node):
+    low, high = _arg(node, 1, "min"), _arg(node, 2, "max")
+    if not all(v is None or isinstance(v, (int, float)) for v in (low, high)) or (low is None and high is None):
+        raise Unsupported(f"{_describe(node)} with limits that are tensors")
+    limits = "both" if low is not None and high is not None else "min" if low is not None else "max"
+    return m.add("Clamp", [m.tensor(node.args[0])], dict(limits=limits, min=float(low if low is not None else 0.0),
+                                                         max=float(high if high is not None else 1.0)))
 
 
 def _positions(m: Mapper, node: fx.Node, a: fx.Node, b: fx.Node):
@@ -223,8 +285,10 @@ def _interpolate(m: Mapper, node: fx.Node):
 
 
 def getitem(m: Mapper, node: fx.Node):
+    from .fallback import CodeResult
+
     value = m.values.get(node.args[0])
-    if isinstance(value, Part):
+    if isinstance(value, (Part, CodeResult)):
         return value.index(m, node.args[1])
     raise Unsupported(f"indexing a tensor ([{_index_text(node.args[1])}]); the catalog has no layer that picks"
                       " parts of a tensor")
@@ -251,4 +315,6 @@ FUNCTIONS = {
     "max_pool1d": _fpool("MaxPool1d", 1, "max"), "max_pool2d": _fpool("MaxPool2d", 2, "max"),
     "avg_pool1d": _fpool("AvgPool1d", 1, "avg"), "avg_pool2d": _fpool("AvgPool2d", 2, "avg"),
     "adaptive_avg_pool2d": _fadaptive, "interpolate": _interpolate, "getitem": getitem,
+    "sub": _arith("-"), "truediv": _arith("/"), "div": _arith("/"), "neg": _neg, "clamp": _clamp, "clip": _clamp,
+    "exp": _act("Exp"), "log": _act("Log"), "sqrt": _act("Sqrt"), "abs": _act("Abs"),
 }

@@ -1,39 +1,49 @@
-"""An existing PyTorch model -> a document: load the user's .py file, trace the class with torch.fx,
-map what it calls onto catalog layers (import_rules.py), and check that the document computes what the
-model computes, with the model's own weights.
+"""An existing PyTorch model -> a document: load the user's .py file, build the model (its class, or a factory
+function of the file), capture forward (capture.py: torch.export, symbolic tracing as the fallback), map what it
+calls onto catalog layers (rules.py, catalog.py, functions.py), make what the catalog lacks into Code layers
+(fallback.py, as_code.py), and check that the document computes what the model computes, with the model's own
+weights, on a batch size the capture did not use.
 
     imported = import_model("model.py", "Net", input_shapes=[[1, 28, 28]], weights="net.pt")
+    imported = import_model("lm.py", factory="make_model", inputs=[("tokens", torch.long, [35, 20]),
+                            ("hidden", torch.float32, [2, 20, 200]), ("hidden", torch.float32, [2, 20, 200])])
     imported.graph   # the document          imported.state   # its weights, named as build_model names them
 """
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import itertools
 import json
 import logging
 import re
-import sys
-import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import fx, nn
+from torch.utils import _pytree as pytree
 
 from ...analysis import Analysis
+from ...graph import trust
 from ...graph.io import dumps, loads
 from ...graph.layout import layered_positions
 from ...layers import check_node
 from ...layers import modules as custom_modules
+from ...layers.code import TimeLimit
 from ...paths import why_missing
 from ..build import build_model
 from ..source import INIT_CODE
+from .as_code import recording_arguments
 from .blocks import into_blocks, renamed_state
+from .capture import DataDependent, again, capture
+from .examples import describe, smallest_vocabulary
+from .fallback import decide, grow
+from .files import (_first_line, _line_in, defined_classes, forward_arguments, load_class,  # noqa: F401 - the
+                    load_file, parse_args, parse_shape)  # importer's API, used by the dialog, the command and tests
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
+FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
-_count = itertools.count(1)
 
 
 log = logging.getLogger(__name__)
@@ -47,143 +57,166 @@ class Imported:
     source: str  # "model.py, class Net"
 
 
-# ---- the user's file ----------------------------------------------------------------------------
-def load_file(path: str | Path):
-    """Run the user's .py file as a module (its folder on sys.path for its own imports)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelImportError(f"{path}: {why_missing(path)}" if not path.exists() else f"{path}: not a regular file")
-    if path.suffix != ".py":
-        raise ModelImportError(f"{path}: not a Python file (.py)")
-    name = f"_netbuilder_import_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}_{next(_count)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    sys.modules[name] = module  # dataclasses and inspect look their module up here
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as e:
-        sys.modules.pop(name, None)
-        raise ModelImportError(f"{path.name}: line {e.lineno}: a syntax error ({e.msg})") from None
-    except BaseException as e:  # noqa: BLE001 - the user's code may raise anything, SystemExit included
-        sys.modules.pop(name, None)
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: raises {_first_line(e)} when it is"
-                               " loaded") from None
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
-def defined_classes(path: str | Path) -> dict[str, type]:
-    """The nn.Module classes the file itself defines, in the order it defines them."""
-    module = load_file(path)
-    found = [obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__]
-    return {cls.__name__: cls for cls in sorted(found, key=_first_lineno)}
-
-
-def forward_arguments(cls: type) -> list[str]:
-    """The names of forward's arguments after self (what each --input-shape is for)."""
-    try:
-        params = list(inspect.signature(cls.forward).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-
-def load_class(path: str | Path, class_name: str) -> type:
-    module = load_file(path)
-    cls = getattr(module, class_name, None)
-    if not inspect.isclass(cls) or not issubclass(cls, nn.Module):
-        own = [n for n, o in vars(module).items()
-               if inspect.isclass(o) and issubclass(o, nn.Module) and o.__module__ == module.__name__]
-        if not own:
-            raise ModelImportError(f"{Path(path).name} defines no nn.Module class (so no '{class_name}')")
-        what = "no class" if cls is None else "something that is not an nn.Module class called"
-        raise ModelImportError(f"{Path(path).name} defines {what} '{class_name}' (its nn.Module classes:"
-                               f" {', '.join(own) or 'none'})")
-    return cls
-
-
-def parse_shape(text: str) -> list[int]:
-    """'1x28x28' (or '1,28,28') -> [1, 28, 28]: one sample's shape, without the batch."""
-    parts = [p for p in re.split(r"[x,\s]+", str(text).strip().strip("[]()")) if p]
-    try:
-        shape = [int(p) for p in parts]
-    except ValueError:
-        shape = []
-    if not shape or min(shape) < 1 or len(shape) > 8:
-        raise ModelImportError(f"input shape '{text}' is not 1 to 8 positive whole numbers like 1x28x28"
-                               " (one sample, without the batch)")
-    return shape
-
-
-def parse_args(text: str | None) -> dict | list:
-    """--args: a JSON object of keyword arguments (or a list of positional ones) for the class."""
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ModelImportError(f"--args is not JSON ({e.msg} at column {e.colno}): give an object such as"
-                               " '{\"hidden\": 64}'") from None
-    if not isinstance(value, (dict, list)):
-        raise ModelImportError("--args must be a JSON object of keyword arguments (or a list of positional ones),"
-                               f" not {text}")
-    return value
-
-
 # ---- import ------------------------------------------------------------------------------------
-def import_model(path: str | Path, class_name: str, args: dict | list | None = None,
-                 input_shapes: list[list[int]] | None = None, weights: str | Path | None = None) -> Imported:
-    """The document for `class_name` of the file at `path`; ModelImportError saying what stands in the way."""
+MAX_PASSES = 60  # mapping passes, each turning what the last could not map into Code layers (a pass is cheap)
+
+
+def import_model(path: str | Path, class_name: str | None = None, args: dict | list | None = None,
+                 input_shapes: list[list[int]] | None = None, weights: str | Path | None = None, *,
+                 inputs: list[tuple[str, torch.dtype, list[int]]] | None = None,
+                 factory: str | None = None) -> Imported:
+    """The document for the model of the file at `path`: class `class_name` built with `args`, or what the
+    function `factory` of the file returns (called with `args`). What forward takes: `input_shapes` (one sample's
+    shape per argument, without the batch) or `inputs` ((name, dtype, whole shape with the batch, in the model's
+    layout) per tensor; examples.py). ModelImportError says what stands in the way."""
     path = Path(path)
-    cls = load_class(path, class_name)
-    where = f"{path.name}, class {class_name}"
-    model = _instantiate(cls, args or {}, path)
+    model, where, name = _build(path, class_name, factory, args)
     if weights:
-        _load_weights(model, Path(weights), class_name)
+        _load_weights(model, Path(weights), name)
     model.eval()
-    traced = _trace(model, path, class_name)
-    placeholders = [n for n in traced.graph.nodes if n.op == "placeholder"]
-    names = [str(n.target) for n in placeholders]
-    if not input_shapes or len(input_shapes) != len(placeholders):
-        given = f"{len(input_shapes)} shape(s) were given" if input_shapes else "no shape was given"
-        raise ModelImportError(
-            f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and {given}: give the shape of"
-            " one sample of each, without the batch, e.g. 1x28x28 (--input-shape, once per input)")
-    ints = _integer_inputs(traced, placeholders)
-    mapper = Mapper(traced, path, model)
-    mapper.record(_examples(placeholders, input_shapes, ints, 2), class_name)
-    mapper.map(input_shapes, ints)
-    if mapper.unsupported:
-        lines = "\n".join(f"  {u}" for u in mapper.unsupported)
-        raise ModelImportError(f"{where}: the catalog has no layer for {len(mapper.unsupported)} thing(s)"
-                               f" it uses:\n{lines}")
+    described = describe(model, where, input_shapes, inputs)
+    high = smallest_vocabulary(model)
+    xargs, flat = described.make(2, high, 2)
+    captured = _capture(model, xargs, described, path, name)
+    mapper = _map(model, captured, flat, described, path, name)
     graph = mapper.builder.graph
-    _declared_inits(cls, graph)
+    _declared_inits(type(model), graph)
     _lay_out(graph)
-    graph.meta["name"] = class_name
-    graph.meta["description"] = f"Imported from {where}."
+    graph.meta["name"] = name
+    graph.meta["description"] = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
     _check_clean(graph, where)
     built = build_model(graph).eval()
-    state = mapper.weights(model.state_dict(), built.state_dict())
+    theirs = {**dict(model.named_buffers()), **model.state_dict()}
+    state = {**mapper.weights(theirs, built.state_dict()), **mapper.constants}
     try:
         built.load_state_dict(state)
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
-    xs = _examples(placeholders, input_shapes, ints, 3)
+    args3, flat3 = described.make(3, high, 3)
+    xs = (args3, described.document(flat3), mapper.output_dims)
     difference = _compare(model, built, xs, where)
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
+    _trust_code(graph)
     return Imported(graph, state, difference, where)
 
 
-def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor], where: str):
+def _build(path: Path, class_name: str | None, factory: str | None, args):
+    """(the model, "model.py, class Net", its name) from the class or the factory function."""
+    module = load_file(path)
+    own = [c for c in vars(module).values() if inspect.isclass(c) and issubclass(c, nn.Module)
+           and c.__module__ == module.__name__]
+    _anchor_lines(module)
+    with recording_arguments(own):
+        if factory:
+            fn = getattr(module, factory, None)
+            if not callable(fn) or inspect.isclass(fn):
+                names = [n for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__]
+                raise ModelImportError(f"{path.name} defines no function '{factory}' (its functions:"
+                                       f" {', '.join(names) or 'none'})")
+            model = _call(fn, args or {}, path, factory)
+            if not isinstance(model, nn.Module):
+                raise ModelImportError(f"{path.name}: {factory}() returns {type(model).__name__}, not an nn.Module")
+            return model, f"{path.name}, {factory}()", class_name or type(model).__name__
+        if not class_name:
+            raise ModelImportError(f"{path.name}: name the model's class (--class) or a function returning it"
+                                   " (--factory)")
+        cls = load_class(path, class_name, module)
+        return _call(cls, args or {}, path, class_name), f"{path.name}, class {class_name}", class_name
+
+
+def _anchor_lines(module) -> None:
+    """Keep the frames of every function of the user's file in the source lines torch.export records (it keeps
+    forward's only): a node made in a helper method (reparameterize) is then named by its own line."""
+    try:
+        from torch.fx.proxy import _register_stack_trace_anchor
+    except ImportError:  # another torch: forward's lines only
+        return
+    for obj in list(vars(module).values()):
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            _register_stack_trace_anchor(obj)
+        elif inspect.isclass(obj) and obj.__module__ == module.__name__:
+            for member in vars(obj).values():
+                if inspect.isfunction(member):
+                    _register_stack_trace_anchor(member)
+
+
+def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
+    try:
+        with TimeLimit(FORWARD_LIMIT_S, str(path)):
+            return capture(model, xargs, described.batch_dims)
+    except DataDependent as e:
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}.forward decides what to do from the values"
+                               " in a tensor (an if, a loop or a size that depends on them), which no fixed network"
+                               " can do; compute both branches and pick with torch.where, or move that decision out"
+                               " of forward") from None
+    except Exception as e:  # noqa: BLE001 - the user's forward, or what torch.export makes of it
+        shapes = ", ".join(str(s) for s in described.samples())
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name} does not run on inputs of shape"
+                               f" {shapes} ({_first_line(e)}); check --input-shape / --input") from None
+
+
+def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
+    """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
+    kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
+    exploded: set[str] = set()  # torch.nn modules captured operator by operator
+    code: dict[str, str] = {}
+    gm = captured.gm
+    for _ in range(MAX_PASSES):
+        mapper = Mapper(gm, path, model, code)
+        mapper.exploded = set(exploded)
+        mapper.record(flat, name)
+        mapper.batch_from(described.batch_dims)
+        mapper.map(described.samples(), _integer_highs(gm, described))
+        if not mapper.failed or any(u.final for _, u in mapper.failed):
+            break
+        more, new = decide(mapper, captured.calls, kept)
+        if more.keys() - kept.keys() or mapper.exploded - exploded:
+            kept.update(more)
+            exploded |= mapper.exploded
+            code.update(new)  # names of the nodes not captured otherwise stay the same
+            gm = again(model, captured, set(kept), exploded)
+            continue
+        new = grow(mapper, {**code, **new}, 2)
+        if new.keys() <= code.keys():
+            break
+        code = new
+    if mapper.failed:
+        lines = "\n".join(f"  {u}" for u in dict.fromkeys(mapper.unsupported))
+        raise ModelImportError(f"{path.name}, {name}: {len(mapper.unsupported)} thing(s) it uses can be neither a"
+                               f" layer nor code:\n{lines}")
+    return mapper
+
+
+def _integer_highs(gm: fx.GraphModule, described) -> dict[str, int]:
+    """The document's integer Inputs (by placeholder name) and how many values each takes (the Embedding's
+    rows it feeds, else 2)."""
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    found = _integer_inputs(gm, placeholders)
+    for p, dtype in zip(placeholders, described.dtypes):
+        if not dtype.is_floating_point and p.name not in found:
+            found[p.name] = 2
+    return found
+
+
+def _code_count(graph) -> str:
+    count = sum(1 for n in graph.nodes() if n.type == "Code")
+    return f"{count} part(s) as Code layers: what the catalog has no layer for" if count else ""
+
+
+def _trust_code(graph) -> None:
+    """Imported code is the user's own: it runs in the document it was imported into, now and when reopened."""
+    codes = [code for _, code in trust.code_layers(graph)]
+    if not codes:
+        return
+    try:
+        trust.trust(codes)
+    except OSError as e:  # trusted for this process all the same
+        log.warning("could not remember the imported code as trusted: %s", e)
+
+
+def _grouped(graph, origin, state: dict, model: nn.Module, xs: tuple, where: str):
     """(document, weights, difference) with the model's classes used more than once as blocks, when that
     computes what the model does; None to keep the document as it is."""
     copy = loads(dumps(graph), check_node)
@@ -202,12 +235,12 @@ def _grouped(graph, origin, state: dict, model: nn.Module, xs: list[torch.Tensor
         return None
 
 
-def _instantiate(cls: type, args, path: Path) -> nn.Module:
+def _call(fn, args, path: Path, name: str) -> nn.Module:
     try:
-        return cls(*args) if isinstance(args, list) else cls(**args)
+        return fn(*args) if isinstance(args, list) else fn(**args)
     except Exception as e:  # noqa: BLE001 - the user's constructor
         shown = json.dumps(args) if args else "no arguments"
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {cls.__name__}({shown}) raises"
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}({shown}) raises"
                                f" {_first_line(e)}") from None
 
 
@@ -239,12 +272,16 @@ def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:
 class _Tracer(fx.Tracer):
     """torch.fx's tracer, recording source lines and keeping netbuilder's own modules whole."""
 
-    def __init__(self):
+    def __init__(self, kept: set[str], exploded: set[str] = frozenset()):
         super().__init__()
         self.record_stack_traces = True
+        self.kept = kept  # classes of the user's file that become Code layers: called whole
+        self.exploded = exploded  # torch.nn modules no Code layer can hold: traced through
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m)
+        if qualname in self.exploded:
+            return False
+        return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m) or qualname in self.kept
 
 
 def _is_netbuilder_module(m: nn.Module) -> bool:
@@ -260,20 +297,6 @@ def _is_netbuilder_module(m: nn.Module) -> bool:
         return False
 
 
-def _trace(model: nn.Module, path: Path, class_name: str) -> fx.GraphModule:
-    try:
-        graph = _Tracer().trace(model)
-    except Exception as e:  # noqa: BLE001 - torch.fx raises TraceError, TypeError, NotImplementedError, ...
-        reason = _first_line(e)
-        if "control flow" in reason or "iteration" in reason or "bool" in reason.lower():
-            reason = ("forward decides what to do from a tensor's values (an if, a loop or a bool() on a"
-                      " tensor), which a fixed network cannot do; rewrite that part without it"
-                      f" ({reason})")
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: torch.fx cannot trace {class_name}.forward:"
-                               f" {reason}") from None
-    return fx.GraphModule(model, graph)
-
-
 def _integer_inputs(traced: fx.GraphModule, placeholders) -> dict[str, int]:
     """Inputs fed straight into an Embedding: integer indices, below its number of rows."""
     found = {}
@@ -284,18 +307,6 @@ def _integer_inputs(traced: fx.GraphModule, placeholders) -> dict[str, int]:
                 if isinstance(module, nn.Embedding) and user.args and user.args[0] is p:
                     found[p.name] = min(found.get(p.name, module.num_embeddings), module.num_embeddings)
     return found
-
-
-def _examples(placeholders, shapes, ints: dict[str, int], batch: int) -> list[torch.Tensor]:
-    gen = torch.Generator().manual_seed(batch)
-    out = []
-    for p, shape in zip(placeholders, shapes):
-        size = (batch, *shape)
-        if p.name in ints:
-            out.append(torch.randint(0, ints[p.name], size, generator=gen))
-        else:
-            out.append(torch.randn(size, generator=gen))
-    return out
 
 
 _INIT_LINE = re.compile(r"^\s*_init\(self\.(\w+), lambda p: (.+)\)\s*$")
@@ -333,52 +344,41 @@ def _check_clean(graph, where: str) -> None:
                                + "; ".join(p.describe(names) for p in errors[:5]))
 
 
-def _compare(model: nn.Module, built: nn.Module, xs: list[torch.Tensor], where: str) -> float:
-    """The largest difference between the two modules' outputs; ModelImportError when they differ."""
-    with torch.no_grad():
+def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
+    """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
+    inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
+    ModelImportError when they differ."""
+    args, flat, dims = xs
+    with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the model's own warnings
+        torch.manual_seed(0)
         try:
-            theirs = model(*xs)
+            theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
-            raise ModelImportError(f"{where}: the model does not run on a batch of {len(xs[0])} ({_first_line(e)});"
+            raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
                                    " does forward fix the batch size?") from None
-        ours = built(*xs)
-    theirs = list(theirs) if isinstance(theirs, (tuple, list)) else [theirs]
+        torch.manual_seed(0)
+        try:
+            ours = built(*flat)
+        except Exception as e:  # noqa: BLE001 - what the capture fixed at its example batch, run on another
+            raise ModelImportError(f"{where}: the imported network does not run on a batch of {len(flat[0])}"
+                                   f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
+                                   " found it fixed at the example's), e.g. a reshape to a number instead of"
+                                   " x.size(0) or -1") from None
+    theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
+                                                           dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):
         if a.shape != b.shape:
             raise ModelImportError(f"{where}: output {i} of the imported network is {list(b.shape)}, the model's"
                                    f" is {list(a.shape)}")
-        diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
-        scale = max(1.0, float(a.double().abs().max())) if a.numel() else 1.0
+        both = torch.isnan(a) & torch.isnan(b) if a.is_floating_point() else torch.zeros_like(a, dtype=torch.bool)
+        a, b = a.double().masked_fill(both, 0), b.double().masked_fill(both, 0)  # NaN where the model has NaN
+        diff = float((a - b).abs().max()) if a.numel() else 0.0
+        scale = max(1.0, float(a.abs().max())) if a.numel() else 1.0
         if not diff <= TOLERANCE * scale:
             raise ModelImportError(f"{where}: the imported network does not compute what the model does (output"
                                    f" {i} differs by up to {diff:.3g})")
         worst = max(worst, diff)
     return worst
-
-
-# ---- messages ----------------------------------------------------------------------------------
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
-
-
-def _line_in(e: BaseException, path: Path) -> str:
-    """': line N' of the innermost frame of the traceback in the user's file, or ''."""
-    target = str(path.resolve())
-    line = None
-    for frame in traceback.extract_tb(e.__traceback__):
-        try:
-            if str(Path(frame.filename).resolve()) == target:
-                line = frame.lineno
-        except (OSError, ValueError):
-            continue
-    return f": line {line}" if line else ""
-
-
-def _first_lineno(obj) -> int:
-    try:
-        return inspect.getsourcelines(obj)[1]
-    except (OSError, TypeError):
-        return 0

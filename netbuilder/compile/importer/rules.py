@@ -3,11 +3,14 @@ recurrent layer's output not yet decided, a number), names from the model's attr
 every source line whose call the catalog lacks, and where each layer's weights came from."""
 from __future__ import annotations
 
+import operator
 import re
+import warnings
 from pathlib import Path
 
 import torch
 from torch import fx, nn
+from torch.utils import _pytree as pytree
 
 from ...builder import GraphBuilder
 from ...errors import UserError
@@ -25,11 +28,12 @@ class ModelImportError(UserError):
 
 
 class Unsupported(Exception):
-    """What the catalog lacks for one call: becomes a line of the message."""
+    """What the catalog lacks for one call: it becomes a Code layer, or (`final`: what code cannot do either, with
+    what would work instead) a line of the refusal."""
 
-    def __init__(self, what: str):
+    def __init__(self, what: str, final: bool = False):
         super().__init__(what)
-        self.what = what
+        self.what, self.final = what, final
 
 
 class _Bad:
@@ -44,8 +48,14 @@ BAD, NUMBER = _Bad(), object()
 
 
 class Mapper:
-    def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module):
+    def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module, code: set | None = None):
         self.gm, self.path, self.model = traced, Path(path), model
+        self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
+        self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
+        self.batch_size = 2  # the batch the model is run with here
+        self.exploded: set[str] = set()  # module calls to capture operator by operator (no Code layer holds them)
+        self.output_dims: list[int | None] = []  # where the batch is in each of forward's results
+        self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
         self.values: dict[fx.Node, object] = {}
         self.results: dict[fx.Node, object] = {}
@@ -68,7 +78,8 @@ class Mapper:
                 return value
 
         try:
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the model's own warnings
                 Recorder(self.gm).run(*xs)
         except Exception as e:  # noqa: BLE001 - the user's forward on the shapes they gave
             failed = next((n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")
@@ -83,9 +94,10 @@ class Mapper:
     # ---- mapping -------------------------------------------------------------------------------
     def map(self, shapes: list[list[int]], ints: dict[str, int]) -> None:
         from .catalog import map_module
+        from .fallback import as_code
         from .functions import map_function
 
-        live = self._live()
+        live = self.live = self._live()
         inputs = iter(shapes)
         for node in self.gm.graph.nodes:
             if node.op != "placeholder" and node not in live:
@@ -96,6 +108,12 @@ class Mapper:
                     value = self._input(node, next(inputs), ints)
                 elif node.op == "output":
                     value = self._outputs(node)
+                elif any(self.values.get(a) is BAD for a in node.all_input_nodes):
+                    raise _Skip()  # fed by what could not be mapped: only that is reported
+                elif node.name in self.code:
+                    value = as_code(self, node)
+                elif not layout_free(self, node):
+                    raise Unsupported(f"{_what(self, node)} on tensors whose batch is not their first dim")
                 elif not _holds_tensor(self.results.get(node)):
                     value = NUMBER  # sizes and shapes: what uses them reads the shapes it was run with
                 elif node.op == "get_attr":
@@ -107,11 +125,28 @@ class Mapper:
             except _Skip:
                 value = BAD
             except Unsupported as u:
-                value = BAD
-                line, code = self.where(node)
-                at = f"line {line}: " if line else ""
+                value = self._provisional(node) if not u.final else BAD
+                at, code = self.place(node)
+                at = f"{at}: " if at else ""
                 self.unsupported.append(f"{at}{u.what}" + (f"   ({code})" if code else ""))
+                self.failed.append((self._blame(node), u))
             self.values[node] = value
+
+    def _provisional(self, node: fx.Node):
+        """A stand-in for a tensor this pass could not map (a Code layer next pass), so that what uses it is mapped
+        and its own failures found in this same pass; the document of a pass with failures is not kept."""
+        if not isinstance(self.results.get(node), torch.Tensor) or self.bdim(node) is None:
+            return BAD
+        return self.builder.add("Input", name=self.builder.graph.unique_name("pending"), shape=[1])
+
+    def _blame(self, node: fx.Node) -> fx.Node:
+        """The node whose call the catalog lacks: a recurrent or attention module's call when the failure came
+        from taking its result apart, else the node itself."""
+        for arg in node.all_input_nodes:
+            owner = getattr(self.values.get(arg), "owner", None)
+            if getattr(owner, "node", None) is not None:
+                return owner.node
+        return node
 
     def _input(self, node: fx.Node, shape: list[int], ints: dict[str, int]) -> str:
         params = {"shape": list(shape)}
@@ -121,10 +156,17 @@ class Mapper:
 
     def _outputs(self, node: fx.Node) -> None:
         items = node.args[0]
-        items = list(items) if isinstance(items, (tuple, list)) else [items]
+        items = [i for i in pytree.tree_leaves(items) if i is not None]
         if any(not isinstance(i, fx.Node) for i in items) or isinstance(node.args[0], dict):
-            raise Unsupported("forward returns something other than tensors (or a tuple of them)")
+            raise Unsupported("forward returns something other than tensors (or tuples of them): return the tensors"
+                              " alone", final=True)
+        for item in items:
+            if self.bdim(item) is None:
+                raise Unsupported(f"forward returns a tensor of shape {list(self.results[item].shape)} with the batch"
+                                  " merged into another dim (as view(-1, n) does): return it with the batch as a dim"
+                                  " of its own", final=True)
         ids = [self.tensor(i) for i in items]
+        self.output_dims = [self.bdim(i) for i in items]
         for i in ids:
             self.add("Output", [i], {}, name="output")
 
@@ -145,8 +187,9 @@ class Mapper:
         value = self.values.get(arg) if isinstance(arg, fx.Node) else arg
         if value is BAD:
             raise _Skip()
-        if isinstance(value, str):
-            return value
+        if isinstance(value, str) or (isinstance(value, tuple) and len(value) == 2 and value[0] != "parameter"
+                                      and all(isinstance(v, str) for v in value)):
+            return value  # a layer's id, or (id, port) for one output of a layer with several
         if hasattr(value, "materialize"):
             return value.materialize(self)
         if isinstance(value, tuple) and value[:1] == ("parameter",):
@@ -154,16 +197,49 @@ class Mapper:
         raise Unsupported("a number or a constant where the catalog's layers take a tensor")
 
     def shape(self, arg) -> tuple[int, ...]:
-        """The full shape (batch first) the argument had when the model was run."""
+        """The full shape the argument had when the model was run, batch first (as the document holds it)."""
         value = self.results.get(arg)
         if not isinstance(value, torch.Tensor):
             raise Unsupported("a value that is not a tensor")
-        return tuple(value.shape)
+        shape = list(value.shape)
+        b = self.bdim(arg)
+        if b:
+            shape.insert(0, shape.pop(b))
+        return tuple(shape)
+
+    # ---- where the batch is ----------------------------------------------------------------------------
+    def batch_from(self, dims: list[int]) -> None:
+        """The batch dim of each input (its size is torch.export's symbol for the batch): values are then followed
+        by where their batch is. Without symbols (symbolic tracing, a fixed batch) it is first everywhere."""
+        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
+        self.batch = set()
+        for p, d in zip(placeholders, dims):
+            val = p.meta.get("val")
+            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt) \
+                    and not val.shape[d].node.expr.is_number:  # (a batch torch.export fixed is a number)
+                self.batch.add(str(val.shape[d].node.expr))
+
+    def bdim(self, node) -> int | None:
+        """Which dim of the node's tensor is the batch (0 for most; 1 for a sequence-first model's; None for a
+        tensor without one, a constant or the batch merged with another dim)."""
+        if not getattr(self, "batch", None) or not isinstance(node, fx.Node):
+            return 0
+        val = node.meta.get("val")
+        if not isinstance(val, torch.Tensor):
+            return 0
+        for d, size in enumerate(val.shape):
+            if isinstance(size, torch.SymInt) and str(size.node.expr) in self.batch:
+                return d
+        return None
 
     def add(self, layer: str, inputs: list[str], params: dict, name: str | None = None,
             weights: tuple[str, str] | None = None) -> str:
         """A layer of the document; `weights` = (the model's prefix, the prefix inside the layer)."""
         spec = get(layer)
+        if not spec.accepts_int and self.node is not None and any(
+                isinstance(v := self.results.get(a), torch.Tensor) and not (v.is_floating_point() or v.is_complex())
+                for a in self.node.all_input_nodes):
+            raise Unsupported(f"{layer} on integer or true/false values (the catalog's takes floats)")
         for key, value in params.items():
             param = spec.param(key)
             problem = param.type_error(value) or param.range_error(value)
@@ -183,7 +259,8 @@ class Mapper:
         if any(True for _ in module.parameters()):
             if path in self.called:
                 raise Unsupported(f"self.{path} is called more than once: its weights would be shared, and each"
-                                  " netbuilder layer has weights of its own")
+                                  " netbuilder layer has weights of its own; give each call a module of its own"
+                                  " (two nn.Linear, not one called twice)", final=True)
             self.called.add(path)
 
     def weights(self, theirs: dict, own: dict) -> dict:
@@ -217,6 +294,19 @@ class Mapper:
             elif "site-packages" not in file and "/torch/" not in file:
                 other = (int(m.group("line")), m.group("code").strip())
         return found or other or (None, "")
+
+    def place(self, node: fx.Node | None) -> tuple[str, str]:
+        """("line N", code) of the node's call in the user's file; for a model of a package the user's file
+        imports, ("module.py line N", code) of the innermost frame outside torch; ("", "") when none is known."""
+        line, code = self.where(node)
+        if line is not None:
+            return f"line {line}", code
+        frames = list(_FRAME.finditer(node.stack_trace or "")) if node is not None else []
+        for m in reversed(frames):
+            file = m.group("file")
+            if "/torch/" not in file and "/torch\\" not in file:
+                return f"{Path(file).name} line {m.group('line')}", m.group("code").strip()
+        return "", ""
 
     def _assigned_names(self) -> dict[fx.Node, str]:
         """For a call that makes a variable (`block_add = a + b`), that variable's name, when only that line
@@ -261,6 +351,44 @@ class Mapper:
             return wanted
         stem = wanted.rstrip("0123456789_")
         return graph.unique_name(stem if stem and name_problem(stem) is None else layer.lower())
+
+
+AGNOSTIC = {"relu", "sigmoid", "tanh", "silu", "gelu", "elu", "leaky_relu", "add", "mul", "sub", "truediv", "div",
+            "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "dropout", "getitem", "contiguous", "softmax",
+            "log_softmax"}
+AGNOSTIC_MODULES = ("Linear", "Embedding", "Dropout", "LayerNorm", "ReLU", "GELU", "Tanh", "Sigmoid", "SiLU",
+                    "LeakyReLU", "ELU", "Softmax", "LogSoftmax", "RNN", "LSTM", "GRU")
+
+
+def layout_free(m: Mapper, node: fx.Node) -> bool:
+    """Whether the node's rule may map it where the batch is not first: it works on the last dim or on each value
+    alike, every tensor it takes has its batch where its result has it, and a dim it names is not moved."""
+    from .functions import _arg, _name
+
+    if node.target is operator.getitem and not isinstance(m.values.get(node.args[0]), (str, type(None))):
+        return True  # taking a recurrent or attention module's result apart: its rule reads where the batch is
+    tensors = [a for a in node.all_input_nodes if isinstance(m.results.get(a), torch.Tensor)]
+    dims = {m.bdim(a) for a in tensors} | ({m.bdim(node)} if isinstance(m.results.get(node), torch.Tensor) else set())
+    dims.discard(None)  # the model's own tensors and constants: no batch to follow
+    if dims <= {0}:
+        return True
+    if node.op == "call_module":
+        kind = type(m.gm.get_submodule(node.target)).__name__
+        if kind in ("RNN", "LSTM", "GRU"):
+            return True  # the recurrent rule reads where the batch is
+        dim = getattr(m.gm.get_submodule(node.target), "dim", -1)
+        return kind in AGNOSTIC_MODULES and len(dims) == 1 and (dim is None or dim < 0)
+    name = _name(node)
+    if name not in AGNOSTIC or len(dims) != 1:
+        return False
+    dim = _arg(node, 1, "dim", -1) if name in ("softmax", "log_softmax") else -1
+    return isinstance(dim, int) and (dim < 0 or dim > max(dims))
+
+
+def _what(m: Mapper, node: fx.Node) -> str:
+    from .functions import _describe
+
+    return f"self.{node.target}" if node.op == "call_module" else _describe(node)
 
 
 def _inside(node: fx.Node) -> str:

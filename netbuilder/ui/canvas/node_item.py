@@ -72,6 +72,7 @@ class NodeItem(QGraphicsItem):
         self.problems = self.graph_scene.problems.on_node(self.node_id)  # its own, its network's, the diagnosis's
         tip = [f"{node.type} '{node.name}'" if node.type != "Block" else
                f"Block {spec.type if spec else '?'} '{node.name}': double-click to open it", spec.help if spec else ""]
+        tip.append(node.params.get("note") if node.type == "Code" else "")  # why an imported part is code
         tip += [f"{'⚠' if p.severity == 'warning' else '✖'} {p.message}" for p in self.problems]
         self.setToolTip("\n".join(t for t in tip if t))
         self.update()
@@ -118,8 +119,9 @@ class NodeItem(QGraphicsItem):
             layers = sum(n.type not in ("Input", "Output") for n in definition.nodes())
             repeat = node.params.get("repeat", 1)
             return f"{layers} layers" + (f", stacked × {repeat}" if repeat > 1 else "")
-        parts = [f"{ABBREVIATIONS.get(k, k)}={_short(node.params.get(k))}" for k in spec.key_params]
-        return ", ".join(parts)
+        parts = [_short(node.params.get(k)) if spec.param(k) and spec.param(k).kind == "text" else
+                 f"{ABBREVIATIONS.get(k, k)}={_short(node.params.get(k))}" for k in spec.key_params]
+        return ", ".join(p for p in parts if p)
 
     # ---- drawing ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
