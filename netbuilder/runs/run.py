@@ -5,6 +5,7 @@
     metrics.csv     one row per epoch, appended as the run goes
     steps.f32       one row of float32 per step (the columns are in run.json), appended
     evaluation.json the test-set results, when the run ends
+    pictures.pt     what a generative run made last, for the Samples tab (runs/pictures.py)
     last.pt best.pt checkpoints
 
 A document's runs are the run folders in its runs folder: for a saved document, the app's folder keyed by
@@ -95,7 +96,7 @@ class Run:
         run = cls(folder, run_id, name or f"run {count}", created=time.time(),
                   recipe=str(settings.get("recipe", TrainConfig.recipe)), settings=settings, data=data)
         write_atomic(folder / "graph.json", dumps(graph))
-        for old in ("metrics.csv", "steps.f32", "evaluation.json"):  # a reused --out folder starts clean
+        for old in ("metrics.csv", "steps.f32", "evaluation.json", "pictures.pt"):  # a reused --out folder starts clean
             (folder / old).unlink(missing_ok=True)
         run.save()
         return run
