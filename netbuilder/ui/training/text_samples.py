@@ -75,9 +75,9 @@ class TextSamplesView(QWidget):
         """The text a run wrote at its end, read back from its folder; Write loads its network to write more."""
         self.model, self.saved = None, saved
         made = saved.generated
-        self._show(made, f"Written at the end of the run from {made.prompt!r} (temperature {made.temperature:g},"
-                         f" top-k {made.top_k or 'all'}, seed {made.seed}); Write writes again with the run's"
-                         " network." + (f" Note: {made.note}" if made.note else ""))
+        self._show(made, f"Written when the run ended (top-k {made.top_k or 'all'}); Write loads the run's network"
+                         " from its checkpoint and writes again from your prompt."
+                         + (f" Note: {made.note}" if made.note else ""))
 
     def write(self) -> None:
         if self.model is None and self.saved is None:

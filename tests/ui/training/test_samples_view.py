@@ -144,7 +144,7 @@ def test_a_language_model_run_opened_again_shows_its_text_writes_more_and_saves_
     view.show_samples(Saved(made, tmp_path), "epoch 4: what the network wrote at the end of the run")
     text = view.text
     assert view.stack.currentWidget() is text and text.output.toPlainText() == "abcd ab"
-    assert "Written at the end of the run from 'ab' (temperature 0.8, top-k 3, seed 0)" in text.note.text()
+    assert "Written when the run ended (top-k 3); Write loads the run's network" in text.note.text()
     assert view.save_button.isEnabled()
     written = view.save_to(str(tmp_path / "saved"))
     assert [p.name for p in written] == ["text_1.txt", "samples.json"] and "Saved the text" in view.said.text()
