@@ -5,6 +5,7 @@ end of the run (train/language.py) and how. Written atomically at the end of eve
 (PictureKeeper beside the Pictures callback), or once at the end of a run trained in the terminal."""
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..train.callbacks import Callback
 from ..train.language import LENGTH, PROMPT, TEMPERATURE, Generated, GenerationError, TextModel, load_text_model
 
 PICTURES_FILE = "pictures.pt"
+WRITE_SECONDS = 1.0  # written at most once a second while a run trains (each write is synced to disk), and at the end
 
 
 @dataclass
@@ -87,18 +89,21 @@ def _tensors(samples) -> bool:
 
 class PictureKeeper(Callback):
     """Keeps a run's latest pictures in its folder. With `source` (the Pictures callback the window's runs
-    have, placed before this one) it writes them after every epoch that made new ones; without it, it asks the
-    recipe for them once, at the end. A language model's text is written at the end only, from the default
-    prompt (writing takes the training thread's time)."""
+    have, placed before this one) it writes them after an epoch that made new ones (at most once a second, and
+    the last ones at the end); without it, it asks the recipe for them once, at the end. A language model's text
+    is written at the end only, from the default prompt (writing takes the training thread's time)."""
 
     def __init__(self, folder: Path, source=None):
         self.folder, self.source, self.kept = Path(folder), source, None
+        self.written_at = -WRITE_SECONDS
 
     def on_epoch_end(self, trainer, epoch) -> None:
         latest = self.source.latest if self.source is not None else None
-        if latest is not None and latest is not self.kept and not isinstance(latest[1], TextModel):
-            write_pictures(self.folder, latest)
-            self.kept = latest
+        if latest is None or latest is self.kept or isinstance(latest[1], TextModel) \
+                or time.perf_counter() - self.written_at < WRITE_SECONDS:
+            return
+        write_pictures(self.folder, latest)
+        self.kept, self.written_at = latest, time.perf_counter()
 
     def on_train_end(self, trainer, result) -> None:
         if not result.epochs or result.status == "failed" or "samples" not in trainer.recipe.shows:

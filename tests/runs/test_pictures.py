@@ -81,3 +81,23 @@ def test_a_language_model_keeps_the_text_it_wrote_at_the_end_and_writes_again(tm
     assert len(made.text) == 400 and made.seed == 0 and made.temperature == 0.8 and set(made.text) <= set(text)
     again = saved.load().generate(made.prompt, 400, made.temperature, made.top_k, made.seed)
     assert again.text == made.text  # the run's network, loaded from its checkpoint, writes the same
+
+
+def test_the_keeper_writes_at_most_once_a_second_and_the_last_pictures_at_the_end(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from netbuilder.runs import pictures
+
+    clock = [100.0]
+    monkeypatch.setattr(pictures.time, "perf_counter", lambda: clock[0])
+    source = SimpleNamespace(latest=None)
+    keeper = pictures.PictureKeeper(tmp_path, source)
+    trainer = SimpleNamespace(recipe=SimpleNamespace(shows=frozenset({"samples"})))
+    made = [(f"Epoch {i}", torch.full((4, 1, 8, 8), i / 10), None) for i in range(1, 4)]
+    for i, shown in enumerate(made):
+        source.latest = shown
+        clock[0] += 0.3  # three quick epochs: only the first is written while it trains
+        keeper.on_epoch_end(trainer, SimpleNamespace(epoch=i))
+        assert read_pictures(tmp_path)[0] == "Epoch 1"
+    keeper.on_train_end(trainer, SimpleNamespace(epochs=[SimpleNamespace(epoch=2)], status="stopped"))
+    assert read_pictures(tmp_path)[0] == "Epoch 3"  # the last epoch's, at the end
