@@ -1,7 +1,8 @@
 """netbuilder generate FILE --run RUN [--count N] [--seed S] --out DIR: new samples of a generative run (a GAN,
 a VAE, a diffusion model), a PNG grid for images and a .npy array, with the seed that made them. The run's
 recipe makes them (deploy/generate.py); this module reads the command line and says what it wrote. A language
-model's run (a recipe that shows "text") writes text from a prompt instead (generate_text.py)."""
+model's run (a recipe that shows "text") writes text from a prompt instead (generate_text.py): printed, or
+text files in --out."""
 from __future__ import annotations
 
 import sys
@@ -16,10 +17,10 @@ def add_parser(sub) -> None:
     p.add_argument("file")
     p.add_argument("--run", help="a run of the document (its name, id or folder)")
     p.add_argument("--weights", help="a language model's checkpoint file instead of a run")
-    p.add_argument("--count", type=int, default=64, help="how many samples (default 64)")
+    p.add_argument("--count", type=int, help="how many samples (default 64; for text: how many texts, default 1)")
     p.add_argument("--seed", type=int, help="fixes the noise they are made from (default: a fresh one, printed;"
                                             " 0 for a language model's text)")
-    p.add_argument("--out", help="the folder the samples go to (not for text, which is printed)")
+    p.add_argument("--out", help="the folder the samples go to (text: text_1.txt ...; without it text is printed)")
     p.add_argument("--trust-code", action="store_true",
                    help="run the Python code of the document's Code layers (only code you have read)")
     add_text_arguments(p)
@@ -45,11 +46,12 @@ def generate(args) -> int:
         from .generate_text import generate_text
 
         return generate_text(graph, args.file, args.run, args.weights, args.prompt, args.length, args.temperature,
-                             args.top_k, 0 if args.seed is None else args.seed)
+                             args.top_k, 0 if args.seed is None else args.seed, count=1 if args.count is None else args.count,
+                             folder=args.out)
     if not args.run:
         print("netbuilder generate: --run RUN is needed: the run whose network makes the samples", file=sys.stderr)
         return 2
-    samples, seed, run, kind = make(args.file, args.run, args.count, args.seed)
+    samples, seed, run, kind = make(args.file, args.run, 64 if args.count is None else args.count, args.seed)
     if not args.out:
         print("netbuilder generate: --out DIR is needed: the folder the samples go to", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from ..graph.model import Graph
 from ..errors import UserError, describe
 from ..train.callbacks import Callback
 from ..train.callbacks.diagnosis import Diagnosis
+from ..runs.pictures import PictureKeeper
 from ..runs.recorder import RunRecorder
 from ..train.callbacks.tensorboard import TensorBoardLog
 from ..train.config import TrainConfig
@@ -138,7 +139,8 @@ def train_file(graph: Graph, dataset: str | None, out: Path | None, overrides: d
         shown = _Loading(stream, "downloading" if spec.source in STANDARD else "reading images")
         diagnosis = Diagnosis(graph)
         trainer, data = make_trainer(graph, config, [Progress(stream), diagnosis, RunRecorder(run),
-                                                     TensorBoardLog(run.folder)], run.folder, spec, shown, download)
+                                                     TensorBoardLog(run.folder), PictureKeeper(run.folder)],
+                                     run.folder, spec, shown, download)
         shown.end()
         run.keep_samples(data.prepared, trainer.recipe.keeps_inputs)
         for note in data.prepared.raw.notes:

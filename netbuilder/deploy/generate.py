@@ -91,6 +91,21 @@ def write_samples(samples, out: Path, info: dict, images: bool = False) -> list[
     return written
 
 
+def write_texts(texts: list, out: Path, info: dict) -> list[Path]:
+    """A language model's writing: text_1.txt, text_2.txt, ... (each the prompt and what followed it, as
+    train.language.Generated holds them) and samples.json (`info`, and each file with the seed that wrote it)
+    in `out`; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written, listed = [], []
+    for i, made in enumerate(texts, 1):
+        written.append(out / f"text_{i}.txt")
+        write_atomic(written[-1], made.prompt + made.text)
+        listed.append({"file": written[-1].name, "seed": made.seed, **({"note": made.note} if made.note else {})})
+    written.append(out / "samples.json")
+    write_atomic(written[-1], json.dumps({**info, "count": len(texts), "texts": listed}, indent=1))
+    return written
+
+
 def images_of(samples: torch.Tensor) -> torch.Tensor | None:
     """[N, C, H, W] with C 1 or 3, or None when the samples are not pictures."""
     x = samples.unsqueeze(1) if samples.dim() == 3 else samples

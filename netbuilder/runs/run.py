@@ -5,6 +5,7 @@
     metrics.csv     one row per epoch, appended as the run goes
     steps.f32       one row of float32 per step (the columns are in run.json), appended
     evaluation.json the test-set results, when the run ends
+    pictures.pt     what a generative run made last, for the Samples tab (runs/pictures.py)
     last.pt best.pt checkpoints
     model.onnx      a run made by Optimize (an int8 version): its network as an ONNX model, and no checkpoint
 
@@ -108,7 +109,7 @@ class Run:
                   recipe=str(settings.get("recipe", TrainConfig.recipe)), settings=settings, data=data,
                   owner=this_process())
         write_atomic(folder / "graph.json", dumps(graph))
-        for old in ("metrics.csv", "steps.f32", "evaluation.json"):  # a reused --out folder starts clean
+        for old in ("metrics.csv", "steps.f32", "evaluation.json", "pictures.pt"):  # a reused --out folder starts clean
             (folder / old).unlink(missing_ok=True)
         run.save()
         return run

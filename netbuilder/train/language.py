@@ -14,6 +14,7 @@ from ..data.text import Vocabulary
 from ..errors import UserError
 
 MAX_LENGTH = 100_000
+PROMPT, TEMPERATURE, LENGTH = "The ", 0.8, 400  # what is written unless the user says otherwise
 
 
 class GenerationError(UserError):
@@ -26,6 +27,8 @@ class Generated:
     text: str  # what it wrote after the prompt
     note: str = ""  # what was done with characters outside the vocabulary, or ""
     seed: int | None = None
+    temperature: float | None = None
+    top_k: int = 0
 
 
 def next_scores(out: torch.Tensor) -> torch.Tensor:
@@ -98,7 +101,8 @@ class TextModel:
             made = continue_ids(self.model, ids, length, self.seq_len, pad, temperature, top_k, generator)
         finally:
             self.model.train(was_training)
-        return Generated(self.vocabulary.decode(ids), self.vocabulary.decode(made), self.prompt_note(prompt), seed)
+        return Generated(self.vocabulary.decode(ids), self.vocabulary.decode(made), self.prompt_note(prompt), seed,
+                         temperature, top_k)
 
 
 def load_text_model(graph, path) -> TextModel:

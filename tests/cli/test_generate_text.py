@@ -1,6 +1,8 @@
 """`netbuilder generate` for a language model: a run trained in the terminal writes text from a prompt, the
 argmax path at temperature 0 (the same twice), a seed and top-k otherwise; unknown characters and runs of
 other networks said, not raised."""
+import json
+
 import pytest
 
 from netbuilder import GraphBuilder
@@ -39,6 +41,25 @@ def test_a_run_writes_text_from_a_prompt(trained, capsys):
     assert main(args) == 0 and capsys.readouterr().out.rstrip("\n") == written  # the argmax path: the same
     assert main(args[:-2] + ["--temperature", "1.5", "--top-k", "3", "--seed", "7"]) == 0
     assert len(capsys.readouterr().out.rstrip("\n")) == 44
+
+
+def test_count_and_out_write_text_files_with_their_seeds(trained, tmp_path, capsys):
+    out = tmp_path / "texts"
+    args = ["generate", str(trained), "--run", "run 1", "--prompt", "the ", "--length", "30", "--count", "3",
+            "--seed", "5", "--out", str(out)]
+    assert main(args) == 0
+    said, err = capsys.readouterr()
+    assert "3 texts of 30 characters" in said and "seeds 5 to 7" in said and "seeds 5 to 7" in err
+    texts = [(out / f"text_{i}.txt").read_text(encoding="utf-8") for i in (1, 2, 3)]
+    assert all(t.startswith("the ") and len(t) == 34 and set(t) <= set(TEXT) for t in texts)
+    info = json.loads((out / "samples.json").read_text())
+    assert info["run"] == "run 1" and info["count"] == 3 and info["temperature"] == 0.8 and info["prompt"] == "the "
+    assert [t["seed"] for t in info["texts"]] == [5, 6, 7] and info["texts"][1]["file"] == "text_2.txt"
+    alone = ["generate", str(trained), "--run", "run 1", "--prompt", "the ", "--length", "30", "--seed", "6"]
+    assert main(alone) == 0  # any one of them written again from its seed
+    assert capsys.readouterr().out.rstrip("\n") == texts[1]
+    assert main(args[:-2] + ["--count", "0", "--out", str(out)]) == 1
+    assert "--count must be a whole number from 1" in capsys.readouterr().err
 
 
 def test_unknown_prompt_characters_are_said(trained, capsys):

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ...atomic import remove_folder
 from ...runs.history import History
+from ...runs.pictures import read_pictures
 from ...runs.run import TRAINING, Run, document_folder, list_runs, new_key
 
 GRADIENT_STEPS = 200  # steps of gradient norms a run keeps for its heatmap
@@ -33,7 +34,8 @@ class RunState:
         self.samples = None  # test samples, normalisation, task (Run.keep_samples), for the Inside tab
         self.layer_stats: dict = {}  # (layer, kind) -> histograms over epochs (train.callbacks.layer_stats)
         self.class_names: list[str] | None = None
-        self.pictures = None  # (caption, samples, real points or None): what a generative run made last
+        self._pictures = None  # (caption, samples, real points or None[, strip]): what a generative run made last
+        self._pictures_read = run.status == "running"  # a run from disk: what it kept in its folder, read once
         self.warnings: list = []  # the diagnosis's latest verdict
         self.boundary = None  # the decision boundary at the latest epoch (a classifier of two features)
         self.boundary_why_not = ""  # or why there is none
@@ -70,6 +72,17 @@ class RunState:
     @evaluation.setter
     def evaluation(self, value) -> None:
         self._evaluation = value
+
+    @property
+    def pictures(self):
+        if not self._pictures_read and self._pictures is None:
+            self._pictures_read = True
+            self._pictures = read_pictures(self.run.folder)
+        return self._pictures
+
+    @pictures.setter
+    def pictures(self, value) -> None:
+        self._pictures = value
 
     @property
     def running(self) -> bool:

@@ -10,7 +10,8 @@ import pyqtgraph as pg
 import torch
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from ...deploy.generate import write_samples
+from ...deploy.generate import write_samples, write_texts
+from ...runs.pictures import SavedText
 from ...train.language import TextModel
 from .. import theme
 from ..data_preview import mosaic
@@ -76,13 +77,15 @@ class SamplesView(QWidget):
         self.stack.addWidget(self.images)
         self.stack.addWidget(self.points)
         self.text = TextSamplesView()  # a language model's writing
+        self.text.written.connect(self._text_written)
         self.stack.addWidget(self.text)
         self.strip = Strip()
         self.strip.hide()
         self.save_button = QPushButton("Save Samples…")
         self.save_button.setObjectName("save_samples")
-        self.save_button.setToolTip("Write the samples shown as samples.npy (and a PNG grid for images) into a"
-                                    " folder; netbuilder generate makes more from a run")
+        self.save_button.setToolTip("Write the samples shown as samples.npy (and a PNG grid for images), or the"
+                                    " text shown as text_1.txt, into a folder, with samples.json; netbuilder"
+                                    " generate makes more from a run")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(lambda: self.save_to(None))
         self.said = QLabel("")  # what Save Samples… did: shown only when there is something to say
@@ -98,7 +101,8 @@ class SamplesView(QWidget):
         layout.addWidget(self.strip, 1)  # the process above takes a quarter of a low tab, the samples the rest
         layout.addWidget(self.stack, 3)
         self.real_points = None
-        self.shown: tuple[torch.Tensor, str] | None = None  # the samples and their caption, to save
+        self.shown: tuple | None = None  # the samples (or the text, a Generated) and their caption, to save
+        self.text_caption = ""
 
     def show_samples(self, samples, caption: str, real: torch.Tensor | None = None, strip: list | None = None) -> None:
         """Images [N, C, H, W] as a grid, several such (a tuple) as grids side by side, points [N, 2] over the
@@ -107,11 +111,12 @@ class SamplesView(QWidget):
         self.caption.setText(caption)
         self.stack.show()
         self.strip.show_path(strip or [])
-        if isinstance(samples, TextModel):
-            self.shown = None
+        if isinstance(samples, (TextModel, SavedText)):
+            self.shown = None  # until the text is written
             self.save_button.setEnabled(False)
-            self.text.show_model(samples)
+            self.text_caption = caption
             self.stack.setCurrentWidget(self.text)
+            (self.text.show_model if isinstance(samples, TextModel) else self.text.show_saved)(samples)
             return
         self.shown = (_together(samples), caption)
         self.save_button.setEnabled(self.shown[0] is not None)
@@ -126,6 +131,11 @@ class SamplesView(QWidget):
         self.picture.setImage(side_by_side([mosaic(as_images(p), COLUMNS) for p in panels]), levels=(0, 1))
         self.stack.setCurrentWidget(self.images)
 
+    def _text_written(self) -> None:
+        if self.stack.currentWidget() is self.text and self.text.last is not None:
+            self.shown = (self.text.last, self.text_caption)
+            self.save_button.setEnabled(True)
+
     def _say(self, text: str) -> None:
         self.said.setText(text)
         self.said.setVisible(bool(text))
@@ -138,12 +148,19 @@ class SamplesView(QWidget):
         if not folder:
             return []
         samples, caption = self.shown
+        text = not isinstance(samples, torch.Tensor)  # a language model's Generated
         try:
-            written = write_samples(samples, Path(folder), {"caption": caption})
+            if text:
+                written = write_texts([samples], Path(folder), {
+                    "caption": caption, "prompt": samples.prompt, "length": len(samples.text),
+                    "temperature": samples.temperature, "top_k": samples.top_k, "seed": samples.seed})
+            else:
+                written = write_samples(samples, Path(folder), {"caption": caption})
         except OSError as e:
             self._say(f"The samples could not be saved in {folder}: {e.strerror or e}")
             return []
-        self._say(f"Saved {len(samples)} samples: {', '.join(p.name for p in written)} in {folder}")
+        what = "the text" if text else f"{len(samples)} samples"
+        self._say(f"Saved {what}: {', '.join(p.name for p in written)} in {folder}")
         return written
 
     def clear(self, why: str = "Generative recipes show here what the network makes, after every epoch.") -> None:

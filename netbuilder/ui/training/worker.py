@@ -23,6 +23,7 @@ from ...train.callbacks.diagnosis import Diagnosis
 from ...insight.boundary import Boundary
 from ...insight.layer_stats import LayerStats
 from ...train.callbacks.pictures import Pictures
+from ...runs.pictures import PictureKeeper
 from ...runs.recorder import RunRecorder
 from ...train.callbacks.tensorboard import TensorBoardLog
 from ...train.loop import Result, out_of_space
@@ -286,8 +287,8 @@ class TrainWorker(QObject):
             self.pulse.settle()
         diagnosis, pictures, boundary, stats = Diagnosis(self.graph), Pictures(), Boundary(), LayerStats()
         channel = Channel(self, pictures, diagnosis, boundary, stats)
-        callbacks = [diagnosis, pictures, boundary, stats, RunRecorder(self.run_), TensorBoardLog(self.run_.folder),
-                     channel]
+        callbacks = [diagnosis, pictures, PictureKeeper(self.run_.folder, pictures), boundary, stats,
+                     RunRecorder(self.run_), TensorBoardLog(self.run_.folder), channel]
         trainer, data = make_trainer(self.graph, self.config, callbacks, self.run_.folder)
         if self.resume:
             trainer.load_checkpoint(self.run_.checkpoint)

@@ -100,3 +100,62 @@ def test_save_samples_writes_what_the_tab_shows(qtbot, tmp_path):
     assert "could not be saved" in view.said.text()
     view.clear()
     assert not view.save_button.isEnabled()
+
+
+def test_a_run_opened_again_shows_the_samples_it_kept(qtbot, tmp_path):
+    from netbuilder.graph import SetMeta
+
+    path = str(tmp_path / "ring.json")
+    window = make_window(qtbot, Document.from_template(TEMPLATES / "diffusion_ring.json"))
+    training = window.document.graph.meta["training"]
+    window.document.push(SetMeta(window.document.graph, "training",
+                                 {**training, "diffusion_steps": 20, "sampling": "ddim", "ddim_steps": 5}))
+    window.save_to(path)
+    train(window, qtbot, epochs=2)
+    shown = window.training.runs.current.pictures
+    again = make_window(qtbot, Document.open(path))  # another window on the file: the run read from its folder
+    panel = again.training
+    assert panel.runs.current.pictures is not shown  # not the first window's: read from disk
+    panel.tabs.setCurrentWidget(panel.samples_view)
+    view = panel.samples_view
+    assert view.stack.isVisible() and view.stack.currentWidget() is view.points
+    assert view.caption.text() == shown[0] and list(view.fake.data["x"]) == shown[1][:, 0].tolist()
+    assert view.strip.isVisible() and len(view.strip.cells) == 6 and view.save_button.isEnabled()
+
+
+def test_a_language_model_run_opened_again_shows_its_text_writes_more_and_saves_it(qtbot, tmp_path):
+    import json
+
+    from netbuilder.runs.pictures import SavedText
+    from netbuilder.train.language import Generated
+
+    import threading
+
+    from netbuilder.data.text import UNKNOWN
+    from test_text_samples import settle, view_with_model
+
+    view, model = view_with_model(qtbot)
+    made = Generated("ab", "cd ab", "", 0, 0.8, 3)
+
+    class Saved(SavedText):  # the run's network, as loading it from the checkpoint would give it
+        def load(self):
+            return model
+
+    view.show_samples(Saved(made, tmp_path), "epoch 4: what the network wrote at the end of the run")
+    text = view.text
+    assert view.stack.currentWidget() is text and text.output.toPlainText() == "abcd ab"
+    assert "Written when the run ended (top-k 3); Write loads the run's network" in text.note.text()
+    assert view.save_button.isEnabled()
+    written = view.save_to(str(tmp_path / "saved"))
+    assert [p.name for p in written] == ["text_1.txt", "samples.json"] and "Saved the text" in view.said.text()
+    assert (tmp_path / "saved" / "text_1.txt").read_text(encoding="utf-8") == "abcd ab"
+    info = json.loads((tmp_path / "saved" / "samples.json").read_text())
+    assert info["seed"] == 0 and info["temperature"] == 0.8 and info["top_k"] == 3 and info["prompt"] == "ab"
+    assert info["caption"].startswith("epoch 4")
+    text.last = None
+    text.prompt.setText("b")
+    text.temperature.setValue(0.0)
+    text.chars.setValue(3)
+    text.write()  # Write: the run's network, loaded off the window's thread
+    settle(qtbot, text)
+    assert text.output.toPlainText() == "bcd" + UNKNOWN and threading.main_thread() not in model.model.threads
