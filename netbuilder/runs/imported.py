@@ -16,7 +16,7 @@ import math
 from ..analysis import Analysis
 from ..atomic import write_atomic
 from ..compile.importer.model import Imported
-from ..data.dataset import NONE, DataSpec, builtin_names, builtin_sample
+from ..data.dataset import NONE, STANDARD, DataSpec, builtin_names, builtin_sample
 from ..data.raw import DataError
 from ..graph.io import dumps
 from ..graph.model import Graph
@@ -62,7 +62,7 @@ def write_run(imported: Imported, document: str | Path, weights: Path) -> Run:
 
 def fitting_dataset(graph: Graph) -> str:
     """The first built-in dataset whose samples fit the network's one Input (the same shape, else as many
-    values) and whose classes or targets fit its one Output; "none" when none does."""
+    values) and whose classes or targets fit its one Output, real data before generated; "none" when none does."""
     inputs = [n for n in graph.nodes() if n.type == "Input"]
     outputs = [n for n in graph.nodes() if n.type == "Output"]
     if len(inputs) != 1 or len(outputs) != 1 or inputs[0].params.get("dtype", "float") != "float":
@@ -81,5 +81,6 @@ def fitting_dataset(graph: Graph) -> str:
         except DataError:  # a generator that cannot be made here: not a candidate
             continue
         if math.prod(sample) == math.prod(shape) and width in (None, wanted):
-            fitting.append((sample != shape, order, name))  # the same shape first, then in the list's order
-    return min(fitting)[2] if fitting else NONE
+            generated = name != "digits" and name not in STANDARD
+            fitting.append((sample != shape, generated, order, name))  # the same shape, real data, the list's order
+    return min(fitting)[-1] if fitting else NONE
