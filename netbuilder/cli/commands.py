@@ -9,7 +9,8 @@ netbuilder tensorboard FILE                TensorBoard on the document's runs, i
 netbuilder predict FILE --run RUN INPUT... [--top K] [--explain saliency|ig|gradcam --out DIR]
 netbuilder evaluate FILE --run RUN [--anomaly [--rows CSV]]   test results; anomaly scores, threshold, ROC AUC
 netbuilder generate FILE --run RUN [--count N] [--seed S] --out DIR   samples of a GAN, VAE or diffusion run;
-                    a language model's text: [--prompt "..."] [--length N] [--temperature T] [--top-k K] [--count N --out DIR]
+                    a language model's text: [--prompt "..."] [--length N] [--temperature T] [--top-k K]
+                    [--count N --out DIR]
 netbuilder import MODEL.py --class NAME | --factory NAME [--args JSON] --input-shape 1x28x28 | --input NAME:DTYPE:SHAPE
                  [--weights PT] -o FILE.json
 netbuilder optimize FILE --run RUN [--quantize dynamic|static] [--prune 0.5] [--finetune N] --out DIR
