@@ -12,22 +12,18 @@ from ..graph.block_library import same_definition, used_blocks
 from ..graph.clipboard import fresh_nodes
 from ..graph.layout import layered_positions
 from ..graph.model import Edge, EditError, Graph, Node, block_name_problem, name_problem
-from ..layers import BLOCK_SPEC, CATALOG
-from ..layers.code import code_spec
+from ..layers import BLOCK_SPEC, CATALOG, node_spec
 from ..layers.rules import fix_param
 from ..layers.spec import LayerSpec, ShapeError, TensorType
 
 BLOCK = BLOCK_SPEC.type  # the type of a block's node: "Block"
-CODE = "Code"  # a Code layer's ports are those its forward declares
 _active: set[str] = set()  # blocks being analysed (one inside itself would never end)
 
 
 def spec_of(graph: Graph, node: Node) -> LayerSpec | None:
     """The declaration a node follows: the catalog's, or for a block one made from its definition."""
-    if node.type == CODE:
-        return code_spec(node.params.get("code"))
     if node.type != BLOCK:
-        return CATALOG.get(node.type)
+        return node_spec(node.type, node.params)
     name = node.params.get("block")
     definition = graph.blocks.get(name) if isinstance(name, str) else None
     return block_spec(name, definition) if definition is not None else None
@@ -35,11 +31,11 @@ def spec_of(graph: Graph, node: Node) -> LayerSpec | None:
 
 def ordered(graph: Graph, node: Node, ins: dict) -> list:
     """Values by input port, in the order the node takes them: a block's ports in its definition's order
-    (x2 before x10), a Code layer's in its forward's order, any other layer's as given (by port name)."""
-    if node.type not in (BLOCK, CODE):
-        return list(ins.values())
+    (x2 before x10), a merge's as given (by port name), any other layer's in its declared order."""
     spec = spec_of(graph, node)
-    return [ins[p] for p in spec.inputs if p in ins] if spec else list(ins.values())
+    if spec is None or spec.variadic:
+        return list(ins.values())
+    return [ins[p] for p in spec.inputs if p in ins]
 
 
 def unknown(graph: Graph, node: Node) -> str:

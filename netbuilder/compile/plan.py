@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from ..analysis import Analysis
 from ..graph.model import Graph
 from ..graph.problems import GraphError
-from ..analysis.blocks import BLOCK, CODE, sized, spec_of
+from ..analysis.blocks import BLOCK, sized, spec_of
 from ..layers.spec import Combine, Ctor
 
 
@@ -62,8 +62,7 @@ def make_plan(graph: Graph, network: str | None = None, analysis: Analysis | Non
             node = graph.node(node_id)
             spec = spec_of(graph, node)
             ins = analysis.inputs(node_id)
-            ports = sorted(ins, key=lambda p: (len(p), p)) if node.type not in (BLOCK, CODE) else \
-                [p for p in spec.inputs if p in ins]
+            ports = sorted(ins, key=lambda p: (len(p), p)) if spec.variadic else [p for p in spec.inputs if p in ins]
             args = []
             for port in ports:
                 edge = graph.edge_into(node_id, port)

@@ -1,6 +1,9 @@
 """The layer catalog: one declaration per layer type, read by every other part."""
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
+
 from ..graph.io import FileFormatError
 from . import activation, arithmetic, block, code, conv, core, generative, merge, norm, padding, sequence, timestep
 from .spec import Combine, Ctor, LayerSpec, Param, ShapeError, TensorType
@@ -20,6 +23,25 @@ def get(layer_type: str) -> LayerSpec:
         return CATALOG[layer_type]
     except KeyError:
         raise KeyError(f"unknown layer type '{layer_type}'") from None
+
+
+def node_spec(layer_type: str, params: dict) -> LayerSpec | None:
+    """The declaration a node of this type and params follows: the catalog's, with the ports its params give."""
+    spec = CATALOG.get(layer_type)
+    if spec is None or spec.ports is None:
+        return spec
+    try:
+        inputs, outputs = spec.ports(params)
+    except (KeyError, TypeError):
+        return spec
+    if (inputs, outputs) == (spec.inputs, spec.outputs):
+        return spec
+    return _with_ports(layer_type, tuple(inputs), tuple(outputs))
+
+
+@lru_cache(maxsize=512)
+def _with_ports(layer_type: str, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> LayerSpec:
+    return replace(CATALOG[layer_type], inputs=inputs, outputs=outputs)
 
 
 BLOCK_SPEC = block.SPECS[0]  # not in the catalog (not a layer of its own): an instance of one of the document's blocks

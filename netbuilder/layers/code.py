@@ -18,7 +18,6 @@ import textwrap
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
 from functools import lru_cache
 
 from ..errors import UserError
@@ -184,17 +183,9 @@ def _own_nodes(function: ast.FunctionDef):
             stack.extend(ast.iter_child_nodes(node))
 
 
-def code_spec(code) -> LayerSpec:
-    """The declaration of one Code node: the catalog's, with the ports its forward declares."""
-    inputs, outputs = code_ports(code) if isinstance(code, str) else (("in",), ("out",))
-    if (inputs, outputs) == (("in",), ("out",)):
-        return SPECS[0]
-    return _spec_with(inputs, outputs)
-
-
-@lru_cache(maxsize=256)
-def _spec_with(inputs: tuple[str, ...], outputs: tuple[str, ...]) -> LayerSpec:
-    return replace(SPECS[0], inputs=inputs, outputs=outputs)
+def _ports(p: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    code = p.get("code")
+    return code_ports(code) if isinstance(code, str) else (("in",), ("out",))
 
 
 def kwargs_for(cls: type, args: dict, x: TensorType) -> dict:
@@ -226,12 +217,12 @@ def _example(x: TensorType, device: str):
     return torch.empty(shape, device="meta") if device == "meta" else torch.randn(shape, generator=own)
 
 
-class _TimeLimit:
+class TimeLimit:
     """While active (in this thread), a line of the user's code run after the deadline raises TimeoutError,
     so an endless loop typed into the editor gives a Problem instead of a frozen window."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self, seconds: float, filename: str = FILENAME):
+        self.seconds, self.filename = seconds, filename  # only the lines of this file are watched
 
     def __enter__(self):
         self.deadline = time.monotonic() + self.seconds
@@ -243,7 +234,7 @@ class _TimeLimit:
         sys.settrace(self.before)
 
     def _call(self, frame, event, arg):  # only the user's own frames are traced, line by line and opcode
-        if frame.f_code.co_filename != FILENAME:  # by opcode (`while True: pass` is one line, never left)
+        if frame.f_code.co_filename != self.filename:  # by opcode (`while True: pass` is one line, never left)
             return None
         frame.f_trace_opcodes = True
         return self._line
@@ -267,7 +258,7 @@ def _warm() -> None:
 def _run(code: str, args: dict, xs) -> TensorType | list[TensorType]:
     """Build the layer and run it on an example batch: on the meta device, else on the CPU."""
     _warm()
-    with _TimeLimit(TIME_LIMIT_S):
+    with TimeLimit(TIME_LIMIT_S):
         return _run_once(code, args, list(xs))
 
 
@@ -362,5 +353,5 @@ SPECS = [
             Param("note", "text", "", "A note shown on the canvas: for an imported model, why this part came in as"
                   " code (what the catalog has no layer for)"),
         ),
-        shape=_shape, module=_module, accepts_int=True, key_params=("note",)),
+        shape=_shape, module=_module, accepts_int=True, key_params=("note",), ports=_ports),
 ]

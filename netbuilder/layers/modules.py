@@ -45,7 +45,7 @@ class Recurrent(nn.Module):
     """
 
     def __init__(self, cell, input_size, hidden_size, num_layers=1, bidirectional=False,
-                 dropout=0.0, returns="sequence", nonlinearity="tanh"):
+                 dropout=0.0, returns="sequence", nonlinearity="tanh", state=False):
         super().__init__()
         kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=True,
                       dropout=dropout if num_layers > 1 else 0.0)
@@ -54,11 +54,20 @@ class Recurrent(nn.Module):
         self.rnn = getattr(nn, cell)(input_size, hidden_size, **kwargs)
         self.returns = returns
         self.directions = 2 if bidirectional else 1
+        self.state = state  # take the starting state and give the last: [N, layers x directions, hidden] each
 
-    def forward(self, x):
-        out, hidden = self.rnn(x)
+    def forward(self, x, *state):
+        given = [s.transpose(0, 1).contiguous() for s in state]  # torch keeps the batch second in a state
+        out, hidden = self.rnn(x, (given[0] if len(given) == 1 else tuple(given)) if given else None)
+        if self.state:
+            hidden = hidden if isinstance(hidden, tuple) else (hidden,)
+            return (out if self.returns == "sequence" else self._last(hidden, x),
+                    *(h.transpose(0, 1) for h in hidden))
         if self.returns == "sequence":
             return out
+        return self._last(hidden, x)
+
+    def _last(self, hidden, x):
         if isinstance(hidden, tuple):  # LSTM: (h, c)
             hidden = hidden[0]
         last = hidden[-self.directions:]  # [directions, N, hidden]

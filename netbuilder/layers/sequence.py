@@ -27,14 +27,30 @@ def _recurrent(layer, what, cell=None):
     def shape(p, xs):
         x = _seq(xs[0], layer)
         out = p["hidden_size"] * (2 if p["bidirectional"] else 1)
-        return x.with_shape(x.shape[0], out) if p["returns"] == "sequence" else x.with_shape(out)
+        y = x.with_shape(x.shape[0], out) if p["returns"] == "sequence" else x.with_shape(out)
+        if not p.get("state"):
+            return y
+        state = x.with_shape(p["num_layers"] * (2 if p["bidirectional"] else 1), p["hidden_size"])
+        for port, given in zip(("h", "c"), xs[1:]):
+            if given.shape != state.shape or given.dtype != "float":
+                raise ShapeError(f"the state '{port}' must be {state} ([N, layers x directions, hidden]), not"
+                                 f" {given}", port=port)
+        return [y] + [state] * (len(xs) - 1)
 
     def module(p, xs):
         kind = cell or p["cell"]
         kwargs = {k: p[k] for k in ("hidden_size", "num_layers", "bidirectional", "dropout", "returns")}
         if kind == "RNN":
             kwargs["nonlinearity"] = p["nonlinearity"]
+        if p.get("state"):
+            kwargs["state"] = True
         return Ctor(custom("Recurrent"), dict(cell=kind, input_size=xs[0].shape[-1], **kwargs))
+
+    def ports(p):
+        if not p.get("state"):
+            return ("in",), ("out",)
+        both = ("h", "c") if (cell or p.get("cell")) == "LSTM" else ("h",)
+        return ("in", *both), ("out", *both)
 
     params = (
         Param("hidden_size", "int", 64, "Size of the hidden state", min=1),
@@ -49,12 +65,15 @@ def _recurrent(layer, what, cell=None):
                         " memory cell) or GRU (gated, lighter)", choices=CELLS),
                   *params,
                   replace(_NONLINEARITY, help=_NONLINEARITY.help + " (the RNN cell only; LSTM and GRU use"
-                          " their gates)"))
+                          " their gates)"),
+                  Param("state", "bool", False, "Take the starting state and give the last one: inputs and outputs"
+                        " h (and c for LSTM), each [N, layers x directions, hidden], as a language model carries"
+                        " its state from one batch to the next"))
     elif cell == "RNN":
         params += (_NONLINEARITY,)
     keys = ("hidden_size", "returns") if cell else ("cell", "hidden_size", "returns")
     return LayerSpec(layer, "Recurrent", what, params=params, shape=shape, module=module,
-                     weights="matrix", key_params=keys)
+                     weights="matrix", key_params=keys, ports=ports if cell is None else None)
 
 
 def _divisor_near(n, k):

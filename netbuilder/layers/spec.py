@@ -185,6 +185,8 @@ class LayerSpec:
     weights: str = "none"  # "none", "matrix" (init, trainable, lr_scale) or "norm" (trainable, lr_scale)
     accepts_int: bool = False
     key_params: tuple[str, ...] = ()
+    ports: Callable[[dict], tuple[tuple[str, ...], tuple[str, ...]]] | None = None  # (inputs, outputs) that
+    # depend on the node's params (a Code layer's forward, a Recurrent layer with its state); else the above
 
     @property
     def all_params(self) -> tuple[Param, ...]:

@@ -91,10 +91,12 @@ def _free_names(tree: ast.AST) -> set[str]:
 
 
 # ---- a torch.nn module the catalog lacks --------------------------------------------------------------------
-def wrapper(module: nn.Module, arg_names: list[str], call_args, outputs: list[tuple]) -> str | None:
+def wrapper(module: nn.Module, arg_names: list[str], call_args, outputs: list[tuple], dims_in: list[int],
+            dims_out: list[int]) -> str | None:
     """A Code body making the module again (self.m = nn.X(...), from its attributes) and calling it as forward
     did: `call_args` has the names of forward's arguments where the call had tensors; the result's tensors at
-    `outputs` (index paths) are returned. None when the module cannot be made again from its attributes."""
+    `outputs` (index paths) are returned. `dims_in` / `dims_out`: where the batch is in each tensor the module
+    takes and gives (the document's are batch first). None when the module cannot be made again."""
     made = _construction(module)
     if made is None:
         return None
@@ -103,9 +105,19 @@ def wrapper(module: nn.Module, arg_names: list[str], call_args, outputs: list[tu
             {k: tuple(v.shape) for k, v in module.state_dict().items()}:
         return None
     call = _call_text(call_args)
-    results = ", ".join("result" + "".join(f"[{i}]" for i in where) for where in outputs)
+    results = ", ".join("result" + "".join(f"[{i}]" for i in where) + _move(b, 0) for where, b in zip(outputs, dims_out))
     return (f"def __init__(self):\n    super().__init__()\n    self.m = {text}\n\n"
-            f"def forward(self, {', '.join(arg_names)}):\n    result = self.m({call})\n    return {results}\n")
+            f"def forward(self, {', '.join(arg_names)}):\n{_moves_in(arg_names, dims_in)}"
+            f"    result = self.m({call})\n    return {results}\n")
+
+
+def _move(source: int | None, to: int) -> str:
+    return f".movedim({source}, {to})" if source else ""
+
+
+def _moves_in(names: list[str], dims: list[int]) -> str:
+    """Lines putting each input's batch (first, in the document) where the model has it."""
+    return "".join(f"    {n} = {n}{_move(0, b)}  # the batch where the model has it\n" for n, b in zip(names, dims) if b)
 
 
 def _construction(module: nn.Module):
@@ -148,13 +160,6 @@ def _call_text(value) -> str:
     return ", ".join(parts)
 
 
-class Name(str):
-    """An argument's name in generated code (written without quotes)."""
-
-    def __repr__(self):
-        return str(self)
-
-
 def _literal_text(v) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(map(_literal_text, v)) + ("," if len(v) == 1 else "") + ")"
@@ -165,7 +170,7 @@ def _literal_text(v) -> str:
 
 # ---- a run of captured operators --------------------------------------------------------------------------
 def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tensors: dict[fx.Node, torch.Tensor],
-             where) -> tuple[str, list[tuple[str, str]]]:
+             where, bdim=lambda n: 0, labels: dict | None = None) -> tuple[str, list[tuple[str, str]]]:
     """(code, weights) of a Code layer computing `output` from `inputs` by `nodes` (in graph order). `tensors`:
     the model's own tensors the nodes read (get_attr nodes and their values), made the layer's own;
     `where(node)` gives (line, code) in the user's file."""
@@ -186,7 +191,7 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
         return names[n]
 
     for n in inputs:
-        name(n)
+        name(n, (labels or {}).get(n))
     init, weights = [], []
     for n, value in tensors.items():
         attr = name(n, str(n.target).replace(".", "_"))
@@ -204,8 +209,9 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
             body.append(f"    # line {line}: {code}")
         body.append(f"    {name(n)} = {_expression(n, lambda a: _ref(a, names, tensors))}")
     head = "def __init__(self):\n    super().__init__()\n" + "".join(f"{s}\n" for s in init) + "\n" if init else ""
-    code = (head + f"def forward(self, {', '.join(names[i] for i in inputs)}):\n" + "\n".join(body)
-            + f"\n    return {names[output]}\n")
+    moves = _moves_in([names[i] for i in inputs], [bdim(i) for i in inputs])
+    code = (head + f"def forward(self, {', '.join(names[i] for i in inputs)}):\n" + moves + "\n".join(body)
+            + f"\n    return {names[output]}{_move(bdim(output), 0)}\n")
     return code, weights
 
 
@@ -252,7 +258,7 @@ _OVERLOADS = {"default", "Tensor", "Scalar", "int", "dim", "dim_IntList", "using
 
 def _expression(n: fx.Node, ref) -> str:
     args = [ref(a) for a in n.args]
-    kwargs = [f"{k}={ref(v)}" for k, v in n.kwargs.items()]
+    kwargs = [f"{k}={ref(v)}" for k, v in n.kwargs.items() if not _default(k, v)]
     target = n.target
     if n.op == "call_method":
         return f"{args[0]}.{target}({', '.join(args[1:] + kwargs)})"
@@ -279,6 +285,12 @@ def _expression(n: fx.Node, ref) -> str:
     if prefix is None:
         prefix = "" if hasattr(builtins, fname) else f"{module}."
     return f"{prefix}{fname}({', '.join(args + kwargs)})"
+
+
+def _default(key: str, value) -> bool:
+    """A keyword torch.export writes out with its default value (pin_memory=False, layout=torch.strided)."""
+    return value is None or (key == "pin_memory" and value is False) or (key == "layout" and value == torch.strided) \
+        or (key == "device" and value == torch.device("cpu"))
 
 
 def _index(i, ref) -> str:

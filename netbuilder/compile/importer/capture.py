@@ -157,7 +157,8 @@ def record(model: nn.Module, args: tuple, source: fx.GraphModule, flat: list, pa
             return value
 
     try:
-        with torch.no_grad(), torch.random.fork_rng():
+        with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the model's own warnings (deprecations, shapes) are not the import's
             torch.manual_seed(0)
             model(*args)
             if source is not None:
@@ -286,6 +287,8 @@ def _module_call(g: fx.Graph, env: dict, nodes: list[fx.Node], path: str, call, 
     node = g.call_module(path, call_args, call_kwargs)
     _copy_meta(node, nodes[0])
     node.meta["call_of"] = path
+    if isinstance(out, torch.Tensor) and len(results) == 1 and "val" in results[0].meta:
+        node.meta["val"] = results[0].meta["val"]  # where its result's batch is
     made: dict[tuple, fx.Node] = {(): node}
     for r, where in zip(results, places):
         for k in range(1, len(where) + 1):

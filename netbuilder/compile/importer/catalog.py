@@ -13,7 +13,9 @@ from .rules import NETBUILDER_MODULES, Mapper, Unsupported
 def map_module(m: Mapper, node: fx.Node, module: nn.Module):
     name = type(module).__name__
     own = type(module) is getattr(nn, name, None)
-    rule = MODULES.get(name) if own else CUSTOM.get(name) if name in NETBUILDER_MODULES else None
+    from .model import _is_netbuilder_module
+
+    rule = MODULES.get(name) if own else CUSTOM.get(name) if _is_netbuilder_module(module) else None
     if rule is None:
         raise Unsupported(f"self.{node.target}: {'nn.' if own else ''}{name}")
     return rule(m, node, module)
@@ -256,7 +258,7 @@ class RecurrentCall:
             return Part(self, "last")
         if kind == "h" and not one_way and idx in (-2, -1):
             return Part(self, f"h{idx}")  # torch.cat((h[-2], h[-1]), dim=1): the last state both ways
-        if kind == "sequence" and one_way and _is_last_step(idx):
+        if kind == "sequence" and one_way and self.module.batch_first and _is_last_step(idx):
             return Part(self, "last")
         raise Unsupported(f"this part of {self.label}'s result ([{_index_text(idx)}])")
 
@@ -271,9 +273,8 @@ class RecurrentCall:
             raise Unsupported(f"both every step's output and the last state of {self.label}: a Recurrent layer"
                               " gives one of them")
         r = self.module
-        if not r.batch_first or getattr(r, "proj_size", 0) or not r.bias:
-            raise Unsupported(f"{self.label}: nn.{type(r).__name__} without batch_first=True, or with proj_size"
-                              " or bias=False")
+        if getattr(r, "proj_size", 0) or not r.bias:
+            raise Unsupported(f"{self.label}: nn.{type(r).__name__} with proj_size or bias=False")
         path = str(self.node.target)
         m.owns(path, r)
         params = dict(cell=type(r).__name__, hidden_size=r.hidden_size, num_layers=r.num_layers,
@@ -286,9 +287,32 @@ class RecurrentCall:
 
 
 def _recurrent(m: Mapper, node: fx.Node, module: nn.Module):
-    if len(node.args) != 1 or node.kwargs:
-        raise Unsupported(f"self.{node.target} given a starting state (the catalog's Recurrent starts from zeros)")
-    return Part(RecurrentCall(node, module, m.tensor(node.args[0])), "all")
+    x = node.args[0] if node.args else node.kwargs.get("input")
+    hx = node.args[1] if len(node.args) > 1 else node.kwargs.get("hx")
+    where = 0 if module.batch_first else 1
+    if m.bdim(x) != where:
+        raise Unsupported(f"self.{node.target} (batch_first={module.batch_first}) given a tensor whose batch is in"
+                          f" dim {m.bdim(x)}")
+    if hx is None:
+        return Part(RecurrentCall(node, module, m.tensor(x)), "all")
+    states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+    if any(not isinstance(h, fx.Node) or m.bdim(h) != 1 for h in states) or getattr(module, "proj_size", 0) \
+            or not module.bias:
+        raise Unsupported(f"self.{node.target} given a starting state that is not [layers x directions, N, hidden]"
+                          " tensors, or with proj_size or bias=False")
+    path = str(node.target)
+    m.owns(path, module)
+    params = dict(cell=type(module).__name__, hidden_size=module.hidden_size, num_layers=module.num_layers,
+                  bidirectional=module.bidirectional, dropout=float(module.dropout), returns="sequence", state=True,
+                  trainable=any(p.requires_grad for p in module.parameters()))
+    if isinstance(module, nn.RNN):
+        params["nonlinearity"] = module.nonlinearity
+    made = m.add("Recurrent", [m.tensor(x), *(m.tensor(h) for h in states)], params, name=path.replace(".", "_"),
+                 weights=(path, "rnn"))
+    from .fallback import CodeResult
+
+    hidden = ["h", "c"] if isinstance(module, nn.LSTM) else "h"
+    return CodeResult(made, ["out", hidden])
 
 
 class AttentionCall:

@@ -36,8 +36,12 @@ class Described:
         """One sample's shape per tensor (the document's Input shapes)."""
         return [[s for d, s in enumerate(shape) if d != b] for shape, b in zip(self.shapes, self.batch_dims)]
 
+    def document(self, flat: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The tensors as the document takes them: batch first."""
+        return [t.movedim(b, 0) for t, b in zip(flat, self.batch_dims)]
+
     def make(self, batch: int, high: int, seed: int) -> tuple[tuple, list[torch.Tensor]]:
-        """(forward's arguments, the tensors in document order) for a batch of `batch` samples."""
+        """(forward's arguments, the tensors in its layout, flat) for a batch of `batch` samples."""
         gen = torch.Generator().manual_seed(seed)
         flat = []
         for shape, dtype, b in zip(self.shapes, self.dtypes, self.batch_dims):
@@ -88,8 +92,15 @@ def _given(model: nn.Module, where: str, names: list[str], inputs) -> Described:
     if set(order) == set(names):
         order = names
     first = sequence_first(model)
-    dims = [1 if first and len(s) >= 2 else 0 for s in shapes]
+    dims = [1 if (first and len(s) >= 2) or _is_state(model, s) else 0 for s in shapes]
     return Described(order, [groups[n] for n in order], shapes, dtypes, dims, True)
+
+
+def _is_state(model: nn.Module, shape: list[int]) -> bool:
+    """A recurrent layer's state ([layers x directions, N, hidden]: its batch is second, batch_first or not)."""
+    return len(shape) == 3 and any(
+        shape[0] == m.num_layers * (2 if m.bidirectional else 1) and shape[2] in (m.hidden_size, m.proj_size)
+        for m in model.modules() if isinstance(m, nn.RNNBase))
 
 
 def sequence_first(model: nn.Module) -> bool:

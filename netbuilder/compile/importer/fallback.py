@@ -7,6 +7,7 @@ that would give a tensor without the batch (a constant, a sum over everything) t
 from __future__ import annotations
 
 import inspect
+import operator
 
 import torch
 from torch import fx, nn
@@ -60,12 +61,17 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
     sources = [m.tensor(a) for a in inputs]
     out = m.results.get(node)
     leaves = _tensor_paths(out)
-    made = _verbatim(module, node, len(inputs), len(leaves))
+    dims_in = [m.bdim(a) for a in inputs]
+    dims_out = [_out_dim(m, node, where) for where in leaves]
+    if None in dims_in or None in dims_out:
+        raise Unsupported(f"self.{path}: {type(module).__name__} given or giving a tensor without a batch dim of its"
+                          " own", final=True)
+    made = _verbatim(module, node, len(inputs), len(leaves)) if not any(dims_in + dims_out) else None
     if made is None:
         names = _names(inputs)
         call = pytree.tree_map(lambda a: _Named(names[inputs.index(a)]) if isinstance(a, fx.Node) else a,
                                (tuple(node.args), dict(node.kwargs)))
-        code = wrapper(module, names, call, leaves)
+        code = wrapper(module, names, call, leaves, dims_in, dims_out)
         if code is None:
             raise Unsupported(f"self.{path}: {type(module).__name__}, which the catalog lacks and which cannot be made"
                               " again from its attributes as a Code layer; write it as a class of your file using"
@@ -80,6 +86,16 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
     if len(ports) == 1:
         return node_id
     return CodeResult(node_id, _structure(out, iter(ports)))
+
+
+def _out_dim(m: Mapper, node: fx.Node, where: tuple) -> int | None:
+    """Where the batch is in the module's result at index path `where` (read on the getitem that takes it)."""
+    found = node
+    for i in where:
+        found = next((u for u in found.users if u.target is operator.getitem and u.args[1] == i), None)
+        if found is None:
+            return 0
+    return m.bdim(found)
 
 
 def _verbatim(module: nn.Module, node: fx.Node, inputs: int, outputs: int):
@@ -137,7 +153,9 @@ def _run_code(m: Mapper, node: fx.Node, why: str):
     if not inputs:
         raise Unsupported("a value computed from the model's own tensors alone (no input reaches it)")
     sources = [m.tensor(i) for i in inputs]
-    code, weights = run_body(members, inputs, node, tensors, m.where)
+    graph = m.builder.graph
+    labels = {i: graph.node(s if isinstance(s, str) else s[0]).name for i, s in zip(inputs, sources)}
+    code, weights = run_body(members, inputs, node, tensors, m.where, m.bdim, labels)
     trust.trust([code], remember=False)
     node_id = m.add("Code", sources, dict(code=code, args={}, note=_note(why)))
     name = m.builder.graph.node(node_id).name
@@ -179,20 +197,24 @@ def _note(why: str) -> str:
 
 
 # ---- which failures become which Code layers --------------------------------------------------------------
-def decide(m: Mapper, calls: dict) -> tuple[set[str], dict[str, str]]:
-    """(module paths to capture whole, node name -> why) from a mapping pass's failures."""
-    kept, code = set(), {}
+def decide(m: Mapper, calls: dict, kept_why: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(module path to capture whole -> why, node name -> why) from a mapping pass's failures; `kept_why`: why
+    the modules captured whole so far were."""
+    kept, code = {}, {}
     for node, u in m.failed:
         if u.final:
             continue
         line, _ = m.where(node)
         why = f"line {line}: {u.what}" if line else u.what
         if node.op == "call_module":
+            path = str(node.target)
+            if path in kept_why:
+                why = f"{kept_why[path]}, so class {type(m.gm.get_submodule(path)).__name__} comes in as written"
             code.setdefault(node.name, why)
             continue
         path = _own_class(m, node, calls)
         if path is not None:
-            kept.add(path)
+            kept.setdefault(path, why)
         else:
             code.setdefault(node.name, why)
     return kept, code
@@ -230,7 +252,8 @@ def grow(m: Mapper, code: dict[str, str], batch: int) -> dict[str, str]:
             if not any(u in m.live and not _member(m, u) for u in node.users):
                 continue  # used inside its run only
             value = m.results.get(node)
-            batched = isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == batch
+            batched = isinstance(value, torch.Tensor) and value.dim() > 0 and m.bdim(node) is not None and \
+                (m.bdim(node) or value.shape[0] == batch)
             inputs = _collect(m, node)[1]
             if batched and inputs:
                 continue

@@ -27,6 +27,8 @@ def _name(node: fx.Node) -> str | None:
 
 
 def _describe(node: fx.Node) -> str:
+    if isinstance(node.target, torch._ops.OpOverload):
+        return f"torch.{node.target.overloadpacket.__name__}"
     if node.op == "call_method":
         return f"the tensor method .{node.target}()"
     module = getattr(node.target, "__module__", None) or ""
@@ -45,7 +47,7 @@ _SYMBOLS = {"sub": "-", "truediv": "/", "floordiv": "//", "matmul": "@", "pow": 
 def map_function(m: Mapper, node: fx.Node):
     rule = FUNCTIONS.get(_name(node))
     if rule is None:
-        raise Unsupported(_describe(node))
+        raise Unsupported(f"{_describe(node)}, which no catalog layer does")
     return rule(m, node)
 
 

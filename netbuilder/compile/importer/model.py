@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ...analysis import Analysis
 from ...graph.io import dumps, loads
 from ...graph.layout import layered_positions
 from ...layers import check_node
+from ...layers.code import TimeLimit
 from ...layers import modules as custom_modules
 from ...paths import why_missing
 from ..build import build_model
@@ -38,6 +40,8 @@ from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
+LOAD_LIMIT_S = 20.0  # running the user's file stops after this long in its own lines (an endless loop)
+FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
 _count = itertools.count(1)
 
@@ -68,7 +72,8 @@ def load_file(path: str | Path):
     sys.path.insert(0, folder)
     sys.modules[name] = module  # dataclasses and inspect look their module up here
     try:
-        spec.loader.exec_module(module)
+        with TimeLimit(LOAD_LIMIT_S, str(path)):
+            spec.loader.exec_module(module)
     except SyntaxError as e:
         sys.modules.pop(name, None)
         raise ModelImportError(f"{path.name}: line {e.lineno}: a syntax error ({e.msg})") from None
@@ -76,6 +81,10 @@ def load_file(path: str | Path):
         sys.modules.pop(name, None)
         if isinstance(e, KeyboardInterrupt):
             raise
+        if hasattr(e, "code_line"):  # stopped by the time limit: code_line counts from the class header
+            raise ModelImportError(f"{path.name}: line {e.code_line + 1}: still running after {LOAD_LIMIT_S:g} s while"
+                                   " it is loaded (an endless loop?); loading a model file should only define"
+                                   " things") from None
         raise ModelImportError(f"{path.name}{_line_in(e, path)}: raises {_first_line(e)} when it is"
                                " loaded") from None
     finally:
@@ -177,7 +186,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         built.load_state_dict(state)
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
-    xs = described.make(3, high, 3)
+    args3, flat3 = described.make(3, high, 3)
+    xs = (args3, described.document(flat3), mapper.output_dims)
     difference = _compare(model, built, xs, where)
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
@@ -191,6 +201,7 @@ def _build(path: Path, class_name: str | None, factory: str | None, args):
     module = load_file(path)
     own = [c for c in vars(module).values() if inspect.isclass(c) and issubclass(c, nn.Module)
            and c.__module__ == module.__name__]
+    _anchor_lines(module)
     with recording_arguments(own):
         if factory:
             fn = getattr(module, factory, None)
@@ -209,9 +220,26 @@ def _build(path: Path, class_name: str | None, factory: str | None, args):
         return _call(cls, args or {}, path, class_name), f"{path.name}, class {class_name}", class_name
 
 
+def _anchor_lines(module) -> None:
+    """Keep the frames of every function of the user's file in the source lines torch.export records (it keeps
+    forward's only): a node made in a helper method (reparameterize) is then named by its own line."""
+    try:
+        from torch.fx.proxy import _register_stack_trace_anchor
+    except ImportError:  # another torch: forward's lines only
+        return
+    for obj in list(vars(module).values()):
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            _register_stack_trace_anchor(obj)
+        elif inspect.isclass(obj) and obj.__module__ == module.__name__:
+            for member in vars(obj).values():
+                if inspect.isfunction(member):
+                    _register_stack_trace_anchor(member)
+
+
 def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
     try:
-        return capture(model, xargs, described.batch_dims)
+        with TimeLimit(FORWARD_LIMIT_S, str(path)):
+            return capture(model, xargs, described.batch_dims)
     except DataDependent as e:
         raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}.forward decides what to do from the values"
                                " in a tensor (an if, a loop or a size that depends on them), which no fixed network"
@@ -225,20 +253,21 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
 
 def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
-    kept: set[str] = set()
+    kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
     code: dict[str, str] = {}
     gm = captured.gm
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
         mapper.record(flat, name)
+        mapper.batch_from(described.batch_dims)
         mapper.map(described.samples(), _integer_highs(gm, described))
         if not mapper.failed or any(u.final for _, u in mapper.failed):
             break
-        more, new = decide(mapper, captured.calls)
-        if more - kept:
-            kept |= more
+        more, new = decide(mapper, captured.calls, kept)
+        if more.keys() - kept.keys():
+            kept.update(more)
             code = {}
-            gm = again(model, captured, kept)
+            gm = again(model, captured, set(kept))
             continue
         new = grow(mapper, {**code, **new}, 2)
         if new.keys() <= code.keys():
@@ -405,9 +434,11 @@ def _check_clean(graph, where: str) -> None:
 
 def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
-    inputs)), random numbers drawn alike in both; ModelImportError when they differ."""
-    args, flat = xs
-    with torch.no_grad(), torch.random.fork_rng():
+    inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
+    ModelImportError when they differ."""
+    args, flat, dims = xs
+    with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
             theirs = model(*args)
@@ -416,7 +447,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
                                    " does forward fix the batch size?") from None
         torch.manual_seed(0)
         ours = built(*flat)
-    theirs = [t for t in pytree.tree_leaves(theirs) if t is not None]
+    theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
+                                                           dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):

@@ -3,7 +3,9 @@ recurrent layer's output not yet decided, a number), names from the model's attr
 every source line whose call the catalog lacks, and where each layer's weights came from."""
 from __future__ import annotations
 
+import operator
 import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -50,6 +52,7 @@ class Mapper:
         self.gm, self.path, self.model = traced, Path(path), model
         self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
         self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
+        self.output_dims: list[int | None] = []  # where the batch is in each of forward's results
         self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
         self.values: dict[fx.Node, object] = {}
@@ -73,7 +76,8 @@ class Mapper:
                 return value
 
         try:
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the model's own warnings
                 Recorder(self.gm).run(*xs)
         except Exception as e:  # noqa: BLE001 - the user's forward on the shapes they gave
             failed = next((n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")
@@ -102,8 +106,12 @@ class Mapper:
                     value = self._input(node, next(inputs), ints)
                 elif node.op == "output":
                     value = self._outputs(node)
+                elif any(self.values.get(a) is BAD for a in node.all_input_nodes):
+                    raise _Skip()  # fed by what could not be mapped: only that is reported
                 elif node.name in self.code:
                     value = as_code(self, node)
+                elif not layout_free(self, node):
+                    raise Unsupported(f"{_what(self, node)} on tensors whose batch is not their first dim")
                 elif not _holds_tensor(self.results.get(node)):
                     value = NUMBER  # sizes and shapes: what uses them reads the shapes it was run with
                 elif node.op == "get_attr":
@@ -143,7 +151,13 @@ class Mapper:
         if any(not isinstance(i, fx.Node) for i in items) or isinstance(node.args[0], dict):
             raise Unsupported("forward returns something other than tensors (or tuples of them): return the tensors"
                               " alone", final=True)
+        for item in items:
+            if self.bdim(item) is None:
+                raise Unsupported(f"forward returns a tensor of shape {list(self.results[item].shape)} with the batch"
+                                  " merged into another dim (as view(-1, n) does): return it with the batch as a dim"
+                                  " of its own", final=True)
         ids = [self.tensor(i) for i in items]
+        self.output_dims = [self.bdim(i) for i in items]
         for i in ids:
             self.add("Output", [i], {}, name="output")
 
@@ -174,11 +188,39 @@ class Mapper:
         raise Unsupported("a number or a constant where the catalog's layers take a tensor")
 
     def shape(self, arg) -> tuple[int, ...]:
-        """The full shape (batch first) the argument had when the model was run."""
+        """The full shape the argument had when the model was run, batch first (as the document holds it)."""
         value = self.results.get(arg)
         if not isinstance(value, torch.Tensor):
             raise Unsupported("a value that is not a tensor")
-        return tuple(value.shape)
+        shape = list(value.shape)
+        b = self.bdim(arg)
+        if b:
+            shape.insert(0, shape.pop(b))
+        return tuple(shape)
+
+    # ---- where the batch is ----------------------------------------------------------------------------
+    def batch_from(self, dims: list[int]) -> None:
+        """The batch dim of each input (its size is torch.export's symbol for the batch): values are then followed
+        by where their batch is. Without symbols (symbolic tracing, a fixed batch) it is first everywhere."""
+        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
+        self.batch = set()
+        for p, d in zip(placeholders, dims):
+            val = p.meta.get("val")
+            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt):
+                self.batch.add(str(val.shape[d].node.expr))
+
+    def bdim(self, node) -> int | None:
+        """Which dim of the node's tensor is the batch (0 for most; 1 for a sequence-first model's; None for a
+        tensor without one, a constant or the batch merged with another dim)."""
+        if not getattr(self, "batch", None) or not isinstance(node, fx.Node):
+            return 0
+        val = node.meta.get("val")
+        if not isinstance(val, torch.Tensor):
+            return 0
+        for d, size in enumerate(val.shape):
+            if isinstance(size, torch.SymInt) and str(size.node.expr) in self.batch:
+                return d
+        return None
 
     def add(self, layer: str, inputs: list[str], params: dict, name: str | None = None,
             weights: tuple[str, str] | None = None) -> str:
@@ -282,6 +324,44 @@ class Mapper:
             return wanted
         stem = wanted.rstrip("0123456789_")
         return graph.unique_name(stem if stem and name_problem(stem) is None else layer.lower())
+
+
+AGNOSTIC = {"relu", "sigmoid", "tanh", "silu", "gelu", "elu", "leaky_relu", "add", "mul", "sub", "truediv", "div",
+            "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "dropout", "getitem", "contiguous", "softmax",
+            "log_softmax"}
+AGNOSTIC_MODULES = ("Linear", "Embedding", "Dropout", "LayerNorm", "ReLU", "GELU", "Tanh", "Sigmoid", "SiLU",
+                    "LeakyReLU", "ELU", "Softmax", "LogSoftmax", "RNN", "LSTM", "GRU")
+
+
+def layout_free(m: Mapper, node: fx.Node) -> bool:
+    """Whether the node's rule may map it where the batch is not first: it works on the last dim or on each value
+    alike, every tensor it takes has its batch where its result has it, and a dim it names is not moved."""
+    from .functions import _arg, _name
+
+    if node.target is operator.getitem and not isinstance(m.values.get(node.args[0]), (str, type(None))):
+        return True  # taking a recurrent or attention module's result apart: its rule reads where the batch is
+    tensors = [a for a in node.all_input_nodes if isinstance(m.results.get(a), torch.Tensor)]
+    dims = {m.bdim(a) for a in tensors} | ({m.bdim(node)} if isinstance(m.results.get(node), torch.Tensor) else set())
+    dims.discard(None)  # the model's own tensors and constants: no batch to follow
+    if dims <= {0}:
+        return True
+    if node.op == "call_module":
+        kind = type(m.gm.get_submodule(node.target)).__name__
+        if kind in ("RNN", "LSTM", "GRU"):
+            return True  # the recurrent rule reads where the batch is
+        dim = getattr(m.gm.get_submodule(node.target), "dim", -1)
+        return kind in AGNOSTIC_MODULES and len(dims) == 1 and (dim is None or dim < 0)
+    name = _name(node)
+    if name not in AGNOSTIC or len(dims) != 1:
+        return False
+    dim = _arg(node, 1, "dim", -1) if name in ("softmax", "log_softmax") else -1
+    return isinstance(dim, int) and (dim < 0 or dim > max(dims))
+
+
+def _what(m: Mapper, node: fx.Node) -> str:
+    from .functions import _describe
+
+    return f"self.{node.target}" if node.op == "call_module" else _describe(node)
 
 
 def _inside(node: fx.Node) -> str:
