@@ -140,6 +140,8 @@ def _construction(module: nn.Module):
                 return None
             continue
         value = getattr(module, p.name)
+        if p.name == "bias" and (value is None or isinstance(value, torch.Tensor)):
+            value = value is not None  # the argument says whether there is one; the tensor is the weight
         if isinstance(value, torch.Tensor) or isinstance(value, nn.Module):
             return None
         value = list(value) if isinstance(value, tuple) else value
@@ -170,9 +172,12 @@ def _literal_text(v) -> str:
 
 # ---- a run of captured operators --------------------------------------------------------------------------
 def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tensors: dict[fx.Node, torch.Tensor],
-             where, bdim=lambda n: 0, labels: dict | None = None) -> tuple[str, list[tuple[str, str]]]:
+             where, bdim=lambda n: 0, labels: dict | None = None, modules: dict | None = None
+             ) -> tuple[str, list[tuple[fx.Node, str]]]:
     """(code, weights) of a Code layer computing `output` from `inputs` by `nodes` (in graph order). `tensors`:
-    the model's own tensors the nodes read (get_attr nodes and their values), made the layer's own;
+    the model's own tensors the nodes read (get_attr nodes and their values), made the layer's own; `modules`:
+    the torch.nn modules called among the nodes (node -> module), made again inside the layer. The weights it
+    names are (node, its name inside the layer), for a tensor's value or a module's weights;
     `where(node)` gives (line, code) in the user's file."""
     names: dict[fx.Node, str] = {}
     taken = set(ALLOWED) | {"self", "result"}
@@ -200,14 +205,26 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
             init.append(f"    self.{attr} = nn.Parameter(torch.zeros({shape}{_dtype(value)}))")
         else:
             init.append(f"    self.register_buffer('{attr}', torch.zeros({shape}{_dtype(value)}))")
-        weights.append((str(n.target), attr))
+        weights.append((n, attr))
+    for n, module in (modules or {}).items():
+        attr = name(n, str(n.target).replace(".", "_"))
+        made = _construction(module)
+        if made is None:
+            return None, []
+        init.append(f"    self.{attr} = {made[0]}")
+        weights.append((n, attr))
     body, seen_lines = [], set()
     for n in nodes:
         line, code = where(n)
         if line is not None and line not in seen_lines:
             seen_lines.add(line)
             body.append(f"    # line {line}: {code}")
-        body.append(f"    {name(n)} = {_expression(n, lambda a: _ref(a, names, tensors))}")
+        ref = lambda a: _ref(a, names, tensors)  # noqa: E731
+        if n.op == "call_module":
+            args = [ref(a) for a in n.args] + [f"{k}={ref(v)}" for k, v in n.kwargs.items()]
+            body.append(f"    {name(n)} = self.{names[n]}({', '.join(args)})")
+        else:
+            body.append(f"    {name(n)} = {_expression(n, ref)}")
     head = "def __init__(self):\n    super().__init__()\n" + "".join(f"{s}\n" for s in init) + "\n" if init else ""
     moves = _moves_in([names[i] for i in inputs], [bdim(i) for i in inputs])
     code = (head + f"def forward(self, {', '.join(names[i] for i in inputs)}):\n" + moves + "\n".join(body)

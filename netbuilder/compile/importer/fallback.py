@@ -42,7 +42,7 @@ class CodeResult:
 
 def as_code(m: Mapper, node: fx.Node):
     why = m.code[node.name]
-    if node.op == "call_module":
+    if node.op == "call_module" and not _member(m, node):
         return _module_code(m, node, why)
     if any(u in m.live and not _member(m, u) for u in node.users):
         return _run_code(m, node, why)
@@ -50,14 +50,29 @@ def as_code(m: Mapper, node: fx.Node):
 
 
 def _member(m: Mapper, node: fx.Node) -> bool:
-    """Whether the node is computed inside a run's Code layer (not a module call, not an output)."""
-    return node.name in m.code and node.op in ("call_function", "call_method")
+    """Whether the node is computed inside a run's Code layer: an operator made code, or a module call made code
+    that takes what only a run has (a tensor whose batch is merged with another dim)."""
+    if node.name not in m.code:
+        return False
+    if node.op in ("call_function", "call_method"):
+        return True
+    return node.op == "call_module" and any(_member(m, a) and not _batched(m, a) for a in node.all_input_nodes)
+
+
+def _batched(m: Mapper, node: fx.Node) -> bool:
+    """Whether the node's value is a tensor with the batch as a dim of its own (the document can hold it)."""
+    value = m.results.get(node)
+    if not isinstance(value, torch.Tensor) or value.dim() == 0 or m.bdim(node) is None:
+        return False
+    return bool(m.bdim(node)) or value.shape[0] == m.batch_size
 
 
 def _module_code(m: Mapper, node: fx.Node, why: str):
     path = str(node.target)
     module = m.gm.get_submodule(path)
     inputs = [a for a in pytree.tree_leaves((node.args, node.kwargs)) if isinstance(a, fx.Node)]
+    if all(isinstance(m.values.get(a), Constant) for a in inputs):
+        return Constant()  # fed by constants alone: the Code layers using its result call it themselves
     sources = [m.tensor(a) for a in inputs]
     out = m.results.get(node)
     leaves = _tensor_paths(out)
@@ -148,24 +163,34 @@ def _structure(out, ports):
     return [_structure(item, ports) if isinstance(item, (torch.Tensor, tuple, list)) else None for item in out]
 
 
+class Constant:
+    """A value computed from the model's own tensors alone: the Code layers using it compute it themselves."""
+
+
 def _run_code(m: Mapper, node: fx.Node, why: str):
     members, inputs, tensors = _collect(m, node)
     if not inputs:
-        raise Unsupported("a value computed from the model's own tensors alone (no input reaches it)")
+        return Constant()
     sources = [m.tensor(i) for i in inputs]
     graph = m.builder.graph
     labels = {i: graph.node(s if isinstance(s, str) else s[0]).name for i, s in zip(inputs, sources)}
-    code, weights = run_body(members, inputs, node, tensors, m.where, m.bdim, labels)
+    modules = {n: m.gm.get_submodule(n.target) for n in members if n.op == "call_module"}
+    code, weights = run_body(members, inputs, node, tensors, m.where, m.bdim, labels, modules)
+    if code is None:
+        raise Unsupported("a module the catalog lacks, called on constants, that cannot be made again from its"
+                          " attributes", final=True)
+    for n in modules:
+        m.owns(str(n.target), modules[n])
     trust.trust([code], remember=False)
     node_id = m.add("Code", sources, dict(code=code, args={}, note=_note(why)))
     name = m.builder.graph.node(node_id).name
     state = dict(m.model.state_dict(keep_vars=True))
     state.update(dict(m.model.named_buffers()))
-    for target, attr in weights:
-        if target in state:
-            m.owners.append((target, f"{name}.{attr}"))
-        else:  # a tensor the model holds as a plain attribute: its value goes with the document's weights
-            m.constants[f"{name}.{attr}"] = m.results[next(n for n in tensors if str(n.target) == target)]
+    for n, attr in weights:
+        if n.op == "call_module" or str(n.target) in state:
+            m.owners.append((str(n.target), f"{name}.{attr}"))
+        else:  # a tensor the model holds as a plain attribute, or a constant: its value goes with the weights
+            m.constants[f"{name}.{attr}"] = m.results[n]
     return node_id
 
 
@@ -182,7 +207,8 @@ def _collect(m: Mapper, node: fx.Node):
         for a in n.all_input_nodes:
             if a.op == "get_attr":
                 tensors[a] = m.results.get(a)
-            elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))):
+            elif _member(m, a) or (a.op in ("call_function", "call_method") and not _holds_tensor(m.results.get(a))) \
+                    or (a.op in ("call_module", "call_function") and isinstance(m.values.get(a), Constant)):
                 stack.append(a)
             elif a not in inputs:
                 inputs.append(a)
@@ -240,25 +266,22 @@ def _own_class(m: Mapper, node: fx.Node, calls: dict) -> str | None:
 
 
 def grow(m: Mapper, code: dict[str, str], batch: int) -> dict[str, str]:
-    """The runs widened until each result leaving one has the batch first and an input reaches it."""
+    """The runs widened until each result leaving one has the batch as a dim of its own (or is a constant)."""
     code = dict(code)
+    m.batch_size = batch
     changed = True
     while changed:
         changed = False
+        m.code = code
         for node in list(m.gm.graph.nodes):
-            if node.name not in code or node.op not in ("call_function", "call_method") or node not in m.live:
+            if node not in m.live or not _member(m, node):
                 continue
-            m.code = code
             if not any(u in m.live and not _member(m, u) for u in node.users):
                 continue  # used inside its run only
-            value = m.results.get(node)
-            batched = isinstance(value, torch.Tensor) and value.dim() > 0 and m.bdim(node) is not None and \
-                (m.bdim(node) or value.shape[0] == batch)
-            inputs = _collect(m, node)[1]
-            if batched and inputs:
-                continue
+            if _batched(m, node) or not _collect(m, node)[1]:
+                continue  # a constant: those using it become code and compute it
             for user in node.users:
-                if user in m.live and user.op in ("call_function", "call_method") and user.name not in code:
+                if user in m.live and user.op != "output" and user.name not in code:
                     code[user.name] = code[node.name]
                     changed = True
     return code

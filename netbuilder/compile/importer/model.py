@@ -152,7 +152,7 @@ def parse_args(text: str | None) -> dict | list:
 
 
 # ---- import ------------------------------------------------------------------------------------
-MAX_PASSES = 12  # mapping passes, each turning what the last could not map into Code layers
+MAX_PASSES = 60  # mapping passes, each turning what the last could not map into Code layers (a pass is cheap)
 
 
 def import_model(path: str | Path, class_name: str | None = None, args: dict | list | None = None,
@@ -446,7 +446,13 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
             raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
                                    " does forward fix the batch size?") from None
         torch.manual_seed(0)
-        ours = built(*flat)
+        try:
+            ours = built(*flat)
+        except Exception as e:  # noqa: BLE001 - what the capture fixed at its example batch, run on another
+            raise ModelImportError(f"{where}: the imported network does not run on a batch of {len(flat[0])}"
+                                   f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
+                                   " found it fixed at the example's), e.g. a reshape to a number instead of"
+                                   " x.size(0) or -1") from None
     theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
                                                            dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]

@@ -52,6 +52,7 @@ class Mapper:
         self.gm, self.path, self.model = traced, Path(path), model
         self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
         self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
+        self.batch_size = 2  # the batch the model is run with here
         self.output_dims: list[int | None] = []  # where the batch is in each of forward's results
         self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
@@ -206,7 +207,8 @@ class Mapper:
         self.batch = set()
         for p, d in zip(placeholders, dims):
             val = p.meta.get("val")
-            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt):
+            if isinstance(val, torch.Tensor) and d < val.dim() and isinstance(val.shape[d], torch.SymInt) \
+                    and not val.shape[d].node.expr.is_number:  # (a batch torch.export fixed is a number)
                 self.batch.add(str(val.shape[d].node.expr))
 
     def bdim(self, node) -> int | None:
@@ -226,6 +228,10 @@ class Mapper:
             weights: tuple[str, str] | None = None) -> str:
         """A layer of the document; `weights` = (the model's prefix, the prefix inside the layer)."""
         spec = get(layer)
+        if not spec.accepts_int and self.node is not None and any(
+                isinstance(v := self.results.get(a), torch.Tensor) and not (v.is_floating_point() or v.is_complex())
+                for a in self.node.all_input_nodes):
+            raise Unsupported(f"{layer} on integer or true/false values (the catalog's takes floats)")
         for key, value in params.items():
             param = spec.param(key)
             problem = param.type_error(value) or param.range_error(value)
