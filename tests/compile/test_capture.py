@@ -160,9 +160,9 @@ def test_a_refusal_names_the_line_the_construct_and_what_works(models, tmp_path,
 
 
 def test_a_file_that_loops_forever_while_loading_is_stopped_and_said(tmp_path, capsys, monkeypatch):
-    from netbuilder.compile.importer import model as importer
+    from netbuilder.compile.importer import files
 
-    monkeypatch.setattr(importer, "LOAD_LIMIT_S", 0.3)
+    monkeypatch.setattr(files, "LOAD_LIMIT_S", 0.3)
     looping = tmp_path / "looping.py"
     looping.write_text("import torch\n\nwhile True:\n    pass\n")
     out = tmp_path / "never.json"

@@ -105,17 +105,18 @@ def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Capt
     return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls)
 
 
-def again(model: nn.Module, captured: Captured, kept: set[str]) -> fx.GraphModule:
-    """The torch-level graph with the modules at `kept` (classes of the user's file) as single calls."""
+def again(model: nn.Module, captured: Captured, kept: set[str], exploded: set[str] = frozenset()) -> fx.GraphModule:
+    """The torch-level graph with the modules at `kept` (classes of the user's file) as single calls and those at
+    `exploded` (torch.nn modules no Code layer can hold) as their operators."""
     if captured.source is None:
-        return trace_fx(model, kept)
-    return translate(model, captured.source, captured.values, captured.calls, kept)
+        return trace_fx(model, kept, exploded)
+    return translate(model, captured.source, captured.values, captured.calls, kept, exploded)
 
 
-def trace_fx(model: nn.Module, kept: set[str]) -> fx.GraphModule:
+def trace_fx(model: nn.Module, kept: set[str], exploded: set[str] = frozenset()) -> fx.GraphModule:
     from .model import _Tracer
 
-    tracer = _Tracer(kept)
+    tracer = _Tracer(kept, exploded)
     graph = tracer.trace(model)
     return fx.GraphModule(model, graph)
 
@@ -170,14 +171,15 @@ def record(model: nn.Module, args: tuple, source: fx.GraphModule, flat: list, pa
     return values, calls
 
 
-def translate(model: nn.Module, source: fx.GraphModule, values: dict, calls: dict, kept: set[str]) -> fx.GraphModule:
+def translate(model: nn.Module, source: fx.GraphModule, values: dict, calls: dict, kept: set[str],
+              exploded: set[str] = frozenset()) -> fx.GraphModule:
     """The torch-level graph: each kept module call as one call_module, aten operators as torch functions."""
     groups: dict[str, list[fx.Node]] = {}
     owner: dict[fx.Node, str] = {}
     for n in source.graph.nodes:
         if n.op != "call_function" or not _holds_tensor(values.get(n)):
             continue  # sizes (SymInts) computed inside a module may be used after it: kept as they are
-        key = _leaf_call(model, n, kept)
+        key = _leaf_call(model, n, kept, exploded)
         if key is not None:
             groups.setdefault(key, []).append(n)
             owner[n] = key
@@ -235,9 +237,11 @@ def _classes(model: nn.Module, stack: dict, own: str | None) -> dict:
     return out
 
 
-def _leaf_call(model: nn.Module, n: fx.Node, kept: set[str]) -> str | None:
+def _leaf_call(model: nn.Module, n: fx.Node, kept: set[str], exploded=frozenset()) -> str | None:
     """The key (nn_module_stack's) of the outermost module call around `n` that stays whole, or None."""
     for key, (path, _) in (n.meta.get("nn_module_stack") or {}).items():
+        if path in exploded:
+            continue
         try:
             module = model.get_submodule(path)
         except AttributeError:

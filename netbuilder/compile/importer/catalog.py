@@ -173,6 +173,14 @@ def _dropout2d(m: Mapper, node: fx.Node, module: nn.Module):
     return _layer("Dropout2d", lambda d: dict(p=d.p))(m, node, module)
 
 
+def _constant_pad(dims: int):
+    def rule(m: Mapper, node: fx.Node, module: nn.Module):
+        if module.value != 0:
+            raise Unsupported(f"self.{node.target}: nn.ConstantPad{dims}d with the value {module.value}")
+        return _layer(f"ZeroPad{dims}d", _padding(dims))(m, node, module)
+    return rule
+
+
 def _identity(m: Mapper, node: fx.Node, module: nn.Module):
     return m.tensor(node.args[0])
 
@@ -199,6 +207,7 @@ MODULES = {
     "PixelUnshuffle": _layer("PixelUnshuffle", lambda p: dict(downscale_factor=p.downscale_factor)),
     "AdaptiveMaxPool2d": _layer("AdaptiveMaxPool2d", _adaptive),
     "PReLU": _layer("PReLU", _prelu),
+    "ConstantPad1d": _constant_pad(1), "ConstantPad2d": _constant_pad(2),
     **{f"{kind}Pad{d}d": _layer(f"{kind}Pad{d}d", _padding(d)) for kind in ("Zero", "Reflection", "Replication")
        for d in (1, 2)},
     "Embedding": _layer("Embedding", _embedding),

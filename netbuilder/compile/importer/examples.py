@@ -72,7 +72,7 @@ def describe(model: nn.Module, where: str, input_shapes=None, inputs=None) -> De
                      [torch.long if n in ints else torch.float32 for n in names], [0] * len(names), False)
 
 
-def _given(model: nn.Module, where: str, names: list[str], inputs) -> Described:
+def _given(model: nn.Module, where: str, required: list[str], inputs) -> Described:
     order: list[str] = []
     groups: dict[str, list[int]] = {}
     shapes, dtypes = [], []
@@ -85,6 +85,8 @@ def _given(model: nn.Module, where: str, names: list[str], inputs) -> Described:
         groups.setdefault(name, []).append(i)
         shapes.append(list(shape))
         dtypes.append(dtype)
+    every = forward_names(model, optional=True)
+    names = every[:len(order)] if len(required) <= len(order) <= len(every) else required
     if len(order) != len(names):
         raise ModelImportError(f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and"
                                f" {len(order)} were given ({', '.join(order)}): give one --input per argument (an"
@@ -109,14 +111,16 @@ def sequence_first(model: nn.Module) -> bool:
     return bool(found) and not any(getattr(m, "batch_first", False) for m in found)
 
 
-def forward_names(model: nn.Module) -> list[str]:
+def forward_names(model: nn.Module, optional: bool = False) -> list[str]:
+    """forward's arguments without a default (with `optional`, all it takes by position)."""
     try:
         params = list(inspect.signature(model.forward).parameters.values())
     except (TypeError, ValueError):
         return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            and p.default is p.empty] or [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
-                                                                               p.POSITIONAL_OR_KEYWORD)][:1]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if optional:
+        return [p.name for p in positional]
+    return [p.name for p in positional if p.default is p.empty] or [p.name for p in positional][:1]
 
 
 def smallest_vocabulary(model: nn.Module) -> int:

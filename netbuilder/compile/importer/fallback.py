@@ -71,8 +71,13 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
     path = str(node.target)
     module = m.gm.get_submodule(path)
     inputs = [a for a in pytree.tree_leaves((node.args, node.kwargs)) if isinstance(a, fx.Node)]
-    if all(isinstance(m.values.get(a), Constant) for a in inputs):
+    values = [m.values.get(a) for a in inputs]
+    if all(isinstance(v, Constant) for v in values):
         return Constant()  # fed by constants alone: the Code layers using its result call it themselves
+    if any(isinstance(v, Constant) or (isinstance(v, tuple) and v[:1] == ("parameter",)) for v in values):
+        u = Unsupported(f"self.{path}: {type(module).__name__} given the model's own tensors", final=path in m.exploded)
+        u.explode = path  # its operators join the Code layer that uses them
+        raise u
     sources = [m.tensor(a) for a in inputs]
     out = m.results.get(node)
     leaves = _tensor_paths(out)
@@ -88,9 +93,11 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
                                (tuple(node.args), dict(node.kwargs)))
         code = wrapper(module, names, call, leaves, dims_in, dims_out)
         if code is None:
-            raise Unsupported(f"self.{path}: {type(module).__name__}, which the catalog lacks and which cannot be made"
-                              " again from its attributes as a Code layer; write it as a class of your file using"
-                              " torch only", final=True)
+            u = Unsupported(f"self.{path}: {type(module).__name__}, which the catalog lacks and which cannot be made"
+                            " again from its attributes as a Code layer; write it as a class of your file using"
+                            " torch only", final=path in m.exploded)
+            u.explode = path  # its operators one by one, then
+            raise u
         made = (code, {}, "m")
     code, args, inner = made
     m.owns(path, module)
@@ -230,8 +237,12 @@ def decide(m: Mapper, calls: dict, kept_why: dict[str, str]) -> tuple[dict[str, 
     for node, u in m.failed:
         if u.final:
             continue
-        line, _ = m.where(node)
-        why = f"line {line}: {u.what}" if line else u.what
+        if getattr(u, "explode", None):  # and every module of its class, in one capture more
+            cls = type(m.model.get_submodule(u.explode))
+            m.exploded.update(p for p, mod in m.model.named_modules() if type(mod) is cls)
+            continue
+        at, _ = m.place(node)
+        why = f"{at}: {u.what}" if at else u.what
         if node.op == "call_module":
             path = str(node.target)
             if path in kept_why:

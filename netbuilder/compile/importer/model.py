@@ -1,20 +1,20 @@
-"""An existing PyTorch model -> a document: load the user's .py file, trace the class with torch.fx,
-map what it calls onto catalog layers (import_rules.py), and check that the document computes what the
-model computes, with the model's own weights.
+"""An existing PyTorch model -> a document: load the user's .py file, build the model (its class, or a factory
+function of the file), capture forward (capture.py: torch.export, symbolic tracing as the fallback), map what it
+calls onto catalog layers (rules.py, catalog.py, functions.py), make what the catalog lacks into Code layers
+(fallback.py, as_code.py), and check that the document computes what the model computes, with the model's own
+weights, on a batch size the capture did not use.
 
     imported = import_model("model.py", "Net", input_shapes=[[1, 28, 28]], weights="net.pt")
+    imported = import_model("lm.py", factory="make_model", inputs=[("tokens", torch.long, [35, 20]),
+                            ("hidden", torch.float32, [2, 20, 200]), ("hidden", torch.float32, [2, 20, 200])])
     imported.graph   # the document          imported.state   # its weights, named as build_model names them
 """
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import itertools
 import json
 import logging
 import re
-import sys
-import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,26 +24,26 @@ from torch import fx, nn
 from torch.utils import _pytree as pytree
 
 from ...analysis import Analysis
+from ...graph import trust
 from ...graph.io import dumps, loads
 from ...graph.layout import layered_positions
 from ...layers import check_node
-from ...layers.code import TimeLimit
 from ...layers import modules as custom_modules
+from ...layers.code import TimeLimit
 from ...paths import why_missing
 from ..build import build_model
 from ..source import INIT_CODE
-from ...graph import trust
 from .as_code import recording_arguments
 from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
+from .files import (_first_line, _line_in, defined_classes, forward_arguments, load_class,  # noqa: F401 - the
+                    load_file, parse_args, parse_shape)  # importer's API, used by the dialog, the command and tests
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
-LOAD_LIMIT_S = 20.0  # running the user's file stops after this long in its own lines (an endless loop)
 FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
 TOLERANCE = 1e-4  # outputs may differ by this much, relative to their size (float32 sums in another order)
-_count = itertools.count(1)
 
 
 log = logging.getLogger(__name__)
@@ -55,100 +55,6 @@ class Imported:
     state: dict  # the model's weights under the document's names (build_model's state_dict keys)
     difference: float  # the largest difference between the model's and the document's outputs
     source: str  # "model.py, class Net"
-
-
-# ---- the user's file ----------------------------------------------------------------------------
-def load_file(path: str | Path):
-    """Run the user's .py file as a module (its folder on sys.path for its own imports)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelImportError(f"{path}: {why_missing(path)}" if not path.exists() else f"{path}: not a regular file")
-    if path.suffix != ".py":
-        raise ModelImportError(f"{path}: not a Python file (.py)")
-    name = f"_netbuilder_import_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}_{next(_count)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    sys.modules[name] = module  # dataclasses and inspect look their module up here
-    try:
-        with TimeLimit(LOAD_LIMIT_S, str(path)):
-            spec.loader.exec_module(module)
-    except SyntaxError as e:
-        sys.modules.pop(name, None)
-        raise ModelImportError(f"{path.name}: line {e.lineno}: a syntax error ({e.msg})") from None
-    except BaseException as e:  # noqa: BLE001 - the user's code may raise anything, SystemExit included
-        sys.modules.pop(name, None)
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        if hasattr(e, "code_line"):  # stopped by the time limit: code_line counts from the class header
-            raise ModelImportError(f"{path.name}: line {e.code_line + 1}: still running after {LOAD_LIMIT_S:g} s while"
-                                   " it is loaded (an endless loop?); loading a model file should only define"
-                                   " things") from None
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: raises {_first_line(e)} when it is"
-                               " loaded") from None
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
-def defined_classes(path: str | Path) -> dict[str, type]:
-    """The nn.Module classes the file itself defines, in the order it defines them."""
-    module = load_file(path)
-    found = [obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__]
-    return {cls.__name__: cls for cls in sorted(found, key=_first_lineno)}
-
-
-def forward_arguments(cls: type) -> list[str]:
-    """The names of forward's arguments after self (what each --input-shape is for)."""
-    try:
-        params = list(inspect.signature(cls.forward).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-
-def load_class(path: str | Path, class_name: str, module=None) -> type:
-    module = module or load_file(path)
-    cls = getattr(module, class_name, None)
-    if not inspect.isclass(cls) or not issubclass(cls, nn.Module):
-        own = [n for n, o in vars(module).items()
-               if inspect.isclass(o) and issubclass(o, nn.Module) and o.__module__ == module.__name__]
-        if not own:
-            raise ModelImportError(f"{Path(path).name} defines no nn.Module class (so no '{class_name}')")
-        what = "no class" if cls is None else "something that is not an nn.Module class called"
-        raise ModelImportError(f"{Path(path).name} defines {what} '{class_name}' (its nn.Module classes:"
-                               f" {', '.join(own) or 'none'})")
-    return cls
-
-
-def parse_shape(text: str) -> list[int]:
-    """'1x28x28' (or '1,28,28') -> [1, 28, 28]: one sample's shape, without the batch."""
-    parts = [p for p in re.split(r"[x,\s]+", str(text).strip().strip("[]()")) if p]
-    try:
-        shape = [int(p) for p in parts]
-    except ValueError:
-        shape = []
-    if not shape or min(shape) < 1 or len(shape) > 8:
-        raise ModelImportError(f"input shape '{text}' is not 1 to 8 positive whole numbers like 1x28x28"
-                               " (one sample, without the batch)")
-    return shape
-
-
-def parse_args(text: str | None) -> dict | list:
-    """--args: a JSON object of keyword arguments (or a list of positional ones) for the class."""
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ModelImportError(f"--args is not JSON ({e.msg} at column {e.colno}): give an object such as"
-                               " '{\"hidden\": 64}'") from None
-    if not isinstance(value, (dict, list)):
-        raise ModelImportError("--args must be a JSON object of keyword arguments (or a list of positional ones),"
-                               f" not {text}")
-    return value
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -254,20 +160,23 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
 def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
     kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
+    exploded: set[str] = set()  # torch.nn modules captured operator by operator
     code: dict[str, str] = {}
     gm = captured.gm
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
+        mapper.exploded = set(exploded)
         mapper.record(flat, name)
         mapper.batch_from(described.batch_dims)
         mapper.map(described.samples(), _integer_highs(gm, described))
         if not mapper.failed or any(u.final for _, u in mapper.failed):
             break
         more, new = decide(mapper, captured.calls, kept)
-        if more.keys() - kept.keys():
+        if more.keys() - kept.keys() or mapper.exploded - exploded:
             kept.update(more)
-            code = {}
-            gm = again(model, captured, set(kept))
+            exploded |= mapper.exploded
+            code.update(new)  # names of the nodes not captured otherwise stay the same
+            gm = again(model, captured, set(kept), exploded)
             continue
         new = grow(mapper, {**code, **new}, 2)
         if new.keys() <= code.keys():
@@ -363,12 +272,15 @@ def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:
 class _Tracer(fx.Tracer):
     """torch.fx's tracer, recording source lines and keeping netbuilder's own modules whole."""
 
-    def __init__(self, kept: set[str]):
+    def __init__(self, kept: set[str], exploded: set[str] = frozenset()):
         super().__init__()
         self.record_stack_traces = True
         self.kept = kept  # classes of the user's file that become Code layers: called whole
+        self.exploded = exploded  # torch.nn modules no Code layer can hold: traced through
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        if qualname in self.exploded:
+            return False
         return super().is_leaf_module(m, qualname) or _is_netbuilder_module(m) or qualname in self.kept
 
 
@@ -461,36 +373,12 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
         if a.shape != b.shape:
             raise ModelImportError(f"{where}: output {i} of the imported network is {list(b.shape)}, the model's"
                                    f" is {list(a.shape)}")
-        diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
-        scale = max(1.0, float(a.double().abs().max())) if a.numel() else 1.0
+        both = torch.isnan(a) & torch.isnan(b) if a.is_floating_point() else torch.zeros_like(a, dtype=torch.bool)
+        a, b = a.double().masked_fill(both, 0), b.double().masked_fill(both, 0)  # NaN where the model has NaN
+        diff = float((a - b).abs().max()) if a.numel() else 0.0
+        scale = max(1.0, float(a.abs().max())) if a.numel() else 1.0
         if not diff <= TOLERANCE * scale:
             raise ModelImportError(f"{where}: the imported network does not compute what the model does (output"
                                    f" {i} differs by up to {diff:.3g})")
         worst = max(worst, diff)
     return worst
-
-
-# ---- messages ----------------------------------------------------------------------------------
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
-
-
-def _line_in(e: BaseException, path: Path) -> str:
-    """': line N' of the innermost frame of the traceback in the user's file, or ''."""
-    target = str(path.resolve())
-    line = None
-    for frame in traceback.extract_tb(e.__traceback__):
-        try:
-            if str(Path(frame.filename).resolve()) == target:
-                line = frame.lineno
-        except (OSError, ValueError):
-            continue
-    return f": line {line}" if line else ""
-
-
-def _first_lineno(obj) -> int:
-    try:
-        return inspect.getsourcelines(obj)[1]
-    except (OSError, TypeError):
-        return 0

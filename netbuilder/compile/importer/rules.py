@@ -53,6 +53,7 @@ class Mapper:
         self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
         self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
         self.batch_size = 2  # the batch the model is run with here
+        self.exploded: set[str] = set()  # module calls to capture operator by operator (no Code layer holds them)
         self.output_dims: list[int | None] = []  # where the batch is in each of forward's results
         self.constants: dict[str, torch.Tensor] = {}  # weights of Code layers the model holds as plain attributes
         self.builder = GraphBuilder()
@@ -124,12 +125,19 @@ class Mapper:
             except _Skip:
                 value = BAD
             except Unsupported as u:
-                value = BAD
-                line, code = self.where(node)
-                at = f"line {line}: " if line else ""
+                value = self._provisional(node) if not u.final else BAD
+                at, code = self.place(node)
+                at = f"{at}: " if at else ""
                 self.unsupported.append(f"{at}{u.what}" + (f"   ({code})" if code else ""))
                 self.failed.append((self._blame(node), u))
             self.values[node] = value
+
+    def _provisional(self, node: fx.Node):
+        """A stand-in for a tensor this pass could not map (a Code layer next pass), so that what uses it is mapped
+        and its own failures found in this same pass; the document of a pass with failures is not kept."""
+        if not isinstance(self.results.get(node), torch.Tensor) or self.bdim(node) is None:
+            return BAD
+        return self.builder.add("Input", name=self.builder.graph.unique_name("pending"), shape=[1])
 
     def _blame(self, node: fx.Node) -> fx.Node:
         """The node whose call the catalog lacks: a recurrent or attention module's call when the failure came
@@ -286,6 +294,19 @@ class Mapper:
             elif "site-packages" not in file and "/torch/" not in file:
                 other = (int(m.group("line")), m.group("code").strip())
         return found or other or (None, "")
+
+    def place(self, node: fx.Node | None) -> tuple[str, str]:
+        """("line N", code) of the node's call in the user's file; for a model of a package the user's file
+        imports, ("module.py line N", code) of the innermost frame outside torch; ("", "") when none is known."""
+        line, code = self.where(node)
+        if line is not None:
+            return f"line {line}", code
+        frames = list(_FRAME.finditer(node.stack_trace or "")) if node is not None else []
+        for m in reversed(frames):
+            file = m.group("file")
+            if "/torch/" not in file and "/torch\\" not in file:
+                return f"{Path(file).name} line {m.group('line')}", m.group("code").strip()
+        return "", ""
 
     def _assigned_names(self) -> dict[fx.Node, str]:
         """For a call that makes a variable (`block_add = a + b`), that variable's name, when only that line

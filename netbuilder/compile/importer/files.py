@@ -1,0 +1,140 @@
+"""The user's file: run as a module (stopped when it loops forever), its classes, forward's arguments, and the
+command line's words for shapes and arguments; the messages' places (the line of the user's file)."""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import itertools
+import json
+import re
+import sys
+import traceback
+from pathlib import Path
+
+from torch import nn
+
+from ...layers.code import TimeLimit
+from ...paths import why_missing
+from .rules import ModelImportError
+
+LOAD_LIMIT_S = 20.0  # running the user's file stops after this long in its own lines (an endless loop)
+_count = itertools.count(1)
+
+
+def load_file(path: str | Path):
+    """Run the user's .py file as a module (its folder on sys.path for its own imports)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelImportError(f"{path}: {why_missing(path)}" if not path.exists() else f"{path}: not a regular file")
+    if path.suffix != ".py":
+        raise ModelImportError(f"{path}: not a Python file (.py)")
+    name = f"_netbuilder_import_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}_{next(_count)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    sys.modules[name] = module  # dataclasses and inspect look their module up here
+    try:
+        with TimeLimit(LOAD_LIMIT_S, str(path)):
+            spec.loader.exec_module(module)
+    except SyntaxError as e:
+        sys.modules.pop(name, None)
+        raise ModelImportError(f"{path.name}: line {e.lineno}: a syntax error ({e.msg})") from None
+    except BaseException as e:  # noqa: BLE001 - the user's code may raise anything, SystemExit included
+        sys.modules.pop(name, None)
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        if hasattr(e, "code_line"):  # stopped by the time limit: code_line counts from the class header
+            raise ModelImportError(f"{path.name}: line {e.code_line + 1}: still running after {LOAD_LIMIT_S:g} s while"
+                                   " it is loaded (an endless loop?); loading a model file should only define"
+                                   " things") from None
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: raises {_first_line(e)} when it is"
+                               " loaded") from None
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def defined_classes(path: str | Path) -> dict[str, type]:
+    """The nn.Module classes the file itself defines, in the order it defines them."""
+    module = load_file(path)
+    found = [obj for obj in vars(module).values()
+             if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__]
+    return {cls.__name__: cls for cls in sorted(found, key=_first_lineno)}
+
+
+def forward_arguments(cls: type) -> list[str]:
+    """The names of forward's arguments after self (what each --input-shape is for)."""
+    try:
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def load_class(path: str | Path, class_name: str, module=None) -> type:
+    module = module or load_file(path)
+    cls = getattr(module, class_name, None)
+    if not inspect.isclass(cls) or not issubclass(cls, nn.Module):
+        own = [n for n, o in vars(module).items()
+               if inspect.isclass(o) and issubclass(o, nn.Module) and o.__module__ == module.__name__]
+        if not own:
+            raise ModelImportError(f"{Path(path).name} defines no nn.Module class (so no '{class_name}')")
+        what = "no class" if cls is None else "something that is not an nn.Module class called"
+        raise ModelImportError(f"{Path(path).name} defines {what} '{class_name}' (its nn.Module classes:"
+                               f" {', '.join(own) or 'none'})")
+    return cls
+
+
+def parse_shape(text: str) -> list[int]:
+    """'1x28x28' (or '1,28,28') -> [1, 28, 28]: one sample's shape, without the batch."""
+    parts = [p for p in re.split(r"[x,\s]+", str(text).strip().strip("[]()")) if p]
+    try:
+        shape = [int(p) for p in parts]
+    except ValueError:
+        shape = []
+    if not shape or min(shape) < 1 or len(shape) > 8:
+        raise ModelImportError(f"input shape '{text}' is not 1 to 8 positive whole numbers like 1x28x28"
+                               " (one sample, without the batch)")
+    return shape
+
+
+def parse_args(text: str | None) -> dict | list:
+    """--args: a JSON object of keyword arguments (or a list of positional ones) for the class."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ModelImportError(f"--args is not JSON ({e.msg} at column {e.colno}): give an object such as"
+                               " '{\"hidden\": 64}'") from None
+    if not isinstance(value, (dict, list)):
+        raise ModelImportError("--args must be a JSON object of keyword arguments (or a list of positional ones),"
+                               f" not {text}")
+    return value
+
+
+# ---- messages ----------------------------------------------------------------------------------
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+
+
+def _line_in(e: BaseException, path: Path) -> str:
+    """': line N' of the innermost frame of the traceback in the user's file, or ''."""
+    target = str(path.resolve())
+    line = None
+    for frame in traceback.extract_tb(e.__traceback__):
+        try:
+            if str(Path(frame.filename).resolve()) == target:
+                line = frame.lineno
+        except (OSError, ValueError):
+            continue
+    return f": line {line}" if line else ""
+
+
+def _first_lineno(obj) -> int:
+    try:
+        return inspect.getsourcelines(obj)[1]
+    except (OSError, TypeError):
+        return 0
