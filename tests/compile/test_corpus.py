@@ -41,10 +41,11 @@ def _inputs(entry, batch: int):
     gen = torch.Generator().manual_seed(batch)
     out = []
     for i, text in enumerate(entry.inputs):
-        _, dtype, shape = parse_input(text)
+        name, dtype, shape = parse_input(text)
         shape[entry.batch_dim(i)] = batch
         if dtype.is_floating_point:
-            out.append(torch.randn(shape, generator=gen).to(dtype))
+            x = torch.randn(shape, generator=gen)
+            out.append((x.abs() + 0.1 if name in entry.positive else x).to(dtype))
         else:
             out.append(torch.randint(0, entry.tokens, shape, generator=gen).to(dtype))
     return out
@@ -149,8 +150,8 @@ def test_the_corpus_is_real_and_large_enough():
     assert all(e.expect.startswith("refused: ") for e in refused)
 
 
-@pytest.mark.xfail(strict=True, reason="the capture imports 28 of the 32 so far (the bar: 22 of 25, 88%)")
 def test_the_corpus_bar_holds():
+    """Issue 25's bar, 22 of 25, as a share of the corpus: 30 of 32 import."""
     imported = [e for e in ENTRIES if e.expect == "imports"]
     assert len(imported) >= 22 and len(imported) >= 22 / 25 * len(ENTRIES)  # issue 25: 22 of 25
 
