@@ -41,10 +41,11 @@ def _inputs(entry, batch: int):
     gen = torch.Generator().manual_seed(batch)
     out = []
     for i, text in enumerate(entry.inputs):
-        _, dtype, shape = parse_input(text)
+        name, dtype, shape = parse_input(text)
         shape[entry.batch_dim(i)] = batch
         if dtype.is_floating_point:
-            out.append(torch.randn(shape, generator=gen).to(dtype))
+            x = torch.randn(shape, generator=gen)
+            out.append((x.abs() + 0.1 if name in entry.positive else x).to(dtype))
         else:
             out.append(torch.randint(0, entry.tokens, shape, generator=gen).to(dtype))
     return out
@@ -71,6 +72,18 @@ def _import(entry, weights=None):
     inputs = [parse_input(text) for text in entry.inputs]
     return import_model(entry.path, entry.class_name, entry.args, None, weights, factory=entry.factory,
                         inputs=inputs)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _packages_loaded():
+    """Each corpus file run once before the tests, so that the packages it imports (MONAI takes 10 s and more on a
+    busy machine) are loaded when the import runs it: the importer stops a file whose loading runs past its time
+    limit (an endless loop), and the test is not of how fast a package loads."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in sorted({e.path for e in ENTRIES}):
+            spec = importlib.util.spec_from_file_location(f"corpus_{path.stem}", path)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 @pytest.fixture(autouse=True)
@@ -137,8 +150,8 @@ def test_the_corpus_is_real_and_large_enough():
     assert all(e.expect.startswith("refused: ") for e in refused)
 
 
-@pytest.mark.xfail(strict=True, reason="the capture imports 22 of the 32 so far")
 def test_the_corpus_bar_holds():
+    """Issue 25's bar, 22 of 25, as a share of the corpus: 30 of 32 import."""
     imported = [e for e in ENTRIES if e.expect == "imports"]
     assert len(imported) >= 22 and len(imported) >= 22 / 25 * len(ENTRIES)  # issue 25: 22 of 25
 

@@ -22,9 +22,11 @@ from rtdl_revisiting_models import MLP, FTTransformer
 from unet import UNet2D
 
 
-def efficientnet_b0(num_classes=10, image_size=32):
-    """EfficientNet-B0's block list and widths at a small image size (its own default is 224)."""
-    return EfficientNet.from_name("efficientnet-b0", num_classes=num_classes, image_size=image_size)
+def efficientnet_b0(num_classes=10, image_size=32, **override_params):
+    """EfficientNet-B0's block list and widths at a small image size (its own default is 224); override_params as
+    EfficientNet.from_name takes them (width_coefficient, depth_coefficient, ...)."""
+    return EfficientNet.from_name("efficientnet-b0", num_classes=num_classes, image_size=image_size,
+                                  **override_params)
 
 
 def mamba(d_model=16, n_layers=2):
