@@ -17,7 +17,8 @@ from ...layers.code import TimeLimit
 from ...paths import why_missing
 from .rules import ModelImportError
 
-LOAD_LIMIT_S = 20.0  # running the user's file stops after this long in its own lines (an endless loop)
+LOAD_LIMIT_S = 120.0  # running the user's file stops after this long in its own lines (an endless loop); its
+# imports count too, and a large package (MONAI, transformers) took over 20 s to import on a loaded machine
 _count = itertools.count(1)
 
 
