@@ -7,25 +7,16 @@ import pytest
 
 from netbuilder import GraphBuilder
 from netbuilder.cli import main
-from netbuilder.data.dataset import DataSpec
+
+from text_model import TEXT, text_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
-TEXT = "the cat sat on the mat. the dog sat on the log. " * 30
 
 
 @pytest.fixture
 def trained(tmp_path, capsys):
-    (tmp_path / "cats.txt").write_text(TEXT, encoding="utf-8")
-    vocab = len(set(TEXT)) + 1
-    b = GraphBuilder()
-    x = b.add("Input", name="characters", shape=[12], dtype="int", vocab_size=vocab)
-    h = b.add("Recurrent", b.add("Embedding", x, num_embeddings=vocab, embedding_dim=8), cell="GRU", hidden_size=24)
-    b.add("Output", b.add("Linear", h, out_features=vocab, name="next_character"))
-    b.graph.meta["data"] = DataSpec(source=str(tmp_path / "cats.txt"), options={"seq_len": 12, "stride": 3},
-                                    val_fraction=0.2, test_fraction=0.1).to_dict()
-    b.graph.meta["training"] = {"recipe": "next_token", "lr": 0.02, "epochs": 2, "batch_size": 32}
     path = tmp_path / "lm.json"
-    b.graph.save(path)
+    text_model(tmp_path, epochs=2).save(path)
     assert main(["train", str(path)]) == 0
     capsys.readouterr()
     return path

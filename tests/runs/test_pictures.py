@@ -57,28 +57,17 @@ def test_a_diffusion_run_trained_in_the_terminal_keeps_its_reverse_process(tmp_p
 
 
 def test_a_language_model_keeps_the_text_it_wrote_at_the_end_and_writes_again(tmp_path, capsys):
-    text = "the cat sat on the mat. the dog sat on the log. " * 30
-    (tmp_path / "cats.txt").write_text(text, encoding="utf-8")
-    from netbuilder import GraphBuilder
-    from netbuilder.data.dataset import DataSpec
+    from text_model import TEXT, text_model
 
-    vocab = len(set(text)) + 1
-    b = GraphBuilder()
-    x = b.add("Input", name="characters", shape=[12], dtype="int", vocab_size=vocab)
-    h = b.add("Recurrent", b.add("Embedding", x, num_embeddings=vocab, embedding_dim=8), cell="GRU", hidden_size=24)
-    b.add("Output", b.add("Linear", h, out_features=vocab, name="next_character"))
-    b.graph.meta["data"] = DataSpec(source=str(tmp_path / "cats.txt"), options={"seq_len": 12, "stride": 3},
-                                    val_fraction=0.2, test_fraction=0.1).to_dict()
-    b.graph.meta["training"] = {"recipe": "next_token", "lr": 0.02, "epochs": 2, "batch_size": 32}
     doc = tmp_path / "lm.json"
-    b.graph.save(doc)
+    text_model(tmp_path, epochs=2).save(doc)
     assert main(["train", str(doc)]) == 0
     run = list_runs(document_folder(str(doc), ""))[-1]
     caption, saved, _ = read_pictures(run.folder)
     assert "epoch 2" in caption and "'The '" in caption
     made = saved.generated
     assert made.prompt == "\ufffdhe " and "('T')" in made.note  # this text has no capital T: said, kept
-    assert len(made.text) == 400 and made.seed == 0 and made.temperature == 0.8 and set(made.text) <= set(text)
+    assert len(made.text) == 400 and made.seed == 0 and made.temperature == 0.8 and set(made.text) <= set(TEXT)
     again = saved.load().generate(made.prompt, 400, made.temperature, made.top_k, made.seed)
     assert again.text == made.text  # the run's network, loaded from its checkpoint, writes the same
 

@@ -72,24 +72,13 @@ def test_clear_forgets_the_model(qtbot):
 
 
 def test_a_language_model_trained_in_the_window_writes_in_the_samples_tab(qtbot, tmp_path):
-    from netbuilder import GraphBuilder
-    from netbuilder.data.dataset import DataSpec
     from netbuilder.ui.document import Document
 
     from runhelpers import train
+    from text_model import TEXT, text_model
     from uihelpers import make_window
 
-    text = "the cat sat on the mat. the dog sat on the log. " * 30
-    (tmp_path / "cats.txt").write_text(text, encoding="utf-8")
-    vocab = len(set(text)) + 1
-    b = GraphBuilder()
-    x = b.add("Input", name="characters", shape=[12], dtype="int", vocab_size=vocab)
-    h = b.add("Recurrent", b.add("Embedding", x, num_embeddings=vocab, embedding_dim=8), cell="GRU", hidden_size=24)
-    b.add("Output", b.add("Linear", h, out_features=vocab, name="next_character"))
-    b.graph.meta["data"] = DataSpec(source=str(tmp_path / "cats.txt"), options={"seq_len": 12, "stride": 3},
-                                    val_fraction=0.2, test_fraction=0.1).to_dict()
-    b.graph.meta["training"] = {"recipe": "next_token", "lr": 0.02, "batch_size": 32}
-    window = make_window(qtbot, Document(b.graph))
+    window = make_window(qtbot, Document(text_model(tmp_path)))
     panel = window.training
     panel.tabs.setCurrentWidget(panel.samples_view)
     panel.samples_view.text.prompt.setText("the c")
@@ -98,4 +87,4 @@ def test_a_language_model_trained_in_the_window_writes_in_the_samples_tab(qtbot,
     assert panel.samples_view.stack.currentWidget() is writing and "epoch 2" in panel.samples_view.caption.text()
     settle(qtbot, writing)
     assert writing.output.toPlainText().startswith("the c") and len(writing.output.toPlainText()) == 5 + 400
-    assert set(writing.output.toPlainText()) <= set(text)
+    assert set(writing.output.toPlainText()) <= set(TEXT)
