@@ -21,7 +21,8 @@ def test_young_garbage_is_collected_and_a_burst_is_frozen():
         garbage = [Node() for _ in range(100)]
         del garbage
         worker.collect_young()
-        assert gc.get_count()[0] < 100 and gc.get_freeze_count() == frozen  # collected, nothing frozen
+        # collected, nothing frozen (a frozen object freed meanwhile, left by an earlier test, lowers the count)
+        assert gc.get_count()[0] < 100 and gc.get_freeze_count() <= frozen
         burst = [Node() for _ in range(worker.YOUNG_AT_MOST + 1000)]
         worker.collect_young()
         assert gc.get_freeze_count() >= frozen + len(burst)  # kept out of the collections, not walked now
