@@ -42,6 +42,18 @@ def broken():
 
 def not_a_model():
     return Config()
+
+
+class SeqFirstLm(nn.Module):  # as pytorch/examples' word language model: sequence-first, given its (h, c)
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(30, 8)
+        self.rnn = nn.LSTM(8, 12, 2)
+        self.head = nn.Linear(12, 30)
+
+    def forward(self, tokens, hidden):
+        out, hidden = self.rnn(self.embed(tokens), hidden)
+        return self.head(out), hidden
 '''
 
 
@@ -116,3 +128,14 @@ def test_the_python_api_says_the_same(code):
         import_model(code, input_shapes=[[4]])
     with pytest.raises(ModelImportError, match="'float99' is not a dtype"):
         parse_input("x:float99:4")
+
+
+def test_a_tuple_state_given_as_one_tensor_is_said_with_the_shapes_as_given(code, tmp_path, capsys):
+    err = _fails(capsys, tmp_path, code, "--class", "SeqFirstLm", "--input", "tokens:int64:7,3",
+                 "--input", "hidden:float32:2,3,12")
+    assert "does not run on inputs tokens [7, 3], hidden [2, 3, 12]" in err
+    assert "one --input per tensor under the same name" in err
+    out = tmp_path / "lm.json"
+    assert main(["import", str(code), "--class", "SeqFirstLm", "--input", "tokens:int64:7,3",
+                 "--input", "hidden:float32:2,3,12", "--input", "hidden:float32:2,3,12", "-o", str(out)]) == 0
+    assert "outputs match" in capsys.readouterr().out

@@ -36,6 +36,19 @@ class Described:
         """One sample's shape per tensor (the document's Input shapes)."""
         return [[s for d, s in enumerate(shape) if d != b] for shape, b in zip(self.shapes, self.batch_dims)]
 
+    def said(self) -> str:
+        """The inputs as the user gave them: whole shapes by argument for --input, one sample's for --input-shape."""
+        if not self.given_dtypes:
+            return "inputs of shape " + ", ".join(str(s) for s in self.samples())
+        return "inputs " + ", ".join(
+            f"{name} {' + '.join(str(self.shapes[i]) for i in group)}" for name, group in zip(self.arguments, self.groups))
+
+    def advice(self) -> str:
+        if not self.given_dtypes:
+            return "check --input-shape (one sample's shape, without the batch) or give whole shapes with --input"
+        return ("check --input (whole shapes, the batch included, in the model's layout; an argument that is a tuple"
+                " of tensors, as an LSTM's (h, c), gets one --input per tensor under the same name)")
+
     def document(self, flat: list[torch.Tensor]) -> list[torch.Tensor]:
         """The tensors as the document takes them: batch first."""
         return [t.movedim(b, 0) for t, b in zip(flat, self.batch_dims)]

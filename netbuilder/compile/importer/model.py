@@ -152,9 +152,8 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
                                " can do; compute both branches and pick with torch.where, or move that decision out"
                                " of forward") from None
     except Exception as e:  # noqa: BLE001 - the user's forward, or what torch.export makes of it
-        shapes = ", ".join(str(s) for s in described.samples())
-        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name} does not run on inputs of shape"
-                               f" {shapes} ({_first_line(e)}); check --input-shape / --input") from None
+        raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name} does not run on {described.said()}"
+                               f" ({_first_line(e)}); {described.advice()}") from None
 
 
 def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
