@@ -41,7 +41,7 @@ def shaped_data(recipe, graph: Graph, config: TrainConfig, spec: DataSpec | None
         raise TrainingError(f"the network has no Input to feed {spec.label} to: add one")
     recipe.check_task(config, prepared, spec)
     if len(inputs) > 1:
-        data = _several_inputs(inputs, prepared, spec)
+        data = _several_inputs(graph, inputs, prepared, spec)
         _check_outputs(recipe, graph, config, prepared, spec)
         return data
     shape = tuple(inputs[0].params["shape"])
@@ -152,11 +152,33 @@ def output_problems(graph: Graph, config: TrainConfig, prepared: Prepared, spec:
     return []
 
 
-def _several_inputs(inputs: list, prepared: Prepared, spec: DataSpec) -> TrainingData:
+RECURRENT = ("RNN", "LSTM", "GRU", "Recurrent")
+
+
+def _starting_states(graph: Graph, inputs: list) -> dict[str, str]:
+    """The Inputs that only give a recurrent layer its starting state (its h or c): {Input name: layer name}."""
+    found = {}
+    for node in inputs:
+        edges = graph.out_edges(node.id)
+        if edges and all(e.dst_port in ("h", "c") and graph.node(e.dst).type in RECURRENT for e in edges):
+            found[node.name] = graph.node(edges[0].dst).name
+    return found
+
+
+def _several_inputs(graph: Graph, inputs: list, prepared: Prepared, spec: DataSpec) -> TrainingData:
     """A network with several Inputs is fed one array each, found by the Input's name (case aside)."""
     arrays = {k.lower(): k for k in prepared.raw.inputs}
     listed = ", ".join(f"'{n.name}'" for n in inputs)
     missing = [n.name for n in inputs if n.name.lower() not in arrays]
+    states = _starting_states(graph, inputs)
+    others = [m for m in missing if m not in states]  # one array of samples would feed the one other Input
+    if missing != others and (not others or (len(others) == 1 and not prepared.raw.inputs)):
+        missing = [m for m in missing if m in states]
+        layers = ", ".join(f"'{n}'" for n in dict.fromkeys(states[m] for m in missing))
+        raise TrainingError(f"the Inputs {', '.join(repr(m) for m in missing)} give {layers} its starting state,"
+                            f" which {spec.label} does not hold: to train on it, delete them and the Outputs of the"
+                            f" state, and untick the setting 'state' of {layers} (each sequence then starts from zeros, as"
+                            " an LSTM given no state does)")
     if missing:
         have = ", ".join(f"'{k}'" for k in prepared.raw.inputs) or "one array of samples"
         raise TrainingError(f"the network has {len(inputs)} Inputs ({listed}): its data needs an array for each,"

@@ -161,3 +161,20 @@ def test_bad_generation_settings_are_said(settings, said):
     model = TextModel(Scripted(4), Vocabulary(tuple(" abc")), seq_len=4)
     with pytest.raises(GenerationError, match=said):
         model.generate("a", *settings)
+
+
+def test_a_recurrent_layers_starting_state_inputs_are_named_with_what_to_do(text_file):
+    """An imported language model takes and gives its LSTM's (h, c): text holds no state to feed them."""
+    b = GraphBuilder()
+    x = b.add("Input", name="characters", shape=[16], dtype="int", vocab_size=40)
+    h, c = (b.add("Input", name=f"hidden_{p}", shape=[1, 24]) for p in "hc")
+    rnn = b.add("Recurrent", b.add("Embedding", x, num_embeddings=40, embedding_dim=8), h, c, name="rnn",
+                cell="LSTM", hidden_size=24, state=True)
+    b.add("Output", b.add("Linear", rnn, out_features=40))
+    for port in ("h", "c"):
+        b.add("Output", (rnn, port))
+    b.graph.meta["data"] = DataSpec(source=str(text_file), options={"seq_len": 16}).to_dict()
+    with pytest.raises(TrainingError) as said:
+        training_data(b.graph, TrainConfig(recipe="next_token"))
+    assert str(said.value).startswith("the Inputs 'hidden_h', 'hidden_c' give 'rnn' its starting state")
+    assert "untick the setting 'state' of 'rnn'" in str(said.value)
