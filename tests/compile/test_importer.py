@@ -148,6 +148,15 @@ class Two(nn.Module):
 
     def forward(self, a, b):
         return torch.cat([self.fc(a), F.gelu(b)], dim=1)
+
+
+class Forgetful(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        x = self.fc(x)
 '''
 
 
@@ -323,6 +332,8 @@ def test_bad_input_is_named_and_nothing_is_written(models, tmp_path, capsys):
     assert "--args is not JSON" in err
     err = _fails(capsys, tmp_path, models, "--class", "LeNet", "--input-shape", "1x27x27")
     assert "LeNet does not run on inputs of shape [1, 27, 27]" in err and "check --input-shape" in err
+    err = _fails(capsys, tmp_path, models, "--class", "Forgetful", "--input-shape", "4")
+    assert "Forgetful.forward returns nothing (None): end it with `return` and its result" in err
     err = _fails(capsys, tmp_path, models, "--class", "LeNet", "--input-shape", "1xtwox28")
     assert "input shape '1xtwox28' is not" in err
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.utils import _pytree as pytree
 from torch import fx, nn
 from torch.utils import _pytree as pytree
 
@@ -78,6 +79,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     high = smallest_vocabulary(model)
     xargs, flat = described.make(2, high, 2)
     captured = _capture(model, xargs, described, path, name)
+    if all(a is None for a in pytree.tree_leaves(captured.gm.graph.output_node().args)):
+        raise ModelImportError(f"{where}: {name}.forward returns nothing (None): end it with `return` and its result")
     mapper = _map(model, captured, flat, described, path, name)
     graph = mapper.builder.graph
     _declared_inits(type(model), graph)
