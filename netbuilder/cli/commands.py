@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     add_serve(sub)
     p_gui = sub.add_parser("gui", help="open the editor (the default)")
     p_gui.add_argument("file", nargs="?")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] not in sub.choices and not argv[0].startswith("-") and Path(argv[0]).is_file():
+        argv.insert(0, "gui")  # `netbuilder net.json` opens it, as an editor does
     args, rest = parser.parse_known_args(argv)
     if args.command in (None, "gui"):
         from ..ui.app import run
