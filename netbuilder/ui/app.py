@@ -9,12 +9,16 @@ from .gallery import TEMPLATES
 DEFAULT_TEMPLATE = TEMPLATES / "cnn_digits.json"
 
 
+def named_files(argv: list[str]) -> list[str]:
+    return [a for a in argv if not a.startswith("-")]
+
+
 def first_window(argv: list[str]):
     """The window to show: the file named on the command line, else the default template."""
     from .document import Document
     from .main_window import MainWindow
 
-    files = [a for a in argv if not a.startswith("-")]
+    files = named_files(argv)
     window = MainWindow(Document.from_template(DEFAULT_TEMPLATE) if DEFAULT_TEMPLATE.exists() else None)
     if files:
         window.open_file(files[0])
@@ -89,7 +93,8 @@ def run(argv: list[str]) -> int:
     offer_recovery(window)
     from .welcome import show_on_start
 
-    show_on_start(window.bench)  # the first start, and later ones until its "Show this page" is unticked
+    if not named_files(argv):  # a document opened by name is what the user came for
+        show_on_start(window.bench)  # the first start, and later ones until its "Show this page" is unticked
     return app.exec()
 
 

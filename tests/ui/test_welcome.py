@@ -2,6 +2,8 @@
 the walk moves on as each step is done with the mouse and keyboard, highlighting what to use next."""
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSpinBox
@@ -182,3 +184,21 @@ def test_welcome_screenshot(qtbot, tmp_path):
     qtbot.waitExposed(page)
     path = Path(tmp_path) / "welcome.png"
     assert page.grab().save(str(path)) and path.stat().st_size > 5000
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_document_opened_by_name_at_start_is_not_covered_by_the_welcome_page(qtbot, config_dir, monkeypatch,
+                                                                                tmp_path, named):
+    from PySide6.QtWidgets import QApplication
+
+    from netbuilder.ui import app as app_module
+
+    shown, windows = [], []
+    monkeypatch.setattr(welcome, "show_on_start", lambda bench: shown.append(bench))
+    monkeypatch.setattr(app_module, "offer_recovery", lambda window: windows.append(window))
+    monkeypatch.setattr(QApplication, "exec", lambda *a: 0)
+    doc = tmp_path / "net.json"
+    doc.write_text(app_module.DEFAULT_TEMPLATE.read_text())
+    assert app_module.run([str(doc)] if named else []) == 0
+    qtbot.addWidget(windows[0])
+    assert bool(shown) != named
