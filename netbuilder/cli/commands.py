@@ -400,6 +400,8 @@ def import_model(args) -> int:
     layers = sum(1 for n in imported.graph.nodes() if n.type not in ("Input", "Output"))
     print(f"wrote {args.output}: {layers} layers from {imported.source}; the document's outputs match the model's"
           f" (largest difference {imported.difference:.2g})")
+    for note in imported.notes:
+        print(f"note: {note}")
     if run is not None:
         print(f"weights: run '{run.name}' in {run.folder}")
     return 0

@@ -54,6 +54,17 @@ class SeqFirstLm(nn.Module):  # as pytorch/examples' word language model: sequen
     def forward(self, tokens, hidden):
         out, hidden = self.rnn(self.embed(tokens), hidden)
         return self.head(out), hidden
+
+
+class TiedLm(SeqFirstLm):  # the embedding and the output layer share one weight (weight tying)
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(8, 8, batch_first=True)
+        self.head = nn.Linear(8, 30, bias=False)
+        self.head.weight = self.embed.weight
+
+    def forward(self, tokens):
+        return self.head(self.rnn(self.embed(tokens))[0])
 '''
 
 
@@ -139,3 +150,11 @@ def test_a_tuple_state_given_as_one_tensor_is_said_with_the_shapes_as_given(code
     assert main(["import", str(code), "--class", "SeqFirstLm", "--input", "tokens:int64:7,3",
                  "--input", "hidden:float32:2,3,12", "--input", "hidden:float32:2,3,12", "-o", str(out)]) == 0
     assert "outputs match" in capsys.readouterr().out
+
+
+def test_tied_weights_are_said_untied_in_the_document(code, tmp_path, capsys):
+    out = tmp_path / "tied.json"
+    assert main(["import", str(code), "--class", "TiedLm", "--input", "tokens:int64:2,6", "-o", str(out)]) == 0
+    said = "'embed.weight' and 'head.weight' are one tensor in TiedLm (tied weights); here each layer has its own copy"
+    assert f"note: {said}" in capsys.readouterr().out
+    assert said in netbuilder.load_graph(out).meta["description"]

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -56,6 +56,7 @@ class Imported:
     state: dict  # the model's weights under the document's names (build_model's state_dict keys)
     difference: float  # the largest difference between the model's and the document's outputs
     source: str  # "model.py, class Net"
+    notes: list[str] = field(default_factory=list)  # what the document does differently (tied weights untied)
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -102,7 +103,20 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     if grouped is not None:
         graph, state, difference = grouped
     _trust_code(graph)
-    return Imported(graph, state, difference, where)
+    notes = _tied(model, name)
+    if notes:
+        graph.meta["description"] += " " + " ".join(notes)
+    return Imported(graph, state, difference, where, notes)
+
+
+def _tied(model: nn.Module, name: str) -> list[str]:
+    """Weights that are one tensor in the model (tied, as a language model's embedding and output layer): the
+    document gives each layer its copy, equal at import, trained apart."""
+    names: dict[int, list[str]] = {}
+    for key, p in model.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), []).append(key)
+    return [f"{' and '.join(repr(k) for k in keys)} are one tensor in {name} (tied weights); here each layer has its"
+            " own copy, equal now but trained apart." for keys in names.values() if len(keys) > 1]
 
 
 def _build(path: Path, class_name: str | None, factory: str | None, args):
