@@ -1,5 +1,6 @@
-"""File > Import PyTorch Model…: a model's .py file, one of its nn.Module classes, the class's arguments, a
-shape per input of forward and optionally a state dict, imported (compile/importer/) into a document that
+"""File > Import PyTorch Model…: a model's .py file, one of its nn.Module classes (or a function of it that
+returns the model, as --factory), the arguments, a shape per input of forward (or NAME:DTYPE:SHAPE per tensor,
+as --input) and optionally a state dict, imported (compile/importer/) into a document that
 is saved and opened. A problem is shown in the dialog, and nothing is written. The user's file is read and
 run on a pool thread (it may do anything when loaded), with a busy bar: the window never waits for it."""
 from __future__ import annotations
@@ -11,11 +12,13 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from ..compile.importer.model import defined_classes, forward_arguments, import_model, parse_args, parse_shape
+from ..compile.importer.inputs import parse_inputs
+from ..compile.importer.model import defined, forward_arguments, import_model, parse_args, parse_shape
 from ..runs.imported import save_imported
 from .background import Background
 
-SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10)"
+SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10); or whole: tokens:int64:35,20"
+FACTORY = "()"  # ends the name of a function of the file in the Class list
 
 
 class ImportDialog(QDialog):
@@ -26,6 +29,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import PyTorch Model")
         self.folder = folder or str(Path.cwd())
         self.classes: dict[str, type] = {}
+        self.factories: list[str] = []
         self._output_edited = False
         self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
         self._unread = ""  # why the chosen file gave no classes
@@ -113,16 +117,16 @@ class ImportDialog(QDialog):
         self._unread = ""  # why the file gave no classes, said again when Import is pressed
         if text:
             self._working(True)
-            self.background.submit(lambda: defined_classes(text), lambda found: self._classes_read(text, found),
+            self.background.submit(lambda: defined(text), lambda found: self._classes_read(text, *found),
                                    self._read_failed)
 
-    def _classes_read(self, text: str, classes: dict) -> None:
+    def _classes_read(self, text: str, classes: dict, factories: list[str]) -> None:
         self._working(False)
-        self.classes = classes
-        if not classes:
-            self._unread = f"{Path(text).name} defines no nn.Module class"
+        self.classes, self.factories = classes, factories
+        if not classes and not factories:
+            self._unread = f"{Path(text).name} defines no nn.Module class (nor a function that could return one)"
             self.error.setText(self._unread)
-        self.class_box.addItems(list(classes))
+        self.class_box.addItems(list(classes) + [f + FACTORY for f in factories])
 
     def _read_failed(self, message: str) -> None:
         self._working(False)
@@ -140,9 +144,13 @@ class ImportDialog(QDialog):
     def _on_class(self, name: str) -> None:
         cls = self.classes.get(name)
         names = forward_arguments(cls) if cls is not None else []
-        self.arguments.setText(f"forward({', '.join(names)}): {len(names)} input shape(s)" if cls else "")
-        if cls is not None and not self._output_edited and self.model.text().strip():
-            self.output.setText(str(Path(self.model.text().strip()).with_name(f"{name}.json")))
+        factory = name.endswith(FACTORY) and name[:-len(FACTORY)] in self.factories
+        self.arguments.setText(f"forward({', '.join(names)}): {len(names)} input shape(s)" if cls else
+                               "a function of the file: called with the Arguments, it returns the model" if factory
+                               else "")
+        if (cls is not None or factory) and not self._output_edited and self.model.text().strip():
+            stem = name.removesuffix(FACTORY)
+            self.output.setText(str(Path(self.model.text().strip()).with_name(f"{stem}.json")))
 
     # ---- importing -------------------------------------------------------------------------------
     def do_import(self) -> bool:
@@ -163,9 +171,14 @@ class ImportDialog(QDialog):
         shape_text, args_text = self.shapes.text(), self.args.text().strip()
         weights = self.weights.text().strip() or None
 
+        factory = name.removesuffix(FACTORY) if name.endswith(FACTORY) else None
+
         def work():
-            shapes = [parse_shape(s) for s in shape_text.replace(";", " ").split()]
-            result = import_model(model, name, parse_args(args_text), shapes or None, weights)
+            texts = shape_text.replace(";", " ").split()
+            whole = any(":" in t for t in texts)  # NAME:DTYPE:SHAPE, as --input
+            shapes = [] if whole else [parse_shape(s) for s in texts]
+            result = import_model(model, None if factory else name, parse_args(args_text), shapes or None, weights,
+                                  inputs=parse_inputs(texts) if whole else None, factory=factory)
             save_imported(result, output, weights)
             return output
         self._working(True)

@@ -144,3 +144,49 @@ def test_an_imported_network_opens_on_a_dataset_that_fits_it_or_none_without_an_
             assert window.data.notes.text() == "Pick a dataset in the list above, or open a file or folder."
             assert window.data.about.text().startswith("No dataset yet")
             assert not window.data.use_button.isEnabled()
+
+
+TAGGER = '''from dataclasses import dataclass
+
+from torch import nn
+
+
+@dataclass
+class Config:
+    vocab: int = 30
+    width: int = 8
+
+
+class Tagger(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.embed = nn.Embedding(config.vocab, config.width)
+        self.fc = nn.Linear(config.width, 3)
+
+    def forward(self, tokens):
+        return self.fc(self.embed(tokens))
+
+
+def small(width=8):
+    return Tagger(Config(width=width))
+'''
+
+
+def test_a_function_of_the_file_builds_the_model_and_inputs_are_given_whole_with_their_dtype(window, qtbot, tmp_path):
+    """As `netbuilder import --factory small --input tokens:int64:2,5` does."""
+    model = tmp_path / "tagger.py"
+    model.write_text(TAGGER)
+    dialog = _open_dialog(window, qtbot)
+    _type(qtbot, dialog.model, str(model))
+    assert [dialog.class_box.itemText(i) for i in range(dialog.class_box.count())] == ["Tagger", "small()"]
+    dialog.class_box.setCurrentText("small()")
+    assert dialog.arguments.text() == "a function of the file: called with the Arguments, it returns the model"
+    assert dialog.output.text() == str(tmp_path / "small.json")
+    _type(qtbot, dialog.args, '{"width": 6}')
+    _type(qtbot, dialog.shapes, "tokens:int64:2,5")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.document.path == str(tmp_path / "small.json"), timeout=20000)
+    graph = window.document.graph
+    tokens = graph.by_name("tokens")
+    assert tokens.params["dtype"] == "int" and tokens.params["shape"] == [5]
+    assert graph.by_name("embed").params["embedding_dim"] == 6

@@ -58,10 +58,18 @@ def load_file(path: str | Path):
 
 def defined_classes(path: str | Path) -> dict[str, type]:
     """The nn.Module classes the file itself defines, in the order it defines them."""
-    module = load_file(path)
-    found = [obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__]
-    return {cls.__name__: cls for cls in sorted(found, key=_first_lineno)}
+    return defined(path)[0]
+
+
+def defined(path: str | Path, module=None) -> tuple[dict[str, type], list[str]]:
+    """What the file itself defines, in order, from one loading: its nn.Module classes, and its public functions
+    (what --factory can call to build the model, the way to build one from a config object)."""
+    module = module or load_file(path)
+    own = [obj for obj in vars(module).values() if getattr(obj, "__module__", None) == module.__name__]
+    classes = [c for c in own if inspect.isclass(c) and issubclass(c, nn.Module)]
+    functions = [f for f in own if inspect.isfunction(f) and not f.__name__.startswith("_")]
+    return ({cls.__name__: cls for cls in sorted(classes, key=_first_lineno)},
+            [fn.__name__ for fn in sorted(functions, key=_first_lineno)])
 
 
 def forward_arguments(cls: type) -> list[str]:

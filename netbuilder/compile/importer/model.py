@@ -39,8 +39,8 @@ from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
-from .files import (_first_line, _line_in, defined_classes, forward_arguments, load_class,  # noqa: F401 - the
-                    load_file, parse_args, parse_shape)  # importer's API, used by the dialog, the command and tests
+from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
+                    load_class, load_file, parse_args, parse_shape)  # importer's API: the dialog, the command, tests
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
