@@ -19,7 +19,7 @@ from statistics import fmean
 
 from ..graph.model import Graph
 from ..train.recipes import Recipe, recipe_class, recipe_problem
-from .remedies import Remedy, apply, hidden_linears, squashing
+from .remedies import Remedy, apply, hidden_linears, network_of, squashing
 
 __all__ = ["Remedy", "Verdict", "Reading", "assess", "read", "apply", "epochs_of", "MIN_EPOCHS"]
 
@@ -30,6 +30,7 @@ CLIMB = 0.5  # the recent loss this much above its lowest (and by more than nois
 GAP = 0.15  # training accuracy this far above validation accuracy: overfitting
 NEAR_CHANCE = 0.05  # accuracy within this of guessing's is no better than guessing
 WEAK_ACCURACY = 0.85  # without a bar, a flat training accuracy under this is short
+SMALL_CODE = 16  # a VAE's code of fewer numbers is offered a larger one when it underfits
 QUALITY_METRICS = {"val_acc": "val_accuracy", "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
 SAID = {"val_accuracy": "validation accuracy", "val_loss": "validation loss", "d_accuracy": "discriminator's accuracy"}
 
@@ -298,12 +299,21 @@ def _underfitting(c: Curves, context: Context, noise: float) -> Verdict | None:
         remedies.insert(0, Remedy(f"make '{hidden[0].name}' wider ({wider})", "wider", hidden[0].name, wider))
     epochs_now = int(settings.get("epochs", 10))
     remedies.append(Remedy(f"train longer ({epochs_now * 2} epochs)", "setting", "epochs", epochs_now * 2))
+    codes = [n for n in map(context.graph.node, network_of(context.graph, c.name)) if n.type == "Reparameterize"
+             and int(n.params.get("latent", 0)) < SMALL_CODE]
+    why = "the network cannot fit even the training samples"
+    if codes:  # a VAE squeezes each sample through its code: a small one is what it cannot fit through
+        latent = int(codes[0].params["latent"])
+        remedies.insert(0, Remedy(f"give '{codes[0].name}' a larger code ({latent * 4} numbers)", "latent",
+                                  codes[0].name, latent * 4))
+        why = (f"each sample passes through a code of {latent} number{'s' if latent > 1 else ''} ('{codes[0].name}'),"
+               " too few to rebuild even the training samples well")
     level = f"training accuracy {c.accuracy[-1]:.0%}" if c.accuracy else f"training loss {loss[-1]:.3g}"
     if context.bar is not None:
         metric, side, value = context.bar
         level += f"; the template's bar is {SAID.get(metric, metric)} {side.replace('_', ' ')} {_percent(metric, value)}"
     return Verdict("underfitting", f"{c.who}underfitting: the training loss is flat and still high ({level}):"
-                                   " the network cannot fit even the training samples", remedies)
+                                   f" {why}", remedies)
 
 
 def _limits(epochs: list[dict], recipe: type[Recipe], context: Context) -> list[Verdict]:

@@ -16,7 +16,7 @@ SQUASHING = ("Sigmoid", "Tanh")  # their gradient fades where their output nears
 @dataclass
 class Remedy:
     label: str  # "add a Dropout after 'hidden'"
-    kind: str  # "setting", "data", "dropout", "wider", "replace"
+    kind: str  # "setting", "data", "dropout", "wider", "latent", "replace"
     key: str = ""  # the setting, or the layer (for "replace": the network's Output)
     value: object = None
 
@@ -32,8 +32,8 @@ class Remedy:
         node = graph.by_name(self.key)
         if node is None or (self.kind == "dropout" and not graph.out_edges(node.id)):
             raise EditError(f"cannot {self.label}: the network has no layer '{self.key}' wired to another now")
-        if self.kind == "wider":
-            return SetParam(graph, node.id, "out_features", self.value)
+        if self.kind in ("wider", "latent"):
+            return SetParam(graph, node.id, "out_features" if self.kind == "wider" else "latent", self.value)
         edge = graph.out_edges(node.id)[0]  # a Dropout on the layer's output wire, on a free place
         return insert_on_wire(graph, edge, "Dropout", p=self.value)
 

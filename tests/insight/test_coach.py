@@ -139,3 +139,20 @@ def test_a_run_records_what_guessing_scores_on_its_data(tmp_path):
     Trainer(graph, TrainConfig(epochs=1, device="cpu"), (x[::4], y[::4]), val, callbacks=[RunRecorder(run)]).run()
     baseline = Run.load(run.folder).baseline
     assert 0.08 < baseline["accuracy"] < 0.2 and abs(baseline["loss"] - math.log(10)) < 0.05
+
+
+def test_a_vae_short_of_guessing_by_half_is_offered_a_larger_code_first():
+    """An imported VAE with a code of 2 numbers: its loss stays high because the code is small, not the layers."""
+    b = GraphBuilder()
+    h = b.add("ReLU", b.add("Linear", b.add("Input", shape=[64]), name="fc1", out_features=64))
+    h = b.add("Reparameterize", h, name="z", latent=2)
+    b.add("Output", b.add("Sigmoid", b.add("Linear", b.add("ReLU", b.add("Linear", h, out_features=64)),
+                                           out_features=64)))
+    loss = [0.09, 0.07, 0.065, 0.062, 0.06, 0.0595, 0.0593, 0.0592, 0.0592, 0.0591, 0.0591]
+    (verdict,) = read(rows(loss=loss, val_loss=loss), b.graph, {"recipe": "variational", "loss": "mse", "epochs": 30},
+                      baseline={"loss": 0.073})
+    assert verdict.kind == "underfitting" and "a code of 2 numbers ('z'), too few to rebuild" in verdict.message
+    assert verdict.remedies[0].label == "give 'z' a larger code (8 numbers)"
+    graph = b.graph
+    apply(graph, verdict.remedies[0]).apply(graph)
+    assert graph.by_name("z").params["latent"] == 8
