@@ -210,3 +210,9 @@ def test_a_factory_builds_a_model_from_a_config_object(models, tmp_path):
     assert model.__name__ == "Configured"
     with pytest.raises(ModelImportError, match=r"models.py defines no function 'missing' \(its functions: .*make_model"):
         import_model(models, None, None, [[6]], factory="missing")
+
+
+def test_writes_into_views_in_place_are_not_lost(models, tmp_path):
+    """h[:, 1].add_(...) changes h: the import sees it as values (select_scatter), not a result nobody uses."""
+    result = imports_the_same(models, "InPlace", tmp_path, [torch.randn(5, 4)], input_shapes=[[4]])
+    assert [n.type for n in result.graph.nodes()][:2] == ["Input", "Linear"]

@@ -75,12 +75,27 @@ def export(model: nn.Module, args: tuple, batch_dims: list[int | None]):
                                      for _ in leaves], spec)
     try:
         with quiet(), torch.no_grad():
-            return torch.export.export(model, args, dynamic_shapes=tuple(dynamic), strict=False)
+            return functional(torch.export.export(model, args, dynamic_shapes=tuple(dynamic), strict=False))
     except Exception as e:  # noqa: BLE001 - torch.export raises many kinds
         text = f"{type(e).__name__}: {e}"
         if any(k in text for k in DATA_DEPENDENT):
             raise DataDependent(str(e)).with_traceback(e.__traceback__) from None
         raise
+
+
+def functional(program):
+    """The program with its in-place operators made functional (`Xa[:, :, 1].add_(...)` on a view, as mamba.py's
+    parallel scan does: add, then select_scatter into the tensor viewed). The mapping reads the graph as values
+    flowing along its edges, so a result written into another tensor would be lost. Programs without them are
+    kept as they are (their operators as forward called them)."""
+    if not any(_mutates(n) for n in program.graph.nodes):
+        return program
+    return program.run_decompositions({})  # {}: functionalised only, no operator decomposed
+
+
+def _mutates(n: fx.Node) -> bool:
+    return (n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload)
+            and n.target._schema.is_mutable)
 
 
 def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Captured:
