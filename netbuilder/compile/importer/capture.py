@@ -21,12 +21,15 @@ import io
 import logging
 import operator
 import re
+import traceback
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
+from torch.fx.experimental.symbolic_shapes import is_concrete_int
 from torch.utils import _pytree as pytree
 
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
@@ -47,6 +50,7 @@ class Captured:
     source: fx.GraphModule | None = None  # the exported program's module (aten), to capture again
     values: dict = field(default_factory=dict)  # its nodes' values on the examples
     calls: dict = field(default_factory=dict)  # module path -> [(args, kwargs, output)] of each call
+    fixed: object = None  # where forward fixed the batch at the example's (a FrameSummary, "" unknown), or None
 
 
 @contextlib.contextmanager
@@ -67,20 +71,138 @@ def quiet():
 
 
 def export(model: nn.Module, args: tuple, batch_dims: list[int | None]):
-    """The ExportedProgram of the model on `args` (forward's arguments as the model takes them), the batch dim of
-    each tensor dynamic where the model allows it. Raises DataDependent or torch's own error."""
+    """(the ExportedProgram of the model on `args` (forward's arguments as the model takes them), the batch dim of
+    each tensor dynamic where the model allows it; where forward fixed the batch, a FrameSummary, else None).
+    Raises DataDependent or torch's own error."""
     leaves, spec = pytree.tree_flatten(args)
     dims = iter(batch_dims)
-    dynamic = pytree.tree_unflatten([{d: torch.export.Dim.AUTO} if (d := next(dims, None)) is not None else None
-                                     for _ in leaves], spec)
+    dynamic = tuple(pytree.tree_unflatten([{d: torch.export.Dim.AUTO} if (d := next(dims, None)) is not None
+                                           else None for _ in leaves], spec))
     try:
-        with quiet(), torch.no_grad():
-            return functional(torch.export.export(model, args, dynamic_shapes=tuple(dynamic), strict=False))
+        with quiet(), torch.no_grad(), guard_stacks() as stacks:
+            program = torch.export.export(model, args, dynamic_shapes=dynamic, strict=False)
+            fixed = fixed_batch(program, batch_dims, stacks)
+            if fixed is not None:
+                program, fixed = _strict(model, args, dynamic, batch_dims) or (program, fixed)
+            return functional(program), fixed
     except Exception as e:  # noqa: BLE001 - torch.export raises many kinds
         text = f"{type(e).__name__}: {e}"
         if any(k in text for k in DATA_DEPENDENT):
             raise DataDependent(str(e)).with_traceback(e.__traceback__) from None
         raise
+
+
+def _strict(model: nn.Module, args: tuple, dynamic: tuple, batch_dims: list[int | None]):
+    """(program, None) captured by TorchDynamo (strict export), where that keeps the batch a size: it reads
+    Python's `len(x)` and `int(x.size(0))` as sizes, which the non-strict capture fixes at the example's
+    (rtdl's FTTransformer: `batch_size = len(q)`); None where it fixes it too or cannot capture the model."""
+    try:
+        program = torch.export.export(model, args, dynamic_shapes=dynamic, strict=True)
+    except Exception as e:  # noqa: BLE001 - Python that TorchDynamo does not follow: the non-strict capture stands
+        log.info("strict torch.export could not capture the model either (%s)", e)
+        return None
+    return (program, None) if fixed_batch(program, batch_dims) is None else None
+
+
+class _GuardStacks(logging.Handler):
+    """The Python stack at each guard torch.export adds (symbolic_shapes' "[guard added]" record is emitted while
+    the guard is made, from inside the model's forward): which line of the model's code fixed a size."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.stacks: dict[str, traceback.StackSummary] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "[guard added]" in str(record.msg) and isinstance(record.args, tuple) and len(record.args) > 1:
+            self.stacks.setdefault(str(record.args[1]), traceback.extract_stack())
+
+
+@contextlib.contextmanager
+def guard_stacks():
+    """{guard expression: the stack it was added at} of the captures run inside (nothing is printed)."""
+    logger = logging.getLogger("torch.fx.experimental.symbolic_shapes")
+    handler = _GuardStacks()
+    level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.handlers = [handler]  # torch's own (TORCH_LOGS) would print what is only looked at here
+    try:
+        yield handler.stacks
+    finally:
+        logger.handlers = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def fixed_batch(program, batch_dims: list[int | None], stacks: dict | None = None):
+    """None when every batch dim of the program's inputs is still a size; else where forward fixed it at the
+    example's (the FrameSummary of the model's code where the first guard that pins it to a number was added,
+    from `stacks` (guard_stacks) or the guard's own location; "" when none says)."""
+    inputs = set(program.graph_signature.user_inputs)
+    placeholders = [n for n in program.graph.nodes if n.op == "placeholder" and n.name in inputs]
+    fixed = False
+    for p, d in zip(placeholders, batch_dims):
+        val = p.meta.get("val")
+        if d is not None and isinstance(val, torch.Tensor) and d < val.dim() and is_concrete_int(val.shape[d]):
+            fixed = True
+    if not fixed:
+        return None
+    vals = [p.meta.get("val") for p in placeholders]
+    env = next((v.fake_mode.shape_env for v in vals if getattr(getattr(v, "fake_mode", None), "shape_env", None)),
+               None)
+    for guard in getattr(env, "guards", []) if env is not None else []:
+        if _pins(guard.expr, env):
+            frame = _model_frame((stacks or {}).get(str(guard.expr))) or _user_frame(guard.sloc)
+            if frame is not None:
+                return frame
+    return ""
+
+
+def _model_frame(stack) -> traceback.FrameSummary | None:
+    """The innermost frame of a stack that is the model's code: not torch's, Python's own or netbuilder's."""
+    import sysconfig
+
+    stdlib = str(Path(sysconfig.get_paths()["stdlib"]).resolve())
+    own = str(Path(__file__).resolve().parents[2])
+    for frame in reversed(stack or []):
+        file = str(Path(frame.filename).resolve())
+        if _torch_file(file) or file.startswith(own) or frame.filename.startswith("<"):
+            continue
+        if file.startswith(stdlib) and "site-packages" not in file:
+            continue
+        return frame
+    return None
+
+
+def _pins(expr, env) -> bool:
+    """Whether a guard holds at its symbol's example value only (`Eq(s0, 2)`, `Eq(6*s0, 12)`), not at others
+    (`Eq(s0, s1)` unifies two sizes, `Eq(Mod(s0, 2), 0)` keeps every even one)."""
+    import sympy
+
+    symbols = list(getattr(expr, "free_symbols", ()))
+    if not isinstance(expr, sympy.Eq) or len(symbols) != 1:
+        return False
+    hint = env.var_to_val.get(symbols[0])
+    try:
+        return all(not bool(expr.subs(symbols[0], v)) for v in range(1, 65) if v != hint)
+    except TypeError:  # a relation sympy cannot decide
+        return False
+
+
+def _user_frame(sloc):
+    """The frame of the model's code a guard was added at (torch's own frames skipped), or None."""
+    frame = getattr(sloc, "framework_loc", None)
+    if isinstance(frame, traceback.FrameSummary) and not _torch_file(frame.filename):
+        return frame
+    user = getattr(sloc, "maybe_user_loc", None)  # strict export's: "code  # file.py:12 in forward"
+    m = re.search(r"^(.*?)\s*# (\S+):(\d+) in (\w+)", user or "")
+    if m and not _torch_file(m.group(2)):
+        return traceback.FrameSummary(m.group(2), int(m.group(3)), m.group(4), line=m.group(1).strip())
+    return None
+
+
+def _torch_file(path: str) -> bool:
+    return "/torch/" in path.replace("\\", "/")
 
 
 def functional(program):
@@ -104,7 +226,7 @@ def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Capt
     flat = pytree.tree_leaves(args)
     paths = {name for name, m in model.named_modules() if name and not isinstance(m, CONTAINERS)}
     try:
-        program = export(model, args, batch_dims)
+        program, fixed = export(model, args, batch_dims)
     except DataDependent:
         raise
     except Exception as e:  # noqa: BLE001 - an operator or construct torch.export does not take: try torch.fx
@@ -117,7 +239,7 @@ def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Capt
         return Captured(gm, "torch.fx", calls=calls)
     source = program.module()
     values, calls = record(model, args, source, flat, paths)
-    return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls)
+    return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls, fixed)
 
 
 def again(model: nn.Module, captured: Captured, kept: set[str], exploded: set[str] = frozenset()) -> fx.GraphModule:

@@ -76,7 +76,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     model.eval()
     described = describe(model, where, input_shapes, inputs)
     high = smallest_vocabulary(model)
-    xargs, flat = described.make(2, high, 2)
+    xargs, flat = described.make(2, high, 2)  # the capture's example batch: 2
     captured = _capture(model, xargs, described, path, name)
     mapper = _map(model, captured, flat, described, path, name)
     graph = mapper.builder.graph
@@ -94,7 +94,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
     args3, flat3 = described.make(3, high, 3)
     xs = (args3, described.document(flat3), mapper.output_dims)
-    difference = _compare(model, built, xs, where)
+    difference = _compare(model, built, xs, where, _fixed_at(captured.fixed, path, 2))
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
@@ -344,41 +344,75 @@ def _check_clean(graph, where: str) -> None:
                                + "; ".join(p.describe(names) for p in errors[:5]))
 
 
-def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
+def _fixed_at(fixed, path: Path, batch: int) -> str:
+    """Where the capture found the batch fixed at the example's (capture.fixed_batch), the construct and what
+    keeps the batch a size; "" when it is not fixed."""
+    if fixed is None:
+        return ""
+    if not fixed:  # no guard of the model's code says where
+        return (f"the model fixes the batch size somewhere (torch.export found it fixed at the example's, {batch}),"
+                " e.g. a reshape to a number instead of x.size(0) or -1")
+    try:
+        here = Path(fixed.filename).resolve() == path.resolve()
+    except (OSError, ValueError):
+        here = False
+    line = f"line {fixed.lineno}" if here else f"{Path(fixed.filename).name} line {fixed.lineno}"
+    code = (fixed.line or "").strip()
+    if re.search(r"\blen\(", code):
+        how = "len() of a tensor is a Python number; use x.size(0) or x.shape[0], which stay sizes"
+    elif re.search(r"\bint\(|\.item\(|\.tolist\(", code):
+        how = "int(), .item() and .tolist() make the batch a Python number; use x.size(0) as it is"
+    else:
+        how = ("a number (or an attribute) stands where the batch goes; use x.size(0), x.shape[0], or -1 in a"
+               " reshape")
+    return (f"{line}: the model fixes the batch size here, at the example's ({batch})"
+            f"{f' (`{code}`)' if code else ''}: {how}")
+
+
+def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: str = "") -> float:
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
     inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
-    ModelImportError when they differ."""
+    ModelImportError when they differ (saying `fixed`, where the capture found the batch fixed: then that is
+    why)."""
     args, flat, dims = xs
+    batch = len(flat[0])
+
+    def refuse(what: str, otherwise: str):
+        raise ModelImportError(f"{where}: {fixed} ({what})" if fixed else f"{where}: {otherwise}") from None
+
     with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
             theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
-            raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
-                                   " does forward fix the batch size?") from None
+            refuse(f"it does not run on a batch of {batch}: {_first_line(e)}",
+                   f"the model does not run on a batch of {batch} ({_first_line(e)}); does forward fix the batch"
+                   " size?")
         torch.manual_seed(0)
         try:
             ours = built(*flat)
         except Exception as e:  # noqa: BLE001 - what the capture fixed at its example batch, run on another
-            raise ModelImportError(f"{where}: the imported network does not run on a batch of {len(flat[0])}"
-                                   f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
-                                   " found it fixed at the example's), e.g. a reshape to a number instead of"
-                                   " x.size(0) or -1") from None
+            refuse(f"the imported network does not run on a batch of {batch}: {_first_line(e)}",
+                   f"the imported network does not run on a batch of {batch} ({_first_line(e)}): the model fixes"
+                   " the batch size somewhere (torch.export found it fixed at the example's), e.g. a reshape to a"
+                   " number instead of x.size(0) or -1")
     theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
                                                            dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):
         if a.shape != b.shape:
-            raise ModelImportError(f"{where}: output {i} of the imported network is {list(b.shape)}, the model's"
-                                   f" is {list(a.shape)}")
+            refuse(f"on a batch of {batch}, output {i} of the imported network is {list(b.shape)}, the model's"
+                   f" {list(a.shape)}", f"output {i} of the imported network is {list(b.shape)}, the model's is"
+                   f" {list(a.shape)}")
         both = torch.isnan(a) & torch.isnan(b) if a.is_floating_point() else torch.zeros_like(a, dtype=torch.bool)
         a, b = a.double().masked_fill(both, 0), b.double().masked_fill(both, 0)  # NaN where the model has NaN
         diff = float((a - b).abs().max()) if a.numel() else 0.0
         scale = max(1.0, float(a.abs().max())) if a.numel() else 1.0
         if not diff <= TOLERANCE * scale:
-            raise ModelImportError(f"{where}: the imported network does not compute what the model does (output"
-                                   f" {i} differs by up to {diff:.3g})")
+            refuse(f"on a batch of {batch}, output {i} of the imported network differs by up to {diff:.3g}",
+                   f"the imported network does not compute what the model does (output {i} differs by up to"
+                   f" {diff:.3g})")
         worst = max(worst, diff)
     return worst
