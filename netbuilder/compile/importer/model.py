@@ -38,6 +38,7 @@ from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
+from .fixed import fixed_at
 from .files import (_first_line, _line_in, defined_classes, forward_arguments, load_class,  # noqa: F401 - the
                     load_file, parse_args, parse_shape)  # importer's API, used by the dialog, the command and tests
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
@@ -94,7 +95,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
     args3, flat3 = described.make(3, high, 3)
     xs = (args3, described.document(flat3), mapper.output_dims)
-    difference = _compare(model, built, xs, where, _fixed_at(captured.fixed, path, 2))
+    difference = _compare(model, built, xs, where, fixed_at(captured.fixed, path, 2))
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
@@ -342,31 +343,6 @@ def _check_clean(graph, where: str) -> None:
         names = {n.id: n.name for n in graph.nodes()}
         raise ModelImportError(f"{where}: the imported network has problems: "
                                + "; ".join(p.describe(names) for p in errors[:5]))
-
-
-def _fixed_at(fixed, path: Path, batch: int) -> str:
-    """Where the capture found the batch fixed at the example's (capture.fixed_batch), the construct and what
-    keeps the batch a size; "" when it is not fixed."""
-    if fixed is None:
-        return ""
-    if not fixed:  # no guard of the model's code says where
-        return (f"the model fixes the batch size somewhere (torch.export found it fixed at the example's, {batch}),"
-                " e.g. a reshape to a number instead of x.size(0) or -1")
-    try:
-        here = Path(fixed.filename).resolve() == path.resolve()
-    except (OSError, ValueError):
-        here = False
-    line = f"line {fixed.lineno}" if here else f"{Path(fixed.filename).name} line {fixed.lineno}"
-    code = (fixed.line or "").strip()
-    if re.search(r"\blen\(", code):
-        how = "len() of a tensor is a Python number; use x.size(0) or x.shape[0], which stay sizes"
-    elif re.search(r"\bint\(|\.item\(|\.tolist\(", code):
-        how = "int(), .item() and .tolist() make the batch a Python number; use x.size(0) as it is"
-    else:
-        how = ("a number (or an attribute) stands where the batch goes; use x.size(0), x.shape[0], or -1 in a"
-               " reshape")
-    return (f"{line}: the model fixes the batch size here, at the example's ({batch})"
-            f"{f' (`{code}`)' if code else ''}: {how}")
 
 
 def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: str = "") -> float:
