@@ -91,7 +91,8 @@ def _pins(expr, env) -> bool:
     symbols = list(getattr(expr, "free_symbols", ()))
     if not isinstance(expr, sympy.Eq) or len(symbols) != 1:
         return False
-    hint = env.var_to_val.get(symbols[0])
+    values = getattr(env, "backed_var_to_val", None)
+    hint = (values if values is not None else env.var_to_val).get(symbols[0])
     try:
         return all(not bool(expr.subs(symbols[0], v)) for v in range(1, 65) if v != hint)
     except TypeError:  # a relation sympy cannot decide
