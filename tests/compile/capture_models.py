@@ -172,3 +172,36 @@ class Configured(nn.Module):
 
 def make_model(width=4):
     return Configured(Config(width=width))
+
+
+class InPlace(nn.Module):
+    """Writes into views of a tensor in place, as mamba.py's parallel scan does."""
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = self.fc(x).clone()
+        h[:, 1].add_(h[:, 0] * 2)
+        h[:, 2:].mul_(h[:, :1])
+        return torch.relu(h)
+
+
+class FixedBatch(nn.Module):
+    """Older code's way: the batch size given to the constructor, and forward reshaping to it."""
+    def __init__(self, batch_size=2):
+        super().__init__()
+        self.batch_size = batch_size
+        self.fc = nn.Linear(4, 6)
+
+    def forward(self, x):
+        return self.fc(x).view(self.batch_size, 2, 3).sum(1)
+
+
+class LenBatch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+
+    def forward(self, x):
+        return self.fc(x).reshape(len(x), 2, 3).sum(1)

@@ -210,3 +210,44 @@ def test_a_factory_builds_a_model_from_a_config_object(models, tmp_path):
     assert model.__name__ == "Configured"
     with pytest.raises(ModelImportError, match=r"models.py defines no function 'missing' \(its functions: .*make_model"):
         import_model(models, None, None, [[6]], factory="missing")
+
+
+def test_writes_into_views_in_place_are_not_lost(models, tmp_path):
+    """h[:, 1].add_(...) changes h: the import sees it as values (select_scatter), not a result nobody uses."""
+    result = imports_the_same(models, "InPlace", tmp_path, [torch.randn(5, 4)], input_shapes=[[4]])
+    assert [n.type for n in result.graph.nodes()][:2] == ["Input", "Linear"]
+
+
+def test_a_batch_fixed_in_forward_is_refused_naming_its_line(models, tmp_path, capsys):
+    out = tmp_path / "never.json"
+    assert main(["import", str(models), "--class", "FixedBatch", "--input-shape", "4", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert not out.exists() and "Traceback" not in err
+    at = line_of("        return self.fc(x).view(self.batch_size, 2, 3).sum(1)")
+    assert f"models.py, class FixedBatch: line {at}: the model fixes the batch size here, at the example's (2)" \
+        " (`return self.fc(x).view(self.batch_size, 2, 3).sum(1)`): a number (or an attribute) stands where the" \
+        " batch goes; use x.size(0), x.shape[0], or -1 in a reshape (it does not run on a batch of 3: " in err
+
+
+def test_the_batch_read_by_len_stays_a_size(models, tmp_path):
+    """len(x) is a Python number to torch.export's non-strict capture (which fixes the batch at 2); TorchDynamo
+    reads it as a size, so the import captures again with it."""
+    imports_the_same(models, "LenBatch", tmp_path, [torch.randn(5, 4)], input_shapes=[[4]])
+
+
+def test_the_line_that_fixes_the_batch_is_the_one_the_capture_fixed_it_at(models):
+    """The non-strict capture fixes the batch at len(x): the stack of the guard that pins it names that line (in
+    the user's file as "line N", in a package's file by its name)."""
+    from netbuilder.compile.importer.fixed import fixed_at, fixed_batch, guard_stacks
+
+    model = load_class(models, "LenBatch")().eval()
+    with guard_stacks() as stacks:
+        program = torch.export.export(model, (torch.randn(2, 4),), dynamic_shapes=({0: torch.export.Dim.AUTO},),
+                                      strict=False)
+    frame = fixed_batch(program, [0], stacks)
+    at = line_of("        return self.fc(x).reshape(len(x), 2, 3).sum(1)")
+    assert (Path(frame.filename).name, frame.lineno) == ("models.py", at)
+    assert fixed_at(frame, models, 2) == f"line {at}: the model fixes the batch size here, at the example's (2)" \
+        " (`return self.fc(x).reshape(len(x), 2, 3).sum(1)`): len() of a tensor is a Python number; use x.size(0)" \
+        " or x.shape[0], which stay sizes"
+    assert fixed_at(frame, models.with_name("user.py"), 2).startswith(f"models.py line {at}: the model fixes")

@@ -25,7 +25,7 @@ _spec = importlib.util.spec_from_file_location("import_corpus_entries", CORPUS /
 entries = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = entries  # its dataclass looks its module up there
 _spec.loader.exec_module(entries)
-ENTRIES, NO_LINE_YET = entries.ENTRIES, entries.NO_LINE_YET
+ENTRIES = entries.ENTRIES
 
 BATCH = 5  # the import uses the batch of the entry's --input shapes (2) and its own check batches; not this one
 
@@ -101,8 +101,7 @@ def test_corpus_model(entry, tmp_path):
         message = str(info.value)
         assert entry.expect.removeprefix("refused: ") in message, message
         assert "Traceback" not in message
-        # a refusal names the line of the model's code that stands in the way (NO_LINE_YET: not yet)
-        assert bool(re.search(r"line \d+", message)) == (entry.name not in NO_LINE_YET), message
+        assert re.search(r"line \d+", message), message  # the line of the model's code that stands in the way
         return
     torch.manual_seed(0)
     model = _original(entry)
@@ -151,7 +150,7 @@ def test_the_corpus_is_real_and_large_enough():
 
 
 def test_the_corpus_bar_holds():
-    """Issue 25's bar, 22 of 25, as a share of the corpus: 30 of 32 import."""
+    """Issue 25's bar, 22 of 25, as a share of the corpus: 32 of 32 import."""
     imported = [e for e in ENTRIES if e.expect == "imports"]
     assert len(imported) >= 22 and len(imported) >= 22 / 25 * len(ENTRIES)  # issue 25: 22 of 25
 

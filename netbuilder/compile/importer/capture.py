@@ -29,6 +29,8 @@ import torch.nn.functional as F
 from torch import fx, nn
 from torch.utils import _pytree as pytree
 
+from .fixed import fixed_batch, guard_stacks
+
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 _CALL = re.compile(r"@(\d+)$")
 DATA_DEPENDENT = ("data-dependent", "data dependent", "GuardOnDataDependentSymNode", "unbacked")
@@ -47,6 +49,7 @@ class Captured:
     source: fx.GraphModule | None = None  # the exported program's module (aten), to capture again
     values: dict = field(default_factory=dict)  # its nodes' values on the examples
     calls: dict = field(default_factory=dict)  # module path -> [(args, kwargs, output)] of each call
+    fixed: object = None  # where forward fixed the batch at the example's (a FrameSummary, "" unknown), or None
 
 
 @contextlib.contextmanager
@@ -67,20 +70,52 @@ def quiet():
 
 
 def export(model: nn.Module, args: tuple, batch_dims: list[int | None]):
-    """The ExportedProgram of the model on `args` (forward's arguments as the model takes them), the batch dim of
-    each tensor dynamic where the model allows it. Raises DataDependent or torch's own error."""
+    """(the ExportedProgram of the model on `args` (forward's arguments as the model takes them), the batch dim of
+    each tensor dynamic where the model allows it; where forward fixed the batch, a FrameSummary, else None).
+    Raises DataDependent or torch's own error."""
     leaves, spec = pytree.tree_flatten(args)
     dims = iter(batch_dims)
-    dynamic = pytree.tree_unflatten([{d: torch.export.Dim.AUTO} if (d := next(dims, None)) is not None else None
-                                     for _ in leaves], spec)
+    dynamic = tuple(pytree.tree_unflatten([{d: torch.export.Dim.AUTO} if (d := next(dims, None)) is not None
+                                           else None for _ in leaves], spec))
     try:
-        with quiet(), torch.no_grad():
-            return torch.export.export(model, args, dynamic_shapes=tuple(dynamic), strict=False)
+        with quiet(), torch.no_grad(), guard_stacks() as stacks:
+            program = torch.export.export(model, args, dynamic_shapes=dynamic, strict=False)
+            fixed = fixed_batch(program, batch_dims, stacks)
+            if fixed is not None:
+                program, fixed = _strict(model, args, dynamic, batch_dims) or (program, fixed)
+            return functional(program), fixed
     except Exception as e:  # noqa: BLE001 - torch.export raises many kinds
         text = f"{type(e).__name__}: {e}"
         if any(k in text for k in DATA_DEPENDENT):
             raise DataDependent(str(e)).with_traceback(e.__traceback__) from None
         raise
+
+
+def _strict(model: nn.Module, args: tuple, dynamic: tuple, batch_dims: list[int | None]):
+    """(program, None) captured by TorchDynamo (strict export), where that keeps the batch a size: it reads
+    Python's `len(x)` and `int(x.size(0))` as sizes, which the non-strict capture fixes at the example's
+    (rtdl's FTTransformer: `batch_size = len(q)`); None where it fixes it too or cannot capture the model."""
+    try:
+        program = torch.export.export(model, args, dynamic_shapes=dynamic, strict=True)
+    except Exception as e:  # noqa: BLE001 - Python that TorchDynamo does not follow: the non-strict capture stands
+        log.info("strict torch.export could not capture the model either (%s)", e)
+        return None
+    return (program, None) if fixed_batch(program, batch_dims) is None else None
+
+
+def functional(program):
+    """The program with its in-place operators made functional (`Xa[:, :, 1].add_(...)` on a view, as mamba.py's
+    parallel scan does: add, then select_scatter into the tensor viewed). The mapping reads the graph as values
+    flowing along its edges, so a result written into another tensor would be lost. Programs without them are
+    kept as they are (their operators as forward called them)."""
+    if not any(_mutates(n) for n in program.graph.nodes):
+        return program
+    return program.run_decompositions({})  # {}: functionalised only, no operator decomposed
+
+
+def _mutates(n: fx.Node) -> bool:
+    return (n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload)
+            and n.target._schema.is_mutable)
 
 
 def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Captured:
@@ -89,7 +124,7 @@ def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Capt
     flat = pytree.tree_leaves(args)
     paths = {name for name, m in model.named_modules() if name and not isinstance(m, CONTAINERS)}
     try:
-        program = export(model, args, batch_dims)
+        program, fixed = export(model, args, batch_dims)
     except DataDependent:
         raise
     except Exception as e:  # noqa: BLE001 - an operator or construct torch.export does not take: try torch.fx
@@ -102,7 +137,7 @@ def capture(model: nn.Module, args: tuple, batch_dims: list[int | None]) -> Capt
         return Captured(gm, "torch.fx", calls=calls)
     source = program.module()
     values, calls = record(model, args, source, flat, paths)
-    return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls)
+    return Captured(translate(model, source, values, calls, set()), "torch.export", source, values, calls, fixed)
 
 
 def again(model: nn.Module, captured: Captured, kept: set[str], exploded: set[str] = frozenset()) -> fx.GraphModule:

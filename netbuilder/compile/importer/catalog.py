@@ -433,6 +433,27 @@ def _recurrent_params(r):
     return params
 
 
+def _own_recurrent(m: Mapper, node: fx.Node, module: nn.Module):
+    """netbuilder's Recurrent; with state=True it takes (x, h) or (x, h, c) and gives (out, h) or (out, h, c), each
+    state [N, layers x directions, hidden]: a Recurrent layer with its state ports."""
+    if not getattr(module, "state", False):
+        return _layer("Recurrent", _recurrent_params)(m, node, module)
+    lstm = isinstance(module.rnn, nn.LSTM)
+    states = list(node.args[1:])
+    if len(states) != (2 if lstm else 1) or node.kwargs or any(not isinstance(h, fx.Node) or m.bdim(h) != 0
+                                                               for h in states):
+        raise Unsupported(f"self.{node.target} (a Recurrent layer with its state) given other than its state"
+                          f" ({'h and c' if lstm else 'h'}, each [N, layers x directions, hidden])")
+    path = str(node.target)
+    m.owns(path, module)
+    params = dict(_recurrent_params(module), state=True,
+                  trainable=any(p.requires_grad for p in module.parameters()))
+    made = m.add("Recurrent", [m.tensor(node.args[0]), *(m.tensor(h) for h in states)], params, weights=(path, ""))
+    from .fallback import CodeResult
+
+    return CodeResult(made, ["out", "h", "c"] if lstm else ["out", "h"])
+
+
 def _posenc_params(p):
     return dict(kind="learned" if isinstance(p.pe, nn.Parameter) else "sinusoidal")
 
@@ -441,7 +462,7 @@ CUSTOM = {
     "Reshape": _layer("Reshape", lambda r: dict(shape=list(r.shape))),
     "Permute": _layer("Permute", lambda p: dict(dims=list(p.dims))),
     "GlobalAvgPool": _layer("GlobalAvgPool"),
-    "Recurrent": _layer("Recurrent", _recurrent_params),
+    "Recurrent": _own_recurrent,
     "SelfAttention": _layer("MultiheadSelfAttention", lambda s: dict(
         num_heads=s.attn.num_heads, dropout=float(s.attn.dropout), bias=s.attn.in_proj_bias is not None,
         causal=bool(s.causal))),

@@ -41,6 +41,7 @@ from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
 from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
                     load_class, load_file, parse_args, parse_shape)  # importer's API: the dialog, the command, tests
+from .fixed import fixed_at
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
@@ -78,7 +79,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     model.eval()
     described = describe(model, where, input_shapes, inputs)
     high = smallest_vocabulary(model)
-    xargs, flat = described.make(2, high, 2)
+    xargs, flat = described.make(2, high, 2)  # the capture's example batch: 2
     captured = _capture(model, xargs, described, path, name)
     if all(a is None for a in pytree.tree_leaves(captured.gm.graph.output_node().args)):
         raise ModelImportError(f"{where}: {name}.forward returns nothing (None): end it with `return` and its result")
@@ -98,7 +99,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
     args3, flat3 = described.make(3, high, 3)
     xs = (args3, described.document(flat3), mapper.output_dims)
-    difference = _compare(model, built, xs, where)
+    difference = _compare(model, built, xs, where, fixed_at(captured.fixed, path, 2))
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
@@ -360,41 +361,50 @@ def _check_clean(graph, where: str) -> None:
                                + "; ".join(p.describe(names) for p in errors[:5]))
 
 
-def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float:
+def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: str = "") -> float:
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
     inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
-    ModelImportError when they differ."""
+    ModelImportError when they differ (saying `fixed`, where the capture found the batch fixed: then that is
+    why)."""
     args, flat, dims = xs
+    batch = len(flat[0])
+
+    def refuse(what: str, otherwise: str):
+        raise ModelImportError(f"{where}: {fixed} ({what})" if fixed else f"{where}: {otherwise}") from None
+
     with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
             theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
-            raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
-                                   " does forward fix the batch size?") from None
+            refuse(f"it does not run on a batch of {batch}: {_first_line(e)}",
+                   f"the model does not run on a batch of {batch} ({_first_line(e)}); does forward fix the batch"
+                   " size?")
         torch.manual_seed(0)
         try:
             ours = built(*flat)
         except Exception as e:  # noqa: BLE001 - what the capture fixed at its example batch, run on another
-            raise ModelImportError(f"{where}: the imported network does not run on a batch of {len(flat[0])}"
-                                   f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
-                                   " found it fixed at the example's), e.g. a reshape to a number instead of"
-                                   " x.size(0) or -1") from None
+            refuse(f"the imported network does not run on a batch of {batch}: {_first_line(e)}",
+                   f"the imported network does not run on a batch of {batch} ({_first_line(e)}): the model fixes"
+                   " the batch size somewhere (torch.export found it fixed at the example's), e.g. a reshape to a"
+                   " number instead of x.size(0) or -1")
     theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
                                                            dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):
         if a.shape != b.shape:
-            raise ModelImportError(f"{where}: output {i} of the imported network is {list(b.shape)}, the model's"
-                                   f" is {list(a.shape)}")
+            refuse(f"on a batch of {batch}, output {i} of the imported network is {list(b.shape)}, the model's"
+                   f" {list(a.shape)}", f"output {i} of the imported network is {list(b.shape)}, the model's is"
+                   f" {list(a.shape)}")
         both = torch.isnan(a) & torch.isnan(b) if a.is_floating_point() else torch.zeros_like(a, dtype=torch.bool)
         a, b = a.double().masked_fill(both, 0), b.double().masked_fill(both, 0)  # NaN where the model has NaN
         diff = float((a - b).abs().max()) if a.numel() else 0.0
         scale = max(1.0, float(a.abs().max())) if a.numel() else 1.0
         if not diff <= TOLERANCE * scale:
-            raise ModelImportError(f"{where}: the imported network does not compute what the model does (output"
-                                   f" {i} differs by up to {diff:.3g})")
+            refuse(f"on a batch of {batch}, output {i} of the imported network differs by up to {diff:.3g}",
+                   f"the imported network does not compute what the model does (output {i} differs by up to"
+                   f" {diff:.3g})")
         worst = max(worst, diff)
     return worst
