@@ -38,6 +38,7 @@ from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
+from .latent import TrainingForm, mean_path
 from .files import (_first_line, _line_in, defined_classes, forward_arguments, load_class,  # noqa: F401 - the
                     load_file, parse_args, parse_shape)  # importer's API, used by the dialog, the command and tests
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
@@ -55,6 +56,8 @@ class Imported:
     state: dict  # the model's weights under the document's names (build_model's state_dict keys)
     difference: float  # the largest difference between the model's and the document's outputs
     source: str  # "model.py, class Net"
+    returned: tuple[int, ...] = ()  # which of forward's results (tensors, in order) the document returns: not a
+    # VAE's mu and logvar, which are inside its Reparameterize layer
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -78,12 +81,12 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     high = smallest_vocabulary(model)
     xargs, flat = described.make(2, high, 2)
     captured = _capture(model, xargs, described, path, name)
-    mapper = _map(model, captured, flat, described, path, name)
+    mapper = _map(model, captured, flat, described, path, name, TrainingForm(model, xargs))
     graph = mapper.builder.graph
     _declared_inits(type(model), graph)
     _lay_out(graph)
     graph.meta["name"] = name
-    graph.meta["description"] = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
+    graph.meta["description"] = _description(where, graph, mapper)
     _check_clean(graph, where)
     built = build_model(graph).eval()
     theirs = {**dict(model.named_buffers()), **model.state_dict()}
@@ -93,13 +96,14 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
     args3, flat3 = described.make(3, high, 3)
-    xs = (args3, described.document(flat3), mapper.output_dims)
+    xs = (args3, described.document(flat3), mapper.output_dims, mapper.kept_outputs,
+          list({id(v): v for v in mapper.latents.values()}.values()))
     difference = _compare(model, built, xs, where)
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
     _trust_code(graph)
-    return Imported(graph, state, difference, where)
+    return Imported(graph, state, difference, where, tuple(mapper.kept_outputs))
 
 
 def _build(path: Path, class_name: str | None, factory: str | None, args):
@@ -157,7 +161,8 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
                                f" {shapes} ({_first_line(e)}); check --input-shape / --input") from None
 
 
-def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
+def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str,
+         trains: TrainingForm | None = None) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
     kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
     exploded: set[str] = set()  # torch.nn modules captured operator by operator
@@ -165,6 +170,7 @@ def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: 
     gm = captured.gm
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
+        mapper.trains = trains
         mapper.exploded = set(exploded)
         mapper.record(flat, name)
         mapper.batch_from(described.batch_dims)
@@ -198,6 +204,17 @@ def _integer_highs(gm: fx.GraphModule, described) -> dict[str, int]:
         if not dtype.is_floating_point and p.name not in found:
             found[p.name] = 2
     return found
+
+
+def _description(where: str, graph, mapper: Mapper) -> str:
+    """Where the document came from, what came in as code, and how a VAE's sampling came in."""
+    text = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
+    if mapper.notes:
+        text += " " + "; ".join(mapper.notes) + "."
+    if mapper.dropped_outputs:
+        text += (" What forward also returns of the latent code (mu, logvar) is inside that layer, whose KL term the"
+                 " variational recipe trains: the document returns the rest.")
+    return text
 
 
 def _code_count(graph) -> str:
@@ -348,12 +365,13 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
     """The largest difference between the two modules' outputs on `xs` ((forward's arguments, the document's
     inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
     ModelImportError when they differ."""
-    args, flat, dims = xs
+    args, flat, dims, kept, latents = xs
     with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
-            theirs = model(*args)
+            with mean_path(latents):  # a VAE that samples when evaluating: its mean, as the document gives
+                theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
             raise ModelImportError(f"{where}: the model does not run on a batch of {len(flat[0])} ({_first_line(e)});"
                                    " does forward fix the batch size?") from None
@@ -365,8 +383,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str) -> float
                                    f" ({_first_line(e)}): the model fixes the batch size somewhere (torch.export"
                                    " found it fixed at the example's), e.g. a reshape to a number instead of"
                                    " x.size(0) or -1") from None
-    theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
-                                                           dims)]
+    theirs = [t for t in pytree.tree_leaves(theirs) if t is not None]
+    theirs = [t.movedim(b, 0) if b else t for t, b in zip([theirs[i] for i in kept if i < len(theirs)], dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):
