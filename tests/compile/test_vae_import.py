@@ -106,6 +106,7 @@ def test_an_imported_vae_trains_with_the_variational_recipe_on_the_digits(tmp_pa
     document = tmp_path / "vae.json"
     assert main(["import", str(FIXTURE), "--class", "VAE", "--args", '{"features": 64, "hidden": 32, "latent": 2}',
                  "--input-shape", "64", "-o", str(document)]) == 0
+    assert "forward's results 2, 3 (of the latent code) are inside its Reparameterize layer" in capsys.readouterr().out
     graph = io.load(document, check_node)
     assert graph.meta["training"] == {"recipe": "variational", "loss": "mse"}
     assert graph.meta["data"]["source"] == "digits"  # its 64 values, given back

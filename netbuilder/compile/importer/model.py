@@ -58,6 +58,16 @@ class Imported:
     source: str  # "model.py, class Net"
     returned: tuple[int, ...] = ()  # which of forward's results (tensors, in order) the document returns: not a
     # VAE's mu and logvar, which are inside its Reparameterize layer
+    results: int = 0  # how many tensors forward returns
+
+    def left_out(self) -> str:
+        """What the CLI and the dialog add to "the outputs match": which of forward's results are not outputs."""
+        missing = [str(i + 1) for i in range(self.results) if i not in self.returned]
+        if not missing:
+            return ""
+        many = len(missing) > 1
+        return (f"; forward's result{'s' if many else ''} {', '.join(missing)} (of the latent code)"
+                f" {'are' if many else 'is'} inside its Reparameterize layer, not an output")
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -103,7 +113,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     if grouped is not None:
         graph, state, difference = grouped
     _trust_code(graph)
-    return Imported(graph, state, difference, where, tuple(mapper.kept_outputs))
+    return Imported(graph, state, difference, where, tuple(mapper.kept_outputs),
+                    len(mapper.kept_outputs) + mapper.dropped_outputs)
 
 
 def _build(path: Path, class_name: str | None, factory: str | None, args):
@@ -212,8 +223,8 @@ def _description(where: str, graph, mapper: Mapper) -> str:
     if mapper.notes:
         text += " " + "; ".join(mapper.notes) + "."
     if mapper.dropped_outputs:
-        text += (" What forward also returns of the latent code (mu, logvar) is inside that layer, whose KL term the"
-                 " variational recipe trains: the document returns the rest.")
+        text += (" What forward also returns of the latent code (its mean, log-variance, z) is inside that layer,"
+                 " whose KL term the variational recipe trains: the document returns the rest.")
     return text
 
 
