@@ -91,6 +91,19 @@ def test_training_the_layer_samples_as_the_model_does(tmp_path):
     torch.testing.assert_close(built.z.kl, kl)  # what the variational recipe adds to the loss
 
 
+def test_running_the_model_in_training_mode_to_check_it_leaves_its_statistics_as_they_were(tmp_path):
+    model = _model("NormedVAE", **SIZES)
+    with torch.no_grad():
+        model.norm.running_mean.uniform_(-1, 1)
+    weights = tmp_path / "normed.pt"
+    torch.save(model.state_dict(), weights)
+    result = import_model(FIXTURE, "NormedVAE", SIZES, [[64]], weights)
+    assert "Reparameterize" in [n.type for n in result.graph.nodes()]
+    saved = torch.load(weights)  # the imported weights are the file's, not those of a pass in training mode
+    assert torch.equal(result.state["norm.running_mean"], saved["norm.running_mean"])
+    assert int(result.state["norm.num_batches_tracked"]) == 0
+
+
 def test_two_heads_that_are_not_a_vae_stay_as_they_are(tmp_path):
     _, heads = _imported("TwoHeads", tmp_path)  # both returned, nothing reads a latent code
     assert "Reparameterize" not in [n.type for n in heads.graph.nodes()] and heads.returned == (0, 1)
