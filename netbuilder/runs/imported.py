@@ -84,8 +84,8 @@ def fitting_dataset(graph: Graph) -> str:
         analysis.close()
     width = math.prod(given.shape) if given is not None else None
     settings = graph.meta.get("training") if isinstance(graph.meta.get("training"), dict) else {}
-    name = settings.get("recipe", TrainConfig.recipe)
-    recipe = recipes().get(name) if isinstance(name, str) else None
+    chosen = settings.get("recipe", TrainConfig.recipe)
+    recipe = recipes().get(chosen) if isinstance(chosen, str) else None
     rebuilds = recipe is not None and recipe.target_is_input
     fitting = []
     for order, name in enumerate(builtin_names()):

@@ -68,7 +68,7 @@ class Mapper:
         self.trains = None  # latent.TrainingForm: whether two modules, training, sample a VAE's latent code
         self.latents: dict = {}  # the nodes a Reparameterize layer takes in (latent.py)
         self.kept_outputs: list[int] = []  # which of forward's results the document returns (not mu, logvar)
-        self.dropped_outputs = 0  # how many of forward's results are not (mu, logvar)
+        self.dropped_outputs = 0  # how many of forward's results are parts of a latent code (mu, logvar)
         self.notes: list[str] = []  # what the document's description says of how it was made
         self._names = self._assigned_names()
 
