@@ -399,7 +399,7 @@ def import_model(args) -> int:
     run = save_imported(imported, args.output, args.weights)
     layers = sum(1 for n in imported.graph.nodes() if n.type not in ("Input", "Output"))
     print(f"wrote {args.output}: {layers} layers from {imported.source}; the document's outputs match the model's"
-          f" (largest difference {imported.difference:.2g})")
+          f" (largest difference {imported.difference:.2g}){imported.left_out()}")
     for note in imported.notes:
         print(f"note: {note}")
     if run is not None:

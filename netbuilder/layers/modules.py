@@ -115,22 +115,25 @@ class Reparameterize(nn.Module):
     """A VAE's bottleneck: [N, features] -> z [N, latent].
 
     Two linear heads give the mean and the log-variance of z. Training samples
-    z = mean + eps * exp(logvar / 2), eps ~ N(0, 1); evaluation returns the mean.
-    `self.kl` keeps the batch's KL divergence from N(0, 1) (summed over the latent
-    values, averaged over the batch); add kl_weight * kl to the loss.
+    z = mean + eps * exp(logvar / 2), eps ~ N(0, 1); evaluation returns the mean
+    (or, with evaluating="mean + std", the mean plus one standard deviation, as
+    MONAI's VarAutoEncoder does by default). `self.kl` keeps the batch's KL
+    divergence from N(0, 1) (summed over the latent values, averaged over the
+    batch); add kl_weight * kl to the loss.
     """
 
-    def __init__(self, in_features, latent):
+    def __init__(self, in_features, latent, evaluating="mean"):
         super().__init__()
         self.mean = nn.Linear(in_features, latent)
         self.logvar = nn.Linear(in_features, latent)
+        self.evaluating = evaluating
         self.kl = None
 
     def forward(self, x):
         mean, logvar = self.mean(x), self.logvar(x)
         self.kl = (-0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)).mean()
         if not self.training:
-            return mean
+            return mean if self.evaluating == "mean" else mean + torch.exp(0.5 * logvar)
         return mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
 
 

@@ -123,7 +123,7 @@ NOTES: dict[str, tuple[str, str, tuple[TensorType, ...]]] = {
     "Concatenate": ("y = [x₀, x₁, …] joined along dim",
                     "equal shapes except along dim, which adds up", (I((16, 8, 8)), I((8, 8, 8)))),
     "Reparameterize": ("μ, log σ² = two Linear maps of x; z = μ + σ ⊙ ε, ε ~ N(0, 1) while training, z = μ when "
-                       "evaluating; KL = −½ Σ (1 + log σ² − μ² − σ²)", "[N, F] → [N, latent]", (I((32,)),)),
+                       "evaluating (μ + σ with evaluating = mean + std); KL = −½ Σ (1 + log σ² − μ² − σ²)", "[N, F] → [N, latent]", (I((32,)),)),
     "TimestepEmbedding": ("y = [sin(t·f₀), …, sin(t·f_{h−1}), cos(t·f₀), …, cos(t·f_{h−1})], fᵢ = max_period^(−i/h), "
                           "h = dim / 2", "[N, 1] (int or float) → [N, dim]", (I((1,), "int", 1000),)),
     "Code": ("y = forward(x), the method you write (the default: Swish, y = x · σ(β x) with a learned β)",

@@ -59,7 +59,8 @@ ENTRIES = [
     # ---- MONAI (Apache-2.0) ----
     Entry("monai_vae", M, "VarAutoEncoder", {"spatial_dims": 2, "in_shape": [1, 28, 28], "out_channels": 1,
           "latent_size": 8, "channels": [8, 16], "strides": [2, 2]}, ("x:float32:2,1,28,28",),
-          note="channels (8, 16) for a 28x28 image; in eval mode its reparameterisation gives mu + std"),
+          note="channels (8, 16) for a 28x28 image; in eval mode its reparameterisation gives mu + std (a Reparameterize"
+               " layer evaluating to mean + std; mu, logvar and z, which forward also returns, are inside it)"),
     Entry("monai_autoencoder", M, "AutoEncoder", {"spatial_dims": 2, "in_channels": 1, "out_channels": 1,
           "channels": [8, 16], "strides": [2, 2]}, ("x:float32:2,1,28,28",)),
     Entry("monai_unet", M, "UNet", {"spatial_dims": 2, "in_channels": 1, "out_channels": 2,

@@ -1,5 +1,7 @@
 """An imported network's document names a dataset that fits its Input and Output (MNIST for a 1x28x28 network of
 10 outputs), else none: it opens without a data error; a document without a dataset says so when asked to train."""
+from pathlib import Path
+
 import pytest
 
 from netbuilder import GraphBuilder
@@ -9,6 +11,9 @@ from netbuilder.data.raw import DataError
 from netbuilder.graph import io
 from netbuilder.layers import check_node
 from netbuilder.runs.imported import fitting_dataset, save_imported
+from netbuilder.train.recipes import called_for
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 LENET = '''from torch import nn
 
@@ -47,6 +52,22 @@ def test_an_imported_1x28x28_network_trains_on_mnist_and_an_odd_one_on_nothing(t
         out = tmp_path / f"net{classes}.json"
         save_imported(import_model(model, "Net", {"classes": classes}, [[1, 28, 28]]), out, None)
         assert io.load(out, check_node).meta["data"]["source"] == source
+
+
+def test_an_imported_network_gets_the_recipe_its_layers_call_for(tmp_path):
+    """A language model (integer tokens in, a score per token at every position out): next_token; a VAE's
+    Reparameterize layer: variational (tests/compile/test_vae_import.py); a classifier or a tagger: the default."""
+    lm = import_model(FIXTURES / "char_lm.py", "CharRNN", {"vocab": 30, "hidden": 16}, [[12]])
+    save_imported(lm, tmp_path / "lm.json", None)
+    assert io.load(tmp_path / "lm.json", check_node).meta["training"] == {"recipe": "next_token"}
+    model = tmp_path / "net.py"
+    model.write_text(LENET)
+    save_imported(import_model(model, "Net", {}, [[1, 28, 28]]), tmp_path / "net.json", None)
+    assert "training" not in io.load(tmp_path / "net.json", check_node).meta
+    b = GraphBuilder()
+    tokens = b.add("Input", shape=[12], dtype="int", vocab_size=30)
+    b.add("Output", b.add("Linear", b.add("Embedding", tokens, num_embeddings=30, embedding_dim=8), out_features=5))
+    assert called_for(b.graph) == {}  # a tag per token, not the next one
 
 
 def test_a_document_without_a_dataset_is_valid_and_says_so_when_its_data_is_asked_for():

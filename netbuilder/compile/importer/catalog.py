@@ -467,6 +467,7 @@ CUSTOM = {
         num_heads=s.attn.num_heads, dropout=float(s.attn.dropout), bias=s.attn.in_proj_bias is not None,
         causal=bool(s.causal))),
     "PositionalEncoding": _layer("PositionalEncoding", _posenc_params),
-    "Reparameterize": _layer("Reparameterize", lambda r: dict(latent=r.mean.out_features)),
+    "Reparameterize": _layer("Reparameterize", lambda r: dict(latent=r.mean.out_features,
+                                                              evaluating=getattr(r, "evaluating", "mean"))),
     "TimestepEmbedding": _layer("TimestepEmbedding", lambda m: dict(dim=m.dim, max_period=float(m.max_period))),
 }

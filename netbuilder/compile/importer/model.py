@@ -42,6 +42,7 @@ from .fallback import decide, grow
 from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
                     load_class, load_file, parse_args, parse_shape)  # importer's API: the dialog, the command, tests
 from .fixed import fixed_at
+from .latent import TrainingForm, mean_path
 from .rules import NETBUILDER_MODULES, Mapper, ModelImportError
 
 FORWARD_LIMIT_S = 120.0  # capturing forward stops after this long in the user's lines
@@ -57,7 +58,19 @@ class Imported:
     state: dict  # the model's weights under the document's names (build_model's state_dict keys)
     difference: float  # the largest difference between the model's and the document's outputs
     source: str  # "model.py, class Net"
+    returned: tuple[int, ...] = ()  # which of forward's results (tensors, in order) the document returns: not a
+    # VAE's mu and logvar, which are inside its Reparameterize layer
+    results: int = 0  # how many tensors forward returns
     notes: list[str] = field(default_factory=list)  # what the document does differently (tied weights untied)
+
+    def left_out(self) -> str:
+        """What the CLI and the dialog add to "the outputs match": which of forward's results are not outputs."""
+        missing = [str(i + 1) for i in range(self.results) if i not in self.returned]
+        if not missing:
+            return ""
+        many = len(missing) > 1
+        return (f"; forward's result{'s' if many else ''} {', '.join(missing)} (of the latent code)"
+                f" {'are' if many else 'is'} inside its Reparameterize layer, not an output")
 
 
 # ---- import ------------------------------------------------------------------------------------
@@ -83,12 +96,12 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     captured = _capture(model, xargs, described, path, name)
     if all(a is None for a in pytree.tree_leaves(captured.gm.graph.output_node().args)):
         raise ModelImportError(f"{where}: {name}.forward returns nothing (None): end it with `return` and its result")
-    mapper = _map(model, captured, flat, described, path, name)
+    mapper = _map(model, captured, flat, described, path, name, TrainingForm(model, xargs))
     graph = mapper.builder.graph
     _declared_inits(type(model), graph)
     _lay_out(graph)
     graph.meta["name"] = name
-    graph.meta["description"] = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
+    graph.meta["description"] = _description(where, graph, mapper)
     _check_clean(graph, where)
     built = build_model(graph).eval()
     theirs = {**dict(model.named_buffers()), **model.state_dict()}
@@ -98,7 +111,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     except RuntimeError as e:
         raise ModelImportError(f"{where}: the weights do not fit the imported layers ({_first_line(e)})") from None
     args3, flat3 = described.make(3, high, 3)
-    xs = (args3, described.document(flat3), mapper.output_dims)
+    xs = (args3, described.document(flat3), mapper.output_dims, mapper.kept_outputs,
+          list({id(v): v for v in mapper.latents.values()}.values()))
     difference = _compare(model, built, xs, where, fixed_at(captured.fixed, path, 2))
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
@@ -107,7 +121,8 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     notes = _tied(model, name)
     if notes:
         graph.meta["description"] += " " + " ".join(notes)
-    return Imported(graph, state, difference, where, notes)
+    return Imported(graph, state, difference, where, tuple(mapper.kept_outputs),
+                    len(mapper.kept_outputs) + mapper.dropped_outputs, notes)
 
 
 def _tied(model: nn.Module, name: str) -> list[str]:
@@ -174,7 +189,8 @@ def _capture(model: nn.Module, xargs: tuple, described, path: Path, name: str):
                                f" ({_first_line(e)}); {described.advice()}") from None
 
 
-def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str) -> Mapper:
+def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: Path, name: str,
+         trains: TrainingForm | None = None) -> Mapper:
     """Map the captured graph onto the catalog; what it lacks becomes Code layers, pass by pass."""
     kept: dict[str, str] = {}  # classes of the user's file captured whole (to be Code layers), and why
     exploded: set[str] = set()  # torch.nn modules captured operator by operator
@@ -182,6 +198,7 @@ def _map(model: nn.Module, captured, flat: list[torch.Tensor], described, path: 
     gm = captured.gm
     for _ in range(MAX_PASSES):
         mapper = Mapper(gm, path, model, code)
+        mapper.trains = trains
         mapper.exploded = set(exploded)
         mapper.record(flat, name)
         mapper.batch_from(described.batch_dims)
@@ -215,6 +232,17 @@ def _integer_highs(gm: fx.GraphModule, described) -> dict[str, int]:
         if not dtype.is_floating_point and p.name not in found:
             found[p.name] = 2
     return found
+
+
+def _description(where: str, graph, mapper: Mapper) -> str:
+    """Where the document came from, what came in as code, and how a VAE's sampling came in."""
+    text = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
+    if mapper.notes:
+        text += " " + "; ".join(mapper.notes) + "."
+    if mapper.dropped_outputs:
+        text += (" What forward also returns of the latent code (its mean, log-variance, z) is inside that layer,"
+                 " whose KL term the variational recipe trains: the document returns the rest.")
+    return text
 
 
 def _code_count(graph) -> str:
@@ -366,7 +394,7 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: s
     inputs, where the batch is in each of the model's outputs)), random numbers drawn alike in both;
     ModelImportError when they differ (saying `fixed`, where the capture found the batch fixed: then that is
     why)."""
-    args, flat, dims = xs
+    args, flat, dims, kept, latents = xs
     batch = len(flat[0])
 
     def refuse(what: str, otherwise: str):
@@ -376,7 +404,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: s
         warnings.simplefilter("ignore")  # the model's own warnings
         torch.manual_seed(0)
         try:
-            theirs = model(*args)
+            with mean_path(latents):  # a VAE that samples when evaluating: its mean, as the document gives
+                theirs = model(*args)
         except Exception as e:  # noqa: BLE001 - the user's forward
             refuse(f"it does not run on a batch of {batch}: {_first_line(e)}",
                    f"the model does not run on a batch of {batch} ({_first_line(e)}); does forward fix the batch"
@@ -389,8 +418,8 @@ def _compare(model: nn.Module, built: nn.Module, xs: tuple, where: str, fixed: s
                    f"the imported network does not run on a batch of {batch} ({_first_line(e)}): the model fixes"
                    " the batch size somewhere (torch.export found it fixed at the example's), e.g. a reshape to a"
                    " number instead of x.size(0) or -1")
-    theirs = [t.movedim(b, 0) if b else t for t, b in zip([t for t in pytree.tree_leaves(theirs) if t is not None],
-                                                           dims)]
+    theirs = [t for t in pytree.tree_leaves(theirs) if t is not None]
+    theirs = [t.movedim(b, 0) if b else t for t, b in zip([theirs[i] for i in kept if i < len(theirs)], dims)]
     ours = list(ours) if isinstance(ours, (tuple, list)) else [ours]
     worst = 0.0
     for i, (a, b) in enumerate(zip(theirs, ours), 1):

@@ -65,6 +65,11 @@ class Mapper:
         self.merges: dict[str, dict[str, fx.Node]] = {}  # Add / Multiply layers made, by id: their call
         self.node: fx.Node | None = None  # the one being mapped
         self.origin: dict[str, fx.Node] = {}  # the document's layers by id: the call each was made from
+        self.trains = None  # latent.TrainingForm: whether two modules, training, sample a VAE's latent code
+        self.latents: dict = {}  # the nodes a Reparameterize layer takes in (latent.py)
+        self.kept_outputs: list[int] = []  # which of forward's results the document returns (not mu, logvar)
+        self.dropped_outputs = 0  # how many of forward's results are parts of a latent code (mu, logvar)
+        self.notes: list[str] = []  # what the document's description says of how it was made
         self._names = self._assigned_names()
 
     # ---- running -------------------------------------------------------------------------------
@@ -96,8 +101,10 @@ class Mapper:
         from .catalog import map_module
         from .fallback import as_code
         from .functions import map_function
+        from .latent import find, layer
 
         live = self.live = self._live()
+        self.latents = find(self, self.trains)
         inputs = iter(shapes)
         for node in self.gm.graph.nodes:
             if node.op != "placeholder" and node not in live:
@@ -110,6 +117,8 @@ class Mapper:
                     value = self._outputs(node)
                 elif any(self.values.get(a) is BAD for a in node.all_input_nodes):
                     raise _Skip()  # fed by what could not be mapped: only that is reported
+                elif node in self.latents:
+                    value = layer(self, node)
                 elif node.name in self.code:
                     value = as_code(self, node)
                 elif not layout_free(self, node):
@@ -160,6 +169,9 @@ class Mapper:
         if any(not isinstance(i, fx.Node) for i in items) or isinstance(node.args[0], dict):
             raise Unsupported("forward returns something other than tensors (or tuples of them): return the tensors"
                               " alone", final=True)
+        kept = [i for i, item in enumerate(items) if item not in self.latents]  # mu, logvar: the layer's
+        self.kept_outputs, self.dropped_outputs = kept, len(items) - len(kept)
+        items = [items[i] for i in kept]
         for item in items:
             if self.bdim(item) is None:
                 raise Unsupported(f"forward returns a tensor of shape {list(self.results[item].shape)} with the batch"

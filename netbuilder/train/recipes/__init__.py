@@ -62,9 +62,24 @@ def recipe_class(name: str) -> type[Recipe]:
     return recipes()[name]
 
 
+def called_for(graph) -> dict:
+    """The settings of the recipe the document's layers call for (the first, in Settings' order), with a loss
+    it takes where the default loss is not one of them; {} when none does (the default recipe then)."""
+    from ..config import TrainConfig
+
+    for cls in recipes().values():
+        if cls.called_for(graph):
+            found = {"recipe": cls.name}
+            if cls.losses and TrainConfig.loss not in cls.losses:
+                found["loss"] = cls.losses[0]
+            return found
+    return {}
+
+
 def own_settings() -> set[str]:
     """The settings that only some recipes use (kl_weight, l1, ...): each applies where its recipe says so."""
     return {name for cls in recipes().values() for name in cls.settings}
 
 
-__all__ = ["Recipe", "recipes", "recipe_class", "register", "unregister", "recipe_names", "recipe_problem", "own_settings"]
+__all__ = ["Recipe", "recipes", "recipe_class", "called_for", "register", "unregister", "recipe_names", "recipe_problem",
+           "own_settings"]

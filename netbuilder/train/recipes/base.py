@@ -115,6 +115,12 @@ class Recipe:
         return TrainingData(prepared, prepared.train, prepared.val, prepared.test, None)
 
     @classmethod
+    def called_for(cls, graph: Graph) -> bool:
+        """Whether the document's layers call for this recipe rather than the default one (a Reparameterize
+        layer: the variational), as an imported document's first settings."""
+        return False
+
+    @classmethod
     def check_task(cls, config: TrainConfig, prepared, spec: DataSpec) -> None:
         """Raise TrainingError when the loss does not suit the data (a classification loss on numbers...)."""
         if cls.losses and config.loss not in cls.losses:

@@ -47,6 +47,17 @@ class NextToken(Recipe):
     keeps_inputs = False
 
     @classmethod
+    def called_for(cls, graph) -> bool:
+        """A language model: one Input of integer tokens [length], and one Output of a score per token of that
+        vocabulary at every position [length, vocab_size]."""
+        inputs = [n for n in graph.nodes() if n.type == "Input"]
+        if len(inputs) != 1 or inputs[0].params.get("dtype") != "int" or len(inputs[0].params.get("shape", ())) != 1:
+            return False
+        _, given = output_given(graph)
+        length, vocab = inputs[0].params["shape"][0], inputs[0].params.get("vocab_size")
+        return given is not None and tuple(given.shape) == (length, vocab)
+
+    @classmethod
     def data(cls, graph, config, spec, progress=None, download=False, prepared=None):
         data = shaped_data(cls, graph, config, spec, progress, download, prepared)
         _remember(data.train[0], vocabulary_of(data.prepared.raw))  # found again by attach

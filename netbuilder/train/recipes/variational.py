@@ -18,6 +18,10 @@ class Variational(Reconstruction):
     settings = ("l1", "kl_weight")
     scores = ("negative ELBO", "reconstruction error")
 
+    @classmethod
+    def called_for(cls, graph) -> bool:
+        return any(n.type == "Reparameterize" for n in graph.nodes())
+
     def build(self, network):
         networks = super().build(network)
         self.kl_modules = [m for m in networks["model"].modules() if isinstance(m, Reparameterize)]

@@ -10,8 +10,8 @@ MODELS = Path(__file__).resolve().parents[2] / "compile" / "capture_models.py"
 
 
 def test_a_layer_that_came_in_as_code_says_why_on_the_canvas(window, qtbot, tmp_path):
-    result = import_model(MODELS, "VAE", input_shapes=[[12]])
-    path = tmp_path / "vae.json"
+    result = import_model(MODELS, "Noisy", input_shapes=[[12]])
+    path = tmp_path / "noisy.json"
     io.save(result.graph, path)
     trust.forget_session()  # reopened later: the imported code is remembered as trusted
     window.set_document(Document.open(str(path), window))
