@@ -5,6 +5,7 @@ is saved and opened. A problem is shown in the dialog, and nothing is written. T
 run on a pool thread (it may do anything when loaded), with a busy bar: the window never waits for it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,12 @@ from .background import Background
 
 SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10); or whole: tokens:int64:35,20"
 FACTORY = "()"  # ends the name of a function of the file in the Class list
+# the importer's messages name the command line's options: in the dialog, its fields (in this order)
+DIALOG_WORDS = [(r"--input-shape", "Input shapes"),
+                (r"\(--input NAME:DTYPE:SHAPE\)", "(NAME:DTYPE:SHAPE in Input shapes)"),
+                (r"one --input per", "one NAME:DTYPE:SHAPE per"), (r"with --input\b", "as NAME:DTYPE:SHAPE"),
+                (r"check --input \(", "check Input shapes ("), (r"--input ", ""), (r"--args", "Arguments"),
+                (r"\(--factory\)", "(a name() in Class)"), (r"--class", "Class"), (r"--weights", "Weights")]
 
 
 class ImportDialog(QDialog):
@@ -130,7 +137,7 @@ class ImportDialog(QDialog):
 
     def _read_failed(self, message: str) -> None:
         self._working(False)
-        self._unread = message
+        self._unread = message = dialog_words(message)
         self.error.setText(message)
 
     def _working(self, on: bool) -> None:
@@ -145,7 +152,8 @@ class ImportDialog(QDialog):
         cls = self.classes.get(name)
         names = forward_arguments(cls) if cls is not None else []
         factory = name.endswith(FACTORY) and name[:-len(FACTORY)] in self.factories
-        self.arguments.setText(f"forward({', '.join(names)}): {len(names)} input shape(s)" if cls else
+        needed = len([n for n in names if "=" not in n]) or len(names[:1])
+        self.arguments.setText(f"forward({', '.join(names)}): {needed} input shape(s)" if cls else
                                "a function of the file: called with the Arguments, it returns the model" if factory
                                else "")
         if (cls is not None or factory) and not self._output_edited and self.model.text().strip():
@@ -192,7 +200,14 @@ class ImportDialog(QDialog):
 
     def _import_failed(self, message: str) -> None:
         self._working(False)
-        self.error.setText(message)
+        self.error.setText(dialog_words(message))
+
+
+def dialog_words(message: str) -> str:
+    """An importer's message with the dialog's field names for the command line's options."""
+    for pattern, words in DIALOG_WORDS:
+        message = re.sub(pattern, words, message)
+    return message
 
 
 def open_dialog(bench) -> ImportDialog:
