@@ -38,6 +38,7 @@ class ImportDialog(QDialog):
         self.classes: dict[str, type] = {}
         self.factories: list[str] = []
         self._output_edited = False
+        self._closing = False  # Cancel was pressed while the user's file ran: the dialog closes when it ends
         self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
         self._unread = ""  # why the chosen file gave no classes
         self._read_path = ""  # the file whose classes are listed (each reading runs the user's file)
@@ -128,7 +129,8 @@ class ImportDialog(QDialog):
                                    self._read_failed)
 
     def _classes_read(self, text: str, classes: dict, factories: list[str]) -> None:
-        self._working(False)
+        if self._working(False):
+            return
         self.classes, self.factories = classes, factories
         if not classes and not factories:
             self._unread = f"{Path(text).name} defines no nn.Module class (nor a function that could return one)"
@@ -136,17 +138,27 @@ class ImportDialog(QDialog):
         self.class_box.addItems(list(classes) + [f + FACTORY for f in factories])
 
     def _read_failed(self, message: str) -> None:
-        self._working(False)
+        if self._working(False):
+            return
         self._unread = message = dialog_words(message)
         self.error.setText(message)
 
-    def _working(self, on: bool) -> None:
+    def _working(self, on: bool) -> bool:
+        """Show the busy bar or take it down; True when the work ended after Cancel (the dialog is closed)."""
         self.busy.setVisible(on)
         self.import_button.setEnabled(not on)
+        if not on and self._closing:
+            super().reject()
+            return True
+        return False
 
     def reject(self) -> None:
-        if not self.background.busy:  # the user's code is running: closing waits for it to end
+        if not self.background.busy:
             super().reject()
+            return
+        self._closing = True  # the user's code is running and cannot be stopped: closing waits for it to end
+        self.error.setText("The model file's code is still running (it runs when the file is read or imported);"
+                           " the dialog closes when it ends.")
 
     def _on_class(self, name: str) -> None:
         cls = self.classes.get(name)
@@ -194,12 +206,14 @@ class ImportDialog(QDialog):
         return True
 
     def _imported(self, output: str) -> None:
+        self._closing = False  # the import ended: its document opens, Cancel or not
         self._working(False)
         self.imported.emit(output)
         self.accept()
 
     def _import_failed(self, message: str) -> None:
-        self._working(False)
+        if self._working(False):
+            return
         self.error.setText(dialog_words(message))
 
 

@@ -48,3 +48,21 @@ def test_every_option_the_importer_names_becomes_a_field():
     assert "give one NAME:DTYPE:SHAPE per argument" in said and "check Input shapes (whole shapes)" in said
     assert "(Input shapes, once per input)" in said and "(NAME:DTYPE:SHAPE in Input shapes)" in said
     assert "Arguments is not JSON" in said and "with --input" not in said
+
+
+def test_cancel_while_the_file_runs_says_so_and_closes_when_it_ends(qtbot, tmp_path):
+    gate = tmp_path / "go"
+    model = tmp_path / "slow.py"
+    model.write_text(f"import pathlib, time\nwhile not pathlib.Path({str(gate)!r}).exists():\n    time.sleep(0.01)\n"
+                     + MODEL)
+    dialog = ImportDialog(None, str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.model.setText(str(model))
+    dialog.read_classes()
+    assert dialog.background.busy
+    dialog.reject()
+    assert dialog.isVisible() and "still running" in dialog.error.text()
+    gate.write_text("")
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+    qtbot.waitUntil(lambda: not dialog.background.busy, timeout=20000)
