@@ -49,7 +49,10 @@ def generate(args) -> int:
                              args.top_k, 0 if args.seed is None else args.seed, count=1 if args.count is None else args.count,
                              folder=args.out)
     if not args.run:
-        print("netbuilder generate: --run RUN is needed: the run whose network makes the samples", file=sys.stderr)
+        from ..deploy.predict import run_names
+
+        print("netbuilder generate: --run RUN is needed: the run whose network makes the samples (the document's"
+              f" runs: {run_names(args.file)})", file=sys.stderr)
         return 2
     samples, seed, run, kind = make(args.file, args.run, 64 if args.count is None else args.count, args.seed)
     if not args.out:

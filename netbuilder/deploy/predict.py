@@ -29,14 +29,18 @@ class PredictError(UserError):
     pass
 
 
+def run_names(document: str) -> str:
+    """The document's runs, quoted, for a message: 'run 1', 'run 2' (or none yet)."""
+    return ", ".join(f"'{r.name}'" for r in list_runs(document_folder(document, ""))) or "none yet"
+
+
 def run_folder(document: str, run: str) -> Path:
     """The folder of a run of the document: by its name, id or folder."""
     folder = Path(run)
     if not (folder / "run.json").is_file():
         found = [r for r in list_runs(document_folder(document, "")) if run in (r.name, r.id)]
         if not found:
-            names = ", ".join(f"'{r.name}'" for r in list_runs(document_folder(document, ""))) or "none yet"
-            raise PredictError(f"the document has no run called '{run}' (its runs: {names})")
+            raise PredictError(f"the document has no run called '{run}' (its runs: {run_names(document)})")
         folder = found[-1].folder
     return folder
 
@@ -48,7 +52,8 @@ def weights_of(document: str, run: str | None, weights: str | None, wanted: str 
     if weights:
         return Path(weights)
     if not run:
-        raise PredictError("say which weights to use: --run NAME (a run of the document) or --weights FILE.pt")
+        raise PredictError("say which weights to use: --run NAME (a run of the document; its runs:"
+                           f" {run_names(document)}) or --weights FILE.pt")
     folder = run_folder(document, run)
     found = Run.load(folder)
     if found is not None and found.onnx_only:

@@ -52,6 +52,24 @@ class Trained:
         return [x[order[i:i + size]] for i in range(0, len(order), size)]
 
 
+def refusal(graph) -> str | None:
+    """Why a run of this network cannot be optimised (its recipe's network gives no labels to compare, or it
+    has several Inputs); None when it can."""
+    from ..train.recipes import recipe_class
+
+    try:
+        cls = recipe_class(TrainConfig.from_dict(graph.meta.get("training")).recipe)
+    except TrainingError as e:
+        return str(e)
+    if cls.target_is_input or not cls.keeps_inputs or "test" not in cls.shows:
+        return (f"trained with the {cls.name} recipe: optimising compares a network's answers to its inputs with"
+                " the test labels, which that recipe's networks do not give")
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) != 1:
+        return f"optimising takes a network of one Input; this one has {len(inputs)}"
+    return None
+
+
 def load_trained(document: str | None, run: str) -> Trained:
     """The run `run` of the document at `document` (its name, id or folder), ready to optimise. Refused, with
     the reason, for a run that has no weights, a recipe whose network does not answer its inputs (a GAN, an
@@ -65,17 +83,10 @@ def load_trained(document: str | None, run: str) -> Trained:
         raise OptimizeError(f"{path.parent} holds no readable run")
     graph = found.graph()
     config = TrainConfig.from_dict(graph.meta.get("training"))
-    try:
-        cls = recipe_class(config.recipe)
-    except TrainingError as e:
-        raise OptimizeError(str(e)) from None
-    if cls.target_is_input or not cls.keeps_inputs or "test" not in cls.shows:
-        raise OptimizeError(f"the run '{found.name}' trained with the {cls.name} recipe: optimising compares a"
-                            " network's answers to its inputs with the test labels, which that recipe's networks"
-                            " do not give")
-    inputs = [n for n in graph.nodes() if n.type == "Input"]
-    if len(inputs) != 1:
-        raise OptimizeError(f"optimising takes a network of one Input; this one has {len(inputs)}")
+    why = refusal(graph)
+    if why is not None:
+        raise OptimizeError(f"the run '{found.name}' {why}" if why.startswith("trained") else why)
+    cls = recipe_class(config.recipe)
     model = trained_model(graph, path)
     try:
         data = cls.data(graph, config, DataSpec.from_dict(graph.meta.get("data")))

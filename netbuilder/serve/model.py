@@ -72,6 +72,14 @@ class Served:
         return ((x - self.stats[0]) / self.stats[1]).astype(np.float32)
 
 
+def refusal(graph: Graph) -> str | None:
+    """Why this network cannot be served (the service feeds one Input); None when it can."""
+    inputs = [n for n in graph.nodes() if n.type == "Input"]
+    if len(inputs) != 1:
+        return f"the service feeds one Input, and this network has {len(inputs)}"
+    return None
+
+
 def served(document: str, graph: Graph, run: str | None = None, weights: str | None = None,
            onnx: str | None = None) -> Served:
     """The service's description for the document at `document`: with a run of it (its name, id or folder;
@@ -80,9 +88,10 @@ def served(document: str, graph: Graph, run: str | None = None, weights: str | N
     from ..deploy.predict import run_folder, trained_model, weights_of
     from ..runs.run import Run
 
+    why = refusal(graph)
+    if why is not None:
+        raise ServeError(why)
     inputs = [n for n in graph.nodes() if n.type == "Input"]
-    if len(inputs) != 1:
-        raise ServeError(f"the service feeds one Input, and this network has {len(inputs)}")
     given = [g for g in (run, weights, onnx) if g]
     if len(given) != 1:
         raise ServeError("say what to serve: --run NAME (a run of the document), --weights FILE.pt or --onnx"

@@ -5,6 +5,7 @@ is saved and opened. A problem is shown in the dialog, and nothing is written. T
 run on a pool thread (it may do anything when loaded), with a busy bar: the window never waits for it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,12 @@ from .background import Background
 
 SHAPES_HINT = "one per input of forward, without the batch: 1x28x28 (several: 1x28x28 10); or whole: tokens:int64:35,20"
 FACTORY = "()"  # ends the name of a function of the file in the Class list
+# the importer's messages name the command line's options: in the dialog, its fields (in this order)
+DIALOG_WORDS = [(r"--input-shape", "Input shapes"),
+                (r"\(--input NAME:DTYPE:SHAPE\)", "(NAME:DTYPE:SHAPE in Input shapes)"),
+                (r"one --input per", "one NAME:DTYPE:SHAPE per"), (r"with --input\b", "as NAME:DTYPE:SHAPE"),
+                (r"check --input \(", "check Input shapes ("), (r"--input ", ""), (r"--args", "Arguments"),
+                (r"\(--factory\)", "(a name() in Class)"), (r"--class", "Class"), (r"--weights", "Weights")]
 
 
 class ImportDialog(QDialog):
@@ -31,6 +38,7 @@ class ImportDialog(QDialog):
         self.classes: dict[str, type] = {}
         self.factories: list[str] = []
         self._output_edited = False
+        self._closing = False  # Cancel was pressed while the user's file ran: the dialog closes when it ends
         self.model = QLineEdit(objectName="model", placeholderText="the .py file that defines the model")
         self._unread = ""  # why the chosen file gave no classes
         self._read_path = ""  # the file whose classes are listed (each reading runs the user's file)
@@ -121,7 +129,8 @@ class ImportDialog(QDialog):
                                    self._read_failed)
 
     def _classes_read(self, text: str, classes: dict, factories: list[str]) -> None:
-        self._working(False)
+        if self._working(False):
+            return
         self.classes, self.factories = classes, factories
         if not classes and not factories:
             self._unread = f"{Path(text).name} defines no nn.Module class (nor a function that could return one)"
@@ -129,23 +138,34 @@ class ImportDialog(QDialog):
         self.class_box.addItems(list(classes) + [f + FACTORY for f in factories])
 
     def _read_failed(self, message: str) -> None:
-        self._working(False)
-        self._unread = message
+        if self._working(False):
+            return
+        self._unread = message = dialog_words(message)
         self.error.setText(message)
 
-    def _working(self, on: bool) -> None:
+    def _working(self, on: bool) -> bool:
+        """Show the busy bar or take it down; True when the work ended after Cancel (the dialog is closed)."""
         self.busy.setVisible(on)
         self.import_button.setEnabled(not on)
+        if not on and self._closing:
+            super().reject()
+            return True
+        return False
 
     def reject(self) -> None:
-        if not self.background.busy:  # the user's code is running: closing waits for it to end
+        if not self.background.busy:
             super().reject()
+            return
+        self._closing = True  # the user's code is running and cannot be stopped: closing waits for it to end
+        self.error.setText("The model file's code is still running (it runs when the file is read or imported);"
+                           " the dialog closes when it ends.")
 
     def _on_class(self, name: str) -> None:
         cls = self.classes.get(name)
         names = forward_arguments(cls) if cls is not None else []
         factory = name.endswith(FACTORY) and name[:-len(FACTORY)] in self.factories
-        self.arguments.setText(f"forward({', '.join(names)}): {len(names)} input shape(s)" if cls else
+        needed = len([n for n in names if "=" not in n]) or len(names[:1])
+        self.arguments.setText(f"forward({', '.join(names)}): {needed} input shape(s)" if cls else
                                "a function of the file: called with the Arguments, it returns the model" if factory
                                else "")
         if (cls is not None or factory) and not self._output_edited and self.model.text().strip():
@@ -186,13 +206,22 @@ class ImportDialog(QDialog):
         return True
 
     def _imported(self, output: str) -> None:
+        self._closing = False  # the import ended: its document opens, Cancel or not
         self._working(False)
         self.imported.emit(output)
         self.accept()
 
     def _import_failed(self, message: str) -> None:
-        self._working(False)
-        self.error.setText(message)
+        if self._working(False):
+            return
+        self.error.setText(dialog_words(message))
+
+
+def dialog_words(message: str) -> str:
+    """An importer's message with the dialog's field names for the command line's options."""
+    for pattern, words in DIALOG_WORDS:
+        message = re.sub(pattern, words, message)
+    return message
 
 
 def open_dialog(bench) -> ImportDialog:

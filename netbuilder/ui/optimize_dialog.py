@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 
 from ..errors import describe
 from ..optimize.report import Cancelled, Plan, optimize_run
+from ..optimize.source import refusal
 from .optimize_compare import CompareView
+from .training.run_list import run_refusal
 from .training.worker import hold_garbage_collection, release_garbage_collection
 
 HEADERS = ["version", "runtime", "accuracy", "size (kB)", "parameters", "ms at batch 1", "ms per batch of 64",
@@ -249,4 +251,8 @@ def install(bench, run_list) -> None:
         action.setEnabled(run.weights() is not None and not state.running)
         if run.onnx_only:  # an int8 version: optimise the run it was made from
             action.setText("Optimize… (an ONNX run: optimize the run it was made from)")
+        elif (why := run_refusal(run, refusal)) is not None:  # said before the user fills the dialog in
+            action.setEnabled(False)
+            action.setToolTip(f"Not for this run: {why}")
+            menu.setToolTipsVisible(True)
     run_list.entries.append(entry)

@@ -13,8 +13,10 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
+from ..serve.model import refusal
 from ..serve.process import ServiceProcess
 from .child_link import ChildLink
+from .training.run_list import run_refusal
 
 ANSWER_SECONDS = 120  # LitServe starts a worker process that loads torch
 
@@ -128,5 +130,9 @@ def install(bench, run_list) -> ServeLink:
         run = state.run
         action = menu.addAction("Serve This Run", lambda: link.serve(run))
         action.setEnabled((run.weights() is not None or run.onnx_model() is not None) and not state.running)
+        if (why := run_refusal(run, refusal)) is not None:  # said in the menu, not after starting the service
+            action.setEnabled(False)
+            action.setToolTip(f"Not for this run: {why}")
+            menu.setToolTipsVisible(True)
     run_list.entries.append(entry)
     return link

@@ -121,7 +121,7 @@ def _fails(capsys, tmp_path, *argv):
     (["--factory", "Config", "--input-shape", "5"], "defines no function 'Config'"),
     (["--factory", "not_a_model", "--input-shape", "5"], "not_a_model() returns Config, not an nn.Module"),
     (["--factory", "broken", "--input-shape", "5"], "line 18: broken(no arguments) raises RuntimeError"),
-    (["--factory", "small", "--args", '{"depth": 2}', "--input-shape", "5"], "small({\"depth\": 2}) raises TypeError"),
+    (["--factory", "small", "--args", '{"depth": 2}', "--input-shape", "5"], "small(depth=2) raises TypeError"),
     (["--factory", "small", "--input", "tokens:int64"], "--input 'tokens:int64' is not NAME:DTYPE:SHAPE"),
     (["--factory", "small", "--input", "tokens:integer:2,5"], "'integer' is not a dtype; use one of"),
     (["--factory", "small", "--input", "tokens:int64:2,five"], "the shape '2,five' is not 1 to 8 positive"),

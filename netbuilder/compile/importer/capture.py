@@ -54,9 +54,10 @@ class Captured:
 
 @contextlib.contextmanager
 def quiet():
-    """torch.export logs the partial graph and its guards on a failure: the message says what matters."""
+    """torch.export logs the partial graph and its guards on a failure (and fake tensors the traceback of an
+    operator given the wrong shapes): the message says what matters."""
     loggers = [logging.getLogger(n) for n in ("torch.export", "torch._export", "torch.fx.experimental.symbolic_shapes",
-                                              "torch._dynamo", "torch.fx")]
+                                              "torch._dynamo", "torch.fx", "torch._subclasses")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL)

@@ -102,8 +102,9 @@ def _given(model: nn.Module, where: str, required: list[str], inputs) -> Describ
     names = every[:len(order)] if len(required) <= len(order) <= len(every) else required
     if len(order) != len(names):
         raise ModelImportError(f"{where}: forward takes {len(names)} input(s) ({', '.join(names)}) and"
-                               f" {len(order)} were given ({', '.join(order)}): give one --input per argument (an"
-                               " argument that is a tuple of tensors, as an LSTM's (h, c), once per tensor)")
+                               f" {len(order)} were given ({', '.join(order)}): give one --input per argument; an"
+                               " argument that is a tuple of tensors, as an LSTM's (h, c), gets one --input per tensor"
+                               f" under the argument's name ({names[-1]}:float32:... once per tensor)")
     if set(order) == set(names):
         order = names
     first = sequence_first(model)

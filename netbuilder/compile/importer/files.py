@@ -73,12 +73,14 @@ def defined(path: str | Path, module=None) -> tuple[dict[str, type], list[str]]:
 
 
 def forward_arguments(cls: type) -> list[str]:
-    """The names of forward's arguments after self (what each --input-shape is for)."""
+    """forward's arguments after self (what each --input-shape is for), one with a default as it is written:
+    ['src', 'has_mask=True'] (the import gives it nothing, unless more inputs than the others are described)."""
     try:
         params = list(inspect.signature(cls.forward).parameters.values())[1:]
     except (TypeError, ValueError):
         return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in params
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def load_class(path: str | Path, class_name: str, module=None) -> type:

@@ -284,9 +284,16 @@ def _call(fn, args, path: Path, name: str) -> nn.Module:
     try:
         return fn(*args) if isinstance(args, list) else fn(**args)
     except Exception as e:  # noqa: BLE001 - the user's constructor
-        shown = json.dumps(args) if args else "no arguments"
+        shown = _shown_call(args) if args else "no arguments"
         raise ModelImportError(f"{path.name}{_line_in(e, path)}: {name}({shown}) raises"
                                f" {_first_line(e)}") from None
+
+
+def _shown_call(args: list | dict) -> str:
+    """The arguments as the call has them: 0, "LSTM" (a list) or hidden=64 (an object)."""
+    if isinstance(args, list):
+        return ", ".join(json.dumps(a) for a in args)
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in args.items())
 
 
 def _load_weights(model: nn.Module, path: Path, class_name: str) -> None:

@@ -8,10 +8,19 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem
 
+from ...graph.io import FileFormatError
 from ...runs.start_from import lesson_next
 from .runs_model import DocumentRuns
 
 COLUMNS = ("run", "status", "started", "epochs", "best")
+
+
+def run_refusal(run, refusal) -> str | None:
+    """Why a feature of the menu refuses the run (`refusal` of its network), or why its network cannot be read."""
+    try:
+        return refusal(run.graph())
+    except FileFormatError as e:
+        return str(e)
 
 
 class RunList(QTreeWidget):
