@@ -205,11 +205,14 @@ class OptimizeDialog(QDialog):
 def _plot():
     import pyqtgraph as pg
 
+    from .training.curves import style
+
     plot = pg.PlotWidget(objectName="optimize_plot")
     plot.setLabel("bottom", "ms per batch of 64")
     plot.setLabel("left", "accuracy (%)")
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.setMinimumHeight(160)
+    style(plot)  # the theme's colours, as the Training dock's plots have
     return plot
 
 

@@ -51,6 +51,9 @@ def test_the_dialog_fills_the_table_off_the_windows_thread(qtbot, trained):
     assert names == ["original", "original", "int8 static", "pruned 50% +1 ep", "pruned 50% +1 ep, int8 static"]
     assert dialog.bar.value() == 100 and len(set(seen)) >= 4  # it moved stage by stage
     assert len(dialog.plot.getPlotItem().listDataItems()) == 5
+    from netbuilder.ui import theme
+
+    assert dialog.plot.backgroundBrush().color() == theme.canvas_background()  # the theme's, not pyqtgraph's black
     assert (trained.folder / "optimized" / "pruned.json").is_file() and "269 test samples" in dialog.status.text()
     compare = dialog.compare  # the original beside the last version: confusion matrices, disagreements
     assert compare.isVisible() and compare.choice.count() == 4 and compare.matrices[1].rowCount() == 10
