@@ -345,6 +345,7 @@ def test_what_the_catalog_lacks_comes_in_as_code_and_shared_weights_are_refused(
     assert norm.type == "Code" and "self.m = nn.RMSNorm(normalized_shape=[4]" in norm.params["code"]
     assert norm.params["note"].startswith(f"imported as code: line {at}: self.norm: nn.RMSNorm")
     assert [n.type for n in result.graph.nodes()] == ["Input", "Linear", "Code", "Scale", "Output"]
+    assert "(1 Code layer (norm): what the catalog has no layer for" in result.graph.meta["description"]
     shared = tmp_path / "shared.py"
     shared.write_text("from torch import nn\n\n\nclass Shared(nn.Module):\n    def __init__(self):\n"
                       "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n"

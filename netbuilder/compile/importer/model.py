@@ -101,7 +101,6 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     _declared_inits(type(model), graph)
     _lay_out(graph)
     graph.meta["name"] = name
-    graph.meta["description"] = _description(where, graph, mapper)
     _check_clean(graph, where)
     built = build_model(graph).eval()
     theirs = {**dict(model.named_buffers()), **model.state_dict()}
@@ -117,6 +116,7 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     grouped = _grouped(graph, mapper.origin, state, model, xs, where)
     if grouped is not None:
         graph, state, difference = grouped
+    graph.meta["description"] = _description(where, graph, mapper)  # the Code layers it names as grouped
     _trust_code(graph)
     notes = _tied(model, name)
     if notes:
@@ -245,9 +245,20 @@ def _description(where: str, graph, mapper: Mapper) -> str:
     return text
 
 
-def _code_count(graph) -> str:
-    count = sum(1 for n in graph.nodes() if n.type == "Code")
-    return f"{count} part(s) as Code layers: what the catalog has no layer for" if count else ""
+def _code_count(graph, shown: int = 6) -> str:
+    """Which layers came in as code (the canvas's note on each says why), named, the first `shown` of them."""
+    names = [n.name for n in graph.nodes() if n.type == "Code"]
+    inside = {block: sum(1 for n in g.nodes() if n.type == "Code") for block, g in graph.blocks.items()}
+    inside = {block: k for block, k in inside.items() if k}
+    if not names and not inside:
+        return ""
+    parts = []
+    if names:
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        parts.append(f"{len(names)} Code layer{'s' if len(names) > 1 else ''} ({', '.join(names[:shown])}{more})")
+    if inside:
+        parts.append(f"Code layers inside the block{'s' if len(inside) > 1 else ''} {', '.join(inside)}")
+    return " and ".join(parts) + ": what the catalog has no layer for, each with a note saying why"
 
 
 def _trust_code(graph) -> None:
