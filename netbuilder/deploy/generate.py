@@ -3,6 +3,7 @@ as a PNG grid for images and a .npy array in every case, with the seed that made
 makes the samples (Recipe.generate); this module finds the run, puts its weights back and writes the files."""
 from __future__ import annotations
 
+import errno
 import json
 import math
 import secrets
@@ -74,10 +75,18 @@ def run_info(run: Run, seed: int) -> dict:
     return {"run": run.name, "run_id": run.id, "recipe": run.recipe, "seed": seed}
 
 
+def _folder(out: Path) -> None:
+    """The folder the files go in, made if missing; a file of that name is said as such (not 'File exists')."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder: choose a folder for the samples",
+                                 str(out))
+    out.mkdir(parents=True, exist_ok=True)
+
+
 def write_samples(samples, out: Path, info: dict, images: bool = False) -> list[Path]:
     """samples.npy (and samples.png, a grid, for images: `images`, or samples shaped [N, C, H, W]) and
     samples.json (`info`, the count and each sample's shape) in `out`; returns the files written."""
-    out.mkdir(parents=True, exist_ok=True)
+    _folder(out)
     written = [out / "samples.npy"]
     array = samples.detach().cpu().numpy()
     write_atomic(written[0], lambda f: np.save(f, array))
@@ -95,7 +104,7 @@ def write_texts(texts: list, out: Path, info: dict) -> list[Path]:
     """A language model's writing: text_1.txt, text_2.txt, ... (each the prompt and what followed it, as
     train.language.Generated holds them) and samples.json (`info`, and each file with the seed that wrote it)
     in `out`; returns the files written."""
-    out.mkdir(parents=True, exist_ok=True)
+    _folder(out)
     written, listed = [], []
     for i, made in enumerate(texts, 1):
         written.append(out / f"text_{i}.txt")

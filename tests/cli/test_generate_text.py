@@ -75,3 +75,12 @@ def test_bad_requests_are_said(trained, tmp_path, capsys):
     assert main(["generate", str(other), "--run", "run 1"]) == 1
     said = capsys.readouterr().err  # a classifier writes no text and makes no samples
     assert "a supervised run makes no new samples" in said and "next_token (text)" in said
+
+
+def test_an_out_that_is_a_file_is_said_so(trained, tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    assert main(["generate", str(trained), "--run", "run 1", "--length", "5", "--out", str(taken)]) == 1
+    err = capsys.readouterr().err
+    assert "it is a file, not a folder: choose a folder for the samples" in err and "Traceback" not in err
+    assert taken.read_text() == "mine"
