@@ -171,10 +171,11 @@ def _literal_text(v) -> str:
 
 
 # ---- a run of captured operators --------------------------------------------------------------------------
-def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tensors: dict[fx.Node, torch.Tensor],
-             where, bdim=lambda n: 0, labels: dict | None = None, modules: dict | None = None
-             ) -> tuple[str, list[tuple[fx.Node, str]]]:
-    """(code, weights) of a Code layer computing `output` from `inputs` by `nodes` (in graph order). `tensors`:
+def run_body(nodes: list[fx.Node], inputs: list[fx.Node], outputs: list[fx.Node],
+             tensors: dict[fx.Node, torch.Tensor], where, bdim=lambda n: 0, labels: dict | None = None,
+             modules: dict | None = None) -> tuple[str, list[tuple[fx.Node, str]]]:
+    """(code, weights) of a Code layer computing `outputs` (returned in this order, as a tuple when several) from
+    `inputs` by `nodes` (in graph order). `tensors`:
     the model's own tensors the nodes read (get_attr nodes and their values), made the layer's own; `modules`:
     the torch.nn modules called among the nodes (node -> module), made again inside the layer. The weights it
     names are (node, its name inside the layer), for a tensor's value or a module's weights;
@@ -228,7 +229,7 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
     head = "def __init__(self):\n    super().__init__()\n" + "".join(f"{s}\n" for s in init) + "\n" if init else ""
     moves = _moves_in([names[i] for i in inputs], [bdim(i) for i in inputs])
     code = (head + f"def forward(self, {', '.join(names[i] for i in inputs)}):\n" + moves + "\n".join(body)
-            + f"\n    return {names[output]}{_move(bdim(output), 0)}\n")
+            + f"\n    return {', '.join(names[o] + _move(bdim(o), 0) for o in outputs)}\n")
     return code, weights
 
 

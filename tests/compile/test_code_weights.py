@@ -1,0 +1,96 @@
+"""Runs of operators the catalog cannot map become Code layers without copying the model's weights: a matrix
+product of the model's own weight whose result is split three ways (GPT-2's c_attn, a Conv1D) is held by one
+layer, which gives the three parts or the product, and a result a Code layer gives is taken from it, not computed
+again. The document then has the model's parameters, each once, and the importer says when it does not."""
+import torch
+
+import netbuilder
+from netbuilder.compile.importer.model import _copied, import_model, load_class
+
+MODELS = '''
+import torch
+from torch import nn
+
+
+class Projections(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(d, 3 * d) * 0.1)
+        self.bias = nn.Parameter(torch.randn(3 * d) * 0.1)
+
+    def forward(self, x):
+        size = x.size()[:-1] + (self.weight.size(1),)
+        h = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight).view(size)
+        q, k, v = h.split(x.size(-1), dim=2)
+        return torch.tanh(q) + torch.sigmoid(k) * v
+
+
+class Attention(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(d, 3 * d) * 0.1)
+        self.bias = nn.Parameter(torch.randn(3 * d) * 0.1)
+        self.fc_weight = nn.Parameter(torch.randn(d, 2 * d) * 0.1)
+        self.fc_bias = nn.Parameter(torch.randn(2 * d) * 0.1)
+        self.out = nn.Linear(2 * d, d)
+
+    def forward(self, x):
+        size = x.size()[:-1] + (self.weight.size(1),)
+        h = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight).view(size)
+        q, k, v = h.split(x.size(-1), dim=2)
+        a = torch.softmax(q @ k.transpose(1, 2), -1) @ v
+        size = a.size()[:-1] + (self.fc_weight.size(1),)
+        f = torch.addmm(self.fc_bias, a.reshape(-1, a.size(-1)), self.fc_weight).view(size)
+        g = 0.5 * f * (1.0 + torch.tanh(f + 0.044715 * torch.pow(f, 3.0)))
+        return self.out(g)
+'''
+
+
+def _imported(tmp_path, name):
+    path = tmp_path / "models.py"
+    path.write_text(MODELS)
+    torch.manual_seed(0)
+    model = load_class(path, name)().eval()
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    result = import_model(path, name, None, [[5, 8]], tmp_path / "weights.pt")
+    built = netbuilder.build_model(result.graph).eval()
+    built.load_state_dict(result.state)
+    x = torch.randn(3, 5, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(built(x), model(x), rtol=1e-4, atol=1e-5)
+    return model, result, built
+
+
+def _count(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_a_weight_split_three_ways_is_held_by_one_code_layer_giving_the_three_parts(tmp_path):
+    model, result, built = _imported(tmp_path, "Projections")
+    assert _count(built) == _count(model) == 8 * 24 + 24
+    assert result.notes == []
+    codes = [n for n in result.graph.nodes() if n.type == "Code"]
+    assert len(codes) == 1
+    assert codes[0].params["code"].rstrip().endswith("return getitem, getitem_1, getitem_2")
+    assert len({(e.src, e.src_port) for e in result.graph.edges() if e.src == codes[0].id}) == 3
+
+
+def test_results_needing_each_other_take_the_weights_product_from_the_layer_giving_it(tmp_path):
+    """q @ k.T needs k transposed by a layer, so q, k and v cannot come from one layer: the layer computing h
+    gives it to the three, and gelu's x**3 takes f from the layer giving f."""
+    model, result, built = _imported(tmp_path, "Attention")
+    assert _count(built) == _count(model)
+    assert result.notes == []
+    holders = [n.name for n in result.graph.nodes() if n.type == "Code" and "self.weight" in n.params["code"]]
+    assert holders == ["h"]
+    pow_layer = next(n for n in result.graph.nodes() if n.type == "Code" and "pow" in n.params["code"])
+    assert "addmm" not in pow_layer.params["code"]
+
+
+def test_a_weight_held_by_several_layers_is_said():
+    weight, tied = torch.zeros(4, 3), torch.zeros(5)
+    theirs = {"fc.weight": weight, "emb.weight": tied, "head.weight": tied}
+    state = {"a.w": weight, "b.w": weight, "emb.weight": tied, "head.weight": tied}
+    notes = _copied(state, theirs)
+    assert notes == ["'fc.weight' of the model is held by 2 layers here (a, b): copies, trained apart."]
+    assert _copied({"a.w": weight, "emb.weight": tied, "head.weight": tied}, theirs) == []
