@@ -6,6 +6,7 @@ import torch
 
 import netbuilder
 from netbuilder.compile.importer.model import _copied, import_model, load_class
+from netbuilder.layers.code import code_ports
 
 MODELS = '''
 import torch
@@ -43,6 +44,35 @@ class Attention(nn.Module):
         f = torch.addmm(self.fc_bias, a.reshape(-1, a.size(-1)), self.fc_weight).view(size)
         g = 0.5 * f * (1.0 + torch.tanh(f + 0.044715 * torch.pow(f, 3.0)))
         return self.out(g)
+
+
+SCALE = 0.5
+
+
+class Mix(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.weight = nn.Parameter(torch.randn(d, 2 * d) * 0.1)
+        self.bias = nn.Parameter(torch.randn(2 * d) * 0.1)
+
+    def forward(self, x):  # SCALE, a name of its file: its source cannot be a Code layer alone
+        size = x.size()[:-1] + (self.weight.size(1),)
+        h = self.norm(x)
+        h = torch.addmm(self.bias, h.view(-1, h.size(-1)), self.weight).view(size)
+        a, b = h.split(x.size(-1), dim=2)
+        return x + torch.tanh(a) * torch.sigmoid(b) * SCALE
+
+
+class Stack(nn.Module):
+    def __init__(self, n=3):
+        super().__init__()
+        self.blocks = nn.ModuleList([Mix() for _ in range(n)])
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
 '''
 
 
@@ -71,7 +101,7 @@ def test_a_weight_split_three_ways_is_held_by_one_code_layer_giving_the_three_pa
     assert result.notes == []
     codes = [n for n in result.graph.nodes() if n.type == "Code"]
     assert len(codes) == 1
-    assert codes[0].params["code"].rstrip().endswith("return getitem, getitem_1, getitem_2")
+    assert len(code_ports(codes[0].params["code"])[1]) == 3
     assert len({(e.src, e.src_port) for e in result.graph.edges() if e.src == codes[0].id}) == 3
 
 
@@ -94,3 +124,17 @@ def test_a_weight_held_by_several_layers_is_said():
     notes = _copied(state, theirs)
     assert notes == ["'fc.weight' of the model is held by 2 layers here (a, b): copies, trained apart."]
     assert _copied({"a.w": weight, "emb.weight": tied, "head.weight": tied}, theirs) == []
+
+
+def test_a_class_used_three_times_whose_run_is_code_is_one_block(tmp_path):
+    """The Code layers made in each use of Mix name its weights and the layers they take relative to the use
+    (weight, norm, not blocks_1_weight, blocks_1_norm) and read the batch size from what they take, not from the
+    model's input: the three uses are one block, stacked three times, each with its own weights."""
+    model, result, built = _imported(tmp_path, "Stack")
+    assert _count(built) == _count(model)
+    assert list(result.graph.blocks) == ["Mix"]
+    (use,) = [n for n in result.graph.nodes() if n.type == "Block"]
+    assert use.params["repeat"] == 3
+    (code,) = [n for n in result.graph.blocks["Mix"].nodes() if n.type == "Code"]
+    assert "self.weight" in code.params["code"] and "blocks_" not in code.params["code"]
+    assert "def forward(self, norm):" in code.params["code"]

@@ -10,6 +10,7 @@ that would give a tensor without the batch (a constant, a sum over everything) t
 from __future__ import annotations
 
 import inspect
+import keyword
 import operator
 
 import torch
@@ -18,7 +19,7 @@ from torch.utils import _pytree as pytree
 
 from ...graph import trust
 from ...layers.code import code_ports
-from .as_code import class_body, run_body, wrapper
+from .as_code import class_body, relative, run_body, variable, wrapper
 from .blocks import user_classes
 from .rules import Mapper, Unsupported, _holds_tensor
 
@@ -104,7 +105,7 @@ def _module_code(m: Mapper, node: fx.Node, why: str):
                           " own", final=True)
     made = _verbatim(module, node, len(inputs), len(leaves)) if not any(dims_in + dims_out) else None
     if made is None:
-        names = _names(inputs)
+        names = _names(inputs, [p for p, _ in (node.meta.get("nn_module_stack") or {}).values()])
         call = pytree.tree_map(lambda a: _Named(names[inputs.index(a)]) if isinstance(a, fx.Node) else a,
                                (tuple(node.args), dict(node.kwargs)))
         code = wrapper(module, names, call, leaves, dims_in, dims_out)
@@ -159,11 +160,13 @@ class _Named(str):
         return str(self)
 
 
-def _names(nodes: list[fx.Node]) -> list[str]:
+def _names(nodes: list[fx.Node], scopes: list[str]) -> list[str]:
+    """forward's arguments, named as in each use of the class the call was made in."""
     names = []
     for n in nodes:
-        stem = n.name if n.name.isidentifier() and n.name not in ("self", "torch", "nn", "F", "math", "result") \
-            else f"x_{n.name}"
+        text = variable(n) if n.op in ("call_function", "call_method") else relative(n.name, scopes)
+        stem = text if text.isidentifier() and not keyword.iskeyword(text) \
+            and text not in ("self", "torch", "nn", "F", "math", "result") else f"x_{text}"
         name, k = stem, 1
         while name in names:
             k += 1
@@ -203,11 +206,13 @@ def _made(m: Mapper, outputs: list[fx.Node], why: str, name: str | None = None):
     members, inputs, tensors = _collect(m, outputs)
     if not inputs:
         return Constant()
+    sizes = _sizes(members, inputs)
     sources = [m.tensor(i) for i in inputs]
     graph = m.builder.graph
     labels = {i: graph.node(s if isinstance(s, str) else s[0]).name for i, s in zip(inputs, sources)}
     modules = {n: m.gm.get_submodule(n.target) for n in members if n.op == "call_module"}
-    code, weights = run_body(members, inputs, outputs, tensors, m.where, m.bdim, labels, modules)
+    scopes = [path for path, _ in (outputs[0].meta.get("nn_module_stack") or {}).values()]
+    code, weights = run_body(members, inputs, outputs, tensors, m.where, m.bdim, labels, modules, scopes, sizes)
     if code is None:
         raise Unsupported("a module the catalog lacks, called on constants, that cannot be made again from its"
                           " attributes", final=True)
@@ -260,6 +265,34 @@ def _collect(m: Mapper, outputs: list[fx.Node]):
     order = {n: i for i, n in enumerate(m.gm.graph.nodes)}
     inputs.sort(key=order.__getitem__)
     return sorted(members, key=order.__getitem__), inputs, tensors
+
+
+def _sizes(members: list[fx.Node], inputs: list[fx.Node]) -> dict[fx.Node, tuple[fx.Node, int]]:
+    """Sizes the run reads from an input it takes for them alone (the batch read from the model's input), read
+    from another of its inputs having that size (node -> (input, dim)); those inputs are dropped (in place). A
+    Code layer in a block then takes what the block computes, in each use alike."""
+    sizes = {}
+    for i in list(inputs):
+        users = [u for u in i.users if u in members]
+        found = {}
+        for u in users:
+            expr = _symbol(u.meta.get("val")) if _is_size(u) else None
+            found[u] = next(((j, d) for j in inputs if j is not i and isinstance(j.meta.get("val"), torch.Tensor)
+                             for d, size in enumerate(j.meta["val"].shape) if expr and _symbol(size) == expr), None)
+            if found[u] is None:
+                break
+        if users and all(found.get(u) for u in users):
+            sizes.update(found)
+            inputs.remove(i)
+    return sizes
+
+
+def _is_size(n: fx.Node) -> bool:
+    return isinstance(n.target, torch._ops.OpOverload) and n.target.overloadpacket.__name__ == "sym_size"
+
+
+def _symbol(size) -> str | None:
+    return str(size.node.expr) if isinstance(size, torch.SymInt) and not size.node.expr.is_number else None
 
 
 def _group(m: Mapper, node: fx.Node) -> tuple[list[fx.Node], set[fx.Node]]:
