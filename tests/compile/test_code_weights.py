@@ -3,9 +3,11 @@ product of the model's own weight whose result is split three ways (GPT-2's c_at
 layer, which gives the three parts or the product, and a result a Code layer gives is taken from it, not computed
 again. The document then has the model's parameters, each once, and the importer says when it does not."""
 import torch
+from torch import nn
 
 import netbuilder
-from netbuilder.compile.importer.model import _copied, import_model, load_class
+from netbuilder.compile.importer.copies import copied, tied
+from netbuilder.compile.importer.model import import_model, load_class
 from netbuilder.layers.code import code_ports
 
 MODELS = '''
@@ -117,13 +119,20 @@ def test_results_needing_each_other_take_the_weights_product_from_the_layer_givi
     assert "addmm" not in pow_layer.params["code"]
 
 
-def test_a_weight_held_by_several_layers_is_said():
-    weight, tied = torch.zeros(4, 3), torch.zeros(5)
-    theirs = {"fc.weight": weight, "emb.weight": tied, "head.weight": tied}
-    state = {"a.w": weight, "b.w": weight, "emb.weight": tied, "head.weight": tied}
-    notes = _copied(state, theirs)
-    assert notes == ["'fc.weight' of the model is held by 2 layers here (a, b): copies, trained apart."]
-    assert _copied({"a.w": weight, "emb.weight": tied, "head.weight": tied}, theirs) == []
+def test_a_weight_held_by_more_layers_than_in_the_model_is_said_and_a_module_of_two_names_is_not_tied():
+    model = nn.Module()
+    model.fc, model.emb, model.head = nn.Linear(3, 4), nn.Embedding(5, 4), nn.Linear(4, 5, bias=False)
+    model.head.weight = model.emb.weight  # tied: one tensor in two layers
+    model.alias = model.fc  # one layer under two names
+    theirs = model.state_dict()
+    one_each = {"fc.weight": theirs["fc.weight"], "fc.bias": theirs["fc.bias"], "emb.weight": theirs["emb.weight"],
+                "head.weight": theirs["head.weight"]}
+    assert copied(model, one_each) == []
+    assert tied(model, "M") == ["'emb.weight' and 'head.weight' are one tensor in M (tied weights); here each layer"
+                                " has its own copy, equal now but trained apart."]
+    twice = {**one_each, "code1.w": theirs["fc.weight"]}
+    assert copied(model, twice) == ["'fc.weight' of the model is held by 2 layers here (fc, code1): copies, trained"
+                                    " apart."]
 
 
 def test_a_class_used_three_times_whose_run_is_code_is_one_block(tmp_path):

@@ -37,6 +37,7 @@ from ..source import INIT_CODE
 from .as_code import recording_arguments
 from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
+from .copies import copied, tied
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
 from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
@@ -118,44 +119,11 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
     if grouped is not None:
         graph, state, difference = grouped
     _trust_code(graph)
-    notes = _tied(model, name) + _copied(state, theirs)
+    notes = tied(model, name) + copied(model, state)
     if notes:
         graph.meta["description"] += " " + " ".join(notes)
     return Imported(graph, state, difference, where, tuple(mapper.kept_outputs),
                     len(mapper.kept_outputs) + mapper.dropped_outputs, notes)
-
-
-def _tied(model: nn.Module, name: str) -> list[str]:
-    """Weights that are one tensor in the model (tied, as a language model's embedding and output layer): the
-    document gives each layer its copy, equal at import, trained apart."""
-    names: dict[int, list[str]] = {}
-    for key, p in model.named_parameters(remove_duplicate=False):
-        names.setdefault(id(p), []).append(key)
-    return [f"{' and '.join(repr(k) for k in keys)} are one tensor in {name} (tied weights); here each layer has its"
-            " own copy, equal now but trained apart." for keys in names.values() if len(keys) > 1]
-
-
-def _copied(state: dict, theirs: dict) -> list[str]:
-    """Weights of the model that more layers of the document hold than the model has names for (each layer its
-    copy, trained apart); a tied weight's copy per name is said by _tied. None when the import is right."""
-    def same(t: torch.Tensor):
-        return (t.data_ptr(), t.dtype, tuple(t.shape), t.stride()) if t.numel() else None
-
-    names: dict[tuple, list[str]] = {}
-    for key, t in theirs.items():
-        if same(t) is not None:
-            names.setdefault(same(t), []).append(key)
-    held: dict[tuple, list[str]] = {}
-    for key, t in state.items():
-        if same(t) in names:
-            held.setdefault(same(t), []).append(key)
-    notes = []
-    for found, keys in held.items():
-        if len(keys) > len(names[found]):
-            notes.append(f"{names[found][0]!r} of the model is held by {len(keys)} layers here"
-                         f" ({', '.join(k.rpartition('.')[0] for k in keys)}): copies, trained apart.")
-            log.warning("%s", notes[-1])
-    return notes
 
 
 def _build(path: Path, class_name: str | None, factory: str | None, args):
