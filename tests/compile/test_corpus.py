@@ -81,8 +81,10 @@ def _held(model, xs) -> int:
     torch.manual_seed(11)
     with torch.enable_grad():
         outs = [t for t in _pytree.tree_leaves(model(*xs)) if isinstance(t, torch.Tensor) and t.requires_grad]
-        if outs:
+        try:
             sum(t.float().sum() for t in outs).backward()
+        except (RuntimeError, AttributeError):  # no gradient (an in-place write it needs, no output needing one)
+            outs = []  # then every parameter counts as used
     used = {tensor_key(p) for p in model.parameters() if p.grad is not None or not outs}
     model.zero_grad(set_to_none=True)
     return sum(math.prod(key[2]) * len(names) for key, names in holders(model, buffers=False).items() if key in used)
