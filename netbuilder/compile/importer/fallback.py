@@ -196,8 +196,10 @@ class Constant:
 def _run_code(m: Mapper, node: fx.Node, why: str):
     outputs, shared = _group(m, node)
     for part in _parts(m, node, shared):  # each weight's result given by a layer of its own, then
-        m.values[part] = m.runs[part] = _made(m, [part], why, m._name_of(part, "Code"))
-        m.origin[m.runs[part]] = part
+        made = _made(m, [part], why, m._name_of(part, "Code"))
+        if isinstance(made, str):
+            m.values[part] = m.runs[part] = made
+            m.origin[made] = part
     return _made(m, outputs, why)
 
 
