@@ -3,6 +3,7 @@ would import them. Each that imports checks clean and gives the model's own outp
 model's weights) on a batch size the import did not use: the document built, its exported source, and its ONNX
 file where the model draws no random numbers. Each that is refused says why, naming what stands in the way."""
 import importlib.util
+import math
 import re
 import sys
 import warnings
@@ -16,6 +17,7 @@ from torch.utils import _pytree
 import netbuilder
 from netbuilder.analysis import Analysis
 from netbuilder.compile.build import _class_name
+from netbuilder.compile.importer.copies import holders, tensor_key
 from netbuilder.compile.importer.inputs import parse_input
 from netbuilder.compile.importer.model import TOLERANCE, ModelImportError, import_model, load_file
 from netbuilder.deploy.formats import export_network, onnx_session
@@ -66,6 +68,26 @@ def _same(theirs, ours, what):
         scale = max(1.0, float(a.double().abs().max())) if a.numel() else 1.0
         diff = float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
         assert diff <= TOLERANCE * scale, f"{what}: output {i} differs by {diff:.3g}"
+
+
+def _parameters(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _held(model, xs) -> int:
+    """How many parameters a document of the model holds: each that forward uses (a gradient reaches it), once
+    per layer of the model holding it (a weight tied between two layers is a copy in each)."""
+    model.zero_grad(set_to_none=True)
+    torch.manual_seed(11)
+    with torch.enable_grad():
+        outs = [t for t in _pytree.tree_leaves(model(*xs)) if isinstance(t, torch.Tensor) and t.requires_grad]
+        try:
+            sum(t.float().sum() for t in outs).backward()
+        except (RuntimeError, AttributeError):  # no gradient (an in-place write it needs, no output needing one)
+            outs = []  # then every parameter counts as used
+    used = {tensor_key(p) for p in model.parameters() if p.grad is not None or not outs}
+    model.zero_grad(set_to_none=True)
+    return sum(math.prod(key[2]) * len(names) for key, names in holders(model, buffers=False).items() if key in used)
 
 
 def _import(entry, weights=None):
@@ -123,6 +145,9 @@ def test_corpus_model(entry, tmp_path):
     built = netbuilder.build_model(graph).eval()
     built.load_state_dict(result.state)
     _same(theirs, _run(built, xs), "the document")
+    # each weight of the model is held by one layer (a tied weight by one per layer holding it: said so)
+    assert _parameters(built) == _held(model, xs), "the document's parameters are not the model's"
+    assert not [n for n in result.notes if "is held by" in n], result.notes
 
     code = tmp_path / "exported.py"
     code.write_text(netbuilder.export_source(graph))

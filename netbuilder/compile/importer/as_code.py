@@ -171,20 +171,41 @@ def _literal_text(v) -> str:
 
 
 # ---- a run of captured operators --------------------------------------------------------------------------
-def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tensors: dict[fx.Node, torch.Tensor],
-             where, bdim=lambda n: 0, labels: dict | None = None, modules: dict | None = None
+def relative(text: str, scopes: list[str]) -> str:
+    """A name made from a module path (transformer_h_0_attn_c_attn_weight) relative to the innermost of `scopes`
+    (module paths) it falls in (c_attn_weight): the same in each use of a class."""
+    text = re.sub(r"\W", "_", text)
+    for prefix in sorted({re.sub(r"\W", "_", s) + "_" for s in scopes if s}, key=len, reverse=True):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def variable(n: fx.Node) -> str:
+    """The stem of a captured operator's variable (getitem_7 -> getitem), numbered again in each layer."""
+    return re.sub(r"_\d+$", "", n.name) if n.op in ("call_function", "call_method") else n.name
+
+
+def run_body(nodes: list[fx.Node], inputs: list[fx.Node], outputs: list[fx.Node],
+             tensors: dict[fx.Node, torch.Tensor], where, bdim=lambda n: 0, labels: dict | None = None,
+             modules: dict | None = None, scopes: list[str] = (), sizes: dict | None = None
              ) -> tuple[str, list[tuple[fx.Node, str]]]:
-    """(code, weights) of a Code layer computing `output` from `inputs` by `nodes` (in graph order). `tensors`:
+    """(code, weights) of a Code layer computing `outputs` (returned in this order, as a tuple when several) from
+    `inputs` by `nodes` (in graph order). `tensors`:
     the model's own tensors the nodes read (get_attr nodes and their values), made the layer's own; `modules`:
     the torch.nn modules called among the nodes (node -> module), made again inside the layer. The weights it
     names are (node, its name inside the layer), for a tensor's value or a module's weights;
-    `where(node)` gives (line, code) in the user's file."""
+    `where(node)` gives (line, code) in the user's file. Names inside are relative to the innermost of `scopes`
+    (the paths of the modules the layer was computed in) they fall in, and the variables numbered in the layer:
+    the layers made from each use of one class have the same code, and the uses can be one block. `sizes`: the
+    sizes read from another input than the one the model read them from (node -> (input, dim))."""
     names: dict[fx.Node, str] = {}
     taken = set(ALLOWED) | {"self", "result"}
 
     def name(n: fx.Node, base: str | None = None) -> str:
         if n not in names:
-            stem = re.sub(r"\W", "_", base or n.name).strip("_") or "v"
+            stem = relative(base, scopes) if base else variable(n)
+            stem = re.sub(r"\W", "_", stem).strip("_") or "v"
             if stem[0].isdigit() or keyword.iskeyword(stem):
                 stem = "v_" + stem
             candidate, k = stem, 1
@@ -220,7 +241,9 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
             seen_lines.add(line)
             body.append(f"    # line {line}: {code}")
         ref = lambda a: _ref(a, names, tensors)  # noqa: E731
-        if n.op == "call_module":
+        if n in (sizes or {}):
+            body.append(f"    {name(n)} = {names[sizes[n][0]]}.size({sizes[n][1]})")
+        elif n.op == "call_module":
             args = [ref(a) for a in n.args] + [f"{k}={ref(v)}" for k, v in n.kwargs.items()]
             body.append(f"    {name(n)} = self.{names[n]}({', '.join(args)})")
         else:
@@ -228,7 +251,7 @@ def run_body(nodes: list[fx.Node], inputs: list[fx.Node], output: fx.Node, tenso
     head = "def __init__(self):\n    super().__init__()\n" + "".join(f"{s}\n" for s in init) + "\n" if init else ""
     moves = _moves_in([names[i] for i in inputs], [bdim(i) for i in inputs])
     code = (head + f"def forward(self, {', '.join(names[i] for i in inputs)}):\n" + moves + "\n".join(body)
-            + f"\n    return {names[output]}{_move(bdim(output), 0)}\n")
+            + f"\n    return {', '.join(names[o] + _move(bdim(o), 0) for o in outputs)}\n")
     return code, weights
 
 

@@ -37,6 +37,7 @@ from ..source import INIT_CODE
 from .as_code import recording_arguments
 from .blocks import into_blocks, renamed_state
 from .capture import DataDependent, again, capture
+from .copies import copied, tied
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
 from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
@@ -118,21 +119,11 @@ def import_model(path: str | Path, class_name: str | None = None, args: dict | l
         graph, state, difference = grouped
     graph.meta["description"] = _description(where, graph, mapper)  # the Code layers it names as grouped
     _trust_code(graph)
-    notes = _tied(model, name)
+    notes = tied(model, name) + copied(model, state)
     if notes:
         graph.meta["description"] += " " + " ".join(notes)
     return Imported(graph, state, difference, where, tuple(mapper.kept_outputs),
                     len(mapper.kept_outputs) + mapper.dropped_outputs, notes)
-
-
-def _tied(model: nn.Module, name: str) -> list[str]:
-    """Weights that are one tensor in the model (tied, as a language model's embedding and output layer): the
-    document gives each layer its copy, equal at import, trained apart."""
-    names: dict[int, list[str]] = {}
-    for key, p in model.named_parameters(remove_duplicate=False):
-        names.setdefault(id(p), []).append(key)
-    return [f"{' and '.join(repr(k) for k in keys)} are one tensor in {name} (tied weights); here each layer has its"
-            " own copy, equal now but trained apart." for keys in names.values() if len(keys) > 1]
 
 
 def _build(path: Path, class_name: str | None, factory: str | None, args):

@@ -51,6 +51,7 @@ class Mapper:
     def __init__(self, traced: fx.GraphModule, path: Path, model: nn.Module, code: set | None = None):
         self.gm, self.path, self.model = traced, Path(path), model
         self.code = code or set()  # nodes (by name) that become Code layers (fallback.py)
+        self.runs: dict[fx.Node, tuple[str, str]] = {}  # results a Code layer made for an earlier one gives
         self.failed: list[tuple[fx.Node, Unsupported]] = []  # (the node to blame, what the catalog lacks)
         self.batch_size = 2  # the batch the model is run with here
         self.exploded: set[str] = set()  # module calls to capture operator by operator (no Code layer holds them)
