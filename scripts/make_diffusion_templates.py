@@ -63,16 +63,20 @@ def _told(b: GraphBuilder, h: str, t: str, channels: int, name: str, col: int, r
     return b.add("Add", h, tell, name=add or f"{name}_add", pos=((col + 2) * DX, row * DY))
 
 
-def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, row: int) -> str:
+def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, row: int, t: str | None = None) -> str:
+    """conv, GroupNorm(, the step added per channel when t is given), SiLU: 3 columns (5 with the step)."""
     h = b.add("Conv2d", h, name=f"{name}_conv", out_channels=channels, padding=1, pos=(col * DX, row * DY))
     h = b.add("GroupNorm", h, name=f"{name}_norm", num_groups=8, pos=((col + 1) * DX, row * DY))
+    if t is not None:
+        h = _told(b, h, t, channels, name, col + 1, row)
+        col += 2
     return b.add("SiLU", h, name=f"{name}_act", pos=((col + 2) * DX, row * DY))
 
 
-def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -> GraphBuilder:
+def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool, every: bool = False) -> GraphBuilder:
     """A stage of the U-Net at one resolution: (up: the coarser features enlarged and joined with the skip,)
     conv, GroupNorm, SiLU, the step added per channel, then conv, GroupNorm, SiLU added back to that (a
-    residual: the second convolution learns a correction)."""
+    residual: the second convolution learns a correction). every: the step added after each GroupNorm instead."""
     b = GraphBuilder()
     ports = {name: b.add("Input", name=name, shape=shape, pos=(0.0, i * DY * 1.5)) for i, (name, shape) in
              enumerate(inputs)}
@@ -82,24 +86,33 @@ def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -
         h = b.add("Upsample", h, name="enlarge", scale_factor=2, pos=(DX, 0.0))
         h = b.add("Concatenate", h, ports["x2"], name="join_skip", pos=(2 * DX, 0.0))
         col = 3
+    t = ports["x3" if upsample else "x2"]
+    if every:
+        told = _conv_norm_act(b, h, channels, "first", col, 0, t)
+        h = _conv_norm_act(b, told, channels, "second", col + 5, 1, t)
+        h = b.add("Add", told, h, name="add_back", pos=((col + 10) * DX, 0.0))
+        b.add("Output", h, name="out", pos=((col + 11) * DX, 0.0))
+        return b
     h = _conv_norm_act(b, h, channels, "first", col, 0)
     # inside a block the Adds are add1, add2, as the importer names them when the block's class comes back
-    told = _told(b, h, ports["x3" if upsample else "x2"], channels, "first", col + 3, 1, add="add1")
+    told = _told(b, h, t, channels, "first", col + 3, 1, add="add1")
     h = _conv_norm_act(b, told, channels, "second", col + 6, 1)
     h = b.add("Add", told, h, name="add2", pos=((col + 9) * DX, 0.0))  # the second convolution adds a correction
     b.add("Output", h, name="out", pos=((col + 10) * DX, 0.0))
     return b
 
 
-def diffusion_digits():
+def diffusion_digits(ch: int = CH, every: bool = False):
     """A small U-Net: a stage at 8x8 (Down), one at 4x4, and back up to 8x8 (Up), the 8x8 features carried
-    across by a skip and joined by Concatenate; every stage told the step."""
+    across by a skip and joined by Concatenate; every stage told the step (every: after each GroupNorm, the
+    4x4 stage's too). ch: the channels at 8x8 (twice as many at 4x4)."""
+    CH = ch  # noqa: N806 - the module's default, as the story's names read
     b = GraphBuilder()
     # the ports are named x1, x2, ... as Edit > Group into Block and the importer name a block's inputs
-    b.define("Down", _stage([("x1", [CH, 8, 8]), ("x2", [TIME])], CH, False),
+    b.define("Down", _stage([("x1", [CH, 8, 8]), ("x2", [TIME])], CH, False, every),
              "The U-Net's stage at full size (x1: the features, x2: the step's vector): two convolutions with GroupNorm and SiLU, the step added per channel"
              " between them; its output goes down to 4x4 and across, by the skip, to the Up stage")
-    b.define("Up", _stage([("x1", [2 * CH, 4, 4]), ("x2", [CH, 8, 8]), ("x3", [TIME])], CH, True),
+    b.define("Up", _stage([("x1", [2 * CH, 4, 4]), ("x2", [CH, 8, 8]), ("x3", [TIME])], CH, True, every),
              "The U-Net's way back up (x1: the 4x4 features, x2: the Down stage's by the skip, x3: the step's"
              " vector): the 4x4 features enlarged to 8x8 and joined (Concatenate) with the Down"
              " stage's, then two convolutions with GroupNorm and SiLU, the step added per channel between them")
@@ -112,7 +125,7 @@ def diffusion_digits():
     skip = b.add("Block", h, t, name="down", block="Down", pos=(2 * DX, DY))
     h = b.add("Conv2d", skip, name="to_4x4", out_channels=2 * CH, kernel_size=3, stride=2, padding=1,
               pos=(3 * DX, 2 * DY))
-    h = _conv_norm_act(b, h, 2 * CH, "middle", 4, 2)
+    h = _conv_norm_act(b, h, 2 * CH, "middle", 4, 2, t if every else None)
     h = b.add("Block", h, skip, t, name="up", block="Up", pos=(7 * DX, DY))
     out = b.add("Conv2d", h, name="noise_seen", out_channels=1, kernel_size=1, pos=(8 * DX, DY))
     b.add("Output", out, name="noise", pos=(9 * DX, DY))
