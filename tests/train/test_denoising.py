@@ -177,6 +177,26 @@ def test_samples_come_from_a_running_average_of_the_weights():
     assert plain.recipe.ema is None and "ema" not in plain.recipe.state_dict()
 
 
+def test_unit_range_trains_on_the_data_mapped_onto_minus_one_to_one_and_maps_the_samples_back():
+    trainer, data = make_trainer(ring_denoiser(), config(epochs=1, unit_range=True))
+    trainer.run()
+    recipe, x = trainer.recipe, data.train[0]
+    low, high = x.min().item(), x.max().item()
+    trained = recipe.train_tensors[0]
+    assert trained.min().item() == pytest.approx(-1) and trained.max().item() == pytest.approx(1)
+    assert recipe.clip == pytest.approx((-1, 1))
+    assert torch.allclose(recipe.unmapped(trained), x.reshape(trained.shape), atol=1e-5)
+    made, path = recipe.sample_path(300, seed=2, keep=3)
+    # the predicted clean sample is kept in the data's range, and the last step lands there
+    assert low - 1e-4 <= made.min().item() and made.max().item() <= high + 1e-4 and made.abs().max() > 1.05
+    assert torch.equal(path[-1][1], made)
+    _, real, _ = recipe.pictures(1)[1:]
+    assert torch.allclose(real, x.reshape(-1, 2), atol=1e-5)  # the real points under the samples, as they are
+    plain, _ = make_trainer(ring_denoiser(), config(epochs=1))
+    assert plain.recipe.unmapped(x) is x and plain.recipe.clip == (low, high)
+    assert "unit_range must be true or false" in config(unit_range="yes").problems()[0]
+
+
 def test_use_dataset_fits_the_sample_input_and_the_last_linear():
     from netbuilder.graph import SetParam
     from netbuilder.train.fitting import use_dataset

@@ -26,7 +26,8 @@ from ..glossary_view import glossary_link
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names,
            "noise_schedule": NOISE_SCHEDULES, "sampling": SAMPLINGS}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
-         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "memory_limit",
+         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range",
+         "memory_limit",
          "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
