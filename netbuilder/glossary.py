@@ -65,6 +65,10 @@ TRAINING = {
     "unit_range": "Denoising recipe: the data's range (its smallest to its largest value) is mapped onto -1..1"
                   " for training, as Ho et al. scale images, and new samples are mapped back; pictures in 0..1"
                   " then meet noise of about their own spread.",
+    "snr_gamma": "Denoising recipe: each step's loss is weighted by min(SNR, snr_gamma) / SNR, SNR the share of"
+                 " signal over noise at that step (Min-SNR, Hang et al.; 5 is theirs): the nearly clean steps,"
+                 " whose faint noise is hard to see and matters little, count less, and training goes faster."
+                 " 0 is off.",
     "memory_limit": "The share of this computer's memory a run may plan to use; a run that would need more is"
                     " refused before it starts.",
 }

@@ -4,8 +4,8 @@ root, one thread):
 
     python scripts/explore_diffusion_digits.py epochs=400 unit_range=1 seeds=0,1 methods=ddim,ddpm:100
 
-Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, sampling, noise_schedule, schedule,
-unit_range (1 or 0) (the template's training settings); ch (the U-Net's channels) and every=1 (the step added
+Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, snr_gamma, sampling, noise_schedule,
+schedule, unit_range (1 or 0) (the template's training settings); ch (the U-Net's channels) and every=1 (the step added
 after every GroupNorm), scripts/make_diffusion_templates.py's options; seeds; methods (samplers to judge,
 method[:steps]; ddpmbeta: DDPM's reverse steps with spread sqrt(beta_t) instead of the posterior's beta-tilde);
 predict=x0|v, patched in here: the network's Output read as the clean sample or as v = sqrt(ab) eps -
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from measure_generative import judge, judged  # noqa: E402
 
 INTS = ("epochs", "batch_size", "diffusion_steps", "ddim_steps")
-FLOATS = ("lr", "ema_decay")
+FLOATS = ("lr", "ema_decay", "snr_gamma")
 WORDS = ("sampling", "noise_schedule", "schedule")
 BOOLS = ("unit_range",)
 

@@ -126,9 +126,10 @@ def diffusion_digits(ch: int = CH, every: bool = False):
     h = b.add("Conv2d", skip, name="to_4x4", out_channels=2 * CH, kernel_size=3, stride=2, padding=1,
               pos=(3 * DX, 2 * DY))
     h = _conv_norm_act(b, h, 2 * CH, "middle", 4, 2, t if every else None)
-    h = b.add("Block", h, skip, t, name="up", block="Up", pos=(7 * DX, DY))
-    out = b.add("Conv2d", h, name="noise_seen", out_channels=1, kernel_size=1, pos=(8 * DX, DY))
-    b.add("Output", out, name="noise", pos=(9 * DX, DY))
+    col = 9 if every else 7  # past the 4x4 stage
+    h = b.add("Block", h, skip, t, name="up", block="Up", pos=(col * DX, DY))
+    out = b.add("Conv2d", h, name="noise_seen", out_channels=1, kernel_size=1, pos=((col + 1) * DX, DY))
+    b.add("Output", out, name="noise", pos=((col + 2) * DX, DY))
     b.graph.meta.update(
         name="Diffusion digits",
         description=(

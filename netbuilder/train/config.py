@@ -47,6 +47,7 @@ class TrainConfig(Section):
     ddim_steps: int = 50  # denoising: the steps DDIM takes back
     ema_decay: float = 0.0  # denoising: samples come from a running average of the weights (0: off)
     unit_range: bool = False  # denoising: trained on the data's range mapped onto [-1, 1]
+    snr_gamma: float = 0.0  # denoising: each step's loss weighted by min(SNR, snr_gamma) / SNR (0: off)
 
     memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
 
@@ -93,4 +94,5 @@ FACTOR = 1e5
 NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, FACTOR, False),
            "l1": (0.0, FACTOR, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
            "kl_weight": (0.0, FACTOR, False), "ema_decay": (0.0, 0.99999, False),
+           "snr_gamma": (0.0, FACTOR, False),
            "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

@@ -197,6 +197,24 @@ def test_unit_range_trains_on_the_data_mapped_onto_minus_one_to_one_and_maps_the
     assert "unit_range must be true or false" in config(unit_range="yes").problems()[0]
 
 
+def test_snr_gamma_weights_each_steps_loss_by_min_snr():
+    trainer, data = make_trainer(ring_denoiser(), config(epochs=1, snr_gamma=5.0))
+    recipe = trainer.recipe
+    x0 = recipe.train_tensors[0][:200]
+    gen = torch.Generator().manual_seed(1)
+    t, eps = torch.randint(0, 50, (200,), generator=gen), torch.randn(x0.shape, generator=gen)
+    ab = recipe.schedule.alpha_bars[t]
+    snr = ab / (1 - ab)
+    assert (snr > 5).any() and (snr < 5).any()  # both sides of gamma are drawn
+    per = ((recipe.predict(recipe.schedule.noised(x0, t, eps), t) - eps) ** 2).mean(1)
+    expected = (per * torch.minimum(snr, torch.tensor(5.0)) / snr).mean()
+    assert recipe.objective(x0, t, eps).item() == pytest.approx(expected.item(), rel=1e-5)
+    recipe.config.snr_gamma = 0.0  # off: the plain mean squared error
+    assert recipe.objective(x0, t, eps).item() == pytest.approx(per.mean().item(), rel=1e-5)
+    assert trainer.run().status == "finished"
+    assert "snr_gamma must be a number from 0 to 100000" in config(snr_gamma=-1).problems()[0]
+
+
 def test_use_dataset_fits_the_sample_input_and_the_last_linear():
     from netbuilder.graph import SetParam
     from netbuilder.train.fitting import use_dataset

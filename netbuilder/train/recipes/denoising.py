@@ -11,7 +11,8 @@ Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sam
 ddim_steps, ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al.
 keep one, at 0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate; and
 unit_range: the data's range (its smallest to its largest value) mapped onto [-1, 1] for training, as Ho et al.
-scale images, and the samples mapped back (noise of spread 1 then meets data of about that spread). Not used:
+scale images, and the samples mapped back (noise of spread 1 then meets data of about that spread); snr_gamma:
+above 0, each step's loss weighted by min(SNR, snr_gamma) / SNR (Min-SNR; 5 in the paper). Not used:
 config.loss (it fixes the MSE on the noise), augmentation, the test set.
 Validation: "val_loss", the same loss on the validation samples with the same t and noise every epoch.
 """
@@ -91,7 +92,7 @@ class Denoising(Recipe):
     summary = "a diffusion model: the network learns the noise added to samples, then makes new ones from noise"
     target_is_input = True
     losses = ()  # the mean squared error on the noise
-    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range")
+    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range", "snr_gamma")
     shows = frozenset({"samples"})
     keeps_inputs = False
     automatic = False  # it steps the optimizer itself, then moves the running average of the weights
@@ -175,7 +176,15 @@ class Denoising(Recipe):
         return out.reshape(x.shape)
 
     def objective(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        return F.mse_loss(self.predict(self.schedule.noised(x0, t, eps), t), eps)
+        """The mean squared error on the noise; with snr_gamma each sample's weighted by min(SNR, gamma) / SNR,
+        SNR = ab_t / (1 - ab_t) (Min-SNR, Hang et al. 2023): the nearly clean steps, whose noise is faint and
+        hard to see yet matters little to the samples, count less."""
+        seen = self.predict(self.schedule.noised(x0, t, eps), t)
+        if not self.config.snr_gamma:
+            return F.mse_loss(seen, eps)
+        ab = self.schedule.alpha_bars[t]
+        snr = ab / (1 - ab)
+        return ((seen - eps).pow(2).flatten(1).mean(1) * snr.clamp(max=self.config.snr_gamma) / snr).mean()
 
     def baseline(self) -> dict:
         """A network that learned nothing predicts no noise: its mean squared error is the noise's variance, 1."""
