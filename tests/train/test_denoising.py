@@ -212,6 +212,10 @@ def test_snr_gamma_weights_each_steps_loss_by_min_snr():
     recipe.config.snr_gamma = 0.0  # off: the plain mean squared error
     assert recipe.objective(x0, t, eps).item() == pytest.approx(per.mean().item(), rel=1e-5)
     assert trainer.run().status == "finished"
+    recipe.config.snr_gamma = 5.0  # what predicting no noise scores: each step's weight, averaged over the steps
+    ab = recipe.schedule.alpha_bars
+    assert recipe.baseline()["loss"] == pytest.approx((torch.minimum(ab / (1 - ab), torch.tensor(5.0)) / (ab / (1 - ab))).mean().item())
+    assert 0.3 < recipe.baseline()["loss"] < 1
     assert "snr_gamma must be a number from 0 to 100000" in config(snr_gamma=-1).problems()[0]
 
 

@@ -182,13 +182,19 @@ class Denoising(Recipe):
         seen = self.predict(self.schedule.noised(x0, t, eps), t)
         if not self.config.snr_gamma:
             return F.mse_loss(seen, eps)
-        ab = self.schedule.alpha_bars[t]
-        snr = ab / (1 - ab)
-        return ((seen - eps).pow(2).flatten(1).mean(1) * snr.clamp(max=self.config.snr_gamma) / snr).mean()
+        return ((seen - eps).pow(2).flatten(1).mean(1) * self.weights(self.schedule.alpha_bars[t])).mean()
 
     def baseline(self) -> dict:
-        """A network that learned nothing predicts no noise: its mean squared error is the noise's variance, 1."""
-        return {"loss": 1.0}
+        """A network that learned nothing predicts no noise: its mean squared error is the noise's variance, 1
+        (with snr_gamma, each step's weight averaged over the steps, as they are drawn evenly)."""
+        if not self.config.snr_gamma:
+            return {"loss": 1.0}
+        return {"loss": self.weights(self.schedule.alpha_bars).mean().item()}
+
+    def weights(self, ab: torch.Tensor) -> torch.Tensor:
+        """Min-SNR's weight of each step's loss, min(SNR, snr_gamma) / SNR, from the share of signal ab_t."""
+        snr = ab / (1 - ab)
+        return snr.clamp(max=self.config.snr_gamma) / snr
 
     def training_step(self, batch):
         x0 = batch[0]
