@@ -2,14 +2,14 @@
 samples: every class >= 5%, mean top probability >= 0.9), one line of JSON per seed (run from the repository
 root, one thread):
 
-    python scripts/explore_diffusion_digits.py epochs=400 unit_range=1 seeds=0,1 methods=ddim,ddpm:100
+    python scripts/explore_diffusion_digits.py epochs=200 snr_gamma=0 seeds=0,1 methods=ddim:50,ddpm
 
 Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, snr_gamma, sampling, noise_schedule,
-schedule, unit_range (1 or 0) (the template's training settings); ch (the U-Net's channels) and every=1 (the step added
-after every GroupNorm), scripts/make_diffusion_templates.py's options; seeds; methods (samplers to judge,
-method[:steps]; ddpmbeta: DDPM's reverse steps with spread sqrt(beta_t) instead of the posterior's beta-tilde);
-predict=x0|v, patched in here: the network's Output read as the clean sample or as v = sqrt(ab) eps -
-sqrt(1 - ab) x0, trained on that target.
+schedule, unit_range (1 or 0) (the template's training settings, its own unless given); ch (the U-Net's
+channels) and every=0 (the step added once per stage, not after every GroupNorm), the options of
+scripts/make_diffusion_templates.py; seeds; methods (samplers to judge, method[:steps]; ddpmbeta: DDPM's
+reverse steps with spread sqrt(beta_t) instead of the posterior's beta-tilde); predict=x0|v, patched in here:
+the network's Output read as the clean sample or as v = sqrt(ab) eps - sqrt(1 - ab) x0, trained on that target.
 The judge is trained as the test trains it (cnn_digits, its seed 0); samples are seed 7, as in the test.
 scripts/measure_generative.py digits measures the template itself."""
 import importlib.util
@@ -72,7 +72,7 @@ def main(opts: dict) -> None:
     spec = importlib.util.spec_from_file_location("make", ROOT / "scripts" / "make_diffusion_templates.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
-    graph = make.diffusion_digits(ch=int(opts.get("ch", make.CH)), every=opts.get("every") == "1")
+    graph = make.diffusion_digits(ch=int(opts.get("ch", make.CH)), every=opts.get("every", "1") == "1")
     training = dict(graph.meta["training"])
     training.update({k: int(v) for k, v in opts.items() if k in INTS})
     training.update({k: float(v) for k, v in opts.items() if k in FLOATS})
