@@ -115,7 +115,8 @@ def test_diffusion_digits_draws_every_digit_the_classifier_is_sure_of(seed):
     result = trainer.run()
     assert result.status == "finished" and len(result.epochs) == q["epochs"]
     drawn = trainer.recipe.samples(q["samples"], seed=7)  # as the template's settings say: DDPM, all 100 steps
-    assert drawn.shape == (q["samples"], 1, 8, 8) and 0 <= drawn.min() and drawn.max() <= 1  # in the data's range
+    # in the data's range, 0..1 (trained on it mapped onto -1..1; mapped back to within float rounding)
+    assert drawn.shape == (q["samples"], 1, 8, 8) and -1e-4 <= drawn.min() and drawn.max() <= 1 + 1e-4
     shares, sure = judged(judge, drawn)
     # issue 22's bar: every digit drawn (each class at least 5% of the drawings), each clearly (mean top >= 0.9)
     assert shares.min().item() >= q["class_share_at_least"] >= 0.05, shares
