@@ -2,7 +2,9 @@
   - training: netbuilder's Trainer with the denoising recipe (gradient monitoring on, a callback standing in
     for the window) against a plain loop of DDPM steps written out by hand (random step, noise, x_t in closed
     form, MSE on the noise, Adam), same network, data and batch: samples/s ratio, target at least 0.97;
-  - sampling: DDIM with 50 steps against DDPM through all T steps on the same model: time ratio.
+  - sampling: DDIM with 50 steps against DDPM through all T steps on the same model: time ratio (the model here
+    trains 2 epochs; each sampler's classifier numbers beside the ratio, on the template trained in full:
+    scripts/measure_generative.py digits).
 Times are CPU seconds of this thread (a busy machine's stolen time is not counted), one thread.
 Run: .venv/bin/python bench/bench_diffusion.py
 """

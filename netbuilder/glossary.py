@@ -62,6 +62,13 @@ TRAINING = {
     "ema_decay": "Denoising recipe: new samples are made with a running average of the weights, which moves"
                  " this little towards the newest weights each step (0.999: the last thousand or so steps"
                  " count); steadier than the weights themselves. 0 is off.",
+    "unit_range": "Denoising recipe: the data's range (its smallest to its largest value) is mapped onto -1..1"
+                  " for training, as Ho et al. scale images, and new samples are mapped back; pictures in 0..1"
+                  " then meet noise of about their own spread.",
+    "snr_gamma": "Denoising recipe: each step's loss is weighted by min(SNR, snr_gamma) / SNR, SNR the share of"
+                 " signal over noise at that step (Min-SNR, Hang et al.; 5 is theirs): the nearly clean steps,"
+                 " whose faint noise is hard to see and matters little, count less, and training goes faster."
+                 " 0 is off.",
     "memory_limit": "The share of this computer's memory a run may plan to use; a run that would need more is"
                     " refused before it starts.",
 }

@@ -2,13 +2,14 @@
 samples: every class >= 5%, mean top probability >= 0.9), one line of JSON per seed (run from the repository
 root, one thread):
 
-    python scripts/explore_diffusion_digits.py epochs=400 scale=1 seeds=0,1 methods=ddim,ddpm:100
+    python scripts/explore_diffusion_digits.py epochs=200 snr_gamma=0 seeds=0,1 methods=ddim:50,ddpm
 
-Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, sampling, noise_schedule, schedule (the
-template's training settings); ch (the U-Net's channels, scripts/make_diffusion_templates.py's CH); seeds;
-methods (samplers to judge, method[:steps]); and two variants that the recipe does not have, patched in here:
-scale=1 (the data mapped from [0, 1] to [-1, 1] for training, the samples mapped back) and predict=x0|v (the
-network's Output read as the clean sample or as v = sqrt(ab) eps - sqrt(1 - ab) x0, trained on that target).
+Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, snr_gamma, sampling, noise_schedule,
+schedule, unit_range (1 or 0) (the template's training settings, its own unless given); ch (the U-Net's
+channels) and every=0 (the step added once per stage, not after every GroupNorm), the options of
+scripts/make_diffusion_templates.py; seeds; methods (samplers to judge, method[:steps]; ddpmbeta: DDPM's
+reverse steps with spread sqrt(beta_t) instead of the posterior's beta-tilde); predict=x0|v, patched in here:
+the network's Output read as the clean sample or as v = sqrt(ab) eps - sqrt(1 - ab) x0, trained on that target.
 The judge is trained as the test trains it (cnn_digits, its seed 0); samples are seed 7, as in the test.
 scripts/measure_generative.py digits measures the template itself."""
 import importlib.util
@@ -24,26 +25,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from netbuilder.train import TrainConfig, make_trainer  # noqa: E402
+from netbuilder.train.diffusion import Schedule  # noqa: E402
 from netbuilder.train.recipes import denoising  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from measure_generative import judge, judged  # noqa: E402
 
 INTS = ("epochs", "batch_size", "diffusion_steps", "ddim_steps")
-FLOATS = ("lr", "ema_decay")
+FLOATS = ("lr", "ema_decay", "snr_gamma")
 WORDS = ("sampling", "noise_schedule", "schedule")
+BOOLS = ("unit_range",)
 
 
-def patch(scale: bool, target: str) -> None:
+POSTERIOR = Schedule.ddpm_sigma
+
+
+def beta_sigma(self, t):  # DDPM's larger spread, sqrt(beta_t), instead of the posterior's
+    return self.betas[t].sqrt()
+
+
+def patch(target: str) -> None:
     Recipe = denoising.Denoising
-    if scale:
-        attach = Recipe.attach
-
-        def scaled(self, loop, train, val, test, augment):
-            attach(self, loop, (train[0] * 2 - 1, *train[1:]), None if val is None else (val[0] * 2 - 1, *val[1:]),
-                   test, augment)
-
-        Recipe.attach = scaled
     if target == "eps":
         return
     raw = Recipe.predict
@@ -70,14 +72,13 @@ def main(opts: dict) -> None:
     spec = importlib.util.spec_from_file_location("make", ROOT / "scripts" / "make_diffusion_templates.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
-    make.CH = int(opts.get("ch", make.CH))
-    graph = make.diffusion_digits()
+    graph = make.diffusion_digits(ch=int(opts.get("ch", make.CH)), every=opts.get("every", "1") == "1")
     training = dict(graph.meta["training"])
     training.update({k: int(v) for k, v in opts.items() if k in INTS})
     training.update({k: float(v) for k, v in opts.items() if k in FLOATS})
     training.update({k: v for k, v in opts.items() if k in WORDS})
-    scale = opts.get("scale") == "1"
-    patch(scale, opts.get("predict", "eps"))
+    training.update({k: opts[k] == "1" for k in BOOLS if k in opts})
+    patch(opts.get("predict", "eps"))
     model = judge()
     for seed in [int(s) for s in opts.get("seeds", "0").split(",")]:
         trainer, _ = make_trainer(graph, TrainConfig.from_dict({**training, "seed": seed, "device": "cpu"}))
@@ -87,8 +88,10 @@ def main(opts: dict) -> None:
                  "val_loss": round(result.epochs[-1].metrics["val_loss"], 4)}
         for method in opts.get("methods", "ddim,ddpm").split(","):
             name, _, steps = method.partition(":")
+            Schedule.ddpm_sigma = beta_sigma if name == "ddpmbeta" else POSTERIOR
+            name = "ddpm" if name == "ddpmbeta" else name
             drawn = trainer.recipe.samples(1000, seed=7, method=name, steps=int(steps) if steps else None)
-            smallest, sure = judged(model, (drawn + 1) / 2 if scale else drawn)
+            smallest, sure = judged(model, drawn)
             found[method] = {"smallest_class": round(smallest, 3), "mean_top_probability": round(sure, 3)}
         print(json.dumps(found), flush=True)
 

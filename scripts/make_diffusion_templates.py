@@ -12,7 +12,7 @@ DX, DY = 210.0, 150.0
 RING_STD = 0.1  # the spread of each of the ring's 8 modes (as the GAN ring's)
 RING_EPOCHS = 100
 RING_STEPS = 100
-DIGITS_EPOCHS = 60
+DIGITS_EPOCHS = 240
 DIGITS_STEPS = 100
 
 
@@ -63,16 +63,20 @@ def _told(b: GraphBuilder, h: str, t: str, channels: int, name: str, col: int, r
     return b.add("Add", h, tell, name=add or f"{name}_add", pos=((col + 2) * DX, row * DY))
 
 
-def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, row: int) -> str:
+def _conv_norm_act(b: GraphBuilder, h: str, channels: int, name: str, col: int, row: int, t: str | None = None) -> str:
+    """conv, GroupNorm(, the step added per channel when t is given), SiLU: 3 columns (5 with the step)."""
     h = b.add("Conv2d", h, name=f"{name}_conv", out_channels=channels, padding=1, pos=(col * DX, row * DY))
     h = b.add("GroupNorm", h, name=f"{name}_norm", num_groups=8, pos=((col + 1) * DX, row * DY))
+    if t is not None:
+        h = _told(b, h, t, channels, name, col + 1, row)
+        col += 2
     return b.add("SiLU", h, name=f"{name}_act", pos=((col + 2) * DX, row * DY))
 
 
-def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -> GraphBuilder:
+def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool, every: bool = False) -> GraphBuilder:
     """A stage of the U-Net at one resolution: (up: the coarser features enlarged and joined with the skip,)
     conv, GroupNorm, SiLU, the step added per channel, then conv, GroupNorm, SiLU added back to that (a
-    residual: the second convolution learns a correction)."""
+    residual: the second convolution learns a correction). every: the step added after each GroupNorm instead."""
     b = GraphBuilder()
     ports = {name: b.add("Input", name=name, shape=shape, pos=(0.0, i * DY * 1.5)) for i, (name, shape) in
              enumerate(inputs)}
@@ -82,27 +86,38 @@ def _stage(inputs: list[tuple[str, list[int]]], channels: int, upsample: bool) -
         h = b.add("Upsample", h, name="enlarge", scale_factor=2, pos=(DX, 0.0))
         h = b.add("Concatenate", h, ports["x2"], name="join_skip", pos=(2 * DX, 0.0))
         col = 3
+    t = ports["x3" if upsample else "x2"]
+    if every:
+        told = _conv_norm_act(b, h, channels, "first", col, 0, t)
+        h = _conv_norm_act(b, told, channels, "second", col + 5, 1, t)
+        h = b.add("Add", told, h, name="add_back", pos=((col + 10) * DX, 0.0))
+        b.add("Output", h, name="out", pos=((col + 11) * DX, 0.0))
+        return b
     h = _conv_norm_act(b, h, channels, "first", col, 0)
     # inside a block the Adds are add1, add2, as the importer names them when the block's class comes back
-    told = _told(b, h, ports["x3" if upsample else "x2"], channels, "first", col + 3, 1, add="add1")
+    told = _told(b, h, t, channels, "first", col + 3, 1, add="add1")
     h = _conv_norm_act(b, told, channels, "second", col + 6, 1)
     h = b.add("Add", told, h, name="add2", pos=((col + 9) * DX, 0.0))  # the second convolution adds a correction
     b.add("Output", h, name="out", pos=((col + 10) * DX, 0.0))
     return b
 
 
-def diffusion_digits():
+def diffusion_digits(ch: int = CH, every: bool = True):
     """A small U-Net: a stage at 8x8 (Down), one at 4x4, and back up to 8x8 (Up), the 8x8 features carried
-    across by a skip and joined by Concatenate; every stage told the step."""
+    across by a skip and joined by Concatenate; every stage told the step (every: after each GroupNorm, the
+    4x4 stage's too). ch: the channels at 8x8 (twice as many at 4x4)."""
+    CH = ch  # noqa: N806 - the module's default, as the story's names read
     b = GraphBuilder()
+    told = "after each GroupNorm" if every else "between them"
     # the ports are named x1, x2, ... as Edit > Group into Block and the importer name a block's inputs
-    b.define("Down", _stage([("x1", [CH, 8, 8]), ("x2", [TIME])], CH, False),
-             "The U-Net's stage at full size (x1: the features, x2: the step's vector): two convolutions with GroupNorm and SiLU, the step added per channel"
-             " between them; its output goes down to 4x4 and across, by the skip, to the Up stage")
-    b.define("Up", _stage([("x1", [2 * CH, 4, 4]), ("x2", [CH, 8, 8]), ("x3", [TIME])], CH, True),
+    b.define("Down", _stage([("x1", [CH, 8, 8]), ("x2", [TIME])], CH, False, every),
+             "The U-Net's stage at full size (x1: the features, x2: the step's vector): two convolutions with"
+             f" GroupNorm and SiLU, the step added per channel {told}, the second's output added to the first's;"
+             " its output goes down to 4x4 and across, by the skip, to the Up stage")
+    b.define("Up", _stage([("x1", [2 * CH, 4, 4]), ("x2", [CH, 8, 8]), ("x3", [TIME])], CH, True, every),
              "The U-Net's way back up (x1: the 4x4 features, x2: the Down stage's by the skip, x3: the step's"
              " vector): the 4x4 features enlarged to 8x8 and joined (Concatenate) with the Down"
-             " stage's, then two convolutions with GroupNorm and SiLU, the step added per channel between them")
+             f" stage's, then two convolutions with GroupNorm and SiLU, the step added per channel {told}")
     step = b.add("Input", name="step", shape=[1], pos=(0.0, 0.0))
     t = b.add("TimestepEmbedding", step, name="step_embed", dim=32, pos=(DX, 0.0))
     t = b.add("SiLU", b.add("Linear", t, name="step_fc", out_features=TIME, pos=(2 * DX, 0.0)), name="step_act",
@@ -112,29 +127,30 @@ def diffusion_digits():
     skip = b.add("Block", h, t, name="down", block="Down", pos=(2 * DX, DY))
     h = b.add("Conv2d", skip, name="to_4x4", out_channels=2 * CH, kernel_size=3, stride=2, padding=1,
               pos=(3 * DX, 2 * DY))
-    h = _conv_norm_act(b, h, 2 * CH, "middle", 4, 2)
-    h = b.add("Block", h, skip, t, name="up", block="Up", pos=(7 * DX, DY))
-    out = b.add("Conv2d", h, name="noise_seen", out_channels=1, kernel_size=1, pos=(8 * DX, DY))
-    b.add("Output", out, name="noise", pos=(9 * DX, DY))
+    h = _conv_norm_act(b, h, 2 * CH, "middle", 4, 2, t if every else None)
+    col = 9 if every else 7  # past the 4x4 stage
+    h = b.add("Block", h, skip, t, name="up", block="Up", pos=(col * DX, DY))
+    out = b.add("Conv2d", h, name="noise_seen", out_channels=1, kernel_size=1, pos=((col + 1) * DX, DY))
+    b.add("Output", out, name="noise", pos=((col + 2) * DX, DY))
     b.graph.meta.update(
         name="Diffusion digits",
         description=(
             "A small U-Net learns to see the noise in noised 8x8 digits, told how much noise there is by the step"
             " Input above: the Down block works at full size, the features go down to 4x4 and back up in the Up"
             " block, where Concatenate joins them with the Down block's by the skip wire. To draw new digits it"
-            " starts from pure noise and takes away what it sees, step by step (Samples shows the way), here by"
-            " DDIM in 50 steps; try sampling by ddpm through all 100."),
+            " starts from pure noise and takes away what it sees, step by step (Samples shows the way), by DDPM"
+            " through all 100 steps; try ddim in 50, twice as fast and a little rougher."),
         data={"source": "digits", "normalize": "none", "val_fraction": 0.15, "test_fraction": 0.15, "seed": 0},
         training={"recipe": "denoising", "optimizer": "adam", "lr": 0.003, "schedule": "cosine",
                   "batch_size": 64, "epochs": DIGITS_EPOCHS, "seed": 0, "noise_schedule": "cosine",
-                  "diffusion_steps": DIGITS_STEPS, "sampling": "ddim", "ddim_steps": 50},
+                  "diffusion_steps": DIGITS_STEPS, "sampling": "ddpm", "ddim_steps": 50, "unit_range": True,
+                  "snr_gamma": 5.0},
         # measured by the CNN digits template, trained inside the test, on recipe.samples(1000) after `epochs`
-        # (issue 22 asked for 5% and 0.9: not reached on this CPU budget, see the README)
-        quality={"epochs": DIGITS_EPOCHS, "samples": 1000, "seeds": [0], "class_share_at_least": 0.02,
-                 "mean_top_probability_at_least": 0.75,
+        quality={"epochs": DIGITS_EPOCHS, "samples": 1000, "seeds": [0], "class_share_at_least": 0.05,
+                 "mean_top_probability_at_least": 0.9, "image_distance_ratio_at_most": 0.5,
                  "note": (f"after {DIGITS_EPOCHS} epochs the CNN digits template takes 1,000 of its drawings for"
-                          " digits of every class (each at least 2% of them), with a mean top probability of at"
-                          " least 0.75 (real digits: 0.96)")})
+                          " digits of every class (each at least 5% of them), with a mean top probability of at"
+                          " least 0.9 (real digits: 0.96)")})
     return b.graph
 
 

@@ -46,6 +46,8 @@ class TrainConfig(Section):
     sampling: str = "ddpm"  # denoising: ddpm (all T steps back) or ddim (ddim_steps of them)
     ddim_steps: int = 50  # denoising: the steps DDIM takes back
     ema_decay: float = 0.0  # denoising: samples come from a running average of the weights (0: off)
+    unit_range: bool = False  # denoising: trained on the data's range mapped onto [-1, 1]
+    snr_gamma: float = 0.0  # denoising: each step's loss weighted by min(SNR, snr_gamma) / SNR (0: off)
 
     memory_limit: float = 0.5  # share of this machine's memory a run may plan to use (0.05 to 1)
 
@@ -68,7 +70,7 @@ class TrainConfig(Section):
                 bounds = (f"above {low:g}" if above else f"of at least {low:g}") if high == math.inf \
                     else f"above {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
                 found.append(f"{name} must be a number {bounds}, not {value!r}")
-        for name in ("nesterov", "mixed_precision"):
+        for name in ("nesterov", "mixed_precision", "unit_range"):
             if not isinstance(getattr(self, name), bool):
                 found.append(f"{name} must be true or false, not {getattr(self, name)!r}")
         if isinstance(self.ddim_steps, int) and isinstance(self.diffusion_steps, int) \
@@ -92,4 +94,5 @@ FACTOR = 1e5
 NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, FACTOR, False),
            "l1": (0.0, FACTOR, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
            "kl_weight": (0.0, FACTOR, False), "ema_decay": (0.0, 0.99999, False),
+           "snr_gamma": (0.0, FACTOR, False),
            "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

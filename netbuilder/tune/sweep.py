@@ -427,8 +427,12 @@ def trial_config(graph: Graph) -> TrainConfig:
 
 def train_trial(graph: Graph, values: dict, trial, pruning: Pruning, folder, study: str, prepared=None,
                 callbacks=(), on_run: Callable = lambda run: None):
-    """Train one trial as a run of the document in `folder`: (result, run id)."""
+    """Train one trial as a run of the document in `folder`: (result, run id). A generative trial keeps its
+    pictures in its folder as any run does (runs/pictures.py): those of a Pictures callback among `callbacks` (the
+    window's), else the recipe's at the end."""
+    from ..runs.pictures import PictureKeeper
     from ..runs.recorder import RunRecorder
+    from ..train.callbacks.pictures import Pictures
     from ..train.callbacks.tensorboard import TensorBoardLog
     from ..train.loop import make_trainer
     from ..runs.run import Run
@@ -438,8 +442,10 @@ def train_trial(graph: Graph, values: dict, trial, pruning: Pruning, folder, stu
     run.save()
     on_run(run)
     try:
+        source = next((c for c in callbacks if isinstance(c, Pictures)), None)
         trainer, _ = make_trainer(graph, trial_config(graph), [RunRecorder(run), TensorBoardLog(run.folder, values),
-                                                              pruning, *callbacks], run.folder, prepared=prepared)
+                                                              pruning, *callbacks, PictureKeeper(run.folder, source)],
+                                  run.folder, prepared=prepared)
     except UserError as e:
         run.status, run.message = "failed", str(e)
         run.save()

@@ -111,12 +111,15 @@ def test_diffusion_digits_draws_every_digit_the_classifier_is_sure_of(seed):
     graph, trainer, data = trained("diffusion_digits", seed)
     q = graph.meta["quality"]
     real = data.val[0]
-    before = mean_image_distance(trainer.recipe.samples(100, seed=7), real)
+    before = mean_image_distance(trainer.recipe.samples(q["samples"], seed=7), real)
     result = trainer.run()
     assert result.status == "finished" and len(result.epochs) == q["epochs"]
-    drawn = trainer.recipe.samples(q["samples"], seed=7)  # as the template's settings say: DDIM, 50 steps
-    assert drawn.shape == (q["samples"], 1, 8, 8)
+    drawn = trainer.recipe.samples(q["samples"], seed=7)  # as the template's settings say: DDPM, all 100 steps
+    # in the data's range, 0..1 (trained on it mapped onto -1..1; mapped back to within float rounding)
+    assert drawn.shape == (q["samples"], 1, 8, 8) and -1e-4 <= drawn.min() and drawn.max() <= 1 + 1e-4
     shares, sure = judged(judge, drawn)
-    assert shares.min().item() >= q["class_share_at_least"], shares
-    assert sure >= q["mean_top_probability_at_least"]
-    assert mean_image_distance(drawn, real) <= 0.5 * before  # the mean image falls towards the real one's
+    # issue 22's bar: every digit drawn (each class at least 5% of the drawings), each clearly (mean top >= 0.9)
+    assert shares.min().item() >= q["class_share_at_least"] >= 0.05, shares
+    assert sure >= q["mean_top_probability_at_least"] >= 0.9
+    # as for the GAN: the mean image falls towards the real one's
+    assert mean_image_distance(drawn, real) <= q["image_distance_ratio_at_most"] * before

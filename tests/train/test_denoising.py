@@ -177,6 +177,48 @@ def test_samples_come_from_a_running_average_of_the_weights():
     assert plain.recipe.ema is None and "ema" not in plain.recipe.state_dict()
 
 
+def test_unit_range_trains_on_the_data_mapped_onto_minus_one_to_one_and_maps_the_samples_back():
+    trainer, data = make_trainer(ring_denoiser(), config(epochs=1, unit_range=True))
+    trainer.run()
+    recipe, x = trainer.recipe, data.train[0]
+    low, high = x.min().item(), x.max().item()
+    trained = recipe.train_tensors[0]
+    assert trained.min().item() == pytest.approx(-1) and trained.max().item() == pytest.approx(1)
+    assert recipe.clip == pytest.approx((-1, 1))
+    assert torch.allclose(recipe.unmapped(trained), x.reshape(trained.shape), atol=1e-5)
+    made, path = recipe.sample_path(300, seed=2, keep=3)
+    # the predicted clean sample is kept in the data's range, and the last step lands there
+    assert low - 1e-4 <= made.min().item() and made.max().item() <= high + 1e-4 and made.abs().max() > 1.05
+    assert torch.equal(path[-1][1], made)
+    _, real, _ = recipe.pictures(1)[1:]
+    assert torch.allclose(real, x.reshape(-1, 2), atol=1e-5)  # the real points under the samples, as they are
+    plain, _ = make_trainer(ring_denoiser(), config(epochs=1))
+    assert plain.recipe.unmapped(x) is x and plain.recipe.clip == (low, high)
+    assert "unit_range must be true or false" in config(unit_range="yes").problems()[0]
+
+
+def test_snr_gamma_weights_each_steps_loss_by_min_snr():
+    trainer, data = make_trainer(ring_denoiser(), config(epochs=1, snr_gamma=5.0))
+    recipe = trainer.recipe
+    x0 = recipe.train_tensors[0][:200]
+    gen = torch.Generator().manual_seed(1)
+    t, eps = torch.randint(0, 50, (200,), generator=gen), torch.randn(x0.shape, generator=gen)
+    ab = recipe.schedule.alpha_bars[t]
+    snr = ab / (1 - ab)
+    assert (snr > 5).any() and (snr < 5).any()  # both sides of gamma are drawn
+    per = ((recipe.predict(recipe.schedule.noised(x0, t, eps), t) - eps) ** 2).mean(1)
+    expected = (per * torch.minimum(snr, torch.tensor(5.0)) / snr).mean()
+    assert recipe.objective(x0, t, eps).item() == pytest.approx(expected.item(), rel=1e-5)
+    recipe.config.snr_gamma = 0.0  # off: the plain mean squared error
+    assert recipe.objective(x0, t, eps).item() == pytest.approx(per.mean().item(), rel=1e-5)
+    assert trainer.run().status == "finished"
+    recipe.config.snr_gamma = 5.0  # what predicting no noise scores: each step's weight, averaged over the steps
+    ab = recipe.schedule.alpha_bars
+    assert recipe.baseline()["loss"] == pytest.approx((torch.minimum(ab / (1 - ab), torch.tensor(5.0)) / (ab / (1 - ab))).mean().item())
+    assert 0.3 < recipe.baseline()["loss"] < 1
+    assert "snr_gamma must be a number from 0 to 100000" in config(snr_gamma=-1).problems()[0]
+
+
 def test_use_dataset_fits_the_sample_input_and_the_last_linear():
     from netbuilder.graph import SetParam
     from netbuilder.train.fitting import use_dataset

@@ -1,15 +1,21 @@
 """Sweeps with Optuna: what to vary is parsed and checked against the document, trials are runs of it,
 the best values apply as one edit, pruning and failures are recorded, and a sweep goes on from its storage."""
 import os
+from pathlib import Path
 
 import optuna
 import pytest
+import torch
 from optuna.trial import TrialState
 
 from netbuilder import GraphBuilder
+from netbuilder.graph import io
 from netbuilder.graph.edits import insert_between
 from netbuilder.graph.model import Node
+from netbuilder.layers import check_node
+from netbuilder.runs.pictures import read_pictures
 from netbuilder.runs.run import list_runs
+from netbuilder.train.callbacks.pictures import Pictures
 from netbuilder.tune.sweep import Sweep, SweepError, SweepSpec, apply_edit, parse_vary, records, train_trial
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -151,3 +157,27 @@ def test_how_often_a_block_is_stacked_can_be_swept(tmp_path):
     assert sorted(runs[r.run_id].graph().by_name("stack").params["repeat"] for r in found) == [1, 3]
     with pytest.raises(SweepError, match="has no number or choice parameter 'depth' \\(it has repeat"):
         parse_vary("stack.depth=1,2", graph)
+
+
+def test_a_generative_trial_keeps_its_pictures_in_its_run_folder(tmp_path):
+    """As a run trained in the window or the terminal: a trial reopened shows its samples. In the terminal the
+    recipe's pictures are taken at the end; in the window those its Pictures callback took."""
+    graph = io.load(Path(__file__).resolve().parents[2] / "templates" / "diffusion_ring.json", check_node)
+    graph.meta["training"].update(epochs=2, diffusion_steps=20, sampling="ddim", ddim_steps=5, device="cpu")
+    vary = parse_vary("lr=0.001,0.003", graph)
+    (tmp_path / "terminal").mkdir()
+    _, found = run(graph, SweepSpec([vary], trials=2, sampler="grid"), tmp_path / "terminal")
+    for trial in list_runs(tmp_path / "terminal"):
+        caption, made, real, strip = read_pictures(trial.folder)
+        assert caption.startswith("Epoch 2: 500 points") and made.shape == (500, 2) and strip[0][0] == "step 20"
+    study = Sweep(graph, SweepSpec([vary], trials=1, sampler="grid"), f"sqlite:///{tmp_path / 'window.db'}", "window")
+    shown = Pictures()
+
+    def train(trial_graph, values, trial, pruning):
+        trainer, run_ = train_trial(trial_graph, values, trial, pruning, tmp_path / "window", "window",
+                                    callbacks=[shown])
+        return trainer.run(), run_.id
+    study.run(train)
+    (trial,) = list_runs(tmp_path / "window")
+    caption, made, _, _ = read_pictures(trial.folder)
+    assert caption == shown.latest[0] and torch.equal(made, shown.latest[1])  # the window's, not drawn again

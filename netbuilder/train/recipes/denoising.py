@@ -8,8 +8,12 @@ the mean squared error between the network's answer for (x_t, t) and eps. New sa
 and go back step by step (train/diffusion.py): DDPM through all diffusion_steps, or DDIM through ddim_steps.
 
 Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sampling (ddpm or ddim),
-ddim_steps and ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al.
-keep one, at 0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate. Not used: config.loss (it fixes the MSE on the noise), augmentation, the test set.
+ddim_steps, ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al.
+keep one, at 0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate; and
+unit_range: the data's range (its smallest to its largest value) mapped onto [-1, 1] for training, as Ho et al.
+scale images, and the samples mapped back (noise of spread 1 then meets data of about that spread); snr_gamma:
+above 0, each step's loss weighted by min(SNR, snr_gamma) / SNR (Min-SNR; 5 in the paper). Not used:
+config.loss (it fixes the MSE on the noise), augmentation, the test set.
 Validation: "val_loss", the same loss on the validation samples with the same t and noise every epoch.
 """
 from __future__ import annotations
@@ -88,7 +92,7 @@ class Denoising(Recipe):
     summary = "a diffusion model: the network learns the noise added to samples, then makes new ones from noise"
     target_is_input = True
     losses = ()  # the mean squared error on the noise
-    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay")
+    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range", "snr_gamma")
     shows = frozenset({"samples"})
     keeps_inputs = False
     automatic = False  # it steps the optimizer itself, then moves the running average of the weights
@@ -137,10 +141,15 @@ class Denoising(Recipe):
         self.gen = torch.Generator(loop.device).manual_seed(self.config.seed)  # t and the noise; checkpointed
         self.ema = copy.deepcopy(self.model).requires_grad_(False) if self.config.ema_decay else None
         self.ema_steps = 0
-        self.clip = (x.min().item(), x.max().item())  # the data's range: where predicted samples are kept
+        low, high = x.min().item(), x.max().item()
+        # unit_range: trained on the data's range mapped onto [-1, 1] (x = centre + half * u), samples mapped back
+        self.centre, self.half = ((low + high) / 2, (high - low) / 2 or 1.0) if self.config.unit_range else (0.0, 1.0)
+        self.clip = tuple((v - self.centre) / self.half for v in (low, high))  # where predicted samples are kept
         shape = self.input_shape
-        super().attach(loop, (x.reshape(-1, *shape),),
-                       (val[0].reshape(-1, *shape),) if val is not None and len(val[0]) else None, None, None)
+
+        def mapped(v):
+            return ((v - self.centre) / self.half).reshape(-1, *shape)
+        super().attach(loop, (mapped(x),), (mapped(val[0]),) if val is not None and len(val[0]) else None, None, None)
 
     def _check_output(self) -> None:
         analysis = Analysis(self.graph)
@@ -167,11 +176,25 @@ class Denoising(Recipe):
         return out.reshape(x.shape)
 
     def objective(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        return F.mse_loss(self.predict(self.schedule.noised(x0, t, eps), t), eps)
+        """The mean squared error on the noise; with snr_gamma each sample's weighted by min(SNR, gamma) / SNR,
+        SNR = ab_t / (1 - ab_t) (Min-SNR, Hang et al. 2023): the nearly clean steps, whose noise is faint and
+        hard to see yet matters little to the samples, count less."""
+        seen = self.predict(self.schedule.noised(x0, t, eps), t)
+        if not self.config.snr_gamma:
+            return F.mse_loss(seen, eps)
+        return ((seen - eps).pow(2).flatten(1).mean(1) * self.weights(self.schedule.alpha_bars[t])).mean()
 
     def baseline(self) -> dict:
-        """A network that learned nothing predicts no noise: its mean squared error is the noise's variance, 1."""
-        return {"loss": 1.0}
+        """A network that learned nothing predicts no noise: its mean squared error is the noise's variance, 1
+        (with snr_gamma, each step's weight averaged over the steps, as they are drawn evenly)."""
+        if not self.config.snr_gamma:
+            return {"loss": 1.0}
+        return {"loss": self.weights(self.schedule.alpha_bars).mean().item()}
+
+    def weights(self, ab: torch.Tensor) -> torch.Tensor:
+        """Min-SNR's weight of each step's loss, min(SNR, snr_gamma) / SNR, from the share of signal ab_t."""
+        snr = ab / (1 - ab)
+        return snr.clamp(max=self.config.snr_gamma) / snr
 
     def training_step(self, batch):
         x0 = batch[0]
@@ -246,8 +269,13 @@ class Denoising(Recipe):
                 parts.append(x.cpu())
                 paths.append(path)
         shape = (-1, *self.sample_shape)
-        path = [(step, torch.cat([p[k][1] for p in paths]).reshape(shape)) for k, (step, _) in enumerate(paths[0])]
-        return torch.cat(parts).reshape(shape), path
+        path = [(step, self.unmapped(torch.cat([p[k][1] for p in paths]).reshape(shape)))
+                for k, (step, _) in enumerate(paths[0])]
+        return self.unmapped(torch.cat(parts).reshape(shape)), path
+
+    def unmapped(self, x: torch.Tensor) -> torch.Tensor:
+        """Samples in the data's own range (unit_range trains on it mapped onto [-1, 1])."""
+        return x if (self.centre, self.half) == (0.0, 1.0) else x * self.half + self.centre
 
     def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None) -> torch.Tensor:
         return self.sample_path(n, seed, 0, method, steps)[0]
@@ -260,7 +288,7 @@ class Denoising(Recipe):
             f"DDPM in {self.schedule.steps} steps"
         if math.prod(self.sample_shape) == 2:  # points: a cloud over the real ones, and its path from noise
             made, path = self.sample_path(500, seed=0, keep=6)
-            real = self.train_tensors[0].reshape(-1, 2).cpu()
+            real = self.unmapped(self.train_tensors[0].reshape(-1, 2).cpu())
             strip = [(f"step {step}", x.reshape(-1, 2)) for step, x in path]
             return (f"Epoch {epoch}: 500 points made from noise by {how}, over the real points in grey; above, the"
                     " reverse process from noise (left) to the points", made.reshape(-1, 2), real, strip)
