@@ -88,9 +88,11 @@ def main(opts: dict) -> None:
                  "val_loss": round(result.epochs[-1].metrics["val_loss"], 4)}
         for method in opts.get("methods", "ddim,ddpm").split(","):
             name, _, steps = method.partition(":")
+            steps, _, eta = steps.partition(":")  # ddim:50:1: DDIM in 50 steps with eta 1
             Schedule.ddpm_sigma = beta_sigma if name == "ddpmbeta" else POSTERIOR
             name = "ddpm" if name == "ddpmbeta" else name
-            drawn = trainer.recipe.samples(1000, seed=7, method=name, steps=int(steps) if steps else None)
+            drawn = trainer.recipe.samples(1000, seed=7, method=name, steps=int(steps) if steps else None,
+                                           eta=float(eta or 0))
             smallest, sure = judged(model, drawn)
             found[method] = {"smallest_class": round(smallest, 3), "mean_top_probability": round(sure, 3)}
         print(json.dumps(found), flush=True)

@@ -177,6 +177,17 @@ def test_samples_come_from_a_running_average_of_the_weights():
     assert plain.recipe.ema is None and "ema" not in plain.recipe.state_dict()
 
 
+def test_ddim_samples_with_eta_draw_noise_on_the_way_and_without_do_not():
+    trainer, _ = make_trainer(ring_denoiser(), config(epochs=1))
+    trainer.run()
+    recipe = trainer.recipe
+    plain = recipe.samples(16, seed=1, method="ddim", steps=10)
+    assert torch.equal(plain, recipe.samples(16, seed=1, method="ddim", steps=10, eta=0.0))  # eta 0: the default
+    drawn = [recipe.samples(16, seed=1, method="ddim", steps=10, eta=1.0) for _ in range(2)]
+    assert torch.equal(drawn[0], drawn[1])  # a seed gives the same samples
+    assert not torch.equal(drawn[0], plain)  # eta 1 adds noise at each step: a path of its own
+
+
 def test_unit_range_trains_on_the_data_mapped_onto_minus_one_to_one_and_maps_the_samples_back():
     trainer, data = make_trainer(ring_denoiser(), config(epochs=1, unit_range=True))
     trainer.run()

@@ -250,7 +250,7 @@ class Denoising(Recipe):
 
     # ---- generating ----------------------------------------------------------------------------------
     def sample_path(self, n: int, seed: int = 0, keep: int = 0, method: str | None = None,
-                    steps: int | None = None) -> tuple[torch.Tensor, list]:
+                    steps: int | None = None, eta: float = 0.0) -> tuple[torch.Tensor, list]:
         """n new samples by the reverse process from seeded noise (the settings' sampling unless `method`),
         in eval mode, on the CPU, shaped like the data; and `keep` snapshots (step, samples) from noise on."""
         method = method or self.config.sampling
@@ -265,7 +265,7 @@ class Denoising(Recipe):
         with evaluating(model):
             for i in range(0, n, EVAL_BATCH):
                 x, path = reverse(predict, self.schedule, (min(EVAL_BATCH, n - i), *self.input_shape), method,
-                                  steps, gen, keep=keep, device=self.loop.device, clip=self.clip)
+                                  steps, gen, eta=eta, keep=keep, device=self.loop.device, clip=self.clip)
                 parts.append(x.cpu())
                 paths.append(path)
         shape = (-1, *self.sample_shape)
@@ -277,8 +277,9 @@ class Denoising(Recipe):
         """Samples in the data's own range (unit_range trains on it mapped onto [-1, 1])."""
         return x if (self.centre, self.half) == (0.0, 1.0) else x * self.half + self.centre
 
-    def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None) -> torch.Tensor:
-        return self.sample_path(n, seed, 0, method, steps)[0]
+    def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None,
+                eta: float = 0.0) -> torch.Tensor:
+        return self.sample_path(n, seed, 0, method, steps, eta)[0]
 
     def generate(self, count: int, seed: int = 0) -> torch.Tensor:
         return self.samples(count, seed)
