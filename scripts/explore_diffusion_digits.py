@@ -8,7 +8,8 @@ Keys: epochs, batch_size, diffusion_steps, ddim_steps, lr, ema_decay, snr_gamma,
 schedule, unit_range (1 or 0) (the template's training settings, its own unless given); ch (the U-Net's
 channels) and every=0 (the step added once per stage, not after every GroupNorm), the options of
 scripts/make_diffusion_templates.py; seeds; methods (samplers to judge, method[:steps[:eta]], ddim:50:1 for DDIM in
-50 steps with eta 1; ddpmbeta: DDPM's reverse steps with spread sqrt(beta_t) instead of the posterior's beta-tilde); predict=x0|v, patched in here:
+50 steps with eta 1; ddpmbeta: DDPM's reverse steps with spread sqrt(beta_t) instead of the posterior's
+beta-tilde); predict=x0|v, patched in here:
 the network's Output read as the clean sample or as v = sqrt(ab) eps - sqrt(1 - ab) x0, trained on that target.
 The judge is trained as the test trains it (cnn_digits, its seed 0); samples are seed 7, as in the test.
 scripts/measure_generative.py digits measures the template itself."""
