@@ -330,18 +330,18 @@ class Mapper:
         for n in nodes:
             if places[n][0] is not None:
                 last[places[n], _inside(n)] = n  # per use of a module: each use of a block names its own
-        lines: dict[str, set] = {}
-        for line, code in set(places.values()):
-            m = _ASSIGN.match(code)
+        lines: dict[tuple, set] = {}  # (variable, the class whose forward has the line) -> its assigning lines
+        for n in nodes:
+            m = _ASSIGN.match(places[n][1])
             if m:
-                lines.setdefault(m.group(1), set()).add(line)
+                lines.setdefault((m.group(1), _scope(n)), set()).add(places[n][0])
         modules = {places[n][0] for n in nodes if n.op == "call_module"}
         taken = {str(n.target).replace(".", "_") for n in self.gm.graph.nodes  # inputs' and layers' names
                  if n.op in ("placeholder", "call_module")}
         names = {}
         for ((line, code), _), n in last.items():
             m = _ASSIGN.match(code)
-            if m and n.op != "call_module" and line not in modules and len(lines[m.group(1)]) == 1 \
+            if m and n.op != "call_module" and line not in modules and len(lines[m.group(1), _scope(n)]) == 1 \
                     and m.group(1) not in taken:
                 names[n] = m.group(1)
         return names
@@ -409,6 +409,12 @@ def _inside(node: fx.Node) -> str:
     stack = node.meta.get("nn_module_stack") or {}
     inside = [path for path, _ in stack.values() if path]
     return inside[-1] if inside else ""
+
+
+def _scope(node: fx.Node) -> str:
+    """The class of the innermost module a call was made inside: two classes' forwards may use one variable name."""
+    stack = [entry for entry in (node.meta.get("nn_module_stack") or {}).values() if entry[0]]
+    return str(stack[-1][1]) if stack else ""
 
 
 def _holds_tensor(value) -> bool:
