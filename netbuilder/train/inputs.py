@@ -177,8 +177,8 @@ def _several_inputs(graph: Graph, inputs: list, prepared: Prepared, spec: DataSp
         layers = ", ".join(f"'{n}'" for n in dict.fromkeys(states[m] for m in missing))
         raise TrainingError(f"the Inputs {', '.join(repr(m) for m in missing)} give {layers} its starting state,"
                             f" which {spec.label} does not hold: to train on it, delete them and the Outputs of the"
-                            f" state, and untick the setting 'state' of {layers} (each sequence then starts from zeros, as"
-                            " an LSTM given no state does)")
+                            f" state, and untick the setting 'state' of {layers} (each sequence then starts from"
+                            " zeros, as an LSTM given no state does)")
     if missing:
         have = ", ".join(f"'{k}'" for k in prepared.raw.inputs) or "one array of samples"
         raise TrainingError(f"the network has {len(inputs)} Inputs ({listed}): its data needs an array for each,"

@@ -40,8 +40,8 @@ class Described:
         """The inputs as the user gave them: whole shapes by argument for --input, one sample's for --input-shape."""
         if not self.given_dtypes:
             return "inputs of shape " + ", ".join(str(s) for s in self.samples())
-        return "inputs " + ", ".join(
-            f"{name} {' + '.join(str(self.shapes[i]) for i in group)}" for name, group in zip(self.arguments, self.groups))
+        return "inputs " + ", ".join(f"{name} {' + '.join(str(self.shapes[i]) for i in group)}"
+                                     for name, group in zip(self.arguments, self.groups))
 
     def advice(self) -> str:
         if not self.given_dtypes:
