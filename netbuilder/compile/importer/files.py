@@ -97,14 +97,20 @@ def load_class(path: str | Path, class_name: str, module=None) -> type:
     return cls
 
 
-def parse_shape(text: str) -> list[int]:
-    """'1x28x28' (or '1,28,28') -> [1, 28, 28]: one sample's shape, without the batch."""
+def dims_of(text: str) -> list[int]:
+    """'1x28x28', '1,28,28' or '[2, 5]' -> its sizes; [] unless they are 1 to 8 positive whole numbers."""
     parts = [p for p in re.split(r"[x,\s]+", str(text).strip().strip("[]()")) if p]
     try:
         shape = [int(p) for p in parts]
     except ValueError:
-        shape = []
-    if not shape or min(shape) < 1 or len(shape) > 8:
+        return []
+    return shape if shape and min(shape) >= 1 and len(shape) <= 8 else []
+
+
+def parse_shape(text: str) -> list[int]:
+    """'1x28x28' (or '1,28,28') -> [1, 28, 28]: one sample's shape, without the batch."""
+    shape = dims_of(text)
+    if not shape:
         raise ModelImportError(f"input shape '{text}' is not 1 to 8 positive whole numbers like 1x28x28"
                                " (one sample, without the batch)")
     return shape

@@ -10,6 +10,7 @@ import re
 
 import torch
 
+from .files import dims_of
 from .rules import ModelImportError
 
 # The dtypes an input may have, by the names people write (torch's own names, with and without "torch.").
@@ -36,12 +37,8 @@ def parse_input(text: str) -> tuple[str, torch.dtype, list[int]]:
     if dtype is None:
         raise ModelImportError(f"--input '{text}': '{dtype_text}' is not a dtype; use one of"
                                f" {', '.join(sorted(set(DTYPES)))}")
-    dims = [p for p in re.split(r"[x,\s]+", shape_text.strip("[]()")) if p]
-    try:
-        shape = [int(p) for p in dims]
-    except ValueError:
-        shape = []
-    if not shape or min(shape) < 1 or len(shape) > 8:
+    shape = dims_of(shape_text)
+    if not shape:
         raise ModelImportError(f"--input '{text}': the shape '{shape_text}' is not 1 to 8 positive whole numbers"
                                " separated by commas, the batch included (35,20 or 2,20,200)")
     return name, dtype, shape
