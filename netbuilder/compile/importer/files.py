@@ -56,11 +56,6 @@ def load_file(path: str | Path):
     return module
 
 
-def defined_classes(path: str | Path) -> dict[str, type]:
-    """The nn.Module classes the file itself defines, in the order it defines them."""
-    return defined(path)[0]
-
-
 def defined(path: str | Path, module=None) -> tuple[dict[str, type], list[str]]:
     """What the file itself defines, in order, from one loading: its nn.Module classes, and its public functions
     (what --factory can call to build the model, the way to build one from a config object)."""

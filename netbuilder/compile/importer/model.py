@@ -40,7 +40,7 @@ from .capture import DataDependent, again, capture
 from .copies import copied, tied
 from .examples import describe, smallest_vocabulary
 from .fallback import decide, grow
-from .files import (_first_line, _line_in, defined, defined_classes, forward_arguments,  # noqa: F401 - the
+from .files import (_first_line, _line_in, defined, forward_arguments,  # noqa: F401 - the
                     load_class, load_file, parse_args, parse_shape)  # importer's API: the dialog, the command, tests
 from .fixed import fixed_at
 from .latent import TrainingForm, mean_path
@@ -227,7 +227,8 @@ def _integer_highs(gm: fx.GraphModule, described) -> dict[str, int]:
 
 def _description(where: str, graph, mapper: Mapper) -> str:
     """Where the document came from, what came in as code, and how a VAE's sampling came in."""
-    text = f"Imported from {where}" + (f" ({_code_count(graph)})." if _code_count(graph) else ".")
+    code = _code_count(graph)
+    text = f"Imported from {where}" + (f" ({code})." if code else ".")
     if mapper.notes:
         text += " " + "; ".join(mapper.notes) + "."
     if mapper.dropped_outputs:
