@@ -56,9 +56,12 @@ TRAINING = {
     "diffusion_steps": "Denoising recipe: T, how many small steps of noise lie between a sample and pure noise;"
                        " DDPM makes a new sample by going back through all of them.",
     "sampling": "Denoising recipe: how new samples are made from noise: ddpm goes back through every step,"
-                " ddim (deterministic) through ddim_steps of them, many times faster.",
+                " ddim through ddim_steps of them, many times faster.",
     "ddim_steps": "Denoising recipe: how many steps DDIM takes from noise back to a sample (at most"
                   " diffusion_steps); fewer is faster and a little rougher.",
+    "ddim_eta": "Denoising recipe: how much fresh noise DDIM adds at each of its steps: 0 adds none (the same"
+                " noise always gives the same sample), 1 adds as much as DDPM would between those steps. With a"
+                " small network, some noise (1) often gives crisper samples than none.",
     "ema_decay": "Denoising recipe: new samples are made with a running average of the weights, which moves"
                  " this little towards the newest weights each step (0.999: the last thousand or so steps"
                  " count); steadier than the weights themselves. 0 is off.",

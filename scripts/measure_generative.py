@@ -88,7 +88,8 @@ def digits(seeds, methods=(("ddim", 50), ("ddpm", None))):
             took[method] = time.process_time() - began
             smallest, sure = judged(model, drawn)
             rows.append((method, smallest, sure))
-            name = f"{method}-{steps or trainer.recipe.schedule.steps}"
+            name = f"{method}-{steps or trainer.recipe.schedule.steps}" + \
+                (f" (eta {trainer.config.ddim_eta:g})" if method == "ddim" else "")
             said.append(f"{name}: smallest class {100 * smallest:.1f}%, mean top probability {sure:.3f}"
                         f" ({took[method]:.1f} CPU s to sample)")
         ratios.append(took["ddim"] / took["ddpm"])

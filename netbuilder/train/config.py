@@ -45,6 +45,7 @@ class TrainConfig(Section):
     diffusion_steps: int = 1000  # denoising: T, the steps from a sample to pure noise
     sampling: str = "ddpm"  # denoising: ddpm (all T steps back) or ddim (ddim_steps of them)
     ddim_steps: int = 50  # denoising: the steps DDIM takes back
+    ddim_eta: float = 0.0  # denoising: the noise DDIM adds at each step, 0 (none) to 1 (DDPM's spread)
     ema_decay: float = 0.0  # denoising: samples come from a running average of the weights (0: off)
     unit_range: bool = False  # denoising: trained on the data's range mapped onto [-1, 1]
     snr_gamma: float = 0.0  # denoising: each step's loss weighted by min(SNR, snr_gamma) / SNR (0: off)
@@ -94,5 +95,5 @@ FACTOR = 1e5
 NUMBERS = {"lr": (0.0, 1e30, True), "momentum": (0.0, 1.0, False), "weight_decay": (0.0, FACTOR, False),
            "l1": (0.0, FACTOR, False), "clip_norm": (0.0, math.inf, False), "gamma": (0.0, 1.0, False),
            "kl_weight": (0.0, FACTOR, False), "ema_decay": (0.0, 0.99999, False),
-           "snr_gamma": (0.0, FACTOR, False),
+           "snr_gamma": (0.0, FACTOR, False), "ddim_eta": (0.0, 1.0, False),
            "memory_limit": (0.05, 1.0, False)}  # (lowest, highest, above it)

@@ -123,3 +123,7 @@ def test_diffusion_digits_draws_every_digit_the_classifier_is_sure_of(seed):
     assert sure >= q["mean_top_probability_at_least"] >= 0.9
     # as for the GAN: the mean image falls towards the real one's
     assert mean_image_distance(drawn, real) <= q["image_distance_ratio_at_most"] * before
+    # the same bar drawn by DDIM in ddim_steps (50, half of DDPM's), with the template's ddim_eta
+    shares, sure = judged(judge, trainer.recipe.samples(q["samples"], seed=7, method="ddim"))
+    assert shares.min().item() >= q["class_share_at_least"] and sure >= q["mean_top_probability_at_least"], \
+        (shares, sure)

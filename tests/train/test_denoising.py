@@ -186,6 +186,10 @@ def test_ddim_samples_with_eta_draw_noise_on_the_way_and_without_do_not():
     drawn = [recipe.samples(16, seed=1, method="ddim", steps=10, eta=1.0) for _ in range(2)]
     assert torch.equal(drawn[0], drawn[1])  # a seed gives the same samples
     assert not torch.equal(drawn[0], plain)  # eta 1 adds noise at each step: a path of its own
+    recipe.config = config(epochs=1, sampling="ddim", ddim_steps=10, ddim_eta=1.0)  # the setting says the same
+    assert torch.equal(recipe.samples(16, seed=1), drawn[0]) and "DDIM in 10 steps, eta 1" in recipe.pictures(1)[0]
+    assert applies(config(), "ddim_eta") and not applies(TrainConfig(), "ddim_eta")
+    assert config(ddim_eta=1.5).problems() == ["ddim_eta must be a number from 0 to 1, not 1.5"]
 
 
 def test_unit_range_trains_on_the_data_mapped_onto_minus_one_to_one_and_maps_the_samples_back():

@@ -8,8 +8,9 @@ the mean squared error between the network's answer for (x_t, t) and eps. New sa
 and go back step by step (train/diffusion.py): DDPM through all diffusion_steps, or DDIM through ddim_steps.
 
 Settings of its own: noise_schedule (linear or cosine), diffusion_steps (T), sampling (ddpm or ddim),
-ddim_steps, ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al.
-keep one, at 0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate; and
+ddim_steps, ddim_eta (the noise DDIM draws at each of its steps: 0 none, deterministic; 1 DDPM's spread between
+them), ema_decay: with it above 0, samples are made with a running average of the weights (Ho et al. keep one, at
+0.9999), whose decay it is; it steadies the samples of a run at a constant learning rate; and
 unit_range: the data's range (its smallest to its largest value) mapped onto [-1, 1] for training, as Ho et al.
 scale images, and the samples mapped back (noise of spread 1 then meets data of about that spread); snr_gamma:
 above 0, each step's loss weighted by min(SNR, snr_gamma) / SNR (Min-SNR; 5 in the paper). Not used:
@@ -36,6 +37,11 @@ from ..inputs import PASS_THROUGH, last_linear
 from .base import Recipe
 
 EVAL_BATCH = 1024  # samples per forward pass when judging a split or sampling
+
+
+def eta_words(eta: float) -> str:
+    """How a DDIM run's eta reads after "DDIM in 50 steps"."""
+    return "" if not eta else f", eta {eta:g}"
 
 
 def roles(graph, network, sample_shape: tuple[int, ...], steps: int) -> list[Problem]:
@@ -92,7 +98,8 @@ class Denoising(Recipe):
     summary = "a diffusion model: the network learns the noise added to samples, then makes new ones from noise"
     target_is_input = True
     losses = ()  # the mean squared error on the noise
-    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range", "snr_gamma")
+    settings = ("noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ddim_eta", "ema_decay", "unit_range",
+                "snr_gamma")
     shows = frozenset({"samples"})
     keeps_inputs = False
     automatic = False  # it steps the optimizer itself, then moves the running average of the weights
@@ -250,11 +257,13 @@ class Denoising(Recipe):
 
     # ---- generating ----------------------------------------------------------------------------------
     def sample_path(self, n: int, seed: int = 0, keep: int = 0, method: str | None = None,
-                    steps: int | None = None, eta: float = 0.0) -> tuple[torch.Tensor, list]:
-        """n new samples by the reverse process from seeded noise (the settings' sampling unless `method`),
-        in eval mode, on the CPU, shaped like the data; and `keep` snapshots (step, samples) from noise on."""
+                    steps: int | None = None, eta: float | None = None) -> tuple[torch.Tensor, list]:
+        """n new samples by the reverse process from seeded noise (the settings' sampling, DDIM's steps and eta
+        unless given), in eval mode, on the CPU, shaped like the data; and `keep` snapshots (step, samples) from
+        noise on."""
         method = method or self.config.sampling
         steps = steps or (self.config.ddim_steps if method == "ddim" else None)
+        eta = self.config.ddim_eta if eta is None else eta
         gen = torch.Generator().manual_seed(seed)
         parts, paths = [], []
         model = self.ema if self.ema is not None else self.model
@@ -278,14 +287,15 @@ class Denoising(Recipe):
         return x if (self.centre, self.half) == (0.0, 1.0) else x * self.half + self.centre
 
     def samples(self, n: int = 64, seed: int = 0, method: str | None = None, steps: int | None = None,
-                eta: float = 0.0) -> torch.Tensor:
+                eta: float | None = None) -> torch.Tensor:
         return self.sample_path(n, seed, 0, method, steps, eta)[0]
 
     def generate(self, count: int, seed: int = 0) -> torch.Tensor:
         return self.samples(count, seed)
 
     def pictures(self, epoch: int):
-        how = f"DDIM in {self.config.ddim_steps} steps" if self.config.sampling == "ddim" else \
+        how = f"DDIM in {self.config.ddim_steps} steps{eta_words(self.config.ddim_eta)}" \
+            if self.config.sampling == "ddim" else \
             f"DDPM in {self.schedule.steps} steps"
         if math.prod(self.sample_shape) == 2:  # points: a cloud over the real ones, and its path from noise
             made, path = self.sample_path(500, seed=0, keep=6)

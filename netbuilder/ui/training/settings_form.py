@@ -26,12 +26,13 @@ from ..glossary_view import glossary_link
 CHOICES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES, "recipe": recipe_names,
            "noise_schedule": NOISE_SCHEDULES, "sampling": SAMPLINGS}
 SHOWN = ("recipe", "optimizer", "lr", "batch_size", "epochs", "loss", "weight_decay", "momentum", "clip_norm",
-         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "noise_schedule", "diffusion_steps", "sampling", "ddim_steps", "ema_decay", "unit_range", "snr_gamma",
-         "memory_limit",
-         "init_from")
+         "schedule", "warmup_epochs", "early_stopping", "seed", "device", "kl_weight", "noise_schedule",
+         "diffusion_steps", "sampling", "ddim_steps", "ddim_eta", "ema_decay", "unit_range", "snr_gamma",
+         "memory_limit", "init_from")
 SECTIONS = (("training", TrainConfig, SHOWN), ("diagnosis", Thresholds, tuple(f.name for f in fields(Thresholds))))
 SCIENTIFIC = ("vanishing", "ratio", "exploding")  # values like 1e-7: typed, not spun
-AT_ZERO = {"ema_decay": "off", "snr_gamma": "off", "clip_norm": "off", "early_stopping": "off", "warmup_epochs": "none", "weight_decay": "off"}  # 0 means
+AT_ZERO = {"ema_decay": "off", "snr_gamma": "off", "ddim_eta": "0 (deterministic)", "clip_norm": "off",
+           "early_stopping": "off", "warmup_epochs": "none", "weight_decay": "off"}  # 0 means
 
 
 class SettingsForm(QWidget):
