@@ -205,8 +205,8 @@ class Strip(pg.GraphicsLayoutWidget):
             if kind == "points":
                 item.setData(values[:, 0].numpy(), values[:, 1].numpy())
                 plot.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.02)
-            else:  # the samples of one step, one above the other
-                item.setImage(mosaic(values, 2), levels=(0, 1))
+            else:  # the samples of one step side by side: a wide, low cell draws them largest so
+                item.setImage(mosaic(values, len(values)), levels=(0, 1))
         self.show()
 
     def _make(self, count: int, kind: str) -> None:
@@ -218,6 +218,8 @@ class Strip(pg.GraphicsLayoutWidget):
             plot.hideAxis("bottom")
             plot.setMouseEnabled(False, False)
             plot.setAspectLocked(True)
+            plot.layout.setContentsMargins(0, 0, 0, 0)  # the pictures, not the frame around them, get the room
+            plot.getViewBox().setDefaultPadding(0.0)
             if kind == "points":
                 item = pg.ScatterPlotItem(size=2, pen=None, brush=pg.mkBrush(220, 50, 47, 160))
             else:

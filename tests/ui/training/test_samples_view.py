@@ -75,7 +75,7 @@ def test_images_along_the_process_keep_their_cells_and_other_samples_hide_the_st
     cells = list(view.strip.cells)
     assert view.strip.isVisible() and view.strip.kind == "images" and len(cells) == 3
     assert view.stack.currentWidget() is view.images
-    assert cells[0][1].image.shape[:2] == (2 * 10, 2 * 10)  # four 8x8 samples, two across
+    assert cells[0][1].image.shape[:2] == (4 * 10, 10)  # four 8x8 samples side by side (the picture is x first)
     view.show_samples(torch.rand(32, 1, 8, 8), "Epoch 2", None, path)
     assert view.strip.cells == cells  # the same plots, new data
     view.show_samples(torch.rand(16, 1, 8, 8), "a GAN's samples")
