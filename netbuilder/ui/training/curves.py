@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
+from ...train.recipes import recipes
 from .. import theme
 from .runs_model import PALETTE, DocumentRuns, RunState
 
@@ -258,6 +259,24 @@ class AccuracyView(RunPlot):
         super().__init__("accuracy", legend_offset=(-10, -30))  # bottom right: accuracy climbs to the top
         self.setLabel("bottom", "epoch")
         self.fixed_y = (0.0, 1.0)
+        # said where the curves would be when the runs shown measure none (a VAE's, a diffusion model's)
+        self.none = pg.TextItem("", color=theme.text_color(), anchor=(0.5, 0.5))
+        self.none.setZValue(10)
+        self.addItem(self.none, ignoreBounds=True)
+
+    def redraw(self) -> None:
+        super().redraw()
+        states = [s for s in self.runs.shown_states() if s.history.epochs] if self.runs is not None else []
+        measured = any(k in s.history.by_epoch or any(c.startswith("val_accuracy/") for c in s.history.by_epoch)
+                       for s in states for k in ("accuracy", "val_accuracy"))
+        names = sorted({s.run.recipe for s in states})
+        samples = any("samples" in getattr(recipes().get(name), "shows", ()) for name in names)
+        self.none.setText("" if measured or not states else
+                          f"no accuracy:\na {' or '.join(names)} run\nmeasures its loss"  # lines: a narrow chart
+                          + ("\n(see Samples)" if samples else ""))
+        if self.none.toPlainText():
+            low, high = self._extent or (0.0, 1.0)
+            self.none.setPos((low + high) / 2, 0.5)
 
     def signature(self, runs):
         return (runs.current and runs.current.id, frozenset(runs.shown),
