@@ -267,14 +267,15 @@ class AccuracyView(RunPlot):
     def redraw(self) -> None:
         super().redraw()
         states = [s for s in self.runs.shown_states() if s.history.epochs] if self.runs is not None else []
-        measured = any(k in s.history.by_epoch or any(c.startswith("val_accuracy/") for c in s.history.by_epoch)
-                       for s in states for k in ("accuracy", "val_accuracy"))
+        measured = any(k in ("accuracy", "val_accuracy") or k.startswith("val_accuracy/")
+                       for s in states for k in s.history.by_epoch)
         names = sorted({s.run.recipe for s in states})
         samples = any("samples" in getattr(recipes().get(name), "shows", ()) for name in names)
-        self.none.setText("" if measured or not states else
-                          f"no accuracy:\na {' or '.join(names)} run\nmeasures its loss"  # lines: a narrow chart
-                          + ("\n(see Samples)" if samples else ""))
-        if self.none.toPlainText():
+        text = "" if measured or not states else \
+            f"no accuracy:\na {' or '.join(names)} run\nmeasures its loss" + ("\n(see Samples)" if samples else "")
+        if text != self.none.toPlainText():  # in lines: the chart is narrow
+            self.none.setText(text)
+        if text:
             low, high = self._extent or (0.0, 1.0)
             self.none.setPos((low + high) / 2, 0.5)
 

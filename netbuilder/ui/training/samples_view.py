@@ -205,7 +205,7 @@ class Strip(pg.GraphicsLayoutWidget):
             if kind == "points":
                 item.setData(values[:, 0].numpy(), values[:, 1].numpy())
                 plot.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.02)
-            else:  # the samples of one step side by side: a wide, low cell draws them largest so
+            else:  # the samples of one step side by side, as large as a wide, low cell allows
                 item.setImage(mosaic(values, len(values)), levels=(0, 1))
         self.show()
 
