@@ -39,11 +39,6 @@ from .base import Recipe
 EVAL_BATCH = 1024  # samples per forward pass when judging a split or sampling
 
 
-def eta_words(eta: float) -> str:
-    """How a DDIM run's eta reads after "DDIM in 50 steps"."""
-    return "" if not eta else f", eta {eta:g}"
-
-
 def roles(graph, network, sample_shape: tuple[int, ...], steps: int) -> list[Problem]:
     """What keeps the network from being fed by this recipe, as problems on its nodes (empty: it fits)."""
     members = [graph.node(n) for n in network_nodes(graph, network)]
@@ -294,9 +289,9 @@ class Denoising(Recipe):
         return self.samples(count, seed)
 
     def pictures(self, epoch: int):
-        how = f"DDIM in {self.config.ddim_steps} steps{eta_words(self.config.ddim_eta)}" \
-            if self.config.sampling == "ddim" else \
-            f"DDPM in {self.schedule.steps} steps"
+        eta = self.config.ddim_eta
+        how = f"DDIM in {self.config.ddim_steps} steps" + (f", eta {eta:g}" if eta else "") \
+            if self.config.sampling == "ddim" else f"DDPM in {self.schedule.steps} steps"
         if math.prod(self.sample_shape) == 2:  # points: a cloud over the real ones, and its path from noise
             made, path = self.sample_path(500, seed=0, keep=6)
             real = self.unmapped(self.train_tensors[0].reshape(-1, 2).cpu())
