@@ -6,6 +6,9 @@ on the same model, data and batch size, on two workloads:
 Targets (issue 10): samples/s ratio at least 0.97 on both; gradient monitoring under 3% of step time
 (timed in place in the plain loop, at the rate the Trainer takes norms: an A/B of whole runs is noisier than the
 1% it measures).
+The plain loop takes torch.optim.Adam's default step, as a hand-written loop does; the Trainer takes torch's fused
+step on the CPU (train/optim.py: fusable). A third side, the plain loop with the Trainer's fused step, gives the
+loop's own cost apart from that choice ("same optimizer step").
 Run: .venv/bin/python bench/bench_trainer.py [--every-step]
   --every-step: also a Trainer taking gradient norms (and update ratios) every step, as before issue 20, in the
   same interleaved runs.
@@ -25,6 +28,7 @@ from netbuilder.layers import check_node
 from netbuilder.train import Callback, TrainConfig, Trainer
 from netbuilder.train import loop
 from netbuilder.train.gradients import GradientMonitor
+from netbuilder.train.optim import fusable
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "cnn_digits.json"
 
@@ -55,10 +59,10 @@ class Channel(Callback):
             self.pending = []
 
 
-def plain(model, x, y, bs, epochs, monitor=None, every=1) -> float:
+def plain(model, x, y, bs, epochs, monitor=None, every=1, fused=None) -> float:
     """A hand-written loop; returns the seconds spent in the monitor's norms (0 without one), taken every
     `every` steps."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(0)
     in_monitor = 0.0
@@ -96,19 +100,23 @@ def compare(name, graph, x, y, bs, pairs, before: bool) -> tuple[float, float]:
     machines one run's time varies by +-10% from one run to the next, alike for long runs and short ones, so
     many short pairs pin the median down better than a few long ones in the same time."""
     config = TrainConfig(epochs=1, batch_size=bs, lr=1e-3, device="cpu")
-    ratios, costs, plains, trainers, befores, before_times = [], [], [], [], [], []
+    ratios, costs, plains, trainers, befores, before_times, sames = [], [], [], [], [], [], []
     every = Trainer(graph, config, (x, y), None).norms_every
     for repeat in range(pairs):
         trainer = Trainer(graph, config, (x, y), None, callbacks=[Channel()])
         old = every_step(Trainer(graph, config, (x, y), None, callbacks=[Channel()])) if before else None
         torch.manual_seed(config.seed)  # the plain loop's model starts where the Trainer's does
         model = build_model(graph)
-        sides = [("plain", lambda: plain(model, x, y, bs, 1)), ("trainer", trainer.run)]
+        torch.manual_seed(config.seed)
+        same = build_model(graph)
+        sides = [("plain", lambda: plain(model, x, y, bs, 1)), ("trainer", trainer.run),
+                 ("same", lambda: plain(same, x, y, bs, 1, fused=fusable(same)))]
         if old is not None:
             sides.append(("before", lambda: _ratio_every(25, old.run)))
         shift = repeat % len(sides)  # rotate the order: no side always runs on a warmer cache
         times = dict((side, timed(fn)) for side, fn in sides[shift:] + sides[:shift])
         ratios.append(times["plain"] / times["trainer"])  # samples/s of the trainer over the plain loop's
+        sames.append(times["same"] / times["trainer"])
         plains.append(times["plain"])
         trainers.append(times["trainer"])
         if old is not None:
@@ -124,6 +132,9 @@ def compare(name, graph, x, y, bs, pairs, before: bool) -> tuple[float, float]:
     quartiles = statistics.quantiles(ratios, n=4)
     print(f"  samples/s, Trainer / plain loop: {ratio:.3f} median of pairs (quartiles {quartiles[0]:.3f} to"
           f" {quartiles[2]:.3f}); summed times {sum(plains) / sum(trainers):.3f}")
+    quartiles = statistics.quantiles(sames, n=4)
+    print(f"  the loop's own cost, both sides with the same (fused) optimizer step: {statistics.median(sames):.3f}"
+          f" median of pairs (quartiles {quartiles[0]:.3f} to {quartiles[2]:.3f})")
     if befores:
         quartiles = statistics.quantiles(befores, n=4)
         print(f"  before (norms every step): {statistics.median(befores):.3f} median of pairs (quartiles"

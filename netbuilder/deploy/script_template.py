@@ -506,12 +506,15 @@ def make_optimizer(model: nn.Module, c: dict) -> torch.optim.Optimizer:
     groups = [{"params": params, "lr": c["lr"] * scale} for scale, params in scales.items() if params]
     if not groups:
         raise Problem("no layer has weights to train")
+    # torch's fused step (one kernel over every weight) on the CPU, as netbuilder trains: float weights, none sparse
+    fused = all(p.device.type == "cpu" and p.is_floating_point() for p in model.parameters()) and not any(
+        getattr(m, "sparse", False) is True for m in model.modules()) or None
     if c["optimizer"] == "sgd":
-        return torch.optim.SGD(groups, lr=c["lr"], momentum=c["momentum"],
-                               nesterov=c["nesterov"] and c["momentum"] > 0, weight_decay=c["weight_decay"])
+        return torch.optim.SGD(groups, lr=c["lr"], momentum=c["momentum"], nesterov=c["nesterov"] and c["momentum"] > 0,
+                               weight_decay=c["weight_decay"], fused=fused)
     if c["optimizer"] in ("adam", "adamw"):
         kind = torch.optim.Adam if c["optimizer"] == "adam" else torch.optim.AdamW
-        return kind(groups, lr=c["lr"], weight_decay=c["weight_decay"])
+        return kind(groups, lr=c["lr"], weight_decay=c["weight_decay"], fused=fused)
     return torch.optim.RMSprop(groups, lr=c["lr"], momentum=c["momentum"], weight_decay=c["weight_decay"])
 
 

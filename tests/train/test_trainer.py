@@ -121,3 +121,39 @@ def test_bad_settings_are_refused_with_reasons(data):
         Trainer(mlp(), TrainConfig(batch_size=0), *data)
     assert TrainConfig.from_dict({"lr": 0.5, "future_key": 1}).lr == 0.5
     assert math.isclose(TrainConfig.from_dict(TrainConfig(lr=0.2).to_dict()).lr, 0.2)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_the_cpu_step_is_fused_and_is_the_default_steps_arithmetic(optimizer):
+    """On the CPU the optimizers take torch's fused step (one kernel over every weight): the same updates as the
+    default per-weight step, to float rounding."""
+    from netbuilder import build_model
+    from netbuilder.train.optim import make_optimizer
+
+    config = TrainConfig(optimizer=optimizer, lr=0.01, weight_decay=0.01, momentum=0.9)
+    graph = mlp()
+    torch.manual_seed(0)
+    fused, default = build_model(graph), build_model(graph)
+    default.load_state_dict(fused.state_dict())
+    fast = make_optimizer(config, fused, graph)
+    kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[optimizer]
+    extra = {"momentum": 0.9} if optimizer == "sgd" else {}
+    slow = kind(default.parameters(), lr=0.01, weight_decay=0.01, **extra)
+    assert fast.param_groups[0]["fused"] is True and not slow.param_groups[0]["fused"]
+    x, y = torch.randn(32, 1, 8, 8), torch.randint(0, 10, (32,))
+    for _ in range(5):
+        for model, opt in ((fused, fast), (default, slow)):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    for a, b in zip(fused.parameters(), default.parameters()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+
+
+def test_sparse_gradients_keep_the_default_step():
+    """torch's fused step takes no sparse gradients: a network with a sparse Embedding keeps the default one."""
+    from netbuilder.train.optim import fusable
+
+    assert fusable(torch.nn.Linear(2, 2)) is True
+    assert fusable(torch.nn.Sequential(torch.nn.Embedding(10, 4, sparse=True), torch.nn.Linear(4, 2))) is None
+    assert fusable(torch.nn.Linear(2, 2).to(torch.float64)) is True
