@@ -4,10 +4,24 @@ from __future__ import annotations
 import copy
 import keyword
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..graph.problems import Fix
+
+_INTS = re.compile(r"-?\d+(?:\s*[xX×,]\s*-?\d+|\s+-?\d+)*\s*,?")  # 1x28x28, 1, 28, 28, 2 5, (4,), -1, 64
+
+
+def read_ints(text: str) -> list[int] | None:
+    """Whole numbers as people write a shape: '1x28x28', '1, 28, 28', '[2, 5]', '(4,)', '-1, 64'; [] for nothing
+    written, None unless each two are apart by one x, comma or space ('4x', '4,,28' and '1.5' are not read)."""
+    inner = str(text).strip()
+    if inner[:1] + inner[-1:] in ("[]", "()"):
+        inner = inner[1:-1].strip()
+    if not inner:
+        return []
+    return [int(v) for v in re.findall(r"-?\d+", inner)] if _INTS.fullmatch(inner) else None
 
 
 @dataclass(frozen=True)

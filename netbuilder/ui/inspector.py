@@ -9,18 +9,17 @@ from ..analysis.blocks import spec_of
 from ..analysis.fixes import offered_fix
 from ..graph.edits import Rename, SetParam
 from ..layers import CATALOG
-from ..layers.spec import Param
+from ..layers.spec import Param, read_ints
 
 BIG = 1_000_000_000
 
 
 def parse_ints(text: str) -> list[int]:
     """'1, 28, 28' or '1x28x28' -> [1, 28, 28]; raises ValueError with a message."""
-    parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
-    try:
-        return [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"'{text}' is not a list of whole numbers, e.g. 1, 28, 28") from None
+    values = read_ints(text)
+    if values is None:
+        raise ValueError(f"'{text}' is not a list of whole numbers, e.g. 1, 28, 28")
+    return values
 
 
 def format_value(value) -> str:
@@ -173,6 +172,7 @@ class Inspector(QScrollArea):
     def _set(self, name: str, value) -> None:
         graph = self.document.graph
         if graph.node(self.node_id).params.get(name) == value:
+            self._report(None)  # (what was refused before is no longer there)
             return
         self._report(self.document.push(SetParam(graph, self.node_id, name, value)))
 

@@ -380,7 +380,8 @@ def test_weights_that_do_not_fit_and_files_that_do_not_load(models, tmp_path, ca
 
 def test_shapes_are_read_as_written():
     assert parse_shape("1x28x28") == [1, 28, 28] and parse_shape("[8, 8]") == [8, 8] and parse_shape("10") == [10]
-    for bad in ("", "0x3", "-1", "1x2x3x4x5x6x7x8x9"):
+    assert parse_shape("(4,)") == [4] and parse_shape("1X28 x 28") == [1, 28, 28] and parse_shape("2 5") == [2, 5]
+    for bad in ("", "0x3", "-1", "1x2x3x4x5x6x7x8x9", "4x", "x4", "4,,28", "1x28x", "(1,28"):
         with pytest.raises(ModelImportError, match=re.escape(f"input shape '{bad}'")):
             parse_shape(bad)
 

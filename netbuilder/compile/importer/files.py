@@ -14,6 +14,7 @@ from pathlib import Path
 from torch import nn
 
 from ...layers.code import TimeLimit
+from ...layers.spec import read_ints
 from ...paths import why_missing
 from .rules import ModelImportError
 
@@ -93,12 +94,9 @@ def load_class(path: str | Path, class_name: str, module=None) -> type:
 
 
 def dims_of(text: str) -> list[int]:
-    """'1x28x28', '1,28,28' or '[2, 5]' -> its sizes; [] unless they are 1 to 8 positive whole numbers."""
-    parts = [p for p in re.split(r"[x,\s]+", str(text).strip().strip("[]()")) if p]
-    try:
-        shape = [int(p) for p in parts]
-    except ValueError:
-        return []
+    """'1x28x28', '1,28,28', '[2, 5]' or '(4,)' -> its sizes; [] unless they are 1 to 8 positive whole numbers
+    written as a shape ('4x' is not one)."""
+    shape = read_ints(text) or []
     return shape if shape and min(shape) >= 1 and len(shape) <= 8 else []
 
 

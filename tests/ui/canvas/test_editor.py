@@ -4,7 +4,7 @@ import warnings
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QSpinBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox
 
 from netbuilder.ui.canvas.view import LAYER_MIME
 from netbuilder.ui.palette import layer_mime
@@ -100,6 +100,23 @@ def test_a_wire_that_makes_a_cycle_is_refused_with_the_reason(window, qtbot):
     assert (note.pos() - window.view.mapToScene(port_point(window, conv1, "in", True))).manhattanLength() < 40
     assert sorted(graph.edges()) == before
     assert_consistent(window)
+
+
+def test_a_shape_typed_wrong_is_refused_and_the_old_one_kept(window, qtbot):
+    """'4x' (a size cut short) is no shape: said under the form, nothing changes; '1 x 8 x 8' is read."""
+    graph = window.document.graph
+    image = node_named(window, "image").id
+    window.scene.select_nodes([image])
+    line = window.inspector.findChild(QLineEdit, "param_shape")
+    for typed in ("4x", "1,,8"):
+        line.setText(typed)
+        line.editingFinished.emit()
+        assert graph.node(image).params["shape"] == [1, 8, 8]
+        assert f"'{typed}' is not a list of whole numbers" in window.inspector.error.text()
+    assert window.document.undo_stack.count() == 0
+    line.setText("(1, 8 x 8)")
+    line.editingFinished.emit()
+    assert window.inspector.error.text() == "" and window.document.undo_stack.count() == 0  # the same shape
 
 
 def test_edit_a_param_in_the_inspector_is_one_undo_step(window, qtbot):
