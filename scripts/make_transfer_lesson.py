@@ -4,7 +4,13 @@ Step 1 (the template itself): a small CNN learns the digits 0 to 4. Step 2 (kept
 made from a finished step-1 run by "Start the Lesson's Next Step" in the run list): three copies of the CNN
 learn the digits 5 to 9 from 20 labels each, side by side on the same batches (the compare recipe): the
 transferred convolutional layers frozen under a new head, the same fine-tuned with a tenth of the learning
-rate, and the same architecture from scratch."""
+rate, and the same architecture from scratch.
+
+Both steps train on seed 2 (SEED). Over seeds 0-7 (scripts/measure_transfer_lesson.py) issue 23's bar (the
+transferred networks beat the one from scratch by 10 points) is met on seven: seed 0 falls short (frozen +6.7),
+since training takes torch's fused optimizer step (before it, seed 1 did, +7.7: which seed is short moves with
+float rounding; the spread is the lesson's, about 7 points). Seed 2 is near the mean of the eight (+14.8 and
++21.5 against +15.0 and +20.2)."""
 from pathlib import Path
 
 from netbuilder import GraphBuilder
@@ -18,6 +24,7 @@ OUT = Path(__file__).resolve().parent.parent / "templates" / "transfer_lesson.js
 CONVS = ("conv1", "conv2", "conv3")
 SOURCE, SIZE = "scattered_digits", 28  # its canvas, 28x28
 LABELS = 20  # per class in step 2
+SEED = 2  # the data's and the training's, both steps: over seeds 0-7 the bar is met on all but seed 0 (module docstring)
 STEPS = ["Train the CNN on the digits 0 to 4 (press Train): its convolutional layers learn strokes and shapes.",
          "In the run list, right-click the finished run and choose Start the Lesson's Next Step: three copies of"
          " the CNN learn the digits 5 to 9 from 20 labels each, side by side. Press Train and compare the curves."]
@@ -64,15 +71,16 @@ def step_two():
                     " transferred layers learned to find strokes and shapes anywhere on the canvas, and to pass over"
                     " the clutter, from thousands of pictures of 0 to 4, so their head only has to learn which"
                     " combination makes which digit: their validation accuracy climbs within a few epochs and ends"
-                    " well above it: over eight seeds the frozen one by 8 to 28 points (15.5 on average), the"
-                    " fine-tuned one by 10 to 37 (20.6). Try 5 or 100 labels per class in the Data panel and watch the gap.",
-        data=DataSpec(source=SOURCE, classes=[5, 6, 7, 8, 9], labels_per_class=LABELS).to_dict(),
-        training={"recipe": "compare", "optimizer": "adam", "lr": 0.003, "batch_size": 20, "epochs": 30},
+                    " well above it: over eight seeds the frozen one by 7 to 30 points (15.0 on average), the"
+                    " fine-tuned one by 11 to 37 (20.2). Try 5 or 100 labels per class in the Data panel and watch the gap.",
+        data=DataSpec(source=SOURCE, classes=[5, 6, 7, 8, 9], labels_per_class=LABELS, seed=SEED).to_dict(),
+        training={"recipe": "compare", "optimizer": "adam", "lr": 0.003, "batch_size": 20, "epochs": 30, "seed": SEED},
         lesson={"step": 2, "steps": STEPS,
                 "start": {f"{p}{c}": c for p in ("frozen_", "tuned_") for c in CONVS}},
         quality={"metric": "val_accuracy", "note": "after 30 epochs the transferred networks beat the one from"
-                 " scratch by 15.5 (frozen) and 20.6 (fine-tuned) points of validation accuracy on average over seeds"
-                 " 0 to 7 (frozen 7.7 to 28.0, fine-tuned 10.3 to 36.8; scripts/measure_transfer_lesson.py)"})
+                 " scratch by 15.0 (frozen) and 20.2 (fine-tuned) points of validation accuracy on average over seeds"
+                 " 0 to 7 (frozen 6.7 to 29.5, fine-tuned 11.2 to 36.5; scripts/measure_transfer_lesson.py); on"
+                 " this seed, 2, by 14.8 and 21.5"})
     return graph
 
 
@@ -96,11 +104,12 @@ def lesson():
                     " train side by side: the transferred convolutional layers frozen under a new head, the same"
                     " fine-tuned with a lower learning rate, and the same network from scratch. Try fewer labels"
                     " (the Data panel's labels per class) and watch which network holds up.",
-        data=DataSpec(source=SOURCE, classes=[0, 1, 2, 3, 4]).to_dict(),
-        training={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 20},
+        data=DataSpec(source=SOURCE, classes=[0, 1, 2, 3, 4], seed=SEED).to_dict(),
+        training={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 20, "seed": SEED},
         lesson={"step": 1, "steps": STEPS, "next": json.loads(dumps(step_two()))},
         quality={"metric": "val_acc", "at_least": 0.9, "epochs": 20,
-                 "note": "step 1 reaches 0.92 to 0.99 validation accuracy on the digits 0 to 4 in 20 epochs"})
+                 "note": "step 1 reaches 0.89 to 0.99 validation accuracy on the digits 0 to 4 in 20 epochs over"
+                         " seeds 0 to 7 (0.978 on this seed, 2)"})
     return graph
 
 
